@@ -1,0 +1,1014 @@
+//! Name resolution, type checking and compilation, in one walk of the AST.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use super::deps::{self, BodyDeps, VerdictRef};
+use super::error::{CheckError, CheckErrorKind as K};
+use super::program::*;
+use super::types::{Ty, comparable};
+use super::did_you_mean;
+use crate::ast::{self, CmpOp, CondKind, Literal, OperandKind};
+use crate::source::{Loc, Located, SourceFile};
+
+/// A `matches` pattern may compile to at most this many bytes of automaton.
+const REGEX_SIZE_LIMIT: usize = 1 << 20;
+
+pub(super) struct Compiler<'a> {
+    errors: Vec<CheckError>,
+    typed: bool,
+    schema: Schema,
+    lets: HashMap<&'a str, (Arc<Const>, Ty)>,
+    defs: HashMap<&'a str, (DefId, &'a ast::DefDecl, Vec<Ty>)>,
+    rules: HashMap<&'a str, (RuleId, &'a ast::RuleDecl)>,
+    link_fields: LinkFields,
+    /// Call-site arguments whose last field is a link if the def follows the
+    /// parameter (untyped rule sets): (def, parameter, field).
+    arg_fields: Vec<(DefId, usize, String)>,
+    /// Per def, once compiled: which parameters its body follows as records.
+    param_record_use: Vec<Option<Vec<bool>>>,
+    body: Body,
+}
+
+#[derive(Default)]
+struct Body {
+    scope: Vec<Binder>,
+    frame: usize,
+    deps: BodyDeps,
+}
+
+struct Binder {
+    name: String,
+    slot: usize,
+    ty: Ty,
+    /// Followed as a record (`c.name`, `c is denied`): what it ranges over
+    /// then holds links.
+    record_use: bool,
+}
+
+/// A compiled path with what the checker learned about it.
+struct Typed<T> {
+    value: T,
+    ty: Ty,
+    /// The step through which the path became a list (`contacts` in
+    /// `p.contacts.nationality`), if it did.
+    through: Option<String>,
+}
+
+impl<'a> Compiler<'a> {
+    pub(super) fn run(files: &'a [(Arc<SourceFile>, ast::File)]) -> Result<Program, Vec<CheckError>> {
+        let mut entity_decls: BTreeMap<&str, &ast::EntityDecl> = BTreeMap::new();
+        let mut let_decls = Vec::new();
+        let mut def_decls = Vec::new();
+        let mut rule_decls = Vec::new();
+        let mut exempt_decls = Vec::new();
+        for (_, file) in files {
+            for item in &file.items {
+                match item {
+                    ast::Item::Entity(e) => {
+                        entity_decls.entry(&e.name.name).or_insert(e);
+                    }
+                    ast::Item::Let(l) => let_decls.push(l),
+                    ast::Item::Def(d) => def_decls.push(d),
+                    ast::Item::Rule(r) => rule_decls.push(r),
+                    ast::Item::Exempt(x) => exempt_decls.push(x),
+                }
+            }
+        }
+        let mut c = Compiler {
+            errors: Vec::new(),
+            typed: !entity_decls.is_empty(),
+            schema: Schema::default(),
+            lets: HashMap::new(),
+            defs: HashMap::new(),
+            rules: HashMap::new(),
+            link_fields: LinkFields::default(),
+            arg_fields: Vec::new(),
+            param_record_use: vec![None; def_decls.len()],
+            body: Body::default(),
+        };
+        c.duplicates(files);
+        c.entities(&entity_decls);
+        for l in &let_decls {
+            let (value, ty) = c.literal(&l.value);
+            c.lets.entry(&l.name.name).or_insert((Arc::new(value), ty));
+        }
+        for (i, d) in def_decls.iter().enumerate() {
+            let params = d.params.iter().map(|p| c.type_expr(&p.ty)).collect();
+            c.defs.entry(&d.name.name).or_insert((DefId(i as u32), d, params));
+        }
+        for (i, r) in rule_decls.iter().enumerate() {
+            c.rules.entry(&r.name.name).or_insert((RuleId(i as u32), r));
+        }
+
+        let mut defs = Vec::new();
+        let mut def_deps = Vec::new();
+        for (i, d) in def_decls.iter().enumerate() {
+            let params = c.defs.get(d.name.name.as_str()).map(|(_, _, p)| p.clone()).unwrap_or_default();
+            c.begin(d.params.iter().zip(params).map(|(p, ty)| (p.name.name.clone(), ty)));
+            let body = c.cond(&d.body);
+            let record_use = c.body.scope.iter().map(|b| b.record_use).collect::<Vec<_>>();
+            let (frame, body_deps) = c.end();
+            defs.push(Def {
+                name: d.name.name.clone(),
+                params: d.params.iter().map(|p| p.name.name.clone()).collect(),
+                body,
+                frame,
+                loc: d.loc.clone(),
+            });
+            def_deps.push(body_deps);
+            c.param_record_use[i] = Some(record_use);
+        }
+
+        let mut rules = Vec::new();
+        let mut rule_deps = Vec::new();
+        for r in &rule_decls {
+            let ty = c.record_type(&r.record_type);
+            c.begin([(r.var.name.clone(), ty)]);
+            let cond = c.cond(&r.cond);
+            let (frame, body_deps) = c.end();
+            rules.push(Rule {
+                name: r.name.name.clone(),
+                title: r.title.as_ref().map_or_else(|| r.name.name.clone(), |t| t.value.clone()),
+                effect: r.effect,
+                severity: r.severity.as_ref().map(|s| s.0).unwrap_or_default(),
+                effective: r.effective.as_ref().map(|e| (e.from, e.to)),
+                record_type: r.record_type.name.clone(),
+                var: r.var.name.clone(),
+                cond,
+                frame,
+                waived_by: Vec::new(),
+                loc: r.loc.clone(),
+            });
+            rule_deps.push(body_deps);
+        }
+
+        let mut exemptions = Vec::new();
+        let mut exemption_deps = Vec::new();
+        for x in &exempt_decls {
+            let id = ExemptionId(exemptions.len() as u32);
+            let mut waived = Vec::new();
+            for name in &x.rules {
+                match c.rules.get(name.name.as_str()) {
+                    Some((rid, decl)) => {
+                        if decl.record_type.name != x.record_type.name {
+                            c.error(
+                                K::WaiveOtherType,
+                                Located::new(
+                                    format!(
+                                        "exemption `{}` is for `{}` records but rule `{}` judges `{}` records",
+                                        x.name.name, x.record_type.name, name.name, decl.record_type.name
+                                    ),
+                                    &name.loc,
+                                    format!("a `{}` rule", decl.record_type.name),
+                                )
+                                .also(&x.record_type.loc, "exemption's record type")
+                                .help(format!(
+                                    "an exemption waives rules of its own record type; write `for {} …` in a separate exemption",
+                                    decl.record_type.name
+                                )),
+                            );
+                        } else {
+                            waived.push(*rid);
+                            rules[rid.index()].waived_by.push(id);
+                        }
+                    }
+                    None => c.unknown("rule", name, c.rules.keys().copied().collect::<Vec<_>>()),
+                }
+            }
+            let ty = c.record_type(&x.record_type);
+            c.begin([(x.var.name.clone(), ty)]);
+            let cond = c.cond(&x.cond);
+            let (frame, body_deps) = c.end();
+            exemptions.push(Exemption {
+                name: x.name.name.clone(),
+                title: x.title.as_ref().map_or_else(|| x.name.name.clone(), |t| t.value.clone()),
+                record_type: x.record_type.name.clone(),
+                rules: waived,
+                cond,
+                frame,
+                loc: x.loc.clone(),
+            });
+            exemption_deps.push(body_deps);
+        }
+
+        if !c.typed {
+            for (def, param, field) in std::mem::take(&mut c.arg_fields) {
+                let follows = c.param_record_use.get(def.0 as usize).and_then(Option::as_ref);
+                if follows.and_then(|u| u.get(param)).copied().unwrap_or(false) {
+                    c.link_fields.any_type.insert(field);
+                }
+            }
+        }
+        let mut errors = std::mem::take(&mut c.errors);
+        let recursion_free = deps::check_recursion(&defs, &def_deps, &mut errors);
+        if recursion_free {
+            deps::check_cycles(&rules, &exemptions, &rule_deps, &exemption_deps, &def_deps, &mut errors);
+        }
+        if !errors.is_empty() {
+            errors.sort_by(|a, b| a.position().cmp(&b.position()));
+            return Err(errors);
+        }
+        let mut rules_by_type: HashMap<String, Vec<RuleId>> = HashMap::new();
+        for (i, r) in rules.iter().enumerate() {
+            rules_by_type.entry(r.record_type.clone()).or_default().push(RuleId(i as u32));
+        }
+        let typed = c.typed;
+        Ok(Program {
+            rules,
+            exemptions,
+            defs,
+            schema: typed.then_some(c.schema),
+            rules_by_type,
+            link_fields: c.link_fields,
+            files: files.iter().map(|(f, _)| Arc::clone(f)).collect(),
+        })
+    }
+
+    fn error(&mut self, kind: K, at: Located) {
+        self.errors.push(CheckError::new(kind, at));
+    }
+
+    fn unknown(&mut self, what: &str, name: &ast::Ident, candidates: Vec<&str>) {
+        let help = did_you_mean(&name.name, candidates);
+        self.error(
+            K::UnknownName,
+            Located::new(format!("unknown {what} `{}`", name.name), &name.loc, format!("no {what} of this name"))
+                .maybe_help(help.or_else(|| Some(format!("declare the {what} or check the spelling")))),
+        );
+    }
+
+    /// Names declared twice, per namespace (rules and exemptions share one).
+    fn duplicates(&mut self, files: &'a [(Arc<SourceFile>, ast::File)]) {
+        let mut seen: HashMap<(&str, &str), &ast::Ident> = HashMap::new();
+        for (_, file) in files {
+            for item in &file.items {
+                let (ns, ident) = match item {
+                    ast::Item::Entity(e) => ("entity", &e.name),
+                    ast::Item::Let(l) => ("let", &l.name),
+                    ast::Item::Def(d) => ("def", &d.name),
+                    ast::Item::Rule(r) => ("rule", &r.name),
+                    ast::Item::Exempt(x) => ("rule", &x.name),
+                };
+                if let Some(first) = seen.get(&(ns, ident.name.as_str())) {
+                    let what = if ns == "rule" { "rule or exemption" } else { ns };
+                    let at = Located::new(format!("{what} `{}` is declared twice", ident.name), &ident.loc, "second declaration")
+                        .also(&first.loc, "first declared here")
+                        .help("give each a distinct name");
+                    self.error(K::Duplicate, at);
+                } else {
+                    seen.insert((ns, &ident.name), ident);
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ entities and types
+
+    fn entities(&mut self, decls: &BTreeMap<&str, &ast::EntityDecl>) {
+        let names: Vec<&str> = decls.keys().copied().collect();
+        for (name, decl) in decls {
+            let mut fields = BTreeMap::new();
+            let mut links = BTreeMap::new();
+            for f in &decl.fields {
+                if fields.contains_key(&f.name.name) {
+                    self.error(
+                        K::Duplicate,
+                        Located::new(format!("field `{}` is declared twice in `{name}`", f.name.name), &f.name.loc, "again")
+                            .help("remove one of them"),
+                    );
+                    continue;
+                }
+                let Some(base) = self.base_type(&f.ty.base, &names) else { continue };
+                if let Base::Entity(target) = &base {
+                    links.insert(f.name.name.clone(), Some(target.clone()));
+                }
+                fields.insert(f.name.name.clone(), FieldType { base, list: f.ty.list, optional: f.ty.optional });
+            }
+            self.link_fields.by_type.insert(name.to_string(), links);
+            self.schema.entities.insert(
+                name.to_string(),
+                Entity { name: name.to_string(), fields, loc: decl.loc.clone() },
+            );
+        }
+    }
+
+    fn base_type(&mut self, ident: &ast::Ident, entities: &[&str]) -> Option<Base> {
+        Some(match ident.name.as_str() {
+            "string" => Base::Str,
+            "number" => Base::Num,
+            "bool" => Base::Bool,
+            "date" => Base::Date,
+            other if entities.contains(&other) => Base::Entity(other.to_string()),
+            _ => {
+                let mut candidates = vec!["string", "number", "bool", "date"];
+                candidates.extend(entities);
+                self.unknown("type", ident, candidates);
+                return None;
+            }
+        })
+    }
+
+    /// A def parameter's type; unchecked (`Any`) without entities.
+    fn type_expr(&mut self, t: &ast::TypeExpr) -> Ty {
+        if !self.typed {
+            return Ty::Any;
+        }
+        let names: Vec<String> = self.schema.entities.keys().cloned().collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        match self.base_type(&t.base, &names) {
+            Some(base) => Ty::of_field(&FieldType { base, list: t.list, optional: t.optional }),
+            None => Ty::Any,
+        }
+    }
+
+    /// The type of a rule's, exemption's or quantifier's record binder.
+    fn record_type(&mut self, ident: &ast::Ident) -> Ty {
+        if !self.typed {
+            return Ty::Any;
+        }
+        if self.schema.entities.contains_key(&ident.name) {
+            return Ty::Entity(ident.name.clone());
+        }
+        let names: Vec<String> = self.schema.entities.keys().cloned().collect();
+        self.unknown("entity", ident, names.iter().map(String::as_str).collect());
+        Ty::Any
+    }
+
+    fn literal(&mut self, lit: &Literal) -> (Const, Ty) {
+        match lit {
+            Literal::Str(s) => (Const::Str(s.clone()), Ty::Str),
+            Literal::Num(n) => (Const::Num(*n), Ty::Num),
+            Literal::Bool(b) => (Const::Bool(*b), Ty::Bool),
+            Literal::Date(d) => (Const::Date(*d), Ty::Date),
+            Literal::List(items) => {
+                let mut elem = None;
+                let mut consts = Vec::with_capacity(items.len());
+                for item in items {
+                    let (c, ty) = self.literal(item);
+                    elem = match elem {
+                        None => Some(ty),
+                        Some(prev) if prev == ty => Some(prev),
+                        Some(_) => Some(Ty::Any),
+                    };
+                    consts.push(c);
+                }
+                (Const::List(ConstList::new(consts)), Ty::list_of(elem.unwrap_or(Ty::Any)))
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ bodies and scope
+
+    fn begin(&mut self, binders: impl IntoIterator<Item = (String, Ty)>) {
+        self.body = Body::default();
+        for (name, ty) in binders {
+            self.bind(name, ty);
+        }
+    }
+
+    fn end(&mut self) -> (usize, BodyDeps) {
+        let body = std::mem::take(&mut self.body);
+        (body.frame, body.deps)
+    }
+
+    fn bind(&mut self, name: String, ty: Ty) -> usize {
+        let slot = self.body.scope.len();
+        self.body.scope.push(Binder { name, slot, ty, record_use: false });
+        self.body.frame = self.body.frame.max(self.body.scope.len());
+        slot
+    }
+
+    fn unbind(&mut self) -> Option<Binder> {
+        self.body.scope.pop()
+    }
+
+    // ------------------------------------------------------------ conditions
+
+    fn cond(&mut self, c: &ast::Cond) -> Expr {
+        let loc = c.loc.clone();
+        match &c.kind {
+            CondKind::And(terms) => Expr::And(terms.iter().map(|t| self.cond(t)).collect()),
+            CondKind::Or(terms) => Expr::Or(terms.iter().map(|t| self.cond(t)).collect()),
+            CondKind::Not(inner) => Expr::Not(Box::new(self.cond(inner)), loc),
+            CondKind::Paren(inner) => self.cond(inner),
+            CondKind::Compare { lhs, op, rhs } => self.compare(lhs, *op, rhs, loc),
+            CondKind::Matches { subject, pattern } => {
+                let subject = self.scalar(subject, "`matches`");
+                self.expect(&subject, &[Ty::Str], "`matches` tests a string");
+                let re = regex::RegexBuilder::new(&pattern.value)
+                    .size_limit(REGEX_SIZE_LIMIT)
+                    .dfa_size_limit(REGEX_SIZE_LIMIT)
+                    .build();
+                match re {
+                    Ok(re) => Expr::Matches { subject: subject.value, re, loc },
+                    Err(e) => {
+                        let message = match &e {
+                            regex::Error::CompiledTooBig(_) => "the pattern is too large".to_string(),
+                            other => other.to_string().lines().last().unwrap_or("").trim().to_string(),
+                        };
+                        self.error(
+                            K::Regex,
+                            Located::new(format!("invalid regular expression: {message}"), &pattern.loc, "this pattern")
+                                .help("`matches` takes a Rust `regex` pattern (no look-around or backreferences)"),
+                        );
+                        Expr::Const { value: false, loc }
+                    }
+                }
+            }
+            CondKind::Exists(path) => {
+                let p = self.path(path);
+                Expr::Exists { path: p.value, loc }
+            }
+            CondKind::Is { subject, verdict, by } => {
+                let OperandKind::Path(path) = &subject.kind else {
+                    self.error(
+                        K::Type,
+                        Located::new("`is` reads the verdict of a record", &subject.loc, "not a path to a record")
+                            .help("write a path to a linked record, e.g. `x.venue is denied`"),
+                    );
+                    return Expr::Const { value: false, loc };
+                };
+                let p = self.path(path);
+                self.mark_record_use(path);
+                if let Some(through) = &p.through {
+                    self.needs_quantifier(&subject.loc, path, through);
+                }
+                let target = match &p.ty {
+                    Ty::Entity(e) => Some(e.clone()),
+                    Ty::Any => None,
+                    other => {
+                        self.error(
+                            K::Type,
+                            Located::new(
+                                format!("`is {}` needs a record, but `{}` is {other}", verdict.as_str(), path.loc.text()),
+                                &subject.loc,
+                                format!("{other}"),
+                            )
+                            .help("follow a link to a record, e.g. `x.venue is denied`"),
+                        );
+                        None
+                    }
+                };
+                let by = by.as_ref().and_then(|r| self.is_by(r, target.as_deref(), *verdict));
+                self.body.deps.refs.push(VerdictRef { target, verdict: *verdict, by, loc: loc.clone() });
+                Expr::Is { subject: Term::Path(p.value), verdict: *verdict, by, loc }
+            }
+            CondKind::Quant { quantifier, var, range, body, head } => {
+                let (range, slot, range_path) = match range {
+                    ast::Range::In(path) => {
+                        let p = self.path(path);
+                        let elem = p.ty.elem().unwrap_or_else(|| {
+                            self.error(
+                                K::NotAList,
+                                Located::new(
+                                    format!("`{}` ranges over `{}`, which is {}", quantifier.as_str(), path.loc.text(), p.ty),
+                                    &path.loc,
+                                    "not a list",
+                                )
+                                .help("a quantifier needs a list: a multi-link, a list field, a hop range like `{1..}` or a `let` list"),
+                            );
+                            Ty::Any
+                        });
+                        let slot = self.bind(var.name.clone(), elem);
+                        (QRange::Path(Term::Path(p.value)), slot, Some(path))
+                    }
+                    ast::Range::Type { record_type, filter } => {
+                        let ty = self.record_type(record_type);
+                        let slot = self.bind(var.name.clone(), ty);
+                        let filter = filter.as_ref().map(|f| self.cond(f));
+                        let reverse = filter.as_ref().and_then(|f| reverse_lookup(f, slot));
+                        let range = QRange::Type { record_type: record_type.name.clone(), filter: filter.map(Box::new), reverse };
+                        (range, slot, None)
+                    }
+                };
+                let body = self.cond(body);
+                let binder = self.unbind();
+                if let (Some(binder), Some(path), false) = (binder, range_path, self.typed) {
+                    if let (true, Some(last)) = (binder.record_use, path.steps.last()) {
+                        self.link_fields.any_type.insert(last.field.clone());
+                    }
+                }
+                Expr::Quant {
+                    quantifier: *quantifier,
+                    slot,
+                    var: var.name.clone(),
+                    range,
+                    body: Box::new(body),
+                    head: head.clone(),
+                    loc,
+                }
+            }
+            CondKind::Call { name, args } => self.call(name, args, loc),
+            CondKind::Truthy(operand) => {
+                if let OperandKind::Literal(Literal::Bool(b)) = operand.kind {
+                    return Expr::Const { value: b, loc };
+                }
+                let t = self.scalar(operand, "a condition");
+                self.expect(&t, &[Ty::Bool], "a value used as a condition must be a bool");
+                Expr::Truthy { term: t.value, loc }
+            }
+        }
+    }
+
+    fn is_by(&mut self, r: &ast::Ident, target: Option<&str>, verdict: ast::VerdictWord) -> Option<RuleId> {
+        let Some((id, decl)) = self.rules.get(r.name.as_str()).map(|(i, d)| (*i, *d)) else {
+            self.unknown("rule", r, self.rules.keys().copied().collect());
+            return None;
+        };
+        if let Some(target) = target {
+            if decl.record_type.name != target {
+                self.error(
+                    K::Type,
+                    Located::new(
+                        format!("rule `{}` judges `{}` records, not `{target}`", r.name, decl.record_type.name),
+                        &r.loc,
+                        format!("a `{}` rule", decl.record_type.name),
+                    )
+                    .help(format!("name a rule for `{target}` records")),
+                );
+            }
+        }
+        let wanted = match verdict {
+            ast::VerdictWord::Denied => Some(ast::Effect::Deny),
+            ast::VerdictWord::Flagged => Some(ast::Effect::Flag),
+            ast::VerdictWord::Allowed => None,
+        };
+        if wanted != Some(decl.effect) {
+            self.error(
+                K::Type,
+                Located::new(
+                    format!("`is {} by {}` can never hold: `{}` is a `{}` rule", verdict.as_str(), r.name, r.name, decl.effect.as_str()),
+                    &r.loc,
+                    format!("a `{}` rule", decl.effect.as_str()),
+                )
+                .help(format!(
+                    "write `is {} by {}`",
+                    if decl.effect == ast::Effect::Deny { "denied" } else { "flagged" },
+                    r.name
+                )),
+            );
+        }
+        Some(id)
+    }
+
+    fn compare(&mut self, lhs: &ast::Operand, op: CmpOp, rhs: &ast::Operand, loc: Loc) -> Expr {
+        match op {
+            CmpOp::In | CmpOp::NotIn => {
+                let l = self.scalar(lhs, &format!("the left of `{}`", op.as_str()));
+                let negated = op == CmpOp::NotIn;
+                if let Some(set) = self.const_list(rhs) {
+                    let (set, ty) = set;
+                    self.check_elem(&l, &ty, lhs, rhs);
+                    return Expr::InSet { lhs: l.value, set, negated, loc };
+                }
+                let r = self.operand(rhs);
+                match r.ty.elem() {
+                    Some(elem) => self.check_elem(&l, &Ty::list_of(elem), lhs, rhs),
+                    None => self.error(
+                        K::Type,
+                        Located::new(format!("`{}` needs a list on its right, found {}", op.as_str(), r.ty), &rhs.loc, "not a list")
+                            .help("write a list literal, a `let` list or a list field"),
+                    ),
+                }
+                Expr::Cmp { op, lhs: l.value, rhs: r.value, dates: false, loc }
+            }
+            CmpOp::Contains => {
+                let l = self.operand(lhs);
+                let r = self.scalar(rhs, "the right of `contains`");
+                match &l.ty {
+                    Ty::Any => {}
+                    Ty::Str => self.expect(&r, &[Ty::Str], "`contains` on a string looks for a substring"),
+                    Ty::List(elem) => {
+                        if !comparable(elem, &r.ty, CmpOp::Eq) {
+                            self.mismatch(lhs, &l.ty, rhs, &r.ty, op);
+                        }
+                    }
+                    other => self.error(
+                        K::Type,
+                        Located::new(format!("`contains` needs a string or a list, found {other}"), &lhs.loc, format!("{other}"))
+                            .help("`contains` looks for a substring in a string or an element in a list"),
+                    ),
+                }
+                let dates = l.ty.elem().is_some_and(|e| e == Ty::Date) || r.ty == Ty::Date;
+                Expr::Cmp { op, lhs: l.value, rhs: r.value, dates, loc }
+            }
+            CmpOp::StartsWith => {
+                let l = self.scalar(lhs, "the left of `starts_with`");
+                let r = self.scalar(rhs, "the right of `starts_with`");
+                self.expect(&l, &[Ty::Str], "`starts_with` compares strings");
+                self.expect(&r, &[Ty::Str], "`starts_with` compares strings");
+                Expr::Cmp { op, lhs: l.value, rhs: r.value, dates: false, loc }
+            }
+            _ => {
+                let l = self.scalar(lhs, &format!("`{}`", op.as_str()));
+                let r = self.scalar(rhs, &format!("`{}`", op.as_str()));
+                if !comparable(&l.ty, &r.ty, op) {
+                    self.mismatch(lhs, &l.ty, rhs, &r.ty, op);
+                }
+                let dates = l.ty == Ty::Date || r.ty == Ty::Date;
+                Expr::Cmp { op, lhs: l.value, rhs: r.value, dates, loc }
+            }
+        }
+    }
+
+    /// A literal list, or a `let` bound to one, as a hashed constant.
+    fn const_list(&mut self, rhs: &ast::Operand) -> Option<(Arc<Const>, Ty)> {
+        match &rhs.kind {
+            OperandKind::Literal(lit @ Literal::List(_)) => {
+                let (c, ty) = self.literal(lit);
+                Some((Arc::new(c), ty))
+            }
+            OperandKind::Path(p) if p.steps.is_empty() && !self.is_binder(&p.head.name) => {
+                match self.lets.get(p.head.name.as_str()) {
+                    Some((c, ty)) if matches!(**c, Const::List(_)) => Some((Arc::clone(c), ty.clone())),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    fn check_elem(&mut self, l: &Typed<Term>, list: &Ty, lhs: &ast::Operand, rhs: &ast::Operand) {
+        if let Some(elem) = list.elem() {
+            if !comparable(&l.ty, &elem, CmpOp::Eq) {
+                self.mismatch(lhs, &l.ty, rhs, list, CmpOp::In);
+            }
+        }
+    }
+
+    fn mismatch(&mut self, lhs: &ast::Operand, lt: &Ty, rhs: &ast::Operand, rt: &Ty, op: CmpOp) {
+        let help = match (lt, rt) {
+            (Ty::Entity(_), Ty::Num | Ty::Bool | Ty::Date) | (Ty::Num | Ty::Bool | Ty::Date, Ty::Entity(_)) => {
+                "a link holds a record id; follow it to a field, e.g. `v.operator.nationality`".to_string()
+            }
+            (Ty::Entity(a), Ty::Entity(b)) if a != b => format!("a `{a}` is never a `{b}`"),
+            _ if matches!(op, CmpOp::Lt | CmpOp::Le | CmpOp::Gt | CmpOp::Ge) => {
+                "`<`, `<=`, `>`, `>=` order numbers, strings and dates".to_string()
+            }
+            _ => "compare values of the same type (a string is read as a date when compared with one)".to_string(),
+        };
+        self.error(
+            K::Type,
+            Located::new(format!("cannot compare {lt} with {rt} using `{}`", op.as_str()), &lhs.loc, format!("{lt}"))
+                .also(&rhs.loc, format!("{rt}"))
+                .help(help),
+        );
+    }
+
+    fn expect(&mut self, t: &Typed<Term>, allowed: &[Ty], why: &str) {
+        if t.ty != Ty::Any && !allowed.contains(&t.ty) {
+            let loc = t.value.loc().clone();
+            self.error(
+                K::Type,
+                Located::new(format!("{why}, but `{}` is {}", loc.text(), t.ty), &loc, format!("{}", t.ty))
+                    .help(format!("use {}", allowed.iter().map(ToString::to_string).collect::<Vec<_>>().join(" or "))),
+            );
+        }
+    }
+
+    fn call(&mut self, name: &ast::Ident, args: &[ast::Operand], loc: Loc) -> Expr {
+        let Some((def, decl, params)) = self.defs.get(name.name.as_str()).map(|(i, d, p)| (*i, *d, p.clone())) else {
+            self.unknown("def", name, self.defs.keys().copied().collect());
+            return Expr::Const { value: false, loc };
+        };
+        if args.len() != params.len() {
+            self.error(
+                K::Arity,
+                Located::new(
+                    format!("def `{}` takes {} argument(s), {} given", name.name, params.len(), args.len()),
+                    &loc,
+                    format!("{} given", args.len()),
+                )
+                .also(&decl.loc, "declared here")
+                .help(format!(
+                    "call it as `{}({})`",
+                    name.name,
+                    decl.params.iter().map(|p| p.name.name.as_str()).collect::<Vec<_>>().join(", ")
+                )),
+            );
+        }
+        let mut terms = Vec::with_capacity(args.len());
+        for (i, arg) in args.iter().enumerate() {
+            let t = self.operand(arg);
+            if let Some(param) = params.get(i) {
+                if let Some(through) = &t.through {
+                    if !param.is_list() {
+                        if let OperandKind::Path(p) = &arg.kind {
+                            self.needs_quantifier(&arg.loc, p, through);
+                        }
+                    }
+                }
+                let ok = match (param, &t.ty) {
+                    (Ty::Any, _) | (_, Ty::Any) => true,
+                    (Ty::Entity(p), Ty::Entity(a)) => p == a,
+                    (Ty::Entity(_), Ty::Str) => true,
+                    (p, a) => p == a || comparable(p, a, CmpOp::Eq) && !p.is_list() && !a.is_list(),
+                };
+                if !ok {
+                    let pname = decl.params.get(i).map_or("", |p| p.name.name.as_str());
+                    self.error(
+                        K::Type,
+                        Located::new(
+                            format!("def `{}` takes {param} as `{pname}`, but this is {}", name.name, t.ty),
+                            &arg.loc,
+                            format!("{}", t.ty),
+                        )
+                        .also(&decl.params[i].ty.loc, "parameter type")
+                        .help(format!("pass {param}")),
+                    );
+                }
+                if let OperandKind::Path(p) = &arg.kind {
+                    if let Some(last) = p.steps.last() {
+                        self.arg_fields.push((def, i, last.field.clone()));
+                    } else if let Some(slot) = self.binder_slot(&p.head.name) {
+                        // `f(c)` uses `c` as a record when `f` follows its parameter
+                        // (unknown yet for a def declared later: assume it does).
+                        let follows = self.param_record_use.get(def.0 as usize).and_then(Option::as_ref);
+                        if follows.is_none_or(|uses| uses.get(i).copied().unwrap_or(false)) {
+                            self.record_use(slot);
+                        }
+                    }
+                }
+            }
+            terms.push(t.value);
+        }
+        self.body.deps.calls.push((def, loc.clone()));
+        Expr::Call { def, args: terms, loc }
+    }
+
+    // ------------------------------------------------------------ operands and paths
+
+    /// An operand that must be one value (not a list reached through a multi-link).
+    fn scalar(&mut self, o: &ast::Operand, context: &str) -> Typed<Term> {
+        let t = self.operand(o);
+        if let (Some(through), OperandKind::Path(p)) = (&t.through, &o.kind) {
+            self.needs_quantifier(&o.loc, p, through);
+        } else if t.ty.is_list() && self.typed {
+            self.error(
+                K::Type,
+                Located::new(format!("{context} needs one value, but `{}` is {}", o.loc.text(), t.ty), &o.loc, format!("{}", t.ty))
+                    .help("test membership with `in` / `contains`, or use a quantifier: `any x in LIST: …`"),
+            );
+        }
+        t
+    }
+
+    fn needs_quantifier(&mut self, loc: &Loc, path: &ast::Path, through: &str) {
+        let (prefix, rest) = split_path_at(path, through);
+        let var = "c";
+        let help = if rest.is_empty() {
+            format!("use a quantifier: `any {var} in {prefix}: …`")
+        } else {
+            format!("use a quantifier: `any {var} in {prefix}: {var}{rest} …`")
+        };
+        self.error(
+            K::NeedsQuantifier,
+            Located::new(
+                format!("`{}` goes through `{through}`, which holds several records", path.loc.text()),
+                loc,
+                "one value needed here, several found",
+            )
+            .help(help),
+        );
+    }
+
+    fn operand(&mut self, o: &ast::Operand) -> Typed<Term> {
+        match &o.kind {
+            OperandKind::Literal(lit) => {
+                let (c, ty) = self.literal(lit);
+                Typed { value: Term::Const(Arc::new(c), o.loc.clone()), ty, through: None }
+            }
+            OperandKind::Path(p) => {
+                let t = self.path(p);
+                Typed { value: Term::Path(t.value), ty: t.ty, through: t.through }
+            }
+            OperandKind::Count(p) => {
+                let t = self.path(p);
+                if t.ty.elem().is_none() {
+                    self.error(
+                        K::NotAList,
+                        Located::new(format!("`count` needs a list, but `{}` is {}", p.loc.text(), t.ty), &p.loc, "not a list")
+                            .help("count a multi-link, a list field or a hop range"),
+                    );
+                }
+                Typed { value: Term::Count(t.value, o.loc.clone()), ty: Ty::Num, through: None }
+            }
+            OperandKind::Call { name, .. } => {
+                self.error(
+                    K::Type,
+                    Located::new(format!("`{}(…)` is a condition and cannot be compared", name.name), &o.loc, "a def call")
+                        .help(format!("write it on its own (`{0}(…)`) or negate it (`not {0}(…)`)", name.name)),
+                );
+                Typed { value: Term::Const(Arc::new(Const::Bool(false)), o.loc.clone()), ty: Ty::Any, through: None }
+            }
+        }
+    }
+
+    fn is_binder(&self, name: &str) -> bool {
+        self.body.scope.iter().any(|b| b.name == name)
+    }
+
+    fn binder_slot(&self, name: &str) -> Option<usize> {
+        self.body.scope.iter().rev().find(|b| b.name == name).map(|b| b.slot)
+    }
+
+    fn record_use(&mut self, slot: usize) {
+        if let Some(b) = self.body.scope.iter_mut().find(|b| b.slot == slot) {
+            b.record_use = true;
+        }
+    }
+
+    /// `c is denied`: the binder `c` stands for a record.
+    fn mark_record_use(&mut self, path: &ast::Path) {
+        if let Some(slot) = self.binder_slot(&path.head.name) {
+            if path.steps.is_empty() {
+                self.record_use(slot);
+            }
+        }
+        if !self.typed {
+            if let Some(last) = path.steps.last() {
+                self.link_fields.any_type.insert(last.field.clone());
+            }
+        }
+    }
+
+    fn path(&mut self, p: &ast::Path) -> Typed<PathExpr> {
+        let (head, mut ty) = match self.body.scope.iter().rev().find(|b| b.name == p.head.name) {
+            Some(b) => (Head::Var(b.slot, b.name.clone()), b.ty.clone()),
+            None => match self.lets.get(p.head.name.as_str()) {
+                Some((c, ty)) => (Head::Const(Arc::clone(c), p.head.name.clone()), ty.clone()),
+                None => {
+                    let mut candidates: Vec<&str> = self.body.scope.iter().map(|b| b.name.as_str()).collect();
+                    candidates.extend(self.lets.keys().copied());
+                    let help = did_you_mean(&p.head.name, candidates);
+                    let in_scope = self.body.scope.iter().map(|b| format!("`{}`", b.name)).collect::<Vec<_>>().join(", ");
+                    self.error(
+                        K::UnknownName,
+                        Located::new(format!("unknown name `{}`", p.head.name), &p.head.loc, "not a binder, parameter or let")
+                            .maybe_help(help.or_else(|| Some(format!("names in scope here: {in_scope}")))),
+                    );
+                    (Head::Var(usize::MAX, p.head.name.clone()), Ty::Any)
+                }
+            },
+        };
+        if let Head::Var(slot, _) = head {
+            if !p.steps.is_empty() && slot != usize::MAX {
+                self.record_use(slot);
+            }
+        }
+        if matches!(head, Head::Const(..)) && !p.steps.is_empty() {
+            self.error(
+                K::Type,
+                Located::new(format!("`{}` is a `let` value and has no fields", p.head.name), &p.loc, "not a record")
+                    .help("paths start at a binder (the rule's record, a quantifier's element) or a def parameter"),
+            );
+            return Typed { value: PathExpr { head, steps: Vec::new(), loc: p.loc.clone() }, ty: Ty::Any, through: None };
+        }
+
+        let mut steps = Vec::with_capacity(p.steps.len());
+        let mut through: Option<String> = None;
+        let last = p.steps.len().saturating_sub(1);
+        for (i, step) in p.steps.iter().enumerate() {
+            // Stepping on a list maps over its elements.
+            let (current, mapped) = match &ty {
+                Ty::List(elem) => ((**elem).clone(), true),
+                other => (other.clone(), false),
+            };
+            if mapped && through.is_none() {
+                through = Some(i.checked_sub(1).and_then(|j| p.steps.get(j)).map_or_else(|| p.head.name.clone(), |s| s.field.clone()));
+            }
+            let (next, link_to) = self.step(&current, step);
+            if !self.typed && (i < last || step.hops.is_some()) {
+                self.link_fields.any_type.insert(step.field.clone());
+            }
+            ty = match step.hops {
+                Some(_) => {
+                    let elem = if next == Ty::Any { Ty::Any } else { current.clone() };
+                    Ty::list_of(elem)
+                }
+                None if mapped => match next {
+                    Ty::List(inner) => Ty::list_of(*inner),
+                    other => Ty::list_of(other),
+                },
+                None => next,
+            };
+            steps.push(PathStep { field: step.field.clone(), hops: step.hops, link_to, text: step_text(step) });
+        }
+        Typed { value: PathExpr { head, steps, loc: p.loc.clone() }, ty, through }
+    }
+
+    /// The type one step leads to from a value of type `from`, and the entity
+    /// a link there must point to.
+    fn step(&mut self, from: &Ty, step: &ast::Step) -> (Ty, Option<String>) {
+        match from {
+            Ty::Any => (Ty::Any, None),
+            Ty::Entity(e) => {
+                let Some(entity) = self.schema.entities.get(e) else { return (Ty::Any, None) };
+                let Some(field) = entity.fields.get(&step.field).cloned() else {
+                    if step.bracketed {
+                        return (Ty::Any, None);
+                    }
+                    let help = did_you_mean(&step.field, entity.fields.keys().map(String::as_str));
+                    let declared = entity.loc.clone();
+                    self.error(
+                        K::UnknownName,
+                        Located::new(format!("unknown field `{}` on `{e}`", step.field), &step.loc, format!("not a field of `{e}`"))
+                            .also(&declared, format!("`{e}` is declared here"))
+                            .maybe_help(help.or_else(|| Some("declare the field in the entity, or read a raw key with `x[\"key\"]`".into()))),
+                    );
+                    return (Ty::Any, None);
+                };
+                let link_to = match &field.base {
+                    Base::Entity(target) => Some(target.clone()),
+                    _ => None,
+                };
+                if step.hops.is_some() && link_to.as_deref() != Some(e.as_str()) {
+                    self.error(
+                        K::Type,
+                        Located::new(
+                            format!("a hop range needs a link from `{e}` to `{e}`, but `{}` is {}", step.field, Ty::of_field(&field)),
+                            &step.loc,
+                            "cannot be repeated",
+                        )
+                        .help("hop ranges repeat a link that leads back to the same entity, like `contacts: [person]` on `person`"),
+                    );
+                }
+                (Ty::of_field(&field), link_to)
+            }
+            scalar => {
+                self.error(
+                    K::Type,
+                    Located::new(format!("cannot follow `{}`: the value before it is {scalar}", step.field), &step.loc, "not a link")
+                        .help("only links (fields declared with an entity type) can be followed"),
+                );
+                (Ty::Any, None)
+            }
+        }
+    }
+}
+
+fn step_text(step: &ast::Step) -> String {
+    step.loc.text().to_string()
+}
+
+/// `p.contacts.nationality` split at `contacts`: (`p.contacts`, `.nationality`).
+fn split_path_at(path: &ast::Path, through: &str) -> (String, String) {
+    let mut prefix = path.head.name.clone();
+    let mut rest = String::new();
+    let mut seen = false;
+    for step in &path.steps {
+        let text = step.loc.text();
+        if seen { rest.push_str(text) } else { prefix.push_str(text) }
+        seen |= step.field == through;
+    }
+    (prefix, rest)
+}
+
+/// In `where COND`, a conjunct `x.F == E` (or `E == x.F`) where `E` does not
+/// mention the binder `x` lets the evaluator use a reverse index on `F`.
+fn reverse_lookup(filter: &Expr, slot: usize) -> Option<ReverseLookup> {
+    let conjuncts: Vec<&Expr> = match filter {
+        Expr::And(terms) => terms.iter().collect(),
+        other => vec![other],
+    };
+    for c in conjuncts {
+        let Expr::Cmp { op: CmpOp::Eq, lhs, rhs, .. } = c else { continue };
+        for (mine, other) in [(lhs, rhs), (rhs, lhs)] {
+            let Term::Path(p) = mine else { continue };
+            let [step] = p.steps.as_slice() else { continue };
+            if !matches!(p.head, Head::Var(s, _) if s == slot) || step.hops.is_some() {
+                continue;
+            }
+            if let Term::Path(o) = other {
+                if matches!(o.head, Head::Var(s, _) if s < slot) {
+                    return Some(ReverseLookup { field: step.field.clone(), target: clone_term(other) });
+                }
+            }
+        }
+    }
+    None
+}
+
+fn clone_term(t: &Term) -> Term {
+    match t {
+        Term::Const(c, loc) => Term::Const(Arc::clone(c), loc.clone()),
+        Term::Path(p) => Term::Path(clone_path(p)),
+        Term::Count(p, loc) => Term::Count(clone_path(p), loc.clone()),
+    }
+}
+
+fn clone_path(p: &PathExpr) -> PathExpr {
+    PathExpr {
+        head: match &p.head {
+            Head::Var(s, n) => Head::Var(*s, n.clone()),
+            Head::Const(c, n) => Head::Const(Arc::clone(c), n.clone()),
+        },
+        steps: p
+            .steps
+            .iter()
+            .map(|s| PathStep { field: s.field.clone(), hops: s.hops, link_to: s.link_to.clone(), text: s.text.clone() })
+            .collect(),
+        loc: p.loc.clone(),
+    }
+}

@@ -1,0 +1,72 @@
+//! Errors of the check layer. All of them are collected and reported at once.
+
+use crate::source::{Located, located_diagnostic};
+
+/// A rule set that parses but does not make sense.
+#[derive(Clone, Debug)]
+pub struct CheckError {
+    kind: CheckErrorKind,
+    at: Located,
+}
+
+/// What went wrong.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CheckErrorKind {
+    /// A name used but never bound: `south_korea(v)`, `banned_categries`, `c.nationalty`.
+    UnknownName,
+    /// A name declared twice: two `rule venue_ban`.
+    Duplicate,
+    /// Operands that cannot be compared, or a value of the wrong type:
+    /// `v.operator == 3`, `south_korean(v)` with a venue.
+    Type,
+    /// A list used where one value is needed: `p.contacts.nationality == "KR"`.
+    NeedsQuantifier,
+    /// A quantifier over something that is not a list: `any c in p.spouse: …`.
+    NotAList,
+    /// A def called with the wrong number of arguments.
+    Arity,
+    /// An exemption waiving a rule of another record type.
+    WaiveOtherType,
+    /// Rules that depend on each other's verdicts in a cycle.
+    Cycle,
+    /// A def that calls itself, directly or not.
+    Recursion,
+    /// A `matches` pattern that is not a valid regular expression.
+    Regex,
+}
+
+impl CheckErrorKind {
+    fn code(self) -> &'static str {
+        match self {
+            CheckErrorKind::UnknownName => "interdict::check::unknown_name",
+            CheckErrorKind::Duplicate => "interdict::check::duplicate",
+            CheckErrorKind::Type => "interdict::check::type",
+            CheckErrorKind::NeedsQuantifier => "interdict::check::needs_quantifier",
+            CheckErrorKind::NotAList => "interdict::check::not_a_list",
+            CheckErrorKind::Arity => "interdict::check::arity",
+            CheckErrorKind::WaiveOtherType => "interdict::check::waive_other_type",
+            CheckErrorKind::Cycle => "interdict::check::cycle",
+            CheckErrorKind::Recursion => "interdict::check::recursion",
+            CheckErrorKind::Regex => "interdict::check::regex",
+        }
+    }
+}
+
+impl CheckError {
+    pub(crate) fn new(kind: CheckErrorKind, at: Located) -> Self {
+        CheckError { kind, at }
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> CheckErrorKind {
+        self.kind
+    }
+
+    /// Where, as `file:line:column`.
+    pub fn position(&self) -> crate::source::Position {
+        self.at.loc.position()
+    }
+}
+
+located_diagnostic!(CheckError);

@@ -1,0 +1,367 @@
+//! The checked, compiled rule program: names resolved to ids and slots,
+//! literal lists turned into hash sets, regexes compiled.
+//!
+//! Ids index vectors (`RuleId` → `Program::rules`), never pointers.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+
+use crate::ast::{CmpOp, Effect, HopRange, Quantifier, Severity, VerdictWord};
+use crate::date::Date;
+use crate::source::{Loc, SourceFile};
+
+/// Index of a rule in [`Program::rules`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RuleId(pub(crate) u32);
+
+/// Index of an exemption in [`Program::exemptions`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ExemptionId(pub(crate) u32);
+
+/// Index of a def in [`Program::defs`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct DefId(pub(crate) u32);
+
+impl RuleId {
+    pub(crate) fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+impl ExemptionId {
+    pub(crate) fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// A checked rule set, ready to evaluate.
+#[derive(Debug)]
+pub struct Program {
+    pub(crate) rules: Vec<Rule>,
+    pub(crate) exemptions: Vec<Exemption>,
+    pub(crate) defs: Vec<Def>,
+    pub(crate) schema: Option<Schema>,
+    /// Rules per record type, in declaration order.
+    pub(crate) rules_by_type: HashMap<String, Vec<RuleId>>,
+    /// Fields the rules follow as links, for unresolved-link warnings.
+    pub(crate) link_fields: LinkFields,
+    pub(crate) files: Vec<Arc<SourceFile>>,
+}
+
+impl Program {
+    /// The rules, in declaration order.
+    pub fn rules(&self) -> impl Iterator<Item = &Rule> {
+        self.rules.iter()
+    }
+
+    /// The exemptions, in declaration order.
+    pub fn exemptions(&self) -> impl Iterator<Item = &Exemption> {
+        self.exemptions.iter()
+    }
+
+    /// A rule by id.
+    pub fn rule(&self, id: RuleId) -> &Rule {
+        &self.rules[id.index()]
+    }
+
+    /// An exemption by id.
+    pub fn exemption(&self, id: ExemptionId) -> &Exemption {
+        &self.exemptions[id.index()]
+    }
+
+    /// A rule by name.
+    pub fn rule_named(&self, name: &str) -> Option<RuleId> {
+        self.rules.iter().position(|r| r.name == name).map(|i| RuleId(i as u32))
+    }
+
+    /// The rules that apply to records of `record_type`.
+    pub fn rules_for(&self, record_type: &str) -> &[RuleId] {
+        self.rules_by_type.get(record_type).map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether `entity` declarations are present (rules are then type-checked).
+    pub fn is_typed(&self) -> bool {
+        self.schema.is_some()
+    }
+
+    /// The declared entities, if any.
+    pub fn schema(&self) -> Option<&Schema> {
+        self.schema.as_ref()
+    }
+
+    /// The fields followed as links.
+    pub fn link_fields(&self) -> &LinkFields {
+        &self.link_fields
+    }
+
+    /// The rule files, in load order.
+    pub fn files(&self) -> &[Arc<SourceFile>] {
+        &self.files
+    }
+}
+
+/// Which fields hold links: declared ones with entities, else the ones the
+/// rules follow.
+#[derive(Debug, Default, Clone)]
+pub struct LinkFields {
+    /// (record type, field) → the entity it must point to; `None` when any
+    /// record will do.
+    pub by_type: BTreeMap<String, BTreeMap<String, Option<String>>>,
+    /// Fields followed on records of any type (untyped rule sets).
+    pub any_type: HashSet<String>,
+}
+
+/// The declared entities.
+#[derive(Debug, Default)]
+pub struct Schema {
+    pub(crate) entities: BTreeMap<String, Entity>,
+}
+
+impl Schema {
+    /// An entity by name.
+    pub fn entity(&self, name: &str) -> Option<&Entity> {
+        self.entities.get(name)
+    }
+}
+
+/// One `entity` declaration.
+#[derive(Debug)]
+pub struct Entity {
+    /// Its name (the record type).
+    pub name: String,
+    /// Fields by name.
+    pub fields: BTreeMap<String, FieldType>,
+    /// Where it is declared.
+    pub loc: Loc,
+}
+
+/// A declared field type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldType {
+    /// The element type.
+    pub base: Base,
+    /// `[T]`
+    pub list: bool,
+    /// `T?`
+    pub optional: bool,
+}
+
+/// A scalar type or an entity.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Base {
+    /// `string`
+    Str,
+    /// `number`
+    Num,
+    /// `bool`
+    Bool,
+    /// `date`
+    Date,
+    /// A link to a record of this entity.
+    Entity(String),
+}
+
+/// A compiled rule.
+#[derive(Debug)]
+pub struct Rule {
+    /// Name.
+    pub name: String,
+    /// Title (the name when none was written).
+    pub title: String,
+    /// `deny` or `flag`.
+    pub effect: Effect,
+    /// Severity (default medium).
+    pub severity: Severity,
+    /// `effective from … to …`.
+    pub effective: Option<(Date, Option<Date>)>,
+    /// Record type it applies to.
+    pub record_type: String,
+    /// The record binder's name.
+    pub var: String,
+    pub(crate) cond: Expr,
+    pub(crate) frame: usize,
+    /// Exemptions that can waive it, in declaration order.
+    pub(crate) waived_by: Vec<ExemptionId>,
+    /// The whole declaration.
+    pub loc: Loc,
+}
+
+impl Rule {
+    /// Whether the rule is in force on `as_of`.
+    pub fn in_effect(&self, as_of: Date) -> bool {
+        match self.effective {
+            None => true,
+            Some((from, to)) => from <= as_of && to.is_none_or(|to| as_of <= to),
+        }
+    }
+}
+
+/// A compiled exemption.
+#[derive(Debug)]
+pub struct Exemption {
+    /// Name.
+    pub name: String,
+    /// Title (the name when none was written).
+    pub title: String,
+    /// Record type it applies to.
+    pub record_type: String,
+    /// The rules it waives.
+    pub rules: Vec<RuleId>,
+    pub(crate) cond: Expr,
+    pub(crate) frame: usize,
+    /// The whole declaration.
+    pub loc: Loc,
+}
+
+/// A compiled def.
+#[derive(Debug)]
+pub struct Def {
+    /// Name.
+    pub name: String,
+    /// Parameter names.
+    pub params: Vec<String>,
+    pub(crate) body: Expr,
+    pub(crate) frame: usize,
+    /// The whole declaration.
+    pub loc: Loc,
+}
+
+/// A compiled condition. Every variant keeps the location of its text, for
+/// evidence.
+#[derive(Debug)]
+pub(crate) enum Expr {
+    And(Vec<Expr>),
+    Or(Vec<Expr>),
+    Not(Box<Expr>, Loc),
+    Cmp { op: CmpOp, lhs: Term, rhs: Term, dates: bool, loc: Loc },
+    InSet { lhs: Term, set: Arc<Const>, negated: bool, loc: Loc },
+    Matches { subject: Term, re: regex::Regex, loc: Loc },
+    Exists { path: PathExpr, loc: Loc },
+    Is { subject: Term, verdict: VerdictWord, by: Option<RuleId>, loc: Loc },
+    Quant { quantifier: Quantifier, slot: usize, var: String, range: QRange, body: Box<Expr>, head: Loc, loc: Loc },
+    Call { def: DefId, args: Vec<Term>, loc: Loc },
+    Truthy { term: Term, loc: Loc },
+    Const { value: bool, loc: Loc },
+}
+
+impl Expr {
+    pub(crate) fn loc(&self) -> Option<&Loc> {
+        match self {
+            Expr::And(v) | Expr::Or(v) => v.first().and_then(Expr::loc),
+            Expr::Not(_, loc)
+            | Expr::Cmp { loc, .. }
+            | Expr::InSet { loc, .. }
+            | Expr::Matches { loc, .. }
+            | Expr::Exists { loc, .. }
+            | Expr::Is { loc, .. }
+            | Expr::Quant { loc, .. }
+            | Expr::Call { loc, .. }
+            | Expr::Truthy { loc, .. }
+            | Expr::Const { loc, .. } => Some(loc),
+        }
+    }
+}
+
+/// What a quantifier ranges over.
+#[derive(Debug)]
+pub(crate) enum QRange {
+    Path(Term),
+    Type { record_type: String, filter: Option<Box<Expr>>, reverse: Option<ReverseLookup> },
+}
+
+/// `where x.visitor == p`: find the records whose `field` links to what
+/// `target` evaluates to through a reverse index, instead of scanning.
+#[derive(Debug)]
+pub(crate) struct ReverseLookup {
+    pub(crate) field: String,
+    pub(crate) target: Term,
+}
+
+/// A value-producing term.
+#[derive(Debug)]
+pub(crate) enum Term {
+    Const(Arc<Const>, Loc),
+    Path(PathExpr),
+    Count(PathExpr, Loc),
+}
+
+impl Term {
+    pub(crate) fn loc(&self) -> &Loc {
+        match self {
+            Term::Const(_, loc) | Term::Count(_, loc) => loc,
+            Term::Path(p) => &p.loc,
+        }
+    }
+}
+
+/// A constant. Lists keep a hash index so `in` costs O(1).
+#[derive(Debug)]
+pub(crate) enum Const {
+    Str(String),
+    Num(f64),
+    Bool(bool),
+    Date(Date),
+    List(ConstList),
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct ConstList {
+    pub(crate) items: Vec<Const>,
+    pub(crate) strs: HashSet<String>,
+    pub(crate) nums: HashSet<u64>,
+    pub(crate) dates: HashSet<Date>,
+    pub(crate) bools: [bool; 2],
+}
+
+/// A number's hash key: `-0.0` and `0.0` are one key.
+pub(crate) fn num_key(n: f64) -> u64 {
+    if n == 0.0 { 0 } else { n.to_bits() }
+}
+
+impl ConstList {
+    pub(crate) fn new(items: Vec<Const>) -> Self {
+        let mut list = ConstList::default();
+        for item in &items {
+            match item {
+                Const::Str(s) => {
+                    list.strs.insert(s.clone());
+                }
+                Const::Num(n) => {
+                    list.nums.insert(num_key(*n));
+                }
+                Const::Date(d) => {
+                    list.dates.insert(*d);
+                }
+                Const::Bool(b) => list.bools[usize::from(*b)] = true,
+                Const::List(_) => {}
+            }
+        }
+        list.items = items;
+        list
+    }
+}
+
+/// `head.step.step…`
+#[derive(Debug)]
+pub(crate) struct PathExpr {
+    pub(crate) head: Head,
+    pub(crate) steps: Vec<PathStep>,
+    pub(crate) loc: Loc,
+}
+
+#[derive(Debug)]
+pub(crate) enum Head {
+    Var(usize, String),
+    Const(Arc<Const>, String),
+}
+
+#[derive(Debug)]
+pub(crate) struct PathStep {
+    pub(crate) field: String,
+    pub(crate) hops: Option<HopRange>,
+    /// With entities declared: the entity a link field points to. A record
+    /// of another type found there counts as unresolved.
+    pub(crate) link_to: Option<String>,
+    /// How the step is written (`.operator`, `["first-name"]`).
+    pub(crate) text: String,
+}

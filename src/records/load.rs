@@ -1,0 +1,378 @@
+//! Bytes → records. A file whose first non-blank byte is `[` is a JSON
+//! array; anything else is read as JSON Lines (one record per line).
+//!
+//! A bad record becomes a [`RecordError`] in its place and reading goes on;
+//! only text that cannot be split into records at all (an unterminated
+//! array element) ends a file early, with one error saying so.
+
+use serde_json::{Map, Value};
+
+use super::error::{RecordError, RecordErrorKind as K};
+use crate::source::Position;
+
+/// One input: a file's name as given (or `<stdin>`) and its bytes.
+#[derive(Clone, Debug)]
+pub struct Input {
+    /// Shown in positions.
+    pub name: String,
+    /// The raw content.
+    pub bytes: Vec<u8>,
+}
+
+/// A record read from an input, before ids are checked across inputs.
+#[derive(Debug)]
+pub(crate) struct RawRecord {
+    pub(crate) id: String,
+    pub(crate) record_type: String,
+    pub(crate) fields: Map<String, Value>,
+    pub(crate) line: u32,
+    pub(crate) column: u32,
+}
+
+pub(crate) enum Loaded {
+    Record(RawRecord),
+    Error(RecordError),
+}
+
+/// Reads every record of one input, in order.
+pub(crate) fn read(input: &Input) -> Vec<Loaded> {
+    let bytes = input.bytes.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(&input.bytes);
+    let bom = input.bytes.len() - bytes.len();
+    let lines = LineIndex::new(bytes);
+    let reader = Reader { name: &input.name, bytes, bom, lines };
+    let mut out = Vec::new();
+    match bytes.iter().position(|b| !b.is_ascii_whitespace()) {
+        Some(start) if bytes[start] == b'[' => reader.array(start, &mut out),
+        Some(_) => reader.json_lines(&mut out),
+        None => {}
+    }
+    out
+}
+
+/// Byte offsets of line starts, for positions.
+struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    fn new(bytes: &[u8]) -> Self {
+        let mut starts = vec![0];
+        starts.extend(bytes.iter().enumerate().filter(|(_, b)| **b == b'\n').map(|(i, _)| i + 1));
+        LineIndex { starts }
+    }
+
+    /// 0-based line of an offset.
+    fn line_of(&self, offset: usize) -> usize {
+        match self.starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        }
+    }
+}
+
+struct Reader<'a> {
+    name: &'a str,
+    bytes: &'a [u8],
+    bom: usize,
+    lines: LineIndex,
+}
+
+impl Reader<'_> {
+    /// 1-based line and byte column of an offset.
+    fn line_col(&self, offset: usize) -> (usize, usize) {
+        let line = self.lines.line_of(offset);
+        let col = offset - self.lines.starts[line] + 1 + if line == 0 { self.bom } else { 0 };
+        (line + 1, col)
+    }
+
+    fn position(&self, offset: usize) -> Position {
+        let (line, column) = self.line_col(offset);
+        Position { file: self.name.to_string(), line, column }
+    }
+
+    fn line_text(&self, offset: usize) -> &[u8] {
+        let line = self.lines.line_of(offset);
+        let start = self.lines.starts[line];
+        let end = self.lines.starts.get(line + 1).map_or(self.bytes.len(), |e| e - 1);
+        &self.bytes[start..end.max(start)]
+    }
+
+    fn error_at(&self, kind: K, message: impl Into<String>, offset: usize) -> RecordError {
+        RecordError::new(kind, message, self.position(offset)).with_line(self.line_text(offset))
+    }
+
+    fn json_lines(&self, out: &mut Vec<Loaded>) {
+        for (i, start) in self.lines.starts.iter().enumerate() {
+            let end = self.lines.starts.get(i + 1).map_or(self.bytes.len(), |e| e - 1);
+            let line = &self.bytes[*start..end.max(*start)];
+            let Some(lead) = line.iter().position(|b| !b.is_ascii_whitespace()) else { continue };
+            out.push(self.value(&line[lead..], start + lead, true));
+        }
+    }
+
+    fn array(&self, open: usize, out: &mut Vec<Loaded>) {
+        let b = self.bytes;
+        let mut i = open + 1;
+        loop {
+            i = skip_ws(b, i);
+            if i >= b.len() {
+                out.push(Loaded::Error(
+                    self.error_at(K::Unreadable, "the array is not closed: expected `]`", b.len().saturating_sub(1))
+                        .with_help("end the file with `]`"),
+                ));
+                return;
+            }
+            if b[i] == b']' {
+                i += 1;
+                break;
+            }
+            let start = i;
+            let end = match value_end(b, i) {
+                Ok(end) => end,
+                Err(at) => {
+                    out.push(Loaded::Error(
+                        self.error_at(K::Unreadable, "a record is not closed; the rest of this file could not be read", start)
+                            .with_help(format!(
+                                "look for an unclosed string, `{{` or `[` between here and line {}",
+                                self.line_col(at).0
+                            )),
+                    ));
+                    return;
+                }
+            };
+            out.push(self.value(&b[start..end], start, false));
+            i = skip_ws(b, end);
+            match b.get(i) {
+                Some(b',') => i += 1,
+                Some(b']') => {
+                    i += 1;
+                    break;
+                }
+                Some(_) => {
+                    out.push(Loaded::Error(
+                        self.error_at(K::Unreadable, "expected `,` or `]` after a record; the rest of this file could not be read", i)
+                            .with_help("records in an array are separated by `,`"),
+                    ));
+                    return;
+                }
+                None => {
+                    out.push(Loaded::Error(
+                        self.error_at(K::Unreadable, "the array is not closed: expected `]`", b.len().saturating_sub(1))
+                            .with_help("end the file with `]`"),
+                    ));
+                    return;
+                }
+            }
+        }
+        let rest = skip_ws(b, i);
+        if rest < b.len() {
+            out.push(Loaded::Error(
+                self.error_at(K::Unreadable, "unexpected text after the closing `]`", rest)
+                    .with_help("a file holds one JSON array, or one record per line (JSON Lines)"),
+            ));
+        }
+    }
+
+    /// Parses one JSON value starting at `offset` and checks it is a record.
+    fn value(&self, text: &[u8], offset: usize, line_mode: bool) -> Loaded {
+        let value: Value = match serde_json::from_slice(text) {
+            Ok(v) => v,
+            Err(e) => {
+                // serde_json counts from the start of `text`.
+                let at = offset_of(text, e.line(), e.column()).map_or(offset, |o| offset + o);
+                let msg = e.to_string();
+                let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+                let mut err = self.error_at(K::Json, format!("malformed JSON: {msg}"), at);
+                if line_mode && e.is_eof() {
+                    err = err.with_help("JSON Lines needs one whole record per line; a pretty-printed file must be a JSON array");
+                }
+                return Loaded::Error(err);
+            }
+        };
+        let (line, column) = self.line_col(offset);
+        let position = || self.position(offset);
+        let Value::Object(fields) = value else {
+            let found = kind_of(&value);
+            return Loaded::Error(
+                self.error_at(K::NotAnObject, format!("expected a record (a JSON object), found {found}"), offset)
+                    .with_help("each record is an object with an `id` and a `type`"),
+            );
+        };
+        let id = match fields.get("id") {
+            Some(Value::String(s)) if !s.is_empty() => s.clone(),
+            Some(other) => {
+                return Loaded::Error(
+                    RecordError::new(K::BadId, format!("`id` must be a non-empty string, found {}", kind_of(other)), position())
+                        .with_line(self.line_text(offset))
+                        .with_help("write the id as a string, e.g. \"id\": \"p-17\""),
+                );
+            }
+            None => {
+                return Loaded::Error(
+                    RecordError::new(K::BadId, "record has no `id`", position())
+                        .with_line(self.line_text(offset))
+                        .with_help("every record needs a unique string `id`"),
+                );
+            }
+        };
+        let record_type = match fields.get("type") {
+            Some(Value::String(s)) if !s.is_empty() => s.clone(),
+            Some(other) => {
+                return Loaded::Error(
+                    RecordError::new(K::BadType, format!("`type` must be a non-empty string, found {}", kind_of(other)), position())
+                        .with_line(self.line_text(offset))
+                        .with_id(id)
+                        .with_help("write the type as a string, e.g. \"type\": \"person\""),
+                );
+            }
+            None => {
+                return Loaded::Error(
+                    RecordError::new(K::BadType, format!("record `{id}` has no `type`"), position())
+                        .with_line(self.line_text(offset))
+                        .with_id(id)
+                        .with_help("every record needs a string `type`, e.g. \"type\": \"person\""),
+                );
+            }
+        };
+        Loaded::Record(RawRecord {
+            id,
+            record_type,
+            fields,
+            line: u32::try_from(line).unwrap_or(u32::MAX),
+            column: u32::try_from(column).unwrap_or(u32::MAX),
+        })
+    }
+}
+
+/// "an array", "the number `5`", … for messages.
+fn kind_of(v: &Value) -> String {
+    match v {
+        Value::Null => "`null`".to_string(),
+        Value::Bool(b) => format!("`{b}`"),
+        Value::Number(n) => format!("the number `{n}`"),
+        Value::String(s) if s.is_empty() => "an empty string".to_string(),
+        Value::String(_) => "a string".to_string(),
+        Value::Array(_) => "an array".to_string(),
+        Value::Object(_) => "an object".to_string(),
+    }
+}
+
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while i < b.len() && b[i].is_ascii_whitespace() {
+        i += 1;
+    }
+    i
+}
+
+/// The end of the JSON value starting at `i`, by brackets and strings alone
+/// (its content is checked later by serde_json). `Err` holds where the scan
+/// ran out of input.
+fn value_end(b: &[u8], mut i: usize) -> Result<usize, usize> {
+    let start = i;
+    let mut depth = 0usize;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                if i >= b.len() {
+                    return Err(b.len());
+                }
+            }
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                if depth == 0 {
+                    return Ok(i);
+                }
+                depth -= 1;
+                if depth == 0 {
+                    return Ok(i + 1);
+                }
+            }
+            b',' if depth == 0 => return Ok(i),
+            c if depth == 0 && c.is_ascii_whitespace() && i > start => return Ok(i),
+            _ => {}
+        }
+        i += 1;
+    }
+    if depth == 0 { Ok(i) } else { Err(b.len()) }
+}
+
+/// Byte offset within `text` of serde_json's 1-based line and column.
+fn offset_of(text: &[u8], line: usize, column: usize) -> Option<usize> {
+    let mut start = 0;
+    for _ in 1..line {
+        start += text[start..].iter().position(|b| *b == b'\n')? + 1;
+    }
+    Some((start + column.saturating_sub(1)).min(text.len()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Vec<Result<String, String>> {
+        read(&Input { name: "t.json".into(), bytes: text.as_bytes().to_vec() })
+            .into_iter()
+            .map(|l| match l {
+                Loaded::Record(r) => Ok(format!("{}@{}:{}", r.id, r.line, r.column)),
+                Loaded::Error(e) => Err(format!("{}:{} {:?}", e.position().line, e.position().column, e.kind())),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn json_lines_keep_going_after_bad_lines() {
+        let got = load("{\"id\":\"a\",\"type\":\"t\"}\n{\"id\":\n\n[1]\n{\"type\":\"t\"}\n{\"id\":\"b\",\"type\":\"t\"}\r\n");
+        assert_eq!(
+            got,
+            vec![
+                Ok("a@1:1".into()),
+                Err("2:6 Json".into()),
+                Err("4:1 NotAnObject".into()),
+                Err("5:1 BadId".into()),
+                Ok("b@6:1".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn arrays_give_element_positions() {
+        let got = load("[\n  {\"id\":\"a\",\"type\":\"t\"},\n  {\"id\": 5, \"type\":\"t\"},\n  {\"id\":\"c\",\"type\":\"t\"}\n]\n");
+        assert_eq!(got, vec![Ok("a@2:3".into()), Err("3:3 BadId".into()), Ok("c@4:3".into())]);
+    }
+
+    #[test]
+    fn malformed_array_element_is_one_error() {
+        let got = load("[{\"id\":\"a\",\"type\":\"t\"}, {\"id\" \"b\"}, {\"id\":\"c\",\"type\":\"t\"}]");
+        assert_eq!(got, vec![Ok("a@1:2".into()), Err("1:31 Json".into()), Ok("c@1:36".into())]);
+    }
+
+    #[test]
+    fn unclosed_array_and_trailing_text_are_reported() {
+        assert_eq!(load("[{\"id\":\"a\",\"type\":\"t\"}"), vec![Ok("a@1:2".into()), Err("1:22 Unreadable".into())]);
+        assert_eq!(load("[{\"id\":\"a\",\"type\":\"t\"}] x"), vec![Ok("a@1:2".into()), Err("1:25 Unreadable".into())]);
+        assert_eq!(load("[{\"id\":\"a\",\"type\":\"t\"}, {\"id\":\"b"), vec![Ok("a@1:2".into()), Err("1:25 Unreadable".into())]);
+    }
+
+    #[test]
+    fn bom_and_empty_files() {
+        assert_eq!(load("\u{feff}{\"id\":\"a\",\"type\":\"t\"}"), vec![Ok("a@1:4".into())]);
+        assert!(load("").is_empty());
+        assert!(load("  \n\n").is_empty());
+    }
+
+    #[test]
+    fn invalid_utf8_is_a_located_error() {
+        let mut bytes = b"{\"id\":\"a\",\"type\":\"t\"}\n{\"id\":\"".to_vec();
+        bytes.extend([0xff, 0xfe]);
+        bytes.extend(b"\",\"type\":\"t\"}\n");
+        let got: Vec<_> = read(&Input { name: "t".into(), bytes })
+            .into_iter()
+            .map(|l| matches!(l, Loaded::Record(_)))
+            .collect();
+        assert_eq!(got, vec![true, false]);
+    }
+}

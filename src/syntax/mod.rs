@@ -1,0 +1,267 @@
+//! Text → AST. The only module that knows pest.
+//!
+//! [`parse`] checks nesting depth by a plain scan first (so pest never
+//! recurses deeply), runs the pest grammar, turns its error into words a
+//! rule author understands, and lowers the pairs to [`crate::ast`].
+
+mod error;
+mod lower;
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, Once};
+
+use pest::Parser as _;
+use pest::error::{ErrorVariant, InputLocation};
+
+pub use error::{SyntaxError, SyntaxErrorKind};
+
+use crate::ast;
+use crate::source::{Loc, Located, SourceFile, Span};
+
+/// How deep conditions (and any bracket) may nest. Deeper input is a syntax
+/// error, never a stack overflow.
+pub const MAX_DEPTH: usize = 256;
+
+#[derive(pest_derive::Parser)]
+#[grammar = "grammar/interdict.pest"]
+struct Grammar;
+
+/// Parses one rule file. Stops at its first error.
+pub fn parse(src: &Arc<SourceFile>) -> Result<ast::File, SyntaxError> {
+    static INIT: Once = Once::new();
+    INIT.call_once(|| {
+        // Record the literal tokens expected at the failure point, for messages.
+        pest::set_error_detail(true);
+        // A backstop against runaway backtracking on pathological input.
+        pest::set_call_limit(std::num::NonZeroUsize::new(200_000_000));
+    });
+    check_nesting(src)?;
+    let pairs = Grammar::parse(Rule::file, src.text()).map_err(|e| from_pest(&e, src))?;
+    lower::file(pairs, src)
+}
+
+/// Rejects brackets nested deeper than [`MAX_DEPTH`] before pest sees them.
+fn check_nesting(src: &Arc<SourceFile>) -> Result<(), SyntaxError> {
+    let text = src.text().as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < text.len() {
+        match text[i] {
+            b'#' => {
+                while i < text.len() && text[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'"' => {
+                i += 1;
+                while i < text.len() && text[i] != b'"' && text[i] != b'\n' {
+                    i += if text[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    let loc = Loc { src: Arc::clone(src), span: Span::new(i, i + 1) };
+                    return Err(SyntaxError::new(
+                        SyntaxErrorKind::TooDeep,
+                        Located::new(format!("brackets nest more than {MAX_DEPTH} deep"), &loc, "too deep here")
+                            .help("split the condition into `def`s or `let`s"),
+                    ));
+                }
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    Ok(())
+}
+
+/// What a grammar rule is called in an error message, if it is worth naming.
+fn describe(rule: Rule) -> Option<&'static str> {
+    Some(match rule {
+        Rule::ident => "a name",
+        Rule::field_name => "a field name",
+        Rule::string => "a string",
+        Rule::close_quote => "`\"`",
+        Rule::date => "a date",
+        Rule::number => "a number",
+        Rule::boolean => "`true` or `false`",
+        Rule::list => "a list",
+        Rule::literal => "a value",
+        Rule::entity_decl => "`entity`",
+        Rule::let_decl => "`let`",
+        Rule::def_decl => "`def`",
+        Rule::rule_decl => "`rule`",
+        Rule::exempt_decl => "`exempt`",
+        Rule::field_decl => "a field (`name: type`)",
+        Rule::type_expr | Rule::list_type => "a type",
+        Rule::optional => "`?`",
+        Rule::close_brace => "`}`",
+        Rule::param => "a parameter (`name: type`)",
+        Rule::effect_line | Rule::effect => "`deny` or `flag`",
+        Rule::severity_clause | Rule::kw_severity => "`severity`",
+        Rule::severity_level => "`low`, `medium`, `high` or `critical`",
+        Rule::effective_clause | Rule::kw_effective => "`effective`",
+        Rule::waive_line | Rule::kw_waive => "`waive`",
+        Rule::cond | Rule::where_cond | Rule::comparison | Rule::paren_cond | Rule::exists_cond => "a condition",
+        Rule::not_op | Rule::kw_not => "`not`",
+        Rule::and_op => "`and`",
+        Rule::or_op => "`or`",
+        Rule::quant_head | Rule::quantifier => "`any`, `all` or `none`",
+        Rule::quant_in | Rule::quant_type => "a binder",
+        Rule::binary_test | Rule::cmp_op => "a comparison operator",
+        Rule::not_in => "`not in`",
+        Rule::in_op | Rule::kw_in => "`in`",
+        Rule::contains_op => "`contains`",
+        Rule::starts_with_op => "`starts_with`",
+        Rule::match_test | Rule::kw_matches => "`matches`",
+        Rule::is_test | Rule::kw_is => "`is`",
+        Rule::verdict_word => "`denied`, `flagged` or `allowed`",
+        Rule::operand => "a value or path",
+        Rule::count_call | Rule::kw_count => "`count(…)`",
+        Rule::call => "a call",
+        Rule::path => "a path",
+        Rule::path_step => "`.field`",
+        Rule::hop_range => "a hop range `{1..2}`",
+        Rule::hop_min | Rule::hop_max => "a whole number",
+        Rule::kw_entity => "`entity`",
+        Rule::kw_let => "`let`",
+        Rule::kw_def => "`def`",
+        Rule::kw_rule => "`rule`",
+        Rule::kw_exempt => "`exempt`",
+        Rule::kw_when => "`when`",
+        Rule::kw_from => "`from`",
+        Rule::kw_to => "`to`",
+        Rule::kw_for => "`for`",
+        Rule::kw_exists => "`exists`",
+        Rule::kw_where => "`where`",
+        Rule::kw_by => "`by`",
+        Rule::EOI => "end of file",
+        _ => return None,
+    })
+}
+
+/// Literal tokens worth listing; whitespace and comment starts are not.
+fn describe_token(token: &impl std::fmt::Display) -> Option<String> {
+    let token = token.to_string();
+    // Character ranges print as `a..z`; whitespace, comments and escapes are noise.
+    let is_range = token.chars().count() == 4 && token.get(1..3) == Some("..");
+    let noise = token.trim().is_empty() || ["#", "\\", "\"", "_"].contains(&token.as_str());
+    (!is_range && !noise).then(|| format!("`{token}`"))
+}
+
+fn from_pest(e: &pest::error::Error<Rule>, src: &Arc<SourceFile>) -> SyntaxError {
+    let pos = match e.location {
+        InputLocation::Pos(p) => p,
+        InputLocation::Span((a, _)) => a,
+    };
+    let mut expected = BTreeSet::new();
+    let mut wanted_ident = false;
+    let mut unterminated = false;
+    if let ErrorVariant::ParsingError { positives, .. } = &e.variant {
+        for r in positives {
+            wanted_ident |= matches!(r, Rule::ident);
+            unterminated |= matches!(r, Rule::close_quote);
+            expected.extend(describe(*r).map(str::to_string));
+        }
+    }
+    if let Some(attempts) = e.parse_attempts() {
+        if attempts.max_position == pos {
+            expected.extend(attempts.expected_tokens().iter().filter_map(describe_token));
+        }
+    }
+    let text = src.text();
+    let found = word_at(text, pos);
+    let loc = Loc { src: Arc::clone(src), span: Span::new(pos, pos + found.len()) };
+    let at_line_end = found.is_empty() && pos < text.len();
+
+    if unterminated {
+        let start = text[..pos].rfind('"').unwrap_or(pos);
+        let loc = Loc { src: Arc::clone(src), span: Span::new(start, pos) };
+        return SyntaxError::new(
+            SyntaxErrorKind::Unexpected,
+            Located::new("unterminated string", &loc, "this string has no closing `\"`")
+                .help("a string ends with `\"` on the same line; write `\\\"` for a quote inside it"),
+        );
+    }
+    let found_desc = match found {
+        "" if at_line_end => "the end of the line".to_string(),
+        "" => "end of file".to_string(),
+        _ => format!("`{found}`"),
+    };
+    let expected_desc = join_alternatives(&expected.into_iter().collect::<Vec<_>>());
+    let message = format!("expected {expected_desc}, found {found_desc}");
+    let help = if wanted_ident && is_reserved(found) {
+        Some(format!(
+            "`{found}` is a reserved word: it cannot name a rule, def, let, entity or binder (a field may use it: `x.{found}`)"
+        ))
+    } else if found.chars().next().is_some_and(|c| c.is_alphabetic() && !c.is_ascii()) {
+        Some("names are ASCII letters, digits and `_`; read a JSON key of any script with `x[\"key\"]`".to_string())
+    } else if found == "=" {
+        Some("compare with `==`".to_string())
+    } else if found == "&&" || found == "||" || found == "!" {
+        Some("write `and`, `or`, `not`".to_string())
+    } else {
+        None
+    };
+    let label = match found {
+        "" if at_line_end => "the line ends here",
+        "" => "the file ends here",
+        _ => "unexpected here",
+    };
+    SyntaxError::new(SyntaxErrorKind::Unexpected, Located::new(message, &loc, label).maybe_help(help))
+}
+
+/// "`a`", "`a` or `b`", "`a`, `b` or `c`".
+fn join_alternatives(items: &[String]) -> String {
+    match items {
+        [] => "something else".to_string(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+/// The word or symbol starting at `pos`, for "found …".
+fn word_at(text: &str, pos: usize) -> &str {
+    let rest = text.get(pos..).unwrap_or("");
+    let Some((_, first)) = rest.char_indices().next() else { return "" };
+    let end = if first.is_alphanumeric() || first == '_' {
+        rest.char_indices().find(|&(_, c)| !(c.is_alphanumeric() || c == '_')).map_or(rest.len(), |(i, _)| i)
+    } else if first == '\n' || first == '\r' {
+        0
+    } else {
+        let two = rest.get(..2).unwrap_or("");
+        if ["==", "!=", "<=", ">=", "&&", "||", ".."].contains(&two) { 2 } else { first.len_utf8() }
+    };
+    &rest[..end]
+}
+
+const RESERVED: &[&str] = &[
+    "entity", "let", "def", "rule", "exempt", "deny", "flag", "when", "severity", "effective", "from", "to", "waive",
+    "for", "and", "or", "not", "in", "exists", "contains", "starts_with", "matches", "count", "any", "all", "none",
+    "where", "is", "by", "true", "false",
+];
+
+/// A reserved word of the language (DESIGN.md §2.1).
+pub fn is_reserved(word: &str) -> bool {
+    RESERVED.contains(&word)
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_str(text: &str) -> Result<ast::File, SyntaxError> {
+        parse(&SourceFile::new("test.rules", text))
+    }
+
+    #[test]
+    fn design_example_parses() {
+        let text = include_str!("../../tests/fixtures/design.rules");
+        let file = parse_str(text).map_err(|e| e.to_string());
+        assert!(file.is_ok(), "{file:?}");
+        assert_eq!(file.map(|f| f.items.len()).unwrap_or(0), 15);
+    }
+}
