@@ -1,9 +1,171 @@
 //! interdict: a rule engine for screening entity records.
-#![forbid(unsafe_code)]
+//!
+//! Rule files are parsed ([`syntax`]), checked and compiled ([`check`]),
+//! and evaluated ([`eval`]) over records loaded into a store ([`records`]);
+//! [`report`] turns the outcomes into text. [`RuleSet`] and the re-exports
+//! here are the API boundary:
+//!
+//! ```
+//! use interdict::{Engine, EvalOptions, Input, RecordStore, RuleSet, SourceFile, date::Date, eval::Decision};
+//!
+//! let rules = RuleSet::from_sources(vec![SourceFile::new(
+//!     "venues.rules",
+//!     r#"rule venue_ban "Venue operated by a South Korean national" {
+//!            deny venue v when v.operator.nationality == "KR"
+//!        }"#,
+//! )])
+//! .map_err(|e| e.len())?;
+//! let records = RecordStore::load([Input {
+//!     name: "records.jsonl".into(),
+//!     bytes: br#"{"id":"p-7","type":"person","nationality":"KR"}
+//! {"id":"v-12","type":"venue","operator":"p-7"}"#
+//!         .to_vec(),
+//! }]);
+//! let as_of = Date::parse_exact("2024-01-01").ok_or(0usize)?;
+//! let engine = Engine::new(rules.program(), &records, EvalOptions { as_of });
+//! let venue = records.lookup("v-12").ok_or(0usize)?;
+//! let verdict = engine.verdict(venue).map_err(|_| 0usize)?;
+//! assert_eq!(verdict.decision, Decision::Deny);
+//! # Ok::<(), usize>(())
+//! ```
 
 pub mod ast;
+pub mod check;
+pub mod cli;
 pub mod date;
+pub mod eval;
+pub mod records;
+pub mod report;
 pub mod source;
 pub mod syntax;
-pub mod check;
-pub mod records;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use check::Program;
+pub use eval::{Decision, Engine, EvalOptions, Outcome, Verdict};
+pub use records::{Input, RecordStore};
+pub use source::SourceFile;
+
+/// A checked rule set.
+#[derive(Debug)]
+pub struct RuleSet {
+    program: Program,
+}
+
+/// Why a rule set could not be loaded: one entry per problem, all of them.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum RuleError {
+    /// A rule file or folder that cannot be read.
+    #[error("cannot read `{path}`: {message}")]
+    #[diagnostic(code(interdict::rules::io), help("give a `.rules` file or a folder that holds some"))]
+    Io {
+        /// The path as given.
+        path: String,
+        /// What the system said.
+        message: String,
+    },
+    /// A file that does not parse.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Syntax(#[from] syntax::SyntaxError),
+    /// A rule set that does not check.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Check(#[from] check::CheckError),
+}
+
+impl RuleSet {
+    /// Reads, parses and checks rule files. Each path is a `.rules` file or a
+    /// folder searched recursively for `.rules` files (in path order).
+    pub fn load(paths: &[impl AsRef<Path>]) -> Result<RuleSet, Vec<RuleError>> {
+        let mut files = Vec::new();
+        let mut errors = Vec::new();
+        for path in paths {
+            let path = path.as_ref();
+            match rule_files(path) {
+                Ok(found) if found.is_empty() => errors.push(RuleError::Io {
+                    path: path.display().to_string(),
+                    message: "no `.rules` files here".to_string(),
+                }),
+                Ok(found) => {
+                    for file in found {
+                        match std::fs::read(&file) {
+                            Ok(bytes) => match String::from_utf8(bytes) {
+                                Ok(text) => files.push(SourceFile::new(file.display().to_string(), text)),
+                                Err(e) => errors.push(RuleError::Io {
+                                    path: file.display().to_string(),
+                                    message: format!("not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()),
+                                }),
+                            },
+                            Err(e) => errors.push(RuleError::Io { path: file.display().to_string(), message: e.to_string() }),
+                        }
+                    }
+                }
+                Err(e) => errors.push(RuleError::Io { path: path.display().to_string(), message: e.to_string() }),
+            }
+        }
+        match Self::from_sources(files) {
+            Ok(rules) if errors.is_empty() => Ok(rules),
+            Ok(_) => Err(errors),
+            Err(more) => {
+                errors.extend(more);
+                Err(errors)
+            }
+        }
+    }
+
+    /// Parses and checks rule texts already in memory.
+    pub fn from_sources(files: Vec<Arc<SourceFile>>) -> Result<RuleSet, Vec<RuleError>> {
+        let mut parsed = Vec::new();
+        let mut errors = Vec::new();
+        for src in files {
+            match syntax::parse(&src) {
+                Ok(file) => parsed.push((src, file)),
+                Err(e) => errors.push(RuleError::Syntax(e)),
+            }
+        }
+        match check::check(&parsed) {
+            Ok(program) if errors.is_empty() => Ok(RuleSet { program }),
+            Ok(_) => Err(errors),
+            Err(more) => {
+                // The other files are still checked; but with a file missing,
+                // a name it declares would be reported as unknown, wrongly.
+                let broken = !errors.is_empty();
+                errors.extend(
+                    more.into_iter()
+                        .filter(|e| !(broken && e.kind() == check::CheckErrorKind::UnknownName))
+                        .map(RuleError::Check),
+                );
+                Err(errors)
+            }
+        }
+    }
+
+    /// The compiled program.
+    pub fn program(&self) -> &Program {
+        &self.program
+    }
+}
+
+/// The `.rules` files at `path`, sorted.
+fn rule_files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_dir() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut out = Vec::new();
+    let mut dirs = vec![path.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir)? {
+            let p = entry?.path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if p.extension().is_some_and(|e| e == "rules") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}

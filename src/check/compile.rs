@@ -390,7 +390,7 @@ impl<'a> Compiler<'a> {
         match &c.kind {
             CondKind::And(terms) => Expr::And(terms.iter().map(|t| self.cond(t)).collect()),
             CondKind::Or(terms) => Expr::Or(terms.iter().map(|t| self.cond(t)).collect()),
-            CondKind::Not(inner) => Expr::Not(Box::new(self.cond(inner)), loc),
+            CondKind::Not(inner) => Expr::Not(Box::new(self.cond(inner))),
             CondKind::Paren(inner) => self.cond(inner),
             CondKind::Compare { lhs, op, rhs } => self.compare(lhs, *op, rhs, loc),
             CondKind::Matches { subject, pattern } => {
@@ -412,7 +412,7 @@ impl<'a> Compiler<'a> {
                             Located::new(format!("invalid regular expression: {message}"), &pattern.loc, "this pattern")
                                 .help("`matches` takes a Rust `regex` pattern (no look-around or backreferences)"),
                         );
-                        Expr::Const { value: false, loc }
+                        Expr::Const(false)
                     }
                 }
             }
@@ -427,7 +427,7 @@ impl<'a> Compiler<'a> {
                         Located::new("`is` reads the verdict of a record", &subject.loc, "not a path to a record")
                             .help("write a path to a linked record, e.g. `x.venue is denied`"),
                     );
-                    return Expr::Const { value: false, loc };
+                    return Expr::Const(false);
                 };
                 let p = self.path(path);
                 self.mark_record_use(path);
@@ -496,13 +496,12 @@ impl<'a> Compiler<'a> {
                     range,
                     body: Box::new(body),
                     head: head.clone(),
-                    loc,
                 }
             }
             CondKind::Call { name, args } => self.call(name, args, loc),
             CondKind::Truthy(operand) => {
                 if let OperandKind::Literal(Literal::Bool(b)) = operand.kind {
-                    return Expr::Const { value: b, loc };
+                    return Expr::Const(b);
                 }
                 let t = self.scalar(operand, "a condition");
                 self.expect(&t, &[Ty::Bool], "a value used as a condition must be a bool");
@@ -670,7 +669,7 @@ impl<'a> Compiler<'a> {
     fn call(&mut self, name: &ast::Ident, args: &[ast::Operand], loc: Loc) -> Expr {
         let Some((def, decl, params)) = self.defs.get(name.name.as_str()).map(|(i, d, p)| (*i, *d, p.clone())) else {
             self.unknown("def", name, self.defs.keys().copied().collect());
-            return Expr::Const { value: false, loc };
+            return Expr::Const(false);
         };
         if args.len() != params.len() {
             self.error(

@@ -232,34 +232,16 @@ pub struct Def {
 pub(crate) enum Expr {
     And(Vec<Expr>),
     Or(Vec<Expr>),
-    Not(Box<Expr>, Loc),
+    Not(Box<Expr>),
     Cmp { op: CmpOp, lhs: Term, rhs: Term, dates: bool, loc: Loc },
     InSet { lhs: Term, set: Arc<Const>, negated: bool, loc: Loc },
     Matches { subject: Term, re: regex::Regex, loc: Loc },
     Exists { path: PathExpr, loc: Loc },
     Is { subject: Term, verdict: VerdictWord, by: Option<RuleId>, loc: Loc },
-    Quant { quantifier: Quantifier, slot: usize, var: String, range: QRange, body: Box<Expr>, head: Loc, loc: Loc },
+    Quant { quantifier: Quantifier, slot: usize, var: String, range: QRange, body: Box<Expr>, head: Loc },
     Call { def: DefId, args: Vec<Term>, loc: Loc },
     Truthy { term: Term, loc: Loc },
-    Const { value: bool, loc: Loc },
-}
-
-impl Expr {
-    pub(crate) fn loc(&self) -> Option<&Loc> {
-        match self {
-            Expr::And(v) | Expr::Or(v) => v.first().and_then(Expr::loc),
-            Expr::Not(_, loc)
-            | Expr::Cmp { loc, .. }
-            | Expr::InSet { loc, .. }
-            | Expr::Matches { loc, .. }
-            | Expr::Exists { loc, .. }
-            | Expr::Is { loc, .. }
-            | Expr::Quant { loc, .. }
-            | Expr::Call { loc, .. }
-            | Expr::Truthy { loc, .. }
-            | Expr::Const { loc, .. } => Some(loc),
-        }
-    }
+    Const(bool),
 }
 
 /// What a quantifier ranges over.

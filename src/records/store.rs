@@ -82,16 +82,21 @@ impl RecordStore {
     pub fn load(inputs: impl IntoIterator<Item = Input>) -> RecordStore {
         let mut store = RecordStore::default();
         for input in inputs {
-            let file = store.files.len() as u32;
-            store.files.push(input.name.clone());
-            for loaded in load::read(&input) {
-                match loaded {
-                    Loaded::Record(raw) => store.add(raw, file),
-                    Loaded::Error(e) => store.entries.push(Entry::Error(e)),
-                }
-            }
+            store.add_input(&input);
         }
         store
+    }
+
+    /// Reads one more input after those already loaded.
+    pub fn add_input(&mut self, input: &Input) {
+        let file = self.files.len() as u32;
+        self.files.push(input.name.clone());
+        for loaded in load::read(input) {
+            match loaded {
+                Loaded::Record(raw) => self.add(raw, file),
+                Loaded::Error(e) => self.entries.push(Entry::Error(e)),
+            }
+        }
     }
 
     /// Adds an error entry that concerns a whole input (e.g. unreadable file).

@@ -93,9 +93,11 @@ struct Cx<'a> {
 }
 
 impl Cx<'_> {
+    /// The pair's text without the blanks and comments pest skipped after it.
     fn loc(&self, p: &Pair<'_, Rule>) -> Loc {
         let s = p.as_span();
-        Loc { src: Arc::clone(self.src), span: Span::new(s.start(), s.end()) }
+        let end = s.start() + meaningful_len(s.as_str());
+        Loc { src: Arc::clone(self.src), span: Span::new(s.start(), end) }
     }
 
     fn ident(&self, p: &Pair<'_, Rule>) -> Ident {
@@ -520,6 +522,37 @@ fn cmp_op(p: Pair<'_, Rule>) -> CmpOp {
     }
 }
 
+/// Length of `text` up to its last character that is neither blank nor in a comment.
+fn meaningful_len(text: &str) -> usize {
+    let mut last = 0;
+    let mut chars = text.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '"' => {
+                let mut escaped = false;
+                for (j, d) in chars.by_ref() {
+                    if d == '"' && !escaped {
+                        last = j + 1;
+                        break;
+                    }
+                    escaped = d == '\\' && !escaped;
+                    last = j + d.len_utf8();
+                }
+            }
+            '#' => {
+                for (_, d) in chars.by_ref() {
+                    if d == '\n' {
+                        break;
+                    }
+                }
+            }
+            c if c.is_whitespace() => {}
+            c => last = i + c.len_utf8(),
+        }
+    }
+    last
+}
+
 /// `\"` and `\\` are the only escapes; any other backslash is kept.
 fn unescape(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
@@ -540,6 +573,13 @@ fn unescape(raw: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::unescape;
+
+    #[test]
+    fn spans_stop_at_the_last_meaningful_character() {
+        assert_eq!(super::meaningful_len("a == b  \n  # note\n "), 6);
+        assert_eq!(super::meaningful_len("x == \"# not a comment\" "), 23);
+        assert_eq!(super::meaningful_len("   "), 0);
+    }
 
     #[test]
     fn escapes() {

@@ -22,9 +22,13 @@ use crate::source::{Loc, Located, SourceFile, Span};
 /// error, never a stack overflow.
 pub const MAX_DEPTH: usize = 256;
 
-#[derive(pest_derive::Parser)]
-#[grammar = "grammar/interdict.pest"]
-struct Grammar;
+mod grammar {
+    #![allow(missing_docs)]
+    #[derive(pest_derive::Parser)]
+    #[grammar = "grammar/interdict.pest"]
+    pub(super) struct Grammar;
+}
+use grammar::{Grammar, Rule};
 
 /// Parses one rule file. Stops at its first error.
 pub fn parse(src: &Arc<SourceFile>) -> Result<ast::File, SyntaxError> {

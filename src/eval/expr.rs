@@ -1,0 +1,318 @@
+//! Conditions: evaluated fast (no evidence) or traced (evidence for the
+//! outcome either way: why it held, or which part was false and what was seen).
+
+use crate::ast::{CmpOp, Quantifier, VerdictWord};
+use crate::check::{Const, Expr, QRange, Term};
+use crate::records::RecordIdx;
+
+use super::engine::Ctx;
+use super::error::Fault;
+use super::value::{Rel, Val, in_const_list, relate};
+use super::verdict::{Decision, Fact, FactKind, Observed, Witness};
+use super::walk::{Cursor, Item};
+
+type Env<'a> = Vec<Cursor<'a>>;
+
+impl<'a> Ctx<'_, 'a> {
+    /// Evaluates `cond` with the record in slot 0.
+    pub(crate) fn body(&self, cond: &'a Expr, frame: usize, rec: RecordIdx, facts: &mut Vec<Fact>) -> Result<bool, Fault> {
+        let mut env: Env<'a> = vec![Cursor::missing(); frame.max(1)];
+        let trail = if self.trace { vec![self.start_hop(rec)] } else { Vec::new() };
+        env[0] = Cursor::One(Val::Record(rec), trail);
+        self.cond(cond, &mut env, facts)
+    }
+
+    fn start_hop(&self, rec: RecordIdx) -> super::verdict::Hop {
+        super::verdict::Hop { via: String::new(), to: super::value::record_shown(self.store(), rec) }
+    }
+
+    fn fact(&self, facts: &mut Vec<Fact>, loc: &crate::source::Loc, holds: bool, kind: impl FnOnce() -> FactKind) {
+        if self.trace {
+            facts.push(Fact { loc: loc.clone(), holds, kind: kind() });
+        }
+    }
+
+    pub(crate) fn cond(&self, e: &'a Expr, env: &mut Env<'a>, facts: &mut Vec<Fact>) -> Result<bool, Fault> {
+        match e {
+            Expr::And(terms) => {
+                let mut held = Vec::new();
+                for t in terms {
+                    let mut sub = Vec::new();
+                    if !self.cond(t, env, &mut sub)? {
+                        facts.extend(sub);
+                        return Ok(false);
+                    }
+                    held.extend(sub);
+                }
+                facts.extend(held);
+                Ok(true)
+            }
+            Expr::Or(terms) => {
+                let mut failed = Vec::new();
+                for t in terms {
+                    let mut sub = Vec::new();
+                    if self.cond(t, env, &mut sub)? {
+                        facts.extend(sub);
+                        return Ok(true);
+                    }
+                    failed.extend(sub);
+                }
+                facts.extend(failed);
+                Ok(false)
+            }
+            Expr::Not(inner) => Ok(!self.cond(inner, env, facts)?),
+            Expr::Const(value) => Ok(*value),
+            Expr::Cmp { op, lhs, rhs, dates, loc } => {
+                let l = self.term(lhs, env);
+                let r = self.term(rhs, env);
+                let holds = self.compare(*op, &l, &r, *dates);
+                self.fact(facts, loc, holds, || FactKind::Compare { lhs: self.observed(&l), op: *op, rhs: self.observed(&r) });
+                Ok(holds)
+            }
+            Expr::InSet { lhs, set, negated, loc } => {
+                let l = self.term(lhs, env);
+                let v = l.one();
+                let Const::List(list) = &**set else { return Ok(false) };
+                let holds = !v.is_missing() && in_const_list(v, list, self.store()) != *negated;
+                self.fact(facts, loc, holds, || FactKind::Compare {
+                    lhs: self.observed(&l),
+                    op: if *negated { CmpOp::NotIn } else { CmpOp::In },
+                    rhs: Observed { chain: Vec::new(), value: Val::List(list).shown(self.store()) },
+                });
+                Ok(holds)
+            }
+            Expr::Matches { subject, re, loc } => {
+                let s = self.term(subject, env);
+                let holds = matches!(s.one(), Val::Str(text) if re.is_match(text));
+                self.fact(facts, loc, holds, || FactKind::Matches { subject: self.observed(&s), pattern: re.as_str().to_string() });
+                Ok(holds)
+            }
+            Expr::Exists { path, loc } => {
+                let c = self.path(path, env);
+                let holds = match &c {
+                    Cursor::One(v, _) => !v.is_missing(),
+                    Cursor::Many(_) => true,
+                };
+                self.fact(facts, loc, holds, || FactKind::Exists { path: self.observed(&c) });
+                Ok(holds)
+            }
+            Expr::Truthy { term, loc } => {
+                let c = self.term(term, env);
+                let holds = matches!(c.one(), Val::Bool(true));
+                self.fact(facts, loc, holds, || FactKind::Truthy { value: self.observed(&c) });
+                Ok(holds)
+            }
+            Expr::Is { subject, verdict, by, loc } => {
+                let c = self.term(subject, env);
+                let target = self.resolve(c.one());
+                let holds = match target {
+                    None => false,
+                    Some(t) => match by {
+                        Some(rule) => self.engine.rule_fired(t, *rule)?,
+                        None => {
+                            let d = self.engine.decision(t)?;
+                            match verdict {
+                                VerdictWord::Denied => d == Decision::Deny,
+                                VerdictWord::Flagged => d == Decision::Flag,
+                                VerdictWord::Allowed => d == Decision::Allow,
+                            }
+                        }
+                    },
+                };
+                if self.trace {
+                    let (decision, rules) = match target {
+                        Some(t) => (Some(self.engine.decision(t)?), self.engine.fired_rule_names(t)?),
+                        None => (None, Vec::new()),
+                    };
+                    facts.push(Fact {
+                        loc: loc.clone(),
+                        holds,
+                        kind: FactKind::Is {
+                            subject: self.observed(&c),
+                            verdict: *verdict,
+                            by: by.map(|r| self.program().rule(r).name.clone()),
+                            decision,
+                            rules,
+                        },
+                    });
+                }
+                Ok(holds)
+            }
+            Expr::Call { def, args, loc } => {
+                let d = &self.program().defs[def.0 as usize];
+                let mut inner: Env<'a> = vec![Cursor::missing(); d.frame.max(args.len())];
+                let mut shown = Vec::new();
+                for (i, a) in args.iter().enumerate() {
+                    let c = self.term(a, env);
+                    if self.trace {
+                        shown.push(self.observed(&c));
+                    }
+                    inner[i] = c;
+                }
+                let mut body = Vec::new();
+                let holds = self.cond(&d.body, &mut inner, &mut body)?;
+                self.fact(facts, loc, holds, || FactKind::Call { def: d.name.clone(), args: shown, body });
+                Ok(holds)
+            }
+            Expr::Quant { quantifier, slot, var, range, body, head, .. } => {
+                self.quantifier(*quantifier, *slot, var, range, body, head, env, facts)
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn quantifier(
+        &self,
+        quantifier: Quantifier,
+        slot: usize,
+        var: &str,
+        range: &'a QRange,
+        body: &'a Expr,
+        head: &crate::source::Loc,
+        env: &mut Env<'a>,
+        facts: &mut Vec<Fact>,
+    ) -> Result<bool, Fault> {
+        if env.len() <= slot {
+            env.resize(slot + 1, Cursor::missing());
+        }
+        let of_type = matches!(range, QRange::Type { .. });
+        let (items, filter, over) = match range {
+            QRange::Path(term) => (self.items(self.term(term, env)), None, term.loc().text()),
+            QRange::Type { record_type, filter, reverse } => {
+                let candidates: Vec<RecordIdx> = match reverse {
+                    Some(rev) => {
+                        let target = self.term(&rev.target, env).one();
+                        let key = match target {
+                            Val::Record(i) => Some(self.store().record(i).id()),
+                            Val::Str(s) => Some(s),
+                            _ => None,
+                        };
+                        key.map(|k| self.engine.reverse_lookup(record_type, &rev.field, k)).unwrap_or_default()
+                    }
+                    None => self.store().of_type(record_type).to_vec(),
+                };
+                let items = candidates
+                    .into_iter()
+                    .enumerate()
+                    .map(|(pos, i)| Item { val: Val::Record(i), trail: Vec::new(), depth: 0, pos })
+                    .collect();
+                (Some(items), filter.as_deref(), record_type.as_str())
+            }
+        };
+        let Some(items) = items else {
+            self.fact(facts, head, false, || FactKind::Quantifier {
+                quantifier,
+                var: var.to_string(),
+                over: over.to_string(),
+                of_type,
+                count: None,
+                witness: None,
+                body: Vec::new(),
+            });
+            return Ok(false);
+        };
+        let stop_when = !matches!(quantifier, Quantifier::All);
+        let mut count = 0;
+        let mut witness = None;
+        for item in items {
+            let trail = if self.trace && item.trail.is_empty() {
+                match item.val {
+                    Val::Record(i) => vec![self.start_hop(i)],
+                    _ => Vec::new(),
+                }
+            } else {
+                item.trail.clone()
+            };
+            env[slot] = Cursor::One(item.val, trail.clone());
+            let mut sub = Vec::new();
+            if let Some(f) = filter {
+                if !self.cond(f, env, &mut sub)? {
+                    continue;
+                }
+            }
+            count += 1;
+            if self.cond(body, env, &mut sub)? == stop_when {
+                let element = Observed { chain: trail, value: item.val.shown(self.store()) };
+                let depth = (item.depth > 0).then_some(item.depth);
+                witness = Some((Witness { element, depth, position: item.pos }, sub));
+                break;
+            }
+        }
+        let holds = match quantifier {
+            Quantifier::Any => witness.is_some(),
+            Quantifier::All | Quantifier::None => witness.is_none(),
+        };
+        let complete = witness.is_none();
+        let (witness, body_facts) = match witness {
+            Some((w, f)) => (Some(w), f),
+            None => (None, Vec::new()),
+        };
+        self.fact(facts, head, holds, || FactKind::Quantifier {
+            quantifier,
+            var: var.to_string(),
+            over: over.to_string(),
+            of_type,
+            count: complete.then_some(count),
+            witness,
+            body: body_facts,
+        });
+        Ok(holds)
+    }
+
+    fn term(&self, t: &'a Term, env: &Env<'a>) -> Cursor<'a> {
+        match t {
+            Term::Const(c, _) => Cursor::One(Val::from_const(c), Vec::new()),
+            Term::Path(p) => self.path(p, env),
+            Term::Count(p, _) => {
+                let c = self.path(p, env);
+                let trail = match &c {
+                    Cursor::One(_, trail) => trail.clone(),
+                    Cursor::Many(_) => Vec::new(),
+                };
+                match self.items(c) {
+                    Some(items) => Cursor::One(Val::Num(items.len() as f64), trail),
+                    None => Cursor::One(Val::Missing, trail),
+                }
+            }
+        }
+    }
+
+    fn compare(&self, op: CmpOp, l: &Cursor<'a>, r: &Cursor<'a>, dates: bool) -> bool {
+        let store = self.store();
+        match op {
+            CmpOp::In | CmpOp::NotIn => {
+                let v = l.one();
+                if v.is_missing() {
+                    return false;
+                }
+                match self.items(r.clone()) {
+                    Some(items) => {
+                        let found = items.iter().any(|i| relate(v, i.val, dates, store) == Some(Rel::Equal));
+                        found == (op == CmpOp::In)
+                    }
+                    None => false,
+                }
+            }
+            CmpOp::Contains => match (l.one(), r.one()) {
+                (Val::Str(hay), Val::Str(needle)) => hay.contains(needle),
+                (_, needle) if !needle.is_missing() => self
+                    .items(l.clone())
+                    .is_some_and(|items| items.iter().any(|i| relate(i.val, needle, dates, store) == Some(Rel::Equal))),
+                _ => false,
+            },
+            CmpOp::StartsWith => matches!((l.one(), r.one()), (Val::Str(s), Val::Str(p)) if s.starts_with(p)),
+            _ => {
+                let Some(rel) = relate(l.one(), r.one(), dates, store) else { return false };
+                match op {
+                    CmpOp::Eq => rel == Rel::Equal,
+                    CmpOp::Ne => rel != Rel::Equal,
+                    CmpOp::Lt => rel == Rel::Less,
+                    CmpOp::Le => matches!(rel, Rel::Less | Rel::Equal),
+                    CmpOp::Gt => rel == Rel::Greater,
+                    CmpOp::Ge => matches!(rel, Rel::Greater | Rel::Equal),
+                    _ => false,
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,16 @@
+//! Program + record store + as-of date → one [`Outcome`] per input record.
+//!
+//! Never sees pest or the AST's conditions; does no IO.
+
+mod engine;
+mod error;
+mod expr;
+mod value;
+mod verdict;
+mod walk;
+
+pub use engine::{Engine, EvalOptions};
+pub use error::{EvalError, EvalErrorKind};
+pub use verdict::{
+    Decision, Fact, FactKind, Fired, Hop, LinkProblem, LinkWarning, Observed, Outcome, Shown, Verdict, Waived, Witness,
+};

@@ -1,0 +1,262 @@
+//! What evaluation produces: one [`Verdict`] per record, with evidence.
+
+use serde::Serialize;
+
+use crate::ast::{CmpOp, Quantifier, VerdictWord};
+use crate::check::{ExemptionId, RuleId};
+use crate::records::{RecordError, RecordIdx};
+use crate::source::Loc;
+
+use super::EvalError;
+
+/// A record's final decision: the strongest effect of its fired, non-waived
+/// rules (deny > flag > allow).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Decision {
+    /// No rule fired (or every one was waived).
+    Allow,
+    /// A `flag` rule fired.
+    Flag,
+    /// A `deny` rule fired.
+    Deny,
+}
+
+impl Decision {
+    /// `allow`, `flag` or `deny`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Allow => "allow",
+            Decision::Flag => "flag",
+            Decision::Deny => "deny",
+        }
+    }
+}
+
+/// One input record's outcome, in input order.
+#[derive(Debug)]
+pub enum Outcome<'a> {
+    /// The record was evaluated.
+    Verdict(Verdict),
+    /// The record could not be read.
+    RecordError(&'a RecordError),
+    /// The record was read but could not be evaluated.
+    EvalError(EvalError),
+}
+
+/// The verdict on one record.
+#[derive(Debug, Clone)]
+pub struct Verdict {
+    /// The record.
+    pub record: RecordIdx,
+    /// Its decision.
+    pub decision: Decision,
+    /// Rules that fired and were not waived, in declaration order.
+    pub fired: Vec<Fired>,
+    /// Rules that fired and were waived, with the exemption.
+    pub waived: Vec<Waived>,
+    /// Links of this record that lead nowhere.
+    pub warnings: Vec<LinkWarning>,
+}
+
+/// A rule that fired.
+#[derive(Debug, Clone)]
+pub struct Fired {
+    /// Which rule.
+    pub rule: RuleId,
+    /// Why its condition held.
+    pub evidence: Vec<Fact>,
+}
+
+/// A rule that fired but was waived by an exemption.
+#[derive(Debug, Clone)]
+pub struct Waived {
+    /// Which rule.
+    pub rule: RuleId,
+    /// Why its condition held.
+    pub evidence: Vec<Fact>,
+    /// The exemption that waived it (the first in declaration order that applies).
+    pub exemption: ExemptionId,
+    /// Why the exemption's condition held.
+    pub exemption_evidence: Vec<Fact>,
+}
+
+/// A link field whose value does not lead to a usable record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LinkWarning {
+    /// The field.
+    pub field: String,
+    /// The value found there.
+    pub target: String,
+    /// What is wrong with it.
+    pub problem: LinkProblem,
+}
+
+/// Why a link does not resolve.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum LinkProblem {
+    /// No record has this id.
+    Missing,
+    /// The record has another type than the entity declares.
+    WrongType {
+        /// The declared entity.
+        expected: String,
+        /// The record's type.
+        found: String,
+    },
+    /// The value is not a string id.
+    NotAnId,
+}
+
+impl LinkWarning {
+    /// One line for people.
+    pub fn message(&self, record_id: &str) -> String {
+        match &self.problem {
+            LinkProblem::Missing => {
+                format!("`{record_id}`.{} links to `{}`, which is not a record id", self.field, self.target)
+            }
+            LinkProblem::WrongType { expected, found } => format!(
+                "`{record_id}`.{} links to `{}`, a `{found}` record, where a `{expected}` is declared",
+                self.field, self.target
+            ),
+            LinkProblem::NotAnId => {
+                format!("`{record_id}`.{} holds {}, not a record id", self.field, self.target)
+            }
+        }
+    }
+}
+
+/// One observation that made (part of) a condition true or false.
+#[derive(Debug, Clone)]
+pub struct Fact {
+    /// The text of the sub-condition.
+    pub loc: Loc,
+    /// Whether this sub-condition held.
+    pub holds: bool,
+    /// What was seen.
+    pub kind: FactKind,
+}
+
+/// The kinds of observation.
+#[derive(Debug, Clone)]
+pub enum FactKind {
+    /// `lhs op rhs`
+    Compare {
+        /// Left side as found.
+        lhs: Observed,
+        /// The operator.
+        op: CmpOp,
+        /// Right side as found.
+        rhs: Observed,
+    },
+    /// `subject matches "pattern"`
+    Matches {
+        /// The string tested.
+        subject: Observed,
+        /// The pattern.
+        pattern: String,
+    },
+    /// `exists path`
+    Exists {
+        /// What the path led to.
+        path: Observed,
+    },
+    /// `path is denied [by rule]`
+    Is {
+        /// The record whose verdict was read.
+        subject: Observed,
+        /// The decision asked for.
+        verdict: VerdictWord,
+        /// `by RULE`, if written.
+        by: Option<String>,
+        /// The record's decision, if it is a record.
+        decision: Option<Decision>,
+        /// The rules that fired on it (not waived).
+        rules: Vec<String>,
+    },
+    /// `any|all|none x in …: …`
+    Quantifier {
+        /// Which quantifier.
+        quantifier: Quantifier,
+        /// The binder.
+        var: String,
+        /// The range as written: a path, or a record type.
+        over: String,
+        /// Ranges over every record of the type `over` (`any visit x where …`).
+        of_type: bool,
+        /// How many elements the range held, when all were examined.
+        count: Option<usize>,
+        /// `any`/`none`: the element that satisfied the body; `all`: the one that did not.
+        witness: Option<Witness>,
+        /// The witness's own evidence (filter and body).
+        body: Vec<Fact>,
+    },
+    /// `def(args…)`
+    Call {
+        /// The def.
+        def: String,
+        /// The arguments as found.
+        args: Vec<Observed>,
+        /// The def body's evidence.
+        body: Vec<Fact>,
+    },
+    /// A bare value used as a condition.
+    Truthy {
+        /// The value.
+        value: Observed,
+    },
+}
+
+/// The element a quantifier's verdict rests on.
+#[derive(Debug, Clone)]
+pub struct Witness {
+    /// The element, with the chain of records that reached it.
+    pub element: Observed,
+    /// Hops from the start (hop ranges only).
+    pub depth: Option<u32>,
+    /// Position in the list it came from (input order for `any TYPE x`).
+    pub position: usize,
+}
+
+/// A value as found, with the chain of records followed to reach it.
+#[derive(Debug, Clone, Default)]
+pub struct Observed {
+    /// From the binder to the value; empty for literals.
+    pub chain: Vec<Hop>,
+    /// The value at the end.
+    pub value: Shown,
+}
+
+/// One step of a chain: the field followed and what it led to. The first
+/// hop of a chain has an empty `via` (the binder's record).
+#[derive(Debug, Clone)]
+pub struct Hop {
+    /// The field (with its hop range, if any), e.g. `operator`, `contacts{1..2}`.
+    pub via: String,
+    /// What was there.
+    pub to: Shown,
+}
+
+/// A value, ready to show.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum Shown {
+    /// A record.
+    Record {
+        /// Its id.
+        id: String,
+        /// Its type.
+        record_type: String,
+        /// Its `name` field, if any.
+        name: Option<String>,
+    },
+    /// A JSON value (scalars, or a list).
+    Value(serde_json::Value),
+    /// Several values (a path through a multi-link).
+    List(Vec<Shown>),
+    /// Nothing there: absent or null.
+    #[default]
+    Missing,
+    /// A link to an id that is not a record (of the declared type).
+    Unresolved(String),
+}

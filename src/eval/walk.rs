@@ -1,0 +1,276 @@
+//! Following paths: fields, links, multi-links and hop ranges.
+//!
+//! A path yields one value or, once it passes through a list, several
+//! ([`Cursor::Many`]). Hop ranges are breadth-first with a visited set, so
+//! their cost is linear in the records and links reached, cycles included;
+//! the records they start from are never in the result.
+
+use std::collections::HashSet;
+
+use serde_json::Value;
+
+use crate::ast::HopRange;
+use crate::check::{Head, PathExpr, PathStep};
+use crate::records::RecordIdx;
+
+use super::engine::Ctx;
+use super::value::{Val, record_shown};
+use super::verdict::{Hop, Observed, Shown};
+
+/// The records and values followed so far; empty unless evidence is wanted.
+pub(crate) type Trail = Vec<Hop>;
+
+/// One element of a list, with how it was reached.
+#[derive(Clone, Debug)]
+pub(crate) struct Item<'a> {
+    pub(crate) val: Val<'a>,
+    pub(crate) trail: Trail,
+    /// Hops from the start (hop ranges), else 0.
+    pub(crate) depth: u32,
+    /// Position in the list it came from.
+    pub(crate) pos: usize,
+}
+
+/// Where a path has got to.
+#[derive(Clone, Debug)]
+pub(crate) enum Cursor<'a> {
+    One(Val<'a>, Trail),
+    Many(Vec<Item<'a>>),
+}
+
+impl<'a> Cursor<'a> {
+    /// The value, when the path leads to one; several count as missing.
+    pub(crate) fn one(&self) -> Val<'a> {
+        match self {
+            Cursor::One(v, _) => *v,
+            Cursor::Many(_) => Val::Missing,
+        }
+    }
+
+    pub(crate) fn missing() -> Cursor<'a> {
+        Cursor::One(Val::Missing, Vec::new())
+    }
+}
+
+impl<'a> Ctx<'_, 'a> {
+    pub(crate) fn observed(&self, c: &Cursor<'a>) -> Observed {
+        match c {
+            Cursor::One(v, trail) => Observed { chain: trail.clone(), value: v.shown(self.store()) },
+            Cursor::Many(items) => Observed {
+                chain: Vec::new(),
+                value: Shown::List(items.iter().map(|i| i.val.shown(self.store())).collect()),
+            },
+        }
+    }
+
+    fn hop(&self, via: &str, val: Val<'a>) -> Hop {
+        Hop { via: via.to_string(), to: val.shown(self.store()) }
+    }
+
+    /// The record a value stands for: a record, or a string that is an id.
+    pub(crate) fn resolve(&self, v: Val<'a>) -> Option<RecordIdx> {
+        match v {
+            Val::Record(i) => Some(i),
+            Val::Str(s) => self.store().lookup(s),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn path(&self, p: &'a PathExpr, env: &[Cursor<'a>]) -> Cursor<'a> {
+        let mut cur = match &p.head {
+            Head::Var(slot, _) => env.get(*slot).cloned().unwrap_or_else(Cursor::missing),
+            Head::Const(c, _) => Cursor::One(Val::from_const(c), Vec::new()),
+        };
+        for step in &p.steps {
+            cur = match step.hops {
+                Some(range) => self.hops(cur, step, range),
+                None => self.step(cur, step),
+            };
+        }
+        cur
+    }
+
+    fn step(&self, cur: Cursor<'a>, step: &'a PathStep) -> Cursor<'a> {
+        match cur {
+            Cursor::One(Val::Json(Value::Array(_)) | Val::List(_), _) => match self.items(cur) {
+                Some(items) => self.step_many(items, step),
+                None => Cursor::missing(),
+            },
+            Cursor::One(v, trail) => self.step_val(v, trail, step),
+            Cursor::Many(items) => self.step_many(items, step),
+        }
+    }
+
+    /// Maps a step over a list, flattening lists it leads to.
+    fn step_many(&self, items: Vec<Item<'a>>, step: &'a PathStep) -> Cursor<'a> {
+        let mut out = Vec::new();
+        for item in items {
+            match self.step_val(item.val, item.trail, step) {
+                Cursor::One(Val::Missing, _) => {}
+                c @ Cursor::One(Val::Json(Value::Array(_)), _) => out.extend(self.items(c).unwrap_or_default()),
+                Cursor::One(v, trail) => out.push(Item { val: v, trail, depth: 0, pos: 0 }),
+                Cursor::Many(many) => out.extend(many),
+            }
+        }
+        for (pos, item) in out.iter_mut().enumerate() {
+            item.pos = pos;
+        }
+        Cursor::Many(out)
+    }
+
+    fn step_val(&self, v: Val<'a>, mut trail: Trail, step: &'a PathStep) -> Cursor<'a> {
+        let store = self.store();
+        let field = step.field.as_str();
+        let json = match v {
+            Val::Json(Value::Object(map)) => map.get(field),
+            other => match self.resolve(other) {
+                Some(i) => {
+                    if self.trace && matches!(other, Val::Str(_)) {
+                        // A string followed as a link: show the record it named.
+                        if let Some(last) = trail.last_mut() {
+                            last.to = record_shown(store, i);
+                        }
+                    }
+                    store.record(i).get(field)
+                }
+                None => None,
+            },
+        };
+        match (json, &step.link_to) {
+            (Some(Value::Array(ids)), Some(entity)) => {
+                let items = ids
+                    .iter()
+                    .enumerate()
+                    .map(|(pos, id)| {
+                        let val = self.typed_link(id, entity);
+                        let mut trail = if self.trace { trail.clone() } else { Vec::new() };
+                        if self.trace {
+                            trail.push(self.link_hop(&step.text, val, id));
+                        }
+                        Item { val, trail, depth: 0, pos }
+                    })
+                    .collect();
+                Cursor::Many(items)
+            }
+            (Some(id), Some(entity)) => {
+                let val = self.typed_link(id, entity);
+                if self.trace {
+                    trail.push(self.link_hop(&step.text, val, id));
+                }
+                Cursor::One(val, trail)
+            }
+            (json, _) => {
+                let val = Val::from_json(json);
+                if self.trace {
+                    trail.push(self.hop(&step.text, val));
+                }
+                Cursor::One(val, trail)
+            }
+        }
+    }
+
+    /// A declared link: the record if the id exists with the declared type.
+    fn typed_link(&self, id: &'a Value, entity: &str) -> Val<'a> {
+        let store = self.store();
+        match id.as_str().and_then(|s| store.lookup(s)) {
+            Some(i) if store.record(i).record_type() == entity => Val::Record(i),
+            _ => Val::Missing,
+        }
+    }
+
+    fn link_hop(&self, via: &str, val: Val<'a>, id: &Value) -> Hop {
+        match (val, id) {
+            (Val::Missing, Value::String(s)) => Hop { via: via.to_string(), to: Shown::Unresolved(s.clone()) },
+            _ => self.hop(via, val),
+        }
+    }
+
+    /// The elements of a list value, in order; `None` if it is missing or
+    /// not a list.
+    pub(crate) fn items(&self, cur: Cursor<'a>) -> Option<Vec<Item<'a>>> {
+        match cur {
+            Cursor::Many(items) => Some(items),
+            Cursor::One(Val::Json(Value::Array(values)), trail) => Some(
+                values
+                    .iter()
+                    .enumerate()
+                    .map(|(pos, v)| {
+                        let val = Val::from_json(Some(v));
+                        let mut trail = if self.trace { trail.clone() } else { Vec::new() };
+                        if self.trace {
+                            trail.push(self.hop(&format!("[{pos}]"), val));
+                        }
+                        Item { val, trail, depth: 0, pos }
+                    })
+                    .collect(),
+            ),
+            Cursor::One(Val::List(list), _) => Some(
+                list.items
+                    .iter()
+                    .enumerate()
+                    .map(|(pos, c)| Item { val: Val::from_const(c), trail: Vec::new(), depth: 0, pos })
+                    .collect(),
+            ),
+            Cursor::One(..) => None,
+        }
+    }
+
+    /// `field{min..max}`: records reachable in `min..=max` hops, breadth-first.
+    /// Within a depth they are ordered by their position in the list they came
+    /// from, then id; a record reached twice keeps its first place.
+    fn hops(&self, cur: Cursor<'a>, step: &'a PathStep, range: HopRange) -> Cursor<'a> {
+        let starts: Vec<(RecordIdx, Trail)> = match cur {
+            Cursor::One(v, trail) => self.resolve(v).map(|i| (i, trail)).into_iter().collect(),
+            Cursor::Many(items) => items.into_iter().filter_map(|it| self.resolve(it.val).map(|i| (i, it.trail))).collect(),
+        };
+        let store = self.store();
+        let mut visited: HashSet<RecordIdx> = starts.iter().map(|(i, _)| *i).collect();
+        let mut frontier = starts;
+        let mut out = Vec::new();
+        let mut depth = 0u32;
+        while !frontier.is_empty() && range.max.is_none_or(|max| depth < max) {
+            depth += 1;
+            // (position, id, record, parent in frontier)
+            let mut reached: Vec<(usize, &str, RecordIdx, usize)> = Vec::new();
+            for (parent, (node, _)) in frontier.iter().enumerate() {
+                for (pos, target) in self.links_of(*node, step) {
+                    if !visited.contains(&target) {
+                        reached.push((pos, store.record(target).id(), target, parent));
+                    }
+                }
+            }
+            reached.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+            let mut next = Vec::new();
+            for (pos, _, target, parent) in reached {
+                if !visited.insert(target) {
+                    continue;
+                }
+                let trail = if self.trace {
+                    let mut t = frontier[parent].1.clone();
+                    t.push(Hop { via: step.field.clone(), to: record_shown(store, target) });
+                    t
+                } else {
+                    Vec::new()
+                };
+                if depth >= range.min {
+                    out.push(Item { val: Val::Record(target), trail: trail.clone(), depth, pos });
+                }
+                next.push((target, trail));
+            }
+            frontier = next;
+        }
+        Cursor::Many(out)
+    }
+
+    /// The records a link field of `node` points to, with their positions.
+    fn links_of(&self, node: RecordIdx, step: &PathStep) -> Vec<(usize, RecordIdx)> {
+        let store = self.store();
+        let ok = |i: RecordIdx| step.link_to.as_deref().is_none_or(|e| store.record(i).record_type() == e);
+        let resolve = |v: &Value| v.as_str().and_then(|s| store.lookup(s)).filter(|i| ok(*i));
+        match store.record(node).get(&step.field) {
+            Some(Value::Array(ids)) => ids.iter().enumerate().filter_map(|(pos, v)| resolve(v).map(|i| (pos, i))).collect(),
+            Some(v) => resolve(v).map(|i| (0, i)).into_iter().collect(),
+            None => Vec::new(),
+        }
+    }
+}

@@ -1,0 +1,186 @@
+//! The human format: each fired rule drawn like a diagnostic, its source
+//! lines with labels under the sub-conditions, annotated with the values found.
+
+use std::fmt;
+use std::io::{self, Write};
+use std::sync::Arc;
+
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, Severity};
+
+use super::{clean, fact_text};
+use crate::check::Program;
+use crate::eval::{Decision, Fact, FactKind, Outcome, Verdict};
+use crate::records::RecordStore;
+use crate::source::{Loc, SourceFile};
+
+/// Renders any diagnostic as text (with or without colour, at a width).
+pub fn render_diagnostic(diagnostic: &dyn Diagnostic, color: bool, width: usize) -> String {
+    let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(width).with_links(false);
+    let mut out = String::new();
+    if handler.render_report(&mut out, diagnostic).is_err() {
+        out = format!("{diagnostic}\n");
+    }
+    out
+}
+
+/// A fired (or waived, or waiving) rule as a diagnostic over its source.
+#[derive(Debug)]
+struct Drawn {
+    message: String,
+    severity: Severity,
+    src: Arc<SourceFile>,
+    labels: Vec<LabeledSpan>,
+    help: Option<String>,
+}
+
+impl fmt::Display for Drawn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Drawn {}
+
+impl Diagnostic for Drawn {
+    fn severity(&self) -> Option<Severity> {
+        Some(self.severity)
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&*self.src)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(self.labels.iter().cloned()))
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+}
+
+/// Labels for the facts located inside `within` (the rule's text); facts
+/// elsewhere (in a def's body) are folded into their parent's label text.
+fn labels(facts: &[Fact], within: &Loc, out: &mut Vec<LabeledSpan>) -> Vec<String> {
+    let mut elsewhere = Vec::new();
+    for f in facts {
+        let nested = match &f.kind {
+            FactKind::Quantifier { body, .. } | FactKind::Call { body, .. } => body.as_slice(),
+            _ => &[],
+        };
+        let mut text = fact_text(f);
+        let folded = labels(nested, within, out);
+        if !folded.is_empty() {
+            text = format!("{text}: {}", folded.join("; "));
+        }
+        let inside = Arc::ptr_eq(&f.loc.src, &within.src)
+            && within.span.start <= f.loc.span.start
+            && f.loc.span.end <= within.span.end;
+        if inside {
+            out.push(LabeledSpan::new_with_span(Some(text), f.loc.span));
+        } else {
+            elsewhere.push(text);
+        }
+    }
+    elsewhere
+}
+
+fn drawn(what: String, severity: Severity, rule: &Loc, facts: &[Fact]) -> Drawn {
+    let mut spans = Vec::new();
+    let elsewhere = labels(facts, rule, &mut spans);
+    Drawn {
+        message: what,
+        severity,
+        src: Arc::clone(&rule.src),
+        labels: spans,
+        help: (!elsewhere.is_empty()).then(|| elsewhere.join("\n")),
+    }
+}
+
+fn record_line(store: &RecordStore, v: &Verdict) -> String {
+    let r = store.record(v.record);
+    let name = r.name().map(|n| format!(" {}", serde_json::Value::String(clean(n)))).unwrap_or_default();
+    format!("{:<5} {} {}{name}  ({})", v.decision.as_str(), clean(r.record_type()), clean(r.id()), store.position(v.record))
+}
+
+/// Writes every outcome for people, then a one-line tally.
+pub fn write_human(
+    w: &mut impl Write,
+    program: &Program,
+    store: &RecordStore,
+    outcomes: &[Outcome<'_>],
+    color: bool,
+    width: usize,
+) -> io::Result<()> {
+    for outcome in outcomes {
+        match outcome {
+            Outcome::Verdict(v) => write_verdict(w, program, store, v, color, width)?,
+            Outcome::RecordError(e) => {
+                writeln!(w, "error {}", e.position())?;
+                w.write_all(render_diagnostic(*e, color, width).as_bytes())?;
+            }
+            Outcome::EvalError(e) => {
+                writeln!(w, "error {}", e.position())?;
+                w.write_all(render_diagnostic(e, color, width).as_bytes())?;
+            }
+        }
+    }
+    let summary = super::Summary::new(program, store, outcomes);
+    writeln!(w, "{}", summary.tally())
+}
+
+fn write_verdict(
+    w: &mut impl Write,
+    program: &Program,
+    store: &RecordStore,
+    v: &Verdict,
+    color: bool,
+    width: usize,
+) -> io::Result<()> {
+    writeln!(w, "{}", record_line(store, v))?;
+    for f in &v.fired {
+        let rule = program.rule(f.rule);
+        let severity = if v.decision == Decision::Deny && rule.effect == crate::ast::Effect::Deny {
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
+        let what = format!("{} by {} [{}]: {}", rule.effect.as_str(), rule.name, rule.severity.as_str(), clean(&rule.title));
+        let d = drawn(what, severity, &rule.loc, &f.evidence);
+        w.write_all(indent(&render_diagnostic(&d, color, width)).as_bytes())?;
+    }
+    for wv in &v.waived {
+        let rule = program.rule(wv.rule);
+        let x = program.exemption(wv.exemption);
+        let what = format!(
+            "{} by {} [{}] waived by exemption {}: {}",
+            rule.effect.as_str(),
+            rule.name,
+            rule.severity.as_str(),
+            x.name,
+            clean(&rule.title)
+        );
+        let d = drawn(what, Severity::Advice, &rule.loc, &wv.evidence);
+        w.write_all(indent(&render_diagnostic(&d, color, width)).as_bytes())?;
+        let what = format!("exemption {} applies: {}", x.name, clean(&x.title));
+        let d = drawn(what, Severity::Advice, &x.loc, &wv.exemption_evidence);
+        w.write_all(indent(&render_diagnostic(&d, color, width)).as_bytes())?;
+    }
+    let record = store.record(v.record);
+    for warning in &v.warnings {
+        writeln!(w, "  warning: {}", clean(&warning.message(record.id())))?;
+    }
+    Ok(())
+}
+
+fn indent(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 64);
+    for line in text.lines() {
+        if line.is_empty() {
+            out.push('\n');
+        } else {
+            out.push_str("  ");
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
