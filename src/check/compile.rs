@@ -405,7 +405,11 @@ impl<'a> Compiler<'a> {
                     Err(e) => {
                         let message = match &e {
                             regex::Error::CompiledTooBig(_) => "the pattern is too large".to_string(),
-                            other => other.to_string().lines().last().unwrap_or("").trim().to_string(),
+                            other => {
+                                let text = other.to_string();
+                                let last = text.lines().last().unwrap_or("").trim();
+                                last.strip_prefix("error: ").unwrap_or(last).to_string()
+                            }
                         };
                         self.error(
                             K::Regex,
@@ -740,9 +744,11 @@ impl<'a> Compiler<'a> {
 
     /// An operand that must be one value (not a list reached through a multi-link).
     fn scalar(&mut self, o: &ast::Operand, context: &str) -> Typed<Term> {
-        let t = self.operand(o);
+        let mut t = self.operand(o);
         if let (Some(through), OperandKind::Path(p)) = (&t.through, &o.kind) {
             self.needs_quantifier(&o.loc, p, through);
+            // Said once is enough: no type errors on top.
+            t.ty = Ty::Any;
         } else if t.ty.is_list() && self.typed {
             self.error(
                 K::Type,

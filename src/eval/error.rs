@@ -77,7 +77,7 @@ impl EvalError {
 
 impl fmt::Display for EvalError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: record `{}`: {}", self.position, self.id, self.message)
+        f.write_str(&self.message)
     }
 }
 

@@ -14,3 +14,6 @@ pub use error::{EvalError, EvalErrorKind};
 pub use verdict::{
     Decision, Fact, FactKind, Fired, Hop, LinkProblem, LinkWarning, Observed, Outcome, Shown, Verdict, Waived, Witness,
 };
+
+#[cfg(test)]
+mod tests;

@@ -114,7 +114,7 @@ impl RecordError {
 
 impl fmt::Display for RecordError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.position, self.message)
+        f.write_str(&self.message)
     }
 }
 
@@ -147,6 +147,8 @@ impl miette::Diagnostic for RecordError {
 struct Excerpt {
     name: String,
     line: usize,
+    /// Bytes of the line left out before `text`.
+    column: usize,
     text: String,
     at: SourceSpan,
 }
@@ -158,7 +160,7 @@ impl Excerpt {
     fn new(position: &Position, line: &[u8]) -> Option<Excerpt> {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         let col = position.column.saturating_sub(1).min(line.len());
-        let start = col.saturating_sub(EXCERPT_WIDTH / 2);
+        let start = if line.len() <= EXCERPT_WIDTH { 0 } else { col.saturating_sub(EXCERPT_WIDTH / 2) };
         let end = (start + EXCERPT_WIDTH).min(line.len());
         // Control characters would garble the terminal; show them as `?`.
         let clean = |bytes: &[u8]| -> String {
@@ -169,7 +171,7 @@ impl Excerpt {
         let at = before.len();
         let width = rest.chars().next().map_or(0, char::len_utf8);
         let text = before + &rest;
-        Some(Excerpt { name: position.file.clone(), line: position.line, text, at: (at, width).into() })
+        Some(Excerpt { name: position.file.clone(), line: position.line, column: start, text, at: (at, width).into() })
     }
 }
 
@@ -186,7 +188,7 @@ impl SourceCode for Excerpt {
             inner.data(),
             *inner.span(),
             inner.line() + self.line.saturating_sub(1),
-            inner.column(),
+            inner.column() + self.column,
             inner.line_count(),
         )))
     }

@@ -347,7 +347,7 @@ mod tests {
     #[test]
     fn malformed_array_element_is_one_error() {
         let got = load("[{\"id\":\"a\",\"type\":\"t\"}, {\"id\" \"b\"}, {\"id\":\"c\",\"type\":\"t\"}]");
-        assert_eq!(got, vec![Ok("a@1:2".into()), Err("1:31 Json".into()), Ok("c@1:36".into())]);
+        assert_eq!(got, vec![Ok("a@1:2".into()), Err("1:31 Json".into()), Ok("c@1:37".into())]);
     }
 
     #[test]

@@ -485,7 +485,7 @@ impl Cx<'_> {
                 &self.loc(p),
                 format!("`{}` is not a calendar date", p.as_str()),
                 "no such day",
-                "dates are written YYYY-MM-DD and must exist (2021-02-28, not 2021-02-30)",
+                "dates are written YYYY-MM-DD and must be real calendar days",
             )
         })
     }
@@ -577,7 +577,7 @@ mod tests {
     #[test]
     fn spans_stop_at_the_last_meaningful_character() {
         assert_eq!(super::meaningful_len("a == b  \n  # note\n "), 6);
-        assert_eq!(super::meaningful_len("x == \"# not a comment\" "), 23);
+        assert_eq!(super::meaningful_len("x == \"# not a comment\" "), 22);
         assert_eq!(super::meaningful_len("   "), 0);
     }
 

@@ -194,27 +194,44 @@ fn from_pest(e: &pest::error::Error<Rule>, src: &Arc<SourceFile>) -> SyntaxError
         "" => "end of file".to_string(),
         _ => format!("`{found}`"),
     };
-    let expected_desc = join_alternatives(&expected.into_iter().collect::<Vec<_>>());
+    // Many operators fit after an operand; name them as one alternative.
+    const COMPARISONS: &[&str] = &[
+        "`==`", "`!=`", "`<`", "`<=`", "`>`", "`>=`", "`in`", "`not`", "`contains`", "`starts_with`", "`is`",
+        "`matches`", "a comparison operator", "`not in`",
+    ];
+    let comparing = expected.iter().any(|e| COMPARISONS.contains(&e.as_str()));
+    let mut alternatives: Vec<String> = expected.iter().filter(|e| !COMPARISONS.contains(&e.as_str())).cloned().collect();
+    if comparing {
+        alternatives.insert(0, "a comparison (`==`, `in`, `is denied`, …)".to_string());
+    }
+    let expected_desc = join_alternatives(&alternatives);
     let message = format!("expected {expected_desc}, found {found_desc}");
+    let wants = |token: &str| expected.contains(token);
     let help = if wanted_ident && is_reserved(found) {
-        Some(format!(
-            "`{found}` is a reserved word: it cannot name a rule, def, let, entity or binder (a field may use it: `x.{found}`)"
-        ))
+        format!("`{found}` is a reserved word: it cannot name a rule, def, let, entity or binder (a field may use it: `x.{found}`)")
     } else if found.chars().next().is_some_and(|c| c.is_alphabetic() && !c.is_ascii()) {
-        Some("names are ASCII letters, digits and `_`; read a JSON key of any script with `x[\"key\"]`".to_string())
+        "names are ASCII letters, digits and `_`; read a JSON key of any script with `x[\"key\"]`".to_string()
     } else if found == "=" {
-        Some("compare with `==`".to_string())
-    } else if found == "&&" || found == "||" || found == "!" {
-        Some("write `and`, `or`, `not`".to_string())
+        "compare with `==`".to_string()
+    } else if ["&&", "||", "!"].contains(&found) {
+        "write `and`, `or`, `not`".to_string()
+    } else if ["==", "!=", "<", "<=", ">", ">="].contains(&found) && wants("`and`") {
+        "comparisons do not chain: write `a < b and b < c`".to_string()
+    } else if wants("`when`") {
+        "the effect line of a rule reads: deny|flag TYPE VAR when CONDITION".to_string()
+    } else if wants("`,`") && wants("`}`") && !wants("`and`") {
+        "separate fields (and list items) with `,`; in an entity a line break works too".to_string()
+    } else if wants("`severity`") || wants("`effective`") {
+        "a rule body is one `deny|flag TYPE VAR when …` line, then optional `severity` and `effective` clauses".to_string()
     } else {
-        None
+        "see the language reference in docs/language.md".to_string()
     };
     let label = match found {
         "" if at_line_end => "the line ends here",
         "" => "the file ends here",
         _ => "unexpected here",
     };
-    SyntaxError::new(SyntaxErrorKind::Unexpected, Located::new(message, &loc, label).maybe_help(help))
+    SyntaxError::new(SyntaxErrorKind::Unexpected, Located::new(message, &loc, label).help(help))
 }
 
 /// "`a`", "`a` or `b`", "`a`, `b` or `c`".

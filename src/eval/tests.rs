@@ -1,0 +1,419 @@
+//! Semantics, one test per operator, edge and error case. Every test goes
+//! through [`check`]: rules and JSON Lines in, one line per record out
+//! (`id decision fired… waived~exemption…`).
+
+use crate::date::Date;
+use crate::eval::{Engine, EvalOptions, Outcome};
+use crate::records::{Input, RecordStore};
+use crate::{RuleSet, SourceFile};
+
+fn outcomes(rules: &str, records: &str, as_of: &str) -> Vec<String> {
+    let rules = match RuleSet::from_sources(vec![SourceFile::new("t.rules", rules)]) {
+        Ok(r) => r,
+        Err(errors) => panic!("rules do not check: {:?}", errors.iter().map(ToString::to_string).collect::<Vec<_>>()),
+    };
+    let store = RecordStore::load([Input { name: "t.jsonl".into(), bytes: records.as_bytes().to_vec() }]);
+    let engine = Engine::new(rules.program(), &store, EvalOptions { as_of: Date::parse_exact(as_of).unwrap() });
+    let program = rules.program();
+    engine
+        .evaluate()
+        .iter()
+        .map(|o| match o {
+            Outcome::Verdict(v) => {
+                let mut line = format!("{} {}", store.record(v.record).id(), v.decision.as_str());
+                for f in &v.fired {
+                    line.push(' ');
+                    line.push_str(&program.rule(f.rule).name);
+                }
+                for w in &v.waived {
+                    line.push_str(&format!(" {}~{}", program.rule(w.rule).name, program.exemption(w.exemption).name));
+                }
+                line
+            }
+            Outcome::RecordError(e) => format!("error {}", e.message()),
+            Outcome::EvalError(e) => format!("error {} {}", e.id(), e.message()),
+        })
+        .collect()
+}
+
+#[track_caller]
+fn check(rules: &str, records: &str, expect: &str) {
+    check_at(rules, records, "2024-01-01", expect);
+}
+
+#[track_caller]
+fn check_at(rules: &str, records: &str, as_of: &str, expect: &str) {
+    let got = outcomes(rules, records, as_of).join("\n");
+    let want: Vec<&str> = expect.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    assert_eq!(got, want.join("\n"));
+}
+
+/// Holds for the records whose ids are listed, on a rule `r` over type `t`.
+#[track_caller]
+fn holds_for(cond: &str, records: &str, ids: &[&str]) {
+    let rules = format!("rule r {{ flag t x when {cond} }}");
+    let got: Vec<String> = outcomes(&rules, records, "2024-01-01")
+        .into_iter()
+        .filter(|l| l.ends_with(" flag r"))
+        .map(|l| l.split(' ').next().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(got, ids, "condition `{cond}`");
+}
+
+const SCALARS: &str = r#"
+{"id":"a","type":"t","s":"KR","n":3,"b":true,"d":"2021-03-04T10:00:00Z","tags":["x","y"],"name":"Kim Min"}
+{"id":"b","type":"t","s":"CN","n":5,"b":false,"d":"2020-12-31","tags":[],"name":"Wang"}
+{"id":"c","type":"t","s":null,"d":"yesterday"}
+"#;
+
+#[test]
+fn equality_and_inequality() {
+    holds_for(r#"x.s == "KR""#, SCALARS, &["a"]);
+    // `!=` is false on a missing value too: two-valued logic.
+    holds_for(r#"x.s != "KR""#, SCALARS, &["b"]);
+    holds_for("x.n == 3", SCALARS, &["a"]);
+    holds_for("x.b == true", SCALARS, &["a"]);
+    holds_for("x.b != true", SCALARS, &["b"]);
+    holds_for(r#"x.n == "3""#, SCALARS, &[]);
+}
+
+#[test]
+fn ordering_numbers_strings_and_dates() {
+    holds_for("x.n < 4", SCALARS, &["a"]);
+    holds_for("x.n <= 5", SCALARS, &["a", "b"]);
+    holds_for("x.n > 3", SCALARS, &["b"]);
+    holds_for("x.n >= 3", SCALARS, &["a", "b"]);
+    holds_for(r#"x.s < "KZ""#, SCALARS, &["a", "b"]);
+    holds_for("x.d >= 2021-01-01", SCALARS, &["a"]);
+    holds_for("x.d < 2021-01-01", SCALARS, &["b"]);
+    // The date part of a date-time; a string that is not a date compares false.
+    holds_for("x.d == 2021-03-04", SCALARS, &["a"]);
+    holds_for("x.d != 2021-03-04", SCALARS, &["b"]);
+}
+
+#[test]
+fn membership() {
+    holds_for(r#"x.s in ["KR", "KP"]"#, SCALARS, &["a"]);
+    // `not in` needs a value: a missing one is in no list and out of none.
+    holds_for(r#"x.s not in ["KR", "KP"]"#, SCALARS, &["b"]);
+    holds_for(r#""x" in x.tags"#, SCALARS, &["a"]);
+    holds_for(r#""x" not in x.tags"#, SCALARS, &["b"]);
+    holds_for("x.d in [2021-03-04, 2022-01-01]", SCALARS, &["a"]);
+    holds_for("x.n in [3, 4]", SCALARS, &["a"]);
+}
+
+#[test]
+fn membership_in_a_let_list() {
+    let rules = r#"
+        let banned = ["KR", "KP"]
+        rule r { flag t x when x.s in banned }
+    "#;
+    check(rules, SCALARS, "a flag r\nb allow\nc allow");
+}
+
+#[test]
+fn string_operators() {
+    holds_for(r#"x.name contains "Min""#, SCALARS, &["a"]);
+    holds_for(r#"x.tags contains "y""#, SCALARS, &["a"]);
+    holds_for(r#"x.name starts_with "Wa""#, SCALARS, &["b"]);
+    holds_for(r#"x.name matches "^K\w+ M""#, SCALARS, &["a"]);
+    holds_for(r#"x.n matches "3""#, SCALARS, &[]);
+}
+
+#[test]
+fn count_exists_and_bare_values() {
+    holds_for("count(x.tags) == 2", SCALARS, &["a"]);
+    holds_for("count(x.tags) == 0", SCALARS, &["b"]);
+    // Missing list: no count, so the comparison is false.
+    holds_for("count(x.tags) < 1", SCALARS, &["b"]);
+    holds_for("exists x.s", SCALARS, &["a", "b"]);
+    holds_for("exists x.tags", SCALARS, &["a", "b"]);
+    holds_for("not exists x.n", SCALARS, &["c"]);
+    holds_for("x.b", SCALARS, &["a"]);
+    holds_for("true", SCALARS, &["a", "b", "c"]);
+}
+
+#[test]
+fn boolean_connectives_and_precedence() {
+    holds_for(r#"x.s == "KR" or x.n == 5"#, SCALARS, &["a", "b"]);
+    holds_for(r#"x.s == "KR" and x.n == 5"#, SCALARS, &[]);
+    holds_for(r#"not x.s == "KR""#, SCALARS, &["b", "c"]);
+    // `not` binds tighter than `and`, `and` tighter than `or`.
+    holds_for(r#"not x.s == "KR" and x.n == 5"#, SCALARS, &["b"]);
+    holds_for(r#"x.n == 5 or x.n == 3 and x.s == "CN""#, SCALARS, &["b"]);
+    holds_for(r#"(x.n == 5 or x.n == 3) and x.s == "CN""#, SCALARS, &["b"]);
+    holds_for("not exists x.n or x.n == 3", SCALARS, &["a", "c"]);
+}
+
+const PEOPLE: &str = r#"
+{"id":"p1","type":"person","nationality":"KR","contacts":[]}
+{"id":"p2","type":"person","nationality":"CN","spouse":"p1","contacts":["p3"]}
+{"id":"p3","type":"person","nationality":"CN","contacts":["p2","p4"]}
+{"id":"p4","type":"person","nationality":"CN","contacts":["p1"]}
+{"id":"p5","type":"person","nationality":"CN","spouse":"p99","contacts":["p5"]}
+{"id":"p6","type":"person","nationality":"CN"}
+"#;
+
+fn person_rule(cond: &str) -> String {
+    format!("rule r {{ flag person p when {cond} }}")
+}
+
+#[track_caller]
+fn people(cond: &str, flagged: &[&str]) {
+    let got: Vec<String> = outcomes(&person_rule(cond), PEOPLE, "2024-01-01")
+        .into_iter()
+        .filter(|l| l.ends_with("flag r"))
+        .map(|l| l.split(' ').next().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(got, flagged, "condition `{cond}`");
+}
+
+#[test]
+fn links_are_followed_and_missing_links_are_false() {
+    people(r#"p.spouse.nationality == "KR""#, &["p2"]);
+    // p5's spouse is dangling; p6 has no spouse: both are simply false.
+    people(r#"p.spouse.nationality != "KR""#, &[]);
+    people("exists p.spouse", &["p2", "p5"]);
+}
+
+#[test]
+fn quantifiers_over_lists() {
+    people(r#"any c in p.contacts: c.nationality == "KR""#, &["p4"]);
+    // Over an empty list `all` and `none` hold; over a missing one nothing does.
+    people(r#"all c in p.contacts: c.nationality == "CN""#, &["p1", "p2", "p3", "p5"]);
+    people(r#"none c in p.contacts: c.nationality == "KR""#, &["p1", "p2", "p3", "p5"]);
+    people("any c in p.contacts: true", &["p2", "p3", "p4", "p5"]);
+}
+
+#[test]
+fn hop_ranges_on_cyclic_graphs() {
+    // p2 → p3 → {p2, p4} → p1: p1 is two hops from p3, three from p2.
+    people(r#"any c in p.contacts{1..2}: c.nationality == "KR""#, &["p3", "p4"]);
+    people(r#"any c in p.contacts{1..}: c.nationality == "KR""#, &["p2", "p3", "p4"]);
+    people(r#"any c in p.contacts{3..3}: c.nationality == "KR""#, &["p2"]);
+    // The start is never in the set, even when a cycle leads back to it.
+    people("any c in p.contacts{1..}: c == p", &[]);
+    people("count(p.contacts{1..}) == 3", &["p2", "p3"]);
+    people("count(p.contacts{1..}) == 0", &["p1", "p5", "p6"]);
+}
+
+#[test]
+fn hop_ranges_over_single_links() {
+    let records = r#"
+        {"id":"c1","type":"company","parent":"c2"}
+        {"id":"c2","type":"company","parent":"c3"}
+        {"id":"c3","type":"company","parent":"c1","country":"KR"}
+    "#;
+    check(
+        r#"rule r { flag company c when any o in c.parent{1..}: o.country == "KR" }"#,
+        records,
+        "c1 flag r\nc2 flag r\nc3 allow",
+    );
+}
+
+const VISITS: &str = r#"
+{"id":"p1","type":"person","nationality":"KR"}
+{"id":"p2","type":"person","nationality":"CN","rank":"senior-cadre"}
+{"id":"p3","type":"person","nationality":"CN"}
+{"id":"v1","type":"venue","operator":"p1"}
+{"id":"v2","type":"venue","operator":"p3"}
+{"id":"x1","type":"visit","visitor":"p2","venue":"v1"}
+{"id":"x2","type":"visit","visitor":"p3","venue":"v1"}
+{"id":"x3","type":"visit","visitor":"p3","venue":"v2"}
+"#;
+
+const VENUE_RULES: &str = r#"
+rule ban { deny venue v when v.operator.nationality == "KR" }
+rule banned_visit { deny visit x when x.venue is denied }
+rule visitor { flag person p when any visit x where x.visitor == p: x.venue is denied }
+"#;
+
+#[test]
+fn verdicts_of_linked_records_propagate() {
+    check(
+        VENUE_RULES,
+        VISITS,
+        "p1 allow\np2 flag visitor\np3 flag visitor\nv1 deny ban\nv2 allow\nx1 deny banned_visit\nx2 deny banned_visit\nx3 allow",
+    );
+}
+
+#[test]
+fn reverse_lookup_gives_the_same_answer_as_a_scan() {
+    // `p == x.visitor` is indexed too; `x.visitor.nationality == …` is scanned.
+    let scan = VENUE_RULES.replace("x.visitor == p", "x.visitor == p and exists x.venue");
+    let flipped = VENUE_RULES.replace("x.visitor == p", "p == x.visitor");
+    let plain = outcomes(VENUE_RULES, VISITS, "2024-01-01");
+    assert_eq!(outcomes(&scan, VISITS, "2024-01-01"), plain);
+    assert_eq!(outcomes(&flipped, VISITS, "2024-01-01"), plain);
+}
+
+#[test]
+fn is_flagged_allowed_and_denied_by() {
+    let rules = r#"
+        rule ban { deny venue v when v.operator.nationality == "KR" }
+        rule watch { flag venue v when v.operator.nationality == "CN" }
+        rule f { flag visit x when x.venue is flagged }
+        rule a { flag visit x when x.venue is allowed }
+        rule by_ban { deny visit x when x.venue is denied by ban }
+    "#;
+    check(
+        rules,
+        VISITS,
+        "p1 allow\np2 allow\np3 allow\nv1 deny ban\nv2 flag watch\nx1 deny by_ban\nx2 deny by_ban\nx3 flag f",
+    );
+}
+
+#[test]
+fn exemptions_waive_and_are_reported() {
+    let rules = format!(
+        "{VENUE_RULES}
+        exempt cadre {{ waive banned_visit for visit x when x.visitor.rank == \"senior-cadre\" }}"
+    );
+    check(
+        &rules,
+        VISITS,
+        "p1 allow\np2 flag visitor\np3 flag visitor\nv1 deny ban\nv2 allow\nx1 allow banned_visit~cadre\nx2 deny banned_visit\nx3 allow",
+    );
+}
+
+#[test]
+fn a_waived_rule_does_not_count_for_is_denied() {
+    let rules = r#"
+        rule ban { deny venue v when v.operator.nationality == "KR" }
+        exempt all_venues { waive ban for venue v when true }
+        rule banned_visit { deny visit x when x.venue is denied }
+    "#;
+    let got = outcomes(rules, VISITS, "2024-01-01");
+    assert!(got.contains(&"v1 allow ban~all_venues".to_string()), "{got:?}");
+    assert!(got.contains(&"x1 allow".to_string()), "{got:?}");
+}
+
+#[test]
+fn effective_dates_are_inclusive() {
+    let rules = r#"rule r { flag t x when true effective from 2021-01-01 to 2021-12-31 }"#;
+    let records = r#"{"id":"a","type":"t"}"#;
+    check_at(rules, records, "2020-12-31", "a allow");
+    check_at(rules, records, "2021-01-01", "a flag r");
+    check_at(rules, records, "2021-12-31", "a flag r");
+    check_at(rules, records, "2022-01-01", "a allow");
+    let open = r#"rule r { flag t x when true effective from 2021-01-01 }"#;
+    check_at(open, records, "2099-01-01", "a flag r");
+}
+
+#[test]
+fn deny_outranks_flag() {
+    let rules = r#"
+        rule f { flag t x when true }
+        rule d { deny t x when x.s == "KR" }
+    "#;
+    check(rules, SCALARS, "a deny f d\nb flag f\nc flag f");
+}
+
+#[test]
+fn defs_take_arguments() {
+    let rules = r#"
+        def from_country(p: person, country: string) = p.nationality == country
+        rule r { flag person p when from_country(p.spouse, "KR") }
+    "#;
+    check(rules, PEOPLE, "p1 allow\np2 flag r\np3 allow\np4 allow\np5 allow\np6 allow");
+}
+
+#[test]
+fn typed_links_to_the_wrong_type_are_unresolved_and_warned() {
+    let rules = r#"
+        entity person { nationality: string }
+        entity venue { operator: person }
+        rule r { deny venue v when v.operator.nationality == "KR" }
+    "#;
+    let records = r#"
+        {"id":"p1","type":"person","nationality":"KR"}
+        {"id":"v1","type":"venue","operator":"p1"}
+        {"id":"v2","type":"venue","operator":"v1","nationality":"KR"}
+        {"id":"v3","type":"venue","operator":"nobody"}
+    "#;
+    check(rules, records, "p1 allow\nv1 deny r\nv2 allow\nv3 allow");
+    let rules = RuleSet::from_sources(vec![SourceFile::new("t.rules", rules)]).unwrap();
+    let store = RecordStore::load([Input { name: "t".into(), bytes: records.as_bytes().to_vec() }]);
+    let engine = Engine::new(rules.program(), &store, EvalOptions::default());
+    let warnings: Vec<String> = engine
+        .evaluate()
+        .iter()
+        .filter_map(|o| match o {
+            Outcome::Verdict(v) if !v.warnings.is_empty() => {
+                Some(v.warnings[0].message(store.record(v.record).id()))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            "`v2`.operator links to `v1`, a `venue` record, where a `person` is declared",
+            "`v3`.operator links to `nobody`, which is not a record id",
+        ]
+    );
+}
+
+#[test]
+fn untyped_cycles_through_records_are_per_record_errors() {
+    // Without entities the checker cannot know `x.other` is a `t`; the
+    // engine finds the cycle and reports it for the records involved.
+    let rules = r#"rule r { deny t x when x.other is denied }"#;
+    let records = r#"
+        {"id":"a","type":"t","other":"b"}
+        {"id":"b","type":"t","other":"a"}
+        {"id":"c","type":"t"}
+    "#;
+    let got = outcomes(rules, records, "2024-01-01");
+    assert!(got[0].starts_with("error a rule `r`"), "{got:?}");
+    assert!(got[1].starts_with("error b rule `r`"), "{got:?}");
+    assert_eq!(got[2], "c allow");
+}
+
+#[test]
+fn witnesses_are_ordered_by_depth_then_position_then_id() {
+    use crate::eval::{FactKind, Shown};
+    let rules = r#"rule r { flag person p when any c in p.contacts{1..2}: c.nationality == "KR" }"#;
+    // p1 → [p2, p3]; p2 → [p9, p5]; p3 → [p4]: at depth 2 the candidates are
+    // p9 (position 0), p4 (position 0), p5 (position 1): p4 wins on id.
+    let records = r#"
+        {"id":"p1","type":"person","contacts":["p2","p3"]}
+        {"id":"p2","type":"person","contacts":["p9","p5"]}
+        {"id":"p3","type":"person","contacts":["p4"]}
+        {"id":"p4","type":"person","nationality":"KR"}
+        {"id":"p5","type":"person","nationality":"KR"}
+        {"id":"p9","type":"person","nationality":"KR"}
+    "#;
+    let rules = RuleSet::from_sources(vec![SourceFile::new("t.rules", rules)]).unwrap();
+    let store = RecordStore::load([Input { name: "t".into(), bytes: records.as_bytes().to_vec() }]);
+    let engine = Engine::new(rules.program(), &store, EvalOptions::default());
+    let v = engine.verdict(store.lookup("p1").unwrap()).unwrap();
+    let FactKind::Quantifier { witness: Some(w), .. } = &v.fired[0].evidence[0].kind else { panic!("no witness") };
+    assert!(matches!(&w.element.value, Shown::Record { id, .. } if id == "p4"), "{w:?}");
+    assert_eq!((w.depth, w.position), (Some(2), 0));
+    let path: Vec<String> = w
+        .element
+        .chain
+        .iter()
+        .map(|h| match &h.to {
+            Shown::Record { id, .. } => id.clone(),
+            other => format!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(path, ["p1", "p3", "p4"]);
+}
+
+#[test]
+fn why_not_names_the_false_part() {
+    use crate::eval::FactKind;
+    let rules = r#"rule r { deny venue v when v.operator.nationality == "CN" and exists v.operator.spouse }"#;
+    let rules = RuleSet::from_sources(vec![SourceFile::new("t.rules", rules)]).unwrap();
+    let store = RecordStore::load([Input { name: "t".into(), bytes: VISITS.as_bytes().to_vec() }]);
+    let engine = Engine::new(rules.program(), &store, EvalOptions::default());
+    let rule = rules.program().rule_named("r").unwrap();
+    let (holds, facts) = engine.explain_rule(store.lookup("v2").unwrap(), rule).unwrap();
+    assert!(!holds);
+    assert_eq!(facts.len(), 1);
+    assert!(!facts[0].holds);
+    assert!(matches!(facts[0].kind, FactKind::Exists { .. }));
+}

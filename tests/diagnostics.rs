@@ -1,0 +1,39 @@
+//! Every kind of rule error, as a user sees it: one snapshot per broken rule
+//! file in `tests/fixtures/rule_errors/`, rendered without colour at width 80.
+//! Add a case by adding a file; review with `cargo insta review`.
+
+use std::path::Path;
+
+use interdict::RuleSet;
+use interdict::report::render_diagnostic;
+
+fn relative(path: &Path) -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    path.strip_prefix(root).unwrap_or(path).display().to_string()
+}
+
+#[test]
+fn rule_errors() {
+    insta::glob!("fixtures/rule_errors/*.rules", |path| {
+        let path = relative(path);
+        let errors = match RuleSet::load(&[&path]) {
+            Ok(_) => panic!("{path} should not check"),
+            Err(errors) => errors,
+        };
+        let rendered: Vec<String> = errors.iter().map(|e| render_diagnostic(e, false, 80)).collect();
+        insta::assert_snapshot!(rendered.join("\n"));
+    });
+}
+
+#[test]
+fn every_error_names_a_file_line_and_column() {
+    insta::glob!("fixtures/rule_errors/*.rules", |path| {
+        let path = relative(path);
+        let Err(errors) = RuleSet::load(&[&path]) else { panic!("{path} should not check") };
+        for e in &errors {
+            let text = render_diagnostic(e, false, 80);
+            assert!(text.contains(&format!("[{path}:")), "{path}: no location in\n{text}");
+            assert!(text.contains("help:"), "{path}: no help line in\n{text}");
+        }
+    });
+}
