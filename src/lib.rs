@@ -95,10 +95,15 @@ impl RuleSet {
                                 Ok(text) => files.push(SourceFile::new(file.display().to_string(), text)),
                                 Err(e) => errors.push(RuleError::Io {
                                     path: file.display().to_string(),
-                                    message: format!("not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()),
+                                    message: format!(
+                                        "not UTF-8 text (invalid byte at offset {})",
+                                        e.utf8_error().valid_up_to()
+                                    ),
                                 }),
                             },
-                            Err(e) => errors.push(RuleError::Io { path: file.display().to_string(), message: e.to_string() }),
+                            Err(e) => {
+                                errors.push(RuleError::Io { path: file.display().to_string(), message: e.to_string() })
+                            }
                         }
                     }
                 }

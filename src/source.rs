@@ -22,9 +22,7 @@ impl SourceFile {
     /// Wraps `text`, read from `name` (a path as the user gave it, or `<stdin>`).
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Arc<Self> {
         let text = text.into();
-        let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
+        let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
         Arc::new(SourceFile { name: name.into(), text, line_starts })
     }
 
@@ -209,10 +207,8 @@ impl Located {
     /// The labels for miette.
     pub fn labels(&self) -> Box<dyn Iterator<Item = miette::LabeledSpan> + '_> {
         let first = miette::LabeledSpan::new_primary_with_span(Some(self.label.clone()), self.loc.span);
-        let rest = self
-            .also
-            .iter()
-            .map(|(loc, label)| miette::LabeledSpan::new_with_span(Some(label.clone()), loc.span));
+        let rest =
+            self.also.iter().map(|(loc, label)| miette::LabeledSpan::new_with_span(Some(label.clone()), loc.span));
         Box::new(std::iter::once(first).chain(rest))
     }
 }

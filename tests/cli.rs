@@ -111,7 +111,8 @@ fn every_rule_of_the_trade_screening_set_fires_and_does_not_fire() {
         + &std::fs::read_to_string(Path::new(&set).join("people.rules")).unwrap()
         + &std::fs::read_to_string(Path::new(&set).join("venues.rules")).unwrap()
         + &std::fs::read_to_string(Path::new(&set).join("applications.rules")).unwrap();
-    let declared: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix("rule ")).filter_map(|l| l.split(' ').next()).collect();
+    let declared: Vec<&str> =
+        text.lines().filter_map(|l| l.strip_prefix("rule ")).filter_map(|l| l.split(' ').next()).collect();
     assert_eq!(declared.len(), 16);
     for rule in declared {
         let n = fired.get(rule).copied().unwrap_or(0);
@@ -181,8 +182,17 @@ fn stdin_is_read_for_dash() {
 /// comes out exactly once, in order, and the good records are still judged.
 #[test]
 fn messy_input_loses_nothing() {
-    let out = interdict(&["check", "tests/fixtures/messy.rules", "tests/fixtures/messy.jsonl", "--format", "json", "--as-of", AS_OF]);
-    let input = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/messy.jsonl")).unwrap();
+    let out = interdict(&[
+        "check",
+        "tests/fixtures/messy.rules",
+        "tests/fixtures/messy.jsonl",
+        "--format",
+        "json",
+        "--as-of",
+        AS_OF,
+    ]);
+    let input =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/messy.jsonl")).unwrap();
     let input_lines: Vec<usize> =
         input.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()).map(|(i, _)| i + 1).collect();
     let output: Vec<serde_json::Value> = stdout(&out).lines().map(|l| serde_json::from_str(l).unwrap()).collect();

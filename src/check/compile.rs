@@ -4,10 +4,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use super::deps::{self, BodyDeps, VerdictRef};
+use super::did_you_mean;
 use super::error::{CheckError, CheckErrorKind as K};
 use super::program::*;
 use super::types::{Ty, comparable};
-use super::did_you_mean;
 use crate::ast::{self, CmpOp, CondKind, Literal, OperandKind};
 use crate::source::{Loc, Located, SourceFile};
 
@@ -252,9 +252,13 @@ impl<'a> Compiler<'a> {
                 };
                 if let Some(first) = seen.get(&(ns, ident.name.as_str())) {
                     let what = if ns == "rule" { "rule or exemption" } else { ns };
-                    let at = Located::new(format!("{what} `{}` is declared twice", ident.name), &ident.loc, "second declaration")
-                        .also(&first.loc, "first declared here")
-                        .help("give each a distinct name");
+                    let at = Located::new(
+                        format!("{what} `{}` is declared twice", ident.name),
+                        &ident.loc,
+                        "second declaration",
+                    )
+                    .also(&first.loc, "first declared here")
+                    .help("give each a distinct name");
                     self.error(K::Duplicate, at);
                 } else {
                     seen.insert((ns, &ident.name), ident);
@@ -274,8 +278,12 @@ impl<'a> Compiler<'a> {
                 if fields.contains_key(&f.name.name) {
                     self.error(
                         K::Duplicate,
-                        Located::new(format!("field `{}` is declared twice in `{name}`", f.name.name), &f.name.loc, "again")
-                            .help("remove one of them"),
+                        Located::new(
+                            format!("field `{}` is declared twice in `{name}`", f.name.name),
+                            &f.name.loc,
+                            "again",
+                        )
+                        .help("remove one of them"),
                     );
                     continue;
                 }
@@ -286,10 +294,9 @@ impl<'a> Compiler<'a> {
                 fields.insert(f.name.name.clone(), FieldType { base, list: f.ty.list, optional: f.ty.optional });
             }
             self.link_fields.by_type.insert(name.to_string(), links);
-            self.schema.entities.insert(
-                name.to_string(),
-                Entity { name: name.to_string(), fields, loc: decl.loc.clone() },
-            );
+            self.schema
+                .entities
+                .insert(name.to_string(), Entity { name: name.to_string(), fields, loc: decl.loc.clone() });
         }
     }
 
@@ -413,8 +420,12 @@ impl<'a> Compiler<'a> {
                         };
                         self.error(
                             K::Regex,
-                            Located::new(format!("invalid regular expression: {message}"), &pattern.loc, "this pattern")
-                                .help("`matches` takes a Rust `regex` pattern (no look-around or backreferences)"),
+                            Located::new(
+                                format!("invalid regular expression: {message}"),
+                                &pattern.loc,
+                                "this pattern",
+                            )
+                            .help("`matches` takes a Rust `regex` pattern (no look-around or backreferences)"),
                         );
                         Expr::Const(false)
                     }
@@ -445,7 +456,11 @@ impl<'a> Compiler<'a> {
                         self.error(
                             K::Type,
                             Located::new(
-                                format!("`is {}` needs a record, but `{}` is {other}", verdict.as_str(), path.loc.text()),
+                                format!(
+                                    "`is {}` needs a record, but `{}` is {other}",
+                                    verdict.as_str(),
+                                    path.loc.text()
+                                ),
                                 &subject.loc,
                                 format!("{other}"),
                             )
@@ -482,7 +497,11 @@ impl<'a> Compiler<'a> {
                         let slot = self.bind(var.name.clone(), ty);
                         let filter = filter.as_ref().map(|f| self.cond(f));
                         let reverse = filter.as_ref().and_then(|f| reverse_lookup(f, slot));
-                        let range = QRange::Type { record_type: record_type.name.clone(), filter: filter.map(Box::new), reverse };
+                        let range = QRange::Type {
+                            record_type: record_type.name.clone(),
+                            filter: filter.map(Box::new),
+                            reverse,
+                        };
                         (range, slot, None)
                     }
                 };
@@ -541,7 +560,13 @@ impl<'a> Compiler<'a> {
             self.error(
                 K::Type,
                 Located::new(
-                    format!("`is {} by {}` can never hold: `{}` is a `{}` rule", verdict.as_str(), r.name, r.name, decl.effect.as_str()),
+                    format!(
+                        "`is {} by {}` can never hold: `{}` is a `{}` rule",
+                        verdict.as_str(),
+                        r.name,
+                        r.name,
+                        decl.effect.as_str()
+                    ),
                     &r.loc,
                     format!("a `{}` rule", decl.effect.as_str()),
                 )
@@ -570,8 +595,12 @@ impl<'a> Compiler<'a> {
                     Some(elem) => self.check_elem(&l, &Ty::list_of(elem), lhs, rhs),
                     None => self.error(
                         K::Type,
-                        Located::new(format!("`{}` needs a list on its right, found {}", op.as_str(), r.ty), &rhs.loc, "not a list")
-                            .help("write a list literal, a `let` list or a list field"),
+                        Located::new(
+                            format!("`{}` needs a list on its right, found {}", op.as_str(), r.ty),
+                            &rhs.loc,
+                            "not a list",
+                        )
+                        .help("write a list literal, a `let` list or a list field"),
                     ),
                 }
                 Expr::Cmp { op, lhs: l.value, rhs: r.value, dates: false, loc }
@@ -589,8 +618,12 @@ impl<'a> Compiler<'a> {
                     }
                     other => self.error(
                         K::Type,
-                        Located::new(format!("`contains` needs a string or a list, found {other}"), &lhs.loc, format!("{other}"))
-                            .help("`contains` looks for a substring in a string or an element in a list"),
+                        Located::new(
+                            format!("`contains` needs a string or a list, found {other}"),
+                            &lhs.loc,
+                            format!("{other}"),
+                        )
+                        .help("`contains` looks for a substring in a string or an element in a list"),
                     ),
                 }
                 let dates = l.ty.elem().is_some_and(|e| e == Ty::Date) || r.ty == Ty::Date;
@@ -752,8 +785,12 @@ impl<'a> Compiler<'a> {
         } else if t.ty.is_list() && self.typed {
             self.error(
                 K::Type,
-                Located::new(format!("{context} needs one value, but `{}` is {}", o.loc.text(), t.ty), &o.loc, format!("{}", t.ty))
-                    .help("test membership with `in` / `contains`, or use a quantifier: `any x in LIST: …`"),
+                Located::new(
+                    format!("{context} needs one value, but `{}` is {}", o.loc.text(), t.ty),
+                    &o.loc,
+                    format!("{}", t.ty),
+                )
+                .help("test membership with `in` / `contains`, or use a quantifier: `any x in LIST: …`"),
             );
         }
         t
@@ -793,8 +830,12 @@ impl<'a> Compiler<'a> {
                 if t.ty.elem().is_none() {
                     self.error(
                         K::NotAList,
-                        Located::new(format!("`count` needs a list, but `{}` is {}", p.loc.text(), t.ty), &p.loc, "not a list")
-                            .help("count a multi-link, a list field or a hop range"),
+                        Located::new(
+                            format!("`count` needs a list, but `{}` is {}", p.loc.text(), t.ty),
+                            &p.loc,
+                            "not a list",
+                        )
+                        .help("count a multi-link, a list field or a hop range"),
                     );
                 }
                 Typed { value: Term::Count(t.value, o.loc.clone()), ty: Ty::Num, through: None }
@@ -802,8 +843,12 @@ impl<'a> Compiler<'a> {
             OperandKind::Call { name, .. } => {
                 self.error(
                     K::Type,
-                    Located::new(format!("`{}(…)` is a condition and cannot be compared", name.name), &o.loc, "a def call")
-                        .help(format!("write it on its own (`{0}(…)`) or negate it (`not {0}(…)`)", name.name)),
+                    Located::new(
+                        format!("`{}(…)` is a condition and cannot be compared", name.name),
+                        &o.loc,
+                        "a def call",
+                    )
+                    .help(format!("write it on its own (`{0}(…)`) or negate it (`not {0}(…)`)", name.name)),
                 );
                 Typed { value: Term::Const(Arc::new(Const::Bool(false)), o.loc.clone()), ty: Ty::Any, through: None }
             }
@@ -847,11 +892,16 @@ impl<'a> Compiler<'a> {
                     let mut candidates: Vec<&str> = self.body.scope.iter().map(|b| b.name.as_str()).collect();
                     candidates.extend(self.lets.keys().copied());
                     let help = did_you_mean(&p.head.name, candidates);
-                    let in_scope = self.body.scope.iter().map(|b| format!("`{}`", b.name)).collect::<Vec<_>>().join(", ");
+                    let in_scope =
+                        self.body.scope.iter().map(|b| format!("`{}`", b.name)).collect::<Vec<_>>().join(", ");
                     self.error(
                         K::UnknownName,
-                        Located::new(format!("unknown name `{}`", p.head.name), &p.head.loc, "not a binder, parameter or let")
-                            .maybe_help(help.or_else(|| Some(format!("names in scope here: {in_scope}")))),
+                        Located::new(
+                            format!("unknown name `{}`", p.head.name),
+                            &p.head.loc,
+                            "not a binder, parameter or let",
+                        )
+                        .maybe_help(help.or_else(|| Some(format!("names in scope here: {in_scope}")))),
                     );
                     (Head::Var(usize::MAX, p.head.name.clone()), Ty::Any)
                 }
@@ -868,7 +918,11 @@ impl<'a> Compiler<'a> {
                 Located::new(format!("`{}` is a `let` value and has no fields", p.head.name), &p.loc, "not a record")
                     .help("paths start at a binder (the rule's record, a quantifier's element) or a def parameter"),
             );
-            return Typed { value: PathExpr { head, steps: Vec::new(), loc: p.loc.clone() }, ty: Ty::Any, through: None };
+            return Typed {
+                value: PathExpr { head, steps: Vec::new(), loc: p.loc.clone() },
+                ty: Ty::Any,
+                through: None,
+            };
         }
 
         let mut steps = Vec::with_capacity(p.steps.len());
@@ -881,7 +935,11 @@ impl<'a> Compiler<'a> {
                 other => (other.clone(), false),
             };
             if mapped && through.is_none() {
-                through = Some(i.checked_sub(1).and_then(|j| p.steps.get(j)).map_or_else(|| p.head.name.clone(), |s| s.field.clone()));
+                through = Some(
+                    i.checked_sub(1)
+                        .and_then(|j| p.steps.get(j))
+                        .map_or_else(|| p.head.name.clone(), |s| s.field.clone()),
+                );
             }
             let (next, link_to) = self.step(&current, step);
             if !self.typed && (i < last || step.hops.is_some()) {
@@ -918,9 +976,15 @@ impl<'a> Compiler<'a> {
                     let declared = entity.loc.clone();
                     self.error(
                         K::UnknownName,
-                        Located::new(format!("unknown field `{}` on `{e}`", step.field), &step.loc, format!("not a field of `{e}`"))
-                            .also(&declared, format!("`{e}` is declared here"))
-                            .maybe_help(help.or_else(|| Some("declare the field in the entity, or read a raw key with `x[\"key\"]`".into()))),
+                        Located::new(
+                            format!("unknown field `{}` on `{e}`", step.field),
+                            &step.loc,
+                            format!("not a field of `{e}`"),
+                        )
+                        .also(&declared, format!("`{e}` is declared here"))
+                        .maybe_help(help.or_else(|| {
+                            Some("declare the field in the entity, or read a raw key with `x[\"key\"]`".into())
+                        })),
                     );
                     return (Ty::Any, None);
                 };
@@ -944,8 +1008,12 @@ impl<'a> Compiler<'a> {
             scalar => {
                 self.error(
                     K::Type,
-                    Located::new(format!("cannot follow `{}`: the value before it is {scalar}", step.field), &step.loc, "not a link")
-                        .help("only links (fields declared with an entity type) can be followed"),
+                    Located::new(
+                        format!("cannot follow `{}`: the value before it is {scalar}", step.field),
+                        &step.loc,
+                        "not a link",
+                    )
+                    .help("only links (fields declared with an entity type) can be followed"),
                 );
                 (Ty::Any, None)
             }
@@ -964,7 +1032,11 @@ fn split_path_at(path: &ast::Path, through: &str) -> (String, String) {
     let mut seen = false;
     for step in &path.steps {
         let text = step.loc.text();
-        if seen { rest.push_str(text) } else { prefix.push_str(text) }
+        if seen {
+            rest.push_str(text)
+        } else {
+            prefix.push_str(text)
+        }
         seen |= step.field == through;
     }
     (prefix, rest)
@@ -1012,7 +1084,12 @@ fn clone_path(p: &PathExpr) -> PathExpr {
         steps: p
             .steps
             .iter()
-            .map(|s| PathStep { field: s.field.clone(), hops: s.hops, link_to: s.link_to.clone(), text: s.text.clone() })
+            .map(|s| PathStep {
+                field: s.field.clone(),
+                hops: s.hops,
+                link_to: s.link_to.clone(),
+                text: s.text.clone(),
+            })
             .collect(),
         loc: p.loc.clone(),
     }

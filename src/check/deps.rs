@@ -62,11 +62,9 @@ pub(crate) fn check_cycles(
     let def_refs = transitive_def_refs(def_deps);
     let reads = |deps: &BodyDeps| -> Vec<(usize, Loc)> {
         let mut out = Vec::new();
-        let refs = deps.refs.iter().map(|r| (r, r.loc.clone())).chain(
-            deps.calls.iter().flat_map(|(d, call)| {
-                def_refs[d.0 as usize].iter().map(|&(def, i)| (&def_deps[def].refs[i], call.clone()))
-            }),
-        );
+        let refs = deps.refs.iter().map(|r| (r, r.loc.clone())).chain(deps.calls.iter().flat_map(|(d, call)| {
+            def_refs[d.0 as usize].iter().map(|&(def, i)| (&def_deps[def].refs[i], call.clone()))
+        }));
         for (r, loc) in refs {
             if let Some(by) = r.by {
                 out.push((by.index(), loc.clone()));
@@ -257,7 +255,8 @@ mod tests {
     #[test]
     fn long_chains_do_not_overflow() {
         let n = 200_000;
-        let edges: Vec<Vec<(usize, Loc)>> = (0..n).map(|i| if i + 1 < n { vec![(i + 1, loc())] } else { vec![] }).collect();
+        let edges: Vec<Vec<(usize, Loc)>> =
+            (0..n).map(|i| if i + 1 < n { vec![(i + 1, loc())] } else { vec![] }).collect();
         assert!(find_cycles(&edges).is_empty());
     }
 }

@@ -15,7 +15,13 @@ type Env<'a> = Vec<Cursor<'a>>;
 
 impl<'a> Ctx<'_, 'a> {
     /// Evaluates `cond` with the record in slot 0.
-    pub(crate) fn body(&self, cond: &'a Expr, frame: usize, rec: RecordIdx, facts: &mut Vec<Fact>) -> Result<bool, Fault> {
+    pub(crate) fn body(
+        &self,
+        cond: &'a Expr,
+        frame: usize,
+        rec: RecordIdx,
+        facts: &mut Vec<Fact>,
+    ) -> Result<bool, Fault> {
         let mut env: Env<'a> = vec![Cursor::missing(); frame.max(1)];
         let trail = if self.trace { vec![self.start_hop(rec)] } else { Vec::new() };
         env[0] = Cursor::One(Val::Record(rec), trail);
@@ -66,7 +72,11 @@ impl<'a> Ctx<'_, 'a> {
                 let l = self.term(lhs, env);
                 let r = self.term(rhs, env);
                 let holds = self.compare(*op, &l, &r, *dates);
-                self.fact(facts, loc, holds, || FactKind::Compare { lhs: self.observed(&l), op: *op, rhs: self.observed(&r) });
+                self.fact(facts, loc, holds, || FactKind::Compare {
+                    lhs: self.observed(&l),
+                    op: *op,
+                    rhs: self.observed(&r),
+                });
                 Ok(holds)
             }
             Expr::InSet { lhs, set, negated, loc } => {
@@ -84,7 +94,10 @@ impl<'a> Ctx<'_, 'a> {
             Expr::Matches { subject, re, loc } => {
                 let s = self.term(subject, env);
                 let holds = matches!(s.one(), Val::Str(text) if re.is_match(text));
-                self.fact(facts, loc, holds, || FactKind::Matches { subject: self.observed(&s), pattern: re.as_str().to_string() });
+                self.fact(facts, loc, holds, || FactKind::Matches {
+                    subject: self.observed(&s),
+                    pattern: re.as_str().to_string(),
+                });
                 Ok(holds)
             }
             Expr::Exists { path, loc } => {

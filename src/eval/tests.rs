@@ -339,9 +339,7 @@ fn typed_links_to_the_wrong_type_are_unresolved_and_warned() {
         .evaluate()
         .iter()
         .filter_map(|o| match o {
-            Outcome::Verdict(v) if !v.warnings.is_empty() => {
-                Some(v.warnings[0].message(store.record(v.record).id()))
-            }
+            Outcome::Verdict(v) if !v.warnings.is_empty() => Some(v.warnings[0].message(store.record(v.record).id())),
             _ => None,
         })
         .collect();

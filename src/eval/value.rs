@@ -77,7 +77,11 @@ impl<'a> Val<'a> {
 
 pub(crate) fn record_shown(store: &RecordStore, i: RecordIdx) -> Shown {
     let r = store.record(i);
-    Shown::Record { id: r.id().to_string(), record_type: r.record_type().to_string(), name: r.name().map(str::to_string) }
+    Shown::Record {
+        id: r.id().to_string(),
+        record_type: r.record_type().to_string(),
+        name: r.name().map(str::to_string),
+    }
 }
 
 /// How two values relate, when they can be compared at all.
@@ -124,7 +128,10 @@ pub(crate) fn relate(a: Val<'_>, b: Val<'_>, dates: bool, store: &RecordStore) -
 /// `v in set` for a literal list, in O(1).
 pub(crate) fn in_const_list(v: Val<'_>, set: &ConstList, store: &RecordStore) -> bool {
     match v {
-        Val::Str(s) => set.strs.contains(s) || (!set.dates.is_empty() && Date::parse_lenient(s).is_some_and(|d| set.dates.contains(&d))),
+        Val::Str(s) => {
+            set.strs.contains(s)
+                || (!set.dates.is_empty() && Date::parse_lenient(s).is_some_and(|d| set.dates.contains(&d)))
+        }
         Val::Num(n) => set.nums.contains(&num_key(n)),
         Val::Bool(b) => set.bools[usize::from(b)],
         Val::Date(d) => set.dates.contains(&d) || set.strs.iter().any(|s| Date::parse_lenient(s) == Some(d)),
@@ -177,7 +184,11 @@ mod tests {
 
     #[test]
     fn const_list_membership() {
-        let list = ConstList::new(vec![Const::Str("KR".into()), Const::Num(3.0), Const::Date(Date::parse_exact("2021-01-01").unwrap())]);
+        let list = ConstList::new(vec![
+            Const::Str("KR".into()),
+            Const::Num(3.0),
+            Const::Date(Date::parse_exact("2021-01-01").unwrap()),
+        ]);
         let s = store();
         assert!(in_const_list(Val::Str("KR"), &list, &s));
         assert!(!in_const_list(Val::Str("CN"), &list, &s));

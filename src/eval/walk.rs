@@ -221,7 +221,9 @@ impl<'a> Ctx<'_, 'a> {
     fn hops(&self, cur: Cursor<'a>, step: &'a PathStep, range: HopRange) -> Cursor<'a> {
         let starts: Vec<(RecordIdx, Trail)> = match cur {
             Cursor::One(v, trail) => self.resolve(v).map(|i| (i, trail)).into_iter().collect(),
-            Cursor::Many(items) => items.into_iter().filter_map(|it| self.resolve(it.val).map(|i| (i, it.trail))).collect(),
+            Cursor::Many(items) => {
+                items.into_iter().filter_map(|it| self.resolve(it.val).map(|i| (i, it.trail))).collect()
+            }
         };
         let store = self.store();
         let mut visited: HashSet<RecordIdx> = starts.iter().map(|(i, _)| *i).collect();
@@ -268,7 +270,9 @@ impl<'a> Ctx<'_, 'a> {
         let ok = |i: RecordIdx| step.link_to.as_deref().is_none_or(|e| store.record(i).record_type() == e);
         let resolve = |v: &Value| v.as_str().and_then(|s| store.lookup(s)).filter(|i| ok(*i));
         match store.record(node).get(&step.field) {
-            Some(Value::Array(ids)) => ids.iter().enumerate().filter_map(|(pos, v)| resolve(v).map(|i| (pos, i))).collect(),
+            Some(Value::Array(ids)) => {
+                ids.iter().enumerate().filter_map(|(pos, v)| resolve(v).map(|i| (pos, i))).collect()
+            }
             Some(v) => resolve(v).map(|i| (0, i)).into_iter().collect(),
             None => Vec::new(),
         }

@@ -131,11 +131,15 @@ impl Reader<'_> {
                 Ok(end) => end,
                 Err(at) => {
                     out.push(Loaded::Error(
-                        self.error_at(K::Unreadable, "a record is not closed; the rest of this file could not be read", start)
-                            .with_help(format!(
-                                "look for an unclosed string, `{{` or `[` between here and line {}",
-                                self.line_col(at).0
-                            )),
+                        self.error_at(
+                            K::Unreadable,
+                            "a record is not closed; the rest of this file could not be read",
+                            start,
+                        )
+                        .with_help(format!(
+                            "look for an unclosed string, `{{` or `[` between here and line {}",
+                            self.line_col(at).0
+                        )),
                     ));
                     return;
                 }
@@ -150,15 +154,23 @@ impl Reader<'_> {
                 }
                 Some(_) => {
                     out.push(Loaded::Error(
-                        self.error_at(K::Unreadable, "expected `,` or `]` after a record; the rest of this file could not be read", i)
-                            .with_help("records in an array are separated by `,`"),
+                        self.error_at(
+                            K::Unreadable,
+                            "expected `,` or `]` after a record; the rest of this file could not be read",
+                            i,
+                        )
+                        .with_help("records in an array are separated by `,`"),
                     ));
                     return;
                 }
                 None => {
                     out.push(Loaded::Error(
-                        self.error_at(K::Unreadable, "the array is not closed: expected `]`", b.len().saturating_sub(1))
-                            .with_help("end the file with `]`"),
+                        self.error_at(
+                            K::Unreadable,
+                            "the array is not closed: expected `]`",
+                            b.len().saturating_sub(1),
+                        )
+                        .with_help("end the file with `]`"),
                     ));
                     return;
                 }
@@ -184,7 +196,9 @@ impl Reader<'_> {
                 let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
                 let mut err = self.error_at(K::Json, format!("malformed JSON: {msg}"), at);
                 if line_mode && e.is_eof() {
-                    err = err.with_help("JSON Lines needs one whole record per line; a pretty-printed file must be a JSON array");
+                    err = err.with_help(
+                        "JSON Lines needs one whole record per line; a pretty-printed file must be a JSON array",
+                    );
                 }
                 return Loaded::Error(err);
             }
@@ -202,9 +216,13 @@ impl Reader<'_> {
             Some(Value::String(s)) if !s.is_empty() => s.clone(),
             Some(other) => {
                 return Loaded::Error(
-                    RecordError::new(K::BadId, format!("`id` must be a non-empty string, found {}", kind_of(other)), position())
-                        .with_line(self.line_text(offset))
-                        .with_help("write the id as a string, e.g. \"id\": \"p-17\""),
+                    RecordError::new(
+                        K::BadId,
+                        format!("`id` must be a non-empty string, found {}", kind_of(other)),
+                        position(),
+                    )
+                    .with_line(self.line_text(offset))
+                    .with_help("write the id as a string, e.g. \"id\": \"p-17\""),
                 );
             }
             None => {
@@ -219,10 +237,14 @@ impl Reader<'_> {
             Some(Value::String(s)) if !s.is_empty() => s.clone(),
             Some(other) => {
                 return Loaded::Error(
-                    RecordError::new(K::BadType, format!("`type` must be a non-empty string, found {}", kind_of(other)), position())
-                        .with_line(self.line_text(offset))
-                        .with_id(id)
-                        .with_help("write the type as a string, e.g. \"type\": \"person\""),
+                    RecordError::new(
+                        K::BadType,
+                        format!("`type` must be a non-empty string, found {}", kind_of(other)),
+                        position(),
+                    )
+                    .with_line(self.line_text(offset))
+                    .with_id(id)
+                    .with_help("write the type as a string, e.g. \"type\": \"person\""),
                 );
             }
             None => {
@@ -325,7 +347,8 @@ mod tests {
 
     #[test]
     fn json_lines_keep_going_after_bad_lines() {
-        let got = load("{\"id\":\"a\",\"type\":\"t\"}\n{\"id\":\n\n[1]\n{\"type\":\"t\"}\n{\"id\":\"b\",\"type\":\"t\"}\r\n");
+        let got =
+            load("{\"id\":\"a\",\"type\":\"t\"}\n{\"id\":\n\n[1]\n{\"type\":\"t\"}\n{\"id\":\"b\",\"type\":\"t\"}\r\n");
         assert_eq!(
             got,
             vec![
@@ -340,7 +363,9 @@ mod tests {
 
     #[test]
     fn arrays_give_element_positions() {
-        let got = load("[\n  {\"id\":\"a\",\"type\":\"t\"},\n  {\"id\": 5, \"type\":\"t\"},\n  {\"id\":\"c\",\"type\":\"t\"}\n]\n");
+        let got = load(
+            "[\n  {\"id\":\"a\",\"type\":\"t\"},\n  {\"id\": 5, \"type\":\"t\"},\n  {\"id\":\"c\",\"type\":\"t\"}\n]\n",
+        );
         assert_eq!(got, vec![Ok("a@2:3".into()), Err("3:3 BadId".into()), Ok("c@4:3".into())]);
     }
 
@@ -354,7 +379,10 @@ mod tests {
     fn unclosed_array_and_trailing_text_are_reported() {
         assert_eq!(load("[{\"id\":\"a\",\"type\":\"t\"}"), vec![Ok("a@1:2".into()), Err("1:22 Unreadable".into())]);
         assert_eq!(load("[{\"id\":\"a\",\"type\":\"t\"}] x"), vec![Ok("a@1:2".into()), Err("1:25 Unreadable".into())]);
-        assert_eq!(load("[{\"id\":\"a\",\"type\":\"t\"}, {\"id\":\"b"), vec![Ok("a@1:2".into()), Err("1:25 Unreadable".into())]);
+        assert_eq!(
+            load("[{\"id\":\"a\",\"type\":\"t\"}, {\"id\":\"b"),
+            vec![Ok("a@1:2".into()), Err("1:25 Unreadable".into())]
+        );
     }
 
     #[test]
@@ -369,10 +397,8 @@ mod tests {
         let mut bytes = b"{\"id\":\"a\",\"type\":\"t\"}\n{\"id\":\"".to_vec();
         bytes.extend([0xff, 0xfe]);
         bytes.extend(b"\",\"type\":\"t\"}\n");
-        let got: Vec<_> = read(&Input { name: "t".into(), bytes })
-            .into_iter()
-            .map(|l| matches!(l, Loaded::Record(_)))
-            .collect();
+        let got: Vec<_> =
+            read(&Input { name: "t".into(), bytes }).into_iter().map(|l| matches!(l, Loaded::Record(_))).collect();
         assert_eq!(got, vec![true, false]);
     }
 }

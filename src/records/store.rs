@@ -119,7 +119,11 @@ impl RecordStore {
             MapEntry::Occupied(first) => {
                 let first_pos = self.records[first.get().index()].position_in(&self.files);
                 let id = first.key().clone();
-                let pos = Position { file: self.files[file as usize].clone(), line: raw.line as usize, column: raw.column as usize };
+                let pos = Position {
+                    file: self.files[file as usize].clone(),
+                    line: raw.line as usize,
+                    column: raw.column as usize,
+                };
                 self.entries.push(Entry::Error(
                     RecordError::new(RecordErrorKind::DuplicateId, format!("duplicate id `{id}`"), pos)
                         .with_id(id)

@@ -98,7 +98,13 @@ fn drawn(what: String, severity: Severity, rule: &Loc, facts: &[Fact]) -> Drawn 
 fn record_line(store: &RecordStore, v: &Verdict) -> String {
     let r = store.record(v.record);
     let name = r.name().map(|n| format!(" {}", serde_json::Value::String(clean(n)))).unwrap_or_default();
-    format!("{:<5} {} {}{name}  ({})", v.decision.as_str(), clean(r.record_type()), clean(r.id()), store.position(v.record))
+    format!(
+        "{:<5} {} {}{name}  ({})",
+        v.decision.as_str(),
+        clean(r.record_type()),
+        clean(r.id()),
+        store.position(v.record)
+    )
 }
 
 /// Writes every outcome for people, then a one-line tally.
@@ -143,7 +149,8 @@ fn write_verdict(
         } else {
             Severity::Warning
         };
-        let what = format!("{} by {} [{}]: {}", rule.effect.as_str(), rule.name, rule.severity.as_str(), clean(&rule.title));
+        let what =
+            format!("{} by {} [{}]: {}", rule.effect.as_str(), rule.name, rule.severity.as_str(), clean(&rule.title));
         let d = drawn(what, severity, &rule.loc, &f.evidence);
         w.write_all(indent(&render_diagnostic(&d, color, width)).as_bytes())?;
     }

@@ -231,7 +231,9 @@ fn facts(list: &[Fact]) -> Vec<FactOut<'_>> {
 
 fn fact(f: &Fact) -> FactOut<'_> {
     let detail = match &f.kind {
-        FactKind::Compare { lhs, op, rhs } => Detail::Compare { left: observed(lhs), op: op.as_str(), right: observed(rhs) },
+        FactKind::Compare { lhs, op, rhs } => {
+            Detail::Compare { left: observed(lhs), op: op.as_str(), right: observed(rhs) }
+        }
         FactKind::Matches { subject, pattern } => Detail::Matches { subject: observed(subject), pattern },
         FactKind::Exists { path } => Detail::Exists { path: observed(path) },
         FactKind::Is { subject, verdict, by, decision, rules } => Detail::Is {
@@ -247,10 +249,16 @@ fn fact(f: &Fact) -> FactOut<'_> {
             over,
             of_type: *of_type,
             count: *count,
-            witness: witness.as_ref().map(|w| WitnessOut { element: observed(&w.element), depth: w.depth, position: w.position }),
+            witness: witness.as_ref().map(|w| WitnessOut {
+                element: observed(&w.element),
+                depth: w.depth,
+                position: w.position,
+            }),
             evidence: facts(body),
         },
-        FactKind::Call { def, args, body } => Detail::Call { def, args: args.iter().map(observed).collect(), evidence: facts(body) },
+        FactKind::Call { def, args, body } => {
+            Detail::Call { def, args: args.iter().map(observed).collect(), evidence: facts(body) }
+        }
         FactKind::Truthy { value } => Detail::Value { value: observed(value) },
     };
     FactOut { detail, text: f.loc.text(), location: location(&f.loc), holds: f.holds, summary: fact_text(f) }
@@ -296,7 +304,12 @@ fn verdict_line<'a>(program: &'a Program, store: &'a RecordStore, v: &'a Verdict
         warnings: v
             .warnings
             .iter()
-            .map(|w| WarningOut { field: &w.field, target: &w.target, problem: &w.problem, message: w.message(record.id()) })
+            .map(|w| WarningOut {
+                field: &w.field,
+                target: &w.target,
+                problem: &w.problem,
+                message: w.message(record.id()),
+            })
             .collect(),
     })
 }
@@ -310,7 +323,12 @@ fn record_error_line(e: &RecordError) -> Line<'_> {
 }
 
 /// Writes one JSON object per outcome, one per line.
-pub fn write_json(w: &mut impl Write, program: &Program, store: &RecordStore, outcomes: &[Outcome<'_>]) -> io::Result<()> {
+pub fn write_json(
+    w: &mut impl Write,
+    program: &Program,
+    store: &RecordStore,
+    outcomes: &[Outcome<'_>],
+) -> io::Result<()> {
     for outcome in outcomes {
         let line = match outcome {
             Outcome::Verdict(v) => verdict_line(program, store, v),
@@ -318,7 +336,12 @@ pub fn write_json(w: &mut impl Write, program: &Program, store: &RecordStore, ou
             Outcome::EvalError(e) => Line::Error(ErrorOut {
                 id: Some(e.id()),
                 source: e.position(),
-                error: ErrorDetail { code: e.kind().code(), message: e.message(), help: Some(e.help_text()), first: None },
+                error: ErrorDetail {
+                    code: e.kind().code(),
+                    message: e.message(),
+                    help: Some(e.help_text()),
+                    first: None,
+                },
             }),
         };
         serde_json::to_writer(&mut *w, &line)?;

@@ -81,10 +81,16 @@ impl Summary {
 }
 
 /// Writes the tally and a table of rules and exemptions.
-pub fn write_summary(w: &mut impl Write, program: &Program, store: &RecordStore, outcomes: &[Outcome<'_>]) -> io::Result<()> {
+pub fn write_summary(
+    w: &mut impl Write,
+    program: &Program,
+    store: &RecordStore,
+    outcomes: &[Outcome<'_>],
+) -> io::Result<()> {
     let s = Summary::new(program, store, outcomes);
     writeln!(w, "{}", s.tally())?;
-    let width = s.rules.iter().map(|r| r.0.len()).chain(s.exemptions.iter().map(|x| x.0.len())).max().unwrap_or(4).max(4);
+    let width =
+        s.rules.iter().map(|r| r.0.len()).chain(s.exemptions.iter().map(|x| x.0.len())).max().unwrap_or(4).max(4);
     writeln!(w)?;
     writeln!(w, "{:<width$}  {:>7}  {:>7}", "rule", "fired", "waived")?;
     for (name, fired, waived) in &s.rules {

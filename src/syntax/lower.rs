@@ -437,7 +437,9 @@ impl Cx<'_> {
         let bad = |what: String| {
             self.bad(&loc, what, "in this hop range", "write `{N..M}` or `{N..}` with 1 <= N <= M, e.g. `{1..2}`")
         };
-        let number = |p: Pair<'_, Rule>| p.as_str().parse::<u32>().map_err(|_| bad(format!("`{}` is too many hops", p.as_str())));
+        let number = |p: Pair<'_, Rule>| {
+            p.as_str().parse::<u32>().map_err(|_| bad(format!("`{}` is too many hops", p.as_str())))
+        };
         let min = number(kids.expect(Rule::hop_min, self)?)?;
         let max = kids.take(Rule::hop_max).map(number).transpose()?;
         if min == 0 {

@@ -196,11 +196,24 @@ fn from_pest(e: &pest::error::Error<Rule>, src: &Arc<SourceFile>) -> SyntaxError
     };
     // Many operators fit after an operand; name them as one alternative.
     const COMPARISONS: &[&str] = &[
-        "`==`", "`!=`", "`<`", "`<=`", "`>`", "`>=`", "`in`", "`not`", "`contains`", "`starts_with`", "`is`",
-        "`matches`", "a comparison operator", "`not in`",
+        "`==`",
+        "`!=`",
+        "`<`",
+        "`<=`",
+        "`>`",
+        "`>=`",
+        "`in`",
+        "`not`",
+        "`contains`",
+        "`starts_with`",
+        "`is`",
+        "`matches`",
+        "a comparison operator",
+        "`not in`",
     ];
     let comparing = expected.iter().any(|e| COMPARISONS.contains(&e.as_str()));
-    let mut alternatives: Vec<String> = expected.iter().filter(|e| !COMPARISONS.contains(&e.as_str())).cloned().collect();
+    let mut alternatives: Vec<String> =
+        expected.iter().filter(|e| !COMPARISONS.contains(&e.as_str())).cloned().collect();
     if comparing {
         alternatives.insert(0, "a comparison (`==`, `in`, `is denied`, …)".to_string());
     }
@@ -208,7 +221,9 @@ fn from_pest(e: &pest::error::Error<Rule>, src: &Arc<SourceFile>) -> SyntaxError
     let message = format!("expected {expected_desc}, found {found_desc}");
     let wants = |token: &str| expected.contains(token);
     let help = if wanted_ident && is_reserved(found) {
-        format!("`{found}` is a reserved word: it cannot name a rule, def, let, entity or binder (a field may use it: `x.{found}`)")
+        format!(
+            "`{found}` is a reserved word: it cannot name a rule, def, let, entity or binder (a field may use it: `x.{found}`)"
+        )
     } else if found.chars().next().is_some_and(|c| c.is_alphabetic() && !c.is_ascii()) {
         "names are ASCII letters, digits and `_`; read a JSON key of any script with `x[\"key\"]`".to_string()
     } else if found == "=" {
@@ -222,7 +237,8 @@ fn from_pest(e: &pest::error::Error<Rule>, src: &Arc<SourceFile>) -> SyntaxError
     } else if wants("`,`") && wants("`}`") && !wants("`and`") {
         "separate fields (and list items) with `,`; in an entity a line break works too".to_string()
     } else if wants("`severity`") || wants("`effective`") {
-        "a rule body is one `deny|flag TYPE VAR when …` line, then optional `severity` and `effective` clauses".to_string()
+        "a rule body is one `deny|flag TYPE VAR when …` line, then optional `severity` and `effective` clauses"
+            .to_string()
     } else {
         "see the language reference in docs/language.md".to_string()
     };
@@ -259,16 +275,43 @@ fn word_at(text: &str, pos: usize) -> &str {
 }
 
 const RESERVED: &[&str] = &[
-    "entity", "let", "def", "rule", "exempt", "deny", "flag", "when", "severity", "effective", "from", "to", "waive",
-    "for", "and", "or", "not", "in", "exists", "contains", "starts_with", "matches", "count", "any", "all", "none",
-    "where", "is", "by", "true", "false",
+    "entity",
+    "let",
+    "def",
+    "rule",
+    "exempt",
+    "deny",
+    "flag",
+    "when",
+    "severity",
+    "effective",
+    "from",
+    "to",
+    "waive",
+    "for",
+    "and",
+    "or",
+    "not",
+    "in",
+    "exists",
+    "contains",
+    "starts_with",
+    "matches",
+    "count",
+    "any",
+    "all",
+    "none",
+    "where",
+    "is",
+    "by",
+    "true",
+    "false",
 ];
 
 /// A reserved word of the language (DESIGN.md §2.1).
 pub fn is_reserved(word: &str) -> bool {
     RESERVED.contains(&word)
 }
-
 
 #[cfg(test)]
 mod tests {
