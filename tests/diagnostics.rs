@@ -2,6 +2,8 @@
 //! file in `tests/fixtures/rule_errors/`, rendered without colour at width 80.
 //! Add a case by adding a file; review with `cargo insta review`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::Path;
 
 use interdict::RuleSet;

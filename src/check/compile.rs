@@ -206,7 +206,7 @@ impl<'a> Compiler<'a> {
             deps::check_cycles(&rules, &exemptions, &rule_deps, &exemption_deps, &def_deps, &mut errors);
         }
         if !errors.is_empty() {
-            errors.sort_by(|a, b| a.position().cmp(&b.position()));
+            errors.sort_by_key(|a| a.position());
             return Err(errors);
         }
         let mut rules_by_type: HashMap<String, Vec<RuleId>> = HashMap::new();
@@ -507,10 +507,10 @@ impl<'a> Compiler<'a> {
                 };
                 let body = self.cond(body);
                 let binder = self.unbind();
-                if let (Some(binder), Some(path), false) = (binder, range_path, self.typed) {
-                    if let (true, Some(last)) = (binder.record_use, path.steps.last()) {
-                        self.link_fields.any_type.insert(last.field.clone());
-                    }
+                if let (Some(binder), Some(path), false) = (binder, range_path, self.typed)
+                    && let (true, Some(last)) = (binder.record_use, path.steps.last())
+                {
+                    self.link_fields.any_type.insert(last.field.clone());
                 }
                 Expr::Quant {
                     quantifier: *quantifier,
@@ -538,18 +538,18 @@ impl<'a> Compiler<'a> {
             self.unknown("rule", r, self.rules.keys().copied().collect());
             return None;
         };
-        if let Some(target) = target {
-            if decl.record_type.name != target {
-                self.error(
-                    K::Type,
-                    Located::new(
-                        format!("rule `{}` judges `{}` records, not `{target}`", r.name, decl.record_type.name),
-                        &r.loc,
-                        format!("a `{}` rule", decl.record_type.name),
-                    )
-                    .help(format!("name a rule for `{target}` records")),
-                );
-            }
+        if let Some(target) = target
+            && decl.record_type.name != target
+        {
+            self.error(
+                K::Type,
+                Located::new(
+                    format!("rule `{}` judges `{}` records, not `{target}`", r.name, decl.record_type.name),
+                    &r.loc,
+                    format!("a `{}` rule", decl.record_type.name),
+                )
+                .help(format!("name a rule for `{target}` records")),
+            );
         }
         let wanted = match verdict {
             ast::VerdictWord::Denied => Some(ast::Effect::Deny),
@@ -666,10 +666,10 @@ impl<'a> Compiler<'a> {
     }
 
     fn check_elem(&mut self, l: &Typed<Term>, list: &Ty, lhs: &ast::Operand, rhs: &ast::Operand) {
-        if let Some(elem) = list.elem() {
-            if !comparable(&l.ty, &elem, CmpOp::Eq) {
-                self.mismatch(lhs, &l.ty, rhs, list, CmpOp::In);
-            }
+        if let Some(elem) = list.elem()
+            && !comparable(&l.ty, &elem, CmpOp::Eq)
+        {
+            self.mismatch(lhs, &l.ty, rhs, list, CmpOp::In);
         }
     }
 
@@ -728,12 +728,11 @@ impl<'a> Compiler<'a> {
         for (i, arg) in args.iter().enumerate() {
             let t = self.operand(arg);
             if let Some(param) = params.get(i) {
-                if let Some(through) = &t.through {
-                    if !param.is_list() {
-                        if let OperandKind::Path(p) = &arg.kind {
-                            self.needs_quantifier(&arg.loc, p, through);
-                        }
-                    }
+                if let Some(through) = &t.through
+                    && !param.is_list()
+                    && let OperandKind::Path(p) = &arg.kind
+                {
+                    self.needs_quantifier(&arg.loc, p, through);
                 }
                 let ok = match (param, &t.ty) {
                     (Ty::Any, _) | (_, Ty::Any) => true,
@@ -871,15 +870,15 @@ impl<'a> Compiler<'a> {
 
     /// `c is denied`: the binder `c` stands for a record.
     fn mark_record_use(&mut self, path: &ast::Path) {
-        if let Some(slot) = self.binder_slot(&path.head.name) {
-            if path.steps.is_empty() {
-                self.record_use(slot);
-            }
+        if let Some(slot) = self.binder_slot(&path.head.name)
+            && path.steps.is_empty()
+        {
+            self.record_use(slot);
         }
-        if !self.typed {
-            if let Some(last) = path.steps.last() {
-                self.link_fields.any_type.insert(last.field.clone());
-            }
+        if !self.typed
+            && let Some(last) = path.steps.last()
+        {
+            self.link_fields.any_type.insert(last.field.clone());
         }
     }
 
@@ -907,10 +906,11 @@ impl<'a> Compiler<'a> {
                 }
             },
         };
-        if let Head::Var(slot, _) = head {
-            if !p.steps.is_empty() && slot != usize::MAX {
-                self.record_use(slot);
-            }
+        if let Head::Var(slot, _) = head
+            && !p.steps.is_empty()
+            && slot != usize::MAX
+        {
+            self.record_use(slot);
         }
         if matches!(head, Head::Const(..)) && !p.steps.is_empty() {
             self.error(
@@ -1057,10 +1057,10 @@ fn reverse_lookup(filter: &Expr, slot: usize) -> Option<ReverseLookup> {
             if !matches!(p.head, Head::Var(s, _) if s == slot) || step.hops.is_some() {
                 continue;
             }
-            if let Term::Path(o) = other {
-                if matches!(o.head, Head::Var(s, _) if s < slot) {
-                    return Some(ReverseLookup { field: step.field.clone(), target: clone_term(other) });
-                }
+            if let Term::Path(o) = other
+                && matches!(o.head, Head::Var(s, _) if s < slot)
+            {
+                return Some(ReverseLookup { field: step.field.clone(), target: clone_term(other) });
             }
         }
     }

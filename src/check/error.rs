@@ -6,7 +6,7 @@ use crate::source::{Located, located_diagnostic};
 #[derive(Clone, Debug)]
 pub struct CheckError {
     kind: CheckErrorKind,
-    at: Located,
+    at: Box<Located>,
 }
 
 /// What went wrong.
@@ -55,7 +55,7 @@ impl CheckErrorKind {
 
 impl CheckError {
     pub(crate) fn new(kind: CheckErrorKind, at: Located) -> Self {
-        CheckError { kind, at }
+        CheckError { kind, at: Box::new(at) }
     }
 
     /// What went wrong.

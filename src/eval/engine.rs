@@ -28,6 +28,9 @@ impl Default for EvalOptions {
     }
 }
 
+/// Field value → the records holding it, in input order.
+type ReverseIndex<'a> = HashMap<&'a str, Vec<RecordIdx>>;
+
 /// Where a rule stands on a record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum State {
@@ -45,7 +48,7 @@ pub struct Engine<'a> {
     as_of: Date,
     states: RefCell<HashMap<(RecordIdx, RuleId), State>>,
     /// (record type, field) → field value → records, built on first use.
-    reverse: RefCell<HashMap<(String, String), Rc<HashMap<&'a str, Vec<RecordIdx>>>>>,
+    reverse: RefCell<HashMap<(String, String), Rc<ReverseIndex<'a>>>>,
     warnings: HashMap<RecordIdx, Vec<LinkWarning>>,
 }
 
@@ -237,7 +240,7 @@ impl<'a> Engine<'a> {
         let index = {
             let mut cache = self.reverse.borrow_mut();
             Rc::clone(cache.entry(cache_key).or_insert_with(|| {
-                let mut index: HashMap<&'a str, Vec<RecordIdx>> = HashMap::new();
+                let mut index: ReverseIndex<'a> = HashMap::new();
                 for &i in self.store.of_type(record_type) {
                     if let Some(Value::String(s)) = self.store.record(i).get(field) {
                         index.entry(s.as_str()).or_default().push(i);

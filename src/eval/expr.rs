@@ -238,10 +238,10 @@ impl<'a> Ctx<'_, 'a> {
             };
             env[slot] = Cursor::One(item.val, trail.clone());
             let mut sub = Vec::new();
-            if let Some(f) = filter {
-                if !self.cond(f, env, &mut sub)? {
-                    continue;
-                }
+            if let Some(f) = filter
+                && !self.cond(f, env, &mut sub)?
+            {
+                continue;
             }
             count += 1;
             if self.cond(body, env, &mut sub)? == stop_when {

@@ -63,7 +63,7 @@ pub enum Entry {
     /// A record in the store.
     Record(RecordIdx),
     /// An input record that could not be read.
-    Error(RecordError),
+    Error(Box<RecordError>),
 }
 
 /// Every record of a run, indexed by id and by type.
@@ -94,14 +94,14 @@ impl RecordStore {
         for loaded in load::read(input) {
             match loaded {
                 Loaded::Record(raw) => self.add(raw, file),
-                Loaded::Error(e) => self.entries.push(Entry::Error(e)),
+                Loaded::Error(e) => self.entries.push(Entry::Error(Box::new(e))),
             }
         }
     }
 
     /// Adds an error entry that concerns a whole input (e.g. unreadable file).
     pub fn push_error(&mut self, error: RecordError) {
-        self.entries.push(Entry::Error(error));
+        self.entries.push(Entry::Error(Box::new(error)));
     }
 
     /// An error for an input that could not be read at all.
@@ -124,12 +124,12 @@ impl RecordStore {
                     line: raw.line as usize,
                     column: raw.column as usize,
                 };
-                self.entries.push(Entry::Error(
+                self.entries.push(Entry::Error(Box::new(
                     RecordError::new(RecordErrorKind::DuplicateId, format!("duplicate id `{id}`"), pos)
                         .with_id(id)
                         .with_first(first_pos)
                         .with_help("ids must be unique across all inputs; this record was not evaluated"),
-                ));
+                )));
             }
             MapEntry::Vacant(slot) => {
                 let id = slot.key().clone();

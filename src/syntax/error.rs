@@ -7,7 +7,7 @@ use crate::source::{Located, located_diagnostic};
 #[derive(Clone, Debug)]
 pub struct SyntaxError {
     kind: SyntaxErrorKind,
-    at: Located,
+    at: Box<Located>,
 }
 
 /// What went wrong.
@@ -37,7 +37,7 @@ impl SyntaxErrorKind {
 
 impl SyntaxError {
     pub(crate) fn new(kind: SyntaxErrorKind, at: Located) -> Self {
-        SyntaxError { kind, at }
+        SyntaxError { kind, at: Box::new(at) }
     }
 
     /// What went wrong.

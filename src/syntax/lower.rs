@@ -214,15 +214,15 @@ impl Cx<'_> {
                     let mut ek = Kids::of(meta);
                     let from = self.date(&ek.expect(Rule::date, self)?)?;
                     let to = ek.take(Rule::date).map(|d| self.date(&d)).transpose()?;
-                    if let Some(to) = to {
-                        if to < from {
-                            return Err(self.bad(
-                                &meta_loc,
-                                format!("`effective` ends ({to}) before it starts ({from})"),
-                                "empty period",
-                                "write the earlier date after `from`",
-                            ));
-                        }
+                    if let Some(to) = to
+                        && to < from
+                    {
+                        return Err(self.bad(
+                            &meta_loc,
+                            format!("`effective` ends ({to}) before it starts ({from})"),
+                            "empty period",
+                            "write the earlier date after `from`",
+                        ));
                     }
                     effective = Some(Effective { from, to, loc: meta_loc });
                 }
@@ -445,10 +445,10 @@ impl Cx<'_> {
         if min == 0 {
             return Err(bad("a hop range starts at 1 or more".to_string()));
         }
-        if let Some(max) = max {
-            if max < min {
-                return Err(bad(format!("hop range `{{{min}..{max}}}` is empty")));
-            }
+        if let Some(max) = max
+            && max < min
+        {
+            return Err(bad(format!("hop range `{{{min}..{max}}}` is empty")));
         }
         Ok(HopRange { min, max })
     }
@@ -560,12 +560,12 @@ fn unescape(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
     let mut chars = raw.chars().peekable();
     while let Some(c) = chars.next() {
-        if c == '\\' {
-            if let Some(&next @ ('"' | '\\')) = chars.peek() {
-                out.push(next);
-                chars.next();
-                continue;
-            }
+        if c == '\\'
+            && let Some(&next @ ('"' | '\\')) = chars.peek()
+        {
+            out.push(next);
+            chars.next();
+            continue;
         }
         out.push(c);
     }

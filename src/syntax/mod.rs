@@ -170,10 +170,10 @@ fn from_pest(e: &pest::error::Error<Rule>, src: &Arc<SourceFile>) -> SyntaxError
             expected.extend(describe(*r).map(str::to_string));
         }
     }
-    if let Some(attempts) = e.parse_attempts() {
-        if attempts.max_position == pos {
-            expected.extend(attempts.expected_tokens().iter().filter_map(describe_token));
-        }
+    if let Some(attempts) = e.parse_attempts()
+        && attempts.max_position == pos
+    {
+        expected.extend(attempts.expected_tokens().iter().filter_map(describe_token));
     }
     let text = src.text();
     let found = word_at(text, pos);
