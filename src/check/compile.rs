@@ -293,6 +293,14 @@ impl<'a> Compiler<'a> {
                 }
                 fields.insert(f.name.name.clone(), FieldType { base, list: f.ty.list, optional: f.ty.optional });
             }
+            // Every record has a string `id` and `type`, declared or not.
+            for implicit in ["id", "type"] {
+                fields.entry(implicit.to_string()).or_insert(FieldType {
+                    base: Base::Str,
+                    list: false,
+                    optional: false,
+                });
+            }
             self.link_fields.by_type.insert(name.to_string(), links);
             self.schema
                 .entities

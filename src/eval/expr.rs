@@ -13,6 +13,18 @@ use super::walk::{Cursor, Item};
 
 type Env<'a> = Vec<Cursor<'a>>;
 
+/// Literal lists longer than this are shown by their size in evidence (a
+/// `let` may hold a whole sanctions list).
+const LIST_EVIDENCE_LIMIT: usize = 16;
+
+fn list_shown(list: &crate::check::ConstList, store: &crate::records::RecordStore) -> super::verdict::Shown {
+    if list.items.len() <= LIST_EVIDENCE_LIMIT {
+        Val::List(list).shown(store)
+    } else {
+        super::verdict::Shown::Value(format!("({} values)", list.items.len()).into())
+    }
+}
+
 impl<'a> Ctx<'_, 'a> {
     /// Evaluates `cond` with the record in slot 0.
     pub(crate) fn body(
@@ -87,7 +99,7 @@ impl<'a> Ctx<'_, 'a> {
                 self.fact(facts, loc, holds, || FactKind::Compare {
                     lhs: self.observed(&l),
                     op: if *negated { CmpOp::NotIn } else { CmpOp::In },
-                    rhs: Observed { chain: Vec::new(), value: Val::List(list).shown(self.store()) },
+                    rhs: Observed { chain: Vec::new(), value: list_shown(list, self.store()) },
                 });
                 Ok(holds)
             }

@@ -415,3 +415,12 @@ fn why_not_names_the_false_part() {
     assert!(!facts[0].holds);
     assert!(matches!(facts[0].kind, FactKind::Exists { .. }));
 }
+
+#[test]
+fn id_and_type_are_fields_of_every_entity() {
+    let rules = r#"
+        entity person { nationality: string }
+        rule r { flag person p when p.id starts_with "p1" and p.type == "person" }
+    "#;
+    check(rules, PEOPLE, "p1 flag r\np2 allow\np3 allow\np4 allow\np5 allow\np6 allow");
+}
