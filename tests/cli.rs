@@ -235,3 +235,15 @@ fn messy_input_loses_nothing() {
     let human = interdict(&["check", "tests/fixtures/messy.rules", "tests/fixtures/messy.jsonl", "--as-of", AS_OF]);
     insta::assert_snapshot!("messy.human", stdout(&human));
 }
+
+/// The example of DESIGN.md §2, verbatim, on a small graph that makes every
+/// one of its rules and its exemption fire.
+#[test]
+fn design_example() {
+    let out = interdict(&["check", "tests/fixtures/design.rules", "tests/fixtures/design.jsonl", "--as-of", AS_OF]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    insta::assert_snapshot!("design.human", stdout(&out));
+    let summary =
+        interdict(&["check", "tests/fixtures/design.rules", "tests/fixtures/design.jsonl", "--as-of", AS_OF, "--format", "summary"]);
+    insta::assert_snapshot!("design.summary", stdout(&summary));
+}
