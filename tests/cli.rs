@@ -243,7 +243,14 @@ fn design_example() {
     let out = interdict(&["check", "tests/fixtures/design.rules", "tests/fixtures/design.jsonl", "--as-of", AS_OF]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     insta::assert_snapshot!("design.human", stdout(&out));
-    let summary =
-        interdict(&["check", "tests/fixtures/design.rules", "tests/fixtures/design.jsonl", "--as-of", AS_OF, "--format", "summary"]);
+    let summary = interdict(&[
+        "check",
+        "tests/fixtures/design.rules",
+        "tests/fixtures/design.jsonl",
+        "--as-of",
+        AS_OF,
+        "--format",
+        "summary",
+    ]);
     insta::assert_snapshot!("design.summary", stdout(&summary));
 }
