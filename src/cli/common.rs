@@ -1,0 +1,68 @@
+//! What several commands share: loading rules and records, printing diagnostics.
+
+use std::io::{self, IsTerminal, Read, Write};
+use std::path::PathBuf;
+
+use super::{ColorChoice, Exit, ValidateArgs};
+use crate::records::{Input, RecordStore};
+use crate::report;
+use crate::{RuleError, RuleSet};
+
+/// Terminal width for diagnostics: `COLUMNS`, else 100.
+pub(super) fn width() -> usize {
+    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(100)
+}
+
+pub(super) fn print_rule_errors(errors: &[RuleError], color: ColorChoice) -> io::Result<()> {
+    let color = color.enabled(io::stderr().is_terminal());
+    let mut err = io::stderr().lock();
+    for e in errors {
+        err.write_all(report::render_diagnostic(e, color, width()).as_bytes())?;
+    }
+    let n = errors.len();
+    writeln!(err, "error: {n} problem{} in the rule set", if n == 1 { "" } else { "s" })
+}
+
+pub(super) fn load_rules(paths: &[PathBuf], color: ColorChoice) -> io::Result<Option<RuleSet>> {
+    match RuleSet::load(paths) {
+        Ok(rules) => Ok(Some(rules)),
+        Err(errors) => {
+            print_rule_errors(&errors, color)?;
+            Ok(None)
+        }
+    }
+}
+
+pub(super) fn validate(args: &ValidateArgs) -> io::Result<Exit> {
+    let Some(rules) = load_rules(&args.rules, args.color)? else { return Ok(Exit::Rules) };
+    let p = rules.program();
+    let files = p.files().len();
+    println!(
+        "ok: {} rule{}, {} exemption{} in {files} file{}",
+        p.rules().count(),
+        if p.rules().count() == 1 { "" } else { "s" },
+        p.exemptions().count(),
+        if p.exemptions().count() == 1 { "" } else { "s" },
+        if files == 1 { "" } else { "s" }
+    );
+    Ok(Exit::Clean)
+}
+
+/// Reads the record inputs into a store; an unreadable input is an error entry.
+pub(super) fn load_records(paths: &[String]) -> RecordStore {
+    let mut store = RecordStore::default();
+    for path in paths {
+        let read = if path == "-" {
+            let mut bytes = Vec::new();
+            io::stdin().lock().read_to_end(&mut bytes).map(|_| bytes)
+        } else {
+            std::fs::read(path)
+        };
+        let name = if path == "-" { "<stdin>".to_string() } else { path.clone() };
+        match read {
+            Ok(bytes) => store.add_input(&Input { name, bytes }),
+            Err(e) => store.push_error(RecordStore::io_error(&name, &e.to_string())),
+        }
+    }
+    store
+}
