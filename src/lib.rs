@@ -153,8 +153,8 @@ impl RuleSet {
     }
 }
 
-/// The `.rules` files at `path`, sorted.
-fn rule_files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
+/// The `.rules` files at `path` (itself, or found below it), sorted.
+pub fn rule_files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
     let meta = std::fs::metadata(path)?;
     if !meta.is_dir() {
         return Ok(vec![path.to_path_buf()]);

@@ -3,6 +3,7 @@
 
 mod check;
 mod common;
+mod fmt;
 
 use std::io;
 use std::path::PathBuf;
@@ -26,6 +27,8 @@ enum Command {
     Check(CheckArgs),
     /// Parse and check a rule set; print diagnostics only
     Validate(ValidateArgs),
+    /// Rewrite rule files in the canonical layout (comments kept)
+    Fmt(FmtArgs),
 }
 
 #[derive(Args, Debug)]
@@ -57,6 +60,19 @@ struct ValidateArgs {
     /// `.rules` files or folders of them
     #[arg(required = true)]
     rules: Vec<PathBuf>,
+    /// Colour in diagnostics
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+}
+
+#[derive(Args, Debug)]
+struct FmtArgs {
+    /// `.rules` files or folders of them
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Change nothing; print a diff and exit 1 if a file is not in the canonical layout
+    #[arg(long)]
+    check: bool,
     /// Colour in diagnostics
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
@@ -143,6 +159,7 @@ pub fn run(cli: Cli) -> Exit {
     let result = match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Validate(args) => common::validate(&args),
+        Command::Fmt(args) => fmt::run(&args),
     };
     match result {
         Ok(exit) => exit,

@@ -6,6 +6,7 @@
 
 mod error;
 mod lower;
+mod print;
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Once};
@@ -14,6 +15,7 @@ use pest::Parser as _;
 use pest::error::{ErrorVariant, InputLocation};
 
 pub use error::{SyntaxError, SyntaxErrorKind};
+pub use print::{format_source, print_file};
 
 use crate::ast;
 use crate::source::{Loc, Located, SourceFile, Span};
