@@ -25,7 +25,7 @@ pub fn check(files: &[(Arc<SourceFile>, ast::File)]) -> Result<Program, Vec<Chec
 }
 
 /// "did you mean `x`?" for the candidate closest to `name`, if any is close.
-pub(crate) fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
     let limit = (name.chars().count() / 3).max(1) + 1;
     candidates
         .into_iter()

@@ -3,6 +3,8 @@
 
 mod check;
 mod common;
+mod diff;
+mod explain;
 mod fmt;
 
 use std::io;
@@ -27,6 +29,11 @@ enum Command {
     Check(CheckArgs),
     /// Parse and check a rule set; print diagnostics only
     Validate(ValidateArgs),
+    /// Explain one record: every rule of its type, fired or not and why, and
+    /// the linked records whose verdicts it read
+    Explain(ExplainArgs),
+    /// Evaluate two rule sets on the same records: which verdicts change, grouped by rule
+    Diff(DiffArgs),
     /// Rewrite rule files in the canonical layout (comments kept)
     Fmt(FmtArgs),
 }
@@ -61,6 +68,56 @@ struct ValidateArgs {
     #[arg(required = true)]
     rules: Vec<PathBuf>,
     /// Colour in diagnostics
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+}
+
+#[derive(Args, Debug)]
+struct ExplainArgs {
+    /// A `.rules` file or a folder of them
+    rules: PathBuf,
+    /// Record files; `-` reads stdin
+    #[arg(required = true)]
+    records: Vec<String>,
+    /// The record to explain
+    #[arg(long)]
+    id: String,
+    /// Only this rule
+    #[arg(long)]
+    rule: Option<String>,
+    /// Output format (`summary` is the human format here)
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// Judge `effective from … to …` against this day [default: today]
+    #[arg(long, value_parser = parse_date)]
+    as_of: Option<Date>,
+    /// Colour
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+}
+
+#[derive(Args, Debug)]
+struct DiffArgs {
+    /// The rules before: a path, or `REV:PATH` in git (e.g. `HEAD~1:rules/trade-screening`)
+    old: String,
+    /// The rules after: a path, or `REV:PATH`
+    new: String,
+    /// Record files; `-` reads stdin
+    #[arg(required = true)]
+    records: Vec<String>,
+    /// Output format (`summary`: the table only)
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// Judge `effective from … to …` against this day [default: today]
+    #[arg(long, value_parser = parse_date)]
+    as_of: Option<Date>,
+    /// Exit 1 when any verdict changed
+    #[arg(long)]
+    fail_on_change: bool,
+    /// Examples with evidence per group
+    #[arg(long, default_value_t = 3)]
+    examples: usize,
+    /// Colour
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
 }
@@ -160,6 +217,8 @@ pub fn run(cli: Cli) -> Exit {
         Command::Check(args) => check::run(&args),
         Command::Validate(args) => common::validate(&args),
         Command::Fmt(args) => fmt::run(&args),
+        Command::Explain(args) => explain::run(&args),
+        Command::Diff(args) => diff::run(&args),
     };
     match result {
         Ok(exit) => exit,

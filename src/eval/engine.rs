@@ -13,7 +13,10 @@ use crate::date::Date;
 use crate::records::{Entry, RecordIdx, RecordStore};
 
 use super::error::{EvalError, EvalErrorKind, Fault};
-use super::verdict::{Decision, Fact, Fired, LinkProblem, LinkWarning, Outcome, Verdict, Waived};
+use super::verdict::{
+    Decision, Explanation, Fact, FactKind, Fired, LinkProblem, LinkWarning, Outcome, RuleExplanation, RuleStatus, Shown, Verdict,
+    Waived,
+};
 
 /// How to evaluate.
 #[derive(Clone, Copy, Debug)]
@@ -141,6 +144,59 @@ impl<'a> Engine<'a> {
             .map_err(|fault| EvalError::new(fault, self.store.record(rec).id(), self.store.position(rec)))
     }
 
+    /// Explains a record: every rule of its type (or only `only`) with its
+    /// standing and evidence, and the linked records whose verdicts those
+    /// rules read, to `depth` levels.
+    pub fn explain(&self, rec: RecordIdx, only: Option<RuleId>, depth: usize) -> Result<Explanation, EvalError> {
+        let mut seen = std::collections::HashSet::from([rec]);
+        self.explain_inner(rec, only, depth, &mut seen)
+            .map_err(|fault| EvalError::new(fault, self.store.record(rec).id(), self.store.position(rec)))
+    }
+
+    fn explain_inner(
+        &self,
+        rec: RecordIdx,
+        only: Option<RuleId>,
+        depth: usize,
+        seen: &mut std::collections::HashSet<RecordIdx>,
+    ) -> Result<Explanation, Fault> {
+        let mut rules = Vec::new();
+        for &rule in self.program.rules_for(self.store.record(rec).record_type()) {
+            if only.is_some_and(|o| o != rule) {
+                continue;
+            }
+            let (status, evidence) = match self.state(rec, rule)? {
+                State::Fired => (RuleStatus::Fired, self.trace_rule(rec, rule)?),
+                State::Waived(x) => {
+                    (RuleStatus::Waived { exemption: x, evidence: self.trace_exemption(rec, x)? }, self.trace_rule(rec, rule)?)
+                }
+                State::NotFired | State::Running if !self.program.rule(rule).in_effect(self.as_of) => {
+                    (RuleStatus::NotInEffect, Vec::new())
+                }
+                State::NotFired | State::Running => (RuleStatus::NotFired, self.trace_rule(rec, rule)?),
+            };
+            rules.push(RuleExplanation { rule, status, evidence });
+        }
+        let mut linked = Vec::new();
+        if depth > 0 {
+            let mut targets = Vec::new();
+            for r in &rules {
+                read_verdicts(&r.evidence, &mut targets);
+                if let RuleStatus::Waived { evidence, .. } = &r.status {
+                    read_verdicts(evidence, &mut targets);
+                }
+            }
+            for id in targets {
+                if let Some(t) = self.store.lookup(&id)
+                    && seen.insert(t)
+                {
+                    linked.push(self.explain_inner(t, None, depth - 1, seen)?);
+                }
+            }
+        }
+        Ok(Explanation { record: rec, decision: self.decision(rec)?, rules, linked })
+    }
+
     /// The day rules are judged against.
     pub fn as_of(&self) -> Date {
         self.as_of
@@ -250,6 +306,23 @@ impl<'a> Engine<'a> {
             }))
         };
         index.get(key).cloned().unwrap_or_default()
+    }
+}
+
+/// Ids of the records whose verdicts the facts read (`… is denied`), in order.
+fn read_verdicts(facts: &[Fact], out: &mut Vec<String>) {
+    for f in facts {
+        match &f.kind {
+            FactKind::Is { subject, .. } => {
+                if let Shown::Record { id, .. } = &subject.value
+                    && !out.contains(id)
+                {
+                    out.push(id.clone());
+                }
+            }
+            FactKind::Quantifier { body, .. } | FactKind::Call { body, .. } => read_verdicts(body, out),
+            _ => {}
+        }
     }
 }
 

@@ -12,7 +12,8 @@ mod walk;
 pub use engine::{Engine, EvalOptions};
 pub use error::{EvalError, EvalErrorKind};
 pub use verdict::{
-    Decision, Fact, FactKind, Fired, Hop, LinkProblem, LinkWarning, Observed, Outcome, Shown, Verdict, Waived, Witness,
+    Decision, Explanation, Fact, FactKind, Fired, Hop, LinkProblem, LinkWarning, Observed, Outcome, RuleExplanation,
+    RuleStatus, Shown, Verdict, Waived, Witness,
 };
 
 #[cfg(test)]

@@ -260,3 +260,47 @@ pub enum Shown {
     /// A link to an id that is not a record (of the declared type).
     Unresolved(String),
 }
+
+/// Everything about one record: each rule of its type and where it stands,
+/// and, as a tree, the linked records whose verdicts it read.
+#[derive(Debug, Clone)]
+pub struct Explanation {
+    /// The record.
+    pub record: RecordIdx,
+    /// Its decision.
+    pub decision: Decision,
+    /// Every rule of its type (or the one asked for), in declaration order.
+    pub rules: Vec<RuleExplanation>,
+    /// Linked records whose verdict a rule read (`x.venue is denied`), explained in turn.
+    pub linked: Vec<Explanation>,
+}
+
+/// Where one rule stands on a record, with the evidence.
+#[derive(Debug, Clone)]
+pub struct RuleExplanation {
+    /// The rule.
+    pub rule: RuleId,
+    /// Fired, waived, not fired, or not in effect.
+    pub status: RuleStatus,
+    /// Fired or waived: why the condition held. Not fired: the part that was
+    /// false and the values seen (why-not).
+    pub evidence: Vec<Fact>,
+}
+
+/// A rule's standing on a record.
+#[derive(Debug, Clone)]
+pub enum RuleStatus {
+    /// The condition held and no exemption applied.
+    Fired,
+    /// The condition held and an exemption waived it.
+    Waived {
+        /// The exemption.
+        exemption: ExemptionId,
+        /// Why the exemption applied.
+        evidence: Vec<Fact>,
+    },
+    /// The condition did not hold.
+    NotFired,
+    /// The rule's `effective` period does not contain the as-of day.
+    NotInEffect,
+}

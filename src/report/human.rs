@@ -26,7 +26,7 @@ pub fn render_diagnostic(diagnostic: &dyn Diagnostic, color: bool, width: usize)
 
 /// A fired (or waived, or waiving) rule as a diagnostic over its source.
 #[derive(Debug)]
-struct Drawn {
+pub(crate) struct Drawn {
     message: String,
     severity: Severity,
     src: Arc<SourceFile>,
@@ -83,7 +83,7 @@ fn labels(facts: &[Fact], within: &Loc, out: &mut Vec<LabeledSpan>) -> Vec<Strin
     elsewhere
 }
 
-fn drawn(what: String, severity: Severity, rule: &Loc, facts: &[Fact]) -> Drawn {
+pub(crate) fn drawn(what: String, severity: Severity, rule: &Loc, facts: &[Fact]) -> Drawn {
     let mut spans = Vec::new();
     let elsewhere = labels(facts, rule, &mut spans);
     Drawn {
@@ -96,14 +96,19 @@ fn drawn(what: String, severity: Severity, rule: &Loc, facts: &[Fact]) -> Drawn 
 }
 
 fn record_line(store: &RecordStore, v: &Verdict) -> String {
-    let r = store.record(v.record);
+    record_header(store, v.record, v.decision)
+}
+
+/// `deny  venue v-02 "Pyongyang House"  (file:line:column)`.
+pub(crate) fn record_header(store: &RecordStore, rec: crate::records::RecordIdx, decision: Decision) -> String {
+    let r = store.record(rec);
     let name = r.name().map(|n| format!(" {}", serde_json::Value::String(clean(n)))).unwrap_or_default();
     format!(
         "{:<5} {} {}{name}  ({})",
-        v.decision.as_str(),
+        decision.as_str(),
         clean(r.record_type()),
         clean(r.id()),
-        store.position(v.record)
+        store.position(rec)
     )
 }
 
@@ -178,7 +183,7 @@ fn write_verdict(
     Ok(())
 }
 
-fn indent(text: &str) -> String {
+pub(crate) fn indent(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 64);
     for line in text.lines() {
         if line.is_empty() {

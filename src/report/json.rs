@@ -104,7 +104,7 @@ struct ErrorDetail<'a> {
 }
 
 #[derive(Serialize)]
-struct FactOut<'a> {
+pub(crate) struct FactOut<'a> {
     #[serde(flatten)]
     detail: Detail<'a>,
     text: &'a str,
@@ -225,7 +225,7 @@ fn location(loc: &Loc) -> Position {
     loc.position()
 }
 
-fn facts(list: &[Fact]) -> Vec<FactOut<'_>> {
+pub(crate) fn facts(list: &[Fact]) -> Vec<FactOut<'_>> {
     list.iter().map(fact).collect()
 }
 

@@ -1,10 +1,14 @@
 //! Outcomes → text: human (diagnostic-like), JSON Lines, summary. Renders,
 //! never evaluates; writes to any `io::Write`.
 
+mod diff;
+mod explain;
 mod human;
 mod json;
 mod summary;
 
+pub use diff::{Change, ChangedRecord, Diff, Group, Standing, write_diff_human, write_diff_json, write_diff_table};
+pub use explain::{write_explain_human, write_explain_json};
 pub use human::{render_diagnostic, write_human};
 pub use json::write_json;
 pub use summary::{Summary, write_summary};

@@ -1,0 +1,90 @@
+//! `interdict diff`: evaluate two rule sets on the same records and report
+//! every record whose verdict changed, grouped by rule.
+
+use std::io::{self, IsTerminal, Write};
+use std::path::Path;
+use std::process::Command;
+
+use super::common::{load_records, print_rule_errors, width};
+use super::{DiffArgs, Exit, Format};
+use crate::date::Date;
+use crate::eval::{Engine, EvalOptions, Outcome};
+use crate::report::{self, Diff};
+use crate::{RuleError, RuleSet, SourceFile};
+
+pub(super) fn run(args: &DiffArgs) -> io::Result<Exit> {
+    let old = load_rule_spec(&args.old);
+    let new = load_rule_spec(&args.new);
+    let (old, new) = match (old, new) {
+        (Ok(o), Ok(n)) => (o, n),
+        (o, n) => {
+            let errors: Vec<RuleError> = [o.err(), n.err()].into_iter().flatten().flatten().collect();
+            print_rule_errors(&errors, args.color)?;
+            return Ok(Exit::Rules);
+        }
+    };
+    let store = load_records(&args.records);
+    let options = EvalOptions { as_of: args.as_of.unwrap_or_else(Date::today) };
+    let old_engine = Engine::new(old.program(), &store, options);
+    let new_engine = Engine::new(new.program(), &store, options);
+    let old_out = old_engine.evaluate();
+    let new_out = new_engine.evaluate();
+    let diff = Diff::new((old.program(), &old_out), (new.program(), &new_out), &store);
+
+    let stdout = io::stdout();
+    let color = args.color.enabled(stdout.is_terminal());
+    let mut out = io::BufWriter::new(stdout.lock());
+    match args.format {
+        Format::Json => report::write_diff_json(&mut out, &diff)?,
+        Format::Summary => report::write_diff_table(&mut out, &diff)?,
+        Format::Human => report::write_diff_human(
+            &mut out,
+            &diff,
+            (old.program(), &old_out),
+            (new.program(), &new_out),
+            &store,
+            args.examples,
+            color,
+            width(),
+        )?,
+    }
+    out.flush()?;
+    if old_out.iter().chain(&new_out).any(|o| !matches!(o, Outcome::Verdict(_))) {
+        return Ok(Exit::Data);
+    }
+    Ok(if args.fail_on_change && !diff.is_empty() { Exit::Denied } else { Exit::Clean })
+}
+
+/// A rule set given as a path, or as `REV:PATH` (a folder or file of a git revision).
+fn load_rule_spec(spec: &str) -> Result<RuleSet, Vec<RuleError>> {
+    if Path::new(spec).exists() {
+        return RuleSet::load(&[spec]);
+    }
+    let Some((rev, path)) = spec.split_once(':') else {
+        return RuleSet::load(&[spec]);
+    };
+    let io = |message: String| vec![RuleError::Io { path: spec.to_string(), message }];
+    let git = |args: &[&str]| -> Result<Vec<u8>, Vec<RuleError>> {
+        let out = Command::new("git").args(args).output().map_err(|e| io(format!("cannot run git: {e}")))?;
+        if !out.status.success() {
+            return Err(io(String::from_utf8_lossy(&out.stderr).trim().to_string()));
+        }
+        Ok(out.stdout)
+    };
+    // `git ls-tree` names files relative to the repository root; `REV:PATH`
+    // in git's own syntax is relative to it too.
+    let listing = git(&["ls-tree", "-r", "--name-only", "--full-tree", rev, "--", path])?;
+    let mut files = Vec::new();
+    for name in String::from_utf8_lossy(&listing).lines() {
+        if !(name.ends_with(".rules") || name == path) {
+            continue;
+        }
+        let text = git(&["show", &format!("{rev}:{name}")])?;
+        let text = String::from_utf8(text).map_err(|_| io(format!("`{rev}:{name}` is not UTF-8 text")))?;
+        files.push(SourceFile::new(format!("{rev}:{name}"), text));
+    }
+    if files.is_empty() {
+        return Err(io(format!("no `.rules` files at `{path}` in revision `{rev}`")));
+    }
+    RuleSet::from_sources(files)
+}

@@ -1,0 +1,286 @@
+//! `diff`: which records a rule change flips, grouped by rule, with examples.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use miette::Severity;
+use serde::Serialize;
+
+use super::human::{drawn, indent, record_header, render_diagnostic};
+use super::{clean, plural};
+use crate::check::Program;
+use crate::eval::{Decision, Fact, Outcome, Verdict};
+use crate::records::RecordStore;
+
+/// What a record's verdict is made of, by rule name (comparable across rule sets).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Standing {
+    /// The decision.
+    pub decision: Decision,
+    /// Rules that fired and were not waived.
+    pub fired: Vec<String>,
+    /// Rules that fired and were waived, with the exemption.
+    pub waived: Vec<(String, String)>,
+}
+
+impl Standing {
+    fn of(program: &Program, v: &Verdict) -> Standing {
+        Standing {
+            decision: v.decision,
+            fired: v.fired.iter().map(|f| program.rule(f.rule).name.clone()).collect(),
+            waived: v
+                .waived
+                .iter()
+                .map(|w| (program.rule(w.rule).name.clone(), program.exemption(w.exemption).name.clone()))
+                .collect(),
+        }
+    }
+
+    fn state_of(&self, rule: &str) -> RuleState {
+        if self.fired.iter().any(|r| r == rule) {
+            RuleState::Fired
+        } else if self.waived.iter().any(|(r, _)| r == rule) {
+            RuleState::Waived
+        } else {
+            RuleState::Quiet
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum RuleState {
+    Quiet,
+    Fired,
+    Waived,
+}
+
+/// How a rule's standing on records changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Change {
+    /// It fires (not waived) where it did not fire before.
+    NowFires,
+    /// It fired (or was waived) and now does not fire at all.
+    StopsFiring,
+    /// It fired and is now waived.
+    NowWaived,
+    /// It was waived and now fires.
+    NoLongerWaived,
+}
+
+impl Change {
+    fn describe(self) -> &'static str {
+        match self {
+            Change::NowFires => "now fires",
+            Change::StopsFiring => "stops firing",
+            Change::NowWaived => "is now waived",
+            Change::NoLongerWaived => "is no longer waived",
+        }
+    }
+}
+
+/// One record whose verdict changed.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChangedRecord {
+    /// Its id.
+    pub id: String,
+    /// Its type.
+    #[serde(rename = "type")]
+    pub record_type: String,
+    /// Under the old rules.
+    pub old: Standing,
+    /// Under the new rules.
+    pub new: Standing,
+}
+
+/// The records where one rule's standing changed in one way.
+#[derive(Debug, Clone, Serialize)]
+pub struct Group {
+    /// The rule's name.
+    pub rule: String,
+    /// How.
+    pub change: Change,
+    /// The records, in input order.
+    pub records: Vec<String>,
+    /// Decision changes among them: `"allow → deny"` → count.
+    pub transitions: BTreeMap<String, usize>,
+}
+
+/// The comparison of two runs over the same records.
+#[derive(Debug, Clone, Serialize)]
+pub struct Diff {
+    /// Records compared (verdicts in both runs).
+    pub compared: usize,
+    /// Records whose decision or fired/waived rules changed, in input order.
+    pub changed: Vec<ChangedRecord>,
+    /// Grouped by rule and kind of change.
+    pub groups: Vec<Group>,
+    /// Decision changes over all records: `"allow → deny"` → count.
+    pub transitions: BTreeMap<String, usize>,
+}
+
+impl Diff {
+    /// Compares the outcomes of two rule sets over one store (same order).
+    pub fn new(old: (&Program, &[Outcome<'_>]), new: (&Program, &[Outcome<'_>]), store: &RecordStore) -> Diff {
+        let mut changed = Vec::new();
+        let mut compared = 0;
+        for (a, b) in old.1.iter().zip(new.1) {
+            let (Outcome::Verdict(va), Outcome::Verdict(vb)) = (a, b) else { continue };
+            compared += 1;
+            let (sa, sb) = (Standing::of(old.0, va), Standing::of(new.0, vb));
+            if sa != sb {
+                let r = store.record(va.record);
+                changed.push(ChangedRecord {
+                    id: r.id().to_string(),
+                    record_type: r.record_type().to_string(),
+                    old: sa,
+                    new: sb,
+                });
+            }
+        }
+        let mut groups: BTreeMap<(String, Change), Group> = BTreeMap::new();
+        let mut transitions = BTreeMap::new();
+        for c in &changed {
+            let flip = transition(c.old.decision, c.new.decision);
+            if let Some(t) = &flip {
+                *transitions.entry(t.clone()).or_default() += 1;
+            }
+            let mut rules: Vec<&String> = c.old.fired.iter().chain(&c.new.fired).collect();
+            rules.extend(c.old.waived.iter().chain(&c.new.waived).map(|(r, _)| r));
+            rules.sort();
+            rules.dedup();
+            for rule in rules {
+                let change = match (c.old.state_of(rule), c.new.state_of(rule)) {
+                    (RuleState::Quiet, RuleState::Fired) => Change::NowFires,
+                    (RuleState::Waived, RuleState::Fired) => Change::NoLongerWaived,
+                    (RuleState::Fired | RuleState::Waived, RuleState::Quiet) => Change::StopsFiring,
+                    (RuleState::Fired | RuleState::Quiet, RuleState::Waived) => Change::NowWaived,
+                    _ => continue,
+                };
+                let g = groups.entry((rule.clone(), change)).or_insert_with(|| Group {
+                    rule: rule.clone(),
+                    change,
+                    records: Vec::new(),
+                    transitions: BTreeMap::new(),
+                });
+                g.records.push(c.id.clone());
+                if let Some(t) = &flip {
+                    *g.transitions.entry(t.clone()).or_default() += 1;
+                }
+            }
+        }
+        Diff { compared, changed, groups: groups.into_values().collect(), transitions }
+    }
+
+    /// Whether anything changed.
+    pub fn is_empty(&self) -> bool {
+        self.changed.is_empty()
+    }
+}
+
+fn transition(a: Decision, b: Decision) -> Option<String> {
+    (a != b).then(|| format!("{} → {}", a.as_str(), b.as_str()))
+}
+
+fn transitions_text(t: &BTreeMap<String, usize>) -> String {
+    t.iter().map(|(k, n)| format!("{n} {k}")).collect::<Vec<_>>().join(", ")
+}
+
+/// The evidence of a named rule in a verdict (fired or waived).
+fn evidence_of<'a>(program: &Program, v: &'a Verdict, rule: &str) -> Option<(&'a [Fact], crate::check::RuleId)> {
+    v.fired
+        .iter()
+        .map(|f| (f.rule, &f.evidence))
+        .chain(v.waived.iter().map(|w| (w.rule, &w.evidence)))
+        .find(|(r, _)| program.rule(*r).name == rule)
+        .map(|(r, e)| (e.as_slice(), r))
+}
+
+/// Writes the diff for people: a sentence and examples with evidence per
+/// group, then a table.
+#[allow(clippy::too_many_arguments)]
+pub fn write_diff_human(
+    w: &mut impl Write,
+    diff: &Diff,
+    old: (&Program, &[Outcome<'_>]),
+    new: (&Program, &[Outcome<'_>]),
+    store: &RecordStore,
+    examples: usize,
+    color: bool,
+    width: usize,
+) -> io::Result<()> {
+    if diff.is_empty() {
+        return writeln!(w, "no changes: {} records have the same verdicts", diff.compared);
+    }
+    let verdict_of = |outcomes: &[Outcome<'_>], id: &str| -> Option<Verdict> {
+        outcomes.iter().find_map(|o| match o {
+            Outcome::Verdict(v) if store.record(v.record).id() == id => Some(v.clone()),
+            _ => None,
+        })
+    };
+    for g in &diff.groups {
+        let n = g.records.len();
+        let changing: usize = g.transitions.values().sum();
+        let flips = match g.transitions.keys().next() {
+            None => "none of them changes decision".to_string(),
+            Some(only) if g.transitions.len() == 1 => format!("of which {changing} change {only}"),
+            Some(_) => format!("of which {changing} change decision: {}", transitions_text(&g.transitions)),
+        };
+        writeln!(w, "`{}` {} on {n} record{}, {flips}", g.rule, g.change.describe(), plural(n))?;
+        // Examples: the evidence from the side where the rule fired.
+        let (program, outcomes, label) = match g.change {
+            Change::StopsFiring => (old.0, old.1, "before"),
+            _ => (new.0, new.1, "after"),
+        };
+        for id in g.records.iter().take(examples) {
+            let Some(v) = verdict_of(outcomes, id) else { continue };
+            let before = verdict_of(old.1, id).map(|v| v.decision);
+            let after = verdict_of(new.1, id).map(|v| v.decision);
+            let header = record_header(store, v.record, after.unwrap_or(v.decision));
+            let was = before.map(|d| format!("  (was {})", d.as_str())).unwrap_or_default();
+            writeln!(w, "  {header}{was}")?;
+            if let Some((evidence, rule)) = evidence_of(program, &v, &g.rule) {
+                let r = program.rule(rule);
+                let what = format!("{label}: {} by {}: {}", r.effect.as_str(), r.name, clean(&r.title));
+                let d = drawn(what, Severity::Advice, &r.loc, evidence);
+                w.write_all(indent(&indent(&render_diagnostic(&d, color, width))).as_bytes())?;
+            }
+        }
+        if n > examples {
+            writeln!(w, "  … and {} more: {}", n - examples, g.records[examples..].join(", "))?;
+        }
+        writeln!(w)?;
+    }
+    write_diff_table(w, diff)
+}
+
+/// The summary table.
+pub fn write_diff_table(w: &mut impl Write, diff: &Diff) -> io::Result<()> {
+    let mut by_rule: BTreeMap<&str, [usize; 4]> = BTreeMap::new();
+    for g in &diff.groups {
+        let col = match g.change {
+            Change::NowFires => 0,
+            Change::StopsFiring => 1,
+            Change::NowWaived => 2,
+            Change::NoLongerWaived => 3,
+        };
+        by_rule.entry(&g.rule).or_default()[col] += g.records.len();
+    }
+    let width = by_rule.keys().map(|r| r.len()).max().unwrap_or(4).max(4);
+    writeln!(w, "{:<width$}  {:>9}  {:>12}  {:>10}  {:>8}", "rule", "now fires", "stops firing", "now waived", "unwaived")?;
+    for (rule, c) in &by_rule {
+        writeln!(w, "{rule:<width$}  {:>9}  {:>12}  {:>10}  {:>8}", c[0], c[1], c[2], c[3])?;
+    }
+    let n = diff.changed.len();
+    let t = if diff.transitions.is_empty() { String::new() } else { format!("; decisions: {}", transitions_text(&diff.transitions)) };
+    writeln!(w, "\n{n} of {} record{} changed{t}", diff.compared, plural(diff.compared))
+}
+
+/// Writes the diff as one JSON object: `{compared, changed: [{id, type, old,
+/// new}], groups: [{rule, change, records, transitions}], transitions}`, where
+/// `old`/`new` are `{decision, fired, waived: [[rule, exemption]]}` and
+/// `change` is `now_fires|stops_firing|now_waived|no_longer_waived`.
+pub fn write_diff_json(w: &mut impl Write, diff: &Diff) -> io::Result<()> {
+    serde_json::to_writer(&mut *w, diff)?;
+    w.write_all(b"\n")
+}

@@ -1,0 +1,164 @@
+//! `explain`: every rule of a record's type with its standing and evidence
+//! (why it fired, or which part was false and what was seen), and the linked
+//! records whose verdicts it read, as a tree.
+
+use std::io::{self, Write};
+
+use miette::Severity;
+use serde::Serialize;
+
+use super::human::{drawn, indent, record_header, render_diagnostic};
+use super::json::{FactOut, facts};
+use super::clean;
+use crate::check::Program;
+use crate::date::Date;
+use crate::eval::{Decision, Explanation, RuleStatus};
+use crate::records::RecordStore;
+use crate::source::Position;
+
+/// Writes an explanation for people.
+pub fn write_explain_human(
+    w: &mut impl Write,
+    program: &Program,
+    store: &RecordStore,
+    e: &Explanation,
+    as_of: Date,
+    color: bool,
+    width: usize,
+) -> io::Result<()> {
+    writeln!(w, "as of {as_of}")?;
+    write_tree(w, program, store, e, 0, color, width)
+}
+
+fn write_tree(
+    w: &mut impl Write,
+    program: &Program,
+    store: &RecordStore,
+    e: &Explanation,
+    level: usize,
+    color: bool,
+    width: usize,
+) -> io::Result<()> {
+    let pad = "    ".repeat(level);
+    let arrow = if level == 0 { "" } else { "↳ " };
+    writeln!(w, "{pad}{arrow}{}", record_header(store, e.record, e.decision))?;
+    for r in &e.rules {
+        let rule = program.rule(r.rule);
+        let name = format!("{} [{}]: {}", rule.name, rule.severity.as_str(), clean(&rule.title));
+        let mut blocks = Vec::new();
+        match &r.status {
+            RuleStatus::Fired => {
+                let severity = if rule.effect == crate::ast::Effect::Deny { Severity::Error } else { Severity::Warning };
+                blocks.push(drawn(format!("fired: {} by {name}", rule.effect.as_str()), severity, &rule.loc, &r.evidence));
+            }
+            RuleStatus::Waived { exemption, evidence } => {
+                let x = program.exemption(*exemption);
+                blocks.push(drawn(
+                    format!("waived by exemption {}: {} by {name}", x.name, rule.effect.as_str()),
+                    Severity::Advice,
+                    &rule.loc,
+                    &r.evidence,
+                ));
+                blocks.push(drawn(format!("exemption {} applies: {}", x.name, clean(&x.title)), Severity::Advice, &x.loc, evidence));
+            }
+            RuleStatus::NotFired => {
+                blocks.push(drawn(format!("not fired: {name}"), Severity::Advice, &rule.loc, &r.evidence));
+            }
+            RuleStatus::NotInEffect => {
+                let (from, to) = rule.effective.map_or((String::new(), String::new()), |(f, t)| {
+                    (f.to_string(), t.map(|t| format!(" to {t}")).unwrap_or_default())
+                });
+                writeln!(w, "{pad}  not in effect: {name} (effective from {from}{to})")?;
+            }
+        }
+        for b in blocks {
+            let text = indent(&render_diagnostic(&b, color, width.saturating_sub(pad.len())));
+            for line in text.lines() {
+                writeln!(w, "{pad}{line}")?;
+            }
+        }
+    }
+    for linked in &e.linked {
+        write_tree(w, program, store, linked, level + 1, color, width)?;
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct ExplanationOut<'a> {
+    id: &'a str,
+    #[serde(rename = "type")]
+    record_type: &'a str,
+    decision: Decision,
+    source: Position,
+    rules: Vec<RuleOut<'a>>,
+    linked: Vec<ExplanationOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct RuleOut<'a> {
+    rule: &'a str,
+    title: &'a str,
+    effect: &'static str,
+    severity: &'static str,
+    location: Position,
+    status: &'static str,
+    evidence: Vec<FactOut<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    exemption: Option<ExemptionOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct ExemptionOut<'a> {
+    name: &'a str,
+    title: &'a str,
+    location: Position,
+    evidence: Vec<FactOut<'a>>,
+}
+
+fn out<'a>(program: &'a Program, store: &'a RecordStore, e: &'a Explanation) -> ExplanationOut<'a> {
+    let record = store.record(e.record);
+    ExplanationOut {
+        id: record.id(),
+        record_type: record.record_type(),
+        decision: e.decision,
+        source: store.position(e.record),
+        rules: e
+            .rules
+            .iter()
+            .map(|r| {
+                let rule = program.rule(r.rule);
+                let (status, exemption) = match &r.status {
+                    RuleStatus::Fired => ("fired", None),
+                    RuleStatus::Waived { exemption, evidence } => {
+                        let x = program.exemption(*exemption);
+                        let detail =
+                            ExemptionOut { name: &x.name, title: &x.title, location: x.loc.position(), evidence: facts(evidence) };
+                        ("waived", Some(detail))
+                    }
+                    RuleStatus::NotFired => ("not_fired", None),
+                    RuleStatus::NotInEffect => ("not_in_effect", None),
+                };
+                RuleOut {
+                    rule: &rule.name,
+                    title: &rule.title,
+                    effect: rule.effect.as_str(),
+                    severity: rule.severity.as_str(),
+                    location: rule.loc.position(),
+                    status,
+                    evidence: facts(&r.evidence),
+                    exemption,
+                }
+            })
+            .collect(),
+        linked: e.linked.iter().map(|l| out(program, store, l)).collect(),
+    }
+}
+
+/// Writes an explanation as one JSON object: `{id, type, decision, source,
+/// rules: [{rule, title, effect, severity, location, status
+/// (fired|waived|not_fired|not_in_effect), evidence, exemption?}], linked: […]}`.
+pub fn write_explain_json(w: &mut impl Write, program: &Program, store: &RecordStore, e: &Explanation) -> io::Result<()> {
+    serde_json::to_writer(&mut *w, &out(program, store, e))?;
+    w.write_all(b"\n")
+}
