@@ -28,6 +28,9 @@ pub(super) struct Compiler<'a> {
     /// Per def, once compiled: which parameters its body follows as records.
     param_record_use: Vec<Option<Vec<bool>>>,
     body: Body,
+    /// The rule, exemption or def being compiled.
+    owner: String,
+    branches: Vec<BranchSet>,
 }
 
 #[derive(Default)]
@@ -86,6 +89,8 @@ impl<'a> Compiler<'a> {
             arg_fields: Vec::new(),
             param_record_use: vec![None; def_decls.len()],
             body: Body::default(),
+            owner: String::new(),
+            branches: Vec::new(),
         };
         c.duplicates(files);
         c.entities(&entity_decls);
@@ -105,7 +110,7 @@ impl<'a> Compiler<'a> {
         let mut def_deps = Vec::new();
         for (i, d) in def_decls.iter().enumerate() {
             let params = c.defs.get(d.name.name.as_str()).map(|(_, _, p)| p.clone()).unwrap_or_default();
-            c.begin(d.params.iter().zip(params).map(|(p, ty)| (p.name.name.clone(), ty)));
+            c.begin(&d.name.name, d.params.iter().zip(params).map(|(p, ty)| (p.name.name.clone(), ty)));
             let body = c.cond(&d.body);
             let record_use = c.body.scope.iter().map(|b| b.record_use).collect::<Vec<_>>();
             let (frame, body_deps) = c.end();
@@ -124,7 +129,7 @@ impl<'a> Compiler<'a> {
         let mut rule_deps = Vec::new();
         for r in &rule_decls {
             let ty = c.record_type(&r.record_type);
-            c.begin([(r.var.name.clone(), ty)]);
+            c.begin(&r.name.name, [(r.var.name.clone(), ty)]);
             let cond = c.cond(&r.cond);
             let (frame, body_deps) = c.end();
             rules.push(Rule {
@@ -177,7 +182,7 @@ impl<'a> Compiler<'a> {
                 }
             }
             let ty = c.record_type(&x.record_type);
-            c.begin([(x.var.name.clone(), ty)]);
+            c.begin(&x.name.name, [(x.var.name.clone(), ty)]);
             let cond = c.cond(&x.cond);
             let (frame, body_deps) = c.end();
             exemptions.push(Exemption {
@@ -222,6 +227,7 @@ impl<'a> Compiler<'a> {
             rules_by_type,
             link_fields: c.link_fields,
             files: files.iter().map(|(f, _)| Arc::clone(f)).collect(),
+            branches: c.branches,
         })
     }
 
@@ -375,7 +381,17 @@ impl<'a> Compiler<'a> {
 
     // ------------------------------------------------------------ bodies and scope
 
-    fn begin(&mut self, binders: impl IntoIterator<Item = (String, Ty)>) {
+    fn branch_set(&mut self, op: &'static str, terms: &[ast::Cond]) -> BranchId {
+        self.branches.push(BranchSet {
+            owner: self.owner.clone(),
+            op,
+            terms: terms.iter().map(|t| t.loc.clone()).collect(),
+        });
+        BranchId(self.branches.len() as u32 - 1)
+    }
+
+    fn begin(&mut self, owner: &str, binders: impl IntoIterator<Item = (String, Ty)>) {
+        self.owner = owner.to_string();
         self.body = Body::default();
         for (name, ty) in binders {
             self.bind(name, ty);
@@ -403,8 +419,14 @@ impl<'a> Compiler<'a> {
     fn cond(&mut self, c: &ast::Cond) -> Expr {
         let loc = c.loc.clone();
         match &c.kind {
-            CondKind::And(terms) => Expr::And(terms.iter().map(|t| self.cond(t)).collect()),
-            CondKind::Or(terms) => Expr::Or(terms.iter().map(|t| self.cond(t)).collect()),
+            CondKind::And(terms) => {
+                let id = self.branch_set("and", terms);
+                Expr::And(terms.iter().map(|t| self.cond(t)).collect(), id)
+            }
+            CondKind::Or(terms) => {
+                let id = self.branch_set("or", terms);
+                Expr::Or(terms.iter().map(|t| self.cond(t)).collect(), id)
+            }
             CondKind::Not(inner) => Expr::Not(Box::new(self.cond(inner))),
             CondKind::Paren(inner) => self.cond(inner),
             CondKind::Compare { lhs, op, rhs } => self.compare(lhs, *op, rhs, loc),
@@ -1054,7 +1076,7 @@ fn split_path_at(path: &ast::Path, through: &str) -> (String, String) {
 /// mention the binder `x` lets the evaluator use a reverse index on `F`.
 fn reverse_lookup(filter: &Expr, slot: usize) -> Option<ReverseLookup> {
     let conjuncts: Vec<&Expr> = match filter {
-        Expr::And(terms) => terms.iter().collect(),
+        Expr::And(terms, _) => terms.iter().collect(),
         other => vec![other],
     };
     for c in conjuncts {

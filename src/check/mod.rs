@@ -11,7 +11,8 @@ use std::sync::Arc;
 
 pub use error::{CheckError, CheckErrorKind};
 pub use program::{
-    Base, Def, DefId, Entity, Exemption, ExemptionId, FieldType, LinkFields, Program, Rule, RuleId, Schema,
+    Base, BranchId, BranchSet, Def, DefId, Entity, Exemption, ExemptionId, FieldType, LinkFields, Program, Rule,
+    RuleId, Schema,
 };
 pub(crate) use program::{Const, ConstList, Expr, Head, PathExpr, PathStep, QRange, Term, num_key};
 

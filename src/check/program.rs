@@ -46,9 +46,31 @@ pub struct Program {
     /// Fields the rules follow as links, for unresolved-link warnings.
     pub(crate) link_fields: LinkFields,
     pub(crate) files: Vec<Arc<SourceFile>>,
+    /// Every `and`/`or` chain, for coverage: `Expr::And`/`Or` hold an index here.
+    pub(crate) branches: Vec<BranchSet>,
+}
+
+/// Index of an `and`/`or` chain in [`Program::branches`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct BranchId(pub(crate) u32);
+
+/// One `and`/`or` chain: where it is and its terms.
+#[derive(Debug)]
+pub struct BranchSet {
+    /// The rule, exemption or def it belongs to.
+    pub owner: String,
+    /// `and` or `or`.
+    pub op: &'static str,
+    /// Each term's text.
+    pub terms: Vec<Loc>,
 }
 
 impl Program {
+    /// Every `and`/`or` chain, in the order they were compiled.
+    pub fn branches(&self) -> &[BranchSet] {
+        &self.branches
+    }
+
     /// The rules, in declaration order.
     pub fn rules(&self) -> impl Iterator<Item = &Rule> {
         self.rules.iter()
@@ -230,8 +252,8 @@ pub struct Def {
 /// evidence.
 #[derive(Debug)]
 pub(crate) enum Expr {
-    And(Vec<Expr>),
-    Or(Vec<Expr>),
+    And(Vec<Expr>, BranchId),
+    Or(Vec<Expr>, BranchId),
     Not(Box<Expr>),
     Cmp { op: CmpOp, lhs: Term, rhs: Term, dates: bool, loc: Loc },
     InSet { lhs: Term, set: Arc<Const>, negated: bool, loc: Loc },

@@ -4,7 +4,7 @@
 use std::io::{self, IsTerminal, Write};
 
 use super::common::{load_records, load_rules, width};
-use super::{ExplainArgs, Exit, Format};
+use super::{Exit, ExplainArgs, Format};
 use crate::date::Date;
 use crate::eval::{Engine, EvalOptions};
 use crate::report;

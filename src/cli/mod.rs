@@ -3,9 +3,13 @@
 
 mod check;
 mod common;
+mod coverage;
 mod diff;
 mod explain;
 mod fmt;
+mod snapshot;
+mod snapshot_cmd;
+mod test;
 
 use std::io;
 use std::path::PathBuf;
@@ -34,6 +38,10 @@ enum Command {
     Explain(ExplainArgs),
     /// Evaluate two rule sets on the same records: which verdicts change, grouped by rule
     Diff(DiffArgs),
+    /// Run the `*.test.yaml` files beside a rule set: expected verdicts and decision snapshots
+    Test(TestArgs),
+    /// Record (or check) a decision snapshot of every record: decision, rules, evidence
+    Snapshot(SnapshotArgs),
     /// Rewrite rule files in the canonical layout (comments kept)
     Fmt(FmtArgs),
 }
@@ -117,6 +125,58 @@ struct DiffArgs {
     /// Examples with evidence per group
     #[arg(long, default_value_t = 3)]
     examples: usize,
+    /// Colour
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+}
+
+#[derive(Args, Debug)]
+struct TestArgs {
+    /// The rule set folder; its `*.test.yaml` files (searched recursively) are run
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    /// Default as-of day for test files without `as_of`
+    #[arg(long, value_parser = parse_date)]
+    as_of: Option<Date>,
+    /// Also report rules, exemptions and `and`/`or` terms no test exercised
+    #[arg(long)]
+    coverage: bool,
+    /// Format of the coverage report
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// Walk pending snapshot changes one by one: accept, reject or skip
+    #[arg(long, conflicts_with = "accept")]
+    review: bool,
+    /// Accept every snapshot change
+    #[arg(long)]
+    accept: bool,
+    /// Colour
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+}
+
+#[derive(Args, Debug)]
+struct SnapshotArgs {
+    /// A `.rules` file or a folder of them
+    rules: PathBuf,
+    /// Record files; `-` reads stdin
+    #[arg(required = true)]
+    records: Vec<String>,
+    /// The snapshot's name: `NAME.snap` in `--dir`
+    #[arg(long)]
+    name: String,
+    /// Where snapshots live [default: `snapshots/` in the rule folder]
+    #[arg(long)]
+    dir: Option<PathBuf>,
+    /// Judge `effective from … to …` against this day [default: today]
+    #[arg(long, value_parser = parse_date)]
+    as_of: Option<Date>,
+    /// Walk a pending change: accept, reject or skip
+    #[arg(long, conflicts_with = "accept")]
+    review: bool,
+    /// Accept the change
+    #[arg(long)]
+    accept: bool,
     /// Colour
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
@@ -219,6 +279,8 @@ pub fn run(cli: Cli) -> Exit {
         Command::Fmt(args) => fmt::run(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Diff(args) => diff::run(&args),
+        Command::Test(args) => test::run(&args),
+        Command::Snapshot(args) => snapshot_cmd::run(&args),
     };
     match result {
         Ok(exit) => exit,

@@ -14,8 +14,8 @@ use crate::records::{Entry, RecordIdx, RecordStore};
 
 use super::error::{EvalError, EvalErrorKind, Fault};
 use super::verdict::{
-    Decision, Explanation, Fact, FactKind, Fired, LinkProblem, LinkWarning, Outcome, RuleExplanation, RuleStatus, Shown, Verdict,
-    Waived,
+    Decision, Explanation, Fact, FactKind, Fired, LinkProblem, LinkWarning, Outcome, RuleExplanation, RuleStatus,
+    Shown, Verdict, Waived,
 };
 
 /// How to evaluate.
@@ -53,6 +53,8 @@ pub struct Engine<'a> {
     /// (record type, field) → field value → records, built on first use.
     reverse: RefCell<HashMap<(String, String), Rc<ReverseIndex<'a>>>>,
     warnings: HashMap<RecordIdx, Vec<LinkWarning>>,
+    /// Per `and`/`or` chain and term: how often the term decided the chain.
+    coverage: Option<RefCell<Vec<Vec<u64>>>>,
 }
 
 /// One evaluation: with or without evidence.
@@ -82,6 +84,27 @@ impl<'a> Engine<'a> {
             states: RefCell::new(HashMap::new()),
             reverse: RefCell::new(HashMap::new()),
             warnings,
+            coverage: None,
+        }
+    }
+
+    /// Counts, from now on, which `and`/`or` terms decide their chain (the
+    /// first false term of an `and`, the first true term of an `or`).
+    pub fn record_coverage(&mut self) {
+        let counts = self.program.branches().iter().map(|b| vec![0; b.terms.len()]).collect();
+        self.coverage = Some(RefCell::new(counts));
+    }
+
+    /// How often each term decided its chain, by [`Program::branches`] index.
+    pub fn coverage(&self) -> Option<Vec<Vec<u64>>> {
+        self.coverage.as_ref().map(|c| c.borrow().clone())
+    }
+
+    pub(crate) fn decisive(&self, branch: crate::check::BranchId, term: usize) {
+        if let Some(c) = &self.coverage
+            && let Some(n) = c.borrow_mut().get_mut(branch.0 as usize).and_then(|b| b.get_mut(term))
+        {
+            *n += 1;
         }
     }
 
@@ -167,9 +190,10 @@ impl<'a> Engine<'a> {
             }
             let (status, evidence) = match self.state(rec, rule)? {
                 State::Fired => (RuleStatus::Fired, self.trace_rule(rec, rule)?),
-                State::Waived(x) => {
-                    (RuleStatus::Waived { exemption: x, evidence: self.trace_exemption(rec, x)? }, self.trace_rule(rec, rule)?)
-                }
+                State::Waived(x) => (
+                    RuleStatus::Waived { exemption: x, evidence: self.trace_exemption(rec, x)? },
+                    self.trace_rule(rec, rule)?,
+                ),
                 State::NotFired | State::Running if !self.program.rule(rule).in_effect(self.as_of) => {
                     (RuleStatus::NotInEffect, Vec::new())
                 }

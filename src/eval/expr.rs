@@ -52,11 +52,15 @@ impl<'a> Ctx<'_, 'a> {
 
     pub(crate) fn cond(&self, e: &'a Expr, env: &mut Env<'a>, facts: &mut Vec<Fact>) -> Result<bool, Fault> {
         match e {
-            Expr::And(terms) => {
+            Expr::And(terms, branch) => {
                 let mut held = Vec::new();
-                for t in terms {
+                for (i, t) in terms.iter().enumerate() {
                     let mut sub = Vec::new();
                     if !self.cond(t, env, &mut sub)? {
+                        // The first false term decides an `and`.
+                        if !self.trace {
+                            self.engine.decisive(*branch, i);
+                        }
                         facts.extend(sub);
                         return Ok(false);
                     }
@@ -65,11 +69,15 @@ impl<'a> Ctx<'_, 'a> {
                 facts.extend(held);
                 Ok(true)
             }
-            Expr::Or(terms) => {
+            Expr::Or(terms, branch) => {
                 let mut failed = Vec::new();
-                for t in terms {
+                for (i, t) in terms.iter().enumerate() {
                     let mut sub = Vec::new();
                     if self.cond(t, env, &mut sub)? {
+                        // The first true term decides an `or`.
+                        if !self.trace {
+                            self.engine.decisive(*branch, i);
+                        }
                         facts.extend(sub);
                         return Ok(true);
                     }

@@ -11,7 +11,7 @@ use super::EvalError;
 
 /// A record's final decision: the strongest effect of its fired, non-waived
 /// rules (deny > flag > allow).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Decision {
     /// No rule fired (or every one was waived).

@@ -267,12 +267,20 @@ pub fn write_diff_table(w: &mut impl Write, diff: &Diff) -> io::Result<()> {
         by_rule.entry(&g.rule).or_default()[col] += g.records.len();
     }
     let width = by_rule.keys().map(|r| r.len()).max().unwrap_or(4).max(4);
-    writeln!(w, "{:<width$}  {:>9}  {:>12}  {:>10}  {:>8}", "rule", "now fires", "stops firing", "now waived", "unwaived")?;
+    writeln!(
+        w,
+        "{:<width$}  {:>9}  {:>12}  {:>10}  {:>8}",
+        "rule", "now fires", "stops firing", "now waived", "unwaived"
+    )?;
     for (rule, c) in &by_rule {
         writeln!(w, "{rule:<width$}  {:>9}  {:>12}  {:>10}  {:>8}", c[0], c[1], c[2], c[3])?;
     }
     let n = diff.changed.len();
-    let t = if diff.transitions.is_empty() { String::new() } else { format!("; decisions: {}", transitions_text(&diff.transitions)) };
+    let t = if diff.transitions.is_empty() {
+        String::new()
+    } else {
+        format!("; decisions: {}", transitions_text(&diff.transitions))
+    };
     writeln!(w, "\n{n} of {} record{} changed{t}", diff.compared, plural(diff.compared))
 }
 

@@ -7,9 +7,9 @@ use std::io::{self, Write};
 use miette::Severity;
 use serde::Serialize;
 
+use super::clean;
 use super::human::{drawn, indent, record_header, render_diagnostic};
 use super::json::{FactOut, facts};
-use super::clean;
 use crate::check::Program;
 use crate::date::Date;
 use crate::eval::{Decision, Explanation, RuleStatus};
@@ -48,8 +48,14 @@ fn write_tree(
         let mut blocks = Vec::new();
         match &r.status {
             RuleStatus::Fired => {
-                let severity = if rule.effect == crate::ast::Effect::Deny { Severity::Error } else { Severity::Warning };
-                blocks.push(drawn(format!("fired: {} by {name}", rule.effect.as_str()), severity, &rule.loc, &r.evidence));
+                let severity =
+                    if rule.effect == crate::ast::Effect::Deny { Severity::Error } else { Severity::Warning };
+                blocks.push(drawn(
+                    format!("fired: {} by {name}", rule.effect.as_str()),
+                    severity,
+                    &rule.loc,
+                    &r.evidence,
+                ));
             }
             RuleStatus::Waived { exemption, evidence } => {
                 let x = program.exemption(*exemption);
@@ -59,7 +65,12 @@ fn write_tree(
                     &rule.loc,
                     &r.evidence,
                 ));
-                blocks.push(drawn(format!("exemption {} applies: {}", x.name, clean(&x.title)), Severity::Advice, &x.loc, evidence));
+                blocks.push(drawn(
+                    format!("exemption {} applies: {}", x.name, clean(&x.title)),
+                    Severity::Advice,
+                    &x.loc,
+                    evidence,
+                ));
             }
             RuleStatus::NotFired => {
                 blocks.push(drawn(format!("not fired: {name}"), Severity::Advice, &rule.loc, &r.evidence));
@@ -132,8 +143,12 @@ fn out<'a>(program: &'a Program, store: &'a RecordStore, e: &'a Explanation) -> 
                     RuleStatus::Fired => ("fired", None),
                     RuleStatus::Waived { exemption, evidence } => {
                         let x = program.exemption(*exemption);
-                        let detail =
-                            ExemptionOut { name: &x.name, title: &x.title, location: x.loc.position(), evidence: facts(evidence) };
+                        let detail = ExemptionOut {
+                            name: &x.name,
+                            title: &x.title,
+                            location: x.loc.position(),
+                            evidence: facts(evidence),
+                        };
                         ("waived", Some(detail))
                     }
                     RuleStatus::NotFired => ("not_fired", None),
@@ -158,7 +173,12 @@ fn out<'a>(program: &'a Program, store: &'a RecordStore, e: &'a Explanation) -> 
 /// Writes an explanation as one JSON object: `{id, type, decision, source,
 /// rules: [{rule, title, effect, severity, location, status
 /// (fired|waived|not_fired|not_in_effect), evidence, exemption?}], linked: […]}`.
-pub fn write_explain_json(w: &mut impl Write, program: &Program, store: &RecordStore, e: &Explanation) -> io::Result<()> {
+pub fn write_explain_json(
+    w: &mut impl Write,
+    program: &Program,
+    store: &RecordStore,
+    e: &Explanation,
+) -> io::Result<()> {
     serde_json::to_writer(&mut *w, &out(program, store, e))?;
     w.write_all(b"\n")
 }

@@ -103,13 +103,7 @@ fn record_line(store: &RecordStore, v: &Verdict) -> String {
 pub(crate) fn record_header(store: &RecordStore, rec: crate::records::RecordIdx, decision: Decision) -> String {
     let r = store.record(rec);
     let name = r.name().map(|n| format!(" {}", serde_json::Value::String(clean(n)))).unwrap_or_default();
-    format!(
-        "{:<5} {} {}{name}  ({})",
-        decision.as_str(),
-        clean(r.record_type()),
-        clean(r.id()),
-        store.position(rec)
-    )
+    format!("{:<5} {} {}{name}  ({})", decision.as_str(), clean(r.record_type()), clean(r.id()), store.position(rec))
 }
 
 /// Writes every outcome for people, then a one-line tally.
@@ -138,7 +132,9 @@ pub fn write_human(
     writeln!(w, "{}", summary.tally())
 }
 
-fn write_verdict(
+/// Writes one verdict for people: its header line, each fired and waived
+/// rule drawn over its source, and its warnings.
+pub fn write_verdict(
     w: &mut impl Write,
     program: &Program,
     store: &RecordStore,
