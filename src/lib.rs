@@ -51,6 +51,7 @@ pub use source::SourceFile;
 #[derive(Debug)]
 pub struct RuleSet {
     program: Program,
+    files: Vec<(Arc<SourceFile>, ast::File)>,
 }
 
 /// Why a rule set could not be loaded: one entry per problem, all of them.
@@ -131,7 +132,7 @@ impl RuleSet {
             }
         }
         match check::check(&parsed) {
-            Ok(program) if errors.is_empty() => Ok(RuleSet { program }),
+            Ok(program) if errors.is_empty() => Ok(RuleSet { program, files: parsed }),
             Ok(_) => Err(errors),
             Err(more) => {
                 // The other files are still checked; but with a file missing,
@@ -150,6 +151,12 @@ impl RuleSet {
     /// The compiled program.
     pub fn program(&self) -> &Program {
         &self.program
+    }
+
+    /// Warnings about rules that check but are probably not what was meant
+    /// (see [`check::lint`]); `as_of` decides which `effective` ranges have ended.
+    pub fn lint(&self, as_of: date::Date) -> Vec<check::LintWarning> {
+        check::lint(&self.files, &self.program, as_of)
     }
 }
 

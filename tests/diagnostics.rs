@@ -39,3 +39,25 @@ fn every_error_names_a_file_line_and_column() {
         }
     });
 }
+
+/// Lint warnings: one snapshot per rule file in `tests/fixtures/lint/`.
+#[test]
+fn lint_warnings() {
+    insta::glob!("fixtures/lint/*.rules", |path| {
+        let path = relative(path);
+        let rules = RuleSet::load(&[&path]).unwrap_or_else(|e| panic!("{path} should check: {e:?}"));
+        let as_of = interdict::date::Date::parse_exact("2024-01-01").unwrap();
+        let warnings = rules.lint(as_of);
+        assert!(!warnings.is_empty(), "{path}: no warning");
+        let rendered: Vec<String> = warnings.iter().map(|w| render_diagnostic(w, false, 80)).collect();
+        insta::assert_snapshot!(rendered.join("\n"));
+    });
+}
+
+#[test]
+fn the_example_rule_set_lints_clean_while_its_campaign_runs() {
+    let rules = RuleSet::load(&["rules/trade-screening"]).unwrap();
+    let during = interdict::date::Date::parse_exact("2023-06-01").unwrap();
+    let warnings: Vec<String> = rules.lint(during).iter().map(ToString::to_string).collect();
+    assert!(warnings.is_empty(), "{warnings:?}");
+}

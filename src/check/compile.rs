@@ -500,8 +500,13 @@ impl<'a> Compiler<'a> {
                     }
                 };
                 let by = by.as_ref().and_then(|r| self.is_by(r, target.as_deref(), *verdict));
-                self.body.deps.refs.push(VerdictRef { target, verdict: *verdict, by, loc: loc.clone() });
-                Expr::Is { subject: Term::Path(p.value), verdict: *verdict, by, loc }
+                self.body.deps.refs.push(VerdictRef {
+                    target: target.clone(),
+                    verdict: *verdict,
+                    by,
+                    loc: loc.clone(),
+                });
+                Expr::Is { subject: Term::Path(p.value), verdict: *verdict, by, target, loc }
             }
             CondKind::Quant { quantifier, var, range, body, head } => {
                 let (range, slot, range_path) = match range {

@@ -4,12 +4,14 @@
 mod compile;
 mod deps;
 mod error;
+mod lint;
 mod program;
 mod types;
 
 use std::sync::Arc;
 
 pub use error::{CheckError, CheckErrorKind};
+pub use lint::{LintKind, LintWarning, lint};
 pub use program::{
     Base, BranchId, BranchSet, Def, DefId, Entity, Exemption, ExemptionId, FieldType, LinkFields, Program, Rule,
     RuleId, Schema,

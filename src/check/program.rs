@@ -255,14 +255,53 @@ pub(crate) enum Expr {
     And(Vec<Expr>, BranchId),
     Or(Vec<Expr>, BranchId),
     Not(Box<Expr>),
-    Cmp { op: CmpOp, lhs: Term, rhs: Term, dates: bool, loc: Loc },
-    InSet { lhs: Term, set: Arc<Const>, negated: bool, loc: Loc },
-    Matches { subject: Term, re: regex::Regex, loc: Loc },
-    Exists { path: PathExpr, loc: Loc },
-    Is { subject: Term, verdict: VerdictWord, by: Option<RuleId>, loc: Loc },
-    Quant { quantifier: Quantifier, slot: usize, var: String, range: QRange, body: Box<Expr>, head: Loc },
-    Call { def: DefId, args: Vec<Term>, loc: Loc },
-    Truthy { term: Term, loc: Loc },
+    Cmp {
+        op: CmpOp,
+        lhs: Term,
+        rhs: Term,
+        dates: bool,
+        loc: Loc,
+    },
+    InSet {
+        lhs: Term,
+        set: Arc<Const>,
+        negated: bool,
+        loc: Loc,
+    },
+    Matches {
+        subject: Term,
+        re: regex::Regex,
+        loc: Loc,
+    },
+    Exists {
+        path: PathExpr,
+        loc: Loc,
+    },
+    /// `target`: the subject's entity, when entities are declared.
+    Is {
+        subject: Term,
+        verdict: VerdictWord,
+        by: Option<RuleId>,
+        target: Option<String>,
+        loc: Loc,
+    },
+    Quant {
+        quantifier: Quantifier,
+        slot: usize,
+        var: String,
+        range: QRange,
+        body: Box<Expr>,
+        head: Loc,
+    },
+    Call {
+        def: DefId,
+        args: Vec<Term>,
+        loc: Loc,
+    },
+    Truthy {
+        term: Term,
+        loc: Loc,
+    },
     Const(bool),
 }
 

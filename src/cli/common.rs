@@ -3,7 +3,7 @@
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::PathBuf;
 
-use super::{ColorChoice, Exit, ValidateArgs};
+use super::{ColorChoice, Exit, LintArgs, ValidateArgs};
 use crate::records::{Input, RecordStore};
 use crate::report;
 use crate::{RuleError, RuleSet};
@@ -33,8 +33,27 @@ pub(super) fn load_rules(paths: &[PathBuf], color: ColorChoice) -> io::Result<Op
     }
 }
 
+/// Prints lint warnings on stderr; returns how many there were.
+fn print_lint(rules: &RuleSet, as_of: crate::date::Date, color: ColorChoice) -> io::Result<usize> {
+    let warnings = rules.lint(as_of);
+    let color = color.enabled(io::stderr().is_terminal());
+    let mut err = io::stderr().lock();
+    for w in &warnings {
+        err.write_all(report::render_diagnostic(w, color, width()).as_bytes())?;
+    }
+    Ok(warnings.len())
+}
+
+pub(super) fn lint(args: &LintArgs) -> io::Result<Exit> {
+    let Some(rules) = load_rules(&args.rules, args.color)? else { return Ok(Exit::Rules) };
+    let n = print_lint(&rules, args.as_of.unwrap_or_else(crate::date::Date::today), args.color)?;
+    println!("{n} warning{}", if n == 1 { "" } else { "s" });
+    Ok(if args.deny_warnings && n > 0 { Exit::Denied } else { Exit::Clean })
+}
+
 pub(super) fn validate(args: &ValidateArgs) -> io::Result<Exit> {
     let Some(rules) = load_rules(&args.rules, args.color)? else { return Ok(Exit::Rules) };
+    print_lint(&rules, crate::date::Date::today(), args.color)?;
     let p = rules.program();
     let files = p.files().len();
     println!(

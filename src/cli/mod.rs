@@ -42,6 +42,8 @@ enum Command {
     Test(TestArgs),
     /// Record (or check) a decision snapshot of every record: decision, rules, evidence
     Snapshot(SnapshotArgs),
+    /// Warn about rules that check but are probably not what was meant
+    Lint(LintArgs),
     /// Rewrite rule files in the canonical layout (comments kept)
     Fmt(FmtArgs),
 }
@@ -183,6 +185,22 @@ struct SnapshotArgs {
 }
 
 #[derive(Args, Debug)]
+struct LintArgs {
+    /// `.rules` files or folders of them
+    #[arg(required = true)]
+    rules: Vec<PathBuf>,
+    /// Judge whether `effective` ranges have ended against this day [default: today]
+    #[arg(long, value_parser = parse_date)]
+    as_of: Option<Date>,
+    /// Exit 1 when there is any warning
+    #[arg(long)]
+    deny_warnings: bool,
+    /// Colour
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+}
+
+#[derive(Args, Debug)]
 struct FmtArgs {
     /// `.rules` files or folders of them
     #[arg(required = true)]
@@ -276,6 +294,7 @@ pub fn run(cli: Cli) -> Exit {
     let result = match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Validate(args) => common::validate(&args),
+        Command::Lint(args) => common::lint(&args),
         Command::Fmt(args) => fmt::run(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Diff(args) => diff::run(&args),

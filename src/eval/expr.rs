@@ -135,7 +135,7 @@ impl<'a> Ctx<'_, 'a> {
                 self.fact(facts, loc, holds, || FactKind::Truthy { value: self.observed(&c) });
                 Ok(holds)
             }
-            Expr::Is { subject, verdict, by, loc } => {
+            Expr::Is { subject, verdict, by, loc, .. } => {
                 let c = self.term(subject, env);
                 let target = self.resolve(c.one());
                 let holds = match target {

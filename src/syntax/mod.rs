@@ -15,7 +15,7 @@ use pest::Parser as _;
 use pest::error::{ErrorVariant, InputLocation};
 
 pub use error::{SyntaxError, SyntaxErrorKind};
-pub use print::{format_source, print_file};
+pub use print::{format_source, print_cond, print_file, print_literal};
 
 use crate::ast;
 use crate::source::{Loc, Located, SourceFile, Span};

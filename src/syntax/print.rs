@@ -312,8 +312,17 @@ fn cond_lines(head: &str, indent: usize, c: &Cond, broken: bool, at: usize) -> V
     lines
 }
 
-/// A condition on one line.
-pub(crate) fn cond(c: &Cond) -> String {
+/// A condition on one line, as `fmt` writes it.
+pub fn print_cond(c: &Cond) -> String {
+    cond(c)
+}
+
+/// A literal as `fmt` writes it.
+pub fn print_literal(l: &Literal) -> String {
+    literal(l)
+}
+
+fn cond(c: &Cond) -> String {
     match &c.kind {
         CondKind::And(terms) => terms.iter().map(cond).collect::<Vec<_>>().join(" and "),
         CondKind::Or(terms) => terms.iter().map(cond).collect::<Vec<_>>().join(" or "),

@@ -1,0 +1,451 @@
+//! Warnings about rules that check but are probably not what was meant: a
+//! rule that can never fire, a rule shadowed by another, an exemption that
+//! can waive nothing, unused `let`s and `def`s, an effective range that has
+//! ended, a verdict test that can never hold.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+
+use super::program::{Expr, Program, QRange};
+use crate::ast::{self, CmpOp, CondKind, Effect, Literal, OperandKind, VerdictWord};
+use crate::date::Date;
+use crate::source::{Located, SourceFile};
+
+/// A lint warning: a miette diagnostic of severity warning.
+#[derive(Clone, Debug)]
+pub struct LintWarning {
+    kind: LintKind,
+    at: Box<Located>,
+}
+
+/// What the warning is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LintKind {
+    /// Contradictory conditions on one field: `x.kind == "a" and x.kind == "b"`.
+    NeverFires,
+    /// Same type and effect as another rule whose condition is weaker.
+    Shadowed,
+    /// An exemption whose condition contradicts every rule it waives.
+    WaivesNothing,
+    /// A `let` or `def` nothing uses.
+    Unused,
+    /// `effective … to D` with D before the as-of day.
+    Ended,
+    /// `is denied` on a type that no deny rule judges (or `is flagged`, flag).
+    NeverHolds,
+}
+
+impl LintKind {
+    fn code(self) -> &'static str {
+        match self {
+            LintKind::NeverFires => "interdict::lint::never_fires",
+            LintKind::Shadowed => "interdict::lint::shadowed",
+            LintKind::WaivesNothing => "interdict::lint::waives_nothing",
+            LintKind::Unused => "interdict::lint::unused",
+            LintKind::Ended => "interdict::lint::ended",
+            LintKind::NeverHolds => "interdict::lint::never_holds",
+        }
+    }
+}
+
+impl LintWarning {
+    fn new(kind: LintKind, at: Located) -> Self {
+        LintWarning { kind, at: Box::new(at) }
+    }
+
+    /// What it is about.
+    pub fn kind(&self) -> LintKind {
+        self.kind
+    }
+}
+
+impl std::fmt::Display for LintWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.at.message)
+    }
+}
+
+impl std::error::Error for LintWarning {}
+
+impl miette::Diagnostic for LintWarning {
+    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        Some(Box::new(self.kind.code()))
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(miette::Severity::Warning)
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.at.help.as_ref().map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&*self.at.loc.src)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        Some(self.at.labels())
+    }
+}
+
+/// Lints a checked rule set (its files and their compiled program).
+pub fn lint(files: &[(Arc<SourceFile>, ast::File)], program: &Program, as_of: Date) -> Vec<LintWarning> {
+    let mut out = Vec::new();
+    let rules: Vec<&ast::RuleDecl> =
+        items(files).filter_map(|i| if let ast::Item::Rule(r) = i { Some(r) } else { None }).collect();
+    let exempts: Vec<&ast::ExemptDecl> =
+        items(files).filter_map(|i| if let ast::Item::Exempt(x) = i { Some(x) } else { None }).collect();
+
+    for r in &rules {
+        let facts = conjuncts(&r.cond, &r.var.name);
+        if let Some((a, b, why)) = contradiction(&facts) {
+            out.push(LintWarning::new(
+                LintKind::NeverFires,
+                Located::new(format!("rule `{}` can never fire: {why}", r.name.name), &b.loc, "contradicts")
+                    .also(&a.loc, "this")
+                    .help("a record cannot satisfy both; did you mean `or`, or `in [\"…\", \"…\"]`?"),
+            ));
+        }
+        if let Some(e) = &r.effective
+            && let Some(to) = e.to
+            && to < as_of
+        {
+            out.push(LintWarning::new(
+                LintKind::Ended,
+                Located::new(
+                    format!("rule `{}` ended on {to} and no longer fires (as of {as_of})", r.name.name),
+                    &e.loc,
+                    "ended",
+                )
+                .help("remove the rule, or extend its `effective` range"),
+            ));
+        }
+    }
+
+    // Shadowing: same type and effect, and every condition of the weaker rule
+    // appears in the stronger one.
+    for (i, a) in rules.iter().enumerate() {
+        for (j, b) in rules.iter().enumerate() {
+            if i == j || a.record_type.name != b.record_type.name || a.effect != b.effect || a.effective.is_some() {
+                continue;
+            }
+            let ca: HashSet<String> = conjuncts(&a.cond, &a.var.name).into_iter().map(|c| c.text).collect();
+            let cb: HashSet<String> = conjuncts(&b.cond, &b.var.name).into_iter().map(|c| c.text).collect();
+            // Equal conditions: report once, on the later rule.
+            if ca.is_subset(&cb) && (ca != cb || i < j) {
+                let effect = match b.effect {
+                    Effect::Deny => "deny",
+                    Effect::Flag => "flag",
+                };
+                out.push(LintWarning::new(
+                    LintKind::Shadowed,
+                    Located::new(
+                        format!(
+                            "rule `{}` is shadowed by `{}`: whenever it fires, `{}` fires too ({effect})",
+                            b.name.name, a.name.name, a.name.name
+                        ),
+                        &b.name.loc,
+                        "shadowed",
+                    )
+                    .also(&a.name.loc, "by this rule")
+                    .help("it adds evidence but never changes a decision; merge them or remove one"),
+                ));
+            }
+        }
+    }
+
+    for x in &exempts {
+        let mine = conjuncts(&x.cond, &x.var.name);
+        let mut impossible = Vec::new();
+        for name in &x.rules {
+            let Some(r) = rules.iter().find(|r| r.name.name == name.name) else { continue };
+            let mut both = conjuncts(&r.cond, &r.var.name);
+            both.extend(mine.iter().cloned());
+            if contradiction(&both).is_some() {
+                impossible.push(name.name.as_str());
+            }
+        }
+        if !impossible.is_empty() && impossible.len() == x.rules.len() {
+            out.push(LintWarning::new(
+                LintKind::WaivesNothing,
+                Located::new(
+                    format!(
+                        "exemption `{}` can waive nothing: its condition contradicts `{}`",
+                        x.name.name,
+                        impossible.join("`, `")
+                    ),
+                    &x.cond.loc,
+                    "never true where the rule fires",
+                )
+                .help("a waived rule must first fire; check the exemption's condition against the rule's"),
+            ));
+        }
+    }
+
+    unused(files, &mut out);
+    never_holds(program, &mut out);
+    out.sort_by_key(|w| w.at.loc.position());
+    out
+}
+
+fn items(files: &[(Arc<SourceFile>, ast::File)]) -> impl Iterator<Item = &ast::Item> {
+    files.iter().flat_map(|(_, f)| &f.items)
+}
+
+/// One `PATH op LITERAL` term of a top-level `and`, or any other term as text.
+#[derive(Clone, Debug)]
+struct Conjunct {
+    /// The term as printed with the record binder renamed to `$`, for comparison.
+    text: String,
+    /// `Some((path, op, literal))` for a comparison of a path with a literal.
+    test: Option<(String, CmpOp, Literal)>,
+    loc: crate::source::Loc,
+}
+
+fn conjuncts(c: &ast::Cond, var: &str) -> Vec<Conjunct> {
+    let terms: Vec<&ast::Cond> = match &c.kind {
+        CondKind::And(terms) => terms.iter().collect(),
+        _ => vec![c],
+    };
+    terms
+        .into_iter()
+        .map(|t| {
+            let test = match &t.kind {
+                CondKind::Compare { lhs, op, rhs } => match (&lhs.kind, &rhs.kind) {
+                    (OperandKind::Path(p), OperandKind::Literal(l)) => {
+                        Some((renamed(p.loc.text(), var), *op, l.clone()))
+                    }
+                    _ => None,
+                },
+                _ => None,
+            };
+            Conjunct { text: renamed(&crate::syntax::print_cond(t), var), test, loc: t.loc.clone() }
+        })
+        .collect()
+}
+
+/// Renames the binder `var` to `$` where it starts a path.
+fn renamed(text: &str, var: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    let mut in_string = false;
+    while i < text.len() {
+        let c = bytes[i];
+        if c == b'"' && (i == 0 || bytes[i - 1] != b'\\') {
+            in_string = !in_string;
+        }
+        let boundary =
+            i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_' || bytes[i - 1] == b'.');
+        if !in_string && boundary && text[i..].starts_with(var) {
+            let after = bytes.get(i + var.len()).copied();
+            if !after.is_some_and(|a| a.is_ascii_alphanumeric() || a == b'_') {
+                out.push('$');
+                i += var.len();
+                continue;
+            }
+        }
+        let ch = text[i..].chars().next().unwrap_or(' ');
+        out.push(ch);
+        i += ch.len_utf8();
+    }
+    out
+}
+
+/// Two conjuncts no record can satisfy together, with a reason.
+fn contradiction(facts: &[Conjunct]) -> Option<(&Conjunct, &Conjunct, String)> {
+    let mut by_path: BTreeMap<&str, Vec<&Conjunct>> = BTreeMap::new();
+    for f in facts {
+        if let Some((path, _, _)) = &f.test {
+            by_path.entry(path.as_str()).or_default().push(f);
+        }
+    }
+    for group in by_path.values() {
+        for (i, a) in group.iter().enumerate() {
+            for b in &group[i + 1..] {
+                let (Some((path, op_a, la)), Some((_, op_b, lb))) = (&a.test, &b.test) else { continue };
+                let path = path.replacen('$', "", 1);
+                let path = path.trim_start_matches('.');
+                let why = match (op_a, op_b) {
+                    (CmpOp::Eq, CmpOp::Eq) if la != lb => {
+                        Some(format!("`{path}` cannot equal both {} and {}", show(la), show(lb)))
+                    }
+                    (CmpOp::Eq, CmpOp::Ne) | (CmpOp::Ne, CmpOp::Eq) if la == lb => {
+                        Some(format!("`{path}` cannot be and not be {}", show(la)))
+                    }
+                    (CmpOp::Eq, CmpOp::In) => (!member(la, lb)).then(|| format!("{} is not in {}", show(la), show(lb))),
+                    (CmpOp::In, CmpOp::Eq) => (!member(lb, la)).then(|| format!("{} is not in {}", show(lb), show(la))),
+                    (CmpOp::Eq, CmpOp::NotIn) => member(la, lb).then(|| format!("{} is in {}", show(la), show(lb))),
+                    (CmpOp::NotIn, CmpOp::Eq) => member(lb, la).then(|| format!("{} is in {}", show(lb), show(la))),
+                    (CmpOp::In, CmpOp::In) => {
+                        disjoint(la, lb).then(|| format!("{} and {} have no value in common", show(la), show(lb)))
+                    }
+                    _ => None,
+                };
+                if let Some(why) = why {
+                    return Some((a, b, why));
+                }
+            }
+        }
+    }
+    None
+}
+
+fn show(l: &Literal) -> String {
+    crate::syntax::print_literal(l)
+}
+
+fn member(x: &Literal, list: &Literal) -> bool {
+    match list {
+        Literal::List(items) => items.contains(x),
+        _ => true,
+    }
+}
+
+fn disjoint(a: &Literal, b: &Literal) -> bool {
+    match (a, b) {
+        (Literal::List(xs), Literal::List(ys)) => !xs.iter().any(|x| ys.contains(x)),
+        _ => false,
+    }
+}
+
+/// `let`s and `def`s that no rule, exemption or def mentions.
+fn unused(files: &[(Arc<SourceFile>, ast::File)], out: &mut Vec<LintWarning>) {
+    let mut used: HashSet<&str> = HashSet::new();
+    for item in items(files) {
+        let cond = match item {
+            ast::Item::Def(d) => &d.body,
+            ast::Item::Rule(r) => &r.cond,
+            ast::Item::Exempt(x) => &x.cond,
+            _ => continue,
+        };
+        names_in(cond, &mut used);
+    }
+    for item in items(files) {
+        let (what, ident) = match item {
+            ast::Item::Let(l) => ("let", &l.name),
+            ast::Item::Def(d) => ("def", &d.name),
+            _ => continue,
+        };
+        if !used.contains(ident.name.as_str()) {
+            out.push(LintWarning::new(
+                LintKind::Unused,
+                Located::new(format!("{what} `{}` is never used", ident.name), &ident.loc, "unused")
+                    .help(format!("remove the {what}, or use it in a rule")),
+            ));
+        }
+    }
+}
+
+/// Names a condition refers to: def calls and path heads.
+fn names_in<'a>(c: &'a ast::Cond, out: &mut HashSet<&'a str>) {
+    let operand = |o: &'a ast::Operand, out: &mut HashSet<&'a str>| match &o.kind {
+        OperandKind::Path(p) | OperandKind::Count(p) => {
+            out.insert(p.head.name.as_str());
+        }
+        OperandKind::Call { name, args } => {
+            out.insert(name.name.as_str());
+            for a in args {
+                if let OperandKind::Path(p) = &a.kind {
+                    out.insert(p.head.name.as_str());
+                }
+            }
+        }
+        OperandKind::Literal(_) => {}
+    };
+    match &c.kind {
+        CondKind::And(ts) | CondKind::Or(ts) => ts.iter().for_each(|t| names_in(t, out)),
+        CondKind::Not(t) | CondKind::Paren(t) => names_in(t, out),
+        CondKind::Compare { lhs, rhs, .. } => {
+            operand(lhs, out);
+            operand(rhs, out);
+        }
+        CondKind::Matches { subject, .. } | CondKind::Is { subject, .. } | CondKind::Truthy(subject) => {
+            operand(subject, out)
+        }
+        CondKind::Exists(p) => {
+            out.insert(p.head.name.as_str());
+        }
+        CondKind::Quant { range, body, .. } => {
+            match range {
+                ast::Range::In(p) => {
+                    out.insert(p.head.name.as_str());
+                }
+                ast::Range::Type { filter: Some(f), .. } => names_in(f, out),
+                ast::Range::Type { filter: None, .. } => {}
+            }
+            names_in(body, out);
+        }
+        CondKind::Call { name, args } => {
+            out.insert(name.name.as_str());
+            for a in args {
+                operand(a, out);
+            }
+        }
+    }
+}
+
+/// `x is denied` on a type no deny rule judges can never hold (likewise flag).
+fn never_holds(program: &Program, out: &mut Vec<LintWarning>) {
+    let effects: HashSet<(&str, Effect)> = program.rules().map(|r| (r.record_type.as_str(), r.effect)).collect();
+    let mut visit = |e: &Expr, owner: &str| {
+        walk(e, &mut |e| {
+            if let Expr::Is { verdict, by: None, target: Some(target), loc, .. } = e {
+                let needed = match verdict {
+                    VerdictWord::Denied => Some(Effect::Deny),
+                    VerdictWord::Flagged => Some(Effect::Flag),
+                    VerdictWord::Allowed => None,
+                };
+                if let Some(effect) = needed
+                    && !effects.contains(&(target.as_str(), effect))
+                {
+                    out.push(LintWarning::new(
+                        LintKind::NeverHolds,
+                        Located::new(
+                            format!(
+                                "in `{owner}`: `{}` can never hold: no {} rule judges `{target}` records",
+                                loc.text(),
+                                effect.as_str()
+                            ),
+                            loc,
+                            "never true",
+                        )
+                        .help(format!("add a `{}` rule for `{target}`, or drop this test", effect.as_str())),
+                    ));
+                }
+            }
+        });
+    };
+    for r in program.rules() {
+        visit(&r.cond, &r.name);
+    }
+    for x in program.exemptions() {
+        visit(&x.cond, &x.name);
+    }
+    for d in &program.defs {
+        visit(&d.body, &d.name);
+    }
+}
+
+fn walk(e: &Expr, f: &mut impl FnMut(&Expr)) {
+    f(e);
+    match e {
+        Expr::And(ts, _) | Expr::Or(ts, _) => ts.iter().for_each(|t| walk(t, f)),
+        Expr::Not(t) => walk(t, f),
+        Expr::Quant { range, body, .. } => {
+            if let QRange::Type { filter: Some(filter), .. } = range {
+                walk(filter, f);
+            }
+            walk(body, f);
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::renamed;
+
+    #[test]
+    fn renames_the_binder_only_where_it_starts_a_path() {
+        assert_eq!(renamed(r#"v.kind == "v" and vv.x == v.y"#, "v"), r#"$.kind == "v" and vv.x == $.y"#);
+    }
+}
