@@ -136,6 +136,17 @@ fn explain_shows_why_not_and_linked_records() {
 }
 
 #[test]
+fn explain_on_the_example_rule_set() {
+    let mut args = vec!["explain", "rules/trade-screening", "--id", "vi-005", "--as-of", AS_OF];
+    let records = ["people.jsonl", "businesses.json", "goods.jsonl", "activity.jsonl"]
+        .map(|f| format!("rules/trade-screening/records/{f}"));
+    args.extend(records.iter().map(String::as_str));
+    let out = interdict(&args);
+    assert_eq!(out.status.code(), Some(0));
+    insta::assert_snapshot!("explain-trade-screening-vi-005", stdout(&out));
+}
+
+#[test]
 fn the_example_rule_set_passes_its_tests_with_full_coverage_of_rules() {
     let out = interdict(&["test", "rules/trade-screening", "--coverage"]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
@@ -165,6 +176,14 @@ fn an_unreviewed_snapshot_change_fails() {
     std::fs::write(&venues, changed).unwrap();
     let path = dir.to_str().unwrap();
     let pending = dir.join("tests/snapshots/records.snap.new");
+
+    // What the change flips, grouped by rule, with examples.
+    let mut args = vec!["diff", "rules/trade-screening", path, "--as-of", AS_OF, "--examples", "1"];
+    let records = ["people.jsonl", "businesses.json", "goods.jsonl", "activity.jsonl"]
+        .map(|f| format!("rules/trade-screening/records/{f}"));
+    args.extend(records.iter().map(String::as_str));
+    let diff = interdict(&args);
+    insta::assert_snapshot!("diff-trade-screening", stdout(&diff).replace(path, "[copy]"));
 
     let ci = interdict_with(&["test", path], &[("CI", "true")], None);
     assert_eq!(ci.status.code(), Some(1));
