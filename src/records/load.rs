@@ -34,8 +34,16 @@ pub(crate) enum Loaded {
     Error(RecordError),
 }
 
-/// Reads every record of one input, in order.
-pub(crate) fn read(input: &Input) -> Vec<Loaded> {
+/// One input record's text (by byte range), or an error where the input
+/// could not be split into records.
+pub(crate) enum Piece {
+    Value { start: usize, end: usize, line_mode: bool },
+    Error(RecordError),
+}
+
+/// An input split into the texts of its records: parsing each (in any
+/// order, on any thread) is up to the caller.
+pub(crate) fn split(input: &Input) -> (Reader<'_>, Vec<Piece>) {
     let bytes = input.bytes.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(&input.bytes);
     let bom = input.bytes.len() - bytes.len();
     let lines = LineIndex::new(bytes);
@@ -46,7 +54,27 @@ pub(crate) fn read(input: &Input) -> Vec<Loaded> {
         Some(_) => reader.json_lines(&mut out),
         None => {}
     }
-    out
+    (reader, out)
+}
+
+/// Reads every record of one input, in order.
+pub(crate) fn read(input: &Input) -> Vec<Loaded> {
+    let (reader, pieces) = split(input);
+    pieces
+        .into_iter()
+        .map(|p| match p {
+            Piece::Value { start, end, line_mode } => reader.value(&reader.bytes[start..end], start, line_mode),
+            Piece::Error(e) => Loaded::Error(e),
+        })
+        .collect()
+}
+
+/// What a record holds under `id` or `type`.
+pub(crate) enum Found<'a> {
+    Missing,
+    Str(&'a str),
+    /// Anything else, described (`the number \`5\``).
+    Other(String),
 }
 
 /// Byte offsets of line starts, for positions.
@@ -70,16 +98,16 @@ impl LineIndex {
     }
 }
 
-struct Reader<'a> {
+pub(crate) struct Reader<'a> {
     name: &'a str,
-    bytes: &'a [u8],
+    pub(crate) bytes: &'a [u8],
     bom: usize,
     lines: LineIndex,
 }
 
 impl Reader<'_> {
     /// 1-based line and byte column of an offset.
-    fn line_col(&self, offset: usize) -> (usize, usize) {
+    pub(crate) fn line_col(&self, offset: usize) -> (usize, usize) {
         let line = self.lines.line_of(offset);
         let col = offset - self.lines.starts[line] + 1 + if line == 0 { self.bom } else { 0 };
         (line + 1, col)
@@ -101,22 +129,22 @@ impl Reader<'_> {
         RecordError::new(kind, message, self.position(offset)).with_line(self.line_text(offset))
     }
 
-    fn json_lines(&self, out: &mut Vec<Loaded>) {
+    fn json_lines(&self, out: &mut Vec<Piece>) {
         for (i, start) in self.lines.starts.iter().enumerate() {
-            let end = self.lines.starts.get(i + 1).map_or(self.bytes.len(), |e| e - 1);
-            let line = &self.bytes[*start..end.max(*start)];
+            let end = self.lines.starts.get(i + 1).map_or(self.bytes.len(), |e| e - 1).max(*start);
+            let line = &self.bytes[*start..end];
             let Some(lead) = line.iter().position(|b| !b.is_ascii_whitespace()) else { continue };
-            out.push(self.value(&line[lead..], start + lead, true));
+            out.push(Piece::Value { start: start + lead, end, line_mode: true });
         }
     }
 
-    fn array(&self, open: usize, out: &mut Vec<Loaded>) {
+    fn array(&self, open: usize, out: &mut Vec<Piece>) {
         let b = self.bytes;
         let mut i = open + 1;
         loop {
             i = skip_ws(b, i);
             if i >= b.len() {
-                out.push(Loaded::Error(
+                out.push(Piece::Error(
                     self.error_at(K::Unreadable, "the array is not closed: expected `]`", b.len().saturating_sub(1))
                         .with_help("end the file with `]`"),
                 ));
@@ -130,7 +158,7 @@ impl Reader<'_> {
             let end = match value_end(b, i) {
                 Ok(end) => end,
                 Err(at) => {
-                    out.push(Loaded::Error(
+                    out.push(Piece::Error(
                         self.error_at(
                             K::Unreadable,
                             "a record is not closed; the rest of this file could not be read",
@@ -144,7 +172,7 @@ impl Reader<'_> {
                     return;
                 }
             };
-            out.push(self.value(&b[start..end], start, false));
+            out.push(Piece::Value { start, end, line_mode: false });
             i = skip_ws(b, end);
             match b.get(i) {
                 Some(b',') => i += 1,
@@ -153,7 +181,7 @@ impl Reader<'_> {
                     break;
                 }
                 Some(_) => {
-                    out.push(Loaded::Error(
+                    out.push(Piece::Error(
                         self.error_at(
                             K::Unreadable,
                             "expected `,` or `]` after a record; the rest of this file could not be read",
@@ -164,7 +192,7 @@ impl Reader<'_> {
                     return;
                 }
                 None => {
-                    out.push(Loaded::Error(
+                    out.push(Piece::Error(
                         self.error_at(
                             K::Unreadable,
                             "the array is not closed: expected `]`",
@@ -178,84 +206,93 @@ impl Reader<'_> {
         }
         let rest = skip_ws(b, i);
         if rest < b.len() {
-            out.push(Loaded::Error(
+            out.push(Piece::Error(
                 self.error_at(K::Unreadable, "unexpected text after the closing `]`", rest)
                     .with_help("a file holds one JSON array, or one record per line (JSON Lines)"),
             ));
         }
     }
 
+    /// The error for text that is not JSON, at serde_json's position.
+    pub(crate) fn json_error(&self, e: &serde_json::Error, text: &[u8], offset: usize, line_mode: bool) -> RecordError {
+        // serde_json counts from the start of `text`.
+        let at = offset_of(text, e.line(), e.column()).map_or(offset, |o| offset + o);
+        let msg = e.to_string();
+        let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+        let err = self.error_at(K::Json, format!("malformed JSON: {msg}"), at);
+        if line_mode && e.is_eof() {
+            err.with_help("JSON Lines needs one whole record per line; a pretty-printed file must be a JSON array")
+        } else {
+            err
+        }
+    }
+
+    /// The error for a JSON value that is not an object.
+    pub(crate) fn not_an_object(&self, found: &str, offset: usize) -> RecordError {
+        self.error_at(K::NotAnObject, format!("expected a record (a JSON object), found {found}"), offset)
+            .with_help("each record is an object with an `id` and a `type`")
+    }
+
+    /// Checks a record's `id` and `type`; returns them, or the error.
+    pub(crate) fn head(&self, offset: usize, id: Found<'_>, record_type: Found<'_>) -> Result<(String, String), RecordError> {
+        let position = || self.position(offset);
+        let id = match id {
+            Found::Str(s) if !s.is_empty() => s.to_string(),
+            Found::Str(_) => return Err(self.bad_id("an empty string", offset)),
+            Found::Other(kind) => return Err(self.bad_id(&kind, offset)),
+            Found::Missing => {
+                return Err(RecordError::new(K::BadId, "record has no `id`", position())
+                    .with_line(self.line_text(offset))
+                    .with_help("every record needs a unique string `id`"));
+            }
+        };
+        let record_type = match record_type {
+            Found::Str(s) if !s.is_empty() => s.to_string(),
+            Found::Str(_) | Found::Other(_) => {
+                let kind = match record_type {
+                    Found::Other(kind) => kind,
+                    _ => "an empty string".to_string(),
+                };
+                return Err(RecordError::new(K::BadType, format!("`type` must be a non-empty string, found {kind}"), position())
+                    .with_line(self.line_text(offset))
+                    .with_id(id)
+                    .with_help("write the type as a string, e.g. \"type\": \"person\""));
+            }
+            Found::Missing => {
+                return Err(RecordError::new(K::BadType, format!("record `{id}` has no `type`"), position())
+                    .with_line(self.line_text(offset))
+                    .with_id(id)
+                    .with_help("every record needs a string `type`, e.g. \"type\": \"person\""));
+            }
+        };
+        Ok((id, record_type))
+    }
+
+    fn bad_id(&self, kind: &str, offset: usize) -> RecordError {
+        RecordError::new(K::BadId, format!("`id` must be a non-empty string, found {kind}"), self.position(offset))
+            .with_line(self.line_text(offset))
+            .with_help("write the id as a string, e.g. \"id\": \"p-17\"")
+    }
+
     /// Parses one JSON value starting at `offset` and checks it is a record.
     fn value(&self, text: &[u8], offset: usize, line_mode: bool) -> Loaded {
         let value: Value = match serde_json::from_slice(text) {
             Ok(v) => v,
-            Err(e) => {
-                // serde_json counts from the start of `text`.
-                let at = offset_of(text, e.line(), e.column()).map_or(offset, |o| offset + o);
-                let msg = e.to_string();
-                let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
-                let mut err = self.error_at(K::Json, format!("malformed JSON: {msg}"), at);
-                if line_mode && e.is_eof() {
-                    err = err.with_help(
-                        "JSON Lines needs one whole record per line; a pretty-printed file must be a JSON array",
-                    );
-                }
-                return Loaded::Error(err);
-            }
+            Err(e) => return Loaded::Error(self.json_error(&e, text, offset, line_mode)),
+        };
+        let Value::Object(fields) = value else {
+            return Loaded::Error(self.not_an_object(&kind_of(&value), offset));
+        };
+        let found = |key: &str| match fields.get(key) {
+            None => Found::Missing,
+            Some(Value::String(s)) => Found::Str(s),
+            Some(other) => Found::Other(kind_of(other)),
+        };
+        let (id, record_type) = match self.head(offset, found("id"), found("type")) {
+            Ok(head) => head,
+            Err(e) => return Loaded::Error(e),
         };
         let (line, column) = self.line_col(offset);
-        let position = || self.position(offset);
-        let Value::Object(fields) = value else {
-            let found = kind_of(&value);
-            return Loaded::Error(
-                self.error_at(K::NotAnObject, format!("expected a record (a JSON object), found {found}"), offset)
-                    .with_help("each record is an object with an `id` and a `type`"),
-            );
-        };
-        let id = match fields.get("id") {
-            Some(Value::String(s)) if !s.is_empty() => s.clone(),
-            Some(other) => {
-                return Loaded::Error(
-                    RecordError::new(
-                        K::BadId,
-                        format!("`id` must be a non-empty string, found {}", kind_of(other)),
-                        position(),
-                    )
-                    .with_line(self.line_text(offset))
-                    .with_help("write the id as a string, e.g. \"id\": \"p-17\""),
-                );
-            }
-            None => {
-                return Loaded::Error(
-                    RecordError::new(K::BadId, "record has no `id`", position())
-                        .with_line(self.line_text(offset))
-                        .with_help("every record needs a unique string `id`"),
-                );
-            }
-        };
-        let record_type = match fields.get("type") {
-            Some(Value::String(s)) if !s.is_empty() => s.clone(),
-            Some(other) => {
-                return Loaded::Error(
-                    RecordError::new(
-                        K::BadType,
-                        format!("`type` must be a non-empty string, found {}", kind_of(other)),
-                        position(),
-                    )
-                    .with_line(self.line_text(offset))
-                    .with_id(id)
-                    .with_help("write the type as a string, e.g. \"type\": \"person\""),
-                );
-            }
-            None => {
-                return Loaded::Error(
-                    RecordError::new(K::BadType, format!("record `{id}` has no `type`"), position())
-                        .with_line(self.line_text(offset))
-                        .with_id(id)
-                        .with_help("every record needs a string `type`, e.g. \"type\": \"person\""),
-                );
-            }
-        };
         Loaded::Record(RawRecord {
             id,
             record_type,
@@ -267,7 +304,7 @@ impl Reader<'_> {
 }
 
 /// "an array", "the number `5`", … for messages.
-fn kind_of(v: &Value) -> String {
+pub(crate) fn kind_of(v: &Value) -> String {
     match v {
         Value::Null => "`null`".to_string(),
         Value::Bool(b) => format!("`{b}`"),
