@@ -7,3 +7,32 @@ mod store;
 pub use error::{RecordError, RecordErrorKind};
 pub use load::Input;
 pub use store::{Entry, Record, RecordIdx, RecordStore};
+
+use crate::source::Position;
+
+/// What reports need to know about a record, whichever store holds it.
+pub trait Records {
+    /// The record's id.
+    fn id(&self, r: RecordIdx) -> &str;
+    /// Its type.
+    fn record_type(&self, r: RecordIdx) -> &str;
+    /// Its `name` field, if that is a string.
+    fn name(&self, r: RecordIdx) -> Option<&str>;
+    /// Where it was read.
+    fn position(&self, r: RecordIdx) -> Position;
+}
+
+impl Records for RecordStore {
+    fn id(&self, r: RecordIdx) -> &str {
+        self.record(r).id()
+    }
+    fn record_type(&self, r: RecordIdx) -> &str {
+        self.record(r).record_type()
+    }
+    fn name(&self, r: RecordIdx) -> Option<&str> {
+        self.record(r).name()
+    }
+    fn position(&self, r: RecordIdx) -> Position {
+        RecordStore::position(self, r)
+    }
+}

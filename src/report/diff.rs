@@ -10,7 +10,7 @@ use super::human::{drawn, indent, record_header, render_diagnostic};
 use super::{clean, plural};
 use crate::check::Program;
 use crate::eval::{Decision, Fact, Outcome, Verdict};
-use crate::records::RecordStore;
+use crate::records::Records;
 
 /// What a record's verdict is made of, by rule name (comparable across rule sets).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -121,7 +121,7 @@ pub struct Diff {
 
 impl Diff {
     /// Compares the outcomes of two rule sets over one store (same order).
-    pub fn new(old: (&Program, &[Outcome<'_>]), new: (&Program, &[Outcome<'_>]), store: &RecordStore) -> Diff {
+    pub fn new(old: (&Program, &[Outcome<'_>]), new: (&Program, &[Outcome<'_>]), store: &dyn Records) -> Diff {
         let mut changed = Vec::new();
         let mut compared = 0;
         for (a, b) in old.1.iter().zip(new.1) {
@@ -129,10 +129,9 @@ impl Diff {
             compared += 1;
             let (sa, sb) = (Standing::of(old.0, va), Standing::of(new.0, vb));
             if sa != sb {
-                let r = store.record(va.record);
                 changed.push(ChangedRecord {
-                    id: r.id().to_string(),
-                    record_type: r.record_type().to_string(),
+                    id: store.id(va.record).to_string(),
+                    record_type: store.record_type(va.record).to_string(),
                     old: sa,
                     new: sb,
                 });
@@ -204,7 +203,7 @@ pub fn write_diff_human(
     diff: &Diff,
     old: (&Program, &[Outcome<'_>]),
     new: (&Program, &[Outcome<'_>]),
-    store: &RecordStore,
+    store: &dyn Records,
     examples: usize,
     color: bool,
     width: usize,
@@ -214,7 +213,7 @@ pub fn write_diff_human(
     }
     let verdict_of = |outcomes: &[Outcome<'_>], id: &str| -> Option<Verdict> {
         outcomes.iter().find_map(|o| match o {
-            Outcome::Verdict(v) if store.record(v.record).id() == id => Some(v.clone()),
+            Outcome::Verdict(v) if store.id(v.record) == id => Some(v.clone()),
             _ => None,
         })
     };

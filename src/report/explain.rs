@@ -13,14 +13,14 @@ use super::json::{FactOut, facts};
 use crate::check::Program;
 use crate::date::Date;
 use crate::eval::{Decision, Explanation, RuleStatus};
-use crate::records::RecordStore;
+use crate::records::Records;
 use crate::source::Position;
 
 /// Writes an explanation for people.
 pub fn write_explain_human(
     w: &mut impl Write,
     program: &Program,
-    store: &RecordStore,
+    store: &dyn Records,
     e: &Explanation,
     as_of: Date,
     color: bool,
@@ -33,7 +33,7 @@ pub fn write_explain_human(
 fn write_tree(
     w: &mut impl Write,
     program: &Program,
-    store: &RecordStore,
+    store: &dyn Records,
     e: &Explanation,
     level: usize,
     color: bool,
@@ -127,11 +127,10 @@ struct ExemptionOut<'a> {
     evidence: Vec<FactOut<'a>>,
 }
 
-fn out<'a>(program: &'a Program, store: &'a RecordStore, e: &'a Explanation) -> ExplanationOut<'a> {
-    let record = store.record(e.record);
+fn out<'a>(program: &'a Program, store: &'a dyn Records, e: &'a Explanation) -> ExplanationOut<'a> {
     ExplanationOut {
-        id: record.id(),
-        record_type: record.record_type(),
+        id: store.id(e.record),
+        record_type: store.record_type(e.record),
         decision: e.decision,
         source: store.position(e.record),
         rules: e
@@ -176,7 +175,7 @@ fn out<'a>(program: &'a Program, store: &'a RecordStore, e: &'a Explanation) -> 
 pub fn write_explain_json(
     w: &mut impl Write,
     program: &Program,
-    store: &RecordStore,
+    store: &dyn Records,
     e: &Explanation,
 ) -> io::Result<()> {
     serde_json::to_writer(&mut *w, &out(program, store, e))?;

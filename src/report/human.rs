@@ -10,7 +10,7 @@ use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, Se
 use super::{clean, fact_text};
 use crate::check::Program;
 use crate::eval::{Decision, Fact, FactKind, Outcome, Verdict};
-use crate::records::RecordStore;
+use crate::records::Records;
 use crate::source::{Loc, SourceFile};
 
 /// Renders any diagnostic as text (with or without colour, at a width).
@@ -95,22 +95,21 @@ pub(crate) fn drawn(what: String, severity: Severity, rule: &Loc, facts: &[Fact]
     }
 }
 
-fn record_line(store: &RecordStore, v: &Verdict) -> String {
+fn record_line(store: &dyn Records, v: &Verdict) -> String {
     record_header(store, v.record, v.decision)
 }
 
 /// `deny  venue v-02 "Pyongyang House"  (file:line:column)`.
-pub(crate) fn record_header(store: &RecordStore, rec: crate::records::RecordIdx, decision: Decision) -> String {
-    let r = store.record(rec);
-    let name = r.name().map(|n| format!(" {}", serde_json::Value::String(clean(n)))).unwrap_or_default();
-    format!("{:<5} {} {}{name}  ({})", decision.as_str(), clean(r.record_type()), clean(r.id()), store.position(rec))
+pub(crate) fn record_header(store: &dyn Records, rec: crate::records::RecordIdx, decision: Decision) -> String {
+    let name = store.name(rec).map(|n| format!(" {}", serde_json::Value::String(clean(n)))).unwrap_or_default();
+    format!("{:<5} {} {}{name}  ({})", decision.as_str(), clean(store.record_type(rec)), clean(store.id(rec)), store.position(rec))
 }
 
 /// Writes every outcome for people, then a one-line tally.
 pub fn write_human(
     w: &mut impl Write,
     program: &Program,
-    store: &RecordStore,
+    store: &dyn Records,
     outcomes: &[Outcome<'_>],
     color: bool,
     width: usize,
@@ -137,7 +136,7 @@ pub fn write_human(
 pub fn write_verdict(
     w: &mut impl Write,
     program: &Program,
-    store: &RecordStore,
+    store: &dyn Records,
     v: &Verdict,
     color: bool,
     width: usize,
@@ -172,9 +171,8 @@ pub fn write_verdict(
         let d = drawn(what, Severity::Advice, &x.loc, &wv.exemption_evidence);
         w.write_all(indent(&render_diagnostic(&d, color, width)).as_bytes())?;
     }
-    let record = store.record(v.record);
     for warning in &v.warnings {
-        writeln!(w, "  warning: {}", clean(&warning.message(record.id())))?;
+        writeln!(w, "  warning: {}", clean(&warning.message(store.id(v.record))))?;
     }
     Ok(())
 }

@@ -32,7 +32,7 @@ use serde::Serialize;
 use super::fact_text;
 use crate::check::Program;
 use crate::eval::{Decision, Fact, FactKind, LinkProblem, Observed, Outcome, Shown, Verdict};
-use crate::records::{RecordError, RecordStore};
+use crate::records::{RecordError, Records};
 use crate::source::{Loc, Position};
 
 #[derive(Serialize)]
@@ -276,11 +276,11 @@ fn rule_out<'a>(program: &'a Program, rule: crate::check::RuleId, evidence: &'a 
     }
 }
 
-fn verdict_line<'a>(program: &'a Program, store: &'a RecordStore, v: &'a Verdict) -> Line<'a> {
-    let record = store.record(v.record);
+fn verdict_line<'a>(program: &'a Program, store: &'a dyn Records, v: &'a Verdict) -> Line<'a> {
+    let id = store.id(v.record);
     Line::Verdict(VerdictOut {
-        id: record.id(),
-        record_type: record.record_type(),
+        id,
+        record_type: store.record_type(v.record),
         decision: v.decision,
         source: store.position(v.record),
         fired: v.fired.iter().map(|f| rule_out(program, f.rule, &f.evidence)).collect(),
@@ -308,7 +308,7 @@ fn verdict_line<'a>(program: &'a Program, store: &'a RecordStore, v: &'a Verdict
                 field: &w.field,
                 target: &w.target,
                 problem: &w.problem,
-                message: w.message(record.id()),
+                message: w.message(id),
             })
             .collect(),
     })
@@ -326,7 +326,7 @@ fn record_error_line(e: &RecordError) -> Line<'_> {
 pub fn write_json(
     w: &mut impl Write,
     program: &Program,
-    store: &RecordStore,
+    store: &dyn Records,
     outcomes: &[Outcome<'_>],
 ) -> io::Result<()> {
     for outcome in outcomes {

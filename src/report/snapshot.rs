@@ -8,18 +8,18 @@ use std::fmt::Write as _;
 use super::{clean, fact_text};
 use crate::check::Program;
 use crate::eval::{Fact, FactKind, Outcome};
-use crate::records::RecordStore;
+use crate::records::Records;
 
 /// The snapshot text: for each input record, in input order, a line
 /// `ID TYPE DECISION`, then its fired and waived rules with their evidence
 /// (one fact a line, nested facts indented).
-pub fn decision_snapshot(program: &Program, store: &RecordStore, outcomes: &[Outcome<'_>]) -> String {
+pub fn decision_snapshot(program: &Program, store: &dyn Records, outcomes: &[Outcome<'_>]) -> String {
     let mut out = String::new();
     for o in outcomes {
         match o {
             Outcome::Verdict(v) => {
-                let r = store.record(v.record);
-                let _ = writeln!(out, "{} {} {}", clean(r.id()), clean(r.record_type()), v.decision.as_str());
+                let id = store.id(v.record);
+                let _ = writeln!(out, "{} {} {}", clean(id), clean(store.record_type(v.record)), v.decision.as_str());
                 for f in &v.fired {
                     let rule = program.rule(f.rule);
                     let _ =
@@ -35,7 +35,7 @@ pub fn decision_snapshot(program: &Program, store: &RecordStore, outcomes: &[Out
                     facts(&mut out, &w.exemption_evidence, 3);
                 }
                 for warning in &v.warnings {
-                    let _ = writeln!(out, "  warning {}", clean(&warning.message(r.id())));
+                    let _ = writeln!(out, "  warning {}", clean(&warning.message(id)));
                 }
             }
             Outcome::RecordError(e) => {

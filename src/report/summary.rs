@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use crate::check::Program;
 use crate::eval::{Decision, Outcome};
-use crate::records::RecordStore;
+use crate::records::Records;
 
 /// Counts over a run.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -31,7 +31,7 @@ pub struct Summary {
 
 impl Summary {
     /// Counts the outcomes of a run.
-    pub fn new(program: &Program, _store: &RecordStore, outcomes: &[Outcome<'_>]) -> Summary {
+    pub fn new(program: &Program, _store: &dyn Records, outcomes: &[Outcome<'_>]) -> Summary {
         let mut s = Summary {
             rules: program.rules().map(|r| (r.name.clone(), 0, 0)).collect(),
             exemptions: program.exemptions().map(|x| (x.name.clone(), 0)).collect(),
@@ -84,7 +84,7 @@ impl Summary {
 pub fn write_summary(
     w: &mut impl Write,
     program: &Program,
-    store: &RecordStore,
+    store: &dyn Records,
     outcomes: &[Outcome<'_>],
 ) -> io::Result<()> {
     let s = Summary::new(program, store, outcomes);
