@@ -31,6 +31,7 @@ pub(super) struct Compiler<'a> {
     /// The rule, exemption or def being compiled.
     owner: String,
     branches: Vec<BranchSet>,
+    field_names: indexmap::IndexSet<String>,
 }
 
 #[derive(Default)]
@@ -91,6 +92,7 @@ impl<'a> Compiler<'a> {
             body: Body::default(),
             owner: String::new(),
             branches: Vec::new(),
+            field_names: std::iter::once("name".to_string()).collect(),
         };
         c.duplicates(files);
         c.entities(&entity_decls);
@@ -228,6 +230,7 @@ impl<'a> Compiler<'a> {
             link_fields: c.link_fields,
             files: files.iter().map(|(f, _)| Arc::clone(f)).collect(),
             branches: c.branches,
+            field_names: c.field_names.into_iter().collect(),
         })
     }
 
@@ -296,6 +299,8 @@ impl<'a> Compiler<'a> {
                 let Some(base) = self.base_type(&f.ty.base, &names) else { continue };
                 if let Base::Entity(target) = &base {
                     links.insert(f.name.name.clone(), Some(target.clone()));
+                    // Declared links are checked for dangling ids even when no rule reads them.
+                    self.field_names.insert(f.name.name.clone());
                 }
                 fields.insert(f.name.name.clone(), FieldType { base, list: f.ty.list, optional: f.ty.optional });
             }
@@ -380,6 +385,11 @@ impl<'a> Compiler<'a> {
     }
 
     // ------------------------------------------------------------ bodies and scope
+
+    fn field_id(&mut self, name: &str) -> FieldId {
+        let (i, _) = self.field_names.insert_full(name.to_string());
+        FieldId(i as u32)
+    }
 
     fn branch_set(&mut self, op: &'static str, terms: &[ast::Cond]) -> BranchId {
         self.branches.push(BranchSet {
@@ -991,7 +1001,8 @@ impl<'a> Compiler<'a> {
                 },
                 None => next,
             };
-            steps.push(PathStep { field: step.field.clone(), hops: step.hops, link_to, text: step_text(step) });
+            let field_id = self.field_id(&step.field);
+            steps.push(PathStep { field: step.field.clone(), field_id, hops: step.hops, link_to, text: step_text(step) });
         }
         Typed { value: PathExpr { head, steps, loc: p.loc.clone() }, ty, through }
     }
@@ -1095,7 +1106,7 @@ fn reverse_lookup(filter: &Expr, slot: usize) -> Option<ReverseLookup> {
             if let Term::Path(o) = other
                 && matches!(o.head, Head::Var(s, _) if s < slot)
             {
-                return Some(ReverseLookup { field: step.field.clone(), target: clone_term(other) });
+                return Some(ReverseLookup { field: step.field.clone(), field_id: step.field_id, target: clone_term(other) });
             }
         }
     }
@@ -1121,6 +1132,7 @@ fn clone_path(p: &PathExpr) -> PathExpr {
             .iter()
             .map(|s| PathStep {
                 field: s.field.clone(),
+                field_id: s.field_id,
                 hops: s.hops,
                 link_to: s.link_to.clone(),
                 text: s.text.clone(),

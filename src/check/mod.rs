@@ -13,7 +13,7 @@ use std::sync::Arc;
 pub use error::{CheckError, CheckErrorKind};
 pub use lint::{LintKind, LintWarning, lint};
 pub use program::{
-    Base, BranchId, BranchSet, Def, DefId, Entity, Exemption, ExemptionId, FieldType, LinkFields, Program, Rule,
+    Base, BranchId, BranchSet, Def, DefId, FieldId, Entity, Exemption, ExemptionId, FieldType, LinkFields, Program, Rule,
     RuleId, Schema,
 };
 pub(crate) use program::{Const, ConstList, Expr, Head, PathExpr, PathStep, QRange, Term, num_key};

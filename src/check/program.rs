@@ -18,6 +18,15 @@ pub struct RuleId(pub(crate) u32);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ExemptionId(pub(crate) u32);
 
+/// Index of a field name in [`Program::field_names`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FieldId(pub(crate) u32);
+
+impl FieldId {
+    /// `name`, which every program reads (to show records in evidence).
+    pub const NAME: FieldId = FieldId(0);
+}
+
 /// Index of a def in [`Program::defs`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct DefId(pub(crate) u32);
@@ -48,6 +57,8 @@ pub struct Program {
     pub(crate) files: Vec<Arc<SourceFile>>,
     /// Every `and`/`or` chain, for coverage: `Expr::And`/`Or` hold an index here.
     pub(crate) branches: Vec<BranchSet>,
+    /// Every field name a path reads and every declared link, `name` first.
+    pub(crate) field_names: Vec<String>,
 }
 
 /// Index of an `and`/`or` chain in [`Program::branches`].
@@ -66,6 +77,13 @@ pub struct BranchSet {
 }
 
 impl Program {
+    /// Every field name a path reads and every declared link (`name`
+    /// first): the fields a store needs to keep to evaluate this program,
+    /// show its evidence and warn about dangling links.
+    pub fn field_names(&self) -> &[String] {
+        &self.field_names
+    }
+
     /// Every `and`/`or` chain, in the order they were compiled.
     pub fn branches(&self) -> &[BranchSet] {
         &self.branches
@@ -317,6 +335,7 @@ pub(crate) enum QRange {
 #[derive(Debug)]
 pub(crate) struct ReverseLookup {
     pub(crate) field: String,
+    pub(crate) field_id: FieldId,
     pub(crate) target: Term,
 }
 
@@ -401,6 +420,8 @@ pub(crate) enum Head {
 #[derive(Debug)]
 pub(crate) struct PathStep {
     pub(crate) field: String,
+    /// `field`'s index in [`Program::field_names`].
+    pub(crate) field_id: FieldId,
     pub(crate) hops: Option<HopRange>,
     /// With entities declared: the entity a link field points to. A record
     /// of another type found there counts as unresolved.

@@ -1,59 +1,160 @@
 //! `interdict check`: one verdict (or error) per record.
+//!
+//! The fast engine judges records in batches on all cores and writes each
+//! batch before the next (JSON lines serialised in parallel), so memory
+//! stays bounded and output starts early; `--engine reference` runs the
+//! simple evaluator instead (same output, byte for byte).
 
 use std::io::{self, IsTerminal, Write};
 use std::time::Instant;
 
-use super::common::{load_records, load_rules, width};
-use super::{CheckArgs, Exit, FailOn, Format};
+use rayon::prelude::*;
+
+use super::common::{load_records, load_rules, read_inputs, width};
+use super::{CheckArgs, Engine as EngineChoice, Exit, FailOn, Format};
+use crate::check::Program;
 use crate::date::Date;
 use crate::eval::{Decision, Engine, EvalOptions, Outcome};
-use crate::report;
+use crate::fast::{FastEngine, FastStore};
+use crate::records::Records;
+use crate::report::{self, Summary};
+
+/// Records judged (and written) per batch.
+const BATCH: usize = 1 << 16;
 
 pub(super) fn run(args: &CheckArgs) -> io::Result<Exit> {
     let started = Instant::now();
     let Some(rules) = load_rules(std::slice::from_ref(&args.rules), args.color)? else { return Ok(Exit::Rules) };
-    let store = load_records(&args.records);
-    let loaded = started.elapsed();
-    let progress = io::stderr().is_terminal() && store.len() >= 100_000;
-    if progress {
-        eprintln!("interdict: loaded {} records in {:.1}s; evaluating…", store.len(), loaded.as_secs_f64());
-    }
+    let program = rules.program();
     let options = EvalOptions { as_of: args.as_of.unwrap_or_else(Date::today) };
-    let engine = Engine::new(rules.program(), &store, options);
-    let outcomes = engine.evaluate();
-    let evaluated = started.elapsed() - loaded;
-    if args.timings {
-        eprintln!("load_s={:.4} eval_s={:.4}", loaded.as_secs_f64(), evaluated.as_secs_f64());
-    }
-
     let stdout = io::stdout();
     let color = args.color.enabled(stdout.is_terminal());
-    let mut out = io::BufWriter::new(stdout.lock());
-    let program = rules.program();
-    match args.format {
-        Format::Human => report::write_human(&mut out, program, &store, &outcomes, color, width())?,
-        Format::Json => report::write_json(&mut out, program, &store, &outcomes)?,
-        Format::Summary => report::write_summary(&mut out, program, &store, &outcomes)?,
-    }
-    out.flush()?;
-    if progress {
-        eprintln!("interdict: done in {:.1}s", started.elapsed().as_secs_f64());
-    }
-    Ok(exit_for(&outcomes, args.fail_on))
-}
+    let mut out = io::BufWriter::with_capacity(1 << 20, stdout.lock());
+    let mut written = Written::new(program, args.fail_on);
 
-fn exit_for(outcomes: &[Outcome<'_>], fail_on: FailOn) -> Exit {
-    let mut worst = Decision::Allow;
-    for o in outcomes {
-        match o {
-            Outcome::Verdict(v) => worst = worst.max(v.decision),
-            Outcome::RecordError(_) | Outcome::EvalError(_) => return Exit::Data,
+    match args.engine {
+        EngineChoice::Reference => {
+            let store = load_records(&args.records);
+            let loaded = started.elapsed();
+            let engine = Engine::new(program, &store, options);
+            let mut outcomes = engine.evaluate();
+            if args.no_evidence {
+                strip_evidence(&mut outcomes);
+            }
+            timings(args, loaded, started.elapsed() - loaded);
+            written.write(&mut out, args, program, &store, &outcomes, color)?;
+        }
+        EngineChoice::Fast => {
+            let inputs = read_inputs(&args.records);
+            let store = FastStore::load(&inputs, program);
+            let loaded = started.elapsed();
+            let progress = io::stderr().is_terminal() && store.len() >= 100_000;
+            if progress {
+                eprintln!("interdict: loaded {} records in {:.1}s; evaluating…", store.len(), loaded.as_secs_f64());
+            }
+            let engine = FastEngine::new(program, &store, options, !args.no_evidence);
+            let mut from = 0;
+            while from < engine.entries() {
+                let outcomes = engine.evaluate_batch(from, from + BATCH);
+                written.write(&mut out, args, program, &store, &outcomes, color)?;
+                from += BATCH;
+            }
+            timings(args, loaded, started.elapsed() - loaded);
+            if progress {
+                eprintln!("interdict: done in {:.1}s", started.elapsed().as_secs_f64());
+            }
         }
     }
-    let fails = match fail_on {
-        FailOn::Deny => worst == Decision::Deny,
-        FailOn::Flag => worst >= Decision::Flag,
-        FailOn::Never => false,
-    };
-    if fails { Exit::Denied } else { Exit::Clean }
+    written.finish(&mut out, args)?;
+    out.flush()?;
+    Ok(written.exit())
+}
+
+fn timings(args: &CheckArgs, load: std::time::Duration, eval: std::time::Duration) {
+    if args.timings {
+        eprintln!("load_s={:.4} eval_s={:.4}", load.as_secs_f64(), eval.as_secs_f64());
+    }
+}
+
+/// `--no-evidence` with the reference engine: drop what was computed.
+fn strip_evidence(outcomes: &mut [Outcome<'_>]) {
+    for o in outcomes {
+        if let Outcome::Verdict(v) = o {
+            v.fired.iter_mut().for_each(|f| f.evidence.clear());
+            for w in &mut v.waived {
+                w.evidence.clear();
+                w.exemption_evidence.clear();
+            }
+        }
+    }
+}
+
+/// What has been written so far: counts for the tally and the exit code.
+struct Written {
+    summary: Summary,
+    worst: Decision,
+    errors: bool,
+    fail_on: FailOn,
+}
+
+impl Written {
+    fn new(program: &Program, fail_on: FailOn) -> Self {
+        Written { summary: Summary::empty(program), worst: Decision::Allow, errors: false, fail_on }
+    }
+
+    fn write(
+        &mut self,
+        out: &mut impl Write,
+        args: &CheckArgs,
+        program: &Program,
+        store: &(dyn Records + Sync),
+        outcomes: &[Outcome<'_>],
+        color: bool,
+    ) -> io::Result<()> {
+        for o in outcomes {
+            match o {
+                Outcome::Verdict(v) => self.worst = self.worst.max(v.decision),
+                Outcome::RecordError(_) | Outcome::EvalError(_) => self.errors = true,
+            }
+        }
+        self.summary.add(outcomes);
+        match args.format {
+            Format::Json => {
+                let chunks: Vec<io::Result<Vec<u8>>> = outcomes
+                    .par_chunks(256)
+                    .map(|chunk| {
+                        let mut buf = Vec::with_capacity(chunk.len() * 256);
+                        report::write_json(&mut buf, program, store, chunk)?;
+                        Ok(buf)
+                    })
+                    .collect();
+                for chunk in chunks {
+                    out.write_all(&chunk?)?;
+                }
+            }
+            Format::Human => report::write_human_outcomes(out, program, store, outcomes, color, width())?,
+            Format::Summary => {}
+        }
+        Ok(())
+    }
+
+    fn finish(&self, out: &mut impl Write, args: &CheckArgs) -> io::Result<()> {
+        match args.format {
+            Format::Json => Ok(()),
+            Format::Human => writeln!(out, "{}", self.summary.tally()),
+            Format::Summary => self.summary.write(out),
+        }
+    }
+
+    fn exit(&self) -> Exit {
+        if self.errors {
+            return Exit::Data;
+        }
+        let fails = match self.fail_on {
+            FailOn::Deny => self.worst == Decision::Deny,
+            FailOn::Flag => self.worst >= Decision::Flag,
+            FailOn::Never => false,
+        };
+        if fails { Exit::Denied } else { Exit::Clean }
+    }
 }

@@ -67,20 +67,32 @@ pub(super) fn validate(args: &ValidateArgs) -> io::Result<Exit> {
     Ok(Exit::Clean)
 }
 
+/// Reads the record inputs named on the command line (`-`: stdin); an
+/// unreadable one is an error in its place.
+pub(super) fn read_inputs(paths: &[String]) -> Vec<Result<Input, crate::records::RecordError>> {
+    paths
+        .iter()
+        .map(|path| {
+            let read = if path == "-" {
+                let mut bytes = Vec::new();
+                io::stdin().lock().read_to_end(&mut bytes).map(|_| bytes)
+            } else {
+                std::fs::read(path)
+            };
+            let name = if path == "-" { "<stdin>".to_string() } else { path.clone() };
+            read.map(|bytes| Input { name: name.clone(), bytes })
+                .map_err(|e| RecordStore::io_error(&name, &e.to_string()))
+        })
+        .collect()
+}
+
 /// Reads the record inputs into a store; an unreadable input is an error entry.
 pub(super) fn load_records(paths: &[String]) -> RecordStore {
     let mut store = RecordStore::default();
-    for path in paths {
-        let read = if path == "-" {
-            let mut bytes = Vec::new();
-            io::stdin().lock().read_to_end(&mut bytes).map(|_| bytes)
-        } else {
-            std::fs::read(path)
-        };
-        let name = if path == "-" { "<stdin>".to_string() } else { path.clone() };
-        match read {
-            Ok(bytes) => store.add_input(&Input { name, bytes }),
-            Err(e) => store.push_error(RecordStore::io_error(&name, &e.to_string())),
+    for input in read_inputs(paths) {
+        match input {
+            Ok(input) => store.add_input(&input),
+            Err(e) => store.push_error(e),
         }
     }
     store

@@ -70,6 +70,20 @@ struct CheckArgs {
     /// Print `load_s=… eval_s=…` on stderr
     #[arg(long)]
     timings: bool,
+    /// Verdicts without evidence (faster, smaller output)
+    #[arg(long)]
+    no_evidence: bool,
+    /// Which evaluator: the parallel one, or the simple reference (same output)
+    #[arg(long, value_enum, default_value_t = Engine::Fast)]
+    engine: Engine,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Engine {
+    /// Compact store, parallel evaluation
+    Fast,
+    /// The simple evaluator the fast one is tested against
+    Reference,
 }
 
 #[derive(Args, Debug)]

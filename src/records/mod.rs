@@ -1,7 +1,7 @@
 //! JSON arrays and JSON Lines → [`RecordStore`]. Takes bytes, never opens files.
 
 mod error;
-mod load;
+pub(crate) mod load;
 mod store;
 
 pub use error::{RecordError, RecordErrorKind};

@@ -114,6 +114,20 @@ pub fn write_human(
     color: bool,
     width: usize,
 ) -> io::Result<()> {
+    write_human_outcomes(w, program, store, outcomes, color, width)?;
+    let summary = super::Summary::new(program, store, outcomes);
+    writeln!(w, "{}", summary.tally())
+}
+
+/// Writes outcomes for people, without the tally (a run written in batches).
+pub fn write_human_outcomes(
+    w: &mut impl Write,
+    program: &Program,
+    store: &dyn Records,
+    outcomes: &[Outcome<'_>],
+    color: bool,
+    width: usize,
+) -> io::Result<()> {
     for outcome in outcomes {
         match outcome {
             Outcome::Verdict(v) => write_verdict(w, program, store, v, color, width)?,
@@ -127,8 +141,7 @@ pub fn write_human(
             }
         }
     }
-    let summary = super::Summary::new(program, store, outcomes);
-    writeln!(w, "{}", summary.tally())
+    Ok(())
 }
 
 /// Writes one verdict for people: its header line, each fired and waived

@@ -32,33 +32,43 @@ pub struct Summary {
 impl Summary {
     /// Counts the outcomes of a run.
     pub fn new(program: &Program, _store: &dyn Records, outcomes: &[Outcome<'_>]) -> Summary {
-        let mut s = Summary {
+        let mut s = Summary::empty(program);
+        s.add(outcomes);
+        s
+    }
+
+    /// No outcomes yet: zero counts for every rule and exemption of `program`.
+    pub fn empty(program: &Program) -> Summary {
+        Summary {
             rules: program.rules().map(|r| (r.name.clone(), 0, 0)).collect(),
             exemptions: program.exemptions().map(|x| (x.name.clone(), 0)).collect(),
             ..Summary::default()
-        };
+        }
+    }
+
+    /// Counts more outcomes (a run written in batches).
+    pub fn add(&mut self, outcomes: &[Outcome<'_>]) {
         for outcome in outcomes {
-            s.records += 1;
+            self.records += 1;
             let Outcome::Verdict(v) = outcome else {
-                s.errors += 1;
+                self.errors += 1;
                 continue;
             };
             match v.decision {
-                Decision::Deny => s.deny += 1,
-                Decision::Flag => s.flag += 1,
-                Decision::Allow => s.allow += 1,
+                Decision::Deny => self.deny += 1,
+                Decision::Flag => self.flag += 1,
+                Decision::Allow => self.allow += 1,
             }
-            s.waived += usize::from(!v.waived.is_empty());
-            s.warnings += v.warnings.len();
+            self.waived += usize::from(!v.waived.is_empty());
+            self.warnings += v.warnings.len();
             for f in &v.fired {
-                s.rules[f.rule.index()].1 += 1;
+                self.rules[f.rule.index()].1 += 1;
             }
             for w in &v.waived {
-                s.rules[w.rule.index()].2 += 1;
-                s.exemptions[w.exemption.index()].1 += 1;
+                self.rules[w.rule.index()].2 += 1;
+                self.exemptions[w.exemption.index()].1 += 1;
             }
         }
-        s
     }
 
     /// One line: `412 records: 37 deny, 58 flag, 314 allow, 3 errors, 2 warnings`.
@@ -87,21 +97,28 @@ pub fn write_summary(
     store: &dyn Records,
     outcomes: &[Outcome<'_>],
 ) -> io::Result<()> {
-    let s = Summary::new(program, store, outcomes);
-    writeln!(w, "{}", s.tally())?;
-    let width =
-        s.rules.iter().map(|r| r.0.len()).chain(s.exemptions.iter().map(|x| x.0.len())).max().unwrap_or(4).max(4);
-    writeln!(w)?;
-    writeln!(w, "{:<width$}  {:>7}  {:>7}", "rule", "fired", "waived")?;
-    for (name, fired, waived) in &s.rules {
-        writeln!(w, "{name:<width$}  {fired:>7}  {waived:>7}")?;
-    }
-    if !s.exemptions.is_empty() {
+    Summary::new(program, store, outcomes).write(w)
+}
+
+impl Summary {
+    /// Writes the tally and a table of rules and exemptions.
+    pub fn write(&self, w: &mut impl Write) -> io::Result<()> {
+        let s = self;
+        writeln!(w, "{}", s.tally())?;
+        let width =
+            s.rules.iter().map(|r| r.0.len()).chain(s.exemptions.iter().map(|x| x.0.len())).max().unwrap_or(4).max(4);
         writeln!(w)?;
-        writeln!(w, "{:<width$}  {:>7}", "exemption", "applied")?;
-        for (name, n) in &s.exemptions {
-            writeln!(w, "{name:<width$}  {n:>7}")?;
+        writeln!(w, "{:<width$}  {:>7}  {:>7}", "rule", "fired", "waived")?;
+        for (name, fired, waived) in &s.rules {
+            writeln!(w, "{name:<width$}  {fired:>7}  {waived:>7}")?;
         }
+        if !s.exemptions.is_empty() {
+            writeln!(w)?;
+            writeln!(w, "{:<width$}  {:>7}", "exemption", "applied")?;
+            for (name, n) in &s.exemptions {
+                writeln!(w, "{name:<width$}  {n:>7}")?;
+            }
+        }
+        Ok(())
     }
-    Ok(())
 }

@@ -1,0 +1,400 @@
+//! The parallel engine: verdicts of many records at once on all cores, in
+//! input order. A record's decision is memoised (one byte) so that `is
+//! denied` on a linked record is computed once; threads that race to
+//! compute the same one get the same answer, so nothing waits.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU8, Ordering};
+
+use rayon::prelude::*;
+
+use super::eval::Ctx;
+use super::store::{FVal, FastEntry, FastStore, TypeId};
+use crate::check::{ExemptionId, Expr, FieldId, Program, QRange, RuleId};
+use crate::date::Date;
+use crate::eval::{
+    Decision, EvalError, EvalErrorKind, EvalOptions, Fact, Fault, Fired, LinkProblem, LinkWarning, Outcome, Verdict, Waived,
+};
+use crate::records::{RecordIdx, Records};
+
+/// Where a rule stands on a record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    NotFired,
+    Fired,
+    Waived(ExemptionId),
+}
+
+impl State {
+    fn encode(self) -> u8 {
+        match self {
+            State::NotFired => 1,
+            State::Fired => 2,
+            State::Waived(x) => 3 + u8::try_from(x.0).unwrap_or(u8::MAX - 3),
+        }
+    }
+
+    fn decode(b: u8) -> Option<State> {
+        match b {
+            0 => None,
+            1 => Some(State::NotFired),
+            2 => Some(State::Fired),
+            b => Some(State::Waived(ExemptionId(u32::from(b - 3)))),
+        }
+    }
+}
+
+thread_local! {
+    /// (record, rule) pairs being evaluated on this thread: meeting one
+    /// again is a cycle through the records.
+    static STACK: RefCell<Vec<(RecordIdx, RuleId)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Field value → records of one type holding it, in input order.
+type ReverseIndex<'s> = HashMap<&'s str, Vec<RecordIdx>>;
+
+/// Evaluates a program over a [`FastStore`], in parallel.
+pub struct FastEngine<'s> {
+    pub(crate) program: &'s Program,
+    pub(crate) store: &'s FastStore<'s>,
+    as_of: Date,
+    evidence: bool,
+    /// Store type → the program's rules for it.
+    rules_by_type: Vec<&'s [RuleId]>,
+    decisions: Vec<AtomicU8>,
+    /// Per rule named in `is … by RULE`: its state on each record.
+    by_states: HashMap<RuleId, Vec<AtomicU8>>,
+    reverse: HashMap<(String, FieldId), ReverseIndex<'s>>,
+    pub(crate) id_field: Option<FieldId>,
+    pub(crate) type_field: Option<FieldId>,
+    /// Store type → link fields to check for dangling ids: (field, name, declared target).
+    link_checks: Vec<Vec<(FieldId, &'s str, Option<&'s str>)>>,
+}
+
+impl<'s> FastEngine<'s> {
+    /// Prepares evaluation. Without `evidence`, verdicts name the rules that
+    /// fired but carry no evidence (cheaper; for `--no-evidence`).
+    pub fn new(program: &'s Program, store: &'s FastStore<'s>, options: EvalOptions, evidence: bool) -> Self {
+        let n = store.len();
+        let field_ids: HashMap<&str, FieldId> =
+            program.field_names().iter().enumerate().map(|(i, f)| (f.as_str(), FieldId(i as u32))).collect();
+        let types = store.by_type.len();
+        let rules_by_type = (0..types).map(|t| program.rules_for(store.type_name(TypeId(t as u32)))).collect();
+        let mut by_rules = Vec::new();
+        let mut reverse_keys = Vec::new();
+        let mut visit = |e: &Expr| {
+            walk(e, &mut |e| match e {
+                Expr::Is { by: Some(r), .. } => by_rules.push(*r),
+                Expr::Quant { range: QRange::Type { record_type, reverse: Some(rev), .. }, .. } => {
+                    reverse_keys.push((record_type.clone(), rev.field_id))
+                }
+                _ => {}
+            })
+        };
+        program.rules().for_each(|r| visit(&r.cond));
+        program.exemptions().for_each(|x| visit(&x.cond));
+        program.defs.iter().for_each(|d| visit(&d.body));
+        let by_states = by_rules.into_iter().map(|r| (r, (0..n).map(|_| AtomicU8::new(0)).collect())).collect();
+        let id_field = field_ids.get("id").copied();
+        let type_field = field_ids.get("type").copied();
+        let mut engine = FastEngine {
+            program,
+            store,
+            as_of: options.as_of,
+            evidence,
+            rules_by_type,
+            decisions: (0..n).map(|_| AtomicU8::new(0)).collect(),
+            by_states,
+            reverse: HashMap::new(),
+            id_field,
+            type_field,
+            link_checks: Vec::new(),
+        };
+        for key in reverse_keys {
+            if !engine.reverse.contains_key(&key) {
+                let index = engine.build_reverse(&key.0, key.1);
+                engine.reverse.insert(key, index);
+            }
+        }
+        engine.link_checks = (0..types)
+            .map(|t| {
+                let name = store.type_name(TypeId(t as u32));
+                let links = program.link_fields();
+                let fields: Vec<(&'s str, Option<&'s str>)> = match links.by_type.get(name) {
+                    Some(fields) => fields.iter().map(|(f, e)| (f.as_str(), e.as_deref())).collect(),
+                    None if !program.is_typed() => links.any_type.iter().map(|f| (f.as_str(), None)).collect(),
+                    None => Vec::new(),
+                };
+                fields.into_iter().filter_map(|(f, e)| field_ids.get(f).map(|id| (*id, f, e))).collect()
+            })
+            .collect();
+        engine
+    }
+
+    fn build_reverse(&self, record_type: &str, field: FieldId) -> ReverseIndex<'s> {
+        let mut index: ReverseIndex<'s> = HashMap::new();
+        for &r in self.of_type(record_type) {
+            let rec = self.store.record(r);
+            let key = if Some(field) == self.id_field {
+                Some(rec.id.as_str())
+            } else if Some(field) == self.type_field {
+                Some(self.store.type_name(rec.ty))
+            } else {
+                match rec.get(field) {
+                    Some(FVal::Str(s)) => Some(s.as_str()),
+                    Some(FVal::Link(t)) => Some(self.store.record(*t).id.as_str()),
+                    _ => None,
+                }
+            };
+            if let Some(k) = key {
+                index.entry(k).or_default().push(r);
+            }
+        }
+        index
+    }
+
+    /// One outcome per input record, in input order, computed in parallel.
+    pub fn evaluate(&self) -> Vec<Outcome<'s>> {
+        self.evaluate_batch(0, self.store.entries.len())
+    }
+
+    /// The outcomes of input records `from..to` (for output in batches).
+    pub fn evaluate_batch(&self, from: usize, to: usize) -> Vec<Outcome<'s>> {
+        let entries: &'s [FastEntry] = &self.store.entries[from.min(to)..to.min(self.store.entries.len())];
+        entries
+            .par_iter()
+            .with_min_len(64)
+            .map(|entry| match entry {
+                FastEntry::Record(r) => match self.verdict(*r) {
+                    Ok(v) => Outcome::Verdict(v),
+                    Err(e) => Outcome::EvalError(e),
+                },
+                FastEntry::Error(e) => Outcome::RecordError(e),
+            })
+            .collect()
+    }
+
+    /// How many input records (verdicts and errors) there are.
+    pub fn entries(&self) -> usize {
+        self.store.entries.len()
+    }
+
+    /// The verdict on one record.
+    pub fn verdict(&self, rec: RecordIdx) -> Result<Verdict, EvalError> {
+        self.verdict_inner(rec).map_err(|fault| EvalError::new(fault, self.store.id(rec), self.store.position(rec)))
+    }
+
+    fn verdict_inner(&self, rec: RecordIdx) -> Result<Verdict, Fault> {
+        let mut fired = Vec::new();
+        let mut waived = Vec::new();
+        let mut decision = Decision::Allow;
+        for &rule in self.rules_of(rec) {
+            match self.state(rec, rule)? {
+                State::Fired => {
+                    decision = decision.max(effect_decision(self.program.rule(rule).effect));
+                    fired.push(Fired { rule, evidence: self.trace_rule(rec, rule)? });
+                }
+                State::Waived(exemption) => waived.push(Waived {
+                    rule,
+                    evidence: self.trace_rule(rec, rule)?,
+                    exemption,
+                    exemption_evidence: self.trace_exemption(rec, exemption)?,
+                }),
+                State::NotFired => {}
+            }
+        }
+        self.decisions[rec.index()].store(decision_code(decision), Ordering::Relaxed);
+        Ok(Verdict { record: rec, decision, fired, waived, warnings: self.warnings(rec) })
+    }
+
+    fn rules_of(&self, rec: RecordIdx) -> &'s [RuleId] {
+        self.rules_by_type.get(self.store.record(rec).ty.0 as usize).copied().unwrap_or(&[])
+    }
+
+    fn trace_rule(&self, rec: RecordIdx, rule: RuleId) -> Result<Vec<Fact>, Fault> {
+        if !self.evidence {
+            return Ok(Vec::new());
+        }
+        let r = self.program.rule(rule);
+        let mut facts = Vec::new();
+        Ctx { engine: self, trace: true }.body(&r.cond, r.frame, rec, &mut facts)?;
+        Ok(facts)
+    }
+
+    fn trace_exemption(&self, rec: RecordIdx, x: ExemptionId) -> Result<Vec<Fact>, Fault> {
+        if !self.evidence {
+            return Ok(Vec::new());
+        }
+        let e = self.program.exemption(x);
+        let mut facts = Vec::new();
+        Ctx { engine: self, trace: true }.body(&e.cond, e.frame, rec, &mut facts)?;
+        Ok(facts)
+    }
+
+    fn state(&self, rec: RecordIdx, rule_id: RuleId) -> Result<State, Fault> {
+        let memo = self.by_states.get(&rule_id).map(|v| &v[rec.index()]);
+        if let Some(s) = memo.and_then(|m| State::decode(m.load(Ordering::Relaxed))) {
+            return Ok(s);
+        }
+        let rule = self.program.rule(rule_id);
+        if !rule.in_effect(self.as_of) {
+            return Ok(State::NotFired);
+        }
+        let on_stack = STACK.with(|s| {
+            let mut stack = s.borrow_mut();
+            if stack.contains(&(rec, rule_id)) {
+                return true;
+            }
+            stack.push((rec, rule_id));
+            false
+        });
+        if on_stack {
+            return Err(Fault {
+                kind: EvalErrorKind::Cycle,
+                message: format!(
+                    "rule `{}` on `{}` depends on its own verdict through linked records",
+                    rule.name,
+                    self.store.id(rec)
+                ),
+            });
+        }
+        let fast = Ctx { engine: self, trace: false };
+        let result = (|| {
+            if !fast.body(&rule.cond, rule.frame, rec, &mut Vec::new())? {
+                return Ok(State::NotFired);
+            }
+            for &x in &rule.waived_by {
+                let e = self.program.exemption(x);
+                if fast.body(&e.cond, e.frame, rec, &mut Vec::new())? {
+                    return Ok(State::Waived(x));
+                }
+            }
+            Ok(State::Fired)
+        })();
+        STACK.with(|s| s.borrow_mut().pop());
+        if let (Ok(state), Some(m)) = (&result, memo) {
+            m.store(state.encode(), Ordering::Relaxed);
+        }
+        result
+    }
+
+    /// `is denied by RULE`: the rule fired on the record and was not waived.
+    pub(crate) fn rule_fired(&self, rec: RecordIdx, rule: RuleId) -> Result<bool, Fault> {
+        Ok(self.state(rec, rule)? == State::Fired)
+    }
+
+    /// A record's final decision, computed once.
+    pub(crate) fn decision(&self, rec: RecordIdx) -> Result<Decision, Fault> {
+        if let Some(d) = decode_decision(self.decisions[rec.index()].load(Ordering::Relaxed)) {
+            return Ok(d);
+        }
+        let mut decision = Decision::Allow;
+        for &rule in self.rules_of(rec) {
+            if self.state(rec, rule)? == State::Fired {
+                decision = decision.max(effect_decision(self.program.rule(rule).effect));
+            }
+        }
+        self.decisions[rec.index()].store(decision_code(decision), Ordering::Relaxed);
+        Ok(decision)
+    }
+
+    pub(crate) fn fired_rule_names(&self, rec: RecordIdx) -> Result<Vec<String>, Fault> {
+        let mut names = Vec::new();
+        for &rule in self.rules_of(rec) {
+            if self.state(rec, rule)? == State::Fired {
+                names.push(self.program.rule(rule).name.clone());
+            }
+        }
+        Ok(names)
+    }
+
+    pub(crate) fn of_type(&self, record_type: &str) -> &'s [RecordIdx] {
+        let store: &'s FastStore<'s> = self.store;
+        store.type_id(record_type).map_or(&[], |t| store.by_type[t.0 as usize].as_slice())
+    }
+
+    pub(crate) fn reverse_lookup(&self, record_type: &str, field: FieldId, key: &str) -> Vec<RecordIdx> {
+        self.reverse.get(&(record_type.to_string(), field)).and_then(|i| i.get(key)).cloned().unwrap_or_default()
+    }
+
+    /// The record's link fields whose values name no record (of the declared type).
+    fn warnings(&self, rec: RecordIdx) -> Vec<LinkWarning> {
+        let r = self.store.record(rec);
+        let Some(checks) = self.link_checks.get(r.ty.0 as usize) else { return Vec::new() };
+        let ctx = Ctx { engine: self, trace: false };
+        let mut out = Vec::new();
+        for &(fid, field, entity) in checks {
+            let values: Vec<&FVal<'_>> = match r.get(fid) {
+                None | Some(FVal::Null) => continue,
+                Some(FVal::List(items)) => items.iter().collect(),
+                Some(v) => vec![v],
+            };
+            for v in values {
+                let problem = match v {
+                    FVal::Link(_) => None,
+                    FVal::Str(s) => match self.store.lookup(s.as_str()) {
+                        None => Some((s.as_str().to_string(), LinkProblem::Missing)),
+                        Some(t) => match entity {
+                            Some(e) if self.store.record_type(t) != e => Some((
+                                s.as_str().to_string(),
+                                LinkProblem::WrongType {
+                                    expected: e.to_string(),
+                                    found: self.store.record_type(t).to_string(),
+                                },
+                            )),
+                            _ => None,
+                        },
+                    },
+                    // Untyped rule sets follow any string; only typed links must be ids.
+                    other if entity.is_some() => Some((ctx.json(other).to_string(), LinkProblem::NotAnId)),
+                    _ => None,
+                };
+                if let Some((target, problem)) = problem {
+                    out.push(LinkWarning { field: field.to_string(), target, problem });
+                }
+            }
+        }
+        out.sort_by(|a, b| (&a.field, &a.target).cmp(&(&b.field, &b.target)));
+        out
+    }
+}
+
+fn walk(e: &Expr, f: &mut impl FnMut(&Expr)) {
+    f(e);
+    match e {
+        Expr::And(ts, _) | Expr::Or(ts, _) => ts.iter().for_each(|t| walk(t, f)),
+        Expr::Not(t) => walk(t, f),
+        Expr::Quant { range, body, .. } => {
+            if let QRange::Type { filter: Some(filter), .. } = range {
+                walk(filter, f);
+            }
+            walk(body, f);
+        }
+        _ => {}
+    }
+}
+
+fn effect_decision(effect: crate::ast::Effect) -> Decision {
+    match effect {
+        crate::ast::Effect::Deny => Decision::Deny,
+        crate::ast::Effect::Flag => Decision::Flag,
+    }
+}
+
+fn decision_code(d: Decision) -> u8 {
+    match d {
+        Decision::Allow => 1,
+        Decision::Flag => 2,
+        Decision::Deny => 3,
+    }
+}
+
+fn decode_decision(b: u8) -> Option<Decision> {
+    match b {
+        1 => Some(Decision::Allow),
+        2 => Some(Decision::Flag),
+        3 => Some(Decision::Deny),
+        _ => None,
+    }
+}

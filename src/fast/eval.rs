@@ -1,0 +1,897 @@
+//! Conditions and paths over the compact store. The semantics (and, when
+//! tracing, the evidence) are exactly those of the reference evaluator in
+//! `crate::eval`; what differs is how: fields by id, links already resolved,
+//! no ordering work for hop sets unless a witness must be shown, and a
+//! reusable visited set for breadth-first walks.
+
+use std::cell::RefCell;
+use std::cmp::Ordering;
+
+use serde_json::Value;
+
+use super::engine::FastEngine;
+use super::store::{FVal, FastRecord, Text};
+use crate::ast::{CmpOp, HopRange, Quantifier, VerdictWord};
+use crate::check::{Const, ConstList, Expr, Head, PathExpr, PathStep, QRange, Term, num_key};
+use crate::date::Date;
+use crate::eval::{Decision, Fact, FactKind, Hop, Observed, Shown, Witness};
+use crate::records::{RecordIdx, Records};
+use crate::source::Loc;
+
+/// Literal lists longer than this are shown by their size (as the reference does).
+const LIST_EVIDENCE_LIMIT: usize = 16;
+
+/// A value during evaluation.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum V<'s> {
+    Missing,
+    Bool(bool),
+    Num(f64),
+    Str(&'s str),
+    Date(Date),
+    /// A record (a binder, or a declared link).
+    Rec(RecordIdx),
+    /// A link string in an untyped rule set: it is its id string, and a step
+    /// from it goes straight to the record.
+    IdStr(RecordIdx),
+    /// A list field.
+    List(&'s [FVal<'s>]),
+    /// Nested JSON (an object, or an array inside one).
+    Json(&'s Value),
+    Const(&'s ConstList),
+}
+
+type Trail = Vec<Hop>;
+
+#[derive(Clone, Debug)]
+pub(crate) struct Item<'s> {
+    val: V<'s>,
+    trail: Trail,
+    depth: u32,
+    pos: usize,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum Cursor<'s> {
+    One(V<'s>, Trail),
+    Many(Vec<Item<'s>>),
+}
+
+impl<'s> Cursor<'s> {
+    fn one(&self) -> V<'s> {
+        match self {
+            Cursor::One(v, _) => *v,
+            Cursor::Many(_) => V::Missing,
+        }
+    }
+
+    fn missing() -> Cursor<'s> {
+        Cursor::One(V::Missing, Vec::new())
+    }
+}
+
+pub(crate) type Env<'s> = Vec<Cursor<'s>>;
+
+/// Why evaluation stopped (turned into a per-record error by the engine).
+pub(crate) use crate::eval::Fault;
+
+thread_local! {
+    /// Visited marks for hop walks, reused across calls: `marks[r] == stamp`
+    /// means visited in the current walk. A stack, for walks inside walks.
+    static MARKS: RefCell<Vec<(Vec<u32>, u32)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// One evaluation: with or without evidence.
+pub(crate) struct Ctx<'e, 's> {
+    pub(crate) engine: &'e FastEngine<'s>,
+    pub(crate) trace: bool,
+}
+
+impl<'s> Ctx<'_, 's> {
+    fn rec(&self, r: RecordIdx) -> &'s FastRecord<'s> {
+        self.engine.store.record(r)
+    }
+
+    fn id(&self, r: RecordIdx) -> &'s str {
+        self.rec(r).id.as_str()
+    }
+
+    pub(crate) fn record_shown(&self, r: RecordIdx) -> Shown {
+        let store = self.engine.store;
+        Shown::Record {
+            id: store.id(r).to_string(),
+            record_type: store.record_type(r).to_string(),
+            name: store.name(r).map(str::to_string),
+        }
+    }
+
+    fn start_hop(&self, r: RecordIdx) -> Hop {
+        Hop { via: String::new(), to: self.record_shown(r) }
+    }
+
+    fn shown(&self, v: V<'s>) -> Shown {
+        match v {
+            V::Missing => Shown::Missing,
+            V::Bool(b) => Shown::Value(Value::Bool(b)),
+            V::Num(n) => Shown::Value(serde_json::Number::from_f64(n).map_or(Value::Null, Value::Number)),
+            V::Str(s) => Shown::Value(Value::String(s.to_string())),
+            V::IdStr(r) => Shown::Value(Value::String(self.id(r).to_string())),
+            V::Date(d) => Shown::Value(Value::String(d.to_string())),
+            V::Rec(r) => self.record_shown(r),
+            V::List(items) => Shown::Value(Value::Array(items.iter().map(|i| self.json(i)).collect())),
+            V::Json(v) => Shown::Value(v.clone()),
+            V::Const(l) => Shown::List(l.items.iter().map(|c| self.shown(from_const(c))).collect()),
+        }
+    }
+
+    /// A stored value as the JSON it was read from.
+    pub(crate) fn json(&self, v: &FVal<'_>) -> Value {
+        match v {
+            FVal::Null => Value::Null,
+            FVal::Bool(b) => Value::Bool(*b),
+            FVal::Num(n) => Value::Number(n.clone()),
+            FVal::Str(s) => Value::String(s.as_str().to_string()),
+            FVal::Link(r) => Value::String(self.id(*r).to_string()),
+            FVal::List(items) => Value::Array(items.iter().map(|i| self.json(i)).collect()),
+            FVal::Json(v) => (**v).clone(),
+        }
+    }
+
+    fn hop(&self, via: &str, v: V<'s>) -> Hop {
+        Hop { via: via.to_string(), to: self.shown(v) }
+    }
+
+    fn observed(&self, c: &Cursor<'s>) -> Observed {
+        match c {
+            Cursor::One(v, trail) => Observed { chain: trail.clone(), value: self.shown(*v) },
+            Cursor::Many(items) => {
+                Observed { chain: Vec::new(), value: Shown::List(items.iter().map(|i| self.shown(i.val)).collect()) }
+            }
+        }
+    }
+
+    /// The record a value names.
+    fn resolve(&self, v: V<'s>) -> Option<RecordIdx> {
+        match v {
+            V::Rec(r) | V::IdStr(r) => Some(r),
+            V::Str(s) => self.engine.store.lookup(s),
+            _ => None,
+        }
+    }
+
+    // ------------------------------------------------------------ bodies
+
+    pub(crate) fn body(&self, cond: &'s Expr, frame: usize, rec: RecordIdx, facts: &mut Vec<Fact>) -> Result<bool, Fault> {
+        let mut env: Env<'s> = vec![Cursor::missing(); frame.max(1)];
+        let trail = if self.trace { vec![self.start_hop(rec)] } else { Vec::new() };
+        env[0] = Cursor::One(V::Rec(rec), trail);
+        self.cond(cond, &mut env, facts)
+    }
+
+    fn fact(&self, facts: &mut Vec<Fact>, loc: &Loc, holds: bool, kind: impl FnOnce() -> FactKind) {
+        if self.trace {
+            facts.push(Fact { loc: loc.clone(), holds, kind: kind() });
+        }
+    }
+
+    fn cond(&self, e: &'s Expr, env: &mut Env<'s>, facts: &mut Vec<Fact>) -> Result<bool, Fault> {
+        match e {
+            Expr::And(terms, _) => {
+                let mut held = Vec::new();
+                for t in terms {
+                    let mut sub = Vec::new();
+                    if !self.cond(t, env, &mut sub)? {
+                        facts.extend(sub);
+                        return Ok(false);
+                    }
+                    held.extend(sub);
+                }
+                facts.extend(held);
+                Ok(true)
+            }
+            Expr::Or(terms, _) => {
+                let mut failed = Vec::new();
+                for t in terms {
+                    let mut sub = Vec::new();
+                    if self.cond(t, env, &mut sub)? {
+                        facts.extend(sub);
+                        return Ok(true);
+                    }
+                    failed.extend(sub);
+                }
+                facts.extend(failed);
+                Ok(false)
+            }
+            Expr::Not(inner) => Ok(!self.cond(inner, env, facts)?),
+            Expr::Const(value) => Ok(*value),
+            Expr::Cmp { op, lhs, rhs, dates, loc } => {
+                let l = self.term(lhs, env);
+                let r = self.term(rhs, env);
+                let holds = self.compare(*op, &l, &r, *dates);
+                self.fact(facts, loc, holds, || FactKind::Compare { lhs: self.observed(&l), op: *op, rhs: self.observed(&r) });
+                Ok(holds)
+            }
+            Expr::InSet { lhs, set, negated, loc } => {
+                let l = self.term(lhs, env);
+                let v = l.one();
+                let Const::List(list) = &**set else { return Ok(false) };
+                let holds = !matches!(v, V::Missing) && self.in_const_list(v, list) != *negated;
+                self.fact(facts, loc, holds, || FactKind::Compare {
+                    lhs: self.observed(&l),
+                    op: if *negated { CmpOp::NotIn } else { CmpOp::In },
+                    rhs: Observed { chain: Vec::new(), value: self.list_shown(list) },
+                });
+                Ok(holds)
+            }
+            Expr::Matches { subject, re, loc } => {
+                let s = self.term(subject, env);
+                let holds = match s.one() {
+                    V::Str(text) => re.is_match(text),
+                    V::IdStr(r) => re.is_match(self.id(r)),
+                    _ => false,
+                };
+                self.fact(facts, loc, holds, || FactKind::Matches {
+                    subject: self.observed(&s),
+                    pattern: re.as_str().to_string(),
+                });
+                Ok(holds)
+            }
+            Expr::Exists { path, loc } => {
+                let c = self.path(path, env);
+                let holds = match &c {
+                    Cursor::One(v, _) => !matches!(v, V::Missing),
+                    Cursor::Many(_) => true,
+                };
+                self.fact(facts, loc, holds, || FactKind::Exists { path: self.observed(&c) });
+                Ok(holds)
+            }
+            Expr::Truthy { term, loc } => {
+                let c = self.term(term, env);
+                let holds = matches!(c.one(), V::Bool(true));
+                self.fact(facts, loc, holds, || FactKind::Truthy { value: self.observed(&c) });
+                Ok(holds)
+            }
+            Expr::Is { subject, verdict, by, loc, .. } => {
+                let c = self.term(subject, env);
+                let target = self.resolve(c.one());
+                let holds = match target {
+                    None => false,
+                    Some(t) => match by {
+                        Some(rule) => self.engine.rule_fired(t, *rule)?,
+                        None => {
+                            let d = self.engine.decision(t)?;
+                            match verdict {
+                                VerdictWord::Denied => d == Decision::Deny,
+                                VerdictWord::Flagged => d == Decision::Flag,
+                                VerdictWord::Allowed => d == Decision::Allow,
+                            }
+                        }
+                    },
+                };
+                if self.trace {
+                    let (decision, rules) = match target {
+                        Some(t) => (Some(self.engine.decision(t)?), self.engine.fired_rule_names(t)?),
+                        None => (None, Vec::new()),
+                    };
+                    facts.push(Fact {
+                        loc: loc.clone(),
+                        holds,
+                        kind: FactKind::Is {
+                            subject: self.observed(&c),
+                            verdict: *verdict,
+                            by: by.map(|r| self.engine.program.rule(r).name.clone()),
+                            decision,
+                            rules,
+                        },
+                    });
+                }
+                Ok(holds)
+            }
+            Expr::Call { def, args, loc } => {
+                let d = &self.engine.program.defs[def.0 as usize];
+                let mut inner: Env<'s> = vec![Cursor::missing(); d.frame.max(args.len())];
+                let mut shown = Vec::new();
+                for (i, a) in args.iter().enumerate() {
+                    let c = self.term(a, env);
+                    if self.trace {
+                        shown.push(self.observed(&c));
+                    }
+                    inner[i] = c;
+                }
+                let mut body = Vec::new();
+                let holds = self.cond(&d.body, &mut inner, &mut body)?;
+                self.fact(facts, loc, holds, || FactKind::Call { def: d.name.clone(), args: shown, body });
+                Ok(holds)
+            }
+            Expr::Quant { quantifier, slot, var, range, body, head } => {
+                self.quantifier(*quantifier, *slot, var, range, body, head, env, facts)
+            }
+        }
+    }
+
+    fn list_shown(&self, list: &'s ConstList) -> Shown {
+        if list.items.len() <= LIST_EVIDENCE_LIMIT {
+            self.shown(V::Const(list))
+        } else {
+            Shown::Value(format!("({} values)", list.items.len()).into())
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn quantifier(
+        &self,
+        quantifier: Quantifier,
+        slot: usize,
+        var: &str,
+        range: &'s QRange,
+        body: &'s Expr,
+        head: &Loc,
+        env: &mut Env<'s>,
+        facts: &mut Vec<Fact>,
+    ) -> Result<bool, Fault> {
+        if env.len() <= slot {
+            env.resize(slot + 1, Cursor::missing());
+        }
+        let of_type = matches!(range, QRange::Type { .. });
+        let (items, filter, over) = match range {
+            QRange::Path(term) => (self.items(self.term(term, env)), None, term.loc().text()),
+            QRange::Type { record_type, filter, reverse } => {
+                let candidates: Vec<RecordIdx> = match reverse {
+                    Some(rev) => {
+                        let target = self.term(&rev.target, env).one();
+                        let key = match target {
+                            V::Rec(i) | V::IdStr(i) => Some(self.id(i)),
+                            V::Str(s) => Some(s),
+                            _ => None,
+                        };
+                        key.map(|k| self.engine.reverse_lookup(record_type, rev.field_id, k)).unwrap_or_default()
+                    }
+                    None => self.engine.of_type(record_type).to_vec(),
+                };
+                let items = candidates
+                    .into_iter()
+                    .enumerate()
+                    .map(|(pos, i)| Item { val: V::Rec(i), trail: Vec::new(), depth: 0, pos })
+                    .collect();
+                (Some(items), filter.as_deref(), record_type.as_str())
+            }
+        };
+        let Some(items) = items else {
+            self.fact(facts, head, false, || FactKind::Quantifier {
+                quantifier,
+                var: var.to_string(),
+                over: over.to_string(),
+                of_type,
+                count: None,
+                witness: None,
+                body: Vec::new(),
+            });
+            return Ok(false);
+        };
+        let stop_when = !matches!(quantifier, Quantifier::All);
+        let mut count = 0;
+        let mut witness = None;
+        for item in items {
+            let trail = if self.trace && item.trail.is_empty() {
+                match item.val {
+                    V::Rec(i) => vec![self.start_hop(i)],
+                    _ => Vec::new(),
+                }
+            } else {
+                item.trail
+            };
+            env[slot] = Cursor::One(item.val, if self.trace { trail.clone() } else { Vec::new() });
+            let mut sub = Vec::new();
+            if let Some(f) = filter
+                && !self.cond(f, env, &mut sub)?
+            {
+                continue;
+            }
+            count += 1;
+            if self.cond(body, env, &mut sub)? == stop_when {
+                if self.trace {
+                    let element = Observed { chain: trail, value: self.shown(item.val) };
+                    let depth = (item.depth > 0).then_some(item.depth);
+                    witness = Some((Witness { element, depth, position: item.pos }, sub));
+                } else {
+                    witness = Some((Witness { element: Observed::default(), depth: None, position: 0 }, Vec::new()));
+                }
+                break;
+            }
+        }
+        let holds = match quantifier {
+            Quantifier::Any => witness.is_some(),
+            Quantifier::All | Quantifier::None => witness.is_none(),
+        };
+        if self.trace {
+            let complete = witness.is_none();
+            let (witness, body_facts) = match witness {
+                Some((w, f)) => (Some(w), f),
+                None => (None, Vec::new()),
+            };
+            facts.push(Fact {
+                loc: head.clone(),
+                holds,
+                kind: FactKind::Quantifier {
+                    quantifier,
+                    var: var.to_string(),
+                    over: over.to_string(),
+                    of_type,
+                    count: complete.then_some(count),
+                    witness,
+                    body: body_facts,
+                },
+            });
+        }
+        Ok(holds)
+    }
+
+    fn term(&self, t: &'s Term, env: &Env<'s>) -> Cursor<'s> {
+        match t {
+            Term::Const(c, _) => Cursor::One(from_const(c), Vec::new()),
+            Term::Path(p) => self.path(p, env),
+            Term::Count(p, _) => {
+                let c = self.path(p, env);
+                let trail = match &c {
+                    Cursor::One(_, trail) => trail.clone(),
+                    Cursor::Many(_) => Vec::new(),
+                };
+                match self.count(c) {
+                    Some(n) => Cursor::One(V::Num(n as f64), trail),
+                    None => Cursor::One(V::Missing, trail),
+                }
+            }
+        }
+    }
+
+    /// The length of a list value, without building its items.
+    fn count(&self, c: Cursor<'s>) -> Option<usize> {
+        match c {
+            Cursor::Many(items) => Some(items.len()),
+            Cursor::One(V::List(items), _) => Some(items.len()),
+            Cursor::One(V::Json(Value::Array(a)), _) => Some(a.len()),
+            Cursor::One(V::Const(l), _) => Some(l.items.len()),
+            Cursor::One(..) => None,
+        }
+    }
+
+    fn compare(&self, op: CmpOp, l: &Cursor<'s>, r: &Cursor<'s>, dates: bool) -> bool {
+        match op {
+            CmpOp::In | CmpOp::NotIn => {
+                let v = l.one();
+                if matches!(v, V::Missing) {
+                    return false;
+                }
+                match self.items(r.clone()) {
+                    Some(items) => {
+                        let found = items.iter().any(|i| self.relate(v, i.val, dates) == Some(Rel::Equal));
+                        found == (op == CmpOp::In)
+                    }
+                    None => false,
+                }
+            }
+            CmpOp::Contains => match (self.as_str(l.one()), self.as_str(r.one())) {
+                (Some(hay), Some(needle)) => hay.contains(needle),
+                _ => {
+                    let needle = r.one();
+                    if matches!(needle, V::Missing) {
+                        return false;
+                    }
+                    self.items(l.clone()).is_some_and(|items| {
+                        items.iter().any(|i| self.relate(i.val, needle, dates) == Some(Rel::Equal))
+                    })
+                }
+            },
+            CmpOp::StartsWith => match (self.as_str(l.one()), self.as_str(r.one())) {
+                (Some(s), Some(p)) => s.starts_with(p),
+                _ => false,
+            },
+            _ => {
+                let Some(rel) = self.relate(l.one(), r.one(), dates) else { return false };
+                match op {
+                    CmpOp::Eq => rel == Rel::Equal,
+                    CmpOp::Ne => rel != Rel::Equal,
+                    CmpOp::Lt => rel == Rel::Less,
+                    CmpOp::Le => matches!(rel, Rel::Less | Rel::Equal),
+                    CmpOp::Gt => rel == Rel::Greater,
+                    CmpOp::Ge => matches!(rel, Rel::Greater | Rel::Equal),
+                    _ => false,
+                }
+            }
+        }
+    }
+
+    /// A string value: a string, or an untyped link's id.
+    fn as_str(&self, v: V<'s>) -> Option<&'s str> {
+        match v {
+            V::Str(s) => Some(s),
+            V::IdStr(r) => Some(self.id(r)),
+            _ => None,
+        }
+    }
+
+    fn as_date(&self, v: V<'s>) -> Option<Date> {
+        match v {
+            V::Date(d) => Some(d),
+            other => self.as_str(other).and_then(Date::parse_lenient),
+        }
+    }
+
+    /// The reference's `relate`: an untyped link is its id string.
+    fn relate(&self, a: V<'s>, b: V<'s>, dates: bool) -> Option<Rel> {
+        if matches!(a, V::Missing) || matches!(b, V::Missing) {
+            return None;
+        }
+        if dates || matches!(a, V::Date(_)) || matches!(b, V::Date(_)) {
+            return Some(self.as_date(a)?.cmp(&self.as_date(b)?).into());
+        }
+        let eq = |same: bool| if same { Rel::Equal } else { Rel::Unequal };
+        Some(match (a, b) {
+            (V::Num(x), V::Num(y)) => x.partial_cmp(&y)?.into(),
+            (V::Bool(x), V::Bool(y)) => eq(x == y),
+            (V::Rec(x), V::Rec(y)) => eq(x == y),
+            (V::Rec(r), other) | (other, V::Rec(r)) => eq(self.as_str(other)? == self.id(r)),
+            (x, y) => self.as_str(x)?.cmp(self.as_str(y)?).into(),
+        })
+    }
+
+    fn in_const_list(&self, v: V<'s>, set: &ConstList) -> bool {
+        match v {
+            V::Str(_) | V::IdStr(_) => {
+                let s = self.as_str(v).unwrap_or("");
+                set.strs.contains(s) || (!set.dates.is_empty() && Date::parse_lenient(s).is_some_and(|d| set.dates.contains(&d)))
+            }
+            V::Num(n) => set.nums.contains(&num_key(n)),
+            V::Bool(b) => set.bools[usize::from(b)],
+            V::Date(d) => set.dates.contains(&d) || set.strs.iter().any(|s| Date::parse_lenient(s) == Some(d)),
+            V::Rec(r) => set.strs.contains(self.id(r)),
+            V::Missing | V::List(_) | V::Json(_) | V::Const(_) => false,
+        }
+    }
+
+    // ------------------------------------------------------------ paths
+
+    fn path(&self, p: &'s PathExpr, env: &Env<'s>) -> Cursor<'s> {
+        let mut cur = match &p.head {
+            Head::Var(slot, _) => env.get(*slot).cloned().unwrap_or_else(Cursor::missing),
+            Head::Const(c, _) => Cursor::One(from_const(c), Vec::new()),
+        };
+        for step in &p.steps {
+            cur = match step.hops {
+                Some(range) => self.hops(cur, step, range),
+                None => self.step(cur, step),
+            };
+        }
+        cur
+    }
+
+    fn step(&self, cur: Cursor<'s>, step: &'s PathStep) -> Cursor<'s> {
+        match cur {
+            Cursor::One(V::List(_) | V::Json(Value::Array(_)) | V::Const(_), _) => match self.items(cur) {
+                Some(items) => self.step_many(items, step),
+                None => Cursor::missing(),
+            },
+            Cursor::One(v, trail) => self.step_val(v, trail, step),
+            Cursor::Many(items) => self.step_many(items, step),
+        }
+    }
+
+    fn step_many(&self, items: Vec<Item<'s>>, step: &'s PathStep) -> Cursor<'s> {
+        let mut out = Vec::new();
+        for item in items {
+            match self.step_val(item.val, item.trail, step) {
+                Cursor::One(V::Missing, _) => {}
+                c @ Cursor::One(V::List(_) | V::Json(Value::Array(_)), _) => out.extend(self.items(c).unwrap_or_default()),
+                Cursor::One(v, trail) => out.push(Item { val: v, trail, depth: 0, pos: 0 }),
+                Cursor::Many(many) => out.extend(many),
+            }
+        }
+        for (pos, item) in out.iter_mut().enumerate() {
+            item.pos = pos;
+        }
+        Cursor::Many(out)
+    }
+
+    /// A field of the record `r`: `id` and `type` from the record itself.
+    fn field(&self, r: RecordIdx, step: &PathStep) -> Field<'s> {
+        let rec = self.rec(r);
+        if Some(step.field_id) == self.engine.id_field {
+            return Field::Text(rec.id.as_str());
+        }
+        if Some(step.field_id) == self.engine.type_field {
+            return Field::Text(self.engine.store.type_name(rec.ty));
+        }
+        match rec.get(step.field_id) {
+            Some(v) => Field::Val(v),
+            None => Field::Absent,
+        }
+    }
+
+    fn step_val(&self, v: V<'s>, mut trail: Trail, step: &'s PathStep) -> Cursor<'s> {
+        let field = match v {
+            V::Json(Value::Object(map)) => match map.get(&step.field) {
+                Some(j) => Field::Json(j),
+                None => Field::Absent,
+            },
+            other => match self.resolve(other) {
+                Some(i) => {
+                    if self.trace
+                        && matches!(other, V::Str(_) | V::IdStr(_))
+                        && let Some(last) = trail.last_mut()
+                    {
+                        // A string followed as a link: show the record it named.
+                        last.to = self.record_shown(i);
+                    }
+                    self.field(i, step)
+                }
+                None => Field::Absent,
+            },
+        };
+        match (field, &step.link_to) {
+            (Field::Val(FVal::List(ids)), Some(entity)) => {
+                let items = ids
+                    .iter()
+                    .enumerate()
+                    .map(|(pos, id)| {
+                        let val = self.typed_link(id, entity);
+                        let mut trail = if self.trace { trail.clone() } else { Vec::new() };
+                        if self.trace {
+                            trail.push(self.link_hop(&step.text, val, id));
+                        }
+                        Item { val, trail, depth: 0, pos }
+                    })
+                    .collect();
+                Cursor::Many(items)
+            }
+            (Field::Val(id), Some(entity)) => {
+                let val = self.typed_link(id, entity);
+                if self.trace {
+                    trail.push(self.link_hop(&step.text, val, id));
+                }
+                Cursor::One(val, trail)
+            }
+            (Field::Json(j), Some(_)) => {
+                // A declared link inside nested JSON: look the id up.
+                let val = match j.as_str().and_then(|s| self.engine.store.lookup(s)) {
+                    Some(i) => V::Rec(i),
+                    None => V::Missing,
+                };
+                if self.trace {
+                    trail.push(self.hop(&step.text, val));
+                }
+                Cursor::One(val, trail)
+            }
+            (field, _) => {
+                let val = match field {
+                    Field::Val(f) => from_fval(f),
+                    Field::Json(j) => from_json(j),
+                    Field::Text(s) => V::Str(s),
+                    Field::Absent => V::Missing,
+                };
+                if self.trace {
+                    trail.push(self.hop(&step.text, val));
+                }
+                Cursor::One(val, trail)
+            }
+        }
+    }
+
+    /// A declared link: the record, if the id names one of the declared type.
+    fn typed_link(&self, id: &'s FVal<'s>, entity: &str) -> V<'s> {
+        let r = match id {
+            FVal::Link(r) => Some(*r),
+            FVal::Str(s) => self.engine.store.lookup(s.as_str()),
+            _ => None,
+        };
+        match r {
+            Some(r) if self.engine.store.record_type(r) == entity => V::Rec(r),
+            _ => V::Missing,
+        }
+    }
+
+    fn link_hop(&self, via: &str, val: V<'s>, id: &FVal<'s>) -> Hop {
+        match (val, id) {
+            (V::Missing, FVal::Str(s)) => Hop { via: via.to_string(), to: Shown::Unresolved(s.as_str().to_string()) },
+            (V::Missing, FVal::Link(r)) => Hop { via: via.to_string(), to: Shown::Unresolved(self.id(*r).to_string()) },
+            _ => self.hop(via, val),
+        }
+    }
+
+    fn items(&self, cur: Cursor<'s>) -> Option<Vec<Item<'s>>> {
+        match cur {
+            Cursor::Many(items) => Some(items),
+            Cursor::One(V::List(values), trail) => Some(
+                values
+                    .iter()
+                    .enumerate()
+                    .map(|(pos, v)| {
+                        let val = from_fval(v);
+                        let mut trail = if self.trace { trail.clone() } else { Vec::new() };
+                        if self.trace {
+                            trail.push(self.hop(&format!("[{pos}]"), val));
+                        }
+                        Item { val, trail, depth: 0, pos }
+                    })
+                    .collect(),
+            ),
+            Cursor::One(V::Json(Value::Array(values)), trail) => Some(
+                values
+                    .iter()
+                    .enumerate()
+                    .map(|(pos, v)| {
+                        let val = from_json(v);
+                        let mut trail = if self.trace { trail.clone() } else { Vec::new() };
+                        if self.trace {
+                            trail.push(self.hop(&format!("[{pos}]"), val));
+                        }
+                        Item { val, trail, depth: 0, pos }
+                    })
+                    .collect(),
+            ),
+            Cursor::One(V::Const(list), _) => Some(
+                list.items
+                    .iter()
+                    .enumerate()
+                    .map(|(pos, c)| Item { val: from_const(c), trail: Vec::new(), depth: 0, pos })
+                    .collect(),
+            ),
+            Cursor::One(..) => None,
+        }
+    }
+
+    /// `field{min..max}`, breadth-first with a visited set; the starts are
+    /// never in the result. Within a depth the order (position in the list
+    /// it came from, then id) only matters for the witness shown, so it is
+    /// only computed when tracing.
+    fn hops(&self, cur: Cursor<'s>, step: &'s PathStep, range: HopRange) -> Cursor<'s> {
+        let starts: Vec<(RecordIdx, Trail)> = match cur {
+            Cursor::One(v, trail) => self.resolve(v).map(|i| (i, trail)).into_iter().collect(),
+            Cursor::Many(items) => items.into_iter().filter_map(|it| self.resolve(it.val).map(|i| (i, it.trail))).collect(),
+        };
+        let n = self.engine.store.len();
+        let (mut marks, stamp) = MARKS.with(|m| {
+            let mut stack = m.borrow_mut();
+            let (mut marks, stamp) = stack.pop().unwrap_or_else(|| (Vec::new(), 0));
+            if marks.len() < n {
+                marks.resize(n, 0);
+            }
+            let stamp = stamp.wrapping_add(1);
+            if stamp == 0 {
+                marks.iter_mut().for_each(|m| *m = 0);
+            }
+            (marks, stamp.max(1))
+        });
+        for (s, _) in &starts {
+            marks[s.index()] = stamp;
+        }
+        let mut frontier = starts;
+        let mut out = Vec::new();
+        let mut depth = 0u32;
+        let mut reached: Vec<(usize, RecordIdx, usize)> = Vec::new();
+        while !frontier.is_empty() && range.max.is_none_or(|max| depth < max) {
+            depth += 1;
+            reached.clear();
+            for (parent, (node, _)) in frontier.iter().enumerate() {
+                self.links_of(*node, step, |pos, target| {
+                    if marks[target.index()] != stamp {
+                        reached.push((pos, target, parent));
+                    }
+                });
+            }
+            if self.trace {
+                reached.sort_by(|a, b| (a.0, self.id(a.1)).cmp(&(b.0, self.id(b.1))));
+            }
+            let mut next = Vec::with_capacity(reached.len());
+            for &(pos, target, parent) in &reached {
+                if marks[target.index()] == stamp {
+                    continue;
+                }
+                marks[target.index()] = stamp;
+                let trail = if self.trace {
+                    let mut t = frontier[parent].1.clone();
+                    t.push(Hop { via: step.field.clone(), to: self.record_shown(target) });
+                    t
+                } else {
+                    Vec::new()
+                };
+                if depth >= range.min {
+                    out.push(Item { val: V::Rec(target), trail: trail.clone(), depth, pos });
+                }
+                next.push((target, trail));
+            }
+            frontier = next;
+        }
+        MARKS.with(|m| m.borrow_mut().push((marks, stamp)));
+        Cursor::Many(out)
+    }
+
+    /// Calls `each(position, record)` for the records a link field of `node` names.
+    fn links_of(&self, node: RecordIdx, step: &PathStep, mut each: impl FnMut(usize, RecordIdx)) {
+        let store = self.engine.store;
+        let ok = |i: RecordIdx| step.link_to.as_deref().is_none_or(|e| store.record_type(i) == e);
+        let resolve = |v: &FVal<'s>| match v {
+            FVal::Link(r) => Some(*r),
+            FVal::Str(s) => store.lookup(s.as_str()),
+            _ => None,
+        };
+        match self.field(node, step) {
+            Field::Val(FVal::List(ids)) => {
+                for (pos, v) in ids.iter().enumerate() {
+                    if let Some(i) = resolve(v).filter(|i| ok(*i)) {
+                        each(pos, i);
+                    }
+                }
+            }
+            Field::Val(v) => {
+                if let Some(i) = resolve(v).filter(|i| ok(*i)) {
+                    each(0, i);
+                }
+            }
+            Field::Text(s) => {
+                if let Some(i) = store.lookup(s).filter(|i| ok(*i)) {
+                    each(0, i);
+                }
+            }
+            Field::Json(_) | Field::Absent => {}
+        }
+    }
+}
+
+/// What a record holds under a field.
+enum Field<'s> {
+    Val(&'s FVal<'s>),
+    Json(&'s Value),
+    Text(&'s str),
+    Absent,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Rel {
+    Less,
+    Equal,
+    Greater,
+    Unequal,
+}
+
+impl From<Ordering> for Rel {
+    fn from(o: Ordering) -> Rel {
+        match o {
+            Ordering::Less => Rel::Less,
+            Ordering::Equal => Rel::Equal,
+            Ordering::Greater => Rel::Greater,
+        }
+    }
+}
+
+fn from_const(c: &Const) -> V<'_> {
+    match c {
+        Const::Str(s) => V::Str(s),
+        Const::Num(n) => V::Num(*n),
+        Const::Bool(b) => V::Bool(*b),
+        Const::Date(d) => V::Date(*d),
+        Const::List(l) => V::Const(l),
+    }
+}
+
+fn from_fval<'s>(v: &'s FVal<'s>) -> V<'s> {
+    match v {
+        FVal::Null => V::Missing,
+        FVal::Bool(b) => V::Bool(*b),
+        FVal::Num(n) => n.as_f64().map_or(V::Missing, V::Num),
+        FVal::Str(Text::Borrowed(s)) => V::Str(s),
+        FVal::Str(Text::Owned(s)) => V::Str(s),
+        FVal::Link(r) => V::IdStr(*r),
+        FVal::List(items) => V::List(items),
+        FVal::Json(j) => V::Json(j),
+    }
+}
+
+fn from_json(v: &Value) -> V<'_> {
+    match v {
+        Value::Null => V::Missing,
+        Value::Bool(b) => V::Bool(*b),
+        Value::Number(n) => n.as_f64().map_or(V::Missing, V::Num),
+        Value::String(s) => V::Str(s),
+        other => V::Json(other),
+    }
+}

@@ -1,0 +1,15 @@
+//! The fast path behind `interdict check`: a compact store parsed in
+//! parallel straight from the input bytes, and a parallel evaluator over it.
+//!
+//! Same verdicts and the same evidence as the reference evaluator in
+//! [`crate::eval`] (a differential test holds them to it); different means:
+//! only the fields the program reads are kept, strings stay borrowed from
+//! the input, links are resolved once, fields are found by id, decisions are
+//! memoised in one byte per record, and records are judged on all cores.
+
+mod engine;
+mod eval;
+mod store;
+
+pub use engine::FastEngine;
+pub use store::FastStore;

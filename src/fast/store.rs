@@ -1,0 +1,551 @@
+//! A compact store for one program: records parsed in parallel straight
+//! from the input bytes (no `serde_json::Value` per record), keeping only
+//! the fields the program reads, strings borrowed from the input, links
+//! resolved to record indexes once.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use rayon::prelude::*;
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
+
+use crate::check::{FieldId, Program};
+use crate::records::load::{self, Found, Piece, Reader};
+use crate::records::{Input, RecordError, RecordErrorKind, RecordIdx, Records};
+use crate::source::Position;
+
+/// Text borrowed from the input, or owned when JSON escapes had to be decoded.
+#[derive(Debug)]
+pub(crate) enum Text<'a> {
+    Borrowed(&'a str),
+    Owned(Box<str>),
+}
+
+impl Text<'_> {
+    pub(crate) fn as_str(&self) -> &str {
+        match self {
+            Text::Borrowed(s) => s,
+            Text::Owned(s) => s,
+        }
+    }
+}
+
+/// A field's value.
+#[derive(Debug)]
+pub(crate) enum FVal<'a> {
+    Null,
+    Bool(bool),
+    /// As written: `3` stays an integer when shown.
+    Num(serde_json::Number),
+    Str(Text<'a>),
+    /// A string in a link field that names a record (of the declared type).
+    Link(RecordIdx),
+    List(Box<[FVal<'a>]>),
+    /// A nested object (rare: kept as JSON).
+    Json(Box<Value>),
+}
+
+/// Index of a record type in the store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct TypeId(pub(crate) u32);
+
+#[derive(Debug)]
+pub(crate) struct FastRecord<'a> {
+    pub(crate) id: Text<'a>,
+    pub(crate) ty: TypeId,
+    /// Sorted by field id.
+    pub(crate) fields: Box<[(FieldId, FVal<'a>)]>,
+    file: u32,
+    line: u32,
+    column: u32,
+}
+
+impl<'a> FastRecord<'a> {
+    pub(crate) fn get(&self, field: FieldId) -> Option<&FVal<'a>> {
+        self.fields.binary_search_by_key(&field, |(f, _)| *f).ok().map(|i| &self.fields[i].1)
+    }
+}
+
+/// One input record in input order.
+#[derive(Debug)]
+pub(crate) enum FastEntry {
+    Record(RecordIdx),
+    Error(Box<RecordError>),
+}
+
+/// The records of a run, as one program needs them.
+#[derive(Debug)]
+pub struct FastStore<'a> {
+    files: Vec<String>,
+    pub(crate) records: Vec<FastRecord<'a>>,
+    types: Vec<String>,
+    type_ids: HashMap<String, TypeId>,
+    pub(crate) by_type: Vec<Vec<RecordIdx>>,
+    by_id: HashMap<&'a str, RecordIdx>,
+    by_owned_id: HashMap<Box<str>, RecordIdx>,
+    pub(crate) entries: Vec<FastEntry>,
+}
+
+/// A record as parsed, before ids are checked across inputs.
+struct Parsed<'a> {
+    id: Text<'a>,
+    record_type: Text<'a>,
+    fields: Vec<(FieldId, FVal<'a>)>,
+    line: u32,
+    column: u32,
+}
+
+impl<'a> FastStore<'a> {
+    /// Reads every input (an input that could not be read is an error in
+    /// its place), keeping the fields `program` reads. Records are parsed in
+    /// parallel; the result (entries, errors, positions) is the same as
+    /// [`crate::RecordStore::load`]'s.
+    pub fn load(inputs: &'a [Result<Input, RecordError>], program: &Program) -> FastStore<'a> {
+        let wanted: HashMap<&str, FieldId> =
+            program.field_names().iter().enumerate().map(|(i, n)| (n.as_str(), FieldId(i as u32))).collect();
+        let mut store = FastStore {
+            files: Vec::new(),
+            records: Vec::new(),
+            types: Vec::new(),
+            type_ids: HashMap::new(),
+            by_type: Vec::new(),
+            by_id: HashMap::new(),
+            by_owned_id: HashMap::new(),
+            entries: Vec::new(),
+        };
+        for input in inputs {
+            let input = match input {
+                Ok(input) => input,
+                Err(unreadable) => {
+                    store.entries.push(FastEntry::Error(Box::new(unreadable.clone())));
+                    continue;
+                }
+            };
+            let file = store.files.len() as u32;
+            store.files.push(input.name.clone());
+            let (reader, pieces) = load::split(input);
+            let parsed: Vec<Result<Parsed<'a>, RecordError>> = pieces
+                .into_par_iter()
+                .with_min_len(256)
+                .map(|piece| match piece {
+                    Piece::Value { start, end, line_mode } => parse(&reader, start, end, line_mode, &wanted),
+                    Piece::Error(e) => Err(e),
+                })
+                .collect();
+            store.reserve(parsed.len());
+            for p in parsed {
+                match p {
+                    Ok(p) => store.add(p, file),
+                    Err(e) => store.entries.push(FastEntry::Error(Box::new(e))),
+                }
+            }
+        }
+        store.resolve_links(program);
+        store
+    }
+
+    fn reserve(&mut self, n: usize) {
+        self.records.reserve(n);
+        self.entries.reserve(n);
+        self.by_id.reserve(n);
+    }
+
+    fn add(&mut self, p: Parsed<'a>, file: u32) {
+        let idx = RecordIdx(self.records.len() as u32);
+        if let Some(first) = self.lookup(p.id.as_str()) {
+            let position = Position { file: self.files[file as usize].clone(), line: p.line as usize, column: p.column as usize };
+            let id = p.id.as_str().to_string();
+            self.entries.push(FastEntry::Error(Box::new(
+                RecordError::new(RecordErrorKind::DuplicateId, format!("duplicate id `{id}`"), position)
+                    .with_id(id)
+                    .with_first(self.position(first))
+                    .with_help("ids must be unique across all inputs; this record was not evaluated"),
+            )));
+            return;
+        }
+        match &p.id {
+            Text::Borrowed(s) => {
+                self.by_id.insert(s, idx);
+            }
+            Text::Owned(s) => {
+                self.by_owned_id.insert(s.clone(), idx);
+            }
+        }
+        let ty = match self.type_ids.get(p.record_type.as_str()) {
+            Some(t) => *t,
+            None => {
+                let t = TypeId(self.types.len() as u32);
+                self.types.push(p.record_type.as_str().to_string());
+                self.type_ids.insert(p.record_type.as_str().to_string(), t);
+                self.by_type.push(Vec::new());
+                t
+            }
+        };
+        self.by_type[ty.0 as usize].push(idx);
+        let mut fields = p.fields;
+        // A key written twice: the last one counts, as in a JSON object read by serde.
+        fields.reverse();
+        fields.sort_by_key(|(f, _)| *f);
+        fields.dedup_by_key(|(f, _)| *f);
+        self.records.push(FastRecord {
+            id: p.id,
+            ty,
+            fields: fields.into_boxed_slice(),
+            file,
+            line: p.line,
+            column: p.column,
+        });
+        self.entries.push(FastEntry::Record(idx));
+    }
+
+    /// Turns link strings into record indexes: declared link fields (to a
+    /// record of the declared type) with entities, else the fields the
+    /// rules follow.
+    fn resolve_links(&mut self, program: &Program) {
+        let field_ids: HashMap<&str, FieldId> =
+            program.field_names().iter().enumerate().map(|(i, n)| (n.as_str(), FieldId(i as u32))).collect();
+        // (type, field) → required target type (None: any).
+        let mut links: HashMap<(TypeId, FieldId), Option<TypeId>> = HashMap::new();
+        let link_fields = program.link_fields();
+        for (ty_name, ty) in &self.type_ids {
+            if program.is_typed() {
+                for (field, target) in link_fields.by_type.get(ty_name).into_iter().flatten() {
+                    let Some(fid) = field_ids.get(field.as_str()) else { continue };
+                    let target = target.as_ref().map(|t| self.type_ids.get(t).copied().unwrap_or(TypeId(u32::MAX)));
+                    links.insert((*ty, *fid), target);
+                }
+            } else {
+                for field in &link_fields.any_type {
+                    if let Some(fid) = field_ids.get(field.as_str()) {
+                        links.insert((*ty, *fid), None);
+                    }
+                }
+            }
+        }
+        if links.is_empty() {
+            return;
+        }
+        let (by_id, by_owned_id) = (&self.by_id, &self.by_owned_id);
+        let types: Vec<TypeId> = self.records.iter().map(|r| r.ty).collect();
+        let lookup = |s: &str| by_id.get(s).or_else(|| by_owned_id.get(s)).copied();
+        self.records.par_iter_mut().with_min_len(1024).for_each(|r| {
+            for (fid, val) in r.fields.iter_mut() {
+                let Some(target) = links.get(&(r.ty, *fid)) else { continue };
+                let resolve = |v: &mut FVal<'_>| {
+                    if let FVal::Str(s) = v
+                        && let Some(i) = lookup(s.as_str())
+                        && target.is_none_or(|t| types[i.index()] == t)
+                    {
+                        *v = FVal::Link(i);
+                    }
+                };
+                match val {
+                    FVal::List(items) => items.iter_mut().for_each(resolve),
+                    other => resolve(other),
+                }
+            }
+        });
+    }
+
+    /// A record by id.
+    pub fn lookup(&self, id: &str) -> Option<RecordIdx> {
+        self.by_id.get(id).or_else(|| self.by_owned_id.get(id)).copied()
+    }
+
+    pub(crate) fn record(&self, r: RecordIdx) -> &FastRecord<'a> {
+        &self.records[r.index()]
+    }
+
+    pub(crate) fn type_name(&self, t: TypeId) -> &str {
+        self.types.get(t.0 as usize).map_or("", String::as_str)
+    }
+
+    pub(crate) fn type_id(&self, name: &str) -> Option<TypeId> {
+        self.type_ids.get(name).copied()
+    }
+
+    /// Number of records (errors excluded).
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    /// No records at all.
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+}
+
+impl Records for FastStore<'_> {
+    fn id(&self, r: RecordIdx) -> &str {
+        self.record(r).id.as_str()
+    }
+    fn record_type(&self, r: RecordIdx) -> &str {
+        self.type_name(self.record(r).ty)
+    }
+    fn name(&self, r: RecordIdx) -> Option<&str> {
+        match self.record(r).get(FieldId::NAME) {
+            Some(FVal::Str(s)) => Some(s.as_str()),
+            _ => None,
+        }
+    }
+    fn position(&self, r: RecordIdx) -> Position {
+        let rec = self.record(r);
+        Position {
+            file: self.files.get(rec.file as usize).cloned().unwrap_or_default(),
+            line: rec.line as usize,
+            column: rec.column as usize,
+        }
+    }
+}
+
+/// Parses one record's text, as the reference loader would judge it.
+fn parse<'a>(
+    reader: &Reader<'a>,
+    start: usize,
+    end: usize,
+    line_mode: bool,
+    wanted: &HashMap<&str, FieldId>,
+) -> Result<Parsed<'a>, RecordError> {
+    let text: &'a [u8] = &reader.bytes[start..end];
+    let mut de = serde_json::Deserializer::from_slice(text);
+    let parsed = RecordSeed { wanted }.deserialize(&mut de).and_then(|p| de.end().map(|()| p));
+    let head = match parsed {
+        Ok(Shape::Object(head)) => head,
+        Ok(Shape::Other(kind)) => return Err(reader.not_an_object(&kind, start)),
+        Err(e) => return Err(reader.json_error(&e, text, start, line_mode)),
+    };
+    let (id, record_type) = match (head.id, head.record_type) {
+        (Head::Str(id), Head::Str(ty)) if !id.as_str().is_empty() && !ty.as_str().is_empty() => (id, ty),
+        (id, ty) => {
+            // Let the reference loader phrase the error.
+            return match reader.head(start, id.found(), ty.found()) {
+                Err(e) => Err(e),
+                Ok(_) => Err(reader.not_an_object("an object", start)),
+            };
+        }
+    };
+    let (line, column) = reader.line_col(start);
+    Ok(Parsed {
+        id,
+        record_type,
+        fields: head.fields,
+        line: u32::try_from(line).unwrap_or(u32::MAX),
+        column: u32::try_from(column).unwrap_or(u32::MAX),
+    })
+}
+
+enum Head<'a> {
+    Missing,
+    Str(Text<'a>),
+    Other(String),
+}
+
+impl Head<'_> {
+    fn found(&self) -> Found<'_> {
+        match self {
+            Head::Missing => Found::Missing,
+            Head::Str(t) => Found::Str(t.as_str()),
+            Head::Other(kind) => Found::Other(kind.clone()),
+        }
+    }
+}
+
+struct ObjectHead<'a> {
+    id: Head<'a>,
+    record_type: Head<'a>,
+    fields: Vec<(FieldId, FVal<'a>)>,
+}
+
+enum Shape<'a> {
+    Object(ObjectHead<'a>),
+    /// Not an object: what it is, as the reference loader says it.
+    Other(String),
+}
+
+struct RecordSeed<'w> {
+    wanted: &'w HashMap<&'w str, FieldId>,
+}
+
+impl<'de> DeserializeSeed<'de> for RecordSeed<'_> {
+    type Value = Shape<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Shape<'de>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+/// Describes a non-object the way `records::load::kind_of` does.
+macro_rules! other_kinds {
+    ($out:ident, $make:expr) => {
+        fn visit_bool<E: de::Error>(self, b: bool) -> Result<$out<'de>, E> {
+            Ok($make(format!("`{b}`")))
+        }
+        fn visit_i64<E: de::Error>(self, n: i64) -> Result<$out<'de>, E> {
+            Ok($make(format!("the number `{}`", serde_json::Number::from(n))))
+        }
+        fn visit_u64<E: de::Error>(self, n: u64) -> Result<$out<'de>, E> {
+            Ok($make(format!("the number `{}`", serde_json::Number::from(n))))
+        }
+        fn visit_f64<E: de::Error>(self, n: f64) -> Result<$out<'de>, E> {
+            let shown = serde_json::Number::from_f64(n).map_or_else(|| n.to_string(), |n| n.to_string());
+            Ok($make(format!("the number `{shown}`")))
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<$out<'de>, E> {
+            Ok($make("`null`".to_string()))
+        }
+        fn visit_none<E: de::Error>(self) -> Result<$out<'de>, E> {
+            Ok($make("`null`".to_string()))
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<$out<'de>, A::Error> {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            Ok($make("an array".to_string()))
+        }
+    };
+}
+
+fn shape_other<'a>(kind: String) -> Shape<'a> {
+    Shape::Other(kind)
+}
+
+fn head_other<'a>(kind: String) -> Head<'a> {
+    Head::Other(kind)
+}
+
+impl<'de> Visitor<'de> for RecordSeed<'_> {
+    type Value = Shape<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a record")
+    }
+
+    other_kinds!(Shape, shape_other);
+
+    fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Shape<'de>, E> {
+        Ok(Shape::Other(if s.is_empty() { "an empty string" } else { "a string" }.to_string()))
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Shape<'de>, E> {
+        Ok(Shape::Other(if s.is_empty() { "an empty string" } else { "a string" }.to_string()))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Shape<'de>, A::Error> {
+        let mut head = ObjectHead { id: Head::Missing, record_type: Head::Missing, fields: Vec::new() };
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            match key.as_str() {
+                "id" => head.id = map.next_value_seed(HeadSeed)?,
+                "type" => head.record_type = map.next_value_seed(HeadSeed)?,
+                k => match self.wanted.get(k) {
+                    Some(fid) => head.fields.push((*fid, map.next_value_seed(ValSeed)?)),
+                    None => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                },
+            }
+        }
+        Ok(Shape::Object(head))
+    }
+}
+
+struct KeySeed;
+
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = Text<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Text<'de>, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeySeed {
+    type Value = Text<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a key")
+    }
+    fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Text<'de>, E> {
+        Ok(Text::Borrowed(s))
+    }
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Text<'de>, E> {
+        Ok(Text::Owned(s.into()))
+    }
+}
+
+/// `id` and `type`: a string, or what else was there.
+struct HeadSeed;
+
+impl<'de> DeserializeSeed<'de> for HeadSeed {
+    type Value = Head<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Head<'de>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for HeadSeed {
+    type Value = Head<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+    other_kinds!(Head, head_other);
+    fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Head<'de>, E> {
+        Ok(Head::Str(Text::Borrowed(s)))
+    }
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Head<'de>, E> {
+        Ok(Head::Str(Text::Owned(s.into())))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Head<'de>, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Head::Other("an object".to_string()))
+    }
+}
+
+/// Any other field's value.
+struct ValSeed;
+
+impl<'de> DeserializeSeed<'de> for ValSeed {
+    type Value = FVal<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<FVal<'de>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ValSeed {
+    type Value = FVal<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E: de::Error>(self, b: bool) -> Result<FVal<'de>, E> {
+        Ok(FVal::Bool(b))
+    }
+    fn visit_i64<E: de::Error>(self, n: i64) -> Result<FVal<'de>, E> {
+        Ok(FVal::Num(n.into()))
+    }
+    fn visit_u64<E: de::Error>(self, n: u64) -> Result<FVal<'de>, E> {
+        Ok(FVal::Num(n.into()))
+    }
+    fn visit_f64<E: de::Error>(self, n: f64) -> Result<FVal<'de>, E> {
+        Ok(serde_json::Number::from_f64(n).map_or(FVal::Null, FVal::Num))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<FVal<'de>, E> {
+        Ok(FVal::Null)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<FVal<'de>, E> {
+        Ok(FVal::Null)
+    }
+    fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<FVal<'de>, E> {
+        Ok(FVal::Str(Text::Borrowed(s)))
+    }
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<FVal<'de>, E> {
+        Ok(FVal::Str(Text::Owned(s.into())))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<FVal<'de>, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(4));
+        while let Some(v) = seq.next_element_seed(ValSeed)? {
+            items.push(v);
+        }
+        Ok(FVal::List(items.into_boxed_slice()))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<FVal<'de>, A::Error> {
+        let v = Value::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        Ok(FVal::Json(Box::new(v)))
+    }
+}
+
+use serde::Deserialize as _;
