@@ -6,6 +6,7 @@
 
 use std::cell::RefCell;
 use std::cmp::Ordering;
+use std::rc::Rc;
 
 use serde_json::Value;
 
@@ -43,10 +44,39 @@ pub(crate) enum V<'s> {
 
 type Trail = Vec<Hop>;
 
+/// How an element of a list was reached: built, or a node of a hop walk
+/// (built only if the element becomes a witness).
+#[derive(Clone, Debug)]
+enum ItemTrail {
+    Built(Trail),
+    Walk(Rc<Walk>, u32),
+}
+
+impl ItemTrail {
+    fn is_empty(&self) -> bool {
+        matches!(self, ItemTrail::Built(t) if t.is_empty())
+    }
+}
+
+/// The tree of a traced hop walk: where each reached record came from.
+#[derive(Debug)]
+struct Walk {
+    via: String,
+    starts: Vec<Trail>,
+    /// (parent, record): the parent is a start (`Start`) or an earlier node.
+    nodes: Vec<(Parent, RecordIdx)>,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Parent {
+    Start(u32),
+    Node(u32),
+}
+
 #[derive(Clone, Debug)]
 pub(crate) struct Item<'s> {
     val: V<'s>,
-    trail: Trail,
+    trail: ItemTrail,
     depth: u32,
     pos: usize,
 }
@@ -134,6 +164,27 @@ impl<'s> Ctx<'_, 's> {
             FVal::Link(r) => Value::String(self.id(*r).to_string()),
             FVal::List(items) => Value::Array(items.iter().map(|i| self.json(i)).collect()),
             FVal::Json(v) => (**v).clone(),
+        }
+    }
+
+    /// The chain of hops that reached a list element.
+    fn trail(&self, t: ItemTrail) -> Trail {
+        match t {
+            ItemTrail::Built(t) => t,
+            ItemTrail::Walk(walk, mut node) => {
+                let mut records = Vec::new();
+                let start = loop {
+                    let (parent, r) = walk.nodes[node as usize];
+                    records.push(r);
+                    match parent {
+                        Parent::Node(p) => node = p,
+                        Parent::Start(s) => break s,
+                    }
+                };
+                let mut trail = walk.starts.get(start as usize).cloned().unwrap_or_default();
+                trail.extend(records.into_iter().rev().map(|r| Hop { via: walk.via.clone(), to: self.record_shown(r) }));
+                trail
+            }
         }
     }
 
@@ -351,7 +402,7 @@ impl<'s> Ctx<'_, 's> {
                 let items = candidates
                     .into_iter()
                     .enumerate()
-                    .map(|(pos, i)| Item { val: V::Rec(i), trail: Vec::new(), depth: 0, pos })
+                    .map(|(pos, i)| Item { val: V::Rec(i), trail: ItemTrail::Built(Vec::new()), depth: 0, pos })
                     .collect();
                 (Some(items), filter.as_deref(), record_type.as_str())
             }
@@ -371,33 +422,41 @@ impl<'s> Ctx<'_, 's> {
         let stop_when = !matches!(quantifier, Quantifier::All);
         let mut count = 0;
         let mut witness = None;
+        // Find the witness without evidence; trace only the witness.
+        let fast = Ctx { engine: self.engine, trace: false };
         for item in items {
-            let trail = if self.trace && item.trail.is_empty() {
-                match item.val {
-                    V::Rec(i) => vec![self.start_hop(i)],
-                    _ => Vec::new(),
-                }
-            } else {
-                item.trail
-            };
-            env[slot] = Cursor::One(item.val, if self.trace { trail.clone() } else { Vec::new() });
-            let mut sub = Vec::new();
+            env[slot] = Cursor::One(item.val, Vec::new());
             if let Some(f) = filter
-                && !self.cond(f, env, &mut sub)?
+                && !fast.cond(f, env, &mut Vec::new())?
             {
                 continue;
             }
             count += 1;
-            if self.cond(body, env, &mut sub)? == stop_when {
-                if self.trace {
-                    let element = Observed { chain: trail, value: self.shown(item.val) };
-                    let depth = (item.depth > 0).then_some(item.depth);
-                    witness = Some((Witness { element, depth, position: item.pos }, sub));
-                } else {
-                    witness = Some((Witness { element: Observed::default(), depth: None, position: 0 }, Vec::new()));
-                }
-                break;
+            if fast.cond(body, env, &mut Vec::new())? != stop_when {
+                continue;
             }
+            if self.trace {
+                let trail = if item.trail.is_empty() {
+                    match item.val {
+                        V::Rec(i) => vec![self.start_hop(i)],
+                        _ => Vec::new(),
+                    }
+                } else {
+                    self.trail(item.trail)
+                };
+                env[slot] = Cursor::One(item.val, trail.clone());
+                let mut sub = Vec::new();
+                if let Some(f) = filter {
+                    self.cond(f, env, &mut sub)?;
+                }
+                self.cond(body, env, &mut sub)?;
+                let element = Observed { chain: trail, value: self.shown(item.val) };
+                let depth = (item.depth > 0).then_some(item.depth);
+                witness = Some((Witness { element, depth, position: item.pos }, sub));
+            } else {
+                witness = Some((Witness { element: Observed::default(), depth: None, position: 0 }, Vec::new()));
+            }
+            break;
         }
         let holds = match quantifier {
             Quantifier::Any => witness.is_some(),
@@ -579,10 +638,11 @@ impl<'s> Ctx<'_, 's> {
     fn step_many(&self, items: Vec<Item<'s>>, step: &'s PathStep) -> Cursor<'s> {
         let mut out = Vec::new();
         for item in items {
-            match self.step_val(item.val, item.trail, step) {
+            let trail = if self.trace { self.trail(item.trail) } else { Vec::new() };
+            match self.step_val(item.val, trail, step) {
                 Cursor::One(V::Missing, _) => {}
                 c @ Cursor::One(V::List(_) | V::Json(Value::Array(_)), _) => out.extend(self.items(c).unwrap_or_default()),
-                Cursor::One(v, trail) => out.push(Item { val: v, trail, depth: 0, pos: 0 }),
+                Cursor::One(v, trail) => out.push(Item { val: v, trail: ItemTrail::Built(trail), depth: 0, pos: 0 }),
                 Cursor::Many(many) => out.extend(many),
             }
         }
@@ -638,7 +698,7 @@ impl<'s> Ctx<'_, 's> {
                         if self.trace {
                             trail.push(self.link_hop(&step.text, val, id));
                         }
-                        Item { val, trail, depth: 0, pos }
+                        Item { val, trail: ItemTrail::Built(trail), depth: 0, pos }
                     })
                     .collect();
                 Cursor::Many(items)
@@ -710,7 +770,7 @@ impl<'s> Ctx<'_, 's> {
                         if self.trace {
                             trail.push(self.hop(&format!("[{pos}]"), val));
                         }
-                        Item { val, trail, depth: 0, pos }
+                        Item { val, trail: ItemTrail::Built(trail), depth: 0, pos }
                     })
                     .collect(),
             ),
@@ -724,7 +784,7 @@ impl<'s> Ctx<'_, 's> {
                         if self.trace {
                             trail.push(self.hop(&format!("[{pos}]"), val));
                         }
-                        Item { val, trail, depth: 0, pos }
+                        Item { val, trail: ItemTrail::Built(trail), depth: 0, pos }
                     })
                     .collect(),
             ),
@@ -732,7 +792,7 @@ impl<'s> Ctx<'_, 's> {
                 list.items
                     .iter()
                     .enumerate()
-                    .map(|(pos, c)| Item { val: from_const(c), trail: Vec::new(), depth: 0, pos })
+                    .map(|(pos, c)| Item { val: from_const(c), trail: ItemTrail::Built(Vec::new()), depth: 0, pos })
                     .collect(),
             ),
             Cursor::One(..) => None,
@@ -744,10 +804,17 @@ impl<'s> Ctx<'_, 's> {
     /// it came from, then id) only matters for the witness shown, so it is
     /// only computed when tracing.
     fn hops(&self, cur: Cursor<'s>, step: &'s PathStep, range: HopRange) -> Cursor<'s> {
-        let starts: Vec<(RecordIdx, Trail)> = match cur {
+        let resolved: Vec<(RecordIdx, Trail)> = match cur {
             Cursor::One(v, trail) => self.resolve(v).map(|i| (i, trail)).into_iter().collect(),
-            Cursor::Many(items) => items.into_iter().filter_map(|it| self.resolve(it.val).map(|i| (i, it.trail))).collect(),
+            Cursor::Many(items) => items
+                .into_iter()
+                .filter_map(|it| {
+                    let r = self.resolve(it.val)?;
+                    Some((r, if self.trace { self.trail(it.trail) } else { Vec::new() }))
+                })
+                .collect(),
         };
+        let (starts, start_trails): (Vec<RecordIdx>, Vec<Trail>) = resolved.into_iter().unzip();
         let n = self.engine.store.len();
         let (mut marks, stamp) = MARKS.with(|m| {
             let mut stack = m.borrow_mut();
@@ -761,11 +828,14 @@ impl<'s> Ctx<'_, 's> {
             }
             (marks, stamp.max(1))
         });
-        for (s, _) in &starts {
+        for s in &starts {
             marks[s.index()] = stamp;
         }
-        let mut frontier = starts;
-        let mut out = Vec::new();
+        // Frontier entries: (record, where it came from, for the walk tree).
+        let mut frontier: Vec<(RecordIdx, Parent)> =
+            starts.iter().enumerate().map(|(i, r)| (*r, Parent::Start(i as u32))).collect();
+        let mut nodes: Vec<(Parent, RecordIdx)> = Vec::new();
+        let mut found: Vec<(u32, u32, usize)> = Vec::new(); // (node, depth, pos)
         let mut depth = 0u32;
         let mut reached: Vec<(usize, RecordIdx, usize)> = Vec::new();
         while !frontier.is_empty() && range.max.is_none_or(|max| depth < max) {
@@ -787,21 +857,29 @@ impl<'s> Ctx<'_, 's> {
                     continue;
                 }
                 marks[target.index()] = stamp;
-                let trail = if self.trace {
-                    let mut t = frontier[parent].1.clone();
-                    t.push(Hop { via: step.field.clone(), to: self.record_shown(target) });
-                    t
-                } else {
-                    Vec::new()
-                };
+                let node = nodes.len() as u32;
+                nodes.push((frontier[parent].1, target));
                 if depth >= range.min {
-                    out.push(Item { val: V::Rec(target), trail: trail.clone(), depth, pos });
+                    found.push((node, depth, pos));
                 }
-                next.push((target, trail));
+                next.push((target, Parent::Node(node)));
             }
             frontier = next;
         }
         MARKS.with(|m| m.borrow_mut().push((marks, stamp)));
+        let tree = self.trace.then(|| Rc::new(Walk { via: step.field.clone(), starts: start_trails, nodes: nodes.clone() }));
+        let out = found
+            .into_iter()
+            .map(|(node, depth, pos)| Item {
+                val: V::Rec(nodes[node as usize].1),
+                trail: match &tree {
+                    Some(t) => ItemTrail::Walk(Rc::clone(t), node),
+                    None => ItemTrail::Built(Vec::new()),
+                },
+                depth,
+                pos,
+            })
+            .collect();
         Cursor::Many(out)
     }
 
