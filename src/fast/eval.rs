@@ -100,7 +100,8 @@ impl<'s> Cursor<'s> {
     }
 }
 
-pub(crate) type Env<'s> = Vec<Cursor<'s>>;
+/// Binders of one body; small enough to live on the stack.
+pub(crate) type Env<'s> = smallvec::SmallVec<[Cursor<'s>; 4]>;
 
 /// Why evaluation stopped (turned into a per-record error by the engine).
 pub(crate) use crate::eval::Fault;
@@ -213,7 +214,7 @@ impl<'s> Ctx<'_, 's> {
     // ------------------------------------------------------------ bodies
 
     pub(crate) fn body(&self, cond: &'s Expr, frame: usize, rec: RecordIdx, facts: &mut Vec<Fact>) -> Result<bool, Fault> {
-        let mut env: Env<'s> = vec![Cursor::missing(); frame.max(1)];
+        let mut env: Env<'s> = smallvec::smallvec![Cursor::missing(); frame.max(1)];
         let trail = if self.trace { vec![self.start_hop(rec)] } else { Vec::new() };
         env[0] = Cursor::One(V::Rec(rec), trail);
         self.cond(cond, &mut env, facts)
@@ -340,7 +341,7 @@ impl<'s> Ctx<'_, 's> {
             }
             Expr::Call { def, args, loc } => {
                 let d = &self.engine.program.defs[def.0 as usize];
-                let mut inner: Env<'s> = vec![Cursor::missing(); d.frame.max(args.len())];
+                let mut inner: Env<'s> = smallvec::smallvec![Cursor::missing(); d.frame.max(args.len())];
                 let mut shown = Vec::new();
                 for (i, a) in args.iter().enumerate() {
                     let c = self.term(a, env);
@@ -738,13 +739,13 @@ impl<'s> Ctx<'_, 's> {
 
     /// A declared link: the record, if the id names one of the declared type.
     fn typed_link(&self, id: &'s FVal<'s>, entity: &str) -> V<'s> {
-        let r = match id {
-            FVal::Link(r) => Some(*r),
-            FVal::Str(s) => self.engine.store.lookup(s.as_str()),
-            _ => None,
-        };
-        match r {
-            Some(r) if self.engine.store.record_type(r) == entity => V::Rec(r),
+        match id {
+            // Resolved at load against the declared type.
+            FVal::Link(r) => V::Rec(*r),
+            FVal::Str(s) => match self.engine.store.lookup(s.as_str()) {
+                Some(r) if self.engine.store.record_type(r) == entity => V::Rec(r),
+                _ => V::Missing,
+            },
             _ => V::Missing,
         }
     }
@@ -887,21 +888,22 @@ impl<'s> Ctx<'_, 's> {
     fn links_of(&self, node: RecordIdx, step: &PathStep, mut each: impl FnMut(usize, RecordIdx)) {
         let store = self.engine.store;
         let ok = |i: RecordIdx| step.link_to.as_deref().is_none_or(|e| store.record_type(i) == e);
+        // A resolved link was checked against the declared type at load.
         let resolve = |v: &FVal<'s>| match v {
             FVal::Link(r) => Some(*r),
-            FVal::Str(s) => store.lookup(s.as_str()),
+            FVal::Str(s) => store.lookup(s.as_str()).filter(|i| ok(*i)),
             _ => None,
         };
         match self.field(node, step) {
             Field::Val(FVal::List(ids)) => {
                 for (pos, v) in ids.iter().enumerate() {
-                    if let Some(i) = resolve(v).filter(|i| ok(*i)) {
+                    if let Some(i) = resolve(v) {
                         each(pos, i);
                     }
                 }
             }
             Field::Val(v) => {
-                if let Some(i) = resolve(v).filter(|i| ok(*i)) {
+                if let Some(i) = resolve(v) {
                     each(0, i);
                 }
             }
