@@ -70,6 +70,9 @@ pub struct FastEngine<'s> {
     pub(crate) type_field: Option<FieldId>,
     /// Store type → link fields to check for dangling ids: (field, name, declared target).
     link_checks: Vec<Vec<(FieldId, &'s str, Option<&'s str>)>>,
+    /// Each record's place in the order of ids, for ordering witnesses
+    /// without comparing strings (built the first time a witness needs it).
+    id_rank: std::sync::OnceLock<Vec<u32>>,
 }
 
 impl<'s> FastEngine<'s> {
@@ -110,6 +113,7 @@ impl<'s> FastEngine<'s> {
             id_field,
             type_field,
             link_checks: Vec::new(),
+            id_rank: std::sync::OnceLock::new(),
         };
         for key in reverse_keys {
             if !engine.reverse.contains_key(&key) {
@@ -307,6 +311,20 @@ impl<'s> FastEngine<'s> {
             }
         }
         Ok(names)
+    }
+
+    /// Where a record's id comes in the order of all ids.
+    pub(crate) fn id_rank(&self, r: RecordIdx) -> u32 {
+        let ranks = self.id_rank.get_or_init(|| {
+            let mut order: Vec<u32> = (0..self.store.len() as u32).collect();
+            order.par_sort_unstable_by(|a, b| self.store.id(RecordIdx(*a)).cmp(self.store.id(RecordIdx(*b))));
+            let mut ranks = vec![0; order.len()];
+            for (rank, r) in order.into_iter().enumerate() {
+                ranks[r as usize] = rank as u32;
+            }
+            ranks
+        });
+        ranks.get(r.index()).copied().unwrap_or(u32::MAX)
     }
 
     pub(crate) fn of_type(&self, record_type: &str) -> &'s [RecordIdx] {

@@ -546,6 +546,14 @@ impl<'s> Ctx<'_, 's> {
                 (Some(s), Some(p)) => s.starts_with(p),
                 _ => false,
             },
+            CmpOp::Eq | CmpOp::Ne if !dates => {
+                // Equality of two strings needs no ordering: a quick byte check.
+                if let (Some(a), Some(b)) = (self.plain_str(l.one()), self.plain_str(r.one())) {
+                    return same(a, b) == (op == CmpOp::Eq);
+                }
+                let Some(rel) = self.relate(l.one(), r.one(), dates) else { return false };
+                (rel == Rel::Equal) == (op == CmpOp::Eq)
+            }
             _ => {
                 let Some(rel) = self.relate(l.one(), r.one(), dates) else { return false };
                 match op {
@@ -558,6 +566,15 @@ impl<'s> Ctx<'_, 's> {
                     _ => false,
                 }
             }
+        }
+    }
+
+    /// A string value that is not compared as a date or a record.
+    fn plain_str(&self, v: V<'s>) -> Option<&'s str> {
+        match v {
+            V::Str(s) => Some(s),
+            V::IdStr(r) => Some(self.id(r)),
+            _ => None,
         }
     }
 
@@ -850,7 +867,7 @@ impl<'s> Ctx<'_, 's> {
                 });
             }
             if self.trace {
-                reached.sort_by(|a, b| (a.0, self.id(a.1)).cmp(&(b.0, self.id(b.1))));
+                reached.sort_by_key(|(pos, r, _)| (*pos, self.engine.id_rank(*r)));
             }
             let mut next = Vec::with_capacity(reached.len());
             for &(pos, target, parent) in &reached {
@@ -915,6 +932,19 @@ impl<'s> Ctx<'_, 's> {
             Field::Json(_) | Field::Absent => {}
         }
     }
+}
+
+/// String equality; short strings (codes like "KR") without a library call.
+#[inline]
+fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    if a.len() <= 8 {
+        return a.iter().zip(b).all(|(x, y)| x == y);
+    }
+    a == b
 }
 
 /// What a record holds under a field.

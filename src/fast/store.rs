@@ -4,6 +4,10 @@
 //! resolved to record indexes once.
 
 use std::collections::HashMap;
+
+/// A hash map with a fast, seeded hasher (ids are attacker-controlled input,
+/// so the seed matters; SipHash's cost does not).
+pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 use std::fmt;
 
 use rayon::prelude::*;
@@ -82,8 +86,8 @@ pub struct FastStore<'a> {
     types: Vec<String>,
     type_ids: HashMap<String, TypeId>,
     pub(crate) by_type: Vec<Vec<RecordIdx>>,
-    by_id: HashMap<&'a str, RecordIdx>,
-    by_owned_id: HashMap<Box<str>, RecordIdx>,
+    by_id: FastMap<&'a str, RecordIdx>,
+    by_owned_id: FastMap<Box<str>, RecordIdx>,
     pub(crate) entries: Vec<FastEntry>,
 }
 
@@ -102,7 +106,7 @@ impl<'a> FastStore<'a> {
     /// parallel; the result (entries, errors, positions) is the same as
     /// [`crate::RecordStore::load`]'s.
     pub fn load(inputs: &'a [Result<Input, RecordError>], program: &Program) -> FastStore<'a> {
-        let wanted: HashMap<&str, FieldId> =
+        let wanted: FastMap<&str, FieldId> =
             program.field_names().iter().enumerate().map(|(i, n)| (n.as_str(), FieldId(i as u32))).collect();
         let mut store = FastStore {
             files: Vec::new(),
@@ -110,8 +114,8 @@ impl<'a> FastStore<'a> {
             types: Vec::new(),
             type_ids: HashMap::new(),
             by_type: Vec::new(),
-            by_id: HashMap::new(),
-            by_owned_id: HashMap::new(),
+            by_id: FastMap::default(),
+            by_owned_id: FastMap::default(),
             entries: Vec::new(),
         };
         for input in inputs {
@@ -206,7 +210,7 @@ impl<'a> FastStore<'a> {
         let field_ids: HashMap<&str, FieldId> =
             program.field_names().iter().enumerate().map(|(i, n)| (n.as_str(), FieldId(i as u32))).collect();
         // (type, field) → required target type (None: any).
-        let mut links: HashMap<(TypeId, FieldId), Option<TypeId>> = HashMap::new();
+        let mut links: FastMap<(TypeId, FieldId), Option<TypeId>> = FastMap::default();
         let link_fields = program.link_fields();
         for (ty_name, ty) in &self.type_ids {
             if program.is_typed() {
@@ -305,7 +309,7 @@ fn parse<'a>(
     start: usize,
     end: usize,
     line_mode: bool,
-    wanted: &HashMap<&str, FieldId>,
+    wanted: &FastMap<&str, FieldId>,
 ) -> Result<Parsed<'a>, RecordError> {
     let text: &'a [u8] = &reader.bytes[start..end];
     let mut de = serde_json::Deserializer::from_slice(text);
@@ -364,7 +368,7 @@ enum Shape<'a> {
 }
 
 struct RecordSeed<'w> {
-    wanted: &'w HashMap<&'w str, FieldId>,
+    wanted: &'w FastMap<&'w str, FieldId>,
 }
 
 impl<'de> DeserializeSeed<'de> for RecordSeed<'_> {
