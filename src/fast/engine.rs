@@ -70,6 +70,9 @@ pub struct FastEngine<'s> {
     pub(crate) type_field: Option<FieldId>,
     /// Store type → link fields to check for dangling ids: (field, name, declared target).
     link_checks: Vec<Vec<(FieldId, &'s str, Option<&'s str>)>>,
+    /// Per one-parameter def: its answer for each record passed to it
+    /// (0 unknown, 1 false, 2 true).
+    def_memo: Vec<Option<Vec<AtomicU8>>>,
     /// Each record's place in the order of ids, for ordering witnesses
     /// without comparing strings (built the first time a witness needs it).
     id_rank: std::sync::OnceLock<Vec<u32>>,
@@ -114,6 +117,11 @@ impl<'s> FastEngine<'s> {
             type_field,
             link_checks: Vec::new(),
             id_rank: std::sync::OnceLock::new(),
+            def_memo: program
+                .defs
+                .iter()
+                .map(|d| (d.params.len() == 1).then(|| (0..n).map(|_| AtomicU8::new(0)).collect()))
+                .collect(),
         };
         for key in reverse_keys {
             if !engine.reverse.contains_key(&key) {
@@ -311,6 +319,24 @@ impl<'s> FastEngine<'s> {
             }
         }
         Ok(names)
+    }
+
+    /// A one-parameter def's remembered answer for a record.
+    pub(crate) fn def_memo(&self, def: crate::check::DefId, r: RecordIdx) -> Option<bool> {
+        let memo = self.def_memo.get(def.0 as usize)?.as_ref()?;
+        match memo.get(r.index())?.load(Ordering::Relaxed) {
+            1 => Some(false),
+            2 => Some(true),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn remember_def(&self, def: crate::check::DefId, r: RecordIdx, holds: bool) {
+        if let Some(Some(memo)) = self.def_memo.get(def.0 as usize)
+            && let Some(slot) = memo.get(r.index())
+        {
+            slot.store(if holds { 2 } else { 1 }, Ordering::Relaxed);
+        }
     }
 
     /// Where a record's id comes in the order of all ids.

@@ -341,6 +341,20 @@ impl<'s> Ctx<'_, 's> {
             }
             Expr::Call { def, args, loc } => {
                 let d = &self.engine.program.defs[def.0 as usize];
+                // A def of one record is a pure function of that record:
+                // remember its answer (not while collecting evidence).
+                let memo = match (self.trace, args.as_slice()) {
+                    (false, [arg]) => match self.term(arg, env) {
+                        Cursor::One(V::Rec(r), _) => Some(r),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                if let Some(r) = memo
+                    && let Some(known) = self.engine.def_memo(*def, r)
+                {
+                    return Ok(known);
+                }
                 let mut inner: Env<'s> = smallvec::smallvec![Cursor::missing(); d.frame.max(args.len())];
                 let mut shown = Vec::new();
                 for (i, a) in args.iter().enumerate() {
@@ -352,6 +366,9 @@ impl<'s> Ctx<'_, 's> {
                 }
                 let mut body = Vec::new();
                 let holds = self.cond(&d.body, &mut inner, &mut body)?;
+                if let Some(r) = memo {
+                    self.engine.remember_def(*def, r, holds);
+                }
                 self.fact(facts, loc, holds, || FactKind::Call { def: d.name.clone(), args: shown, body });
                 Ok(holds)
             }
