@@ -19,9 +19,9 @@ use crate::eval::{Fact, FactKind, Observed, Shown};
 
 /// Record content shown on a terminal: control characters (escape
 /// sequences included) are written as `\u{…}` so they cannot act.
-pub(crate) fn clean(s: &str) -> String {
+pub(crate) fn clean(s: &str) -> std::borrow::Cow<'_, str> {
     if !s.chars().any(char::is_control) {
-        return s.to_string();
+        return std::borrow::Cow::Borrowed(s);
     }
     s.chars().map(|c| if c.is_control() { c.escape_unicode().to_string() } else { c.to_string() }).collect()
 }
@@ -33,10 +33,10 @@ const LIST_PREVIEW: usize = 5;
 pub(crate) fn shown_text(s: &Shown) -> String {
     match s {
         Shown::Record { id, name: Some(name), .. } => format!("{} {}", clean(id), json_string(name)),
-        Shown::Record { id, name: None, .. } => clean(id),
+        Shown::Record { id, name: None, .. } => clean(id).into_owned(),
         Shown::Value(v) => match v {
             serde_json::Value::Array(items) => list_text(items.iter().map(|v| shown_text(&Shown::Value(v.clone())))),
-            other => clean(&other.to_string()),
+            other => clean(&other.to_string()).into_owned(),
         },
         Shown::List(items) => list_text(items.iter().map(shown_text)),
         Shown::Missing => "(missing)".to_string(),
@@ -45,7 +45,7 @@ pub(crate) fn shown_text(s: &Shown) -> String {
 }
 
 fn json_string(s: &str) -> String {
-    clean(&serde_json::Value::String(s.to_string()).to_string())
+    clean(&serde_json::Value::String(s.to_string()).to_string()).into_owned()
 }
 
 fn list_text(items: impl ExactSizeIterator<Item = String>) -> String {
