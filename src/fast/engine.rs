@@ -371,6 +371,8 @@ impl<'s> FastEngine<'s> {
         for &(fid, field, entity) in checks {
             let values: Vec<&FVal<'_>> = match r.get(fid) {
                 None | Some(FVal::Null) => continue,
+                // Every element named a record (of the declared type).
+                Some(FVal::Links(_)) => continue,
                 Some(FVal::List(items)) => items.iter().collect(),
                 Some(v) => vec![v],
             };

@@ -37,6 +37,8 @@ pub(crate) enum V<'s> {
     IdStr(RecordIdx),
     /// A list field.
     List(&'s [FVal<'s>]),
+    /// A list field of link strings that all name records (untyped).
+    Links(&'s [RecordIdx]),
     /// Nested JSON (an object, or an array inside one).
     Json(&'s Value),
     Const(&'s ConstList),
@@ -107,10 +109,13 @@ pub(crate) type Env<'s> = smallvec::SmallVec<[Cursor<'s>; 4]>;
 pub(crate) use crate::eval::Fault;
 
 thread_local! {
-    /// Visited marks for hop walks, reused across calls: `marks[r] == stamp`
-    /// means visited in the current walk. A stack, for walks inside walks.
-    static MARKS: RefCell<Vec<(Vec<u32>, u32)>> = const { RefCell::new(Vec::new()) };
+    /// Visited sets for hop walks, reused across calls (a stack, for walks
+    /// inside walks). A small hash set stays in cache where a mark per
+    /// record would not.
+    static VISITED: RefCell<Vec<Visited>> = const { RefCell::new(Vec::new()) };
 }
+
+type Visited = std::collections::HashSet<RecordIdx, foldhash::fast::RandomState>;
 
 /// One evaluation: with or without evidence.
 pub(crate) struct Ctx<'e, 's> {
@@ -150,6 +155,7 @@ impl<'s> Ctx<'_, 's> {
             V::Date(d) => Shown::Value(Value::String(d.to_string())),
             V::Rec(r) => self.record_shown(r),
             V::List(items) => Shown::Value(Value::Array(items.iter().map(|i| self.json(i)).collect())),
+            V::Links(ids) => Shown::Value(Value::Array(ids.iter().map(|r| Value::String(self.id(*r).to_string())).collect())),
             V::Json(v) => Shown::Value(v.clone()),
             V::Const(l) => Shown::List(l.items.iter().map(|c| self.shown(from_const(c))).collect()),
         }
@@ -164,6 +170,7 @@ impl<'s> Ctx<'_, 's> {
             FVal::Str(s) => Value::String(s.as_str().to_string()),
             FVal::Link(r) => Value::String(self.id(*r).to_string()),
             FVal::List(items) => Value::Array(items.iter().map(|i| self.json(i)).collect()),
+            FVal::Links(ids) => Value::Array(ids.iter().map(|r| Value::String(self.id(*r).to_string())).collect()),
             FVal::Json(v) => (**v).clone(),
         }
     }
@@ -526,6 +533,7 @@ impl<'s> Ctx<'_, 's> {
         match c {
             Cursor::Many(items) => Some(items.len()),
             Cursor::One(V::List(items), _) => Some(items.len()),
+            Cursor::One(V::Links(ids), _) => Some(ids.len()),
             Cursor::One(V::Json(Value::Array(a)), _) => Some(a.len()),
             Cursor::One(V::Const(l), _) => Some(l.items.len()),
             Cursor::One(..) => None,
@@ -639,7 +647,7 @@ impl<'s> Ctx<'_, 's> {
             V::Bool(b) => set.bools[usize::from(b)],
             V::Date(d) => set.dates.contains(&d) || set.strs.iter().any(|s| Date::parse_lenient(s) == Some(d)),
             V::Rec(r) => set.strs.contains(self.id(r)),
-            V::Missing | V::List(_) | V::Json(_) | V::Const(_) => false,
+            V::Missing | V::List(_) | V::Links(_) | V::Json(_) | V::Const(_) => false,
         }
     }
 
@@ -661,7 +669,7 @@ impl<'s> Ctx<'_, 's> {
 
     fn step(&self, cur: Cursor<'s>, step: &'s PathStep) -> Cursor<'s> {
         match cur {
-            Cursor::One(V::List(_) | V::Json(Value::Array(_)) | V::Const(_), _) => match self.items(cur) {
+            Cursor::One(V::List(_) | V::Links(_) | V::Json(Value::Array(_)) | V::Const(_), _) => match self.items(cur) {
                 Some(items) => self.step_many(items, step),
                 None => Cursor::missing(),
             },
@@ -676,7 +684,9 @@ impl<'s> Ctx<'_, 's> {
             let trail = if self.trace { self.trail(item.trail) } else { Vec::new() };
             match self.step_val(item.val, trail, step) {
                 Cursor::One(V::Missing, _) => {}
-                c @ Cursor::One(V::List(_) | V::Json(Value::Array(_)), _) => out.extend(self.items(c).unwrap_or_default()),
+                c @ Cursor::One(V::List(_) | V::Links(_) | V::Json(Value::Array(_)), _) => {
+                    out.extend(self.items(c).unwrap_or_default())
+                }
                 Cursor::One(v, trail) => out.push(Item { val: v, trail: ItemTrail::Built(trail), depth: 0, pos: 0 }),
                 Cursor::Many(many) => out.extend(many),
             }
@@ -723,6 +733,21 @@ impl<'s> Ctx<'_, 's> {
             },
         };
         match (field, &step.link_to) {
+            (Field::Val(FVal::Links(ids)), Some(_)) => {
+                let items = ids
+                    .iter()
+                    .enumerate()
+                    .map(|(pos, r)| {
+                        let val = V::Rec(*r);
+                        let mut trail = if self.trace { trail.clone() } else { Vec::new() };
+                        if self.trace {
+                            trail.push(self.hop(&step.text, val));
+                        }
+                        Item { val, trail: ItemTrail::Built(trail), depth: 0, pos }
+                    })
+                    .collect();
+                Cursor::Many(items)
+            }
             (Field::Val(FVal::List(ids)), Some(entity)) => {
                 let items = ids
                     .iter()
@@ -795,6 +820,19 @@ impl<'s> Ctx<'_, 's> {
     fn items(&self, cur: Cursor<'s>) -> Option<Vec<Item<'s>>> {
         match cur {
             Cursor::Many(items) => Some(items),
+            Cursor::One(V::Links(ids), trail) => Some(
+                ids.iter()
+                    .enumerate()
+                    .map(|(pos, r)| {
+                        let val = V::IdStr(*r);
+                        let mut trail = if self.trace { trail.clone() } else { Vec::new() };
+                        if self.trace {
+                            trail.push(self.hop(&format!("[{pos}]"), val));
+                        }
+                        Item { val, trail: ItemTrail::Built(trail), depth: 0, pos }
+                    })
+                    .collect(),
+            ),
             Cursor::One(V::List(values), trail) => Some(
                 values
                     .iter()
@@ -850,22 +888,9 @@ impl<'s> Ctx<'_, 's> {
                 .collect(),
         };
         let (starts, start_trails): (Vec<RecordIdx>, Vec<Trail>) = resolved.into_iter().unzip();
-        let n = self.engine.store.len();
-        let (mut marks, stamp) = MARKS.with(|m| {
-            let mut stack = m.borrow_mut();
-            let (mut marks, stamp) = stack.pop().unwrap_or_else(|| (Vec::new(), 0));
-            if marks.len() < n {
-                marks.resize(n, 0);
-            }
-            let stamp = stamp.wrapping_add(1);
-            if stamp == 0 {
-                marks.iter_mut().for_each(|m| *m = 0);
-            }
-            (marks, stamp.max(1))
-        });
-        for s in &starts {
-            marks[s.index()] = stamp;
-        }
+        let mut visited = VISITED.with(|v| v.borrow_mut().pop()).unwrap_or_default();
+        visited.clear();
+        visited.extend(starts.iter().copied());
         // Frontier entries: (record, where it came from, for the walk tree).
         let mut frontier: Vec<(RecordIdx, Parent)> =
             starts.iter().enumerate().map(|(i, r)| (*r, Parent::Start(i as u32))).collect();
@@ -878,7 +903,7 @@ impl<'s> Ctx<'_, 's> {
             reached.clear();
             for (parent, (node, _)) in frontier.iter().enumerate() {
                 self.links_of(*node, step, |pos, target| {
-                    if marks[target.index()] != stamp {
+                    if !visited.contains(&target) {
                         reached.push((pos, target, parent));
                     }
                 });
@@ -888,10 +913,9 @@ impl<'s> Ctx<'_, 's> {
             }
             let mut next = Vec::with_capacity(reached.len());
             for &(pos, target, parent) in &reached {
-                if marks[target.index()] == stamp {
+                if !visited.insert(target) {
                     continue;
                 }
-                marks[target.index()] = stamp;
                 let node = nodes.len() as u32;
                 nodes.push((frontier[parent].1, target));
                 if depth >= range.min {
@@ -901,7 +925,9 @@ impl<'s> Ctx<'_, 's> {
             }
             frontier = next;
         }
-        MARKS.with(|m| m.borrow_mut().push((marks, stamp)));
+        if visited.capacity() <= 1 << 16 {
+            VISITED.with(|v| v.borrow_mut().push(visited));
+        }
         let tree = self.trace.then(|| Rc::new(Walk { via: step.field.clone(), starts: start_trails, nodes: nodes.clone() }));
         let out = found
             .into_iter()
@@ -929,6 +955,11 @@ impl<'s> Ctx<'_, 's> {
             _ => None,
         };
         match self.field(node, step) {
+            Field::Val(FVal::Links(ids)) => {
+                for (pos, r) in ids.iter().enumerate() {
+                    each(pos, *r);
+                }
+            }
             Field::Val(FVal::List(ids)) => {
                 for (pos, v) in ids.iter().enumerate() {
                     if let Some(i) = resolve(v) {
@@ -1009,6 +1040,7 @@ fn from_fval<'s>(v: &'s FVal<'s>) -> V<'s> {
         FVal::Str(Text::Owned(s)) => V::Str(s),
         FVal::Link(r) => V::IdStr(*r),
         FVal::List(items) => V::List(items),
+        FVal::Links(ids) => V::Links(ids),
         FVal::Json(j) => V::Json(j),
     }
 }

@@ -45,6 +45,8 @@ pub(crate) enum FVal<'a> {
     Str(Text<'a>),
     /// A string in a link field that names a record (of the declared type).
     Link(RecordIdx),
+    /// A list of link strings that all name records: compact, for fast walks.
+    Links(Box<[RecordIdx]>),
     List(Box<[FVal<'a>]>),
     /// A nested object (rare: kept as JSON).
     Json(Box<Value>),
@@ -192,6 +194,7 @@ impl<'a> FastStore<'a> {
         fields.reverse();
         fields.sort_by_key(|(f, _)| *f);
         fields.dedup_by_key(|(f, _)| *f);
+        fields.shrink_to_fit();
         self.records.push(FastRecord {
             id: p.id,
             ty,
@@ -245,7 +248,13 @@ impl<'a> FastStore<'a> {
                     }
                 };
                 match val {
-                    FVal::List(items) => items.iter_mut().for_each(resolve),
+                    FVal::List(items) => {
+                        items.iter_mut().for_each(resolve);
+                        if items.iter().all(|i| matches!(i, FVal::Link(_))) {
+                            let links = items.iter().filter_map(|i| if let FVal::Link(r) = i { Some(*r) } else { None });
+                            *val = FVal::Links(links.collect());
+                        }
+                    }
                     other => resolve(other),
                 }
             }
@@ -553,3 +562,19 @@ impl<'de> Visitor<'de> for ValSeed {
 }
 
 use serde::Deserialize as _;
+
+#[cfg(test)]
+mod size_tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        eprintln!(
+            "FVal {} Text {} FastRecord {} entry {}",
+            std::mem::size_of::<FVal<'_>>(),
+            std::mem::size_of::<Text<'_>>(),
+            std::mem::size_of::<FastRecord<'_>>(),
+            std::mem::size_of::<(FieldId, FVal<'_>)>()
+        );
+    }
+}
