@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::clean;
 use super::human::{drawn, indent, record_header, render_diagnostic};
-use super::json::{FactOut, facts};
+use super::json::{FactsJson, LocJson};
 use crate::check::Program;
 use crate::date::Date;
 use crate::eval::{Decision, Explanation, RuleStatus};
@@ -114,7 +114,7 @@ struct RuleOut<'a> {
     severity: &'static str,
     location: Position,
     status: &'static str,
-    evidence: Vec<FactOut<'a>>,
+    evidence: FactsJson<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     exemption: Option<ExemptionOut<'a>>,
 }
@@ -123,8 +123,8 @@ struct RuleOut<'a> {
 struct ExemptionOut<'a> {
     name: &'a str,
     title: &'a str,
-    location: Position,
-    evidence: Vec<FactOut<'a>>,
+    location: LocJson<'a>,
+    evidence: FactsJson<'a>,
 }
 
 fn out<'a>(program: &'a Program, store: &'a dyn Records, e: &'a Explanation) -> ExplanationOut<'a> {
@@ -145,8 +145,8 @@ fn out<'a>(program: &'a Program, store: &'a dyn Records, e: &'a Explanation) -> 
                         let detail = ExemptionOut {
                             name: &x.name,
                             title: &x.title,
-                            location: x.loc.position(),
-                            evidence: facts(evidence),
+                            location: LocJson(&x.loc),
+                            evidence: FactsJson(evidence),
                         };
                         ("waived", Some(detail))
                     }
@@ -160,7 +160,7 @@ fn out<'a>(program: &'a Program, store: &'a dyn Records, e: &'a Explanation) -> 
                     severity: rule.severity.as_str(),
                     location: rule.loc.position(),
                     status,
-                    evidence: facts(&r.evidence),
+                    evidence: FactsJson(&r.evidence),
                     exemption,
                 }
             })

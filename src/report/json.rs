@@ -27,11 +27,12 @@
 
 use std::io::{self, Write};
 
+use serde::ser::{SerializeMap, SerializeSeq, SerializeStruct, Serializer};
 use serde::Serialize;
 
 use super::fact_text;
 use crate::check::Program;
-use crate::eval::{Decision, Fact, FactKind, LinkProblem, Observed, Outcome, Shown, Verdict};
+use crate::eval::{Decision, Fact, FactKind, Hop, LinkProblem, Observed, Outcome, Shown, Verdict};
 use crate::records::{RecordError, Records};
 use crate::source::{Loc, Position};
 
@@ -60,8 +61,8 @@ struct RuleOut<'a> {
     title: &'a str,
     effect: &'static str,
     severity: &'static str,
-    location: Position,
-    evidence: Vec<FactOut<'a>>,
+    location: LocJson<'a>,
+    evidence: FactsJson<'a>,
 }
 
 #[derive(Serialize)]
@@ -76,8 +77,8 @@ struct WaivedOut<'a> {
 struct ExemptionOut<'a> {
     name: &'a str,
     title: &'a str,
-    location: Position,
-    evidence: Vec<FactOut<'a>>,
+    location: LocJson<'a>,
+    evidence: FactsJson<'a>,
 }
 
 #[derive(Serialize)]
@@ -103,165 +104,194 @@ struct ErrorDetail<'a> {
     first: Option<&'a Position>,
 }
 
-#[derive(Serialize)]
-pub(crate) struct FactOut<'a> {
-    #[serde(flatten)]
-    detail: Detail<'a>,
-    text: &'a str,
-    location: Position,
-    holds: bool,
-    summary: String,
+/// Evidence, streamed straight into the serializer: a list of facts, each
+/// a map. (Evidence is written for every fired rule of every record, so no
+/// intermediate tree is built.)
+pub(crate) struct FactsJson<'a>(pub(crate) &'a [Fact]);
+
+impl Serialize for FactsJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for f in self.0 {
+            seq.serialize_element(&FactJson(f))?;
+        }
+        seq.end()
+    }
 }
 
-#[derive(Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-enum Detail<'a> {
-    Compare {
-        left: ObservedOut<'a>,
-        op: &'static str,
-        right: ObservedOut<'a>,
-    },
-    Matches {
-        subject: ObservedOut<'a>,
-        pattern: &'a str,
-    },
-    Exists {
-        path: ObservedOut<'a>,
-    },
-    Is {
-        subject: ObservedOut<'a>,
-        verdict: &'static str,
-        by: Option<&'a str>,
-        decision: Option<Decision>,
-        rules: &'a [String],
-    },
-    Quantifier {
-        quantifier: &'static str,
-        var: &'a str,
-        over: &'a str,
-        of_type: bool,
-        count: Option<usize>,
-        witness: Option<WitnessOut<'a>>,
-        evidence: Vec<FactOut<'a>>,
-    },
-    Call {
-        def: &'a str,
-        args: Vec<ObservedOut<'a>>,
-        evidence: Vec<FactOut<'a>>,
-    },
-    Value {
-        value: ObservedOut<'a>,
-    },
+struct FactJson<'a>(&'a Fact);
+
+impl Serialize for FactJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let f = self.0;
+        let mut m = s.serialize_map(None)?;
+        match &f.kind {
+            FactKind::Compare { lhs, op, rhs } => {
+                m.serialize_entry("kind", "compare")?;
+                m.serialize_entry("left", &ObservedJson(lhs))?;
+                m.serialize_entry("op", op.as_str())?;
+                m.serialize_entry("right", &ObservedJson(rhs))?;
+            }
+            FactKind::Matches { subject, pattern } => {
+                m.serialize_entry("kind", "matches")?;
+                m.serialize_entry("subject", &ObservedJson(subject))?;
+                m.serialize_entry("pattern", pattern)?;
+            }
+            FactKind::Exists { path } => {
+                m.serialize_entry("kind", "exists")?;
+                m.serialize_entry("path", &ObservedJson(path))?;
+            }
+            FactKind::Is { subject, verdict, by, decision, rules } => {
+                m.serialize_entry("kind", "is")?;
+                m.serialize_entry("subject", &ObservedJson(subject))?;
+                m.serialize_entry("verdict", verdict.as_str())?;
+                m.serialize_entry("by", by)?;
+                m.serialize_entry("decision", decision)?;
+                m.serialize_entry("rules", rules)?;
+            }
+            FactKind::Quantifier { quantifier, var, over, of_type, count, witness, body } => {
+                m.serialize_entry("kind", "quantifier")?;
+                m.serialize_entry("quantifier", quantifier.as_str())?;
+                m.serialize_entry("var", var)?;
+                m.serialize_entry("over", over)?;
+                m.serialize_entry("of_type", of_type)?;
+                m.serialize_entry("count", count)?;
+                m.serialize_entry("witness", &witness.as_ref().map(WitnessJson))?;
+                m.serialize_entry("evidence", &FactsJson(body))?;
+            }
+            FactKind::Call { def, args, body } => {
+                m.serialize_entry("kind", "call")?;
+                m.serialize_entry("def", def)?;
+                m.serialize_entry("args", &ObservedsJson(args))?;
+                m.serialize_entry("evidence", &FactsJson(body))?;
+            }
+            FactKind::Truthy { value } => {
+                m.serialize_entry("kind", "value")?;
+                m.serialize_entry("value", &ObservedJson(value))?;
+            }
+        }
+        m.serialize_entry("text", f.loc.text())?;
+        m.serialize_entry("location", &LocJson(&f.loc))?;
+        m.serialize_entry("holds", &f.holds)?;
+        m.serialize_entry("summary", &fact_text(f))?;
+        m.end()
+    }
 }
 
-#[derive(Serialize)]
-struct WitnessOut<'a> {
-    #[serde(flatten)]
-    element: ObservedOut<'a>,
-    depth: Option<u32>,
-    position: usize,
+struct WitnessJson<'a>(&'a crate::eval::Witness);
+
+impl Serialize for WitnessJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        observed_entries(&mut m, &self.0.element)?;
+        m.serialize_entry("depth", &self.0.depth)?;
+        m.serialize_entry("position", &self.0.position)?;
+        m.end()
+    }
 }
 
-#[derive(Serialize)]
-struct ObservedOut<'a> {
-    chain: Vec<HopOut<'a>>,
-    #[serde(flatten)]
-    value: ShownOut<'a>,
+struct ObservedsJson<'a>(&'a [Observed]);
+
+impl Serialize for ObservedsJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for o in self.0 {
+            seq.serialize_element(&ObservedJson(o))?;
+        }
+        seq.end()
+    }
 }
 
-#[derive(Serialize)]
-struct HopOut<'a> {
-    via: Option<&'a str>,
-    #[serde(flatten)]
-    to: ShownOut<'a>,
+struct ObservedJson<'a>(&'a Observed);
+
+impl Serialize for ObservedJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        observed_entries(&mut m, self.0)?;
+        m.end()
+    }
 }
 
-#[derive(Serialize)]
-#[serde(untagged)]
-enum ShownOut<'a> {
-    Record {
-        record: &'a str,
-        #[serde(rename = "type")]
-        record_type: &'a str,
-        name: Option<&'a str>,
-    },
-    Value {
-        value: &'a serde_json::Value,
-    },
-    List {
-        list: Vec<ShownOut<'a>>,
-    },
-    Missing {
-        missing: bool,
-    },
-    Unresolved {
-        unresolved: &'a str,
-    },
+/// `chain` and the value's own keys.
+fn observed_entries<M: SerializeMap>(m: &mut M, o: &Observed) -> Result<(), M::Error> {
+    m.serialize_entry("chain", &ChainJson(&o.chain))?;
+    shown_entries(m, &o.value)
 }
 
-fn shown(s: &Shown) -> ShownOut<'_> {
+struct ChainJson<'a>(&'a [Hop]);
+
+impl Serialize for ChainJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for h in self.0 {
+            seq.serialize_element(&HopJson(h))?;
+        }
+        seq.end()
+    }
+}
+
+struct HopJson<'a>(&'a Hop);
+
+impl Serialize for HopJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let h = self.0;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("via", &(!h.via.is_empty()).then(|| h.via.trim_start_matches('.')))?;
+        shown_entries(&mut m, &h.to)?;
+        m.end()
+    }
+}
+
+/// A value seen, as its own object: `{"record": …}`, `{"value": …}`, ….
+struct ShownJson<'a>(&'a Shown);
+
+impl Serialize for ShownJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        shown_entries(&mut m, self.0)?;
+        m.end()
+    }
+}
+
+fn shown_entries<M: SerializeMap>(m: &mut M, s: &Shown) -> Result<(), M::Error> {
     match s {
-        Shown::Record { id, record_type, name } => ShownOut::Record { record: id, record_type, name: name.as_deref() },
-        Shown::Value(v) => ShownOut::Value { value: v },
-        Shown::List(items) => ShownOut::List { list: items.iter().map(shown).collect() },
-        Shown::Missing => ShownOut::Missing { missing: true },
-        Shown::Unresolved(id) => ShownOut::Unresolved { unresolved: id },
+        Shown::Record { id, record_type, name } => {
+            m.serialize_entry("record", id)?;
+            m.serialize_entry("type", record_type)?;
+            m.serialize_entry("name", name)
+        }
+        Shown::Value(v) => m.serialize_entry("value", v),
+        Shown::List(items) => m.serialize_entry("list", &ShownsJson(items)),
+        Shown::Missing => m.serialize_entry("missing", &true),
+        Shown::Unresolved(id) => m.serialize_entry("unresolved", id),
     }
 }
 
-fn observed(o: &Observed) -> ObservedOut<'_> {
-    ObservedOut {
-        chain: o
-            .chain
-            .iter()
-            .map(|h| HopOut { via: (!h.via.is_empty()).then(|| h.via.trim_start_matches('.')), to: shown(&h.to) })
-            .collect(),
-        value: shown(&o.value),
+struct ShownsJson<'a>(&'a [Shown]);
+
+impl Serialize for ShownsJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for x in self.0 {
+            seq.serialize_element(&ShownJson(x))?;
+        }
+        seq.end()
     }
 }
 
-/// A location relative to the run: file, line and column of the rule text.
-fn location(loc: &Loc) -> Position {
-    loc.position()
-}
+/// `{"file", "line", "column"}` of a rule-text location, written without
+/// building a [`Position`].
+pub(crate) struct LocJson<'a>(pub(crate) &'a Loc);
 
-pub(crate) fn facts(list: &[Fact]) -> Vec<FactOut<'_>> {
-    list.iter().map(fact).collect()
-}
-
-fn fact(f: &Fact) -> FactOut<'_> {
-    let detail = match &f.kind {
-        FactKind::Compare { lhs, op, rhs } => {
-            Detail::Compare { left: observed(lhs), op: op.as_str(), right: observed(rhs) }
-        }
-        FactKind::Matches { subject, pattern } => Detail::Matches { subject: observed(subject), pattern },
-        FactKind::Exists { path } => Detail::Exists { path: observed(path) },
-        FactKind::Is { subject, verdict, by, decision, rules } => Detail::Is {
-            subject: observed(subject),
-            verdict: verdict.as_str(),
-            by: by.as_deref(),
-            decision: *decision,
-            rules,
-        },
-        FactKind::Quantifier { quantifier, var, over, of_type, count, witness, body } => Detail::Quantifier {
-            quantifier: quantifier.as_str(),
-            var,
-            over,
-            of_type: *of_type,
-            count: *count,
-            witness: witness.as_ref().map(|w| WitnessOut {
-                element: observed(&w.element),
-                depth: w.depth,
-                position: w.position,
-            }),
-            evidence: facts(body),
-        },
-        FactKind::Call { def, args, body } => {
-            Detail::Call { def, args: args.iter().map(observed).collect(), evidence: facts(body) }
-        }
-        FactKind::Truthy { value } => Detail::Value { value: observed(value) },
-    };
-    FactOut { detail, text: f.loc.text(), location: location(&f.loc), holds: f.holds, summary: fact_text(f) }
+impl Serialize for LocJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (line, column) = self.0.line_col();
+        let mut m = s.serialize_struct("Position", 3)?;
+        m.serialize_field("file", self.0.src.name())?;
+        m.serialize_field("line", &line)?;
+        m.serialize_field("column", &column)?;
+        m.end()
+    }
 }
 
 fn rule_out<'a>(program: &'a Program, rule: crate::check::RuleId, evidence: &'a [Fact]) -> RuleOut<'a> {
@@ -271,8 +301,8 @@ fn rule_out<'a>(program: &'a Program, rule: crate::check::RuleId, evidence: &'a 
         title: &r.title,
         effect: r.effect.as_str(),
         severity: r.severity.as_str(),
-        location: location(&r.loc),
-        evidence: facts(evidence),
+        location: LocJson(&r.loc),
+        evidence: FactsJson(evidence),
     }
 }
 
@@ -295,8 +325,8 @@ fn verdict_line<'a>(program: &'a Program, store: &'a dyn Records, v: &'a Verdict
                     exemption: ExemptionOut {
                         name: &x.name,
                         title: &x.title,
-                        location: location(&x.loc),
-                        evidence: facts(&w.exemption_evidence),
+                        location: LocJson(&x.loc),
+                        evidence: FactsJson(&w.exemption_evidence),
                     },
                 }
             })

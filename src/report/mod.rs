@@ -15,6 +15,8 @@ pub use json::write_json;
 pub use snapshot::{changed_records, decision_snapshot, snapshot_diff};
 pub use summary::{Summary, write_summary};
 
+use std::fmt::Write as _;
+
 use crate::eval::{Fact, FactKind, Observed, Shown};
 
 /// Record content shown on a terminal: control characters (escape
@@ -29,91 +31,157 @@ pub(crate) fn clean(s: &str) -> std::borrow::Cow<'_, str> {
 /// How many list elements to show before "… N more".
 const LIST_PREVIEW: usize = 5;
 
-/// A value as one line of text: `"KR"`, `p-7 "Kim"`, `(missing)`.
-pub(crate) fn shown_text(s: &Shown) -> String {
+// The text forms below write into one buffer: evidence is rendered for
+// every fired rule, so they avoid building strings piece by piece.
+
+fn write_shown(out: &mut String, s: &Shown) {
     match s {
-        Shown::Record { id, name: Some(name), .. } => format!("{} {}", clean(id), json_string(name)),
-        Shown::Record { id, name: None, .. } => clean(id).into_owned(),
-        Shown::Value(v) => match v {
-            serde_json::Value::Array(items) => list_text(items.iter().map(|v| shown_text(&Shown::Value(v.clone())))),
-            other => clean(&other.to_string()).into_owned(),
-        },
-        Shown::List(items) => list_text(items.iter().map(shown_text)),
-        Shown::Missing => "(missing)".to_string(),
-        Shown::Unresolved(id) => format!("{} (no such record)", clean(id)),
+        Shown::Record { id, name, .. } => {
+            out.push_str(&clean(id));
+            if let Some(name) = name {
+                out.push(' ');
+                write_json_string(out, name);
+            }
+        }
+        Shown::Value(serde_json::Value::Array(items)) => write_list(out, items.len(), |out, i| {
+            write_shown(out, &Shown::Value(items[i].clone()));
+        }),
+        Shown::Value(serde_json::Value::String(v)) => write_json_string(out, v),
+        Shown::Value(other) => out.push_str(&clean(&other.to_string())),
+        Shown::List(items) => write_list(out, items.len(), |out, i| write_shown(out, &items[i])),
+        Shown::Missing => out.push_str("(missing)"),
+        Shown::Unresolved(id) => {
+            out.push_str(&clean(id));
+            out.push_str(" (no such record)");
+        }
     }
 }
 
-fn json_string(s: &str) -> String {
-    clean(&serde_json::Value::String(s.to_string()).to_string()).into_owned()
+/// A string as a JSON literal, control characters escaped.
+fn write_json_string(out: &mut String, s: &str) {
+    let quoted = serde_json::to_string(s).unwrap_or_default();
+    out.push_str(&clean(&quoted));
 }
 
-fn list_text(items: impl ExactSizeIterator<Item = String>) -> String {
-    let n = items.len();
-    let shown: Vec<String> = items.take(LIST_PREVIEW).collect();
+fn write_list(out: &mut String, n: usize, mut item: impl FnMut(&mut String, usize)) {
+    out.push('[');
+    for i in 0..n.min(LIST_PREVIEW) {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        item(out, i);
+    }
     if n > LIST_PREVIEW {
-        format!("[{}, … {} more]", shown.join(", "), n - LIST_PREVIEW)
-    } else {
-        format!("[{}]", shown.join(", "))
+        let _ = write!(out, ", … {} more", n - LIST_PREVIEW);
     }
+    out.push(']');
 }
 
 /// `venue v-12 → operator p-7 "Kim" → nationality "KR"`.
+#[cfg(test)]
 pub(crate) fn chain_text(o: &Observed) -> String {
+    let mut out = String::new();
+    write_chain(&mut out, o);
+    out
+}
+
+fn write_chain(out: &mut String, o: &Observed) {
     if o.chain.is_empty() {
-        return shown_text(&o.value);
+        write_shown(out, &o.value);
+        return;
     }
-    let mut parts = Vec::with_capacity(o.chain.len());
     for (i, hop) in o.chain.iter().enumerate() {
-        let to = shown_text(&hop.to);
+        if i > 0 {
+            out.push_str(" → ");
+        }
         if i == 0 && hop.via.is_empty() {
-            match &hop.to {
-                Shown::Record { record_type, .. } => parts.push(format!("{} {to}", clean(record_type))),
-                _ => parts.push(to),
+            if let Shown::Record { record_type, .. } = &hop.to {
+                out.push_str(&clean(record_type));
+                out.push(' ');
             }
         } else {
-            parts.push(format!("{} {to}", clean(hop.via.trim_start_matches('.'))));
+            out.push_str(&clean(hop.via.trim_start_matches('.')));
+            out.push(' ');
         }
+        write_shown(out, &hop.to);
     }
-    parts.join(" → ")
 }
 
 /// One line saying what a fact observed.
 pub(crate) fn fact_text(f: &Fact) -> String {
-    let text = match &f.kind {
-        FactKind::Compare { lhs, op, rhs } => format!("{} {} {}", chain_text(lhs), op.as_str(), chain_text(rhs)),
-        FactKind::Matches { subject, pattern } => format!("{} matches {}", chain_text(subject), json_string(pattern)),
-        FactKind::Exists { path } => format!("exists: {}", chain_text(path)),
+    let mut out = String::with_capacity(128);
+    write_fact_text(&mut out, f);
+    out
+}
+
+fn write_fact_text(out: &mut String, f: &Fact) {
+    match &f.kind {
+        FactKind::Compare { lhs, op, rhs } => {
+            write_chain(out, lhs);
+            let _ = write!(out, " {} ", op.as_str());
+            write_chain(out, rhs);
+        }
+        FactKind::Matches { subject, pattern } => {
+            write_chain(out, subject);
+            out.push_str(" matches ");
+            write_json_string(out, pattern);
+        }
+        FactKind::Exists { path } => {
+            out.push_str("exists: ");
+            write_chain(out, path);
+        }
         FactKind::Is { subject, verdict, by, decision, rules } => {
-            let by = by.as_ref().map(|r| format!(" by {r}")).unwrap_or_default();
-            let found = match decision {
-                Some(d) if rules.is_empty() => format!(" (it is {})", d.as_str()),
-                Some(d) => format!(" ({}: {})", d.as_str(), rules.join(", ")),
-                None => String::new(),
-            };
-            format!("{} is {}{by}{found}", chain_text(subject), verdict.as_str())
+            write_chain(out, subject);
+            let _ = write!(out, " is {}", verdict.as_str());
+            if let Some(r) = by {
+                let _ = write!(out, " by {r}");
+            }
+            match decision {
+                Some(d) if rules.is_empty() => {
+                    let _ = write!(out, " (it is {})", d.as_str());
+                }
+                Some(d) => {
+                    let _ = write!(out, " ({}: {})", d.as_str(), rules.join(", "));
+                }
+                None => {}
+            }
         }
         FactKind::Quantifier { quantifier, var, over, of_type, count, witness, .. } => {
-            let head = if *of_type {
-                format!("{} {over} {var}", quantifier.as_str())
+            if *of_type {
+                let _ = write!(out, "{} {over} {var}", quantifier.as_str());
             } else {
-                format!("{} {var} in {over}", quantifier.as_str())
-            };
+                let _ = write!(out, "{} {var} in {over}", quantifier.as_str());
+            }
             match (witness, count) {
                 (Some(w), _) => {
-                    let depth = w.depth.map(|d| format!(" at {d} hop{}", plural(d as usize))).unwrap_or_default();
-                    format!("{head}: {var} = {}{depth}", chain_text(&w.element))
+                    let _ = write!(out, ": {var} = ");
+                    write_chain(out, &w.element);
+                    if let Some(d) = w.depth {
+                        let _ = write!(out, " at {d} hop{}", plural(d as usize));
+                    }
                 }
-                (None, Some(n)) => format!("{head}: {n} element{} examined", plural(*n)),
-                (None, None) => format!("{head}: the list is missing"),
+                (None, Some(n)) => {
+                    let _ = write!(out, ": {n} element{} examined", plural(*n));
+                }
+                (None, None) => out.push_str(": the list is missing"),
             }
         }
         FactKind::Call { def, args, .. } => {
-            format!("{def}({})", args.iter().map(|a| shown_text(&a.value)).collect::<Vec<_>>().join(", "))
+            out.push_str(def);
+            out.push('(');
+            for (i, a) in args.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_shown(out, &a.value);
+            }
+            out.push(')');
         }
-        FactKind::Truthy { value } => chain_text(value),
-    };
-    if f.holds { text } else { format!("{text} (false)") }
+        FactKind::Truthy { value } => write_chain(out, value),
+    }
+    if !f.holds {
+        out.push_str(" (false)");
+    }
 }
 
 /// "s" unless there is exactly one.
