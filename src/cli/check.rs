@@ -20,7 +20,7 @@ use crate::records::Records;
 use crate::report::{self, Summary};
 
 /// Records judged (and written) per batch.
-const BATCH: usize = 1 << 16;
+const BATCH: usize = 1 << 13;
 
 pub(super) fn run(args: &CheckArgs) -> io::Result<Exit> {
     let started = Instant::now();
