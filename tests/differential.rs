@@ -210,3 +210,40 @@ fn example_rule_sets_agree() {
         assert!(reference == fast, "{name}: the engines disagree");
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Enough rules per type for the rule index to be used: ban lists of
+    /// (origin, category) pairs, some as `in` lists, some not indexable.
+    #[test]
+    fn indexed_rules_agree(
+        pairs in prop::collection::vec((0usize..6, 0usize..5, 0u8..4), 8..40),
+        products in prop::collection::vec((0usize..7, 0usize..6, prop::option::of(0u32..3)), 1..40),
+    ) {
+        let origins = ["KR", "KP", "CN", "JP", "VN", "RU", "US"];
+        let cats = ["rice-cooker", "cosmetics", "toothpaste", "shampoo", "medicine", "tools"];
+        let mut rules = String::new();
+        for (i, (o, c, shape)) in pairs.iter().enumerate() {
+            let cond = match shape {
+                0 => format!(r#"p.origin == "{}" and p.category == "{}""#, origins[*o], cats[*c]),
+                1 => format!(r#"p.origin in ["{}", "{}"] and p.category == "{}""#, origins[*o], origins[(*o + 1) % 7], cats[*c]),
+                2 => format!(r#"p.rank == {} or p.origin == "{}""#, o, origins[*o]),
+                _ => format!(r#"p.rank == {o} and p.category starts_with "{}""#, &cats[*c][..2]),
+            };
+            let effect = if i % 3 == 0 { "flag" } else { "deny" };
+            rules.push_str(&format!("rule ban_{i} {{ {effect} product p when {cond} }}\n"));
+        }
+        let mut text = String::new();
+        for (i, (o, c, rank)) in products.iter().enumerate() {
+            let mut r = serde_json::json!({"id": format!("g{i}"), "type": "product", "origin": origins[*o], "category": cats[*c]});
+            if let Some(rank) = rank {
+                r["rank"] = (*rank).into();
+            }
+            text.push_str(&r.to_string());
+            text.push('\n');
+        }
+        let rules = RuleSet::from_sources(vec![SourceFile::new("bans.rules", rules)]).unwrap();
+        prop_assert_eq!(json_of(&rules, &text, true), json_of(&rules, &text, false));
+    }
+}

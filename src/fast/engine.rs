@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use rayon::prelude::*;
 
 use super::eval::Ctx;
+use super::index::{Candidates, TypeRules};
 use super::store::{FVal, FastEntry, FastStore, TypeId};
 use crate::check::{ExemptionId, Expr, FieldId, Program, QRange, RuleId};
 use crate::date::Date;
@@ -60,8 +61,8 @@ pub struct FastEngine<'s> {
     pub(crate) store: &'s FastStore<'s>,
     as_of: Date,
     evidence: bool,
-    /// Store type → the program's rules for it.
-    rules_by_type: Vec<&'s [RuleId]>,
+    /// Store type → the program's rules for it, indexed by required values.
+    rules_by_type: Vec<TypeRules<'s>>,
     decisions: Vec<AtomicU8>,
     /// Per rule named in `is … by RULE`: its state on each record.
     by_states: HashMap<RuleId, Vec<AtomicU8>>,
@@ -86,7 +87,9 @@ impl<'s> FastEngine<'s> {
         let field_ids: HashMap<&str, FieldId> =
             program.field_names().iter().enumerate().map(|(i, f)| (f.as_str(), FieldId(i as u32))).collect();
         let types = store.by_type.len();
-        let rules_by_type = (0..types).map(|t| program.rules_for(store.type_name(TypeId(t as u32)))).collect();
+        let rules_by_type = (0..types)
+            .map(|t| TypeRules::new(program, program.rules_for(store.type_name(TypeId(t as u32)))))
+            .collect();
         let mut by_rules = Vec::new();
         let mut reverse_keys = Vec::new();
         let mut visit = |e: &Expr| {
@@ -201,7 +204,7 @@ impl<'s> FastEngine<'s> {
         let mut fired = Vec::new();
         let mut waived = Vec::new();
         let mut decision = Decision::Allow;
-        for &rule in self.rules_of(rec) {
+        for rule in self.rules_of(rec).iter() {
             match self.state(rec, rule)? {
                 State::Fired => {
                     decision = decision.max(effect_decision(self.program.rule(rule).effect));
@@ -220,8 +223,14 @@ impl<'s> FastEngine<'s> {
         Ok(Verdict { record: rec, decision, fired, waived, warnings: self.warnings(rec) })
     }
 
-    fn rules_of(&self, rec: RecordIdx) -> &'s [RuleId] {
-        self.rules_by_type.get(self.store.record(rec).ty.0 as usize).copied().unwrap_or(&[])
+    /// The rules that can fire on a record (the others cannot: a value they
+    /// require is not there), in declaration order.
+    fn rules_of(&self, rec: RecordIdx) -> Candidates<'s> {
+        let r = self.store.record(rec);
+        match self.rules_by_type.get(r.ty.0 as usize) {
+            Some(rules) => rules.candidates(self.store, r),
+            None => Candidates::All(&[]),
+        }
     }
 
     fn trace_rule(&self, rec: RecordIdx, rule: RuleId) -> Result<Vec<Fact>, Fault> {
@@ -302,7 +311,7 @@ impl<'s> FastEngine<'s> {
             return Ok(d);
         }
         let mut decision = Decision::Allow;
-        for &rule in self.rules_of(rec) {
+        for rule in self.rules_of(rec).iter() {
             if self.state(rec, rule)? == State::Fired {
                 decision = decision.max(effect_decision(self.program.rule(rule).effect));
             }
@@ -313,7 +322,7 @@ impl<'s> FastEngine<'s> {
 
     pub(crate) fn fired_rule_names(&self, rec: RecordIdx) -> Result<Vec<String>, Fault> {
         let mut names = Vec::new();
-        for &rule in self.rules_of(rec) {
+        for rule in self.rules_of(rec).iter() {
             if self.state(rec, rule)? == State::Fired {
                 names.push(self.program.rule(rule).name.clone());
             }

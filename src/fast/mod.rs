@@ -9,6 +9,7 @@
 
 mod engine;
 mod eval;
+mod index;
 mod store;
 
 pub use engine::FastEngine;

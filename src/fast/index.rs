@@ -1,0 +1,147 @@
+//! A rule index per record type: a rule whose condition requires
+//! `x.field == literal` (or `x.field in [literals]`) can only fire on records
+//! holding that value, so it is looked up by the value instead of being
+//! evaluated on every record. A thousand ban-list rules then cost about what
+//! ten do.
+
+use std::collections::HashMap;
+
+use super::store::{FVal, FastRecord, FastStore};
+use crate::ast::CmpOp;
+use crate::check::{Const, Expr, FieldId, Head, Program, RuleId, Term, num_key};
+
+/// Types with fewer rules than this are not indexed: evaluating them all is
+/// cheaper than looking them up.
+const MIN_RULES: usize = 8;
+
+/// A value a rule can be looked up by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Key<'s> {
+    Str(&'s str),
+    Num(u64),
+    Bool(bool),
+}
+
+/// The rules of one record type, and how to narrow them down per record.
+#[derive(Debug)]
+pub(crate) struct TypeRules<'s> {
+    pub(crate) all: &'s [RuleId],
+    /// Per indexed field: value → positions (in `all`) of the rules that need it.
+    fields: Vec<(FieldId, HashMap<Key<'s>, Vec<u32>>)>,
+    /// Positions of the rules that cannot be looked up.
+    always: Vec<u32>,
+}
+
+impl<'s> TypeRules<'s> {
+    pub(crate) fn new(program: &'s Program, all: &'s [RuleId]) -> TypeRules<'s> {
+        let mut rules = TypeRules { all, fields: Vec::new(), always: Vec::new() };
+        if all.len() < MIN_RULES {
+            return rules;
+        }
+        // Each rule's lookups: (field, keys) per indexable conjunct.
+        let lookups: Vec<Vec<(FieldId, Vec<Key<'s>>)>> =
+            all.iter().map(|r| conjuncts(&program.rule(*r).cond).filter_map(lookup).collect()).collect();
+        // The field with the most distinct values tells rules apart best.
+        let mut distinct: HashMap<FieldId, std::collections::HashSet<Key<'s>>> = HashMap::new();
+        for l in lookups.iter().flatten() {
+            distinct.entry(l.0).or_default().extend(l.1.iter().copied());
+        }
+        let mut fields: HashMap<FieldId, HashMap<Key<'s>, Vec<u32>>> = HashMap::new();
+        for (pos, l) in lookups.iter().enumerate() {
+            let best = l.iter().max_by_key(|(f, _)| (distinct.get(f).map_or(0, |d| d.len()), std::cmp::Reverse(*f)));
+            match best {
+                Some((field, keys)) => {
+                    let index = fields.entry(*field).or_default();
+                    for k in keys {
+                        let v = index.entry(*k).or_default();
+                        if v.last() != Some(&(pos as u32)) {
+                            v.push(pos as u32);
+                        }
+                    }
+                }
+                None => rules.always.push(pos as u32),
+            }
+        }
+        rules.fields = fields.into_iter().collect();
+        rules.fields.sort_by_key(|(f, _)| *f);
+        rules
+    }
+
+    /// The rules that can fire on `rec`, in declaration order.
+    pub(crate) fn candidates(&self, store: &FastStore<'_>, rec: &FastRecord<'_>) -> Candidates<'s> {
+        if self.fields.is_empty() {
+            return Candidates::All(self.all);
+        }
+        let mut picked: Vec<u32> = self.always.clone();
+        for (field, index) in &self.fields {
+            let key = match rec.get(*field) {
+                Some(FVal::Str(s)) => Some(Key::Str(s.as_str())),
+                Some(FVal::Link(r)) => Some(Key::Str(store.record(*r).id.as_str())),
+                Some(FVal::Num(n)) => n.as_f64().map(|n| Key::Num(num_key(n))),
+                Some(FVal::Bool(b)) => Some(Key::Bool(*b)),
+                _ => None,
+            };
+            if let Some(rules) = key.and_then(|k| index.get(&k)) {
+                picked.extend(rules);
+            }
+        }
+        picked.sort_unstable();
+        picked.dedup();
+        Candidates::Some(self.all, picked)
+    }
+}
+
+/// The rules to evaluate on one record.
+pub(crate) enum Candidates<'s> {
+    All(&'s [RuleId]),
+    Some(&'s [RuleId], Vec<u32>),
+}
+
+impl Candidates<'_> {
+    pub(crate) fn iter(&self) -> Box<dyn Iterator<Item = RuleId> + '_> {
+        match self {
+            Candidates::All(all) => Box::new(all.iter().copied()),
+            Candidates::Some(all, picked) => Box::new(picked.iter().map(|p| all[*p as usize])),
+        }
+    }
+}
+
+/// The top-level `and` terms of a condition.
+fn conjuncts(e: &Expr) -> Box<dyn Iterator<Item = &Expr> + '_> {
+    match e {
+        Expr::And(terms, _) => Box::new(terms.iter()),
+        other => Box::new(std::iter::once(other)),
+    }
+}
+
+/// `x.field == literal` or `x.field in [literals]` on the rule's own record,
+/// a plain field (not a declared link, whose value must also resolve), and
+/// not compared as dates.
+fn lookup(e: &Expr) -> Option<(FieldId, Vec<Key<'_>>)> {
+    let (path, consts): (&Term, Vec<&Const>) = match e {
+        Expr::Cmp { op: CmpOp::Eq, lhs, rhs, dates: false, .. } => match (lhs, rhs) {
+            (p @ Term::Path(_), Term::Const(c, _)) | (Term::Const(c, _), p @ Term::Path(_)) => (p, vec![&**c]),
+            _ => return None,
+        },
+        Expr::InSet { lhs, set, negated: false, .. } => match &**set {
+            Const::List(list) if list.dates.is_empty() => (lhs, list.items.iter().collect()),
+            _ => return None,
+        },
+        _ => return None,
+    };
+    let Term::Path(p) = path else { return None };
+    let ([step], Head::Var(0, _)) = (p.steps.as_slice(), &p.head) else { return None };
+    if step.hops.is_some() || step.link_to.is_some() || step.field == "id" || step.field == "type" {
+        return None;
+    }
+    let keys = consts
+        .into_iter()
+        .map(|c| match c {
+            Const::Str(s) => Some(Key::Str(s)),
+            Const::Num(n) => Some(Key::Num(num_key(*n))),
+            Const::Bool(b) => Some(Key::Bool(*b)),
+            Const::Date(_) | Const::List(_) => None,
+        })
+        .collect::<Option<Vec<_>>>()?;
+    Some((step.field_id, keys))
+}
