@@ -190,8 +190,13 @@ fn example_rule_sets_agree() {
         let reference = {
             let store = RecordStore::load(inputs.clone());
             let mut out = Vec::new();
-            report::write_json(&mut out, rules.program(), &store, &Engine::new(rules.program(), &store, options).evaluate())
-                .unwrap();
+            report::write_json(
+                &mut out,
+                rules.program(),
+                &store,
+                &Engine::new(rules.program(), &store, options).evaluate(),
+            )
+            .unwrap();
             out
         };
         let fast = {

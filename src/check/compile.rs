@@ -1002,7 +1002,13 @@ impl<'a> Compiler<'a> {
                 None => next,
             };
             let field_id = self.field_id(&step.field);
-            steps.push(PathStep { field: step.field.clone(), field_id, hops: step.hops, link_to, text: step_text(step) });
+            steps.push(PathStep {
+                field: step.field.clone(),
+                field_id,
+                hops: step.hops,
+                link_to,
+                text: step_text(step),
+            });
         }
         Typed { value: PathExpr { head, steps, loc: p.loc.clone() }, ty, through }
     }
@@ -1106,7 +1112,11 @@ fn reverse_lookup(filter: &Expr, slot: usize) -> Option<ReverseLookup> {
             if let Term::Path(o) = other
                 && matches!(o.head, Head::Var(s, _) if s < slot)
             {
-                return Some(ReverseLookup { field: step.field.clone(), field_id: step.field_id, target: clone_term(other) });
+                return Some(ReverseLookup {
+                    field: step.field.clone(),
+                    field_id: step.field_id,
+                    target: clone_term(other),
+                });
             }
         }
     }

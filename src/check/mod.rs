@@ -13,8 +13,8 @@ use std::sync::Arc;
 pub use error::{CheckError, CheckErrorKind};
 pub use lint::{LintKind, LintWarning, lint};
 pub use program::{
-    Base, BranchId, BranchSet, Def, DefId, FieldId, Entity, Exemption, ExemptionId, FieldType, LinkFields, Program, Rule,
-    RuleId, Schema,
+    Base, BranchId, BranchSet, Def, DefId, Entity, Exemption, ExemptionId, FieldId, FieldType, LinkFields, Program,
+    Rule, RuleId, Schema,
 };
 pub(crate) use program::{Const, ConstList, Expr, Head, PathExpr, PathStep, QRange, Term, num_key};
 

@@ -10,8 +10,8 @@ mod verdict;
 mod walk;
 
 pub use engine::{Engine, EvalOptions};
-pub use error::{EvalError, EvalErrorKind};
 pub(crate) use error::Fault;
+pub use error::{EvalError, EvalErrorKind};
 pub use verdict::{
     Decision, Explanation, Fact, FactKind, Fired, Hop, LinkProblem, LinkWarning, Observed, Outcome, RuleExplanation,
     RuleStatus, Shown, Verdict, Waived, Witness,

@@ -15,7 +15,8 @@ use super::store::{FVal, FastEntry, FastStore, TypeId};
 use crate::check::{ExemptionId, Expr, FieldId, Program, QRange, RuleId};
 use crate::date::Date;
 use crate::eval::{
-    Decision, EvalError, EvalErrorKind, EvalOptions, Fact, Fault, Fired, LinkProblem, LinkWarning, Outcome, Verdict, Waived,
+    Decision, EvalError, EvalErrorKind, EvalOptions, Fact, Fault, Fired, LinkProblem, LinkWarning, Outcome, Verdict,
+    Waived,
 };
 use crate::records::{RecordIdx, Records};
 
@@ -87,9 +88,8 @@ impl<'s> FastEngine<'s> {
         let field_ids: HashMap<&str, FieldId> =
             program.field_names().iter().enumerate().map(|(i, f)| (f.as_str(), FieldId(i as u32))).collect();
         let types = store.by_type.len();
-        let rules_by_type = (0..types)
-            .map(|t| TypeRules::new(program, program.rules_for(store.type_name(TypeId(t as u32)))))
-            .collect();
+        let rules_by_type =
+            (0..types).map(|t| TypeRules::new(program, program.rules_for(store.type_name(TypeId(t as u32))))).collect();
         let mut by_rules = Vec::new();
         let mut reverse_keys = Vec::new();
         let mut visit = |e: &Expr| {

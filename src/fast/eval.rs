@@ -155,7 +155,9 @@ impl<'s> Ctx<'_, 's> {
             V::Date(d) => Shown::Value(Value::String(d.to_string())),
             V::Rec(r) => self.record_shown(r),
             V::List(items) => Shown::Value(Value::Array(items.iter().map(|i| self.json(i)).collect())),
-            V::Links(ids) => Shown::Value(Value::Array(ids.iter().map(|r| Value::String(self.id(*r).to_string())).collect())),
+            V::Links(ids) => {
+                Shown::Value(Value::Array(ids.iter().map(|r| Value::String(self.id(*r).to_string())).collect()))
+            }
             V::Json(v) => Shown::Value(v.clone()),
             V::Const(l) => Shown::List(l.items.iter().map(|c| self.shown(from_const(c))).collect()),
         }
@@ -190,7 +192,8 @@ impl<'s> Ctx<'_, 's> {
                     }
                 };
                 let mut trail = walk.starts.get(start as usize).cloned().unwrap_or_default();
-                trail.extend(records.into_iter().rev().map(|r| Hop { via: walk.via.clone(), to: self.record_shown(r) }));
+                trail
+                    .extend(records.into_iter().rev().map(|r| Hop { via: walk.via.clone(), to: self.record_shown(r) }));
                 trail
             }
         }
@@ -220,7 +223,13 @@ impl<'s> Ctx<'_, 's> {
 
     // ------------------------------------------------------------ bodies
 
-    pub(crate) fn body(&self, cond: &'s Expr, frame: usize, rec: RecordIdx, facts: &mut Vec<Fact>) -> Result<bool, Fault> {
+    pub(crate) fn body(
+        &self,
+        cond: &'s Expr,
+        frame: usize,
+        rec: RecordIdx,
+        facts: &mut Vec<Fact>,
+    ) -> Result<bool, Fault> {
         let mut env: Env<'s> = smallvec::smallvec![Cursor::missing(); frame.max(1)];
         let trail = if self.trace { vec![self.start_hop(rec)] } else { Vec::new() };
         env[0] = Cursor::One(V::Rec(rec), trail);
@@ -267,7 +276,11 @@ impl<'s> Ctx<'_, 's> {
                 let l = self.term(lhs, env);
                 let r = self.term(rhs, env);
                 let holds = self.compare(*op, &l, &r, *dates);
-                self.fact(facts, loc, holds, || FactKind::Compare { lhs: self.observed(&l), op: *op, rhs: self.observed(&r) });
+                self.fact(facts, loc, holds, || FactKind::Compare {
+                    lhs: self.observed(&l),
+                    op: *op,
+                    rhs: self.observed(&r),
+                });
                 Ok(holds)
             }
             Expr::InSet { lhs, set, negated, loc } => {
@@ -641,7 +654,8 @@ impl<'s> Ctx<'_, 's> {
         match v {
             V::Str(_) | V::IdStr(_) => {
                 let s = self.as_str(v).unwrap_or("");
-                set.strs.contains(s) || (!set.dates.is_empty() && Date::parse_lenient(s).is_some_and(|d| set.dates.contains(&d)))
+                set.strs.contains(s)
+                    || (!set.dates.is_empty() && Date::parse_lenient(s).is_some_and(|d| set.dates.contains(&d)))
             }
             V::Num(n) => set.nums.contains(&num_key(n)),
             V::Bool(b) => set.bools[usize::from(b)],
@@ -669,10 +683,12 @@ impl<'s> Ctx<'_, 's> {
 
     fn step(&self, cur: Cursor<'s>, step: &'s PathStep) -> Cursor<'s> {
         match cur {
-            Cursor::One(V::List(_) | V::Links(_) | V::Json(Value::Array(_)) | V::Const(_), _) => match self.items(cur) {
-                Some(items) => self.step_many(items, step),
-                None => Cursor::missing(),
-            },
+            Cursor::One(V::List(_) | V::Links(_) | V::Json(Value::Array(_)) | V::Const(_), _) => {
+                match self.items(cur) {
+                    Some(items) => self.step_many(items, step),
+                    None => Cursor::missing(),
+                }
+            }
             Cursor::One(v, trail) => self.step_val(v, trail, step),
             Cursor::Many(items) => self.step_many(items, step),
         }
@@ -928,7 +944,8 @@ impl<'s> Ctx<'_, 's> {
         if visited.capacity() <= 1 << 16 {
             VISITED.with(|v| v.borrow_mut().push(visited));
         }
-        let tree = self.trace.then(|| Rc::new(Walk { via: step.field.clone(), starts: start_trails, nodes: nodes.clone() }));
+        let tree =
+            self.trace.then(|| Rc::new(Walk { via: step.field.clone(), starts: start_trails, nodes: nodes.clone() }));
         let out = found
             .into_iter()
             .map(|(node, depth, pos)| Item {

@@ -28,13 +28,16 @@ pub(crate) struct TypeRules<'s> {
     pub(crate) all: &'s [RuleId],
     /// Per indexed field: value → positions (in `all`) of the rules that need it.
     fields: Vec<(FieldId, HashMap<Key<'s>, Vec<u32>>)>,
+    /// Per rule (by position): the other values it needs, checked before it
+    /// is evaluated.
+    checks: Vec<Vec<(FieldId, Vec<Key<'s>>)>>,
     /// Positions of the rules that cannot be looked up.
     always: Vec<u32>,
 }
 
 impl<'s> TypeRules<'s> {
     pub(crate) fn new(program: &'s Program, all: &'s [RuleId]) -> TypeRules<'s> {
-        let mut rules = TypeRules { all, fields: Vec::new(), always: Vec::new() };
+        let mut rules = TypeRules { all, fields: Vec::new(), checks: Vec::new(), always: Vec::new() };
         if all.len() < MIN_RULES {
             return rules;
         }
@@ -49,6 +52,7 @@ impl<'s> TypeRules<'s> {
         let mut fields: HashMap<FieldId, HashMap<Key<'s>, Vec<u32>>> = HashMap::new();
         for (pos, l) in lookups.iter().enumerate() {
             let best = l.iter().max_by_key(|(f, _)| (distinct.get(f).map_or(0, |d| d.len()), std::cmp::Reverse(*f)));
+            rules.checks.push(l.iter().filter(|(f, _)| Some(f) != best.map(|(b, _)| b)).cloned().collect());
             match best {
                 Some((field, keys)) => {
                     let index = fields.entry(*field).or_default();
@@ -74,20 +78,29 @@ impl<'s> TypeRules<'s> {
         }
         let mut picked: Vec<u32> = self.always.clone();
         for (field, index) in &self.fields {
-            let key = match rec.get(*field) {
-                Some(FVal::Str(s)) => Some(Key::Str(s.as_str())),
-                Some(FVal::Link(r)) => Some(Key::Str(store.record(*r).id.as_str())),
-                Some(FVal::Num(n)) => n.as_f64().map(|n| Key::Num(num_key(n))),
-                Some(FVal::Bool(b)) => Some(Key::Bool(*b)),
-                _ => None,
-            };
-            if let Some(rules) = key.and_then(|k| index.get(&k)) {
-                picked.extend(rules);
+            if let Some(rules) = key_of(store, rec, *field).and_then(|k| index.get(&k)) {
+                let needs_met = |pos: &&u32| {
+                    self.checks[**pos as usize]
+                        .iter()
+                        .all(|(f, keys)| key_of(store, rec, *f).is_some_and(|k| keys.contains(&k)))
+                };
+                picked.extend(rules.iter().filter(needs_met));
             }
         }
         picked.sort_unstable();
         picked.dedup();
         Candidates::Some(self.all, picked)
+    }
+}
+
+/// The value a record holds under a field, as an index key.
+fn key_of<'r>(store: &'r FastStore<'_>, rec: &'r FastRecord<'_>, field: FieldId) -> Option<Key<'r>> {
+    match rec.get(field) {
+        Some(FVal::Str(s)) => Some(Key::Str(s.as_str())),
+        Some(FVal::Link(r)) => Some(Key::Str(store.record(*r).id.as_str())),
+        Some(FVal::Num(n)) => n.as_f64().map(|n| Key::Num(num_key(n))),
+        Some(FVal::Bool(b)) => Some(Key::Bool(*b)),
+        _ => None,
     }
 }
 

@@ -160,7 +160,8 @@ impl<'a> FastStore<'a> {
     fn add(&mut self, p: Parsed<'a>, file: u32) {
         let idx = RecordIdx(self.records.len() as u32);
         if let Some(first) = self.lookup(p.id.as_str()) {
-            let position = Position { file: self.files[file as usize].clone(), line: p.line as usize, column: p.column as usize };
+            let position =
+                Position { file: self.files[file as usize].clone(), line: p.line as usize, column: p.column as usize };
             let id = p.id.as_str().to_string();
             self.entries.push(FastEntry::Error(Box::new(
                 RecordError::new(RecordErrorKind::DuplicateId, format!("duplicate id `{id}`"), position)
@@ -251,7 +252,8 @@ impl<'a> FastStore<'a> {
                     FVal::List(items) => {
                         items.iter_mut().for_each(resolve);
                         if items.iter().all(|i| matches!(i, FVal::Link(_))) {
-                            let links = items.iter().filter_map(|i| if let FVal::Link(r) = i { Some(*r) } else { None });
+                            let links =
+                                items.iter().filter_map(|i| if let FVal::Link(r) = i { Some(*r) } else { None });
                             *val = FVal::Links(links.collect());
                         }
                     }

@@ -10,6 +10,13 @@ use crate::source::Position;
 /// A record that could not be read.
 #[derive(Clone, Debug)]
 pub struct RecordError {
+    // Boxed: errors are rare and travel in `Result`s and entries that are
+    // otherwise small.
+    inner: Box<Inner>,
+}
+
+#[derive(Clone, Debug)]
+struct Inner {
     kind: RecordErrorKind,
     message: String,
     position: Position,
@@ -57,64 +64,74 @@ impl RecordErrorKind {
 
 impl RecordError {
     pub(crate) fn new(kind: RecordErrorKind, message: impl Into<String>, position: Position) -> Self {
-        RecordError { kind, message: message.into(), position, id: None, help: None, first: None, excerpt: None }
+        RecordError {
+            inner: Box::new(Inner {
+                kind,
+                message: message.into(),
+                position,
+                id: None,
+                help: None,
+                first: None,
+                excerpt: None,
+            }),
+        }
     }
 
     pub(crate) fn with_help(mut self, help: impl Into<String>) -> Self {
-        self.help = Some(help.into());
+        self.inner.help = Some(help.into());
         self
     }
 
     pub(crate) fn with_id(mut self, id: impl Into<String>) -> Self {
-        self.id = Some(id.into());
+        self.inner.id = Some(id.into());
         self
     }
 
     pub(crate) fn with_first(mut self, first: Position) -> Self {
-        self.first = Some(first);
+        self.inner.first = Some(first);
         self
     }
 
     /// Keeps the offending line (around `column`) to show under the message.
     pub(crate) fn with_line(mut self, line: &[u8]) -> Self {
-        self.excerpt = Excerpt::new(&self.position, line);
+        self.inner.excerpt = Excerpt::new(&self.inner.position, line);
         self
     }
 
     /// What went wrong.
     pub fn kind(&self) -> RecordErrorKind {
-        self.kind
+        self.inner.kind
     }
 
     /// The message, one line.
     pub fn message(&self) -> &str {
-        &self.message
+        &self.inner.message
     }
 
     /// Where: file, line and column (columns count bytes).
     pub fn position(&self) -> &Position {
-        &self.position
+        &self.inner.position
     }
 
     /// The record's id, when it could be read.
     pub fn id(&self) -> Option<&str> {
-        self.id.as_deref()
+        self.inner.id.as_deref()
     }
 
     /// What to do about it.
     pub fn help_text(&self) -> Option<&str> {
-        self.help.as_deref()
+        self.inner.help.as_deref()
     }
 
     /// For a duplicate id: where the id was first used.
     pub fn first(&self) -> Option<&Position> {
-        self.first.as_ref()
+        self.inner.first.as_ref()
     }
 }
 
 impl fmt::Display for RecordError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+        f.write_str(&self.inner.message)
     }
 }
 
@@ -122,11 +139,11 @@ impl std::error::Error for RecordError {}
 
 impl miette::Diagnostic for RecordError {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(self.kind.code()))
+        Some(Box::new(self.inner.kind.code()))
     }
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        let first = self.first.as_ref().map(|p| format!("first used at {p}"));
-        match (&self.help, first) {
+        let first = self.inner.first.as_ref().map(|p| format!("first used at {p}"));
+        match (&self.inner.help, first) {
             (Some(h), Some(f)) => Some(Box::new(format!("{f}\n{h}"))),
             (Some(h), None) => Some(Box::new(h.clone())),
             (None, Some(f)) => Some(Box::new(f)),
@@ -134,10 +151,10 @@ impl miette::Diagnostic for RecordError {
         }
     }
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        self.excerpt.as_ref().map(|e| e as &dyn SourceCode)
+        self.inner.excerpt.as_ref().map(|e| e as &dyn SourceCode)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        let e = self.excerpt.as_ref()?;
+        let e = self.inner.excerpt.as_ref()?;
         Some(Box::new(std::iter::once(LabeledSpan::new_primary_with_span(Some("here".to_string()), e.at))))
     }
 }

@@ -234,7 +234,12 @@ impl Reader<'_> {
     }
 
     /// Checks a record's `id` and `type`; returns them, or the error.
-    pub(crate) fn head(&self, offset: usize, id: Found<'_>, record_type: Found<'_>) -> Result<(String, String), RecordError> {
+    pub(crate) fn head(
+        &self,
+        offset: usize,
+        id: Found<'_>,
+        record_type: Found<'_>,
+    ) -> Result<(String, String), RecordError> {
         let position = || self.position(offset);
         let id = match id {
             Found::Str(s) if !s.is_empty() => s.to_string(),
@@ -253,10 +258,14 @@ impl Reader<'_> {
                     Found::Other(kind) => kind,
                     _ => "an empty string".to_string(),
                 };
-                return Err(RecordError::new(K::BadType, format!("`type` must be a non-empty string, found {kind}"), position())
-                    .with_line(self.line_text(offset))
-                    .with_id(id)
-                    .with_help("write the type as a string, e.g. \"type\": \"person\""));
+                return Err(RecordError::new(
+                    K::BadType,
+                    format!("`type` must be a non-empty string, found {kind}"),
+                    position(),
+                )
+                .with_line(self.line_text(offset))
+                .with_id(id)
+                .with_help("write the type as a string, e.g. \"type\": \"person\""));
             }
             Found::Missing => {
                 return Err(RecordError::new(K::BadType, format!("record `{id}` has no `type`"), position())

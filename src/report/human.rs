@@ -101,8 +101,15 @@ fn record_line(store: &dyn Records, v: &Verdict) -> String {
 
 /// `deny  venue v-02 "Pyongyang House"  (file:line:column)`.
 pub(crate) fn record_header(store: &dyn Records, rec: crate::records::RecordIdx, decision: Decision) -> String {
-    let name = store.name(rec).map(|n| format!(" {}", serde_json::Value::String(clean(n).into_owned()))).unwrap_or_default();
-    format!("{:<5} {} {}{name}  ({})", decision.as_str(), clean(store.record_type(rec)), clean(store.id(rec)), store.position(rec))
+    let name =
+        store.name(rec).map(|n| format!(" {}", serde_json::Value::String(clean(n).into_owned()))).unwrap_or_default();
+    format!(
+        "{:<5} {} {}{name}  ({})",
+        decision.as_str(),
+        clean(store.record_type(rec)),
+        clean(store.id(rec)),
+        store.position(rec)
+    )
 }
 
 /// Writes every outcome for people, then a one-line tally.

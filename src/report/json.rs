@@ -27,8 +27,8 @@
 
 use std::io::{self, Write};
 
-use serde::ser::{SerializeMap, SerializeSeq, SerializeStruct, Serializer};
 use serde::Serialize;
+use serde::ser::{SerializeMap, SerializeSeq, SerializeStruct, Serializer};
 
 use super::fact_text;
 use crate::check::Program;
@@ -334,12 +334,7 @@ fn verdict_line<'a>(program: &'a Program, store: &'a dyn Records, v: &'a Verdict
         warnings: v
             .warnings
             .iter()
-            .map(|w| WarningOut {
-                field: &w.field,
-                target: &w.target,
-                problem: &w.problem,
-                message: w.message(id),
-            })
+            .map(|w| WarningOut { field: &w.field, target: &w.target, problem: &w.problem, message: w.message(id) })
             .collect(),
     })
 }
