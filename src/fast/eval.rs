@@ -181,22 +181,24 @@ impl<'s> Ctx<'_, 's> {
     fn trail(&self, t: ItemTrail) -> Trail {
         match t {
             ItemTrail::Built(t) => t,
-            ItemTrail::Walk(walk, mut node) => {
-                let mut records = Vec::new();
-                let start = loop {
-                    let (parent, r) = walk.nodes[node as usize];
-                    records.push(r);
-                    match parent {
-                        Parent::Node(p) => node = p,
-                        Parent::Start(s) => break s,
-                    }
-                };
-                let mut trail = walk.starts.get(start as usize).cloned().unwrap_or_default();
-                trail
-                    .extend(records.into_iter().rev().map(|r| Hop { via: walk.via.clone(), to: self.record_shown(r) }));
-                trail
-            }
+            ItemTrail::Walk(walk, node) => self.walk_trail(&walk.starts, &walk.nodes, &walk.via, node),
         }
+    }
+
+    /// The hops from a walk's start to one of its nodes.
+    fn walk_trail(&self, starts: &[Trail], nodes: &[(Parent, RecordIdx)], via: &str, mut node: u32) -> Trail {
+        let mut records = Vec::new();
+        let start = loop {
+            let (parent, r) = nodes[node as usize];
+            records.push(r);
+            match parent {
+                Parent::Node(p) => node = p,
+                Parent::Start(s) => break s,
+            }
+        };
+        let mut trail = starts.get(start as usize).cloned().unwrap_or_default();
+        trail.extend(records.into_iter().rev().map(|r| Hop { via: via.to_string(), to: self.record_shown(r) }));
+        trail
     }
 
     fn hop(&self, via: &str, v: V<'s>) -> Hop {
@@ -421,6 +423,12 @@ impl<'s> Ctx<'_, 's> {
         if env.len() <= slot {
             env.resize(slot + 1, Cursor::missing());
         }
+        if let QRange::Path(Term::Path(p)) = range
+            && let Some(step) = p.steps.last()
+            && let Some(hops) = step.hops
+        {
+            return self.quantifier_walk(quantifier, slot, var, p, step, hops, body, head, env, facts);
+        }
         let of_type = matches!(range, QRange::Type { .. });
         let (items, filter, over) = match range {
             QRange::Path(term) => (self.items(self.term(term, env)), None, term.loc().text()),
@@ -514,6 +522,134 @@ impl<'s> Ctx<'_, 's> {
                     var: var.to_string(),
                     over: over.to_string(),
                     of_type,
+                    count: complete.then_some(count),
+                    witness,
+                    body: body_facts,
+                },
+            });
+        }
+        Ok(holds)
+    }
+
+    /// A quantifier over a hop range (`any c in p.contacts{1..2}: …`),
+    /// judged depth by depth as the walk goes: it stops at the first element
+    /// that settles it (which, depth by depth in the witness order, is the
+    /// witness) instead of walking the whole range first.
+    #[allow(clippy::too_many_arguments)]
+    fn quantifier_walk(
+        &self,
+        quantifier: Quantifier,
+        slot: usize,
+        var: &str,
+        path: &'s PathExpr,
+        step: &'s PathStep,
+        range: HopRange,
+        body: &'s Expr,
+        head: &Loc,
+        env: &mut Env<'s>,
+        facts: &mut Vec<Fact>,
+    ) -> Result<bool, Fault> {
+        let start = self.path_upto(path, env, path.steps.len() - 1);
+        let resolved: Vec<(RecordIdx, Trail)> = match start {
+            Cursor::One(v, trail) => self.resolve(v).map(|i| (i, trail)).into_iter().collect(),
+            Cursor::Many(items) => items
+                .into_iter()
+                .filter_map(|it| {
+                    let r = self.resolve(it.val)?;
+                    Some((r, if self.trace { self.trail(it.trail) } else { Vec::new() }))
+                })
+                .collect(),
+        };
+        let (starts, start_trails): (Vec<RecordIdx>, Vec<Trail>) = resolved.into_iter().unzip();
+        let mut visited = VISITED.with(|v| v.borrow_mut().pop()).unwrap_or_default();
+        visited.clear();
+        visited.extend(starts.iter().copied());
+        let mut frontier: Vec<(RecordIdx, Parent)> =
+            starts.iter().enumerate().map(|(i, r)| (*r, Parent::Start(i as u32))).collect();
+        let mut nodes: Vec<(Parent, RecordIdx)> = Vec::new();
+        let mut reached: Vec<(usize, RecordIdx, usize)> = Vec::new();
+        let stop_when = !matches!(quantifier, Quantifier::All);
+        let fast = Ctx { engine: self.engine, trace: false };
+        let mut count = 0;
+        let mut witness = None;
+        let mut depth = 0u32;
+        let mut outcome = Ok(());
+        'walk: while !frontier.is_empty() && range.max.is_none_or(|max| depth < max) {
+            depth += 1;
+            reached.clear();
+            for (parent, (node, _)) in frontier.iter().enumerate() {
+                self.links_of(*node, step, |pos, target| {
+                    if !visited.contains(&target) {
+                        reached.push((pos, target, parent));
+                    }
+                });
+            }
+            if self.trace {
+                reached.sort_by_key(|(pos, r, _)| (*pos, self.engine.id_rank(*r)));
+            }
+            let mut next = Vec::with_capacity(reached.len());
+            let mut level = Vec::new();
+            for &(pos, target, parent) in &reached {
+                if !visited.insert(target) {
+                    continue;
+                }
+                let node = nodes.len() as u32;
+                nodes.push((frontier[parent].1, target));
+                if depth >= range.min {
+                    level.push((node, target, pos));
+                }
+                next.push((target, Parent::Node(node)));
+            }
+            for (node, target, pos) in level {
+                env[slot] = Cursor::One(V::Rec(target), Vec::new());
+                count += 1;
+                match fast.cond(body, env, &mut Vec::new()) {
+                    Ok(settles) if settles == stop_when => {}
+                    Ok(_) => continue,
+                    Err(e) => {
+                        outcome = Err(e);
+                        break 'walk;
+                    }
+                }
+                if self.trace {
+                    let trail = self.walk_trail(&start_trails, &nodes, &step.field, node);
+                    env[slot] = Cursor::One(V::Rec(target), trail.clone());
+                    let mut sub = Vec::new();
+                    if let Err(e) = self.cond(body, env, &mut sub) {
+                        outcome = Err(e);
+                        break 'walk;
+                    }
+                    let element = Observed { chain: trail, value: self.shown(V::Rec(target)) };
+                    witness = Some((Witness { element, depth: Some(depth), position: pos }, sub));
+                } else {
+                    witness = Some((Witness { element: Observed::default(), depth: None, position: 0 }, Vec::new()));
+                }
+                break 'walk;
+            }
+            frontier = next;
+        }
+        if visited.capacity() <= 1 << 16 {
+            VISITED.with(|v| v.borrow_mut().push(visited));
+        }
+        outcome?;
+        let holds = match quantifier {
+            Quantifier::Any => witness.is_some(),
+            Quantifier::All | Quantifier::None => witness.is_none(),
+        };
+        if self.trace {
+            let complete = witness.is_none();
+            let (witness, body_facts) = match witness {
+                Some((w, f)) => (Some(w), f),
+                None => (None, Vec::new()),
+            };
+            facts.push(Fact {
+                loc: head.clone(),
+                holds,
+                kind: FactKind::Quantifier {
+                    quantifier,
+                    var: var.to_string(),
+                    over: path.loc.text().to_string(),
+                    of_type: false,
                     count: complete.then_some(count),
                     witness,
                     body: body_facts,
@@ -668,11 +804,16 @@ impl<'s> Ctx<'_, 's> {
     // ------------------------------------------------------------ paths
 
     fn path(&self, p: &'s PathExpr, env: &Env<'s>) -> Cursor<'s> {
+        self.path_upto(p, env, p.steps.len())
+    }
+
+    /// The path's head followed by its first `n` steps.
+    fn path_upto(&self, p: &'s PathExpr, env: &Env<'s>, n: usize) -> Cursor<'s> {
         let mut cur = match &p.head {
             Head::Var(slot, _) => env.get(*slot).cloned().unwrap_or_else(Cursor::missing),
             Head::Const(c, _) => Cursor::One(from_const(c), Vec::new()),
         };
-        for step in &p.steps {
+        for step in &p.steps[..n.min(p.steps.len())] {
             cur = match step.hops {
                 Some(range) => self.hops(cur, step, range),
                 None => self.step(cur, step),
