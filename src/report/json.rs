@@ -4,7 +4,9 @@
 //!
 //! Every line is an object with `"kind"`:
 //!
-//! - `"verdict"`: `id`, `type`, `decision` (`allow|flag|deny`), `source`
+//! - `"verdict"`: `id`, `type`, `decision` (`allow|flag|deny`), `rules` (the
+//!   names of the rules that fired, then of those waived, then of the
+//!   exemptions that waived them: the decision in one list), `source`
 //!   (`{file, line, column}` of the record), `fired` (rules that fired and
 //!   were not waived), `waived` (rules that fired and were waived; each adds
 //!   `waived_by`, the exemption's name, and `exemption`: `{name, title,
@@ -49,6 +51,7 @@ struct VerdictOut<'a> {
     #[serde(rename = "type")]
     record_type: &'a str,
     decision: Decision,
+    rules: Vec<&'a str>,
     source: Position,
     fired: Vec<RuleOut<'a>>,
     waived: Vec<WaivedOut<'a>>,
@@ -308,10 +311,19 @@ fn rule_out<'a>(program: &'a Program, rule: crate::check::RuleId, evidence: &'a 
 
 fn verdict_line<'a>(program: &'a Program, store: &'a dyn Records, v: &'a Verdict) -> Line<'a> {
     let id = store.id(v.record);
+    let mut rules: Vec<&str> = v.fired.iter().map(|f| program.rule(f.rule).name.as_str()).collect();
+    rules.extend(v.waived.iter().map(|w| program.rule(w.rule).name.as_str()));
+    for w in &v.waived {
+        let x = program.exemption(w.exemption).name.as_str();
+        if !rules.contains(&x) {
+            rules.push(x);
+        }
+    }
     Line::Verdict(VerdictOut {
         id,
         record_type: store.record_type(v.record),
         decision: v.decision,
+        rules,
         source: store.position(v.record),
         fired: v.fired.iter().map(|f| rule_out(program, f.rule, &f.evidence)).collect(),
         waived: v
