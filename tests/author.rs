@@ -110,6 +110,8 @@ fn explain_shows_why_not_and_linked_records() {
         "v-plain",
         "--rule",
         "marriage_link",
+        "--as-of",
+        AS_OF,
     ]);
     insta::assert_snapshot!("explain-v-plain-marriage_link", stdout(&one));
     let json = interdict(&[
