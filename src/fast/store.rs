@@ -8,6 +8,24 @@ use std::collections::HashMap;
 /// A hash map with a fast, seeded hasher (ids are attacker-controlled input,
 /// so the seed matters; SipHash's cost does not).
 pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
+/// A record id as a map key: equality of short ids without a library call
+/// (a million lookups of ids like `p-123` while resolving links).
+#[derive(Clone, Copy, Debug, Eq)]
+struct IdKey<'a>(&'a str);
+
+impl PartialEq for IdKey<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        let (a, b) = (self.0.as_bytes(), other.0.as_bytes());
+        a.len() == b.len() && (a.len() > 16 && a == b || a.len() <= 16 && a.iter().zip(b).all(|(x, y)| x == y))
+    }
+}
+
+impl std::hash::Hash for IdKey<'_> {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.0.hash(h);
+    }
+}
 use std::fmt;
 
 use rayon::prelude::*;
@@ -60,7 +78,7 @@ pub(crate) struct TypeId(pub(crate) u32);
 pub(crate) struct FastRecord<'a> {
     pub(crate) id: Text<'a>,
     pub(crate) ty: TypeId,
-    /// Sorted by field id.
+    /// In the order written.
     pub(crate) fields: Box<[(FieldId, FVal<'a>)]>,
     file: u32,
     line: u32,
@@ -68,8 +86,10 @@ pub(crate) struct FastRecord<'a> {
 }
 
 impl<'a> FastRecord<'a> {
+    /// A field's value. Records have few fields, in the order written; the
+    /// last of a key written twice counts, as in a JSON object read by serde.
     pub(crate) fn get(&self, field: FieldId) -> Option<&FVal<'a>> {
-        self.fields.binary_search_by_key(&field, |(f, _)| *f).ok().map(|i| &self.fields[i].1)
+        self.fields.iter().rev().find(|(f, _)| *f == field).map(|(_, v)| v)
     }
 }
 
@@ -88,7 +108,7 @@ pub struct FastStore<'a> {
     types: Vec<String>,
     type_ids: HashMap<String, TypeId>,
     pub(crate) by_type: Vec<Vec<RecordIdx>>,
-    by_id: FastMap<&'a str, RecordIdx>,
+    by_id: FastMap<IdKey<'a>, RecordIdx>,
     by_owned_id: FastMap<Box<str>, RecordIdx>,
     pub(crate) entries: Vec<FastEntry>,
 }
@@ -135,7 +155,7 @@ impl<'a> FastStore<'a> {
                 .into_par_iter()
                 .with_min_len(256)
                 .map(|piece| match piece {
-                    Piece::Value { start, end, line_mode } => parse(&reader, start, end, line_mode, &wanted),
+                    Piece::Value { start, end, line_mode, at } => parse(&reader, start, end, line_mode, at, &wanted),
                     Piece::Error(e) => Err(e),
                 })
                 .collect();
@@ -173,7 +193,7 @@ impl<'a> FastStore<'a> {
         }
         match &p.id {
             Text::Borrowed(s) => {
-                self.by_id.insert(s, idx);
+                self.by_id.insert(IdKey(s), idx);
             }
             Text::Owned(s) => {
                 self.by_owned_id.insert(s.clone(), idx);
@@ -190,12 +210,7 @@ impl<'a> FastStore<'a> {
             }
         };
         self.by_type[ty.0 as usize].push(idx);
-        let mut fields = p.fields;
-        // A key written twice: the last one counts, as in a JSON object read by serde.
-        fields.reverse();
-        fields.sort_by_key(|(f, _)| *f);
-        fields.dedup_by_key(|(f, _)| *f);
-        fields.shrink_to_fit();
+        let fields = p.fields;
         self.records.push(FastRecord {
             id: p.id,
             ty,
@@ -236,7 +251,7 @@ impl<'a> FastStore<'a> {
         }
         let (by_id, by_owned_id) = (&self.by_id, &self.by_owned_id);
         let types: Vec<TypeId> = self.records.iter().map(|r| r.ty).collect();
-        let lookup = |s: &str| by_id.get(s).or_else(|| by_owned_id.get(s)).copied();
+        let lookup = |s: &str| by_id.get(&IdKey(s)).or_else(|| by_owned_id.get(s)).copied();
         self.records.par_iter_mut().with_min_len(1024).for_each(|r| {
             for (fid, val) in r.fields.iter_mut() {
                 let Some(target) = links.get(&(r.ty, *fid)) else { continue };
@@ -265,7 +280,7 @@ impl<'a> FastStore<'a> {
 
     /// A record by id.
     pub fn lookup(&self, id: &str) -> Option<RecordIdx> {
-        self.by_id.get(id).or_else(|| self.by_owned_id.get(id)).copied()
+        self.by_id.get(&IdKey(id)).or_else(|| self.by_owned_id.get(id)).copied()
     }
 
     pub(crate) fn record(&self, r: RecordIdx) -> &FastRecord<'a> {
@@ -320,6 +335,7 @@ fn parse<'a>(
     start: usize,
     end: usize,
     line_mode: bool,
+    at: Option<(u32, u32)>,
     wanted: &FastMap<&str, FieldId>,
 ) -> Result<Parsed<'a>, RecordError> {
     let text: &'a [u8] = &reader.bytes[start..end];
@@ -340,14 +356,11 @@ fn parse<'a>(
             };
         }
     };
-    let (line, column) = reader.line_col(start);
-    Ok(Parsed {
-        id,
-        record_type,
-        fields: head.fields,
-        line: u32::try_from(line).unwrap_or(u32::MAX),
-        column: u32::try_from(column).unwrap_or(u32::MAX),
-    })
+    let (line, column) = at.unwrap_or_else(|| {
+        let (line, column) = reader.line_col(start);
+        (u32::try_from(line).unwrap_or(u32::MAX), u32::try_from(column).unwrap_or(u32::MAX))
+    });
+    Ok(Parsed { id, record_type, fields: head.fields, line, column })
 }
 
 enum Head<'a> {

@@ -37,7 +37,8 @@ pub(crate) enum Loaded {
 /// One input record's text (by byte range), or an error where the input
 /// could not be split into records.
 pub(crate) enum Piece {
-    Value { start: usize, end: usize, line_mode: bool },
+    /// `at`: the line and column of `start`, when splitting already knew them.
+    Value { start: usize, end: usize, line_mode: bool, at: Option<(u32, u32)> },
     Error(RecordError),
 }
 
@@ -63,7 +64,7 @@ pub(crate) fn read(input: &Input) -> Vec<Loaded> {
     pieces
         .into_iter()
         .map(|p| match p {
-            Piece::Value { start, end, line_mode } => reader.value(&reader.bytes[start..end], start, line_mode),
+            Piece::Value { start, end, line_mode, .. } => reader.value(&reader.bytes[start..end], start, line_mode),
             Piece::Error(e) => Loaded::Error(e),
         })
         .collect()
@@ -134,7 +135,9 @@ impl Reader<'_> {
             let end = self.lines.starts.get(i + 1).map_or(self.bytes.len(), |e| e - 1).max(*start);
             let line = &self.bytes[*start..end];
             let Some(lead) = line.iter().position(|b| !b.is_ascii_whitespace()) else { continue };
-            out.push(Piece::Value { start: start + lead, end, line_mode: true });
+            let column = lead + 1 + if i == 0 { self.bom } else { 0 };
+            let at = u32::try_from(i + 1).ok().zip(u32::try_from(column).ok());
+            out.push(Piece::Value { start: start + lead, end, line_mode: true, at });
         }
     }
 
@@ -172,7 +175,7 @@ impl Reader<'_> {
                     return;
                 }
             };
-            out.push(Piece::Value { start, end, line_mode: false });
+            out.push(Piece::Value { start, end, line_mode: false, at: None });
             i = skip_ws(b, end);
             match b.get(i) {
                 Some(b',') => i += 1,
