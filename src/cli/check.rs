@@ -31,6 +31,8 @@ pub(super) fn run(args: &CheckArgs) -> io::Result<Exit> {
     let color = args.color.enabled(stdout.is_terminal());
     let mut out = io::BufWriter::with_capacity(1 << 20, stdout.lock());
     let mut written = Written::new(program, args.fail_on);
+    // The summary shows counts only: evidence would be computed to be dropped.
+    let evidence = !args.no_evidence && args.format != Format::Summary;
 
     match args.engine {
         EngineChoice::Reference => {
@@ -38,7 +40,7 @@ pub(super) fn run(args: &CheckArgs) -> io::Result<Exit> {
             let loaded = started.elapsed();
             let engine = Engine::new(program, &store, options);
             let mut outcomes = engine.evaluate();
-            if args.no_evidence {
+            if !evidence {
                 strip_evidence(&mut outcomes);
             }
             timings(args, loaded, started.elapsed() - loaded);
@@ -52,7 +54,7 @@ pub(super) fn run(args: &CheckArgs) -> io::Result<Exit> {
             if progress {
                 eprintln!("interdict: loaded {} records in {:.1}s; evaluating…", store.len(), loaded.as_secs_f64());
             }
-            let engine = FastEngine::new(program, &store, options, !args.no_evidence);
+            let engine = FastEngine::new(program, &store, options, evidence);
             let mut from = 0;
             while from < engine.entries() {
                 let outcomes = engine.evaluate_batch(from, from + BATCH);

@@ -70,7 +70,7 @@ struct CheckArgs {
     /// Print `load_s=… eval_s=…` on stderr
     #[arg(long)]
     timings: bool,
-    /// Verdicts without evidence (faster, smaller output)
+    /// Verdicts without evidence (faster, smaller output; `--format summary` implies it)
     #[arg(long)]
     no_evidence: bool,
     /// Which evaluator: the parallel one, or the simple reference (same output)

@@ -38,7 +38,12 @@ pub(crate) enum Loaded {
 /// could not be split into records.
 pub(crate) enum Piece {
     /// `at`: the line and column of `start`, when splitting already knew them.
-    Value { start: usize, end: usize, line_mode: bool, at: Option<(u32, u32)> },
+    Value {
+        start: usize,
+        end: usize,
+        line_mode: bool,
+        at: Option<(u32, u32)>,
+    },
     Error(RecordError),
 }
 
