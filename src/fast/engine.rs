@@ -75,9 +75,6 @@ pub struct FastEngine<'s> {
     /// Per one-parameter def: its answer for each record passed to it
     /// (0 unknown, 1 false, 2 true).
     def_memo: Vec<Option<Vec<AtomicU8>>>,
-    /// Each record's place in the order of ids, for ordering witnesses
-    /// without comparing strings (built the first time a witness needs it).
-    id_rank: std::sync::OnceLock<Vec<u32>>,
 }
 
 impl<'s> FastEngine<'s> {
@@ -119,7 +116,6 @@ impl<'s> FastEngine<'s> {
             id_field,
             type_field,
             link_checks: Vec::new(),
-            id_rank: std::sync::OnceLock::new(),
             def_memo: program
                 .defs
                 .iter()
@@ -346,20 +342,6 @@ impl<'s> FastEngine<'s> {
         {
             slot.store(if holds { 2 } else { 1 }, Ordering::Relaxed);
         }
-    }
-
-    /// Where a record's id comes in the order of all ids.
-    pub(crate) fn id_rank(&self, r: RecordIdx) -> u32 {
-        let ranks = self.id_rank.get_or_init(|| {
-            let mut order: Vec<u32> = (0..self.store.len() as u32).collect();
-            order.par_sort_unstable_by(|a, b| self.store.id(RecordIdx(*a)).cmp(self.store.id(RecordIdx(*b))));
-            let mut ranks = vec![0; order.len()];
-            for (rank, r) in order.into_iter().enumerate() {
-                ranks[r as usize] = rank as u32;
-            }
-            ranks
-        });
-        ranks.get(r.index()).copied().unwrap_or(u32::MAX)
     }
 
     pub(crate) fn of_type(&self, record_type: &str) -> &'s [RecordIdx] {

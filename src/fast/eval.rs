@@ -585,7 +585,7 @@ impl<'s> Ctx<'_, 's> {
                 });
             }
             if self.trace {
-                reached.sort_by_key(|(pos, r, _)| (*pos, self.engine.id_rank(*r)));
+                reached.sort_by(|(pa, a, _), (pb, b, _)| pa.cmp(pb).then_with(|| self.id(*a).cmp(self.id(*b))));
             }
             let mut next = Vec::with_capacity(reached.len());
             let mut level = Vec::new();
@@ -1066,7 +1066,7 @@ impl<'s> Ctx<'_, 's> {
                 });
             }
             if self.trace {
-                reached.sort_by_key(|(pos, r, _)| (*pos, self.engine.id_rank(*r)));
+                reached.sort_by(|(pa, a, _), (pb, b, _)| pa.cmp(pb).then_with(|| self.id(*a).cmp(self.id(*b))));
             }
             let mut next = Vec::with_capacity(reached.len());
             for &(pos, target, parent) in &reached {
