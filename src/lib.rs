@@ -15,12 +15,12 @@
 //!        }"#,
 //! )])
 //! .map_err(|e| e.len())?;
-//! let records = RecordStore::load([Input {
-//!     name: "records.jsonl".into(),
-//!     bytes: br#"{"id":"p-7","type":"person","nationality":"KR"}
+//! let records = RecordStore::load([Input::new(
+//!     "records.jsonl",
+//!     br#"{"id":"p-7","type":"person","nationality":"KR"}
 //! {"id":"v-12","type":"venue","operator":"p-7"}"#
-//!         .to_vec(),
-//! }]);
+//!         .as_slice(),
+//! )]);
 //! let as_of = Date::parse_exact("2024-01-01").ok_or(0usize)?;
 //! let engine = Engine::new(rules.program(), &records, EvalOptions { as_of });
 //! let venue = records.lookup("v-12").ok_or(0usize)?;

@@ -173,7 +173,7 @@ fn run_file(
     for r in &test.records {
         let path = dir.join(r);
         match std::fs::read(&path) {
-            Ok(bytes) => store.add_input(&Input { name: path.display().to_string(), bytes }),
+            Ok(bytes) => store.add_input(&Input::new(path.display().to_string(), bytes)),
             Err(e) => return Ok(FileResult::Broken(format!("cannot read `{}`: {e}", path.display()))),
         }
     }
@@ -183,7 +183,7 @@ fn run_file(
             bytes.extend(serde_json::to_vec(record).unwrap_or_default());
             bytes.push(b'\n');
         }
-        store.add_input(&Input { name: format!("{} (inline record)", file.display()), bytes });
+        store.add_input(&Input::new(format!("{} (inline record)", file.display()), bytes));
     }
     let mut engine = Engine::new(program, &store, EvalOptions { as_of });
     if coverage.is_some() {
