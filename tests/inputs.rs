@@ -123,3 +123,58 @@ fn input_format_can_be_forced() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("the header row has no `type` column"), "{text}");
 }
+
+#[test]
+fn list_files_are_read_beside_the_rules_in_both_engines() {
+    for engine in ["fast", "reference"] {
+        let out = interdict(&["check", "tests/fixtures/lists", "--engine", engine, "tests/fixtures/lists/people.yaml"]);
+        assert_eq!(out.status.code(), Some(1));
+        insta::assert_snapshot!("lists_check", String::from_utf8_lossy(&out.stdout));
+    }
+    let out = interdict(&["validate", "tests/fixtures/lists"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn a_list_column_that_is_not_there_is_a_located_error() {
+    let text =
+        "let ids = list(\"lists/sanctioned.csv\", column: \"ident\")\nrule r { deny person p when p.id in ids }\n";
+    let src = interdict::SourceFile::new("tests/fixtures/lists/more.rules".to_string(), text.to_string());
+    let Err(errors) = RuleSet::from_sources(vec![src]) else { panic!("should not check") };
+    let text = report::render_diagnostic(&errors[0], false, 80);
+    assert!(text.contains("has no column `ident`"), "{text}");
+    assert!(text.contains("its header row names: id, name, listed"), "{text}");
+    assert!(text.contains("[tests/fixtures/lists/more.rules:1:48]"), "{text}");
+}
+
+/// A list of 10⁶ entries: read once, and membership is a hash lookup.
+#[test]
+fn a_million_entry_list_is_fine() {
+    let dir = std::env::temp_dir().join(format!("interdict-big-list-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("lists")).unwrap();
+    let mut list = String::from("# a big list\n");
+    for i in 0..1_000_000 {
+        list.push_str(&format!("name-{i}\n"));
+    }
+    std::fs::write(dir.join("lists/big.txt"), list).unwrap();
+    std::fs::write(
+        dir.join("big.rules"),
+        "let big = list(\"lists/big.txt\")\nrule listed { deny person p when p.name in big }\n",
+    )
+    .unwrap();
+    let mut records = String::new();
+    for i in 0..20_000 {
+        records.push_str(&format!("{{\"id\":\"p-{i}\",\"type\":\"person\",\"name\":\"name-{}\"}}\n", i * 97));
+    }
+    std::fs::write(dir.join("people.jsonl"), records).unwrap();
+    let started = std::time::Instant::now();
+    let rules = dir.join("big.rules").display().to_string();
+    let people = dir.join("people.jsonl").display().to_string();
+    let out = interdict(&["check", &rules, "--format", "summary", &people]);
+    let elapsed = started.elapsed();
+    let text = String::from_utf8_lossy(&out.stdout);
+    // i * 97 < 10⁶ for i < 10310.
+    assert!(text.contains("20000 records: 10310 deny"), "{text}");
+    assert!(elapsed.as_secs() < 60, "took {elapsed:?}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

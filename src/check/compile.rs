@@ -60,7 +60,10 @@ struct Typed<T> {
 }
 
 impl<'a> Compiler<'a> {
-    pub(super) fn run(files: &'a [(Arc<SourceFile>, ast::File)]) -> Result<Program, Vec<CheckError>> {
+    pub(super) fn run(
+        files: &'a [(Arc<SourceFile>, ast::File)],
+        roots: &[std::path::PathBuf],
+    ) -> Result<Program, Vec<CheckError>> {
         let mut entity_decls: BTreeMap<&str, &ast::EntityDecl> = BTreeMap::new();
         let mut let_decls = Vec::new();
         let mut def_decls = Vec::new();
@@ -97,7 +100,16 @@ impl<'a> Compiler<'a> {
         c.duplicates(files);
         c.entities(&entity_decls);
         for l in &let_decls {
-            let (value, ty) = c.literal(&l.value);
+            let (value, ty) = match &l.value {
+                ast::LetValue::Literal(lit) => c.literal(lit),
+                ast::LetValue::File(file) => {
+                    let values = super::lists::read(file, roots).unwrap_or_else(|at| {
+                        c.error(K::ListFile, at);
+                        Vec::new()
+                    });
+                    (Const::List(ConstList::new(values.into_iter().map(Const::Str).collect())), Ty::list_of(Ty::Str))
+                }
+            };
             c.lets.entry(&l.name.name).or_insert((Arc::new(value), ty));
         }
         for (i, d) in def_decls.iter().enumerate() {

@@ -149,7 +149,19 @@ impl Cx<'_> {
         let loc = self.loc(&p);
         let mut kids = Kids::of(p);
         let name = self.ident(&kids.expect(Rule::ident, self)?);
-        let value = self.literal(kids.expect(Rule::literal, self)?)?;
+        let value = match kids.take(Rule::list_file) {
+            Some(file) => {
+                let file_loc = self.loc(&file);
+                let mut fk = Kids::of(file);
+                let path = self.string(fk.expect(Rule::string, self)?)?;
+                let column = match fk.take(Rule::list_column) {
+                    Some(c) => Some(self.string(Kids::of(c).expect(Rule::string, self)?)?),
+                    None => None,
+                };
+                LetValue::File(ListFile { path, column, loc: file_loc })
+            }
+            None => LetValue::Literal(self.literal(kids.expect(Rule::literal, self)?)?),
+        };
         Ok(LetDecl { name, value, loc })
     }
 

@@ -218,8 +218,16 @@ fn print_item(item: &Item, comments: &[Comment], start: usize, end: usize) -> Ve
         Item::Entity(e) => entity(e, commented),
         Item::Let(l) => {
             let head = format!("let {} = ", l.name.name);
-            match &l.value {
-                Literal::List(items) if head.len() + literal(&l.value).len() > WIDTH || commented => {
+            let value = match &l.value {
+                LetValue::Literal(value) => value,
+                LetValue::File(f) => {
+                    let column =
+                        f.column.as_ref().map(|c| format!(", column: {}", string(&c.value))).unwrap_or_default();
+                    return vec![Line::new(0, format!("{head}list({}{column})", string(&f.path.value)), start)];
+                }
+            };
+            match value {
+                Literal::List(items) if head.len() + literal(value).len() > WIDTH || commented => {
                     let mut lines = vec![Line::new(0, format!("{head}["), start)];
                     lines.extend(items.iter().map(|i| Line::new(1, format!("{},", literal(i)), start)));
                     lines.push(Line::closing(0, "]"));
