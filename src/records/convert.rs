@@ -473,20 +473,50 @@ fn ftm_entity(mut entity: Map<String, Value>, at: Position) -> Row {
             fields.insert(key.to_string(), v);
         }
     }
+    let model = super::ftm_model::SCHEMATA
+        .binary_search_by(|(name, _, _)| (*name).cmp(schema.as_str()))
+        .ok()
+        .map(|i| super::ftm_model::SCHEMATA[i]);
     if let Some(Value::Object(properties)) = entity.remove("properties") {
         for (key, value) in properties {
             if key == "id" || key == "type" {
                 continue; // never shadows the record's own id and type
             }
-            let list = match value {
+            let mut list = match value {
                 Value::Array(items) => items,
                 Value::Null => continue,
                 one => vec![one],
             };
+            let is = |names: &[&str]| names.binary_search(&key.as_str()).is_ok();
+            if model.is_some_and(|(_, entities, _)| is(entities)) {
+                // A nested entity (as in OpenSanctions' nested exports) is
+                // linked by its id.
+                for v in &mut list {
+                    if let Value::Object(o) = v
+                        && let Some(id @ Value::String(_)) = o.get("id")
+                    {
+                        *v = id.clone();
+                    }
+                }
+            } else if key == "percentage" || model.is_some_and(|(_, _, numbers)| is(numbers)) {
+                for v in &mut list {
+                    if let Some(n) = v.as_str().and_then(ftm_number) {
+                        *v = n;
+                    }
+                }
+            }
             fields.insert(key, Value::Array(list));
         }
     }
     Ok((fields, at))
+}
+
+/// `"50"`, `"12.5"`, `" 50 %"` → a JSON number; anything else stays text.
+fn ftm_number(s: &str) -> Option<Value> {
+    let s = s.trim();
+    let s = s.strip_suffix('%').unwrap_or(s).trim_end();
+    let n: f64 = s.parse().ok().filter(|n: &f64| n.is_finite())?;
+    s.parse::<i64>().map(Value::from).ok().or_else(|| serde_json::Number::from_f64(n).map(Value::Number))
 }
 
 #[cfg(test)]
@@ -571,15 +601,23 @@ mod tests {
     }
 
     #[test]
+    fn the_ftm_model_table_is_sorted() {
+        let t = super::super::ftm_model::SCHEMATA;
+        assert!(t.windows(2).all(|w| w[0].0 < w[1].0));
+        assert!(t.iter().all(|(_, e, n)| e.is_sorted() && n.is_sorted()));
+        assert_eq!(ftm_type("CallForTenders"), "call_for_tenders");
+    }
+
+    #[test]
     fn ftm_entities() {
-        let text = r#"{"id":"o1","schema":"Ownership","properties":{"owner":["p1"],"asset":["c1"],"percentage":["60"]},"datasets":["x"]}
+        let text = r#"{"id":"o1","schema":"Ownership","properties":{"owner":[{"id":"p1","schema":"Person"}],"asset":["c1"],"percentage":["60 %", "about half"]},"datasets":["x"]}
 {"id":"p1","schema":"LegalEntity","properties":{"name":["A"]}}
 {"id":"p2"}
 "#;
         assert_eq!(
             lines(text, InputFormat::Ftm, &ConvertOptions::default()),
             [
-                r#"1:1 {"asset":["c1"],"datasets":["x"],"id":"o1","owner":["p1"],"percentage":["60"],"type":"ownership"}"#,
+                r#"1:1 {"asset":["c1"],"datasets":["x"],"id":"o1","owner":["p1"],"percentage":[60,"about half"],"type":"ownership"}"#,
                 r#"2:1 {"id":"p1","name":["A"],"type":"legal_entity"}"#,
                 "3:1 error: FtM entity without a string `schema`",
             ]

@@ -3,6 +3,7 @@
 
 pub mod convert;
 mod error;
+mod ftm_model;
 pub(crate) mod load;
 mod store;
 
