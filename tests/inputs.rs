@@ -178,3 +178,27 @@ fn a_million_entry_list_is_fine() {
     assert!(elapsed.as_secs() < 60, "took {elapsed:?}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The FtM example through both engines, on two days (ownership and
+/// sanction dates are judged against `as_of`).
+#[test]
+fn both_engines_agree_on_the_ftm_example() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let rules = RuleSet::load(&[root.join("rules/sanctions-ftm")]).unwrap();
+    let name = "rules/sanctions-ftm/records/entities.ftm.json";
+    let input = Input::new(name, std::fs::read(root.join(name)).unwrap());
+    let input = convert(input, InputFormat::Ftm, &ConvertOptions::default());
+    for day in ["2020-06-01", "2024-01-01"] {
+        let eval = EvalOptions { as_of: Date::parse_exact(day).unwrap() };
+        let store = RecordStore::load([input.clone()]);
+        let mut reference = Vec::new();
+        let outcomes = Engine::new(rules.program(), &store, eval).evaluate();
+        report::write_json(&mut reference, rules.program(), &store, &outcomes).unwrap();
+        let sources = vec![Ok(input.clone())];
+        let fast_store = FastStore::load(&sources, rules.program());
+        let mut fast = Vec::new();
+        let outcomes = FastEngine::new(rules.program(), &fast_store, eval, true).evaluate();
+        report::write_json(&mut fast, rules.program(), &fast_store, &outcomes).unwrap();
+        assert!(reference == fast, "{day}: the engines disagree");
+    }
+}

@@ -877,6 +877,14 @@ impl<'a> Compiler<'a> {
                 let (c, ty) = self.literal(lit);
                 Typed { value: Term::Const(Arc::new(c), o.loc.clone()), ty, through: None }
             }
+            OperandKind::Path(p)
+                if p.head.name == "as_of"
+                    && p.steps.is_empty()
+                    && !self.lets.contains_key("as_of")
+                    && !self.body.scope.iter().any(|b| b.name == "as_of") =>
+            {
+                Typed { value: Term::AsOf(o.loc.clone()), ty: Ty::Date, through: None }
+            }
             OperandKind::Path(p) => {
                 let t = self.path(p);
                 Typed { value: Term::Path(t.value), ty: t.ty, through: t.through }
@@ -1140,6 +1148,7 @@ fn clone_term(t: &Term) -> Term {
         Term::Const(c, loc) => Term::Const(Arc::clone(c), loc.clone()),
         Term::Path(p) => Term::Path(clone_path(p)),
         Term::Count(p, loc) => Term::Count(clone_path(p), loc.clone()),
+        Term::AsOf(loc) => Term::AsOf(loc.clone()),
     }
 }
 

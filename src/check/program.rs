@@ -345,12 +345,14 @@ pub(crate) enum Term {
     Const(Arc<Const>, Loc),
     Path(PathExpr),
     Count(PathExpr, Loc),
+    /// `as_of`: the day the run judges against (`--as-of`), a date.
+    AsOf(Loc),
 }
 
 impl Term {
     pub(crate) fn loc(&self) -> &Loc {
         match self {
-            Term::Const(_, loc) | Term::Count(_, loc) => loc,
+            Term::Const(_, loc) | Term::Count(_, loc) | Term::AsOf(loc) => loc,
             Term::Path(p) => &p.loc,
         }
     }

@@ -74,7 +74,7 @@ pub(super) fn validate(args: &ValidateArgs) -> io::Result<Exit> {
 
 /// What converting the inputs needs: the options given and the entity
 /// declarations (CSV cells are typed by them).
-fn convert_options(args: &InputArgs, program: Option<&Program>) -> ConvertOptions {
+pub(super) fn convert_options(args: &InputArgs, program: Option<&Program>) -> ConvertOptions {
     let mut columns: HashMap<String, HashMap<String, Column>> = HashMap::new();
     for entity in program.and_then(Program::schema).map(|s| s.entities.values()).into_iter().flatten() {
         let fields = entity.fields.iter().map(|(name, t)| {

@@ -94,6 +94,13 @@ struct InputArgs {
     list_separator: char,
 }
 
+impl Default for InputArgs {
+    /// Formats by extension, `;` between list values.
+    fn default() -> Self {
+        InputArgs { input_format: None, input_type: None, list_separator: ';' }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum InputChoice {
     /// A JSON array of records, or JSON Lines

@@ -295,6 +295,7 @@ impl<'a> Ctx<'_, 'a> {
     fn term(&self, t: &'a Term, env: &Env<'a>) -> Cursor<'a> {
         match t {
             Term::Const(c, _) => Cursor::One(Val::from_const(c), Vec::new()),
+            Term::AsOf(_) => Cursor::One(Val::Date(self.engine.as_of()), Vec::new()),
             Term::Path(p) => self.path(p, env),
             Term::Count(p, _) => {
                 let c = self.path(p, env);

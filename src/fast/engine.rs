@@ -60,7 +60,7 @@ type ReverseIndex<'s> = HashMap<&'s str, Vec<RecordIdx>>;
 pub struct FastEngine<'s> {
     pub(crate) program: &'s Program,
     pub(crate) store: &'s FastStore<'s>,
-    as_of: Date,
+    pub(crate) as_of: Date,
     evidence: bool,
     /// Store type → the program's rules for it, indexed by required values.
     rules_by_type: Vec<TypeRules<'s>>,

@@ -662,6 +662,7 @@ impl<'s> Ctx<'_, 's> {
     fn term(&self, t: &'s Term, env: &Env<'s>) -> Cursor<'s> {
         match t {
             Term::Const(c, _) => Cursor::One(from_const(c), Vec::new()),
+            Term::AsOf(_) => Cursor::One(V::Date(self.engine.as_of), Vec::new()),
             Term::Path(p) => self.path(p, env),
             Term::Count(p, _) => {
                 let c = self.path(p, env);

@@ -30,10 +30,14 @@ pub enum InputFormat {
 }
 
 impl InputFormat {
-    /// The format a file name implies: `.csv`, `.yaml`/`.yml`, else JSON.
+    /// The format a file name implies: `.csv`, `.yaml`/`.yml`,
+    /// `.ftm.json`/`.ftm.jsonl` (FtM, as OpenSanctions names its exports),
+    /// else JSON.
     pub fn from_name(name: &str) -> InputFormat {
         let lower = name.to_ascii_lowercase();
-        if lower.ends_with(".csv") {
+        if lower.ends_with(".ftm.json") || lower.ends_with(".ftm.jsonl") {
+            InputFormat::Ftm
+        } else if lower.ends_with(".csv") {
             InputFormat::Csv
         } else if lower.ends_with(".yaml") || lower.ends_with(".yml") {
             InputFormat::Yaml
