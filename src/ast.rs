@@ -292,6 +292,21 @@ pub enum CondKind {
         /// The head `any c in p.contacts:` alone.
         head: Loc,
     },
+    /// `sum(ownership o where o.asset == c: o.percentage) >= 50`
+    Sum {
+        /// The binder.
+        var: Ident,
+        /// What it ranges over, as in a quantifier.
+        range: Range,
+        /// The number (or list of numbers) each element adds.
+        value: Path,
+        /// The comparison of the total.
+        op: CmpOp,
+        /// What the total is compared with.
+        rhs: Operand,
+        /// `sum(…)` alone.
+        head: Loc,
+    },
     /// `south_korean(v.operator)`
     Call {
         /// The def called.

@@ -202,3 +202,27 @@ fn both_engines_agree_on_the_ftm_example() {
         assert!(reference == fast, "{day}: the engines disagree");
     }
 }
+
+/// `sum(…)`: totals over a type with a `where` (reverse lookup) and over a
+/// list, evidence listing each term, the same in both engines.
+#[test]
+fn sums_add_every_term_in_both_engines() {
+    let mut outputs = Vec::new();
+    for engine in ["fast", "reference"] {
+        let out = interdict(&["check", "tests/fixtures/sum.rules", "--engine", engine, "tests/fixtures/sum.jsonl"]);
+        outputs.push(String::from_utf8_lossy(&out.stdout).into_owned());
+        let json = interdict(&[
+            "check",
+            "tests/fixtures/sum.rules",
+            "--engine",
+            engine,
+            "--format",
+            "json",
+            "tests/fixtures/sum.jsonl",
+        ]);
+        outputs.push(String::from_utf8_lossy(&json.stdout).into_owned());
+    }
+    assert_eq!(outputs[0], outputs[2]);
+    assert_eq!(outputs[1], outputs[3]);
+    insta::assert_snapshot!("sum_check", outputs[0]);
+}

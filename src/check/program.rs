@@ -311,6 +311,17 @@ pub(crate) enum Expr {
         body: Box<Expr>,
         head: Loc,
     },
+    /// `sum(RANGE: value) op rhs`: the numbers `value` finds for each
+    /// element of the range (a list adds its numbers), added up and compared.
+    Sum {
+        slot: usize,
+        var: String,
+        range: QRange,
+        value: PathExpr,
+        op: CmpOp,
+        rhs: Term,
+        loc: Loc,
+    },
     Call {
         def: DefId,
         args: Vec<Term>,

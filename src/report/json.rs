@@ -162,6 +162,16 @@ impl Serialize for FactJson<'_> {
                 m.serialize_entry("witness", &witness.as_ref().map(WitnessJson))?;
                 m.serialize_entry("evidence", &FactsJson(body))?;
             }
+            FactKind::Sum { var, over, of_type, terms, total, op, rhs } => {
+                m.serialize_entry("kind", "sum")?;
+                m.serialize_entry("var", var)?;
+                m.serialize_entry("over", over)?;
+                m.serialize_entry("of_type", of_type)?;
+                m.serialize_entry("terms", &ObservedsJson(terms))?;
+                m.serialize_entry("total", total)?;
+                m.serialize_entry("op", op.as_str())?;
+                m.serialize_entry("right", &ObservedJson(rhs))?;
+            }
             FactKind::Call { def, args, body } => {
                 m.serialize_entry("kind", "call")?;
                 m.serialize_entry("def", def)?;
