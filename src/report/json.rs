@@ -21,7 +21,9 @@
 //! was seen, and by kind: `compare` (`left`, `op`, `right`), `matches`
 //! (`subject`, `pattern`), `exists` (`path`), `is` (`subject`, `verdict`,
 //! `by`, `decision`, `rules`), `quantifier` (`quantifier`, `var`, `over`,
-//! `count`, `witness` with `depth` and `position`, `evidence`), `call`
+//! `count`, `witness` with `depth` and `position`, `evidence`), `sum`
+//! (`var`, `over`, `of_type`, `terms`: each value added, `total`, `op`,
+//! `right`), `call`
 //! (`def`, `args`, `evidence`), `value` (`value`). A value seen is
 //! `{chain, …}` plus one of `value`, `record`+`type`+`name`, `list`,
 //! `missing: true`, `unresolved`; `chain` lists the hops `{via, …}` from the
