@@ -226,3 +226,49 @@ fn sums_add_every_term_in_both_engines() {
     assert_eq!(outputs[1], outputs[3]);
     insta::assert_snapshot!("sum_check", outputs[0]);
 }
+
+/// Paths over lists (FtM properties, multi-links in untyped sets) compared
+/// with one value: `==` and orderings hold when some element does, `!=` when
+/// none is equal — in both engines, with enough rules for the fast engine's
+/// rule index (which then looks records up by each element of a list).
+#[test]
+fn lists_compare_element_by_element_in_both_engines() {
+    let mut rules = String::new();
+    for (i, nat) in ["ru", "cn", "de", "es", "kp", "cy", "se", "at", "fr"].iter().enumerate() {
+        rules.push_str(&format!("rule nat_{i} {{ flag person p when p.nationality == \"{nat}\" }}\n"));
+    }
+    rules.push_str("rule not_ru { flag person p when p.nationality != \"ru\" }\n");
+    rules.push_str("rule big { deny ownership o when o.percentage >= 50 }\n");
+    rules.push_str("rule small { flag ownership o when 30 > o.percentage }\n");
+    rules.push_str("rule owner_ru { deny ownership o when o.owner.nationality == \"ru\" }\n");
+    let rules = RuleSet::from_sources(vec![interdict::SourceFile::new("lists.rules".to_string(), rules)]).unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let name = "rules/sanctions-ftm/records/entities.ftm.json";
+    let input = convert(
+        Input::new(name, std::fs::read(root.join(name)).unwrap()),
+        InputFormat::Ftm,
+        &ConvertOptions::default(),
+    );
+    let eval = EvalOptions { as_of: Date::parse_exact("2024-01-01").unwrap() };
+    let store = RecordStore::load([input.clone()]);
+    let mut reference = Vec::new();
+    report::write_json(&mut reference, rules.program(), &store, &Engine::new(rules.program(), &store, eval).evaluate())
+        .unwrap();
+    let sources = vec![Ok(input)];
+    let fast_store = FastStore::load(&sources, rules.program());
+    let mut fast = Vec::new();
+    let outcomes = FastEngine::new(rules.program(), &fast_store, eval, true).evaluate();
+    report::write_json(&mut fast, rules.program(), &fast_store, &outcomes).unwrap();
+    assert!(reference == fast, "the engines disagree on list comparisons");
+    let text = String::from_utf8(fast).unwrap();
+    let rules_of = |id: &str| {
+        let line = text.lines().find(|l| l.contains(&format!("\"id\":\"{id}\""))).unwrap();
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        v["rules"].as_array().unwrap().iter().map(|r| r.as_str().unwrap().to_string()).collect::<Vec<_>>()
+    };
+    assert_eq!(rules_of("p-ivanova"), ["nat_0", "nat_5"]); // ["ru", "cy"]
+    assert_eq!(rules_of("p-chen"), ["nat_1", "not_ru"]);
+    assert_eq!(rules_of("own-1"), ["big", "owner_ru"]); // 60, owned by a Russian
+    assert_eq!(rules_of("own-3"), ["small", "owner_ru"]); // 25
+    assert_eq!(rules_of("own-9"), ["owner_ru"]); // 49.9
+}

@@ -393,8 +393,45 @@ impl<'a> Ctx<'_, 'a> {
         }
     }
 
+    /// `==`, `!=`, `<`, `<=`, `>`, `>=` between a list from the records (a
+    /// list field, or a path through a multi-link) and one value compare
+    /// element by element: `==` and the orderings hold when some element
+    /// does, `!=` when no element is equal (as `in` / `not in`). `None`:
+    /// not such a comparison.
+    fn list_compare(&self, op: CmpOp, l: &Cursor<'a>, r: &Cursor<'a>, dates: bool) -> Option<bool> {
+        if !matches!(op, CmpOp::Eq | CmpOp::Ne | CmpOp::Lt | CmpOp::Le | CmpOp::Gt | CmpOp::Ge) {
+            return None;
+        }
+        let data_list =
+            |c: &Cursor<'a>| matches!(c, Cursor::Many(_) | Cursor::One(Val::Json(serde_json::Value::Array(_)), _));
+        let (list, one, flipped) = match (data_list(l), data_list(r)) {
+            (true, false) => (l, r, false),
+            (false, true) => (r, l, true),
+            _ => return None,
+        };
+        let v = one.one();
+        if v.is_missing() || matches!(v, Val::List(_) | Val::Json(_)) {
+            return Some(false);
+        }
+        let items = self.items(list.clone())?;
+        let store = self.store();
+        let rel = |i: &Item<'a>| if flipped { relate(v, i.val, dates, store) } else { relate(i.val, v, dates, store) };
+        let wanted = |r: Rel| match op {
+            CmpOp::Lt => r == Rel::Less,
+            CmpOp::Le => matches!(r, Rel::Less | Rel::Equal),
+            CmpOp::Gt => r == Rel::Greater,
+            CmpOp::Ge => matches!(r, Rel::Greater | Rel::Equal),
+            _ => r == Rel::Equal,
+        };
+        let some = items.iter().any(|i| rel(i).is_some_and(wanted));
+        Some(if op == CmpOp::Ne { !some } else { some })
+    }
+
     fn compare(&self, op: CmpOp, l: &Cursor<'a>, r: &Cursor<'a>, dates: bool) -> bool {
         let store = self.store();
+        if let Some(holds) = self.list_compare(op, l, r, dates) {
+            return holds;
+        }
         match op {
             CmpOp::In | CmpOp::NotIn => {
                 let v = l.one();

@@ -780,7 +780,41 @@ impl<'s> Ctx<'_, 's> {
         }
     }
 
+    /// As in the reference engine: a list from the records against one
+    /// value compares element by element.
+    fn list_compare(&self, op: CmpOp, l: &Cursor<'s>, r: &Cursor<'s>, dates: bool) -> Option<bool> {
+        if !matches!(op, CmpOp::Eq | CmpOp::Ne | CmpOp::Lt | CmpOp::Le | CmpOp::Gt | CmpOp::Ge) {
+            return None;
+        }
+        let data_list = |c: &Cursor<'s>| {
+            matches!(c, Cursor::Many(_) | Cursor::One(V::List(_) | V::Links(_) | V::Json(Value::Array(_)), _))
+        };
+        let (list, one, flipped) = match (data_list(l), data_list(r)) {
+            (true, false) => (l, r, false),
+            (false, true) => (r, l, true),
+            _ => return None,
+        };
+        let v = one.one();
+        if matches!(v, V::Missing | V::Const(_) | V::Json(_)) {
+            return Some(false);
+        }
+        let items = self.items(list.clone())?;
+        let rel = |i: &Item<'s>| if flipped { self.relate(v, i.val, dates) } else { self.relate(i.val, v, dates) };
+        let wanted = |r: Rel| match op {
+            CmpOp::Lt => r == Rel::Less,
+            CmpOp::Le => matches!(r, Rel::Less | Rel::Equal),
+            CmpOp::Gt => r == Rel::Greater,
+            CmpOp::Ge => matches!(r, Rel::Greater | Rel::Equal),
+            _ => r == Rel::Equal,
+        };
+        let some = items.iter().any(|i| rel(i).is_some_and(wanted));
+        Some(if op == CmpOp::Ne { !some } else { some })
+    }
+
     fn compare(&self, op: CmpOp, l: &Cursor<'s>, r: &Cursor<'s>, dates: bool) -> bool {
+        if let Some(holds) = self.list_compare(op, l, r, dates) {
+            return holds;
+        }
         match op {
             CmpOp::In | CmpOp::NotIn => {
                 let v = l.one();
