@@ -83,7 +83,7 @@ fn screening(c: &mut Criterion) {
     for n in [10_000usize, 50_000] {
         let bytes = graph(n);
         group.throughput(Throughput::Elements(n as u64));
-        let inputs = vec![Ok(Input { name: "g.jsonl".into(), bytes: bytes.clone() })];
+        let inputs = vec![Ok(Input::new("g.jsonl", bytes.clone()))];
         group.bench_with_input(BenchmarkId::new("load", n), &inputs, |b, inputs| {
             b.iter(|| black_box(FastStore::load(inputs, program).len()))
         });
@@ -103,7 +103,7 @@ fn screening(c: &mut Criterion) {
                 black_box(out.len())
             })
         });
-        let reference = RecordStore::load([Input { name: "g.jsonl".into(), bytes }]);
+        let reference = RecordStore::load([Input::new("g.jsonl", bytes)]);
         group.bench_with_input(BenchmarkId::new("reference-evaluate", n), &reference, |b, store| {
             b.iter(|| black_box(Engine::new(program, store, options()).evaluate().len()))
         });
@@ -137,7 +137,7 @@ fn rule_count(c: &mut Criterion) {
             "{{\"id\":\"g{i}\",\"type\":\"product\",\"origin\":\"{origin}\",\"category\":\"{category}\"}}\n"
         ));
     }
-    let inputs = vec![Ok(Input { name: "products.jsonl".into(), bytes: products.into_bytes() })];
+    let inputs = vec![Ok(Input::new("products.jsonl", products.into_bytes()))];
     let mut group = c.benchmark_group("rule-count");
     group.sample_size(10);
     for count in [10usize, 100, 1000] {

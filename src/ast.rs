@@ -70,14 +70,35 @@ pub struct TypeExpr {
     pub loc: Loc,
 }
 
-/// `let NAME = LITERAL`
+/// `let NAME = LITERAL` or `let NAME = list("FILE")`
 #[derive(Clone, Debug, PartialEq)]
 pub struct LetDecl {
     /// The bound name.
     pub name: Ident,
     /// Its value.
-    pub value: Literal,
+    pub value: LetValue,
     /// The whole declaration.
+    pub loc: Loc,
+}
+
+/// What a `let` binds.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LetValue {
+    /// A literal written in the rule file.
+    Literal(Literal),
+    /// `list("lists/banned.txt")`, `list("lists/x.csv", column: "id")`: a
+    /// list of strings read from a file when the rule set is checked.
+    File(ListFile),
+}
+
+/// `list("PATH")` or `list("PATH", column: "NAME")`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ListFile {
+    /// The file, relative to the rule file's folder.
+    pub path: StrLit,
+    /// For a CSV file: the column whose cells are the list.
+    pub column: Option<StrLit>,
+    /// The whole `list(…)`.
     pub loc: Loc,
 }
 
@@ -269,6 +290,21 @@ pub enum CondKind {
         /// The body, evaluated per element.
         body: Box<Cond>,
         /// The head `any c in p.contacts:` alone.
+        head: Loc,
+    },
+    /// `sum(ownership o where o.asset == c: o.percentage) >= 50`
+    Sum {
+        /// The binder.
+        var: Ident,
+        /// What it ranges over, as in a quantifier.
+        range: Range,
+        /// The number (or list of numbers) each element adds.
+        value: Path,
+        /// The comparison of the total.
+        op: CmpOp,
+        /// What the total is compared with.
+        rhs: Operand,
+        /// `sum(…)` alone.
         head: Loc,
     },
     /// `south_korean(v.operator)`

@@ -15,12 +15,12 @@
 //!        }"#,
 //! )])
 //! .map_err(|e| e.len())?;
-//! let records = RecordStore::load([Input {
-//!     name: "records.jsonl".into(),
-//!     bytes: br#"{"id":"p-7","type":"person","nationality":"KR"}
+//! let records = RecordStore::load([Input::new(
+//!     "records.jsonl",
+//!     br#"{"id":"p-7","type":"person","nationality":"KR"}
 //! {"id":"v-12","type":"venue","operator":"p-7"}"#
-//!         .to_vec(),
-//! }]);
+//!         .as_slice(),
+//! )]);
 //! let as_of = Date::parse_exact("2024-01-01").ok_or(0usize)?;
 //! let engine = Engine::new(rules.program(), &records, EvalOptions { as_of });
 //! let venue = records.lookup("v-12").ok_or(0usize)?;
@@ -112,7 +112,15 @@ impl RuleSet {
                 Err(e) => errors.push(RuleError::Io { path: path.display().to_string(), message: e.to_string() }),
             }
         }
-        match Self::from_sources(files) {
+        // `list("FILE")` stays inside the folder given (a file's own folder).
+        let roots: Vec<PathBuf> = paths
+            .iter()
+            .map(|p| {
+                let p = p.as_ref();
+                if p.is_dir() { p.to_path_buf() } else { p.parent().map(Path::to_path_buf).unwrap_or_default() }
+            })
+            .collect();
+        match Self::from_sources_in(files, &roots) {
             Ok(rules) if errors.is_empty() => Ok(rules),
             Ok(_) => Err(errors),
             Err(more) => {
@@ -123,7 +131,13 @@ impl RuleSet {
     }
 
     /// Parses and checks rule texts already in memory.
+    /// A `list("FILE")` is read relative to its rule file's name, and must
+    /// stay inside that file's folder.
     pub fn from_sources(files: Vec<Arc<SourceFile>>) -> Result<RuleSet, Vec<RuleError>> {
+        Self::from_sources_in(files, &[])
+    }
+
+    fn from_sources_in(files: Vec<Arc<SourceFile>>, roots: &[PathBuf]) -> Result<RuleSet, Vec<RuleError>> {
         let mut parsed = Vec::new();
         let mut errors = Vec::new();
         for src in files {
@@ -132,7 +146,7 @@ impl RuleSet {
                 Err(e) => errors.push(RuleError::Syntax(e)),
             }
         }
-        match check::check(&parsed) {
+        match check::check_in(&parsed, roots) {
             Ok(program) if errors.is_empty() => Ok(RuleSet { program, files: parsed }),
             Ok(_) => Err(errors),
             Err(more) => {

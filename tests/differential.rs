@@ -128,12 +128,12 @@ fn json_of(rules: &RuleSet, text: &str, fast: bool) -> String {
     let options = EvalOptions { as_of: Date::parse_exact("2024-01-01").unwrap() };
     let mut out = Vec::new();
     if fast {
-        let inputs = vec![Ok(Input { name: "g.jsonl".into(), bytes: text.as_bytes().to_vec() })];
+        let inputs = vec![Ok(Input::new("g.jsonl", text.as_bytes().to_vec()))];
         let store = FastStore::load(&inputs, rules.program());
         let engine = FastEngine::new(rules.program(), &store, options, true);
         report::write_json(&mut out, rules.program(), &store, &engine.evaluate()).unwrap();
     } else {
-        let store = RecordStore::load([Input { name: "g.jsonl".into(), bytes: text.as_bytes().to_vec() }]);
+        let store = RecordStore::load([Input::new("g.jsonl", text.as_bytes().to_vec())]);
         let engine = Engine::new(rules.program(), &store, options);
         report::write_json(&mut out, rules.program(), &store, &engine.evaluate()).unwrap();
     }
@@ -185,7 +185,7 @@ fn example_rule_sets_agree() {
         let name = rules;
         let rules = RuleSet::load(&[root.join(rules)]).unwrap();
         let inputs: Vec<Input> =
-            files.iter().map(|f| Input { name: f.to_string(), bytes: std::fs::read(root.join(f)).unwrap() }).collect();
+            files.iter().map(|f| Input::new(f.to_string(), std::fs::read(root.join(f)).unwrap())).collect();
         let options = EvalOptions { as_of: Date::parse_exact("2023-06-01").unwrap() };
         let reference = {
             let store = RecordStore::load(inputs.clone());

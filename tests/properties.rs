@@ -29,7 +29,7 @@ fn rules() -> RuleSet {
 }
 
 fn run(rules: &RuleSet, text: &[u8]) -> Vec<String> {
-    let store = RecordStore::load([Input { name: "g.jsonl".into(), bytes: text.to_vec() }]);
+    let store = RecordStore::load([Input::new("g.jsonl", text.to_vec())]);
     let engine = Engine::new(rules.program(), &store, EvalOptions { as_of: Date::parse_exact("2024-01-01").unwrap() });
     engine
         .evaluate()

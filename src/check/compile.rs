@@ -60,7 +60,10 @@ struct Typed<T> {
 }
 
 impl<'a> Compiler<'a> {
-    pub(super) fn run(files: &'a [(Arc<SourceFile>, ast::File)]) -> Result<Program, Vec<CheckError>> {
+    pub(super) fn run(
+        files: &'a [(Arc<SourceFile>, ast::File)],
+        roots: &[std::path::PathBuf],
+    ) -> Result<Program, Vec<CheckError>> {
         let mut entity_decls: BTreeMap<&str, &ast::EntityDecl> = BTreeMap::new();
         let mut let_decls = Vec::new();
         let mut def_decls = Vec::new();
@@ -97,7 +100,16 @@ impl<'a> Compiler<'a> {
         c.duplicates(files);
         c.entities(&entity_decls);
         for l in &let_decls {
-            let (value, ty) = c.literal(&l.value);
+            let (value, ty) = match &l.value {
+                ast::LetValue::Literal(lit) => c.literal(lit),
+                ast::LetValue::File(file) => {
+                    let values = super::lists::read(file, roots).unwrap_or_else(|at| {
+                        c.error(K::ListFile, at);
+                        Vec::new()
+                    });
+                    (Const::List(ConstList::new(values.into_iter().map(Const::Str).collect())), Ty::list_of(Ty::Str))
+                }
+            };
             c.lets.entry(&l.name.name).or_insert((Arc::new(value), ty));
         }
         for (i, d) in def_decls.iter().enumerate() {
@@ -518,38 +530,34 @@ impl<'a> Compiler<'a> {
                 });
                 Expr::Is { subject: Term::Path(p.value), verdict: *verdict, by, target, loc }
             }
+            CondKind::Sum { var, range, value, op, rhs, .. } => {
+                let (range, slot, _) = self.range(var, range, "sum");
+                let v = self.path(value);
+                if !matches!(v.ty, Ty::Any | Ty::Num) && v.ty != Ty::list_of(Ty::Num) {
+                    self.error(
+                        K::Type,
+                        Located::new(
+                            format!("`sum` adds numbers, but `{}` is {}", value.loc.text(), v.ty),
+                            &value.loc,
+                            "not a number",
+                        )
+                        .help("sum a number field, or a list of numbers, of each element"),
+                    );
+                }
+                self.unbind();
+                if !matches!(op, CmpOp::Eq | CmpOp::Ne | CmpOp::Lt | CmpOp::Le | CmpOp::Gt | CmpOp::Ge) {
+                    self.error(
+                        K::Type,
+                        Located::new(format!("a sum cannot be compared with `{}`", op.as_str()), &c.loc, "a sum")
+                            .help("compare a sum with `==`, `!=`, `<`, `<=`, `>` or `>=`"),
+                    );
+                }
+                let r = self.operand(rhs);
+                self.expect(&r, &[Ty::Num], "a sum is compared with a number");
+                Expr::Sum { slot, var: var.name.clone(), range, value: v.value, op: *op, rhs: r.value, loc }
+            }
             CondKind::Quant { quantifier, var, range, body, head } => {
-                let (range, slot, range_path) = match range {
-                    ast::Range::In(path) => {
-                        let p = self.path(path);
-                        let elem = p.ty.elem().unwrap_or_else(|| {
-                            self.error(
-                                K::NotAList,
-                                Located::new(
-                                    format!("`{}` ranges over `{}`, which is {}", quantifier.as_str(), path.loc.text(), p.ty),
-                                    &path.loc,
-                                    "not a list",
-                                )
-                                .help("a quantifier needs a list: a multi-link, a list field, a hop range like `{1..}` or a `let` list"),
-                            );
-                            Ty::Any
-                        });
-                        let slot = self.bind(var.name.clone(), elem);
-                        (QRange::Path(Term::Path(p.value)), slot, Some(path))
-                    }
-                    ast::Range::Type { record_type, filter } => {
-                        let ty = self.record_type(record_type);
-                        let slot = self.bind(var.name.clone(), ty);
-                        let filter = filter.as_ref().map(|f| self.cond(f));
-                        let reverse = filter.as_ref().and_then(|f| reverse_lookup(f, slot));
-                        let range = QRange::Type {
-                            record_type: record_type.name.clone(),
-                            filter: filter.map(Box::new),
-                            reverse,
-                        };
-                        (range, slot, None)
-                    }
-                };
+                let (range, slot, range_path) = self.range(var, range, quantifier.as_str());
                 let body = self.cond(body);
                 let binder = self.unbind();
                 if let (Some(binder), Some(path), false) = (binder, range_path, self.typed)
@@ -574,6 +582,43 @@ impl<'a> Compiler<'a> {
                 let t = self.scalar(operand, "a condition");
                 self.expect(&t, &[Ty::Bool], "a value used as a condition must be a bool");
                 Expr::Truthy { term: t.value, loc }
+            }
+        }
+    }
+
+    /// A quantifier's or sum's range; binds its variable (the caller unbinds).
+    fn range<'r>(
+        &mut self,
+        var: &ast::Ident,
+        range: &'r ast::Range,
+        what: &str,
+    ) -> (QRange, usize, Option<&'r ast::Path>) {
+        match range {
+            ast::Range::In(path) => {
+                let p = self.path(path);
+                let elem = p.ty.elem().unwrap_or_else(|| {
+                            self.error(
+                                K::NotAList,
+                                Located::new(
+                                    format!("`{}` ranges over `{}`, which is {}", what, path.loc.text(), p.ty),
+                                    &path.loc,
+                                    "not a list",
+                                )
+                                .help("a quantifier needs a list: a multi-link, a list field, a hop range like `{1..}` or a `let` list"),
+                            );
+                            Ty::Any
+                        });
+                let slot = self.bind(var.name.clone(), elem);
+                (QRange::Path(Term::Path(p.value)), slot, Some(path))
+            }
+            ast::Range::Type { record_type, filter } => {
+                let ty = self.record_type(record_type);
+                let slot = self.bind(var.name.clone(), ty);
+                let filter = filter.as_ref().map(|f| self.cond(f));
+                let reverse = filter.as_ref().and_then(|f| reverse_lookup(f, slot));
+                let range =
+                    QRange::Type { record_type: record_type.name.clone(), filter: filter.map(Box::new), reverse };
+                (range, slot, None)
             }
         }
     }
@@ -865,6 +910,14 @@ impl<'a> Compiler<'a> {
                 let (c, ty) = self.literal(lit);
                 Typed { value: Term::Const(Arc::new(c), o.loc.clone()), ty, through: None }
             }
+            OperandKind::Path(p)
+                if p.head.name == "as_of"
+                    && p.steps.is_empty()
+                    && !self.lets.contains_key("as_of")
+                    && !self.body.scope.iter().any(|b| b.name == "as_of") =>
+            {
+                Typed { value: Term::AsOf(o.loc.clone()), ty: Ty::Date, through: None }
+            }
             OperandKind::Path(p) => {
                 let t = self.path(p);
                 Typed { value: Term::Path(t.value), ty: t.ty, through: t.through }
@@ -1102,8 +1155,13 @@ fn reverse_lookup(filter: &Expr, slot: usize) -> Option<ReverseLookup> {
         other => vec![other],
     };
     for c in conjuncts {
-        let Expr::Cmp { op: CmpOp::Eq, lhs, rhs, .. } = c else { continue };
-        for (mine, other) in [(lhs, rhs), (rhs, lhs)] {
+        // `x.f == p`, `p == x.f`, and `p in x.f` (a list of links).
+        let pairs = match c {
+            Expr::Cmp { op: CmpOp::Eq, lhs, rhs, .. } => vec![(lhs, rhs), (rhs, lhs)],
+            Expr::Cmp { op: CmpOp::In, lhs, rhs, .. } => vec![(rhs, lhs)],
+            _ => continue,
+        };
+        for (mine, other) in pairs {
             let Term::Path(p) = mine else { continue };
             let [step] = p.steps.as_slice() else { continue };
             if !matches!(p.head, Head::Var(s, _) if s == slot) || step.hops.is_some() {
@@ -1128,6 +1186,7 @@ fn clone_term(t: &Term) -> Term {
         Term::Const(c, loc) => Term::Const(Arc::clone(c), loc.clone()),
         Term::Path(p) => Term::Path(clone_path(p)),
         Term::Count(p, loc) => Term::Count(clone_path(p), loc.clone()),
+        Term::AsOf(loc) => Term::AsOf(loc.clone()),
     }
 }
 

@@ -34,6 +34,8 @@ pub enum CheckErrorKind {
     Recursion,
     /// A `matches` pattern that is not a valid regular expression.
     Regex,
+    /// A `list("FILE")` that cannot be read, or lies outside the rule set.
+    ListFile,
 }
 
 impl CheckErrorKind {
@@ -49,6 +51,7 @@ impl CheckErrorKind {
             CheckErrorKind::Cycle => "interdict::check::cycle",
             CheckErrorKind::Recursion => "interdict::check::recursion",
             CheckErrorKind::Regex => "interdict::check::regex",
+            CheckErrorKind::ListFile => "interdict::check::list_file",
         }
     }
 }

@@ -374,6 +374,17 @@ fn names_in<'a>(c: &'a ast::Cond, out: &mut HashSet<&'a str>) {
             }
             names_in(body, out);
         }
+        CondKind::Sum { range, value, rhs, .. } => {
+            match range {
+                ast::Range::In(p) => {
+                    out.insert(p.head.name.as_str());
+                }
+                ast::Range::Type { filter: Some(f), .. } => names_in(f, out),
+                ast::Range::Type { filter: None, .. } => {}
+            }
+            out.insert(value.head.name.as_str());
+            operand(rhs, out);
+        }
         CondKind::Call { name, args } => {
             out.insert(name.name.as_str());
             for a in args {
@@ -436,6 +447,7 @@ fn walk(e: &Expr, f: &mut impl FnMut(&Expr)) {
             }
             walk(body, f);
         }
+        Expr::Sum { range: QRange::Type { filter: Some(filter), .. }, .. } => walk(filter, f),
         _ => {}
     }
 }

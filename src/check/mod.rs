@@ -5,9 +5,11 @@ mod compile;
 mod deps;
 mod error;
 mod lint;
+mod lists;
 mod program;
 mod types;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 pub use error::{CheckError, CheckErrorKind};
@@ -24,7 +26,14 @@ use crate::source::SourceFile;
 /// Checks parsed rule files together (names are global across files) and
 /// compiles them.
 pub fn check(files: &[(Arc<SourceFile>, ast::File)]) -> Result<Program, Vec<CheckError>> {
-    compile::Compiler::run(files)
+    compile::Compiler::run(files, &[])
+}
+
+/// [`check`], for a rule set read from folders: `list("FILE")` paths must
+/// stay inside the root holding their rule file (without one, inside the
+/// rule file's own folder).
+pub fn check_in(files: &[(Arc<SourceFile>, ast::File)], roots: &[PathBuf]) -> Result<Program, Vec<CheckError>> {
+    compile::Compiler::run(files, roots)
 }
 
 /// "did you mean `x`?" for the candidate closest to `name`, if any is close.

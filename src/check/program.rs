@@ -311,6 +311,17 @@ pub(crate) enum Expr {
         body: Box<Expr>,
         head: Loc,
     },
+    /// `sum(RANGE: value) op rhs`: the numbers `value` finds for each
+    /// element of the range (a list adds its numbers), added up and compared.
+    Sum {
+        slot: usize,
+        var: String,
+        range: QRange,
+        value: PathExpr,
+        op: CmpOp,
+        rhs: Term,
+        loc: Loc,
+    },
     Call {
         def: DefId,
         args: Vec<Term>,
@@ -345,12 +356,14 @@ pub(crate) enum Term {
     Const(Arc<Const>, Loc),
     Path(PathExpr),
     Count(PathExpr, Loc),
+    /// `as_of`: the day the run judges against (`--as-of`), a date.
+    AsOf(Loc),
 }
 
 impl Term {
     pub(crate) fn loc(&self) -> &Loc {
         match self {
-            Term::Const(_, loc) | Term::Count(_, loc) => loc,
+            Term::Const(_, loc) | Term::Count(_, loc) | Term::AsOf(loc) => loc,
             Term::Path(p) => &p.loc,
         }
     }

@@ -36,7 +36,7 @@ pub(super) fn run(args: &CheckArgs) -> io::Result<Exit> {
 
     match args.engine {
         EngineChoice::Reference => {
-            let store = load_records(&args.records);
+            let store = load_records(&args.records, &args.input, Some(program));
             let loaded = started.elapsed();
             let engine = Engine::new(program, &store, options);
             let mut outcomes = engine.evaluate();
@@ -47,7 +47,7 @@ pub(super) fn run(args: &CheckArgs) -> io::Result<Exit> {
             written.write(&mut out, args, program, &store, &outcomes, color)?;
         }
         EngineChoice::Fast => {
-            let inputs = read_inputs(&args.records);
+            let inputs = read_inputs(&args.records, &args.input, Some(program));
             let store = FastStore::load(&inputs, program);
             let loaded = started.elapsed();
             let progress = io::stderr().is_terminal() && store.len() >= 100_000;

@@ -3,7 +3,12 @@
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::PathBuf;
 
-use super::{ColorChoice, Exit, LintArgs, ValidateArgs};
+use std::collections::HashMap;
+
+use super::{ColorChoice, Exit, InputArgs, InputChoice, LintArgs, ValidateArgs};
+use crate::check::Base;
+use crate::check::Program;
+use crate::records::convert::{Column, ConvertOptions, InputFormat, Scalar, convert};
 use crate::records::{Input, RecordStore};
 use crate::report;
 use crate::{RuleError, RuleSet};
@@ -67,9 +72,34 @@ pub(super) fn validate(args: &ValidateArgs) -> io::Result<Exit> {
     Ok(Exit::Clean)
 }
 
-/// Reads the record inputs named on the command line (`-`: stdin); an
-/// unreadable one is an error in its place.
-pub(super) fn read_inputs(paths: &[String]) -> Vec<Result<Input, crate::records::RecordError>> {
+/// What converting the inputs needs: the options given and the entity
+/// declarations (CSV cells are typed by them).
+pub(super) fn convert_options(args: &InputArgs, program: Option<&Program>) -> ConvertOptions {
+    let mut columns: HashMap<String, HashMap<String, Column>> = HashMap::new();
+    for entity in program.and_then(Program::schema).map(|s| s.entities.values()).into_iter().flatten() {
+        let fields = entity.fields.iter().map(|(name, t)| {
+            let scalar = match t.base {
+                Base::Num => Scalar::Num,
+                Base::Bool => Scalar::Bool,
+                Base::Date => Scalar::Date,
+                Base::Str | Base::Entity(_) => Scalar::Str,
+            };
+            (name.clone(), Column { scalar, list: t.list })
+        });
+        columns.insert(entity.name.clone(), fields.collect());
+    }
+    ConvertOptions { record_type: args.input_type.clone(), list_separator: args.list_separator, columns }
+}
+
+/// Reads the record inputs named on the command line (`-`: stdin), converted
+/// to JSON Lines when they are CSV, YAML or FtM; an unreadable one is an
+/// error in its place.
+pub(super) fn read_inputs(
+    paths: &[String],
+    args: &InputArgs,
+    program: Option<&Program>,
+) -> Vec<Result<Input, crate::records::RecordError>> {
+    let options = convert_options(args, program);
     paths
         .iter()
         .map(|path| {
@@ -80,16 +110,23 @@ pub(super) fn read_inputs(paths: &[String]) -> Vec<Result<Input, crate::records:
                 std::fs::read(path)
             };
             let name = if path == "-" { "<stdin>".to_string() } else { path.clone() };
-            read.map(|bytes| Input { name: name.clone(), bytes })
+            let format = match args.input_format {
+                Some(InputChoice::Json) => InputFormat::Json,
+                Some(InputChoice::Csv) => InputFormat::Csv,
+                Some(InputChoice::Yaml) => InputFormat::Yaml,
+                Some(InputChoice::Ftm) => InputFormat::Ftm,
+                None => InputFormat::from_name(&name),
+            };
+            read.map(|bytes| convert(Input::new(name.clone(), bytes), format, &options))
                 .map_err(|e| RecordStore::io_error(&name, &e.to_string()))
         })
         .collect()
 }
 
 /// Reads the record inputs into a store; an unreadable input is an error entry.
-pub(super) fn load_records(paths: &[String]) -> RecordStore {
+pub(super) fn load_records(paths: &[String], args: &InputArgs, program: Option<&Program>) -> RecordStore {
     let mut store = RecordStore::default();
-    for input in read_inputs(paths) {
+    for input in read_inputs(paths, args, program) {
         match input {
             Ok(input) => store.add_input(&input),
             Err(e) => store.push_error(e),

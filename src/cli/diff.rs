@@ -23,7 +23,7 @@ pub(super) fn run(args: &DiffArgs) -> io::Result<Exit> {
             return Ok(Exit::Rules);
         }
     };
-    let store = load_records(&args.records);
+    let store = load_records(&args.records, &args.input, Some(new.program()));
     let options = EvalOptions { as_of: args.as_of.unwrap_or_else(Date::today) };
     let old_engine = Engine::new(old.program(), &store, options);
     let new_engine = Engine::new(new.program(), &store, options);

@@ -15,7 +15,7 @@ const LINK_DEPTH: usize = 8;
 pub(super) fn run(args: &ExplainArgs) -> io::Result<Exit> {
     let Some(rules) = load_rules(std::slice::from_ref(&args.rules), args.color)? else { return Ok(Exit::Rules) };
     let program = rules.program();
-    let store = load_records(&args.records);
+    let store = load_records(&args.records, &args.input, Some(program));
     let Some(rec) = store.lookup(&args.id) else {
         eprintln!("error: no record with id `{}` in the inputs", args.id);
         return Ok(Exit::Data);

@@ -52,9 +52,11 @@ enum Command {
 struct CheckArgs {
     /// A `.rules` file or a folder of them
     rules: PathBuf,
-    /// JSON (array) or JSON Lines record files; `-` reads stdin
+    /// Record files (JSON array, JSON Lines, CSV, YAML, FtM); `-` reads stdin
     #[arg(required = true)]
     records: Vec<String>,
+    #[command(flatten)]
+    input: InputArgs,
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
@@ -76,6 +78,39 @@ struct CheckArgs {
     /// Which evaluator: the parallel one, or the simple reference (same output)
     #[arg(long, value_enum, default_value_t = Engine::Fast)]
     engine: Engine,
+}
+
+/// How record files are read.
+#[derive(Args, Debug, Clone)]
+struct InputArgs {
+    /// The format of the record files [default: by extension: `.csv`, `.yaml`/`.yml`, else JSON]
+    #[arg(long = "input", value_enum)]
+    input_format: Option<InputChoice>,
+    /// CSV: the type of every row of a file that has no `type` column
+    #[arg(long = "type", value_name = "TYPE")]
+    input_type: Option<String>,
+    /// CSV: what separates the values of a cell declared as a list
+    #[arg(long, default_value_t = ';')]
+    list_separator: char,
+}
+
+impl Default for InputArgs {
+    /// Formats by extension, `;` between list values.
+    fn default() -> Self {
+        InputArgs { input_format: None, input_type: None, list_separator: ';' }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum InputChoice {
+    /// A JSON array of records, or JSON Lines
+    Json,
+    /// A header row, then a record per row
+    Csv,
+    /// A list of records, or a record per document
+    Yaml,
+    /// FollowTheMoney entities (e.g. an OpenSanctions export), one per line
+    Ftm,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -103,6 +138,8 @@ struct ExplainArgs {
     /// Record files; `-` reads stdin
     #[arg(required = true)]
     records: Vec<String>,
+    #[command(flatten)]
+    input: InputArgs,
     /// The record to explain
     #[arg(long)]
     id: String,
@@ -129,6 +166,8 @@ struct DiffArgs {
     /// Record files; `-` reads stdin
     #[arg(required = true)]
     records: Vec<String>,
+    #[command(flatten)]
+    input: InputArgs,
     /// Output format (`summary`: the table only)
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
@@ -178,6 +217,8 @@ struct SnapshotArgs {
     /// Record files; `-` reads stdin
     #[arg(required = true)]
     records: Vec<String>,
+    #[command(flatten)]
+    input: InputArgs,
     /// The snapshot's name: `NAME.snap` in `--dir`
     #[arg(long)]
     name: String,

@@ -8,13 +8,14 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::common::{load_rules, width};
+use super::common::{convert_options, load_rules, width};
 use super::coverage::Coverage;
 use super::snapshot::{self, Compared, Policy};
-use super::{Exit, Format, TestArgs};
+use super::{Exit, Format, InputArgs, TestArgs};
 use crate::check::{Program, did_you_mean};
 use crate::date::Date;
 use crate::eval::{Decision, Engine, EvalOptions, Outcome, Verdict};
+use crate::records::convert::{InputFormat, convert};
 use crate::records::{Input, RecordStore};
 use crate::report;
 
@@ -173,7 +174,12 @@ fn run_file(
     for r in &test.records {
         let path = dir.join(r);
         match std::fs::read(&path) {
-            Ok(bytes) => store.add_input(&Input { name: path.display().to_string(), bytes }),
+            Ok(bytes) => {
+                // Typed by extension (`.csv`, `.yaml`, `.ftm.json`…), as `check` does.
+                let input = Input::new(path.display().to_string(), bytes);
+                let format = InputFormat::from_name(&input.name);
+                store.add_input(&convert(input, format, &convert_options(&InputArgs::default(), Some(program))))
+            }
             Err(e) => return Ok(FileResult::Broken(format!("cannot read `{}`: {e}", path.display()))),
         }
     }
@@ -183,7 +189,7 @@ fn run_file(
             bytes.extend(serde_json::to_vec(record).unwrap_or_default());
             bytes.push(b'\n');
         }
-        store.add_input(&Input { name: format!("{} (inline record)", file.display()), bytes });
+        store.add_input(&Input::new(format!("{} (inline record)", file.display()), bytes));
     }
     let mut engine = Engine::new(program, &store, EvalOptions { as_of });
     if coverage.is_some() {

@@ -322,8 +322,17 @@ impl<'a> Engine<'a> {
             Rc::clone(cache.entry(cache_key).or_insert_with(|| {
                 let mut index: ReverseIndex<'a> = HashMap::new();
                 for &i in self.store.of_type(record_type) {
-                    if let Some(Value::String(s)) = self.store.record(i).get(field) {
-                        index.entry(s.as_str()).or_default().push(i);
+                    // A list is indexed by each of its strings (once per record).
+                    let keys: Vec<&str> = match self.store.record(i).get(field) {
+                        Some(Value::String(s)) => vec![s.as_str()],
+                        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
+                        _ => Vec::new(),
+                    };
+                    for k in keys {
+                        let records = index.entry(k).or_default();
+                        if records.last() != Some(&i) {
+                            records.push(i);
+                        }
                     }
                 }
                 Rc::new(index)

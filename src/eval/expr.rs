@@ -2,7 +2,7 @@
 //! outcome either way: why it held, or which part was false and what was seen).
 
 use crate::ast::{CmpOp, Quantifier, VerdictWord};
-use crate::check::{Const, Expr, QRange, Term};
+use crate::check::{Const, Expr, PathExpr, QRange, Term};
 use crate::records::RecordIdx;
 
 use super::engine::Ctx;
@@ -190,26 +190,17 @@ impl<'a> Ctx<'_, 'a> {
             Expr::Quant { quantifier, slot, var, range, body, head, .. } => {
                 self.quantifier(*quantifier, *slot, var, range, body, head, env, facts)
             }
+            Expr::Sum { slot, var, range, value, op, rhs, loc, .. } => {
+                self.sum(*slot, var, range, value, *op, rhs, loc, env, facts)
+            }
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn quantifier(
-        &self,
-        quantifier: Quantifier,
-        slot: usize,
-        var: &str,
-        range: &'a QRange,
-        body: &'a Expr,
-        head: &crate::source::Loc,
-        env: &mut Env<'a>,
-        facts: &mut Vec<Fact>,
-    ) -> Result<bool, Fault> {
-        if env.len() <= slot {
-            env.resize(slot + 1, Cursor::missing());
-        }
-        let of_type = matches!(range, QRange::Type { .. });
-        let (items, filter, over) = match range {
+    /// A quantifier's or sum's elements (`None`: the list is missing), its
+    /// `where` filter and its range as written.
+    #[allow(clippy::type_complexity)]
+    fn range_items(&self, range: &'a QRange, env: &Env<'a>) -> (Option<Vec<Item<'a>>>, Option<&'a Expr>, &'a str) {
+        match range {
             QRange::Path(term) => (self.items(self.term(term, env)), None, term.loc().text()),
             QRange::Type { record_type, filter, reverse } => {
                 let candidates: Vec<RecordIdx> = match reverse {
@@ -231,7 +222,98 @@ impl<'a> Ctx<'_, 'a> {
                     .collect();
                 (Some(items), filter.as_deref(), record_type.as_str())
             }
-        };
+        }
+    }
+
+    /// `sum(RANGE: value) op rhs`: every element that passes the filter adds
+    /// the number its `value` leads to, or the numbers of the list it leads
+    /// to; other values add nothing. Evidence lists each value added.
+    #[allow(clippy::too_many_arguments)]
+    fn sum(
+        &self,
+        slot: usize,
+        var: &str,
+        range: &'a QRange,
+        value: &'a PathExpr,
+        op: CmpOp,
+        rhs: &'a Term,
+        head: &crate::source::Loc,
+        env: &mut Env<'a>,
+        facts: &mut Vec<Fact>,
+    ) -> Result<bool, Fault> {
+        if env.len() <= slot {
+            env.resize(slot + 1, Cursor::missing());
+        }
+        let of_type = matches!(range, QRange::Type { .. });
+        let (items, filter, over) = self.range_items(range, env);
+        let mut total = 0.0;
+        let mut terms = Vec::new();
+        for item in items.unwrap_or_default() {
+            let trail = if self.trace && item.trail.is_empty() {
+                match item.val {
+                    Val::Record(i) => vec![self.start_hop(i)],
+                    _ => Vec::new(),
+                }
+            } else {
+                item.trail.clone()
+            };
+            env[slot] = Cursor::One(item.val, trail);
+            if let Some(f) = filter
+                && !self.cond(f, env, &mut Vec::new())?
+            {
+                continue;
+            }
+            let c = self.path(value, env);
+            let mut added = false;
+            match &c {
+                Cursor::One(Val::Num(n), _) => {
+                    total += n;
+                    added = true;
+                }
+                _ => {
+                    for x in self.items(c.clone()).unwrap_or_default() {
+                        if let Val::Num(n) = x.val {
+                            total += n;
+                            added = true;
+                        }
+                    }
+                }
+            }
+            if added && self.trace {
+                terms.push(self.observed(&c));
+            }
+        }
+        let r = self.term(rhs, env);
+        let holds = self.compare(op, &Cursor::One(Val::Num(total), Vec::new()), &r, false);
+        self.fact(facts, head, holds, || FactKind::Sum {
+            var: var.to_string(),
+            over: over.to_string(),
+            of_type,
+            terms,
+            total,
+            op,
+            rhs: self.observed(&r),
+        });
+        Ok(holds)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn quantifier(
+        &self,
+        quantifier: Quantifier,
+        slot: usize,
+        var: &str,
+        range: &'a QRange,
+        body: &'a Expr,
+        head: &crate::source::Loc,
+        env: &mut Env<'a>,
+        facts: &mut Vec<Fact>,
+    ) -> Result<bool, Fault> {
+        if env.len() <= slot {
+            env.resize(slot + 1, Cursor::missing());
+        }
+        let of_type = matches!(range, QRange::Type { .. });
+        let (items, filter, over) = self.range_items(range, env);
         let Some(items) = items else {
             self.fact(facts, head, false, || FactKind::Quantifier {
                 quantifier,
@@ -295,6 +377,7 @@ impl<'a> Ctx<'_, 'a> {
     fn term(&self, t: &'a Term, env: &Env<'a>) -> Cursor<'a> {
         match t {
             Term::Const(c, _) => Cursor::One(Val::from_const(c), Vec::new()),
+            Term::AsOf(_) => Cursor::One(Val::Date(self.engine.as_of()), Vec::new()),
             Term::Path(p) => self.path(p, env),
             Term::Count(p, _) => {
                 let c = self.path(p, env);
@@ -310,8 +393,45 @@ impl<'a> Ctx<'_, 'a> {
         }
     }
 
+    /// `==`, `!=`, `<`, `<=`, `>`, `>=` between a list from the records (a
+    /// list field, or a path through a multi-link) and one value compare
+    /// element by element: `==` and the orderings hold when some element
+    /// does, `!=` when no element is equal (as `in` / `not in`). `None`:
+    /// not such a comparison.
+    fn list_compare(&self, op: CmpOp, l: &Cursor<'a>, r: &Cursor<'a>, dates: bool) -> Option<bool> {
+        if !matches!(op, CmpOp::Eq | CmpOp::Ne | CmpOp::Lt | CmpOp::Le | CmpOp::Gt | CmpOp::Ge) {
+            return None;
+        }
+        let data_list =
+            |c: &Cursor<'a>| matches!(c, Cursor::Many(_) | Cursor::One(Val::Json(serde_json::Value::Array(_)), _));
+        let (list, one, flipped) = match (data_list(l), data_list(r)) {
+            (true, false) => (l, r, false),
+            (false, true) => (r, l, true),
+            _ => return None,
+        };
+        let v = one.one();
+        if v.is_missing() || matches!(v, Val::List(_) | Val::Json(_)) {
+            return Some(false);
+        }
+        let items = self.items(list.clone())?;
+        let store = self.store();
+        let rel = |i: &Item<'a>| if flipped { relate(v, i.val, dates, store) } else { relate(i.val, v, dates, store) };
+        let wanted = |r: Rel| match op {
+            CmpOp::Lt => r == Rel::Less,
+            CmpOp::Le => matches!(r, Rel::Less | Rel::Equal),
+            CmpOp::Gt => r == Rel::Greater,
+            CmpOp::Ge => matches!(r, Rel::Greater | Rel::Equal),
+            _ => r == Rel::Equal,
+        };
+        let some = items.iter().any(|i| rel(i).is_some_and(wanted));
+        Some(if op == CmpOp::Ne { !some } else { some })
+    }
+
     fn compare(&self, op: CmpOp, l: &Cursor<'a>, r: &Cursor<'a>, dates: bool) -> bool {
         let store = self.store();
+        if let Some(holds) = self.list_compare(op, l, r, dates) {
+            return holds;
+        }
         match op {
             CmpOp::In | CmpOp::NotIn => {
                 let v = l.one();

@@ -12,7 +12,7 @@ fn outcomes(rules: &str, records: &str, as_of: &str) -> Vec<String> {
         Ok(r) => r,
         Err(errors) => panic!("rules do not check: {:?}", errors.iter().map(ToString::to_string).collect::<Vec<_>>()),
     };
-    let store = RecordStore::load([Input { name: "t.jsonl".into(), bytes: records.as_bytes().to_vec() }]);
+    let store = RecordStore::load([Input::new("t.jsonl", records.as_bytes().to_vec())]);
     let engine = Engine::new(rules.program(), &store, EvalOptions { as_of: Date::parse_exact(as_of).unwrap() });
     let program = rules.program();
     engine
@@ -333,7 +333,7 @@ fn typed_links_to_the_wrong_type_are_unresolved_and_warned() {
     "#;
     check(rules, records, "p1 allow\nv1 deny r\nv2 allow\nv3 allow");
     let rules = RuleSet::from_sources(vec![SourceFile::new("t.rules", rules)]).unwrap();
-    let store = RecordStore::load([Input { name: "t".into(), bytes: records.as_bytes().to_vec() }]);
+    let store = RecordStore::load([Input::new("t", records.as_bytes().to_vec())]);
     let engine = Engine::new(rules.program(), &store, EvalOptions::default());
     let warnings: Vec<String> = engine
         .evaluate()
@@ -383,7 +383,7 @@ fn witnesses_are_ordered_by_depth_then_position_then_id() {
         {"id":"p9","type":"person","nationality":"KR"}
     "#;
     let rules = RuleSet::from_sources(vec![SourceFile::new("t.rules", rules)]).unwrap();
-    let store = RecordStore::load([Input { name: "t".into(), bytes: records.as_bytes().to_vec() }]);
+    let store = RecordStore::load([Input::new("t", records.as_bytes().to_vec())]);
     let engine = Engine::new(rules.program(), &store, EvalOptions::default());
     let v = engine.verdict(store.lookup("p1").unwrap()).unwrap();
     let FactKind::Quantifier { witness: Some(w), .. } = &v.fired[0].evidence[0].kind else { panic!("no witness") };
@@ -406,7 +406,7 @@ fn why_not_names_the_false_part() {
     use crate::eval::FactKind;
     let rules = r#"rule r { deny venue v when v.operator.nationality == "CN" and exists v.operator.spouse }"#;
     let rules = RuleSet::from_sources(vec![SourceFile::new("t.rules", rules)]).unwrap();
-    let store = RecordStore::load([Input { name: "t".into(), bytes: VISITS.as_bytes().to_vec() }]);
+    let store = RecordStore::load([Input::new("t", VISITS.as_bytes().to_vec())]);
     let engine = Engine::new(rules.program(), &store, EvalOptions::default());
     let rule = rules.program().rule_named("r").unwrap();
     let (holds, facts) = engine.explain_rule(store.lookup("v2").unwrap(), rule).unwrap();

@@ -192,6 +192,24 @@ pub enum FactKind {
         /// The witness's own evidence (filter and body).
         body: Vec<Fact>,
     },
+    /// `sum(RANGE: value) op rhs`
+    Sum {
+        /// The binder.
+        var: String,
+        /// The range as written: a path, or a record type.
+        over: String,
+        /// Ranges over every record of the type `over`.
+        of_type: bool,
+        /// Each value added, with the chain from its element (elements
+        /// without a number are left out).
+        terms: Vec<Observed>,
+        /// The total.
+        total: f64,
+        /// The comparison.
+        op: CmpOp,
+        /// What the total was compared with.
+        rhs: Observed,
+    },
     /// `def(args…)`
     Call {
         /// The def.

@@ -60,7 +60,7 @@ type ReverseIndex<'s> = HashMap<&'s str, Vec<RecordIdx>>;
 pub struct FastEngine<'s> {
     pub(crate) program: &'s Program,
     pub(crate) store: &'s FastStore<'s>,
-    as_of: Date,
+    pub(crate) as_of: Date,
     evidence: bool,
     /// Store type → the program's rules for it, indexed by required values.
     rules_by_type: Vec<TypeRules<'s>>,
@@ -92,7 +92,8 @@ impl<'s> FastEngine<'s> {
         let mut visit = |e: &Expr| {
             walk(e, &mut |e| match e {
                 Expr::Is { by: Some(r), .. } => by_rules.push(*r),
-                Expr::Quant { range: QRange::Type { record_type, reverse: Some(rev), .. }, .. } => {
+                Expr::Quant { range: QRange::Type { record_type, reverse: Some(rev), .. }, .. }
+                | Expr::Sum { range: QRange::Type { record_type, reverse: Some(rev), .. }, .. } => {
                     reverse_keys.push((record_type.clone(), rev.field_id))
                 }
                 _ => {}
@@ -147,19 +148,29 @@ impl<'s> FastEngine<'s> {
         let mut index: ReverseIndex<'s> = HashMap::new();
         for &r in self.of_type(record_type) {
             let rec = self.store.record(r);
-            let key = if Some(field) == self.id_field {
-                Some(rec.id.as_str())
+            let key_of = |v: &'s FVal<'s>| match v {
+                FVal::Str(s) => Some(s.as_str()),
+                FVal::Link(t) => Some(self.store.record(*t).id.as_str()),
+                _ => None,
+            };
+            // A list is indexed by each of its ids (once per record).
+            let keys: Vec<&'s str> = if Some(field) == self.id_field {
+                vec![rec.id.as_str()]
             } else if Some(field) == self.type_field {
-                Some(self.store.type_name(rec.ty))
+                vec![self.store.type_name(rec.ty)]
             } else {
                 match rec.get(field) {
-                    Some(FVal::Str(s)) => Some(s.as_str()),
-                    Some(FVal::Link(t)) => Some(self.store.record(*t).id.as_str()),
-                    _ => None,
+                    Some(FVal::Links(ts)) => ts.iter().map(|t| self.store.record(*t).id.as_str()).collect(),
+                    Some(FVal::List(items)) => items.iter().filter_map(key_of).collect(),
+                    Some(v) => key_of(v).into_iter().collect(),
+                    None => Vec::new(),
                 }
             };
-            if let Some(k) = key {
-                index.entry(k).or_default().push(r);
+            for k in keys {
+                let records = index.entry(k).or_default();
+                if records.last() != Some(&r) {
+                    records.push(r);
+                }
             }
         }
         index
@@ -408,6 +419,7 @@ fn walk(e: &Expr, f: &mut impl FnMut(&Expr)) {
             }
             walk(body, f);
         }
+        Expr::Sum { range: QRange::Type { filter: Some(filter), .. }, .. } => walk(filter, f),
         _ => {}
     }
 }

@@ -397,6 +397,9 @@ impl<'s> Ctx<'_, 's> {
             Expr::Quant { quantifier, slot, var, range, body, head } => {
                 self.quantifier(*quantifier, *slot, var, range, body, head, env, facts)
             }
+            Expr::Sum { slot, var, range, value, op, rhs, loc, .. } => {
+                self.sum(*slot, var, range, value, *op, rhs, loc, env, facts)
+            }
         }
     }
 
@@ -406,6 +409,115 @@ impl<'s> Ctx<'_, 's> {
         } else {
             Shown::Value(format!("({} values)", list.items.len()).into())
         }
+    }
+
+    /// A quantifier's or sum's elements (`None`: the list is missing), its
+    /// `where` filter and its range as written.
+    #[allow(clippy::type_complexity)]
+    fn range_items(&self, range: &'s QRange, env: &Env<'s>) -> (Option<Vec<Item<'s>>>, Option<&'s Expr>, &'s str) {
+        match range {
+            QRange::Path(term) => (self.items(self.term(term, env)), None, term.loc().text()),
+            QRange::Type { record_type, filter, reverse } => {
+                let candidates: Vec<RecordIdx> = match reverse {
+                    Some(rev) => {
+                        let target = self.term(&rev.target, env).one();
+                        let key = match target {
+                            V::Rec(i) | V::IdStr(i) => Some(self.id(i)),
+                            V::Str(s) => Some(s),
+                            _ => None,
+                        };
+                        key.map(|k| self.engine.reverse_lookup(record_type, rev.field_id, k)).unwrap_or_default()
+                    }
+                    None => self.engine.of_type(record_type).to_vec(),
+                };
+                let items = candidates
+                    .into_iter()
+                    .enumerate()
+                    .map(|(pos, i)| Item { val: V::Rec(i), trail: ItemTrail::Built(Vec::new()), depth: 0, pos })
+                    .collect();
+                (Some(items), filter.as_deref(), record_type.as_str())
+            }
+        }
+    }
+
+    /// `sum(RANGE: value) op rhs`, as in the reference engine: each element
+    /// that passes the filter adds its number, or its list's numbers.
+    #[allow(clippy::too_many_arguments)]
+    fn sum(
+        &self,
+        slot: usize,
+        var: &str,
+        range: &'s QRange,
+        value: &'s PathExpr,
+        op: CmpOp,
+        rhs: &'s Term,
+        loc: &Loc,
+        env: &mut Env<'s>,
+        facts: &mut Vec<Fact>,
+    ) -> Result<bool, Fault> {
+        if env.len() <= slot {
+            env.resize(slot + 1, Cursor::missing());
+        }
+        let of_type = matches!(range, QRange::Type { .. });
+        let (items, filter, over) = self.range_items(range, env);
+        let fast = Ctx { engine: self.engine, trace: false };
+        let mut total = 0.0;
+        let mut terms = Vec::new();
+        for item in items.unwrap_or_default() {
+            let trail = if !self.trace {
+                Vec::new()
+            } else if item.trail.is_empty() {
+                match item.val {
+                    V::Rec(i) => vec![self.start_hop(i)],
+                    _ => Vec::new(),
+                }
+            } else {
+                self.trail(item.trail)
+            };
+            env[slot] = Cursor::One(item.val, trail);
+            if let Some(f) = filter
+                && !fast.cond(f, env, &mut Vec::new())?
+            {
+                continue;
+            }
+            let c = self.path(value, env);
+            let mut added = false;
+            match &c {
+                Cursor::One(V::Num(n), _) => {
+                    total += n;
+                    added = true;
+                }
+                _ => {
+                    for x in self.items(c.clone()).unwrap_or_default() {
+                        if let V::Num(n) = x.val {
+                            total += n;
+                            added = true;
+                        }
+                    }
+                }
+            }
+            if added && self.trace {
+                terms.push(self.observed(&c));
+            }
+        }
+        let r = self.term(rhs, env);
+        let holds = self.compare(op, &Cursor::One(V::Num(total), Vec::new()), &r, false);
+        if self.trace {
+            facts.push(Fact {
+                loc: loc.clone(),
+                holds,
+                kind: FactKind::Sum {
+                    var: var.to_string(),
+                    over: over.to_string(),
+                    of_type,
+                    terms,
+                    total,
+                    op,
+                    rhs: self.observed(&r),
+                },
+            });
+        }
+        Ok(holds)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -430,29 +542,7 @@ impl<'s> Ctx<'_, 's> {
             return self.quantifier_walk(quantifier, slot, var, p, step, hops, body, head, env, facts);
         }
         let of_type = matches!(range, QRange::Type { .. });
-        let (items, filter, over) = match range {
-            QRange::Path(term) => (self.items(self.term(term, env)), None, term.loc().text()),
-            QRange::Type { record_type, filter, reverse } => {
-                let candidates: Vec<RecordIdx> = match reverse {
-                    Some(rev) => {
-                        let target = self.term(&rev.target, env).one();
-                        let key = match target {
-                            V::Rec(i) | V::IdStr(i) => Some(self.id(i)),
-                            V::Str(s) => Some(s),
-                            _ => None,
-                        };
-                        key.map(|k| self.engine.reverse_lookup(record_type, rev.field_id, k)).unwrap_or_default()
-                    }
-                    None => self.engine.of_type(record_type).to_vec(),
-                };
-                let items = candidates
-                    .into_iter()
-                    .enumerate()
-                    .map(|(pos, i)| Item { val: V::Rec(i), trail: ItemTrail::Built(Vec::new()), depth: 0, pos })
-                    .collect();
-                (Some(items), filter.as_deref(), record_type.as_str())
-            }
-        };
+        let (items, filter, over) = self.range_items(range, env);
         let Some(items) = items else {
             self.fact(facts, head, false, || FactKind::Quantifier {
                 quantifier,
@@ -662,6 +752,7 @@ impl<'s> Ctx<'_, 's> {
     fn term(&self, t: &'s Term, env: &Env<'s>) -> Cursor<'s> {
         match t {
             Term::Const(c, _) => Cursor::One(from_const(c), Vec::new()),
+            Term::AsOf(_) => Cursor::One(V::Date(self.engine.as_of), Vec::new()),
             Term::Path(p) => self.path(p, env),
             Term::Count(p, _) => {
                 let c = self.path(p, env);
@@ -689,7 +780,41 @@ impl<'s> Ctx<'_, 's> {
         }
     }
 
+    /// As in the reference engine: a list from the records against one
+    /// value compares element by element.
+    fn list_compare(&self, op: CmpOp, l: &Cursor<'s>, r: &Cursor<'s>, dates: bool) -> Option<bool> {
+        if !matches!(op, CmpOp::Eq | CmpOp::Ne | CmpOp::Lt | CmpOp::Le | CmpOp::Gt | CmpOp::Ge) {
+            return None;
+        }
+        let data_list = |c: &Cursor<'s>| {
+            matches!(c, Cursor::Many(_) | Cursor::One(V::List(_) | V::Links(_) | V::Json(Value::Array(_)), _))
+        };
+        let (list, one, flipped) = match (data_list(l), data_list(r)) {
+            (true, false) => (l, r, false),
+            (false, true) => (r, l, true),
+            _ => return None,
+        };
+        let v = one.one();
+        if matches!(v, V::Missing | V::Const(_) | V::Json(_)) {
+            return Some(false);
+        }
+        let items = self.items(list.clone())?;
+        let rel = |i: &Item<'s>| if flipped { self.relate(v, i.val, dates) } else { self.relate(i.val, v, dates) };
+        let wanted = |r: Rel| match op {
+            CmpOp::Lt => r == Rel::Less,
+            CmpOp::Le => matches!(r, Rel::Less | Rel::Equal),
+            CmpOp::Gt => r == Rel::Greater,
+            CmpOp::Ge => matches!(r, Rel::Greater | Rel::Equal),
+            _ => r == Rel::Equal,
+        };
+        let some = items.iter().any(|i| rel(i).is_some_and(wanted));
+        Some(if op == CmpOp::Ne { !some } else { some })
+    }
+
     fn compare(&self, op: CmpOp, l: &Cursor<'s>, r: &Cursor<'s>, dates: bool) -> bool {
+        if let Some(holds) = self.list_compare(op, l, r, dates) {
+            return holds;
+        }
         match op {
             CmpOp::In | CmpOp::NotIn => {
                 let v = l.one();

@@ -78,11 +78,12 @@ impl<'s> TypeRules<'s> {
         }
         let mut picked: Vec<u32> = self.always.clone();
         for (field, index) in &self.fields {
-            if let Some(rules) = key_of(store, rec, *field).and_then(|k| index.get(&k)) {
+            for k in keys_of(store, rec, *field) {
+                let Some(rules) = index.get(&k) else { continue };
                 let needs_met = |pos: &&u32| {
                     self.checks[**pos as usize]
                         .iter()
-                        .all(|(f, keys)| key_of(store, rec, *f).is_some_and(|k| keys.contains(&k)))
+                        .all(|(f, keys)| keys_of(store, rec, *f).iter().any(|k| keys.contains(k)))
                 };
                 picked.extend(rules.iter().filter(needs_met));
             }
@@ -94,13 +95,24 @@ impl<'s> TypeRules<'s> {
 }
 
 /// The value a record holds under a field, as an index key.
-fn key_of<'r>(store: &'r FastStore<'_>, rec: &'r FastRecord<'_>, field: FieldId) -> Option<Key<'r>> {
-    match rec.get(field) {
-        Some(FVal::Str(s)) => Some(Key::Str(s.as_str())),
-        Some(FVal::Link(r)) => Some(Key::Str(store.record(*r).id.as_str())),
-        Some(FVal::Num(n)) => n.as_f64().map(|n| Key::Num(num_key(n))),
-        Some(FVal::Bool(b)) => Some(Key::Bool(*b)),
+fn key_of<'r>(store: &'r FastStore<'_>, v: &'r FVal<'_>) -> Option<Key<'r>> {
+    match v {
+        FVal::Str(s) => Some(Key::Str(s.as_str())),
+        FVal::Link(r) => Some(Key::Str(store.record(*r).id.as_str())),
+        FVal::Num(n) => n.as_f64().map(|n| Key::Num(num_key(n))),
+        FVal::Bool(b) => Some(Key::Bool(*b)),
         _ => None,
+    }
+}
+
+/// The index keys of a field: its value's, or each element's for a list
+/// (`x.f == "v"` holds on a list holding `"v"`).
+fn keys_of<'r>(store: &'r FastStore<'_>, rec: &'r FastRecord<'_>, field: FieldId) -> Vec<Key<'r>> {
+    match rec.get(field) {
+        Some(FVal::List(items)) => items.iter().filter_map(|v| key_of(store, v)).collect(),
+        Some(FVal::Links(ids)) => ids.iter().map(|r| Key::Str(store.record(*r).id.as_str())).collect(),
+        Some(v) => key_of(store, v).into_iter().collect(),
+        None => Vec::new(),
     }
 }
 

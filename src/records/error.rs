@@ -45,6 +45,11 @@ pub enum RecordErrorKind {
     Unreadable,
     /// The file itself could not be read.
     Io,
+    /// A CSV row that cannot be read: ragged, bad UTF-8, a value that is
+    /// not of its declared type.
+    Csv,
+    /// YAML that cannot be read, or a YAML record that is not a mapping.
+    Yaml,
 }
 
 impl RecordErrorKind {
@@ -58,11 +63,14 @@ impl RecordErrorKind {
             RecordErrorKind::DuplicateId => "interdict::records::duplicate_id",
             RecordErrorKind::Unreadable => "interdict::records::unreadable",
             RecordErrorKind::Io => "interdict::records::io",
+            RecordErrorKind::Csv => "interdict::records::csv",
+            RecordErrorKind::Yaml => "interdict::records::yaml",
         }
     }
 }
 
 impl RecordError {
+    /// A new error at `position`.
     pub(crate) fn new(kind: RecordErrorKind, message: impl Into<String>, position: Position) -> Self {
         RecordError {
             inner: Box::new(Inner {
@@ -175,6 +183,9 @@ const EXCERPT_WIDTH: usize = 100;
 
 impl Excerpt {
     fn new(position: &Position, line: &[u8]) -> Option<Excerpt> {
+        if line.is_empty() {
+            return None;
+        }
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         let col = position.column.saturating_sub(1).min(line.len());
         let start = if line.len() <= EXCERPT_WIDTH { 0 } else { col.saturating_sub(EXCERPT_WIDTH / 2) };

@@ -15,8 +15,35 @@ use crate::source::Position;
 pub struct Input {
     /// Shown in positions.
     pub name: String,
-    /// The raw content.
+    /// The raw content: JSON or JSON Lines.
     pub bytes: Vec<u8>,
+    /// Empty when `bytes` is the file as written. Otherwise `bytes` is JSON
+    /// Lines converted from another format (CSV, YAML, FtM: see
+    /// [`convert`](super::convert)) and line `i` of it came from
+    /// `origins[i]`.
+    pub origins: Vec<Origin>,
+}
+
+impl Input {
+    /// An input read as it is: JSON or JSON Lines.
+    pub fn new(name: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Input {
+        Input { name: name.into(), bytes: bytes.into(), origins: Vec::new() }
+    }
+}
+
+/// Where one line of a converted input came from.
+#[derive(Clone, Debug)]
+pub enum Origin {
+    /// The record's line and column in the original file.
+    At {
+        /// 1-based line.
+        line: u32,
+        /// 1-based column.
+        column: u32,
+    },
+    /// The original could not be converted: this error stands in its place
+    /// (the converted line is a placeholder).
+    Error(RecordError),
 }
 
 /// A record read from an input, before ids are checked across inputs.
@@ -53,9 +80,10 @@ pub(crate) fn split(input: &Input) -> (Reader<'_>, Vec<Piece>) {
     let bytes = input.bytes.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(&input.bytes);
     let bom = input.bytes.len() - bytes.len();
     let lines = LineIndex::new(bytes);
-    let reader = Reader { name: &input.name, bytes, bom, lines };
+    let reader = Reader { name: &input.name, bytes, bom, lines, origins: &input.origins };
     let mut out = Vec::new();
     match bytes.iter().position(|b| !b.is_ascii_whitespace()) {
+        Some(_) if !input.origins.is_empty() => reader.json_lines(&mut out),
         Some(start) if bytes[start] == b'[' => reader.array(start, &mut out),
         Some(_) => reader.json_lines(&mut out),
         None => {}
@@ -109,12 +137,16 @@ pub(crate) struct Reader<'a> {
     pub(crate) bytes: &'a [u8],
     bom: usize,
     lines: LineIndex,
+    origins: &'a [Origin],
 }
 
 impl Reader<'_> {
     /// 1-based line and byte column of an offset.
     pub(crate) fn line_col(&self, offset: usize) -> (usize, usize) {
         let line = self.lines.line_of(offset);
+        if let Some(Origin::At { line, column }) = self.origins.get(line) {
+            return (*line as usize, *column as usize);
+        }
         let col = offset - self.lines.starts[line] + 1 + if line == 0 { self.bom } else { 0 };
         (line + 1, col)
     }
@@ -125,6 +157,10 @@ impl Reader<'_> {
     }
 
     fn line_text(&self, offset: usize) -> &[u8] {
+        if !self.origins.is_empty() {
+            // The converted text is not what the user wrote.
+            return &[];
+        }
         let line = self.lines.line_of(offset);
         let start = self.lines.starts[line];
         let end = self.lines.starts.get(line + 1).map_or(self.bytes.len(), |e| e - 1);
@@ -139,9 +175,16 @@ impl Reader<'_> {
         for (i, start) in self.lines.starts.iter().enumerate() {
             let end = self.lines.starts.get(i + 1).map_or(self.bytes.len(), |e| e - 1).max(*start);
             let line = &self.bytes[*start..end];
+            if let Some(Origin::Error(e)) = self.origins.get(i) {
+                out.push(Piece::Error(e.clone()));
+                continue;
+            }
             let Some(lead) = line.iter().position(|b| !b.is_ascii_whitespace()) else { continue };
             let column = lead + 1 + if i == 0 { self.bom } else { 0 };
-            let at = u32::try_from(i + 1).ok().zip(u32::try_from(column).ok());
+            let at = match self.origins.get(i) {
+                Some(Origin::At { line, column }) => Some((*line, *column)),
+                _ => u32::try_from(i + 1).ok().zip(u32::try_from(column).ok()),
+            };
             out.push(Piece::Value { start: start + lead, end, line_mode: true, at });
         }
     }
@@ -390,7 +433,7 @@ mod tests {
     use super::*;
 
     fn load(text: &str) -> Vec<Result<String, String>> {
-        read(&Input { name: "t.json".into(), bytes: text.as_bytes().to_vec() })
+        read(&Input::new("t.json", text))
             .into_iter()
             .map(|l| match l {
                 Loaded::Record(r) => Ok(format!("{}@{}:{}", r.id, r.line, r.column)),
@@ -451,8 +494,7 @@ mod tests {
         let mut bytes = b"{\"id\":\"a\",\"type\":\"t\"}\n{\"id\":\"".to_vec();
         bytes.extend([0xff, 0xfe]);
         bytes.extend(b"\",\"type\":\"t\"}\n");
-        let got: Vec<_> =
-            read(&Input { name: "t".into(), bytes }).into_iter().map(|l| matches!(l, Loaded::Record(_))).collect();
+        let got: Vec<_> = read(&Input::new("t", bytes)).into_iter().map(|l| matches!(l, Loaded::Record(_))).collect();
         assert_eq!(got, vec![true, false]);
     }
 }

@@ -1,11 +1,14 @@
-//! JSON arrays and JSON Lines → [`RecordStore`]. Takes bytes, never opens files.
+//! JSON arrays and JSON Lines → [`RecordStore`]; CSV, YAML and FtM through
+//! [`convert`]. Takes bytes, never opens files.
 
+pub mod convert;
 mod error;
+mod ftm_model;
 pub(crate) mod load;
 mod store;
 
 pub use error::{RecordError, RecordErrorKind};
-pub use load::Input;
+pub use load::{Input, Origin};
 pub use store::{Entry, Record, RecordIdx, RecordStore};
 
 use crate::source::Position;

@@ -204,7 +204,7 @@ mod tests {
     use super::*;
 
     fn input(name: &str, text: &str) -> Input {
-        Input { name: name.into(), bytes: text.as_bytes().to_vec() }
+        Input::new(name, text.as_bytes().to_vec())
     }
 
     #[test]

@@ -21,7 +21,9 @@
 //! was seen, and by kind: `compare` (`left`, `op`, `right`), `matches`
 //! (`subject`, `pattern`), `exists` (`path`), `is` (`subject`, `verdict`,
 //! `by`, `decision`, `rules`), `quantifier` (`quantifier`, `var`, `over`,
-//! `count`, `witness` with `depth` and `position`, `evidence`), `call`
+//! `count`, `witness` with `depth` and `position`, `evidence`), `sum`
+//! (`var`, `over`, `of_type`, `terms`: each value added, `total`, `op`,
+//! `right`), `call`
 //! (`def`, `args`, `evidence`), `value` (`value`). A value seen is
 //! `{chain, …}` plus one of `value`, `record`+`type`+`name`, `list`,
 //! `missing: true`, `unresolved`; `chain` lists the hops `{via, …}` from the
@@ -161,6 +163,16 @@ impl Serialize for FactJson<'_> {
                 m.serialize_entry("count", count)?;
                 m.serialize_entry("witness", &witness.as_ref().map(WitnessJson))?;
                 m.serialize_entry("evidence", &FactsJson(body))?;
+            }
+            FactKind::Sum { var, over, of_type, terms, total, op, rhs } => {
+                m.serialize_entry("kind", "sum")?;
+                m.serialize_entry("var", var)?;
+                m.serialize_entry("over", over)?;
+                m.serialize_entry("of_type", of_type)?;
+                m.serialize_entry("terms", &ObservedsJson(terms))?;
+                m.serialize_entry("total", total)?;
+                m.serialize_entry("op", op.as_str())?;
+                m.serialize_entry("right", &ObservedJson(rhs))?;
             }
             FactKind::Call { def, args, body } => {
                 m.serialize_entry("kind", "call")?;

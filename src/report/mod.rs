@@ -166,6 +166,22 @@ fn write_fact_text(out: &mut String, f: &Fact) {
                 (None, None) => out.push_str(": the list is missing"),
             }
         }
+        FactKind::Sum { var, over, of_type, terms, total, op, rhs } => {
+            if *of_type {
+                let _ = write!(out, "sum over {over} {var} = {total}");
+            } else {
+                let _ = write!(out, "sum over {var} in {over} = {total}");
+            }
+            for (i, t) in terms.iter().enumerate() {
+                out.push_str(if i == 0 { " (" } else { " + " });
+                write_chain(out, t);
+            }
+            if !terms.is_empty() {
+                out.push(')');
+            }
+            let _ = write!(out, " {} ", op.as_str());
+            write_chain(out, rhs);
+        }
         FactKind::Call { def, args, .. } => {
             out.push_str(def);
             out.push('(');

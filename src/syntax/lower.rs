@@ -149,7 +149,19 @@ impl Cx<'_> {
         let loc = self.loc(&p);
         let mut kids = Kids::of(p);
         let name = self.ident(&kids.expect(Rule::ident, self)?);
-        let value = self.literal(kids.expect(Rule::literal, self)?)?;
+        let value = match kids.take(Rule::list_file) {
+            Some(file) => {
+                let file_loc = self.loc(&file);
+                let mut fk = Kids::of(file);
+                let path = self.string(fk.expect(Rule::string, self)?)?;
+                let column = match fk.take(Rule::list_column) {
+                    Some(c) => Some(self.string(Kids::of(c).expect(Rule::string, self)?)?),
+                    None => None,
+                };
+                LetValue::File(ListFile { path, column, loc: file_loc })
+            }
+            None => LetValue::Literal(self.literal(kids.expect(Rule::literal, self)?)?),
+        };
         Ok(LetDecl { name, value, loc })
     }
 
@@ -324,7 +336,16 @@ impl Cx<'_> {
             "all" => Quantifier::All,
             _ => Quantifier::None,
         };
-        let (var, range) = if let Some(qin) = kids.take(Rule::quant_in) {
+        let (var, range) = self.range(&mut kids, depth)?;
+        Ok(Cond {
+            loc: head_loc.to(&body.loc),
+            kind: CondKind::Quant { quantifier, var, range, body: Box::new(body), head: head_loc },
+        })
+    }
+
+    /// A quantifier's (or sum's) binder and range.
+    fn range(&self, kids: &mut Kids<'_>, depth: usize) -> Result<(Ident, Range)> {
+        Ok(if let Some(qin) = kids.take(Rule::quant_in) {
             let mut k = Kids::of(qin);
             let var = self.ident(&k.expect(Rule::ident, self)?);
             (var, Range::In(self.path(k.expect(Rule::path, self)?)?))
@@ -334,10 +355,6 @@ impl Cx<'_> {
             let var = self.ident(&k.expect(Rule::ident, self)?);
             let filter = k.take(Rule::where_cond).map(|w| self.cond(w, depth + 1).map(Box::new)).transpose()?;
             (var, Range::Type { record_type, filter })
-        };
-        Ok(Cond {
-            loc: head_loc.to(&body.loc),
-            kind: CondKind::Quant { quantifier, var, range, body: Box::new(body), head: head_loc },
         })
     }
 
@@ -349,6 +366,17 @@ impl Cx<'_> {
                 CondKind::Paren(Box::new(self.cond(inner, depth + 1)?))
             }
             Rule::exists_cond => CondKind::Exists(self.path(Kids::of(p).expect(Rule::path, self)?)?),
+            Rule::sum_cond => {
+                let mut kids = Kids::of(p);
+                let head = kids.expect(Rule::sum_head, self)?;
+                let head_loc = self.loc(&head);
+                let mut hk = Kids::of(head);
+                let (var, range) = self.range(&mut hk, depth)?;
+                let value = self.path(hk.expect(Rule::path, self)?)?;
+                let op = cmp_op(kids.expect(Rule::cmp_op, self)?);
+                let rhs = self.operand(kids.expect(Rule::operand, self)?, depth)?;
+                CondKind::Sum { var, range, value, op, rhs, head: head_loc }
+            }
             Rule::comparison => {
                 let mut kids = Kids::of(p);
                 let lhs = self.operand(kids.expect(Rule::operand, self)?, depth)?;

@@ -218,8 +218,16 @@ fn print_item(item: &Item, comments: &[Comment], start: usize, end: usize) -> Ve
         Item::Entity(e) => entity(e, commented),
         Item::Let(l) => {
             let head = format!("let {} = ", l.name.name);
-            match &l.value {
-                Literal::List(items) if head.len() + literal(&l.value).len() > WIDTH || commented => {
+            let value = match &l.value {
+                LetValue::Literal(value) => value,
+                LetValue::File(f) => {
+                    let column =
+                        f.column.as_ref().map(|c| format!(", column: {}", string(&c.value))).unwrap_or_default();
+                    return vec![Line::new(0, format!("{head}list({}{column})", string(&f.path.value)), start)];
+                }
+            };
+            match value {
+                Literal::List(items) if head.len() + literal(value).len() > WIDTH || commented => {
                     let mut lines = vec![Line::new(0, format!("{head}["), start)];
                     lines.extend(items.iter().map(|i| Line::new(1, format!("{},", literal(i)), start)));
                     lines.push(Line::closing(0, "]"));
@@ -322,6 +330,14 @@ pub fn print_literal(l: &Literal) -> String {
     literal(l)
 }
 
+fn range_text(var: &Ident, range: &Range) -> String {
+    match range {
+        Range::In(p) => format!("{} in {}", var.name, path(p)),
+        Range::Type { record_type, filter: None } => format!("{} {}", record_type.name, var.name),
+        Range::Type { record_type, filter: Some(f) } => format!("{} {} where {}", record_type.name, var.name, cond(f)),
+    }
+}
+
 fn cond(c: &Cond) -> String {
     match &c.kind {
         CondKind::And(terms) => terms.iter().map(cond).collect::<Vec<_>>().join(" and "),
@@ -336,14 +352,10 @@ fn cond(c: &Cond) -> String {
             format!("{} is {}{by}", operand(subject), verdict.as_str())
         }
         CondKind::Quant { quantifier, var, range, body, .. } => {
-            let range = match range {
-                Range::In(p) => format!("{} in {}", var.name, path(p)),
-                Range::Type { record_type, filter: None } => format!("{} {}", record_type.name, var.name),
-                Range::Type { record_type, filter: Some(f) } => {
-                    format!("{} {} where {}", record_type.name, var.name, cond(f))
-                }
-            };
-            format!("{} {range}: {}", quantifier.as_str(), cond(body))
+            format!("{} {}: {}", quantifier.as_str(), range_text(var, range), cond(body))
+        }
+        CondKind::Sum { var, range, value, op, rhs, .. } => {
+            format!("sum({}: {}) {} {}", range_text(var, range), path(value), op.as_str(), operand(rhs))
         }
         CondKind::Call { name, args } => call(&name.name, args),
         CondKind::Truthy(o) => operand(o),
