@@ -12,6 +12,7 @@ mod walk;
 pub use engine::{Engine, EvalOptions};
 pub(crate) use error::Fault;
 pub use error::{EvalError, EvalErrorKind};
+pub(crate) use value::number_value;
 pub use verdict::{
     Decision, Explanation, Fact, FactKind, Fired, Hop, LinkProblem, LinkWarning, Observed, Outcome, RuleExplanation,
     RuleStatus, Shown, Verdict, Waived, Witness,

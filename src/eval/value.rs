@@ -65,13 +65,24 @@ impl<'a> Val<'a> {
         match self {
             Val::Missing => Shown::Missing,
             Val::Bool(b) => Shown::Value(Value::Bool(b)),
-            Val::Num(n) => Shown::Value(serde_json::Number::from_f64(n).map_or(Value::Null, Value::Number)),
+            Val::Num(n) => Shown::Value(number_value(n)),
             Val::Str(s) => Shown::Value(Value::String(s.to_string())),
             Val::Date(d) => Shown::Value(Value::String(d.to_string())),
             Val::Record(i) => record_shown(store, i),
             Val::Json(v) => Shown::Value(v.clone()),
             Val::List(l) => Shown::List(l.items.iter().map(|c| Val::from_const(c).shown(store)).collect()),
         }
+    }
+}
+
+/// A number as JSON: whole numbers without a fraction (`50`, as the rule
+/// wrote it, not `50.0`).
+pub(crate) fn number_value(n: f64) -> Value {
+    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53: every whole f64 below is exact
+    if n.fract() == 0.0 && n.abs() < EXACT {
+        Value::Number((n as i64).into())
+    } else {
+        serde_json::Number::from_f64(n).map_or(Value::Null, Value::Number)
     }
 }
 
@@ -150,6 +161,15 @@ mod tests {
 
     fn d(s: &str) -> Val<'static> {
         Val::Date(Date::parse_exact(s).unwrap())
+    }
+
+    #[test]
+    fn whole_numbers_show_without_a_fraction() {
+        assert_eq!(number_value(50.0).to_string(), "50");
+        assert_eq!(number_value(-3.0).to_string(), "-3");
+        assert_eq!(number_value(12.5).to_string(), "12.5");
+        assert_eq!(number_value(1e300).to_string(), "1e+300");
+        assert_eq!(number_value(f64::NAN), Value::Null);
     }
 
     #[test]

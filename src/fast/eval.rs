@@ -149,7 +149,7 @@ impl<'s> Ctx<'_, 's> {
         match v {
             V::Missing => Shown::Missing,
             V::Bool(b) => Shown::Value(Value::Bool(b)),
-            V::Num(n) => Shown::Value(serde_json::Number::from_f64(n).map_or(Value::Null, Value::Number)),
+            V::Num(n) => Shown::Value(crate::eval::number_value(n)),
             V::Str(s) => Shown::Value(Value::String(s.to_string())),
             V::IdStr(r) => Shown::Value(Value::String(self.id(r).to_string())),
             V::Date(d) => Shown::Value(Value::String(d.to_string())),
