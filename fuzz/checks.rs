@@ -41,7 +41,7 @@ pub fn records(rules: &RuleSet, data: &[u8]) {
     report::write_json(&mut reference, program, &store, &outcomes).unwrap();
     let mut human = Vec::new();
     report::write_human_outcomes(&mut human, program, &store, &outcomes, false, 80).unwrap();
-    assert!(!human.iter().any(|b| *b == 0x1b), "record content reached the terminal unescaped");
+    assert!(!human.contains(&0x1b), "record content reached the terminal unescaped");
 
     let inputs = vec![Ok(input)];
     let fast_store = FastStore::load(&inputs, program);
