@@ -97,10 +97,7 @@ impl RuleSet {
                                 Ok(text) => files.push(SourceFile::new(file.display().to_string(), text)),
                                 Err(e) => errors.push(RuleError::Io {
                                     path: file.display().to_string(),
-                                    message: format!(
-                                        "not UTF-8 text (invalid byte at offset {})",
-                                        e.utf8_error().valid_up_to()
-                                    ),
+                                    message: not_utf8(e.as_bytes(), e.utf8_error().valid_up_to()),
                                 }),
                             },
                             Err(e) => {
@@ -173,6 +170,16 @@ impl RuleSet {
     pub fn lint(&self, as_of: date::Date) -> Vec<check::LintWarning> {
         check::lint(&self.files, &self.program, as_of)
     }
+}
+
+/// Where a file stops being UTF-8: line and column (in characters) of the
+/// first bad byte.
+fn not_utf8(bytes: &[u8], valid: usize) -> String {
+    let good = String::from_utf8_lossy(bytes.get(..valid).unwrap_or_default());
+    let line = good.matches('\n').count() + 1;
+    let column = good.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    let byte = bytes.get(valid).copied().unwrap_or_default();
+    format!("not UTF-8 text: invalid byte 0x{byte:02x} at line {line}, column {column}")
 }
 
 /// The `.rules` files at `path` (itself, or found below it), sorted.

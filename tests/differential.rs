@@ -252,3 +252,24 @@ proptest! {
         prop_assert_eq!(json_of(&rules, &text, true), json_of(&rules, &text, false));
     }
 }
+
+/// Evaluation is deterministic: the same bytes on every run, with the
+/// reference engine and with the parallel one on 1, 2 and 4 threads.
+#[test]
+fn repeated_runs_are_byte_identical() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let rules = RuleSet::load(&[root.join("rules/trade-screening")]).unwrap();
+    let mut text = String::new();
+    for f in ["people.jsonl", "goods.jsonl", "activity.jsonl"] {
+        text.push_str(&std::fs::read_to_string(root.join("rules/trade-screening/records").join(f)).unwrap());
+        text.push('\n');
+    }
+    let reference = json_of(&rules, &text, false);
+    assert!(reference.lines().count() > 300);
+    assert_eq!(json_of(&rules, &text, false), reference);
+    for threads in [1, 2, 4, 4] {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        let fast = pool.install(|| json_of(&rules, &text, true));
+        assert!(fast == reference, "{threads} threads: not the reference output");
+    }
+}

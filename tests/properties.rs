@@ -135,9 +135,16 @@ proptest! {
             apply(&mut bytes, d);
         }
         let text = bytes.join(&b'\n');
-        let expected = text.split(|b| *b == b'\n').filter(|l| !l.iter().all(u8::is_ascii_whitespace)).count();
-        let out = run(&rules(), &text);
-        prop_assert_eq!(out.len(), expected);
+        let lines: Vec<&[u8]> = text.split(|b| *b == b'\n').filter(|l| !l.iter().all(u8::is_ascii_whitespace)).collect();
+        let rules = rules();
+        let out = run(&rules, &text);
+        prop_assert_eq!(out.len(), lines.len());
+        // The damage stays where it is: the records that still loaded get
+        // the verdicts they get without the damaged lines at all.
+        let good: Vec<&[u8]> = lines.iter().zip(&out).filter(|(_, o)| !o.starts_with("error")).map(|(l, _)| *l).collect();
+        let verdicts: Vec<&String> = out.iter().filter(|o| !o.starts_with("error")).collect();
+        let alone = run(&rules, &good.join(&b'\n'));
+        prop_assert_eq!(alone.iter().collect::<Vec<_>>(), verdicts);
     }
 
     /// Shuffling the input changes no record's decision.
@@ -202,5 +209,90 @@ proptest! {
     #[test]
     fn arbitrary_rule_text_does_not_panic(text in "(rule|entity|def|let|deny|flag|any|all|not|in|when|[a-z]{1,3}|[ (){}\\[\\],.:=<>!\"#0-9-]|\n){0,60}") {
         let _ = RuleSet::from_sources(vec![SourceFile::new("x.rules", text)]);
+    }
+}
+
+// ------------------------------------------------------------------ semantics
+
+/// Decisions by id, for comparing runs whatever the order of their output.
+fn decisions(out: &[String]) -> BTreeMap<String, u8> {
+    out.iter()
+        .filter_map(|l| l.split_once(' '))
+        .filter(|(id, _)| !id.starts_with("error") && !id.starts_with("eval-error"))
+        .map(|(id, d)| {
+            (
+                id.to_string(),
+                match d {
+                    "allow" => 0,
+                    "flag" => 1,
+                    _ => 2,
+                },
+            )
+        })
+        .collect()
+}
+
+fn rules_with(extra: &str) -> RuleSet {
+    RuleSet::from_sources(vec![SourceFile::new("p.rules", format!("{RULES}\n{extra}\n"))]).unwrap()
+}
+
+/// Deny rules that can be added to `RULES`; none reads a verdict
+/// negatively, so (as in every rule set that reads verdicts only with `is
+/// denied`) a deny rule can only add denials.
+const EXTRA_DENY: &[&str] = &[
+    r#"rule extra { deny person p when p.nationality == "CN" }"#,
+    r#"rule extra { deny venue v when exists v.operator.spouse }"#,
+    r#"rule extra { deny person p when any c in p.contacts: c.nationality == "KR" }"#,
+    r#"rule extra { deny visit x when x.visitor.nationality == "KR" }"#,
+    r#"rule extra { deny person p when any c in p.contacts{1..}: exists c.spouse }"#,
+];
+
+const EXTRA_EXEMPT: &[&str] = &[
+    r#"exempt extra { waive venue_ban, marriage for venue v when v.operator.nationality == "KR" }"#,
+    r#"exempt extra { waive near for person p when exists p.spouse }"#,
+    r#"exempt extra { waive banned_visit for visit x when true }"#,
+    r#"exempt extra { waive visitor, near for person p when p.nationality == "CN" }"#,
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// The order rules are declared in changes no decision (nor anything
+    /// else in the output: verdicts list rules in declaration order, but
+    /// the decision is the same).
+    #[test]
+    fn decisions_do_not_depend_on_rule_order(lines in graph(), seed in any::<u64>()) {
+        let text = lines.join("\n");
+        let mut decls: Vec<&str> = RULES.lines().filter(|l| !l.trim().is_empty()).collect();
+        let before = run(&rules(), text.as_bytes());
+        let mut state = seed;
+        for i in (1..decls.len()).rev() {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            decls.swap(i, (state >> 33) as usize % (i + 1));
+        }
+        let shuffled = RuleSet::from_sources(vec![SourceFile::new("p.rules", decls.join("\n"))]).unwrap();
+        prop_assert_eq!(run(&shuffled, text.as_bytes()), before);
+    }
+
+    /// Adding a deny rule never weakens a decision.
+    #[test]
+    fn a_deny_rule_never_weakens_a_decision(lines in graph(), pick in 0..EXTRA_DENY.len()) {
+        let text = lines.join("\n");
+        let before = decisions(&run(&rules(), text.as_bytes()));
+        let after = decisions(&run(&rules_with(EXTRA_DENY[pick]), text.as_bytes()));
+        for (id, d) in &before {
+            prop_assert!(after[id] >= *d, "{} went from {} to {} with {}", id, d, after[id], EXTRA_DENY[pick]);
+        }
+    }
+
+    /// Adding an exemption never strengthens a decision.
+    #[test]
+    fn an_exemption_never_strengthens_a_decision(lines in graph(), pick in 0..EXTRA_EXEMPT.len()) {
+        let text = lines.join("\n");
+        let before = decisions(&run(&rules(), text.as_bytes()));
+        let after = decisions(&run(&rules_with(EXTRA_EXEMPT[pick]), text.as_bytes()));
+        for (id, d) in &before {
+            prop_assert!(after[id] <= *d, "{} went from {} to {} with {}", id, d, after[id], EXTRA_EXEMPT[pick]);
+        }
     }
 }

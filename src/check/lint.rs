@@ -3,7 +3,7 @@
 //! can waive nothing, unused `let`s and `def`s, an effective range that has
 //! ended, a verdict test that can never hold.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use super::program::{Expr, Program, QRange};
@@ -121,34 +121,51 @@ pub fn lint(files: &[(Arc<SourceFile>, ast::File)], program: &Program, as_of: Da
     }
 
     // Shadowing: same type and effect, and every condition of the weaker rule
-    // appears in the stronger one.
+    // appears in the stronger one. Each rule's conditions are printed once,
+    // and a rule is only compared with the rules that share its rarest
+    // condition, so a file of thousands of distinct rules stays fast.
+    let texts: Vec<HashSet<String>> =
+        rules.iter().map(|r| conjuncts(&r.cond, &r.var.name).into_iter().map(|c| c.text).collect()).collect();
+    let mut holding: HashMap<(&str, Effect, &str), Vec<usize>> = HashMap::new();
+    for (j, b) in rules.iter().enumerate() {
+        for t in &texts[j] {
+            holding.entry((b.record_type.name.as_str(), b.effect, t.as_str())).or_default().push(j);
+        }
+    }
     for (i, a) in rules.iter().enumerate() {
-        for (j, b) in rules.iter().enumerate() {
-            if i == j || a.record_type.name != b.record_type.name || a.effect != b.effect || a.effective.is_some() {
+        if a.effective.is_some() {
+            continue;
+        }
+        let ty = a.record_type.name.as_str();
+        let Some(rarest) =
+            texts[i].iter().filter_map(|t| holding.get(&(ty, a.effect, t.as_str()))).min_by_key(|js| js.len())
+        else {
+            continue;
+        };
+        for &j in rarest {
+            let b = rules[j];
+            let (ca, cb) = (&texts[i], &texts[j]);
+            // Equal conditions: report once, on the later rule.
+            if i == j || !ca.is_subset(cb) || (ca == cb && i > j) {
                 continue;
             }
-            let ca: HashSet<String> = conjuncts(&a.cond, &a.var.name).into_iter().map(|c| c.text).collect();
-            let cb: HashSet<String> = conjuncts(&b.cond, &b.var.name).into_iter().map(|c| c.text).collect();
-            // Equal conditions: report once, on the later rule.
-            if ca.is_subset(&cb) && (ca != cb || i < j) {
-                let effect = match b.effect {
-                    Effect::Deny => "deny",
-                    Effect::Flag => "flag",
-                };
-                out.push(LintWarning::new(
-                    LintKind::Shadowed,
-                    Located::new(
-                        format!(
-                            "rule `{}` is shadowed by `{}`: whenever it fires, `{}` fires too ({effect})",
-                            b.name.name, a.name.name, a.name.name
-                        ),
-                        &b.name.loc,
-                        "shadowed",
-                    )
-                    .also(&a.name.loc, "by this rule")
-                    .help("it adds evidence but never changes a decision; merge them or remove one"),
-                ));
-            }
+            let effect = match b.effect {
+                Effect::Deny => "deny",
+                Effect::Flag => "flag",
+            };
+            out.push(LintWarning::new(
+                LintKind::Shadowed,
+                Located::new(
+                    format!(
+                        "rule `{}` is shadowed by `{}`: whenever it fires, `{}` fires too ({effect})",
+                        b.name.name, a.name.name, a.name.name
+                    ),
+                    &b.name.loc,
+                    "shadowed",
+                )
+                .also(&a.name.loc, "by this rule")
+                .help("it adds evidence but never changes a decision; merge them or remove one"),
+            ));
         }
     }
 

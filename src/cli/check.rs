@@ -38,7 +38,7 @@ pub(super) fn run(args: &CheckArgs) -> io::Result<Exit> {
         EngineChoice::Reference => {
             let store = load_records(&args.records, &args.input, Some(program));
             let loaded = started.elapsed();
-            let engine = Engine::new(program, &store, options);
+            let engine = Engine::new(program, &store, options).with_limits(args.limits.get());
             let mut outcomes = engine.evaluate();
             if !evidence {
                 strip_evidence(&mut outcomes);
@@ -54,7 +54,7 @@ pub(super) fn run(args: &CheckArgs) -> io::Result<Exit> {
             if progress {
                 eprintln!("interdict: loaded {} records in {:.1}s; evaluating…", store.len(), loaded.as_secs_f64());
             }
-            let engine = FastEngine::new(program, &store, options, evidence);
+            let engine = FastEngine::new(program, &store, options, evidence).with_limits(args.limits.get());
             let mut from = 0;
             while from < engine.entries() {
                 let outcomes = engine.evaluate_batch(from, from + BATCH);

@@ -25,8 +25,8 @@ pub(super) fn run(args: &DiffArgs) -> io::Result<Exit> {
     };
     let store = load_records(&args.records, &args.input, Some(new.program()));
     let options = EvalOptions { as_of: args.as_of.unwrap_or_else(Date::today) };
-    let old_engine = Engine::new(old.program(), &store, options);
-    let new_engine = Engine::new(new.program(), &store, options);
+    let old_engine = Engine::new(old.program(), &store, options).with_limits(args.limits.get());
+    let new_engine = Engine::new(new.program(), &store, options).with_limits(args.limits.get());
     let old_out = old_engine.evaluate();
     let new_out = new_engine.evaluate();
     let diff = Diff::new((old.program(), &old_out), (new.program(), &new_out), &store);

@@ -41,7 +41,7 @@ pub(super) fn run(args: &ExplainArgs) -> io::Result<Exit> {
         },
     };
     let as_of = args.as_of.unwrap_or_else(Date::today);
-    let engine = Engine::new(program, &store, EvalOptions { as_of });
+    let engine = Engine::new(program, &store, EvalOptions { as_of }).with_limits(args.limits.get());
     let explanation = match engine.explain(rec, only, LINK_DEPTH) {
         Ok(e) => e,
         Err(e) => {

@@ -18,6 +18,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::date::Date;
+use crate::eval::Limits;
 
 /// Screen entity records against declarative rules, with evidence.
 #[derive(Parser, Debug)]
@@ -78,6 +79,27 @@ struct CheckArgs {
     /// Which evaluator: the parallel one, or the simple reference (same output)
     #[arg(long, value_enum, default_value_t = Engine::Fast)]
     engine: Engine,
+    /// Per-record limits
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+/// How much one rule may spend on one record before the record gets an
+/// error instead of a verdict (`eval::Limits`; the README has the details).
+#[derive(Args, Debug, Clone, Copy)]
+struct LimitArgs {
+    /// Conditions one rule may evaluate on one record
+    #[arg(long, value_name = "N", default_value_t = Limits::DEFAULT_STEPS)]
+    max_steps: u64,
+    /// Records one rule may reach through hop ranges and `any TYPE x` on one record
+    #[arg(long, value_name = "N", default_value_t = Limits::DEFAULT_VISITED)]
+    max_visited: u64,
+}
+
+impl LimitArgs {
+    fn get(self) -> Limits {
+        Limits { max_steps: self.max_steps, max_visited: self.max_visited }
+    }
 }
 
 /// How record files are read.
@@ -143,6 +165,9 @@ struct ExplainArgs {
     /// The record to explain
     #[arg(long)]
     id: String,
+    /// Per-record limits
+    #[command(flatten)]
+    limits: LimitArgs,
     /// Only this rule
     #[arg(long)]
     rule: Option<String>,
@@ -180,6 +205,9 @@ struct DiffArgs {
     /// Examples with evidence per group
     #[arg(long, default_value_t = 3)]
     examples: usize,
+    /// Per-record limits
+    #[command(flatten)]
+    limits: LimitArgs,
     /// Colour
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
@@ -205,6 +233,9 @@ struct TestArgs {
     /// Accept every snapshot change
     #[arg(long)]
     accept: bool,
+    /// Per-record limits
+    #[command(flatten)]
+    limits: LimitArgs,
     /// Colour
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
@@ -234,6 +265,9 @@ struct SnapshotArgs {
     /// Accept the change
     #[arg(long)]
     accept: bool,
+    /// Per-record limits
+    #[command(flatten)]
+    limits: LimitArgs,
     /// Colour
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,

@@ -14,7 +14,8 @@ pub(super) fn run(args: &SnapshotArgs) -> io::Result<Exit> {
     let Some(rules) = load_rules(std::slice::from_ref(&args.rules), args.color)? else { return Ok(Exit::Rules) };
     let program = rules.program();
     let store = load_records(&args.records, &args.input, Some(program));
-    let engine = Engine::new(program, &store, EvalOptions { as_of: args.as_of.unwrap_or_else(Date::today) });
+    let engine = Engine::new(program, &store, EvalOptions { as_of: args.as_of.unwrap_or_else(Date::today) })
+        .with_limits(args.limits.get());
     let outcomes = engine.evaluate();
     let content = report::decision_snapshot(program, &store, &outcomes);
     let base = if args.rules.is_dir() {

@@ -191,7 +191,7 @@ fn run_file(
         }
         store.add_input(&Input::new(format!("{} (inline record)", file.display()), bytes));
     }
-    let mut engine = Engine::new(program, &store, EvalOptions { as_of });
+    let mut engine = Engine::new(program, &store, EvalOptions { as_of }).with_limits(args.limits.get());
     if coverage.is_some() {
         engine.record_coverage();
     }

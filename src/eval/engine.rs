@@ -12,6 +12,7 @@ use crate::check::{ExemptionId, Program, RuleId};
 use crate::date::Date;
 use crate::records::{Entry, RecordIdx, RecordStore};
 
+use super::budget::{Budget, Limits};
 use super::error::{EvalError, EvalErrorKind, Fault};
 use super::verdict::{
     Decision, Explanation, Fact, FactKind, Fired, LinkProblem, LinkWarning, Outcome, RuleExplanation, RuleStatus,
@@ -49,6 +50,7 @@ pub struct Engine<'a> {
     program: &'a Program,
     store: &'a RecordStore,
     as_of: Date,
+    limits: Limits,
     states: RefCell<HashMap<(RecordIdx, RuleId), State>>,
     /// (record type, field) → field value → records, built on first use.
     reverse: RefCell<HashMap<(String, String), Rc<ReverseIndex<'a>>>>,
@@ -61,6 +63,8 @@ pub struct Engine<'a> {
 pub(crate) struct Ctx<'e, 'a> {
     pub(crate) engine: &'e Engine<'a>,
     pub(crate) trace: bool,
+    /// What this evaluation may still spend.
+    pub(crate) budget: &'e Budget<'a>,
 }
 
 impl<'a> Ctx<'_, 'a> {
@@ -81,11 +85,28 @@ impl<'a> Engine<'a> {
             program,
             store,
             as_of: options.as_of,
+            limits: Limits::default(),
             states: RefCell::new(HashMap::new()),
             reverse: RefCell::new(HashMap::new()),
             warnings,
             coverage: None,
         }
+    }
+
+    /// Sets the per-record limits (default: [`Limits::default`]).
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// A budget for a rule's condition on a record.
+    fn rule_budget(&self, rec: RecordIdx, rule: RuleId) -> Budget<'a> {
+        Budget::new(self.limits, "rule", &self.program.rule(rule).name, self.store.record(rec).id())
+    }
+
+    /// A budget for an exemption's condition on a record.
+    fn exemption_budget(&self, rec: RecordIdx, x: ExemptionId) -> Budget<'a> {
+        Budget::new(self.limits, "exemption", &self.program.exemption(x).name, self.store.record(rec).id())
     }
 
     /// Counts, from now on, which `and`/`or` terms decide their chain (the
@@ -161,7 +182,8 @@ impl<'a> Engine<'a> {
     pub fn explain_rule(&self, rec: RecordIdx, rule: RuleId) -> Result<(bool, Vec<Fact>), EvalError> {
         let r = self.program.rule(rule);
         let mut facts = Vec::new();
-        let ctx = Ctx { engine: self, trace: true };
+        let budget = self.rule_budget(rec, rule);
+        let ctx = Ctx { engine: self, trace: true, budget: &budget };
         ctx.body(&r.cond, r.frame, rec, &mut facts)
             .map(|holds| (holds, facts))
             .map_err(|fault| EvalError::new(fault, self.store.record(rec).id(), self.store.position(rec)))
@@ -229,14 +251,16 @@ impl<'a> Engine<'a> {
     fn trace_rule(&self, rec: RecordIdx, rule: RuleId) -> Result<Vec<Fact>, Fault> {
         let r = self.program.rule(rule);
         let mut facts = Vec::new();
-        Ctx { engine: self, trace: true }.body(&r.cond, r.frame, rec, &mut facts)?;
+        let budget = self.rule_budget(rec, rule);
+        Ctx { engine: self, trace: true, budget: &budget }.body(&r.cond, r.frame, rec, &mut facts)?;
         Ok(facts)
     }
 
     fn trace_exemption(&self, rec: RecordIdx, x: ExemptionId) -> Result<Vec<Fact>, Fault> {
         let e = self.program.exemption(x);
         let mut facts = Vec::new();
-        Ctx { engine: self, trace: true }.body(&e.cond, e.frame, rec, &mut facts)?;
+        let budget = self.exemption_budget(rec, x);
+        Ctx { engine: self, trace: true, budget: &budget }.body(&e.cond, e.frame, rec, &mut facts)?;
         Ok(facts)
     }
 
@@ -262,14 +286,17 @@ impl<'a> Engine<'a> {
             return Ok(State::NotFired);
         }
         self.states.borrow_mut().insert((rec, rule_id), State::Running);
-        let fast = Ctx { engine: self, trace: false };
         let result = (|| {
-            if !fast.body(&rule.cond, rule.frame, rec, &mut Vec::new())? {
+            let budget = self.rule_budget(rec, rule_id);
+            let ctx = Ctx { engine: self, trace: false, budget: &budget };
+            if !ctx.body(&rule.cond, rule.frame, rec, &mut Vec::new())? {
                 return Ok(State::NotFired);
             }
             for &x in &rule.waived_by {
                 let e = self.program.exemption(x);
-                if fast.body(&e.cond, e.frame, rec, &mut Vec::new())? {
+                let budget = self.exemption_budget(rec, x);
+                let ctx = Ctx { engine: self, trace: false, budget: &budget };
+                if ctx.body(&e.cond, e.frame, rec, &mut Vec::new())? {
                     return Ok(State::Waived(x));
                 }
             }

@@ -22,6 +22,9 @@ pub enum EvalErrorKind {
     /// Verdicts that depend on each other through the records (possible only
     /// without entity declarations, where the checker cannot see the types).
     Cycle,
+    /// A rule spent more than the per-record limits (`--max-steps`,
+    /// `--max-visited`) on the record.
+    Limit,
 }
 
 impl EvalErrorKind {
@@ -29,6 +32,7 @@ impl EvalErrorKind {
     pub fn code(self) -> &'static str {
         match self {
             EvalErrorKind::Cycle => "interdict::eval::cycle",
+            EvalErrorKind::Limit => "interdict::eval::limit",
         }
     }
 }
@@ -70,6 +74,9 @@ impl EvalError {
         match self.kind {
             EvalErrorKind::Cycle => {
                 "declare entities so the checker can find the cycle, or name one rule with `is denied by RULE`"
+            }
+            EvalErrorKind::Limit => {
+                "raise the limit with --max-steps / --max-visited, or narrow the rule (a shorter hop range, a `where` on a link)"
             }
         }
     }

@@ -37,7 +37,10 @@ impl<'a> Ctx<'_, 'a> {
         let mut env: Env<'a> = vec![Cursor::missing(); frame.max(1)];
         let trail = if self.trace { vec![self.start_hop(rec)] } else { Vec::new() };
         env[0] = Cursor::One(Val::Record(rec), trail);
-        self.cond(cond, &mut env, facts)
+        let holds = self.cond(cond, &mut env, facts)?;
+        // A walk that ran out of budget after the last step.
+        self.budget.check()?;
+        Ok(holds)
     }
 
     fn start_hop(&self, rec: RecordIdx) -> super::verdict::Hop {
@@ -51,6 +54,7 @@ impl<'a> Ctx<'_, 'a> {
     }
 
     pub(crate) fn cond(&self, e: &'a Expr, env: &mut Env<'a>, facts: &mut Vec<Fact>) -> Result<bool, Fault> {
+        self.budget.step()?;
         match e {
             Expr::And(terms, branch) => {
                 let mut held = Vec::new();
@@ -248,7 +252,11 @@ impl<'a> Ctx<'_, 'a> {
         let (items, filter, over) = self.range_items(range, env);
         let mut total = 0.0;
         let mut terms = Vec::new();
+        let followed = self.budget.follow(over);
         for item in items.unwrap_or_default() {
+            if of_type && !self.budget.visit() {
+                self.budget.check()?;
+            }
             let trail = if self.trace && item.trail.is_empty() {
                 match item.val {
                     Val::Record(i) => vec![self.start_hop(i)],
@@ -283,6 +291,7 @@ impl<'a> Ctx<'_, 'a> {
                 terms.push(self.observed(&c));
             }
         }
+        self.budget.unfollow(followed);
         let r = self.term(rhs, env);
         let holds = self.compare(op, &Cursor::One(Val::Num(total), Vec::new()), &r, false);
         self.fact(facts, head, holds, || FactKind::Sum {
@@ -329,7 +338,11 @@ impl<'a> Ctx<'_, 'a> {
         let stop_when = !matches!(quantifier, Quantifier::All);
         let mut count = 0;
         let mut witness = None;
+        let followed = self.budget.follow(over);
         for item in items {
+            if of_type && !self.budget.visit() {
+                self.budget.check()?;
+            }
             let trail = if self.trace && item.trail.is_empty() {
                 match item.val {
                     Val::Record(i) => vec![self.start_hop(i)],
@@ -353,6 +366,7 @@ impl<'a> Ctx<'_, 'a> {
                 break;
             }
         }
+        self.budget.unfollow(followed);
         let holds = match quantifier {
             Quantifier::Any => witness.is_some(),
             Quantifier::All | Quantifier::None => witness.is_none(),

@@ -2,6 +2,7 @@
 //!
 //! Never sees pest or the AST's conditions; does no IO.
 
+mod budget;
 mod engine;
 mod error;
 mod expr;
@@ -9,6 +10,8 @@ mod value;
 mod verdict;
 mod walk;
 
+pub(crate) use budget::Budget;
+pub use budget::Limits;
 pub use engine::{Engine, EvalOptions};
 pub(crate) use error::Fault;
 pub use error::{EvalError, EvalErrorKind};

@@ -230,7 +230,8 @@ impl<'a> Ctx<'_, 'a> {
         let mut frontier = starts;
         let mut out = Vec::new();
         let mut depth = 0u32;
-        while !frontier.is_empty() && range.max.is_none_or(|max| depth < max) {
+        let followed = self.budget.follow(&step.field);
+        'walk: while !frontier.is_empty() && range.max.is_none_or(|max| depth < max) {
             depth += 1;
             // (position, id, record, parent in frontier)
             let mut reached: Vec<(usize, &str, RecordIdx, usize)> = Vec::new();
@@ -247,6 +248,9 @@ impl<'a> Ctx<'_, 'a> {
                 if !visited.insert(target) {
                     continue;
                 }
+                if !self.budget.visit() {
+                    break 'walk;
+                }
                 let trail = if self.trace {
                     let mut t = frontier[parent].1.clone();
                     t.push(Hop { via: step.field.clone(), to: record_shown(store, target) });
@@ -261,6 +265,7 @@ impl<'a> Ctx<'_, 'a> {
             }
             frontier = next;
         }
+        self.budget.unfollow(followed);
         Cursor::Many(out)
     }
 

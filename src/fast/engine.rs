@@ -5,7 +5,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 
 use rayon::prelude::*;
 
@@ -15,8 +15,8 @@ use super::store::{FVal, FastEntry, FastStore, TypeId};
 use crate::check::{ExemptionId, Expr, FieldId, Program, QRange, RuleId};
 use crate::date::Date;
 use crate::eval::{
-    Decision, EvalError, EvalErrorKind, EvalOptions, Fact, Fault, Fired, LinkProblem, LinkWarning, Outcome, Verdict,
-    Waived,
+    Budget, Decision, EvalError, EvalErrorKind, EvalOptions, Fact, Fault, Fired, Limits, LinkProblem, LinkWarning,
+    Outcome, Verdict, Waived,
 };
 use crate::records::{RecordIdx, Records};
 
@@ -61,6 +61,7 @@ pub struct FastEngine<'s> {
     pub(crate) program: &'s Program,
     pub(crate) store: &'s FastStore<'s>,
     pub(crate) as_of: Date,
+    limits: Limits,
     evidence: bool,
     /// Store type → the program's rules for it, indexed by required values.
     rules_by_type: Vec<TypeRules<'s>>,
@@ -72,9 +73,9 @@ pub struct FastEngine<'s> {
     pub(crate) type_field: Option<FieldId>,
     /// Store type → link fields to check for dangling ids: (field, name, declared target).
     link_checks: Vec<Vec<(FieldId, &'s str, Option<&'s str>)>>,
-    /// Per one-parameter def: its answer for each record passed to it
-    /// (0 unknown, 1 false, 2 true).
-    def_memo: Vec<Option<Vec<AtomicU8>>>,
+    /// Per one-parameter def: its answer for each record passed to it,
+    /// with what computing it cost (see [`encode_def`]).
+    def_memo: Vec<Option<Vec<AtomicU64>>>,
 }
 
 impl<'s> FastEngine<'s> {
@@ -109,6 +110,7 @@ impl<'s> FastEngine<'s> {
             program,
             store,
             as_of: options.as_of,
+            limits: Limits::default(),
             evidence,
             rules_by_type,
             decisions: (0..n).map(|_| AtomicU8::new(0)).collect(),
@@ -120,7 +122,7 @@ impl<'s> FastEngine<'s> {
             def_memo: program
                 .defs
                 .iter()
-                .map(|d| (d.params.len() == 1).then(|| (0..n).map(|_| AtomicU8::new(0)).collect()))
+                .map(|d| (d.params.len() == 1).then(|| (0..n).map(|_| AtomicU64::new(0)).collect()))
                 .collect(),
         };
         for key in reverse_keys {
@@ -142,6 +144,22 @@ impl<'s> FastEngine<'s> {
             })
             .collect();
         engine
+    }
+
+    /// Sets the per-record limits (default: [`Limits::default`]).
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// A budget for a rule's condition on a record.
+    fn rule_budget(&self, rec: RecordIdx, rule: RuleId) -> Budget<'s> {
+        Budget::new(self.limits, "rule", &self.program.rule(rule).name, self.store.id(rec))
+    }
+
+    /// A budget for an exemption's condition on a record.
+    fn exemption_budget(&self, rec: RecordIdx, x: ExemptionId) -> Budget<'s> {
+        Budget::new(self.limits, "exemption", &self.program.exemption(x).name, self.store.id(rec))
     }
 
     fn build_reverse(&self, record_type: &str, field: FieldId) -> ReverseIndex<'s> {
@@ -246,7 +264,8 @@ impl<'s> FastEngine<'s> {
         }
         let r = self.program.rule(rule);
         let mut facts = Vec::new();
-        Ctx { engine: self, trace: true }.body(&r.cond, r.frame, rec, &mut facts)?;
+        let budget = self.rule_budget(rec, rule);
+        Ctx { engine: self, trace: true, budget: &budget }.body(&r.cond, r.frame, rec, &mut facts)?;
         Ok(facts)
     }
 
@@ -256,7 +275,8 @@ impl<'s> FastEngine<'s> {
         }
         let e = self.program.exemption(x);
         let mut facts = Vec::new();
-        Ctx { engine: self, trace: true }.body(&e.cond, e.frame, rec, &mut facts)?;
+        let budget = self.exemption_budget(rec, x);
+        Ctx { engine: self, trace: true, budget: &budget }.body(&e.cond, e.frame, rec, &mut facts)?;
         Ok(facts)
     }
 
@@ -287,14 +307,17 @@ impl<'s> FastEngine<'s> {
                 ),
             });
         }
-        let fast = Ctx { engine: self, trace: false };
         let result = (|| {
-            if !fast.body(&rule.cond, rule.frame, rec, &mut Vec::new())? {
+            let budget = self.rule_budget(rec, rule_id);
+            let ctx = Ctx { engine: self, trace: false, budget: &budget };
+            if !ctx.body(&rule.cond, rule.frame, rec, &mut Vec::new())? {
                 return Ok(State::NotFired);
             }
             for &x in &rule.waived_by {
                 let e = self.program.exemption(x);
-                if fast.body(&e.cond, e.frame, rec, &mut Vec::new())? {
+                let budget = self.exemption_budget(rec, x);
+                let ctx = Ctx { engine: self, trace: false, budget: &budget };
+                if ctx.body(&e.cond, e.frame, rec, &mut Vec::new())? {
                     return Ok(State::Waived(x));
                 }
             }
@@ -337,21 +360,20 @@ impl<'s> FastEngine<'s> {
         Ok(names)
     }
 
-    /// A one-parameter def's remembered answer for a record.
-    pub(crate) fn def_memo(&self, def: crate::check::DefId, r: RecordIdx) -> Option<bool> {
+    /// A one-parameter def's remembered answer for a record, with the
+    /// (steps, visited) computing it cost: a caller spends them again, so
+    /// what a record costs does not depend on what was remembered.
+    pub(crate) fn def_memo(&self, def: crate::check::DefId, r: RecordIdx) -> Option<(bool, u64, u64)> {
         let memo = self.def_memo.get(def.0 as usize)?.as_ref()?;
-        match memo.get(r.index())?.load(Ordering::Relaxed) {
-            1 => Some(false),
-            2 => Some(true),
-            _ => None,
-        }
+        decode_def(memo.get(r.index())?.load(Ordering::Relaxed))
     }
 
-    pub(crate) fn remember_def(&self, def: crate::check::DefId, r: RecordIdx, holds: bool) {
+    pub(crate) fn remember_def(&self, def: crate::check::DefId, r: RecordIdx, holds: bool, cost: (u64, u64)) {
         if let Some(Some(memo)) = self.def_memo.get(def.0 as usize)
             && let Some(slot) = memo.get(r.index())
+            && let Some(code) = encode_def(holds, cost)
         {
-            slot.store(if holds { 2 } else { 1 }, Ordering::Relaxed);
+            slot.store(code, Ordering::Relaxed);
         }
     }
 
@@ -368,7 +390,8 @@ impl<'s> FastEngine<'s> {
     fn warnings(&self, rec: RecordIdx) -> Vec<LinkWarning> {
         let r = self.store.record(rec);
         let Some(checks) = self.link_checks.get(r.ty.0 as usize) else { return Vec::new() };
-        let ctx = Ctx { engine: self, trace: false };
+        let budget = Budget::new(self.limits, "rule", "", r.id.as_str());
+        let ctx = Ctx { engine: self, trace: false, budget: &budget };
         let mut out = Vec::new();
         for &(fid, field, entity) in checks {
             let values: Vec<&FVal<'_>> = match r.get(fid) {
@@ -428,6 +451,20 @@ fn effect_decision(effect: crate::ast::Effect) -> Decision {
     match effect {
         crate::ast::Effect::Deny => Decision::Deny,
         crate::ast::Effect::Flag => Decision::Flag,
+    }
+}
+
+/// A remembered def answer: bits 0–1 the answer (1 false, 2 true; 0 not
+/// known), bits 2–33 the steps, bits 34–63 the records visited. `None` when
+/// the cost does not fit (the answer is then computed each time).
+fn encode_def(holds: bool, (steps, visited): (u64, u64)) -> Option<u64> {
+    (steps < 1 << 32 && visited < 1 << 30).then(|| u64::from(holds) + 1 + (steps << 2) + (visited << 34))
+}
+
+fn decode_def(code: u64) -> Option<(bool, u64, u64)> {
+    match code & 3 {
+        1 | 2 => Some((code & 3 == 2, (code >> 2) & 0xFFFF_FFFF, code >> 34)),
+        _ => None,
     }
 }
 

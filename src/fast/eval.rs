@@ -105,6 +105,7 @@ impl<'s> Cursor<'s> {
 /// Binders of one body; small enough to live on the stack.
 pub(crate) type Env<'s> = smallvec::SmallVec<[Cursor<'s>; 4]>;
 
+use crate::eval::Budget;
 /// Why evaluation stopped (turned into a per-record error by the engine).
 pub(crate) use crate::eval::Fault;
 
@@ -121,6 +122,8 @@ type Visited = std::collections::HashSet<RecordIdx, foldhash::fast::RandomState>
 pub(crate) struct Ctx<'e, 's> {
     pub(crate) engine: &'e FastEngine<'s>,
     pub(crate) trace: bool,
+    /// What this evaluation may still spend.
+    pub(crate) budget: &'e Budget<'s>,
 }
 
 impl<'s> Ctx<'_, 's> {
@@ -235,7 +238,10 @@ impl<'s> Ctx<'_, 's> {
         let mut env: Env<'s> = smallvec::smallvec![Cursor::missing(); frame.max(1)];
         let trail = if self.trace { vec![self.start_hop(rec)] } else { Vec::new() };
         env[0] = Cursor::One(V::Rec(rec), trail);
-        self.cond(cond, &mut env, facts)
+        let holds = self.cond(cond, &mut env, facts)?;
+        // A walk that ran out of budget after the last step.
+        self.budget.check()?;
+        Ok(holds)
     }
 
     fn fact(&self, facts: &mut Vec<Fact>, loc: &Loc, holds: bool, kind: impl FnOnce() -> FactKind) {
@@ -245,6 +251,7 @@ impl<'s> Ctx<'_, 's> {
     }
 
     fn cond(&self, e: &'s Expr, env: &mut Env<'s>, facts: &mut Vec<Fact>) -> Result<bool, Fault> {
+        self.budget.step()?;
         match e {
             Expr::And(terms, _) => {
                 let mut held = Vec::new();
@@ -373,8 +380,10 @@ impl<'s> Ctx<'_, 's> {
                     _ => None,
                 };
                 if let Some(r) = memo
-                    && let Some(known) = self.engine.def_memo(*def, r)
+                    && let Some((known, steps, visited)) = self.engine.def_memo(*def, r)
                 {
+                    self.budget.spend_steps(steps)?;
+                    self.budget.spend_visited(visited)?;
                     return Ok(known);
                 }
                 let mut inner: Env<'s> = smallvec::smallvec![Cursor::missing(); d.frame.max(args.len())];
@@ -387,9 +396,13 @@ impl<'s> Ctx<'_, 's> {
                     inner[i] = c;
                 }
                 let mut body = Vec::new();
+                let before = self.budget.spent();
                 let holds = self.cond(&d.body, &mut inner, &mut body)?;
                 if let Some(r) = memo {
-                    self.engine.remember_def(*def, r, holds);
+                    // Only a complete answer is remembered.
+                    self.budget.check()?;
+                    let after = self.budget.spent();
+                    self.engine.remember_def(*def, r, holds, (after.0 - before.0, after.1 - before.1));
                 }
                 self.fact(facts, loc, holds, || FactKind::Call { def: d.name.clone(), args: shown, body });
                 Ok(holds)
@@ -460,10 +473,14 @@ impl<'s> Ctx<'_, 's> {
         }
         let of_type = matches!(range, QRange::Type { .. });
         let (items, filter, over) = self.range_items(range, env);
-        let fast = Ctx { engine: self.engine, trace: false };
+        let fast = Ctx { engine: self.engine, trace: false, budget: self.budget };
         let mut total = 0.0;
         let mut terms = Vec::new();
+        let followed = self.budget.follow(over);
         for item in items.unwrap_or_default() {
+            if of_type && !self.budget.visit() {
+                self.budget.check()?;
+            }
             let trail = if !self.trace {
                 Vec::new()
             } else if item.trail.is_empty() {
@@ -500,6 +517,7 @@ impl<'s> Ctx<'_, 's> {
                 terms.push(self.observed(&c));
             }
         }
+        self.budget.unfollow(followed);
         let r = self.term(rhs, env);
         let holds = self.compare(op, &Cursor::One(V::Num(total), Vec::new()), &r, false);
         if self.trace {
@@ -559,8 +577,12 @@ impl<'s> Ctx<'_, 's> {
         let mut count = 0;
         let mut witness = None;
         // Find the witness without evidence; trace only the witness.
-        let fast = Ctx { engine: self.engine, trace: false };
+        let fast = Ctx { engine: self.engine, trace: false, budget: self.budget };
+        let followed = self.budget.follow(over);
         for item in items {
+            if of_type && !self.budget.visit() {
+                self.budget.check()?;
+            }
             env[slot] = Cursor::One(item.val, Vec::new());
             if let Some(f) = filter
                 && !fast.cond(f, env, &mut Vec::new())?
@@ -594,6 +616,7 @@ impl<'s> Ctx<'_, 's> {
             }
             break;
         }
+        self.budget.unfollow(followed);
         let holds = match quantifier {
             Quantifier::Any => witness.is_some(),
             Quantifier::All | Quantifier::None => witness.is_none(),
@@ -659,11 +682,12 @@ impl<'s> Ctx<'_, 's> {
         let mut nodes: Vec<(Parent, RecordIdx)> = Vec::new();
         let mut reached: Vec<(usize, RecordIdx, usize)> = Vec::new();
         let stop_when = !matches!(quantifier, Quantifier::All);
-        let fast = Ctx { engine: self.engine, trace: false };
+        let fast = Ctx { engine: self.engine, trace: false, budget: self.budget };
         let mut count = 0;
         let mut witness = None;
         let mut depth = 0u32;
         let mut outcome = Ok(());
+        let followed = self.budget.follow(&step.field);
         'walk: while !frontier.is_empty() && range.max.is_none_or(|max| depth < max) {
             depth += 1;
             reached.clear();
@@ -682,6 +706,10 @@ impl<'s> Ctx<'_, 's> {
             for &(pos, target, parent) in &reached {
                 if !visited.insert(target) {
                     continue;
+                }
+                if !self.budget.visit() {
+                    outcome = self.budget.check();
+                    break 'walk;
                 }
                 let node = nodes.len() as u32;
                 nodes.push((frontier[parent].1, target));
@@ -722,6 +750,7 @@ impl<'s> Ctx<'_, 's> {
             VISITED.with(|v| v.borrow_mut().push(visited));
         }
         outcome?;
+        self.budget.unfollow(followed);
         let holds = match quantifier {
             Quantifier::Any => witness.is_some(),
             Quantifier::All | Quantifier::None => witness.is_none(),
@@ -1180,7 +1209,8 @@ impl<'s> Ctx<'_, 's> {
         let mut found: Vec<(u32, u32, usize)> = Vec::new(); // (node, depth, pos)
         let mut depth = 0u32;
         let mut reached: Vec<(usize, RecordIdx, usize)> = Vec::new();
-        while !frontier.is_empty() && range.max.is_none_or(|max| depth < max) {
+        let followed = self.budget.follow(&step.field);
+        'walk: while !frontier.is_empty() && range.max.is_none_or(|max| depth < max) {
             depth += 1;
             reached.clear();
             for (parent, (node, _)) in frontier.iter().enumerate() {
@@ -1198,6 +1228,9 @@ impl<'s> Ctx<'_, 's> {
                 if !visited.insert(target) {
                     continue;
                 }
+                if !self.budget.visit() {
+                    break 'walk;
+                }
                 let node = nodes.len() as u32;
                 nodes.push((frontier[parent].1, target));
                 if depth >= range.min {
@@ -1207,6 +1240,7 @@ impl<'s> Ctx<'_, 's> {
             }
             frontier = next;
         }
+        self.budget.unfollow(followed);
         if visited.capacity() <= 1 << 16 {
             VISITED.with(|v| v.borrow_mut().push(visited));
         }

@@ -84,11 +84,28 @@ pub(crate) fn split(input: &Input) -> (Reader<'_>, Vec<Piece>) {
     let mut out = Vec::new();
     match bytes.iter().position(|b| !b.is_ascii_whitespace()) {
         Some(_) if !input.origins.is_empty() => reader.json_lines(&mut out),
-        Some(start) if bytes[start] == b'[' => reader.array(start, &mut out),
+        Some(start) if bytes[start] == b'[' => {
+            reader.array(start, &mut out);
+            // A JSON Lines file whose first line happens to start with `[`
+            // (a stray array, a damaged record): read it line by line, or
+            // every record after that line would be lost in one error.
+            if out.iter().any(|p| matches!(p, Piece::Error(_))) && second_line_is_a_record(&bytes[start..]) {
+                out.clear();
+                reader.json_lines(&mut out);
+            }
+        }
         Some(_) => reader.json_lines(&mut out),
         None => {}
     }
     (reader, out)
+}
+
+/// Whether the second non-blank line is a whole JSON object by itself, as
+/// in JSON Lines (in a pretty-printed array it is `{` or ends with `},`).
+fn second_line_is_a_record(bytes: &[u8]) -> bool {
+    let mut lines = bytes.split(|b| *b == b'\n').map(<[u8]>::trim_ascii).filter(|l| !l.is_empty());
+    lines.next();
+    lines.next().is_some_and(|l| l.len() >= 2 && l.starts_with(b"{") && l.ends_with(b"}"))
 }
 
 /// Reads every record of one input, in order.

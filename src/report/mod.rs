@@ -20,12 +20,20 @@ use std::fmt::Write as _;
 use crate::eval::{Fact, FactKind, Observed, Shown};
 
 /// Record content shown on a terminal: control characters (escape
-/// sequences included) are written as `\u{…}` so they cannot act.
+/// sequences included) and the invisible marks that reorder text
+/// (bidirectional overrides and isolates) are written as `\u{…}` so they
+/// cannot act.
 pub(crate) fn clean(s: &str) -> std::borrow::Cow<'_, str> {
-    if !s.chars().any(char::is_control) {
+    if !s.chars().any(unsafe_char) {
         return std::borrow::Cow::Borrowed(s);
     }
-    s.chars().map(|c| if c.is_control() { c.escape_unicode().to_string() } else { c.to_string() }).collect()
+    s.chars().map(|c| if unsafe_char(c) { c.escape_unicode().to_string() } else { c.to_string() }).collect()
+}
+
+/// A character that could act on a terminal or disguise the text around it.
+fn unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// How many list elements to show before "… N more".
