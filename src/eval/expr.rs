@@ -252,6 +252,7 @@ impl<'a> Ctx<'_, 'a> {
         let (items, filter, over) = self.range_items(range, env);
         let mut total = 0.0;
         let mut terms = Vec::new();
+        let mut body = Vec::new();
         let followed = self.budget.follow(over);
         for item in items.unwrap_or_default() {
             if of_type && !self.budget.visit() {
@@ -266,8 +267,9 @@ impl<'a> Ctx<'_, 'a> {
                 item.trail.clone()
             };
             env[slot] = Cursor::One(item.val, trail);
+            let mut why = Vec::new();
             if let Some(f) = filter
-                && !self.cond(f, env, &mut Vec::new())?
+                && !self.cond(f, env, &mut why)?
             {
                 continue;
             }
@@ -289,6 +291,7 @@ impl<'a> Ctx<'_, 'a> {
             }
             if added && self.trace {
                 terms.push(self.observed(&c));
+                body.append(&mut why);
             }
         }
         self.budget.unfollow(followed);
@@ -302,6 +305,7 @@ impl<'a> Ctx<'_, 'a> {
             total,
             op,
             rhs: self.observed(&r),
+            body,
         });
         Ok(holds)
     }

@@ -209,6 +209,9 @@ pub enum FactKind {
         op: CmpOp,
         /// What the total was compared with.
         rhs: Observed,
+        /// Why each term was added: the filter's evidence for its element,
+        /// term after term.
+        body: Vec<Fact>,
     },
     /// `def(args…)`
     Call {

@@ -476,6 +476,7 @@ impl<'s> Ctx<'_, 's> {
         let fast = Ctx { engine: self.engine, trace: false, budget: self.budget };
         let mut total = 0.0;
         let mut terms = Vec::new();
+        let mut body = Vec::new();
         let followed = self.budget.follow(over);
         for item in items.unwrap_or_default() {
             if of_type && !self.budget.visit() {
@@ -515,6 +516,9 @@ impl<'s> Ctx<'_, 's> {
             }
             if added && self.trace {
                 terms.push(self.observed(&c));
+                if let Some(f) = filter {
+                    self.cond(f, env, &mut body)?;
+                }
             }
         }
         self.budget.unfollow(followed);
@@ -532,6 +536,7 @@ impl<'s> Ctx<'_, 's> {
                     total,
                     op,
                     rhs: self.observed(&r),
+                    body,
                 },
             });
         }

@@ -63,7 +63,9 @@ fn labels(facts: &[Fact], within: &Loc, out: &mut Vec<LabeledSpan>) -> Vec<Strin
     let mut elsewhere = Vec::new();
     for f in facts {
         let nested = match &f.kind {
-            FactKind::Quantifier { body, .. } | FactKind::Call { body, .. } => body.as_slice(),
+            FactKind::Quantifier { body, .. } | FactKind::Call { body, .. } | FactKind::Sum { body, .. } => {
+                body.as_slice()
+            }
             _ => &[],
         };
         let mut text = fact_text(f);

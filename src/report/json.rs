@@ -23,7 +23,8 @@
 //! `by`, `decision`, `rules`), `quantifier` (`quantifier`, `var`, `over`,
 //! `count`, `witness` with `depth` and `position`, `evidence`), `sum`
 //! (`var`, `over`, `of_type`, `terms`: each value added, `total`, `op`,
-//! `right`), `call`
+//! `right`, `evidence`: why each term counts, its filter's facts in term
+//! order), `call`
 //! (`def`, `args`, `evidence`), `value` (`value`). A value seen is
 //! `{chain, …}` plus one of `value`, `record`+`type`+`name`, `list`,
 //! `missing: true`, `unresolved`; `chain` lists the hops `{via, …}` from the
@@ -164,7 +165,7 @@ impl Serialize for FactJson<'_> {
                 m.serialize_entry("witness", &witness.as_ref().map(WitnessJson))?;
                 m.serialize_entry("evidence", &FactsJson(body))?;
             }
-            FactKind::Sum { var, over, of_type, terms, total, op, rhs } => {
+            FactKind::Sum { var, over, of_type, terms, total, op, rhs, body } => {
                 m.serialize_entry("kind", "sum")?;
                 m.serialize_entry("var", var)?;
                 m.serialize_entry("over", over)?;
@@ -173,6 +174,7 @@ impl Serialize for FactJson<'_> {
                 m.serialize_entry("total", total)?;
                 m.serialize_entry("op", op.as_str())?;
                 m.serialize_entry("right", &ObservedJson(rhs))?;
+                m.serialize_entry("evidence", &FactsJson(body))?;
             }
             FactKind::Call { def, args, body } => {
                 m.serialize_entry("kind", "call")?;

@@ -174,7 +174,7 @@ fn write_fact_text(out: &mut String, f: &Fact) {
                 (None, None) => out.push_str(": the list is missing"),
             }
         }
-        FactKind::Sum { var, over, of_type, terms, total, op, rhs } => {
+        FactKind::Sum { var, over, of_type, terms, total, op, rhs, .. } => {
             if *of_type {
                 let _ = write!(out, "sum over {over} {var} = {total}");
             } else {
