@@ -151,11 +151,22 @@ impl<'a> FastStore<'a> {
             let file = store.files.len() as u32;
             store.files.push(input.name.clone());
             let (reader, pieces) = load::split(input);
+            // Fields the program does not read are skipped unchecked: in an
+            // input that is not all UTF-8, a record with a bad byte there must
+            // still be the error the reference loader reports.
+            let utf8 = std::str::from_utf8(&input.bytes).is_ok();
             let parsed: Vec<Result<Parsed<'a>, RecordError>> = pieces
                 .into_par_iter()
                 .with_min_len(256)
                 .map(|piece| match piece {
-                    Piece::Value { start, end, line_mode, at } => parse(&reader, start, end, line_mode, at, &wanted),
+                    Piece::Value { start, end, line_mode, at } => {
+                        if !utf8
+                            && let load::Loaded::Error(e) = reader.value(&reader.bytes[start..end], start, line_mode)
+                        {
+                            return Err(e);
+                        }
+                        parse(&reader, start, end, line_mode, at, &wanted)
+                    }
                     Piece::Error(e) => Err(e),
                 })
                 .collect();
