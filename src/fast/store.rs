@@ -355,7 +355,14 @@ fn parse<'a>(
     let head = match parsed {
         Ok(Shape::Object(head)) => head,
         Ok(Shape::Other(kind)) => return Err(reader.not_an_object(&kind, start)),
-        Err(e) => return Err(reader.json_error(&e, text, start, line_mode)),
+        // Skipping a field the program does not read can stop at another
+        // column than parsing it: let the reference loader place the error.
+        Err(e) => {
+            return Err(match reader.value(text, start, line_mode) {
+                load::Loaded::Error(reference) => reference,
+                load::Loaded::Record(_) => reader.json_error(&e, text, start, line_mode),
+            });
+        }
     };
     let (id, record_type) = match (head.id, head.record_type) {
         (Head::Str(id), Head::Str(ty)) if !id.as_str().is_empty() && !ty.as_str().is_empty() => (id, ty),
