@@ -84,3 +84,23 @@ fn control_character_in_a_field_no_rule_reads() {
     checks::records(example_rules(), &std::fs::read(path).unwrap());
     checks::records(example_rules(), b"{\"id\":\"p1\",\"type\":\"person\",\"occupation\":\"shop\x10\x00 \"}\n");
 }
+
+/// Every input a fuzzer crashed on (saved in `tests/fixtures/fuzz/TARGET/`,
+/// named after what it found) passes its target's checks now.
+#[test]
+fn every_saved_fuzz_crash() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fuzz");
+    let mut n = 0;
+    for (target, check) in [
+        ("records", (|b: &[u8]| checks::records(example_rules(), b)) as fn(&[u8])),
+        ("rule_text", checks::rule_text),
+        ("fmt_round_trip", checks::fmt_round_trip),
+    ] {
+        let Ok(files) = std::fs::read_dir(root.join(target)) else { continue };
+        for f in files {
+            check(&std::fs::read(f.unwrap().path()).unwrap());
+            n += 1;
+        }
+    }
+    assert!(n >= 4);
+}
