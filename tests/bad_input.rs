@@ -169,8 +169,8 @@ fn links_to_a_missing_id_a_wrong_type_and_self() {
     insta::assert_snapshot!(shown(&out));
 }
 
-/// Runs a large input in release speed order of magnitude: a generous bound
-/// that an accidental quadratic would still blow.
+/// Runs a large input within a generous bound (debug build, busy machine)
+/// that an accidental quadratic would still blow by hours.
 fn timed(limit: Duration, f: impl FnOnce() -> Output) -> Output {
     let started = Instant::now();
     let out = f();
@@ -196,7 +196,7 @@ fn ten_megabyte_line() {
         "{{\"id\":\"p1\",\"type\":\"person\",\"name\":\"{name}\",\"nationality\":\"KR\"}}\n{{\"id\":\"v1\",\"type\":\"venue\",\"operator\":\"p1\",\"name\":\"{name}\"}}\n{{\"id\":\"p2\",\"type\":\"person\",\"name\":\"{name}\n"
     );
     std::fs::write(dir.join("long.jsonl"), text).unwrap();
-    let out = timed(Duration::from_secs(60), || summary(&dir, "long.jsonl", &[]));
+    let out = timed(Duration::from_secs(300), || summary(&dir, "long.jsonl", &[]));
     assert_eq!(first_line(&out), "3 records: 1 deny, 0 flag, 1 allow, 0 waived, 1 error, 0 warnings");
     assert_eq!(out.status.code(), Some(3));
     let _ = std::fs::remove_dir_all(&dir);
@@ -219,7 +219,7 @@ fn contact_cycle_of_100_000() {
     }
     std::fs::write(dir.join("ring.jsonl"), &text).unwrap();
     for engine in ["fast", "reference"] {
-        let out = timed(Duration::from_secs(120), || summary(&dir, "ring.jsonl", &["--engine", engine]));
+        let out = timed(Duration::from_secs(300), || summary(&dir, "ring.jsonl", &["--engine", engine]));
         assert_eq!(first_line(&out), "100000 records: 0 deny, 3 flag, 99997 allow, 0 waived, 0 errors, 0 warnings");
     }
     // The whole ring from each of 10⁵ people is 10¹⁰ steps: the limit stops
@@ -227,7 +227,7 @@ fn contact_cycle_of_100_000() {
     for engine in ["fast", "reference"] {
         let args =
             ["check", "reach.rules", "ring.jsonl", "--format", "json", "--max-visited", "100", "--engine", engine];
-        let out = timed(Duration::from_secs(120), || interdict(&dir, &args));
+        let out = timed(Duration::from_secs(300), || interdict(&dir, &args));
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert_eq!(stdout.lines().count(), n);
         let errors = stdout.lines().filter(|l| l.contains("\"interdict::eval::limit\"")).count();
@@ -261,7 +261,7 @@ fn record_with_a_million_links() {
     text.push_str("{\"id\":\"kr\",\"type\":\"person\",\"name\":\"K\",\"nationality\":\"KR\",\"contacts\":[\"hub\"]}\n");
     std::fs::write(dir.join("hub.jsonl"), &text).unwrap();
     for engine in ["fast", "reference"] {
-        let out = timed(Duration::from_secs(120), || summary(&dir, "hub.jsonl", &["--engine", engine]));
+        let out = timed(Duration::from_secs(300), || summary(&dir, "hub.jsonl", &["--engine", engine]));
         assert_eq!(first_line(&out), "1002 records: 0 deny, 0 flag, 1002 allow, 0 waived, 0 errors, 1 warning");
     }
     let _ = std::fs::remove_dir_all(&dir);
@@ -323,7 +323,7 @@ fn let_list_of_100_000() {
         "{\"id\":\"p1\",\"type\":\"person\",\"name\":\"n99999\"}\n{\"id\":\"p2\",\"type\":\"person\",\"name\":\"n100000\"}\n",
     )
     .unwrap();
-    let out = timed(Duration::from_secs(60), || {
+    let out = timed(Duration::from_secs(300), || {
         interdict(&dir, &["check", "let.rules", "r.jsonl", "--format", "summary", "--as-of", "2023-06-01"])
     });
     assert_eq!(first_line(&out), "2 records: 0 deny, 1 flag, 1 allow, 0 waived, 0 errors, 0 warnings");
@@ -340,7 +340,7 @@ fn one_megabyte_rule_file() {
         ));
         n += 1;
     }
-    let out = timed(Duration::from_secs(120), || validate("megabyte", "big.rules", text.as_bytes()));
+    let out = timed(Duration::from_secs(300), || validate("megabyte", "big.rules", text.as_bytes()));
     assert_eq!(String::from_utf8_lossy(&out.stdout), format!("ok: {n} rules, 0 exemptions in 1 file\n"));
     assert_eq!(out.status.code(), Some(0));
 }

@@ -273,3 +273,35 @@ fn repeated_runs_are_byte_identical() {
         assert!(fast == reference, "{threads} threads: not the reference output");
     }
 }
+
+/// Limits are deterministic too: with budgets small enough that many
+/// records run out (some inside defs whose answers the fast engine
+/// remembers), every run and every thread count gives the same bytes.
+#[test]
+fn limit_errors_are_deterministic() {
+    use interdict::eval::Limits;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let rules = RuleSet::load(&[root.join("rules/trade-screening")]).unwrap();
+    let mut text = String::new();
+    for f in ["people.jsonl", "goods.jsonl", "activity.jsonl"] {
+        text.push_str(&std::fs::read_to_string(root.join("rules/trade-screening/records").join(f)).unwrap());
+        text.push('\n');
+    }
+    let options = EvalOptions { as_of: Date::parse_exact("2023-06-01").unwrap() };
+    let inputs = vec![Ok(Input { name: "all.jsonl".into(), bytes: text.into_bytes() })];
+    let store = FastStore::load(&inputs, rules.program());
+    for limits in [Limits { max_steps: 12, max_visited: 1_000 }, Limits { max_steps: 1_000, max_visited: 3 }] {
+        let mut runs = Vec::new();
+        for threads in [1, 2, 4, 4, 1] {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            let mut out = Vec::new();
+            let outcomes =
+                pool.install(|| FastEngine::new(rules.program(), &store, options, true).with_limits(limits).evaluate());
+            report::write_json(&mut out, rules.program(), &store, &outcomes).unwrap();
+            runs.push(String::from_utf8(out).unwrap());
+        }
+        let errors = runs[0].lines().filter(|l| l.contains("interdict::eval::limit")).count();
+        assert!(errors > 10 && errors < runs[0].lines().count(), "{limits:?}: {errors} limit errors");
+        assert!(runs.iter().all(|r| *r == runs[0]), "{limits:?}: runs differ");
+    }
+}

@@ -15,7 +15,7 @@ use super::store::{FVal, FastRecord, Text};
 use crate::ast::{CmpOp, HopRange, Quantifier, VerdictWord};
 use crate::check::{Const, ConstList, Expr, Head, PathExpr, PathStep, QRange, Term, num_key};
 use crate::date::Date;
-use crate::eval::{Decision, Fact, FactKind, Hop, Observed, Shown, Witness};
+use crate::eval::{Budget, Decision, Fact, FactKind, Hop, Observed, Shown, Witness};
 use crate::records::{RecordIdx, Records};
 use crate::source::Loc;
 
@@ -105,7 +105,6 @@ impl<'s> Cursor<'s> {
 /// Binders of one body; small enough to live on the stack.
 pub(crate) type Env<'s> = smallvec::SmallVec<[Cursor<'s>; 4]>;
 
-use crate::eval::Budget;
 /// Why evaluation stopped (turned into a per-record error by the engine).
 pub(crate) use crate::eval::Fault;
 

@@ -151,11 +151,22 @@ impl<'a> FastStore<'a> {
             let file = store.files.len() as u32;
             store.files.push(input.name.clone());
             let (reader, pieces) = load::split(input);
+            // Fields the program does not read are skipped unchecked: in an
+            // input that is not all UTF-8, a record with a bad byte there must
+            // still be the error the reference loader reports.
+            let utf8 = std::str::from_utf8(&input.bytes).is_ok();
             let parsed: Vec<Result<Parsed<'a>, RecordError>> = pieces
                 .into_par_iter()
                 .with_min_len(256)
                 .map(|piece| match piece {
-                    Piece::Value { start, end, line_mode, at } => parse(&reader, start, end, line_mode, at, &wanted),
+                    Piece::Value { start, end, line_mode, at } => {
+                        if !utf8
+                            && let load::Loaded::Error(e) = reader.value(&reader.bytes[start..end], start, line_mode)
+                        {
+                            return Err(e);
+                        }
+                        parse(&reader, start, end, line_mode, at, &wanted)
+                    }
                     Piece::Error(e) => Err(e),
                 })
                 .collect();
@@ -344,7 +355,14 @@ fn parse<'a>(
     let head = match parsed {
         Ok(Shape::Object(head)) => head,
         Ok(Shape::Other(kind)) => return Err(reader.not_an_object(&kind, start)),
-        Err(e) => return Err(reader.json_error(&e, text, start, line_mode)),
+        // Skipping a field the program does not read can stop at another
+        // column than parsing it: let the reference loader place the error.
+        Err(e) => {
+            return Err(match reader.value(text, start, line_mode) {
+                load::Loaded::Error(reference) => reference,
+                load::Loaded::Record(_) => reader.json_error(&e, text, start, line_mode),
+            });
+        }
     };
     let (id, record_type) = match (head.id, head.record_type) {
         (Head::Str(id), Head::Str(ty)) if !id.as_str().is_empty() && !ty.as_str().is_empty() => (id, ty),

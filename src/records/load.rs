@@ -352,7 +352,7 @@ impl Reader<'_> {
     }
 
     /// Parses one JSON value starting at `offset` and checks it is a record.
-    fn value(&self, text: &[u8], offset: usize, line_mode: bool) -> Loaded {
+    pub(crate) fn value(&self, text: &[u8], offset: usize, line_mode: bool) -> Loaded {
         let value: Value = match serde_json::from_slice(text) {
             Ok(v) => v,
             Err(e) => return Loaded::Error(self.json_error(&e, text, offset, line_mode)),
