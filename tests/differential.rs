@@ -288,7 +288,7 @@ fn limit_errors_are_deterministic() {
         text.push('\n');
     }
     let options = EvalOptions { as_of: Date::parse_exact("2023-06-01").unwrap() };
-    let inputs = vec![Ok(Input { name: "all.jsonl".into(), bytes: text.into_bytes() })];
+    let inputs = vec![Ok(Input::new("all.jsonl", text.into_bytes()))];
     let store = FastStore::load(&inputs, rules.program());
     for limits in [Limits { max_steps: 12, max_visited: 1_000 }, Limits { max_steps: 1_000, max_visited: 3 }] {
         let mut runs = Vec::new();
