@@ -47,6 +47,15 @@ impl<'a> Ctx<'_, 'a> {
         super::verdict::Hop { via: String::new(), to: super::value::record_shown(self.store(), rec) }
     }
 
+    /// The chain to an element of a range; a record ranged over by type
+    /// starts its own chain when evidence is traced.
+    fn element_trail(&self, item: &super::walk::Item<'a>) -> super::walk::Trail {
+        match item.val {
+            Val::Record(i) if self.trace && item.trail.is_empty() => vec![self.start_hop(i)],
+            _ => item.trail.clone(),
+        }
+    }
+
     fn fact(&self, facts: &mut Vec<Fact>, loc: &crate::source::Loc, holds: bool, kind: impl FnOnce() -> FactKind) {
         if self.trace {
             facts.push(Fact { loc: loc.clone(), holds, kind: kind() });
@@ -258,14 +267,7 @@ impl<'a> Ctx<'_, 'a> {
             if of_type && !self.budget.visit() {
                 self.budget.check()?;
             }
-            let trail = if self.trace && item.trail.is_empty() {
-                match item.val {
-                    Val::Record(i) => vec![self.start_hop(i)],
-                    _ => Vec::new(),
-                }
-            } else {
-                item.trail.clone()
-            };
+            let trail = self.element_trail(&item);
             env[slot] = Cursor::One(item.val, trail);
             let mut why = Vec::new();
             if let Some(f) = filter
@@ -347,14 +349,7 @@ impl<'a> Ctx<'_, 'a> {
             if of_type && !self.budget.visit() {
                 self.budget.check()?;
             }
-            let trail = if self.trace && item.trail.is_empty() {
-                match item.val {
-                    Val::Record(i) => vec![self.start_hop(i)],
-                    _ => Vec::new(),
-                }
-            } else {
-                item.trail.clone()
-            };
+            let trail = self.element_trail(&item);
             env[slot] = Cursor::One(item.val, trail.clone());
             let mut sub = Vec::new();
             if let Some(f) = filter

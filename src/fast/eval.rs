@@ -147,6 +147,15 @@ impl<'s> Ctx<'_, 's> {
         Hop { via: String::new(), to: self.record_shown(r) }
     }
 
+    /// The chain to an element of a range (for evidence); a record ranged
+    /// over by type starts its own chain.
+    fn element_trail(&self, val: V<'s>, trail: ItemTrail) -> Trail {
+        match val {
+            V::Rec(i) if trail.is_empty() => vec![self.start_hop(i)],
+            _ => self.trail(trail),
+        }
+    }
+
     fn shown(&self, v: V<'s>) -> Shown {
         match v {
             V::Missing => Shown::Missing,
@@ -481,16 +490,7 @@ impl<'s> Ctx<'_, 's> {
             if of_type && !self.budget.visit() {
                 self.budget.check()?;
             }
-            let trail = if !self.trace {
-                Vec::new()
-            } else if item.trail.is_empty() {
-                match item.val {
-                    V::Rec(i) => vec![self.start_hop(i)],
-                    _ => Vec::new(),
-                }
-            } else {
-                self.trail(item.trail)
-            };
+            let trail = if self.trace { self.element_trail(item.val, item.trail) } else { Vec::new() };
             env[slot] = Cursor::One(item.val, trail);
             if let Some(f) = filter
                 && !fast.cond(f, env, &mut Vec::new())?
@@ -598,14 +598,7 @@ impl<'s> Ctx<'_, 's> {
                 continue;
             }
             if self.trace {
-                let trail = if item.trail.is_empty() {
-                    match item.val {
-                        V::Rec(i) => vec![self.start_hop(i)],
-                        _ => Vec::new(),
-                    }
-                } else {
-                    self.trail(item.trail)
-                };
+                let trail = self.element_trail(item.val, item.trail);
                 env[slot] = Cursor::One(item.val, trail.clone());
                 let mut sub = Vec::new();
                 if let Some(f) = filter {
