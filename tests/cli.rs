@@ -9,15 +9,8 @@ use std::process::{Command, Output};
 
 const AS_OF: &str = "2023-06-01";
 
-fn interdict(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_interdict"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .env("COLUMNS", "100")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run interdict: {e}"))
-}
+mod common;
+use common::interdict;
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()

@@ -4,8 +4,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::process::{Command, Output};
-
 use interdict::date::Date;
 use interdict::fast::{FastEngine, FastStore};
 use interdict::records::convert::{ConvertOptions, InputFormat, convert};
@@ -15,15 +13,8 @@ const AS_OF: &str = "2023-06-01";
 const RULES: &str = "rules/trade-screening";
 const R: &str = "rules/trade-screening/records";
 
-fn interdict(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_interdict"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .env("COLUMNS", "100")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run interdict: {e}"))
-}
+mod common;
+use common::interdict;
 
 /// JSON verdicts without their `source` positions.
 fn verdicts(records: &[&str], engine: &str) -> String {
