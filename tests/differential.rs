@@ -253,10 +253,8 @@ proptest! {
     }
 }
 
-/// Evaluation is deterministic: the same bytes on every run, with the
-/// reference engine and with the parallel one on 1, 2 and 4 threads.
-#[test]
-fn repeated_runs_are_byte_identical() {
+/// The example rule set, and its JSON Lines records in one text.
+fn example_rule_set() -> (RuleSet, String) {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let rules = RuleSet::load(&[root.join("rules/trade-screening")]).unwrap();
     let mut text = String::new();
@@ -264,6 +262,14 @@ fn repeated_runs_are_byte_identical() {
         text.push_str(&std::fs::read_to_string(root.join("rules/trade-screening/records").join(f)).unwrap());
         text.push('\n');
     }
+    (rules, text)
+}
+
+/// Evaluation is deterministic: the same bytes on every run, with the
+/// reference engine and with the parallel one on 1, 2 and 4 threads.
+#[test]
+fn repeated_runs_are_byte_identical() {
+    let (rules, text) = example_rule_set();
     let reference = json_of(&rules, &text, false);
     assert!(reference.lines().count() > 300);
     assert_eq!(json_of(&rules, &text, false), reference);
@@ -280,13 +286,7 @@ fn repeated_runs_are_byte_identical() {
 #[test]
 fn limit_errors_are_deterministic() {
     use interdict::eval::Limits;
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let rules = RuleSet::load(&[root.join("rules/trade-screening")]).unwrap();
-    let mut text = String::new();
-    for f in ["people.jsonl", "goods.jsonl", "activity.jsonl"] {
-        text.push_str(&std::fs::read_to_string(root.join("rules/trade-screening/records").join(f)).unwrap());
-        text.push('\n');
-    }
+    let (rules, text) = example_rule_set();
     let options = EvalOptions { as_of: Date::parse_exact("2023-06-01").unwrap() };
     let inputs = vec![Ok(Input::new("all.jsonl", text.into_bytes()))];
     let store = FastStore::load(&inputs, rules.program());
