@@ -38,6 +38,7 @@ pub mod fast;
 pub mod records;
 pub mod report;
 pub mod source;
+pub mod sql;
 pub mod syntax;
 
 use std::path::{Path, PathBuf};
