@@ -3,6 +3,7 @@
 
 mod check;
 mod common;
+mod compile;
 mod coverage;
 mod diff;
 mod explain;
@@ -47,6 +48,49 @@ enum Command {
     Lint(LintArgs),
     /// Rewrite rule files in the canonical layout (comments kept)
     Fmt(FmtArgs),
+    /// Compile a rule set to SQL for DataFusion, DuckDB, Spark or Trino
+    Compile(CompileArgs),
+}
+
+#[derive(Args, Debug)]
+struct CompileArgs {
+    /// A `.rules` file or a folder of them (with `entity` declarations)
+    rules: PathBuf,
+    /// The SQL engine
+    #[arg(long, value_enum)]
+    target: Target,
+    /// Fold `effective from … to …` and `as_of` against this day [default: today]
+    #[arg(long, value_parser = parse_date)]
+    as_of: Option<Date>,
+    /// Write one file per step and a `manifest.json` here instead of the script to stdout
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Colour in diagnostics
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Target {
+    /// Apache DataFusion
+    Datafusion,
+    /// DuckDB
+    Duckdb,
+    /// Spark SQL 4.1 or later
+    Spark,
+    /// Trino
+    Trino,
+}
+
+impl From<Target> for crate::sql::Dialect {
+    fn from(t: Target) -> Self {
+        match t {
+            Target::Datafusion => crate::sql::Dialect::DataFusion,
+            Target::Duckdb => crate::sql::Dialect::DuckDb,
+            Target::Spark => crate::sql::Dialect::Spark,
+            Target::Trino => crate::sql::Dialect::Trino,
+        }
+    }
 }
 
 #[derive(Args, Debug)]
@@ -389,6 +433,7 @@ pub fn run(cli: Cli) -> Exit {
         Command::Diff(args) => diff::run(&args),
         Command::Test(args) => test::run(&args),
         Command::Snapshot(args) => snapshot_cmd::run(&args),
+        Command::Compile(args) => compile::run(&args),
     };
     match result {
         Ok(exit) => exit,

@@ -44,6 +44,9 @@ pub struct Script {
     pub inputs: Vec<String>,
     /// The steps, in order.
     pub steps: Vec<Step>,
+    /// The rules whose result rows carry a witness (those with a top-level
+    /// `any`), in declaration order.
+    pub witnessed: Vec<String>,
 }
 
 /// One step of a [`Script`].
@@ -91,4 +94,49 @@ pub struct ResultRow {
     /// The id of the element that satisfied the rule's first top-level
     /// `any` quantifier (what the evidence shows as its witness).
     pub witness: Option<String>,
+}
+
+mod error;
+mod ir;
+mod lower;
+mod print;
+
+pub use error::{SqlError, SqlErrorKind};
+
+use crate::check::Program;
+
+impl Dialect {
+    /// Every dialect, in the order `--target` lists them.
+    pub const ALL: [Dialect; 4] = [Dialect::DataFusion, Dialect::DuckDb, Dialect::Spark, Dialect::Trino];
+
+    /// The dialect called `name` on the command line.
+    pub fn from_name(name: &str) -> Option<Dialect> {
+        Dialect::ALL.into_iter().find(|d| d.name() == name)
+    }
+}
+
+/// Compiles a checked program to a script in `dialect`, with `effective`
+/// dates and `as_of` folded against `as_of`. Every construct without a SQL
+/// translation is reported, located in the rule files.
+pub fn compile(program: &Program, dialect: Dialect, as_of: crate::date::Date) -> Result<Script, Vec<SqlError>> {
+    let lowered = lower::lower(program, as_of)?;
+    let mut steps = Vec::new();
+    for step in lowered.steps {
+        let mut p = print::Printer::new(dialect);
+        let (name, kind) = match step {
+            lower::StepIr::Create { name, rel } => {
+                p.create_table(&name, &rel);
+                (name, StepKind::Statement)
+            }
+            lower::StepIr::Loop { name, rel, max_iterations } => {
+                p.insert(&name, &rel);
+                (name, StepKind::Loop { max_iterations })
+            }
+        };
+        steps.push(Step { name, kind, sql: p.finish() });
+    }
+    let mut p = print::Printer::new(dialect);
+    p.query(&lowered.result);
+    steps.push(Step { name: "verdicts".into(), kind: StepKind::Query, sql: p.finish() });
+    Ok(Script { dialect, as_of, inputs: lowered.inputs, steps, witnessed: lowered.witnessed })
 }

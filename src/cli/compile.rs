@@ -1,0 +1,103 @@
+//! `interdict compile`: a rule set as SQL for DataFusion, DuckDB, Spark or
+//! Trino — on stdout as one script, or with `--out` as one file per step
+//! and a `manifest.json` that a runner follows.
+
+use std::io::{self, IsTerminal, Write};
+
+use super::common::{load_rules, width};
+use super::{CompileArgs, Exit};
+use crate::date::Date;
+use crate::report;
+use crate::sql::{self, Script, StepKind};
+
+pub(super) fn run(args: &CompileArgs) -> io::Result<Exit> {
+    let Some(rules) = load_rules(std::slice::from_ref(&args.rules), args.color)? else {
+        return Ok(Exit::Rules);
+    };
+    let as_of = args.as_of.unwrap_or_else(Date::today);
+    let script = match sql::compile(rules.program(), args.target.into(), as_of) {
+        Ok(script) => script,
+        Err(errors) => {
+            let color = args.color.enabled(io::stderr().is_terminal());
+            let mut err = io::stderr().lock();
+            for e in &errors {
+                err.write_all(report::render_diagnostic(e, color, width()).as_bytes())?;
+            }
+            let n = errors.len();
+            writeln!(err, "error: {n} construct{} without a SQL translation", if n == 1 { "" } else { "s" })?;
+            return Ok(Exit::Rules);
+        }
+    };
+    match &args.out {
+        None => io::stdout().lock().write_all(script_text(&script).as_bytes())?,
+        Some(dir) => {
+            std::fs::create_dir_all(dir)?;
+            for (i, step) in script.steps.iter().enumerate() {
+                std::fs::write(dir.join(step_file(i, &step.name)), format!("{};\n", step.sql))?;
+            }
+            std::fs::write(dir.join("manifest.json"), manifest(&script))?;
+            eprintln!("wrote {} steps and manifest.json to {}", script.steps.len(), dir.display());
+        }
+    }
+    Ok(Exit::Clean)
+}
+
+fn step_file(i: usize, name: &str) -> String {
+    format!("{:02}-{}.sql", i + 1, name.trim_start_matches('_'))
+}
+
+/// The whole script, each step headed by a comment saying how to run it.
+pub(crate) fn script_text(script: &Script) -> String {
+    let mut out = format!(
+        "-- interdict compile --target {} --as-of {}\n-- reads: {}\n",
+        script.dialect.name(),
+        script.as_of,
+        script.inputs.join(", ")
+    );
+    for (i, step) in script.steps.iter().enumerate() {
+        let how = match step.kind {
+            StepKind::Statement => "run once".to_string(),
+            StepKind::Loop { max_iterations } => {
+                format!("repeat with {{depth}} = 1, 2, … until it inserts no row (at most {max_iterations} times)")
+            }
+            StepKind::Query => "the result: one row per fired rule, or per record where none fired".to_string(),
+        };
+        out.push_str(&format!("\n-- step {}: {} ({how})\n{};\n", i + 1, step.name, step.sql));
+    }
+    out
+}
+
+/// `manifest.json`: the steps in order, how to run each, and the inputs.
+pub(crate) fn manifest(script: &Script) -> String {
+    let steps: Vec<serde_json::Value> = script
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, step)| {
+            let mut v = serde_json::json!({
+                "file": step_file(i, &step.name),
+                "table": step.name,
+                "kind": match step.kind {
+                    StepKind::Statement => "statement",
+                    StepKind::Loop { .. } => "loop",
+                    StepKind::Query => "query",
+                },
+            });
+            if let StepKind::Loop { max_iterations } = step.kind {
+                v["max_iterations"] = max_iterations.into();
+                v["placeholder"] = "{depth}".into();
+            }
+            v
+        })
+        .collect();
+    let manifest = serde_json::json!({
+        "target": script.dialect.name(),
+        "as_of": script.as_of.to_string(),
+        "inputs": script.inputs,
+        "witnessed_rules": script.witnessed,
+        "steps": steps,
+    });
+    let mut text = serde_json::to_string_pretty(&manifest).unwrap_or_default();
+    text.push('\n');
+    text
+}

@@ -1,0 +1,1149 @@
+//! Lowers a checked [`Program`] to relations: one table of hits per rule
+//! and exemption, one of fired rules (with the exemption that waived each
+//! and the witness) per rule, one of decisions per record type that `is`
+//! reads, hop tables filled by loops, and the final query.
+//!
+//! A condition becomes a two-valued boolean over the rule's row: every
+//! comparison is wrapped in `COALESCE(…, FALSE)`; a single link is a `LEFT
+//! JOIN` (an unresolved link leaves NULLs, so what reads it is false); a
+//! quantifier is an `EXISTS` over the list's rows (`all`/`none`: the list is
+//! present and no row fails/holds); `is denied` reads the decision table of
+//! the target's type, built in an earlier step. Defs are inlined.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use crate::ast::{CmpOp, Effect, Quantifier, VerdictWord};
+use crate::check::{Base, Const, Expr as Cond, FieldType, Head, PathExpr, Program, QRange, RuleId, Schema, Term};
+use crate::date::Date;
+use crate::source::{Loc, Located};
+
+use super::error::{SqlError, SqlErrorKind};
+use super::ir::{BinOp, Expr, JoinKind, Rel, Select, Source};
+
+/// The runs a `{1..}` closure may make: one per hop (the `--max-visited`
+/// default bounds the records a walk reaches in the same way).
+pub(crate) const CLOSURE_MAX_ITERATIONS: u64 = 1_000_000;
+
+/// The exported table of every record (`id`, `type`, `seq`).
+pub(crate) const RECORD_TABLE: &str = "_record";
+
+/// A step before printing.
+pub(crate) enum StepIr {
+    Create { name: String, rel: Rel },
+    Loop { name: String, rel: Rel, max_iterations: u64 },
+}
+
+/// The lowered program.
+pub(crate) struct Lowered {
+    pub(crate) steps: Vec<StepIr>,
+    pub(crate) result: Rel,
+    pub(crate) inputs: Vec<String>,
+    pub(crate) witnessed: Vec<String>,
+}
+
+/// A relation the steps build, named so that dependencies can be ordered.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Node {
+    /// Records of the rule's type where its condition holds.
+    Hit(RuleId),
+    /// The rule's fired records with waiver and witness.
+    State(RuleId),
+    /// Records of the exemption's type where its condition holds.
+    Exempt(usize),
+    /// Deny/flag decisions of one record type.
+    Decision(String),
+}
+
+pub(crate) fn lower(program: &Program, as_of: Date) -> Result<Lowered, Vec<SqlError>> {
+    let Some(schema) = program.schema() else {
+        let loc = program
+            .rules()
+            .next()
+            .map(|r| r.loc.clone())
+            .or_else(|| program.exemptions().next().map(|x| x.loc.clone()));
+        return Err(match loc {
+            Some(loc) => vec![SqlError::new(
+                SqlErrorKind::Untyped,
+                Located::new(
+                    "the SQL compiler needs `entity` declarations",
+                    &loc,
+                    "no entity declares this rule's type",
+                )
+                .help(
+                    "declare every record type with `entity NAME { field: type, … }`: tables and links come from them",
+                ),
+            )],
+            None => Vec::new(),
+        });
+    };
+    let mut c = Compiler {
+        program,
+        schema,
+        as_of,
+        steps: Vec::new(),
+        done: HashMap::new(),
+        hops: HashMap::new(),
+        inputs: BTreeMap::new(),
+        witnessed: Vec::new(),
+        errors: Vec::new(),
+    };
+    c.inputs.insert(RECORD_TABLE.to_string(), ());
+    let in_effect: Vec<RuleId> =
+        (0..program.rules.len()).map(|i| RuleId(i as u32)).filter(|&r| program.rule(r).in_effect(as_of)).collect();
+    for &rule in &in_effect {
+        c.ensure(&Node::State(rule));
+    }
+    let mut types: Vec<String> = in_effect.iter().map(|&r| program.rule(r).record_type.clone()).collect();
+    types.sort();
+    types.dedup();
+    for t in &types {
+        c.ensure(&Node::Decision(t.clone()));
+    }
+    if !c.errors.is_empty() {
+        return Err(c.errors);
+    }
+    let result = c.result(&in_effect, &types);
+    Ok(Lowered { steps: c.steps, result, inputs: c.inputs.into_keys().collect(), witnessed: c.witnessed })
+}
+
+struct Compiler<'p> {
+    program: &'p Program,
+    schema: &'p Schema,
+    as_of: Date,
+    steps: Vec<StepIr>,
+    /// Nodes lowered (true) or being lowered (false: a cycle).
+    done: HashMap<Node, bool>,
+    /// Hop tables by (entity, field, max hops).
+    hops: HashMap<(String, String, Option<u32>), String>,
+    inputs: BTreeMap<String, ()>,
+    witnessed: Vec<String>,
+    errors: Vec<SqlError>,
+}
+
+fn unsupported(what: &str, loc: &Loc, help: &str) -> SqlError {
+    SqlError::new(
+        SqlErrorKind::Unsupported,
+        Located::new(format!("{what} has no SQL translation yet"), loc, "here").help(help.to_string()),
+    )
+}
+
+impl<'p> Compiler<'p> {
+    fn table_name(node: &Node, program: &Program) -> String {
+        match node {
+            Node::Hit(r) => format!("_hit_{}", program.rule(*r).name),
+            Node::State(r) => format!("_fired_{}", program.rule(*r).name),
+            Node::Exempt(x) => format!("_exempt_{}", program.exemptions[*x].name),
+            Node::Decision(t) => format!("_decision_{t}"),
+        }
+    }
+
+    /// Lowers `node` (and, first, what it reads) unless done.
+    fn ensure(&mut self, node: &Node) -> String {
+        let name = Self::table_name(node, self.program);
+        match self.done.get(node) {
+            Some(true) => return name,
+            Some(false) => {
+                // The checker rejects dependency cycles; this is a backstop.
+                return name;
+            }
+            None => {}
+        }
+        self.done.insert(node.clone(), false);
+        let rel = match node {
+            Node::Hit(r) => self.hit(*r),
+            Node::State(r) => self.state(*r),
+            Node::Exempt(x) => self.exempt(*x),
+            Node::Decision(t) => Ok(self.decision(t)),
+        };
+        match rel {
+            Ok(rel) => self.steps.push(StepIr::Create { name: name.clone(), rel }),
+            Err(e) => self.errors.push(e),
+        }
+        self.done.insert(node.clone(), true);
+        name
+    }
+
+    fn entity_table(&mut self, entity: &str) -> String {
+        self.inputs.insert(entity.to_string(), ());
+        entity.to_string()
+    }
+
+    fn hit(&mut self, rule: RuleId) -> Result<Rel, SqlError> {
+        let r = self.program.rule(rule);
+        self.condition_rel(&r.record_type, &r.cond, r.frame)
+    }
+
+    fn exempt(&mut self, x: usize) -> Result<Rel, SqlError> {
+        let e = &self.program.exemptions[x];
+        self.condition_rel(&e.record_type, &e.cond, e.frame)
+    }
+
+    /// `SELECT r.id FROM type r … WHERE cond`.
+    fn condition_rel(&mut self, record_type: &str, cond: &'p Cond, frame: usize) -> Result<Rel, SqlError> {
+        let table = self.entity_table(record_type);
+        let mut l = RelLowerer::new(self, record_type, frame);
+        let filter = l.cond(cond)?;
+        let scope = l.scopes.remove(0);
+        let mut select = Select::new(Source::table(&table, "r")).column(Expr::col("r", "id"), "id").filter(filter);
+        select.joins = scope.joins;
+        Ok(select.rel())
+    }
+
+    /// `SELECT h.id, waived_by, witness FROM hit h LEFT JOIN exempt … LEFT JOIN witness …`.
+    fn state(&mut self, rule: RuleId) -> Result<Rel, SqlError> {
+        let hit = self.ensure(&Node::Hit(rule));
+        let r = self.program.rule(rule);
+        let mut select = Select::new(Source::table(&hit, "h")).column(Expr::col("h", "id"), "id");
+        let mut arms = Vec::new();
+        for (i, &x) in r.waived_by.iter().enumerate() {
+            let table = self.ensure(&Node::Exempt(x.index()));
+            let alias = format!("x{i}");
+            select = select.join(
+                JoinKind::Left,
+                Source::table(&table, &alias),
+                Expr::eq(Expr::col(&alias, "id"), Expr::col("h", "id")),
+            );
+            arms.push((Expr::col(&alias, "id").present(), Expr::Str(self.program.exemption(x).name.clone())));
+        }
+        let waived_by = if arms.is_empty() { Expr::ToText(Box::new(Expr::Null)) } else { Expr::Case(arms, None) };
+        select = select.column(waived_by, "waived_by");
+        let witness = match self.witness_rel(rule)? {
+            Some(w) => {
+                self.witnessed.push(r.name.clone());
+                select = select.join(
+                    JoinKind::Left,
+                    Source::Sub { rel: Box::new(w), alias: "w".into() },
+                    Expr::eq(Expr::col("w", "id"), Expr::col("h", "id")),
+                );
+                Expr::col("w", "w")
+            }
+            None => Expr::ToText(Box::new(Expr::Null)),
+        };
+        Ok(select.column(witness, "witness").rel())
+    }
+
+    /// The witness of the rule's first top-level `any`: per record, the
+    /// first element by hop depth, list position, then id.
+    fn witness_rel(&mut self, rule: RuleId) -> Result<Option<Rel>, SqlError> {
+        let r = self.program.rule(rule);
+        let table = self.entity_table(&r.record_type);
+        let mut l = RelLowerer::new(self, &r.record_type, r.frame);
+        let Some(w) = l.witness(&r.cond)? else { return Ok(None) };
+        let scope = l.scopes.remove(0);
+        let mut ranked = Select::new(Source::table(&table, "r"))
+            .column(Expr::col("r", "id"), "id")
+            .column(w.element, "w")
+            .column(Expr::RowNumber { partition: vec![Expr::col("r", "id")], order: w.order }, "rn")
+            .filter(w.filter);
+        ranked.joins = scope.joins;
+        let first = Select::new(Source::Sub { rel: Box::new(ranked.rel()), alias: "ranked".into() })
+            .column(Expr::col("ranked", "id"), "id")
+            .column(Expr::col("ranked", "w"), "w")
+            .filter(Expr::eq(Expr::col("ranked", "rn"), Expr::Int(1)));
+        Ok(Some(first.rel()))
+    }
+
+    /// Records of `t` with a deny or flag decision.
+    fn decision(&mut self, t: &str) -> Rel {
+        let mut parts = Vec::new();
+        for &rule in self.program.rules_for(t) {
+            let r = self.program.rule(rule);
+            if !r.in_effect(self.as_of) {
+                continue;
+            }
+            let fired = self.ensure(&Node::State(rule));
+            let effect = match r.effect {
+                Effect::Deny => 2,
+                Effect::Flag => 1,
+            };
+            parts.push(
+                Select::new(Source::table(&fired, "s"))
+                    .column(Expr::col("s", "id"), "id")
+                    .column(Expr::Int(effect), "effect")
+                    .filter(Expr::IsNull(Box::new(Expr::col("s", "waived_by"))))
+                    .rel(),
+            );
+        }
+        let effects = if parts.is_empty() {
+            // No rule in effect: an empty relation of the right shape.
+            let table = self.entity_table(t);
+            Select::new(Source::table(&table, "s"))
+                .column(Expr::col("s", "id"), "id")
+                .column(Expr::Int(0), "effect")
+                .filter(Expr::Bool(false))
+                .rel()
+        } else if parts.len() == 1 {
+            parts.remove(0)
+        } else {
+            Rel::UnionAll(parts)
+        };
+        let mut select = Select::new(Source::Sub { rel: Box::new(effects), alias: "e".into() })
+            .column(Expr::col("e", "id"), "id")
+            .column(
+                Expr::Case(
+                    vec![(
+                        Expr::eq(Expr::Max(Box::new(Expr::col("e", "effect"))), Expr::Int(2)),
+                        Expr::Str("deny".into()),
+                    )],
+                    Some(Box::new(Expr::Str("flag".into()))),
+                ),
+                "decision",
+            );
+        select.group_by.push(Expr::col("e", "id"));
+        select.rel()
+    }
+
+    /// One row per fired rule on a record, and one per record where none fired.
+    fn result(&mut self, rules: &[RuleId], types: &[String]) -> Rel {
+        let mut select = Select::new(Source::table(RECORD_TABLE, "rec"))
+            .column(Expr::col("rec", "seq"), "seq")
+            .column(Expr::col("rec", "id"), "id")
+            .column(Expr::col("rec", "type"), "type");
+        let decisions: Vec<Rel> = types
+            .iter()
+            .map(|t| {
+                let table = Self::table_name(&Node::Decision(t.clone()), self.program);
+                Select::new(Source::table(&table, "d"))
+                    .column(Expr::col("d", "id"), "id")
+                    .column(Expr::col("d", "decision"), "decision")
+                    .rel()
+            })
+            .collect();
+        let fired: Vec<Rel> = rules
+            .iter()
+            .map(|&r| {
+                let table = Self::table_name(&Node::State(r), self.program);
+                Select::new(Source::table(&table, "f"))
+                    .column(Expr::col("f", "id"), "id")
+                    .column(Expr::Str(self.program.rule(r).name.clone()), "rule")
+                    .column(Expr::col("f", "waived_by"), "waived_by")
+                    .column(Expr::col("f", "witness"), "witness")
+                    .rel()
+            })
+            .collect();
+        let decision = if decisions.is_empty() {
+            Expr::Str("allow".into())
+        } else {
+            select = select.join(
+                JoinKind::Left,
+                Source::Sub { rel: Box::new(union(decisions)), alias: "d".into() },
+                Expr::eq(Expr::col("d", "id"), Expr::col("rec", "id")),
+            );
+            Expr::Case(
+                vec![(Expr::col("d", "decision").present(), Expr::col("d", "decision"))],
+                Some(Box::new(Expr::Str("allow".into()))),
+            )
+        };
+        select = select.column(decision, "decision");
+        if fired.is_empty() {
+            let none = || Expr::ToText(Box::new(Expr::Null));
+            select.column(none(), "rule").column(none(), "waived_by").column(none(), "witness").rel()
+        } else {
+            select
+                .join(
+                    JoinKind::Left,
+                    Source::Sub { rel: Box::new(union(fired)), alias: "f".into() },
+                    Expr::eq(Expr::col("f", "id"), Expr::col("rec", "id")),
+                )
+                .column(Expr::col("f", "rule"), "rule")
+                .column(Expr::col("f", "waived_by"), "waived_by")
+                .column(Expr::col("f", "witness"), "witness")
+                .rel()
+        }
+    }
+
+    /// The table of records reachable from each record of `entity` in
+    /// 1..=max hops of `field` (`src`, `dst`, `depth`, `pos`), built by a
+    /// seed step and a loop.
+    fn hop_table(&mut self, entity: &str, field: &str, list: bool, max: Option<u32>) -> String {
+        let key = (entity.to_string(), field.to_string(), max);
+        if let Some(name) = self.hops.get(&key) {
+            return name.clone();
+        }
+        let name = format!("_hops_{entity}_{field}_{}", max.map_or("all".to_string(), |m| m.to_string()));
+        let table = self.entity_table(entity);
+        // Edges whose target is a record of the entity (others are not followed).
+        let edges = || -> Source {
+            let raw = if list {
+                Select::new(Source::table(&format!("{entity}__{field}"), "l"))
+                    .column(Expr::col("l", "src"), "src")
+                    .column(Expr::col("l", "pos"), "pos")
+                    .column(Expr::col("l", "dst"), "dst")
+            } else {
+                Select::new(Source::table(entity, "l"))
+                    .column(Expr::col("l", "id"), "src")
+                    .column(Expr::Int(0), "pos")
+                    .column(Expr::col("l", field), "dst")
+            };
+            let raw = raw.join(
+                JoinKind::Inner,
+                Source::table(entity, "t"),
+                Expr::eq(Expr::col("t", "id"), Expr::col("l", "dst")),
+            );
+            Source::Sub { rel: Box::new(raw.rel()), alias: "e".into() }
+        };
+        if list {
+            self.inputs.insert(format!("{entity}__{field}"), ());
+        }
+        let _ = table;
+        let mut seed = Select::new(edges())
+            .column(Expr::col("e", "src"), "src")
+            .column(Expr::col("e", "dst"), "dst")
+            .column(Expr::Int(1), "depth")
+            .column(Expr::Min(Box::new(Expr::col("e", "pos"))), "pos")
+            .filter(Expr::cmp(Expr::col("e", "dst"), BinOp::Ne, Expr::col("e", "src")));
+        seed.group_by = vec![Expr::col("e", "src"), Expr::col("e", "dst")];
+        self.steps.push(StepIr::Create { name: name.clone(), rel: seed.rel() });
+        let more = match max {
+            Some(m) => u64::from(m.saturating_sub(1)),
+            None => CLOSURE_MAX_ITERATIONS,
+        };
+        if more > 0 {
+            let mut step = Select::new(Source::table(&name, "f"))
+                .column(Expr::col("f", "src"), "src")
+                .column(Expr::col("e", "dst"), "dst")
+                .column(Expr::cmp(Expr::Depth, BinOp::Add, Expr::Int(1)), "depth")
+                .column(Expr::Min(Box::new(Expr::col("e", "pos"))), "pos")
+                .join(JoinKind::Inner, edges(), Expr::eq(Expr::col("e", "src"), Expr::col("f", "dst")))
+                .join(
+                    JoinKind::Left,
+                    Source::table(&name, "seen"),
+                    Expr::and(vec![
+                        Expr::eq(Expr::col("seen", "src"), Expr::col("f", "src")),
+                        Expr::eq(Expr::col("seen", "dst"), Expr::col("e", "dst")),
+                    ]),
+                )
+                .filter(Expr::eq(Expr::col("f", "depth"), Expr::Depth))
+                .filter(Expr::IsNull(Box::new(Expr::col("seen", "src"))))
+                .filter(Expr::cmp(Expr::col("e", "dst"), BinOp::Ne, Expr::col("f", "src")));
+            step.group_by = vec![Expr::col("f", "src"), Expr::col("e", "dst")];
+            self.steps.push(StepIr::Loop { name: name.clone(), rel: step.rel(), max_iterations: more });
+        }
+        self.hops.insert(key, name.clone());
+        name
+    }
+}
+
+fn union(mut parts: Vec<Rel>) -> Rel {
+    if parts.len() == 1 { parts.remove(0) } else { Rel::UnionAll(parts) }
+}
+
+/// The kind of a scalar column or literal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Str,
+    Num,
+    Bool,
+    /// A declared `date` field: a string read as a date.
+    DateField,
+    /// A date literal or `as_of`.
+    DateLit,
+    /// A record's id (a resolved link).
+    Id,
+}
+
+/// Where a list's elements are.
+#[derive(Clone, Debug)]
+struct ListRef {
+    /// The rows: a link table (`src`, `pos`, `dst`) or a hop table (also `depth`).
+    table: String,
+    /// The owner's id (`src` of its rows).
+    src: Expr,
+    /// Non-NULL when the list is present (its length column); `None`: always present.
+    presence: Option<Expr>,
+    /// Elements are records of this entity, or scalars of this kind.
+    elem: Elem,
+    /// `Some(min)` for a hop table.
+    hops: Option<u32>,
+}
+
+#[derive(Clone, Debug)]
+enum Elem {
+    Record(String),
+    Scalar(Kind),
+}
+
+/// What a term lowers to.
+#[derive(Clone, Debug)]
+enum Value {
+    /// A column or literal; NULL is missing.
+    Scalar(Expr, Kind),
+    /// A record row: `alias.id` is NULL when the link did not resolve.
+    Record { alias: String, entity: String, scope: usize },
+    /// A data list.
+    List(ListRef),
+    /// A literal list.
+    ConstList(Arc<Const>),
+}
+
+/// A scope: the rule's row, or a quantifier's `EXISTS` subquery; single
+/// links followed from its rows become its `LEFT JOIN`s.
+#[derive(Default)]
+struct Scope {
+    joins: Vec<super::ir::Join>,
+    links: HashMap<(String, String), String>,
+}
+
+/// A list's rows: `from` and `joins` with `on` correlating them to the
+/// owner; `value` is the element as the body sees it, `element` its id.
+struct Rows {
+    from: Source,
+    joins: Vec<super::ir::Join>,
+    value: Value,
+    on: Expr,
+    element: Expr,
+}
+
+struct Witness {
+    element: Expr,
+    order: Vec<Expr>,
+    filter: Expr,
+}
+
+struct RelLowerer<'c, 'p> {
+    c: &'c mut Compiler<'p>,
+    scopes: Vec<Scope>,
+    env: Vec<Option<Value>>,
+    next_alias: u32,
+}
+
+impl<'c, 'p> RelLowerer<'c, 'p> {
+    fn new(c: &'c mut Compiler<'p>, record_type: &str, frame: usize) -> Self {
+        let mut env = vec![None; frame.max(1)];
+        env[0] = Some(Value::Record { alias: "r".into(), entity: record_type.to_string(), scope: 0 });
+        RelLowerer { c, scopes: vec![Scope::default()], env, next_alias: 0 }
+    }
+
+    fn alias(&mut self, prefix: &str) -> String {
+        self.next_alias += 1;
+        format!("{prefix}{}", self.next_alias)
+    }
+
+    fn field_type(&self, entity: &str, field: &str, loc: &Loc) -> Result<FieldType, SqlError> {
+        self.c.schema.entity(entity).and_then(|e| e.fields.get(field)).cloned().ok_or_else(|| {
+            unsupported(&format!("the undeclared field `{entity}.{field}`"), loc, "declare the field in the entity")
+        })
+    }
+
+    fn cond(&mut self, e: &'p Cond) -> Result<Expr, SqlError> {
+        Ok(match e {
+            Cond::And(terms, _) => {
+                let mut out = Vec::new();
+                for t in terms {
+                    out.push(self.cond(t)?);
+                }
+                Expr::and(out)
+            }
+            Cond::Or(terms, _) => {
+                let mut out = Vec::new();
+                for t in terms {
+                    out.push(self.cond(t)?);
+                }
+                Expr::or(out)
+            }
+            Cond::Not(inner) => Expr::not(self.cond(inner)?),
+            Cond::Const(b) => Expr::Bool(*b),
+            Cond::Cmp { op, lhs, rhs, dates, loc } => {
+                let l = self.term(lhs)?;
+                let r = self.term(rhs)?;
+                self.compare(*op, l, r, *dates, loc)?
+            }
+            Cond::InSet { lhs, set, negated, .. } => {
+                let v = self.term(lhs)?;
+                self.in_const(v, set, *negated)
+            }
+            Cond::Matches { subject, re, .. } => match self.term(subject)? {
+                Value::Scalar(e, Kind::Str | Kind::DateField) => {
+                    Expr::Matches(Box::new(e), re.as_str().to_string()).known()
+                }
+                _ => Expr::Bool(false),
+            },
+            Cond::Exists { path, .. } => match self.path(path)? {
+                Value::Scalar(e, _) => e.present(),
+                Value::Record { alias, .. } => Expr::col(&alias, "id").present(),
+                Value::List(l) => l.presence.map_or(Expr::Bool(true), Expr::present),
+                Value::ConstList(_) => Expr::Bool(true),
+            },
+            Cond::Truthy { term, .. } => match self.term(term)? {
+                Value::Scalar(e, Kind::Bool) => Expr::eq(e, Expr::Bool(true)).known(),
+                _ => Expr::Bool(false),
+            },
+            Cond::Is { subject, verdict, by, target, loc } => {
+                let id = match self.term(subject)? {
+                    Value::Record { alias, .. } => Expr::col(&alias, "id"),
+                    _ => {
+                        return Err(unsupported(
+                            "`is` on a value that is not a declared link",
+                            loc,
+                            "compare a link declared in an entity",
+                        ));
+                    }
+                };
+                let Some(target) = target else {
+                    return Err(unsupported("`is` on an untyped value", loc, "declare the link's entity"));
+                };
+                match by {
+                    Some(rule) => {
+                        if !self.c.program.rule(*rule).in_effect(self.c.as_of) {
+                            return Ok(Expr::Bool(false));
+                        }
+                        let fired = self.c.ensure(&Node::State(*rule));
+                        let rel = Select::new(Source::table(&fired, "s"))
+                            .column(Expr::col("s", "id"), "id")
+                            .filter(Expr::IsNull(Box::new(Expr::col("s", "waived_by"))))
+                            .rel();
+                        Expr::InRel(Box::new(id), Box::new(rel)).known()
+                    }
+                    None => {
+                        let table = self.c.ensure(&Node::Decision(target.clone()));
+                        let mut rel = Select::new(Source::table(&table, "d")).column(Expr::col("d", "id"), "id");
+                        let word = match verdict {
+                            VerdictWord::Denied => Some("deny"),
+                            VerdictWord::Flagged => Some("flag"),
+                            VerdictWord::Allowed => None,
+                        };
+                        match word {
+                            Some(word) => {
+                                rel = rel.filter(Expr::eq(Expr::col("d", "decision"), Expr::Str(word.into())));
+                                Expr::InRel(Box::new(id), Box::new(rel.rel())).known()
+                            }
+                            None => Expr::and(vec![
+                                id.clone().present(),
+                                Expr::not(Expr::InRel(Box::new(id), Box::new(rel.rel())).known()),
+                            ]),
+                        }
+                    }
+                }
+            }
+            Cond::Call { def, args, .. } => {
+                let d = &self.c.program.defs[def.0 as usize];
+                let mut inner = vec![None; d.frame.max(args.len())];
+                for (i, a) in args.iter().enumerate() {
+                    inner[i] = Some(self.term(a)?);
+                }
+                let outer = std::mem::replace(&mut self.env, inner);
+                let body = self.cond(&d.body);
+                self.env = outer;
+                body?
+            }
+            Cond::Quant { quantifier, slot, range, body, head, .. } => {
+                self.quantifier(*quantifier, *slot, range, body, head)?
+            }
+            Cond::Sum { loc, .. } => {
+                return Err(unsupported("`sum(…)`", loc, "evaluate this rule set with `interdict check`"));
+            }
+        })
+    }
+
+    fn bind(&mut self, slot: usize, v: Value) {
+        if self.env.len() <= slot {
+            self.env.resize(slot + 1, None);
+        }
+        self.env[slot] = Some(v);
+    }
+
+    /// The rows of a list: its table, joined to the element records.
+    fn elements(&mut self, list: &ListRef, scope: usize) -> Rows {
+        let e = self.alias("e");
+        let from = Source::table(&list.table, &e);
+        let mut joins = Vec::new();
+        let (value, element) = match &list.elem {
+            Elem::Record(entity) => {
+                let c = self.alias("c");
+                let table = self.c.entity_table(entity);
+                joins.push(super::ir::Join {
+                    kind: JoinKind::Left,
+                    source: Source::table(&table, &c),
+                    on: Expr::eq(Expr::col(&c, "id"), Expr::col(&e, "dst")),
+                });
+                (Value::Record { alias: c, entity: entity.clone(), scope }, Expr::col(&e, "dst"))
+            }
+            Elem::Scalar(kind) => (Value::Scalar(Expr::col(&e, "dst"), *kind), Expr::col(&e, "dst")),
+        };
+        let mut on = vec![Expr::eq(Expr::col(&e, "src"), list.src.clone())];
+        if let Some(min) = list.hops
+            && min > 1
+        {
+            on.push(Expr::cmp(Expr::col(&e, "depth"), BinOp::Ge, Expr::Int(i64::from(min))));
+        }
+        Rows { from, joins, value, on: Expr::and(on), element }
+    }
+
+    fn quantifier(
+        &mut self,
+        quantifier: Quantifier,
+        slot: usize,
+        range: &'p QRange,
+        body: &'p Cond,
+        head: &Loc,
+    ) -> Result<Expr, SqlError> {
+        match range {
+            QRange::Path(term) => match self.term(term)? {
+                Value::List(list) => {
+                    let scope = self.scopes.len();
+                    let Rows { from, joins, value, on, .. } = self.elements(&list, scope);
+                    self.scopes.push(Scope { joins, links: HashMap::new() });
+                    self.bind(slot, value);
+                    let body = self.cond(body);
+                    let scope = self.scopes.pop().unwrap_or_default();
+                    let body = body?;
+                    let rows = |filter: Expr| {
+                        let mut s = Select::new(from.clone()).filter(on.clone()).filter(filter);
+                        s.joins = scope.joins.clone();
+                        Expr::Exists(Box::new(s.rel()))
+                    };
+                    let present = list.presence.clone().map_or(Expr::Bool(true), Expr::present);
+                    Ok(match quantifier {
+                        Quantifier::Any => rows(body),
+                        Quantifier::All => Expr::and(vec![present, Expr::not(rows(Expr::not(body)))]),
+                        Quantifier::None => Expr::and(vec![present, Expr::not(rows(body))]),
+                    })
+                }
+                Value::ConstList(c) => {
+                    let Const::List(list) = &*c else { return Ok(Expr::Bool(false)) };
+                    let mut terms = Vec::new();
+                    for item in &list.items {
+                        let Some(v) = const_scalar(item) else { continue };
+                        self.bind(slot, v);
+                        terms.push(self.cond(body)?);
+                    }
+                    Ok(match quantifier {
+                        Quantifier::Any => Expr::or(terms),
+                        Quantifier::All => Expr::and(terms),
+                        Quantifier::None => Expr::not(Expr::or(terms)),
+                    })
+                }
+                // Not a list: every quantifier is false.
+                Value::Scalar(..) | Value::Record { .. } => Ok(Expr::Bool(false)),
+            },
+            QRange::Type { record_type, filter, reverse } => {
+                let table = self.c.entity_table(record_type);
+                let alias = self.alias("c");
+                let scope = self.scopes.len();
+                self.scopes.push(Scope::default());
+                self.bind(slot, Value::Record { alias: alias.clone(), entity: record_type.clone(), scope });
+                let lowered = (|| -> Result<(Vec<Expr>, Expr), SqlError> {
+                    let mut conds = Vec::new();
+                    if let Some(rev) = reverse
+                        && let Ok(ft) = self.field_type(record_type, &rev.field, head)
+                        && !ft.list
+                    {
+                        // The reverse index as an equi-join key.
+                        if let Value::Record { alias: target, .. } = self.term(&rev.target)? {
+                            conds.push(Expr::eq(Expr::col(&alias, &rev.field), Expr::col(&target, "id")));
+                        }
+                    }
+                    if let Some(f) = filter {
+                        conds.push(self.cond(f)?);
+                    }
+                    Ok((conds, self.cond(body)?))
+                })();
+                let scope = self.scopes.pop().unwrap_or_default();
+                let (conds, body) = lowered?;
+                let rows = |extra: Expr| {
+                    let mut s = Select::new(Source::table(&table, &alias));
+                    s.filter = conds.clone();
+                    s.filter.push(extra);
+                    s.joins = scope.joins.clone();
+                    Expr::Exists(Box::new(s.rel()))
+                };
+                Ok(match quantifier {
+                    Quantifier::Any => rows(body),
+                    Quantifier::All => Expr::not(rows(Expr::not(body))),
+                    Quantifier::None => Expr::not(rows(body)),
+                })
+            }
+        }
+    }
+
+    /// The first `any` reached through the rule's top-level `and`s and
+    /// calls: the element that satisfies it, lowered into the rule's own
+    /// scope (one row per element, ranked by the caller).
+    fn witness(&mut self, e: &'p Cond) -> Result<Option<Witness>, SqlError> {
+        match e {
+            Cond::And(terms, _) => {
+                for t in terms {
+                    if let Some(w) = self.witness(t)? {
+                        return Ok(Some(w));
+                    }
+                }
+                Ok(None)
+            }
+            Cond::Call { def, args, .. } => {
+                let d = &self.c.program.defs[def.0 as usize];
+                let mut inner = vec![None; d.frame.max(args.len())];
+                for (i, a) in args.iter().enumerate() {
+                    inner[i] = Some(self.term(a)?);
+                }
+                let outer = std::mem::replace(&mut self.env, inner);
+                let w = self.witness(&d.body);
+                self.env = outer;
+                w
+            }
+            Cond::Quant { quantifier: Quantifier::Any, slot, range, body, head, .. } => {
+                let top = 0;
+                match range {
+                    QRange::Path(term) => {
+                        let Value::List(list) = self.term(term)? else { return Ok(None) };
+                        let Rows { from, joins, value, on, element } = self.elements(&list, top);
+                        let Source::Table { name, alias } = from else { return Ok(None) };
+                        let e = alias.clone();
+                        self.scopes[top].joins.push(super::ir::Join {
+                            kind: JoinKind::Inner,
+                            source: Source::table(&name, &alias),
+                            on,
+                        });
+                        self.scopes[top].joins.extend(joins);
+                        self.bind(*slot, value);
+                        let filter = self.cond(body)?;
+                        let order = match list.hops {
+                            Some(_) => vec![Expr::col(&e, "depth"), Expr::col(&e, "pos"), Expr::col(&e, "dst")],
+                            None => vec![Expr::col(&e, "pos")],
+                        };
+                        let element = match list.elem {
+                            Elem::Record(_) => element,
+                            Elem::Scalar(_) => Expr::ToText(Box::new(element)),
+                        };
+                        Ok(Some(Witness { element, order, filter }))
+                    }
+                    QRange::Type { record_type, filter, .. } => {
+                        let table = self.c.entity_table(record_type);
+                        let alias = self.alias("c");
+                        self.scopes[top].joins.push(super::ir::Join {
+                            kind: JoinKind::Inner,
+                            source: Source::table(&table, &alias),
+                            on: Expr::Bool(true),
+                        });
+                        self.bind(
+                            *slot,
+                            Value::Record { alias: alias.clone(), entity: record_type.clone(), scope: top },
+                        );
+                        let mut conds = Vec::new();
+                        if let Some(f) = filter {
+                            conds.push(self.cond(f)?);
+                        }
+                        conds.push(self.cond(body)?);
+                        let _ = head;
+                        Ok(Some(Witness {
+                            element: Expr::col(&alias, "id"),
+                            order: vec![Expr::col(&alias, "seq")],
+                            filter: Expr::and(conds),
+                        }))
+                    }
+                }
+            }
+            _ => Ok(None),
+        }
+    }
+
+    fn term(&mut self, t: &'p Term) -> Result<Value, SqlError> {
+        match t {
+            Term::Const(c, _) => Ok(const_value(c)),
+            Term::AsOf(_) => Ok(Value::Scalar(Expr::Date(self.c.as_of), Kind::DateLit)),
+            Term::Path(p) => self.path(p),
+            Term::Count(p, loc) => match self.path(p)? {
+                Value::List(ListRef { presence: Some(len), .. }) => Ok(Value::Scalar(len, Kind::Num)),
+                Value::ConstList(c) => match &*c {
+                    Const::List(l) => Ok(Value::Scalar(Expr::Num(l.items.len() as f64), Kind::Num)),
+                    _ => Ok(Value::Scalar(Expr::Null, Kind::Num)),
+                },
+                Value::List(_) => Err(unsupported("`count` over a hop range", loc, "count a list field")),
+                Value::Scalar(..) | Value::Record { .. } => Ok(Value::Scalar(Expr::Null, Kind::Num)),
+            },
+        }
+    }
+
+    fn path(&mut self, p: &'p PathExpr) -> Result<Value, SqlError> {
+        let mut cur = match &p.head {
+            Head::Var(slot, _) => self.env.get(*slot).cloned().flatten().ok_or_else(|| {
+                unsupported("a variable without a binding", &p.loc, "report this: the checker should have bound it")
+            })?,
+            Head::Const(c, _) => const_value(c),
+        };
+        for step in &p.steps {
+            let Value::Record { alias, entity, scope } = &cur else {
+                return Err(unsupported("a path step past a value or list", &p.loc, "quantify over the list first"));
+            };
+            if step.field == "id" {
+                cur = Value::Scalar(Expr::col(alias, "id"), Kind::Str);
+                continue;
+            }
+            let ft = self.field_type(entity, &step.field, &p.loc)?;
+            let table_of = |field: &str| format!("{entity}__{field}");
+            cur = match (&ft.base, ft.list, step.hops) {
+                (Base::Entity(target), list, Some(range)) => {
+                    if target != entity {
+                        return Err(unsupported(
+                            "a hop range over links to another entity",
+                            &p.loc,
+                            "hop ranges follow links between records of one entity",
+                        ));
+                    }
+                    let table = self.c.hop_table(entity, &step.field, list, range.max);
+                    Value::List(ListRef {
+                        table,
+                        src: Expr::col(alias, "id"),
+                        presence: None,
+                        elem: Elem::Record(target.clone()),
+                        hops: Some(range.min),
+                    })
+                }
+                (_, _, Some(_)) => {
+                    return Err(unsupported("a hop range over a field that is not a link", &p.loc, "hop over links"));
+                }
+                (base, true, None) => {
+                    let table = table_of(&step.field);
+                    self.c.inputs.insert(table.clone(), ());
+                    let elem = match base {
+                        Base::Entity(e) => Elem::Record(e.clone()),
+                        other => Elem::Scalar(kind_of(other)),
+                    };
+                    Value::List(ListRef {
+                        table,
+                        src: Expr::col(alias, "id"),
+                        presence: Some(Expr::col(alias, &step.field)),
+                        elem,
+                        hops: None,
+                    })
+                }
+                (Base::Entity(target), false, None) => {
+                    let key = (alias.clone(), step.field.clone());
+                    let scope = *scope;
+                    let joined = match self.scopes[scope].links.get(&key) {
+                        Some(j) => j.clone(),
+                        None => {
+                            let j = self.alias("j");
+                            let table = self.c.entity_table(target);
+                            self.scopes[scope].joins.push(super::ir::Join {
+                                kind: JoinKind::Left,
+                                source: Source::table(&table, &j),
+                                on: Expr::eq(Expr::col(&j, "id"), Expr::col(alias, &step.field)),
+                            });
+                            self.scopes[scope].links.insert(key, j.clone());
+                            j
+                        }
+                    };
+                    Value::Record { alias: joined, entity: target.clone(), scope }
+                }
+                (base, false, None) => Value::Scalar(Expr::col(alias, &step.field), kind_of(base)),
+            };
+        }
+        Ok(cur)
+    }
+
+    fn compare(&mut self, op: CmpOp, l: Value, r: Value, dates: bool, loc: &Loc) -> Result<Expr, SqlError> {
+        match op {
+            CmpOp::In | CmpOp::NotIn => {
+                let negated = op == CmpOp::NotIn;
+                match r {
+                    Value::ConstList(set) => Ok(self.in_const(l, &set, negated)),
+                    Value::List(list) => {
+                        let Some((v, kind)) = scalar(&l) else { return Ok(Expr::Bool(false)) };
+                        let found = self.list_has(&list, |e, ek| relate(e, ek, BinOp::Eq, v.clone(), kind, dates));
+                        Ok(if negated {
+                            let present = list.presence.clone().map_or(Expr::Bool(true), Expr::present);
+                            Expr::and(vec![v.clone().present(), present, Expr::not(found)])
+                        } else {
+                            found
+                        })
+                    }
+                    _ => Ok(Expr::Bool(false)),
+                }
+            }
+            CmpOp::Contains => match (&l, scalar(&r)) {
+                (Value::Scalar(hay, Kind::Str | Kind::DateField), Some((needle, Kind::Str))) => {
+                    Ok(Expr::Contains(Box::new(hay.clone()), Box::new(needle)).known())
+                }
+                (Value::List(list), Some((needle, kind))) => {
+                    let list = list.clone();
+                    Ok(self.list_has(&list, |e, ek| relate(e, ek, BinOp::Eq, needle.clone(), kind, dates)))
+                }
+                (Value::ConstList(set), Some(_)) => Ok(self.in_const(r.clone(), &set.clone(), false)),
+                _ => Ok(Expr::Bool(false)),
+            },
+            CmpOp::StartsWith => match (scalar(&l), scalar(&r)) {
+                (Some((s, Kind::Str | Kind::DateField)), Some((p, Kind::Str))) => {
+                    Ok(Expr::StartsWith(Box::new(s), Box::new(p)).known())
+                }
+                _ => Ok(Expr::Bool(false)),
+            },
+            _ => {
+                let bin = match op {
+                    CmpOp::Eq => BinOp::Eq,
+                    CmpOp::Ne => BinOp::Ne,
+                    CmpOp::Lt => BinOp::Lt,
+                    CmpOp::Le => BinOp::Le,
+                    CmpOp::Gt => BinOp::Gt,
+                    _ => BinOp::Ge,
+                };
+                match (&l, &r) {
+                    (Value::List(list), other) | (other, Value::List(list)) => {
+                        let flipped = matches!(r, Value::List(_));
+                        let Some((v, kind)) = scalar(other) else { return Ok(Expr::Bool(false)) };
+                        let list = list.clone();
+                        let bin_for_elem = if flipped { flip(bin) } else { bin };
+                        let (test, neg) = if bin == BinOp::Ne { (BinOp::Eq, true) } else { (bin_for_elem, false) };
+                        let some = self.list_has(&list, |e, ek| relate(e, ek, test, v.clone(), kind, dates));
+                        Ok(if neg {
+                            let present = list.presence.clone().map_or(Expr::Bool(true), Expr::present);
+                            Expr::and(vec![v.present(), present, Expr::not(some)])
+                        } else {
+                            some
+                        })
+                    }
+                    _ => match (scalar(&l), scalar(&r)) {
+                        (Some((a, ak)), Some((b, bk))) => Ok(relate(a, ak, bin, b, bk, dates)),
+                        _ => Err(unsupported("comparing a literal list", loc, "use `in` with a list")),
+                    },
+                }
+            }
+        }
+    }
+
+    /// `EXISTS` an element of `list` for which `test(element, kind)` holds.
+    fn list_has(&mut self, list: &ListRef, test: impl FnOnce(Expr, Kind) -> Expr) -> Expr {
+        let scope = self.scopes.len();
+        let Rows { from, joins, value, on, .. } = self.elements(list, scope);
+        let (e, kind) = match value {
+            Value::Record { alias, .. } => (Expr::col(&alias, "id"), Kind::Id),
+            Value::Scalar(e, k) => (e, k),
+            _ => (Expr::Null, Kind::Str),
+        };
+        let mut s = Select::new(from).filter(on).filter(test(e, kind));
+        s.joins = joins;
+        Expr::Exists(Box::new(s.rel()))
+    }
+
+    /// `v in [..]` / `v not in [..]` for a literal list.
+    fn in_const(&mut self, v: Value, set: &Const, negated: bool) -> Expr {
+        let Const::List(list) = set else { return Expr::Bool(false) };
+        if let Value::List(l) = &v {
+            // A list is never in a literal list, so `not in` holds when it is there.
+            return if negated {
+                l.presence.clone().map_or(Expr::Bool(true), Expr::present)
+            } else {
+                Expr::Bool(false)
+            };
+        }
+        let Some((e, kind)) = scalar(&v) else { return Expr::Bool(false) };
+        let strs = || -> Vec<Expr> {
+            list.items
+                .iter()
+                .filter_map(|c| if let Const::Str(s) = c { Some(Expr::Str(s.clone())) } else { None })
+                .collect()
+        };
+        let dates: Vec<Date> =
+            list.items.iter().filter_map(|c| if let Const::Date(d) = c { Some(*d) } else { None }).collect();
+        let member = |e: Expr, items: Vec<Expr>| {
+            if items.is_empty() { Expr::Bool(false) } else { Expr::InList(Box::new(e), items).known() }
+        };
+        let found = match kind {
+            Kind::Str | Kind::DateField => {
+                let mut alts = vec![member(e.clone(), strs())];
+                if !dates.is_empty() {
+                    alts.push(member(
+                        Expr::AsDate(Box::new(e.clone())),
+                        dates.iter().map(|d| Expr::Date(*d)).collect(),
+                    ));
+                }
+                Expr::or(alts)
+            }
+            Kind::Id => member(e.clone(), strs()),
+            Kind::Num => member(
+                e.clone(),
+                list.items
+                    .iter()
+                    .filter_map(|c| if let Const::Num(n) = c { Some(Expr::Num(*n)) } else { None })
+                    .collect(),
+            ),
+            Kind::Bool => member(
+                e.clone(),
+                list.items
+                    .iter()
+                    .filter_map(|c| if let Const::Bool(b) = c { Some(Expr::Bool(*b)) } else { None })
+                    .collect(),
+            ),
+            Kind::DateLit => {
+                let mut all = dates.clone();
+                all.extend(
+                    list.items.iter().filter_map(|c| if let Const::Str(s) = c { Date::parse_lenient(s) } else { None }),
+                );
+                member(e.clone(), all.into_iter().map(Expr::Date).collect())
+            }
+        };
+        if negated { Expr::and(vec![e.present(), Expr::not(found)]) } else { found }
+    }
+}
+
+/// A value as one scalar: a column or literal, or a record's id.
+fn scalar(v: &Value) -> Option<(Expr, Kind)> {
+    match v {
+        Value::Scalar(e, k) => Some((e.clone(), *k)),
+        Value::Record { alias, .. } => Some((Expr::col(alias, "id"), Kind::Id)),
+        Value::List(_) | Value::ConstList(_) => None,
+    }
+}
+
+fn const_value(c: &Arc<Const>) -> Value {
+    const_scalar(c).unwrap_or_else(|| Value::ConstList(Arc::clone(c)))
+}
+
+/// A literal that is not a list.
+fn const_scalar(c: &Const) -> Option<Value> {
+    Some(match c {
+        Const::Str(s) => Value::Scalar(Expr::Str(s.clone()), Kind::Str),
+        Const::Num(n) => Value::Scalar(Expr::Num(*n), Kind::Num),
+        Const::Bool(b) => Value::Scalar(Expr::Bool(*b), Kind::Bool),
+        Const::Date(d) => Value::Scalar(Expr::Date(*d), Kind::DateLit),
+        Const::List(_) => return None,
+    })
+}
+
+fn kind_of(base: &Base) -> Kind {
+    match base {
+        Base::Str => Kind::Str,
+        Base::Num => Kind::Num,
+        Base::Bool => Kind::Bool,
+        Base::Date => Kind::DateField,
+        Base::Entity(_) => Kind::Id,
+    }
+}
+
+fn flip(op: BinOp) -> BinOp {
+    match op {
+        BinOp::Lt => BinOp::Gt,
+        BinOp::Le => BinOp::Ge,
+        BinOp::Gt => BinOp::Lt,
+        BinOp::Ge => BinOp::Le,
+        other => other,
+    }
+}
+
+/// `a op b` as the evaluator relates two values (`eval::value::relate`):
+/// missing or incomparable is false; with a date on either side (or
+/// `dates`) strings are read as dates; bools and records only (un)equal.
+fn relate(a: Expr, ak: Kind, op: BinOp, b: Expr, bk: Kind, dates: bool) -> Expr {
+    use Kind::*;
+    let as_date = |e: Expr, k: Kind| match k {
+        DateLit => Some(e),
+        Str | DateField => Some(Expr::AsDate(Box::new(e))),
+        _ => None,
+    };
+    if dates || ak == DateLit || bk == DateLit {
+        return match (as_date(a, ak), as_date(b, bk)) {
+            (Some(a), Some(b)) => Expr::cmp(a, op, b).known(),
+            _ => Expr::Bool(false),
+        };
+    }
+    let unordered = |a: Expr, b: Expr| match op {
+        BinOp::Eq | BinOp::Le | BinOp::Ge => Expr::eq(a, b).known(),
+        BinOp::Ne => Expr::cmp(a, BinOp::Ne, b).known(),
+        _ => Expr::Bool(false),
+    };
+    match (ak, bk) {
+        (Str | DateField, Str | DateField) | (Num, Num) => Expr::cmp(a, op, b).known(),
+        (Bool, Bool) | (Id, Id) | (Id, Str | DateField) | (Str | DateField, Id) => unordered(a, b),
+        _ => Expr::Bool(false),
+    }
+}

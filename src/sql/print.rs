@@ -1,0 +1,279 @@
+//! Prints the relational IR as one dialect's SQL.
+//!
+//! The dialects differ in quoting (Spark: backticks, backslash escapes in
+//! string literals), in the names of a few functions (regex match, prefix
+//! and substring tests, text cast) and in how a table is created from a
+//! query. Everything else is the common subset the four engines share.
+
+use std::fmt::Write;
+
+use super::Dialect;
+use super::ir::{Expr, Join, JoinKind, Rel, Select, Source};
+
+/// What a date-looking string must match before it is cast: `YYYY-MM-DD`,
+/// then the end or a time part (`Date::parse_lenient`'s rule).
+const DATE_SHAPE: &str = "^[0-9]{4}-[0-9]{2}-[0-9]{2}([Tt ]|$)";
+
+pub(crate) struct Printer {
+    dialect: Dialect,
+    out: String,
+}
+
+impl Printer {
+    pub(crate) fn new(dialect: Dialect) -> Printer {
+        Printer { dialect, out: String::new() }
+    }
+
+    pub(crate) fn finish(self) -> String {
+        self.out
+    }
+
+    pub(crate) fn ident(&self, name: &str) -> String {
+        match self.dialect {
+            Dialect::Spark => format!("`{}`", name.replace('`', "``")),
+            _ => format!("\"{}\"", name.replace('"', "\"\"")),
+        }
+    }
+
+    fn string(&self, s: &str) -> String {
+        match self.dialect {
+            // Spark reads backslash escapes inside string literals.
+            Dialect::Spark => format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'")),
+            _ => format!("'{}'", s.replace('\'', "''")),
+        }
+    }
+
+    /// `CREATE TABLE name AS query`, as the dialect spells it.
+    pub(crate) fn create_table(&mut self, name: &str, rel: &Rel) {
+        let name = self.ident(name);
+        let head = match self.dialect {
+            Dialect::DataFusion | Dialect::Trino => format!("CREATE TABLE {name} AS\n"),
+            Dialect::DuckDb => format!("CREATE OR REPLACE TABLE {name} AS\n"),
+            Dialect::Spark => format!("CREATE TABLE {name} USING parquet AS\n"),
+        };
+        self.out.push_str(&head);
+        self.rel(rel, 0);
+    }
+
+    /// `INSERT INTO name query`.
+    pub(crate) fn insert(&mut self, name: &str, rel: &Rel) {
+        let name = self.ident(name);
+        let _ = writeln!(self.out, "INSERT INTO {name}");
+        self.rel(rel, 0);
+    }
+
+    pub(crate) fn query(&mut self, rel: &Rel) {
+        self.rel(rel, 0);
+    }
+
+    fn pad(&mut self, indent: usize) {
+        for _ in 0..indent {
+            self.out.push_str("  ");
+        }
+    }
+
+    fn rel(&mut self, rel: &Rel, indent: usize) {
+        match rel {
+            Rel::Select(s) => self.select(s, indent),
+            Rel::UnionAll(parts) => {
+                for (i, part) in parts.iter().enumerate() {
+                    if i > 0 {
+                        self.out.push('\n');
+                        self.pad(indent);
+                        self.out.push_str("UNION ALL\n");
+                    }
+                    self.rel(part, indent);
+                }
+            }
+        }
+    }
+
+    fn select(&mut self, s: &Select, indent: usize) {
+        self.pad(indent);
+        self.out.push_str(if s.distinct { "SELECT DISTINCT " } else { "SELECT " });
+        if s.columns.is_empty() {
+            self.out.push('1');
+        }
+        for (i, (expr, name)) in s.columns.iter().enumerate() {
+            if i > 0 {
+                self.out.push_str(", ");
+            }
+            let text = self.expr(expr, indent + 1);
+            self.out.push_str(&text);
+            self.out.push_str(" AS ");
+            let name = self.ident(name);
+            self.out.push_str(&name);
+        }
+        self.out.push('\n');
+        self.pad(indent);
+        self.out.push_str("FROM ");
+        self.source(&s.from, indent);
+        for Join { kind, source, on } in &s.joins {
+            self.out.push('\n');
+            self.pad(indent);
+            self.out.push_str(match kind {
+                JoinKind::Inner => "JOIN ",
+                JoinKind::Left => "LEFT JOIN ",
+            });
+            self.source(source, indent);
+            let on = self.expr(on, indent + 1);
+            self.out.push_str(" ON ");
+            self.out.push_str(&on);
+        }
+        if !s.filter.is_empty() {
+            self.out.push('\n');
+            self.pad(indent);
+            self.out.push_str("WHERE ");
+            for (i, f) in s.filter.iter().enumerate() {
+                if i > 0 {
+                    self.out.push('\n');
+                    self.pad(indent);
+                    self.out.push_str("  AND ");
+                }
+                let text = self.expr_paren(f, indent + 1);
+                self.out.push_str(&text);
+            }
+        }
+        if !s.group_by.is_empty() {
+            self.out.push('\n');
+            self.pad(indent);
+            self.out.push_str("GROUP BY ");
+            let parts: Vec<String> = s.group_by.iter().map(|e| self.expr(e, indent + 1)).collect();
+            self.out.push_str(&parts.join(", "));
+        }
+    }
+
+    fn source(&mut self, source: &Source, indent: usize) {
+        match source {
+            Source::Table { name, alias } => {
+                let text = format!("{} AS {}", self.ident(name), self.ident(alias));
+                self.out.push_str(&text);
+            }
+            Source::Sub { rel, alias } => {
+                self.out.push_str("(\n");
+                self.rel(rel, indent + 1);
+                self.out.push('\n');
+                self.pad(indent);
+                let alias = self.ident(alias);
+                let _ = write!(self.out, ") AS {alias}");
+            }
+        }
+    }
+
+    /// A sub-relation printed inline, inside parentheses.
+    fn sub(&self, rel: &Rel, indent: usize) -> String {
+        let mut inner = Printer { dialect: self.dialect, out: String::new() };
+        inner.rel(rel, indent + 1);
+        let mut text = String::from("(\n");
+        text.push_str(&inner.out);
+        text.push('\n');
+        for _ in 0..indent {
+            text.push_str("  ");
+        }
+        text.push(')');
+        text
+    }
+
+    /// An operand of AND/OR/NOT: parenthesised unless it is atomic.
+    fn expr_paren(&self, e: &Expr, indent: usize) -> String {
+        match e {
+            Expr::And(_) | Expr::Or(_) => format!("({})", self.expr(e, indent)),
+            _ => self.expr(e, indent),
+        }
+    }
+
+    pub(crate) fn expr(&self, e: &Expr, indent: usize) -> String {
+        match e {
+            Expr::Col(alias, column) => format!("{}.{}", self.ident(alias), self.ident(column)),
+            Expr::Str(s) => self.string(s),
+            Expr::Num(n) => {
+                if n.fract() == 0.0 && n.abs() < 1e15 {
+                    format!("{n:.1}")
+                } else {
+                    format!("{n:e}")
+                }
+            }
+            Expr::Int(i) => i.to_string(),
+            Expr::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
+            Expr::Date(d) => format!("DATE '{d}'"),
+            Expr::Null => "NULL".to_string(),
+            Expr::Depth => "{depth}".to_string(),
+            Expr::Cmp(l, op, r) => {
+                format!("{} {} {}", self.expr_paren(l, indent), op.as_str(), self.expr_paren(r, indent))
+            }
+            Expr::And(terms) => {
+                let sep = format!("\n{}AND ", "  ".repeat(indent + 1));
+                terms.iter().map(|t| self.expr_paren(t, indent)).collect::<Vec<_>>().join(&sep)
+            }
+            Expr::Or(terms) => {
+                let sep = format!("\n{}OR ", "  ".repeat(indent + 1));
+                terms.iter().map(|t| self.expr_paren(t, indent)).collect::<Vec<_>>().join(&sep)
+            }
+            Expr::Not(inner) => format!("NOT ({})", self.expr(inner, indent)),
+            Expr::IsNull(inner) => format!("{} IS NULL", self.expr_paren(inner, indent)),
+            Expr::IsNotNull(inner) => format!("{} IS NOT NULL", self.expr_paren(inner, indent)),
+            Expr::Known(inner) => format!("COALESCE({}, FALSE)", self.expr(inner, indent)),
+            Expr::InList(l, items) => {
+                let items: Vec<String> = items.iter().map(|i| self.expr(i, indent)).collect();
+                format!("{} IN ({})", self.expr_paren(l, indent), items.join(", "))
+            }
+            Expr::InRel(l, rel) => format!("{} IN {}", self.expr_paren(l, indent), self.sub(rel, indent)),
+            Expr::Exists(rel) => format!("EXISTS {}", self.sub(rel, indent)),
+            Expr::AsDate(inner) => {
+                let s = self.expr(inner, indent);
+                let shape = self.regex(&s, DATE_SHAPE);
+                format!("CASE WHEN {shape} THEN TRY_CAST(SUBSTR({s}, 1, 10) AS DATE) END")
+            }
+            Expr::StartsWith(s, prefix) => {
+                let (s, prefix) = (self.expr(s, indent), self.expr(prefix, indent));
+                match self.dialect {
+                    Dialect::Spark => format!("startswith({s}, {prefix})"),
+                    _ => format!("starts_with({s}, {prefix})"),
+                }
+            }
+            Expr::Contains(hay, needle) => {
+                let (hay, needle) = (self.expr(hay, indent), self.expr(needle, indent));
+                match self.dialect {
+                    Dialect::Spark => format!("instr({hay}, {needle}) > 0"),
+                    _ => format!("strpos({hay}, {needle}) > 0"),
+                }
+            }
+            Expr::Matches(s, pattern) => {
+                let s = self.expr(s, indent);
+                self.regex(&s, pattern)
+            }
+            Expr::Case(arms, otherwise) => {
+                let mut text = String::from("CASE");
+                for (when, then) in arms {
+                    let _ = write!(text, " WHEN {} THEN {}", self.expr(when, indent), self.expr(then, indent));
+                }
+                if let Some(e) = otherwise {
+                    let _ = write!(text, " ELSE {}", self.expr(e, indent));
+                }
+                text.push_str(" END");
+                text
+            }
+            Expr::Min(inner) => format!("MIN({})", self.expr(inner, indent)),
+            Expr::Max(inner) => format!("MAX({})", self.expr(inner, indent)),
+            Expr::RowNumber { partition, order } => {
+                let partition: Vec<String> = partition.iter().map(|e| self.expr(e, indent)).collect();
+                let order: Vec<String> = order.iter().map(|e| self.expr(e, indent)).collect();
+                format!("ROW_NUMBER() OVER (PARTITION BY {} ORDER BY {})", partition.join(", "), order.join(", "))
+            }
+            Expr::ToText(inner) => match self.dialect {
+                Dialect::Spark => format!("CAST({} AS STRING)", self.expr(inner, indent)),
+                _ => format!("CAST({} AS VARCHAR)", self.expr(inner, indent)),
+            },
+        }
+    }
+
+    /// `s` matches `pattern` somewhere (the `regex` crate's `is_match`).
+    fn regex(&self, s: &str, pattern: &str) -> String {
+        let p = self.string(pattern);
+        match self.dialect {
+            Dialect::DuckDb => format!("regexp_matches({s}, {p})"),
+            Dialect::Spark => format!("{s} RLIKE {p}"),
+            Dialect::DataFusion | Dialect::Trino => format!("regexp_like({s}, {p})"),
+        }
+    }
+}
