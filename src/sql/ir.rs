@@ -119,6 +119,8 @@ pub(crate) enum Expr {
     /// `CASE WHEN c THEN v … [ELSE e] END`
     Case(Vec<(Expr, Expr)>, Option<Box<Expr>>),
     Min(Box<Expr>),
+    /// `COUNT(*)`
+    CountRows,
     Max(Box<Expr>),
     /// `ROW_NUMBER() OVER (PARTITION BY … ORDER BY …)`
     RowNumber {

@@ -87,6 +87,8 @@ pub(crate) fn lower(program: &Program, as_of: Date) -> Result<Lowered, Vec<SqlEr
         inputs: BTreeMap::new(),
         witnessed: Vec::new(),
         errors: Vec::new(),
+        goals: HashMap::new(),
+        done_walks: Vec::new(),
     };
     c.inputs.insert(RECORD_TABLE.to_string(), ());
     let in_effect: Vec<RuleId> =
@@ -119,6 +121,9 @@ struct Compiler<'p> {
     inputs: BTreeMap<String, ()>,
     witnessed: Vec<String>,
     errors: Vec<SqlError>,
+    /// Goal-directed closures by (quantifier body, negated): their reach tables.
+    goals: HashMap<(usize, bool), String>,
+    done_walks: Vec<String>,
 }
 
 fn unsupported(what: &str, loc: &Loc, help: &str) -> SqlError {
@@ -362,31 +367,11 @@ impl<'p> Compiler<'p> {
             return name.clone();
         }
         let name = format!("_hops_{entity}_{field}_{}", max.map_or("all".to_string(), |m| m.to_string()));
-        let table = self.entity_table(entity);
-        // Edges whose target is a record of the entity (others are not followed).
-        let edges = || -> Source {
-            let raw = if list {
-                Select::new(Source::table(&format!("{entity}__{field}"), "l"))
-                    .column(Expr::col("l", "src"), "src")
-                    .column(Expr::col("l", "pos"), "pos")
-                    .column(Expr::col("l", "dst"), "dst")
-            } else {
-                Select::new(Source::table(entity, "l"))
-                    .column(Expr::col("l", "id"), "src")
-                    .column(Expr::Int(0), "pos")
-                    .column(Expr::col("l", field), "dst")
-            };
-            let raw = raw.join(
-                JoinKind::Inner,
-                Source::table(entity, "t"),
-                Expr::eq(Expr::col("t", "id"), Expr::col("l", "dst")),
-            );
-            Source::Sub { rel: Box::new(raw.rel()), alias: "e".into() }
-        };
+        let edges = || Self::edges(entity, field, list);
         if list {
             self.inputs.insert(format!("{entity}__{field}"), ());
         }
-        let _ = table;
+        self.entity_table(entity);
         let mut seed = Select::new(edges())
             .column(Expr::col("e", "src"), "src")
             .column(Expr::col("e", "dst"), "dst")
@@ -422,6 +407,211 @@ impl<'p> Compiler<'p> {
         }
         self.hops.insert(key, name.clone());
         name
+    }
+}
+
+impl Compiler<'_> {
+    /// The links of `field` between records of `entity` (`src`, `pos`,
+    /// `dst`), as a sub-relation aliased `e`: links to records of another
+    /// type, or to no record, are not followed.
+    fn edges(entity: &str, field: &str, list: bool) -> Source {
+        let raw = if list {
+            Select::new(Source::table(&format!("{entity}__{field}"), "l"))
+                .column(Expr::col("l", "src"), "src")
+                .column(Expr::col("l", "pos"), "pos")
+                .column(Expr::col("l", "dst"), "dst")
+        } else {
+            Select::new(Source::table(entity, "l"))
+                .column(Expr::col("l", "id"), "src")
+                .column(Expr::Int(0), "pos")
+                .column(Expr::col("l", field), "dst")
+        };
+        let target = if list { "dst" } else { field };
+        let raw = raw.join(
+            JoinKind::Inner,
+            Source::table(entity, "t"),
+            Expr::eq(Expr::col("t", "id"), Expr::col("l", target)),
+        );
+        Source::Sub { rel: Box::new(raw.rel()), alias: "e".into() }
+    }
+
+    /// `{1..}` towards a target set, goal-directed: the records of `entity`
+    /// whose `targets` (a relation of ids) lie at some distance, found by
+    /// walking backwards from the targets, so the work is linear in the
+    /// links and not in the pairs of connected records.
+    ///
+    /// Each record keeps its two nearest targets (by distance, then id):
+    /// enough to know the nearest target other than a start record itself,
+    /// which a hop range never contains. Returns the table of start records
+    /// with a target in reach (`src`, `dist`: the hops to the nearest).
+    fn goal(&mut self, key: usize, entity: &str, field: &str, list: bool, targets: Rel) -> String {
+        let base = format!("_goal{key}_{entity}_{field}");
+        let (targets_table, labels, reach) =
+            (format!("{base}_targets"), format!("{base}_labels"), format!("{base}_reach"));
+        if list {
+            self.inputs.insert(format!("{entity}__{field}"), ());
+        }
+        self.steps.push(StepIr::Create { name: targets_table.clone(), rel: targets });
+        let seed = Select::new(Source::table(&targets_table, "t"))
+            .column(Expr::col("t", "id"), "node")
+            .column(Expr::col("t", "id"), "target")
+            .column(Expr::Int(0), "dist");
+        self.steps.push(StepIr::Create { name: labels.clone(), rel: seed.rel() });
+        // Targets one hop further back, not yet known at the node.
+        let mut fresh = Select::new(Source::table(&labels, "l"))
+            .column(Expr::col("e", "src"), "node")
+            .column(Expr::col("l", "target"), "target")
+            .join(
+                JoinKind::Inner,
+                Self::edges(entity, field, list),
+                Expr::eq(Expr::col("e", "dst"), Expr::col("l", "node")),
+            )
+            .join(
+                JoinKind::Left,
+                Source::table(&labels, "seen"),
+                Expr::and(vec![
+                    Expr::eq(Expr::col("seen", "node"), Expr::col("e", "src")),
+                    Expr::eq(Expr::col("seen", "target"), Expr::col("l", "target")),
+                ]),
+            )
+            .filter(Expr::eq(Expr::cmp(Expr::col("l", "dist"), BinOp::Add, Expr::Int(1)), Expr::Depth))
+            .filter(Expr::IsNull(Box::new(Expr::col("seen", "node"))));
+        fresh.distinct = true;
+        let ranked = Select::new(Source::Sub { rel: Box::new(fresh.rel()), alias: "f".into() })
+            .column(Expr::col("f", "node"), "node")
+            .column(Expr::col("f", "target"), "target")
+            .column(
+                Expr::RowNumber { partition: vec![Expr::col("f", "node")], order: vec![Expr::col("f", "target")] },
+                "rn",
+            );
+        let mut have = Select::new(Source::table(&labels, "k"))
+            .column(Expr::col("k", "node"), "node")
+            .column(Expr::CountRows, "n");
+        have.group_by.push(Expr::col("k", "node"));
+        let known =
+            Expr::Case(vec![(Expr::col("h", "n").present(), Expr::col("h", "n"))], Some(Box::new(Expr::Int(0))));
+        let step = Select::new(Source::Sub { rel: Box::new(ranked.rel()), alias: "c".into() })
+            .column(Expr::col("c", "node"), "node")
+            .column(Expr::col("c", "target"), "target")
+            .column(Expr::Depth, "dist")
+            .join(
+                JoinKind::Left,
+                Source::Sub { rel: Box::new(have.rel()), alias: "h".into() },
+                Expr::eq(Expr::col("h", "node"), Expr::col("c", "node")),
+            )
+            .filter(Expr::cmp(Expr::cmp(Expr::col("c", "rn"), BinOp::Add, known), BinOp::Le, Expr::Int(2)));
+        self.steps.push(StepIr::Loop { name: labels.clone(), rel: step.rel(), max_iterations: CLOSURE_MAX_ITERATIONS });
+        // A start record reaches a target other than itself through a link.
+        let mut reach_rel = Select::new(Self::edges(entity, field, list))
+            .column(Expr::col("e", "src"), "src")
+            .column(Expr::cmp(Expr::Min(Box::new(Expr::col("l", "dist"))), BinOp::Add, Expr::Int(1)), "dist")
+            .join(JoinKind::Inner, Source::table(&labels, "l"), Expr::eq(Expr::col("l", "node"), Expr::col("e", "dst")))
+            .filter(Expr::cmp(Expr::col("l", "target"), BinOp::Ne, Expr::col("e", "src")));
+        reach_rel.group_by.push(Expr::col("e", "src"));
+        self.steps.push(StepIr::Create { name: reach.clone(), rel: reach_rel.rel() });
+        reach
+    }
+
+    /// The breadth-first walk from the start records of a goal's `reach`
+    /// table, each only as deep as its nearest target: the rows a witness
+    /// is ranked from (`src`, `dst`, `depth`, `pos`, like a hop table).
+    fn goal_walk(&mut self, reach: &str, entity: &str, field: &str, list: bool) -> String {
+        let walk = format!("{}_walk", reach.trim_end_matches("_reach"));
+        if self.done_walks.contains(&walk) {
+            return walk;
+        }
+        self.done_walks.push(walk.clone());
+        let mut seed = Select::new(Self::edges(entity, field, list))
+            .column(Expr::col("e", "src"), "src")
+            .column(Expr::col("e", "dst"), "dst")
+            .column(Expr::Int(1), "depth")
+            .column(Expr::Min(Box::new(Expr::col("e", "pos"))), "pos")
+            .join(JoinKind::Inner, Source::table(reach, "g"), Expr::eq(Expr::col("g", "src"), Expr::col("e", "src")))
+            .filter(Expr::cmp(Expr::col("e", "dst"), BinOp::Ne, Expr::col("e", "src")));
+        seed.group_by = vec![Expr::col("e", "src"), Expr::col("e", "dst")];
+        self.steps.push(StepIr::Create { name: walk.clone(), rel: seed.rel() });
+        let mut step = Select::new(Source::table(&walk, "f"))
+            .column(Expr::col("f", "src"), "src")
+            .column(Expr::col("e", "dst"), "dst")
+            .column(Expr::cmp(Expr::Depth, BinOp::Add, Expr::Int(1)), "depth")
+            .column(Expr::Min(Box::new(Expr::col("e", "pos"))), "pos")
+            .join(JoinKind::Inner, Source::table(reach, "g"), Expr::eq(Expr::col("g", "src"), Expr::col("f", "src")))
+            .join(
+                JoinKind::Inner,
+                Self::edges(entity, field, list),
+                Expr::eq(Expr::col("e", "src"), Expr::col("f", "dst")),
+            )
+            .join(
+                JoinKind::Left,
+                Source::table(&walk, "seen"),
+                Expr::and(vec![
+                    Expr::eq(Expr::col("seen", "src"), Expr::col("f", "src")),
+                    Expr::eq(Expr::col("seen", "dst"), Expr::col("e", "dst")),
+                ]),
+            )
+            .filter(Expr::eq(Expr::col("f", "depth"), Expr::Depth))
+            .filter(Expr::cmp(Expr::col("f", "depth"), BinOp::Lt, Expr::col("g", "dist")))
+            .filter(Expr::IsNull(Box::new(Expr::col("seen", "src"))))
+            .filter(Expr::cmp(Expr::col("e", "dst"), BinOp::Ne, Expr::col("f", "src")));
+        step.group_by = vec![Expr::col("f", "src"), Expr::col("e", "dst")];
+        self.steps.push(StepIr::Loop { name: walk.clone(), rel: step.rel(), max_iterations: CLOSURE_MAX_ITERATIONS });
+        walk
+    }
+}
+
+/// The variable slots `e` reads (into `out`) and binds (into `bound`).
+fn cond_slots(e: &Cond, bound: &mut Vec<usize>, out: &mut Vec<usize>) {
+    match e {
+        Cond::And(terms, _) | Cond::Or(terms, _) => terms.iter().for_each(|t| cond_slots(t, bound, out)),
+        Cond::Not(inner) => cond_slots(inner, bound, out),
+        Cond::Const(_) => {}
+        Cond::Cmp { lhs, rhs, .. } => {
+            term_slots(lhs, out);
+            term_slots(rhs, out);
+        }
+        Cond::InSet { lhs, .. } => term_slots(lhs, out),
+        Cond::Matches { subject, .. } | Cond::Is { subject, .. } => term_slots(subject, out),
+        Cond::Truthy { term, .. } => term_slots(term, out),
+        Cond::Exists { path, .. } => path_slots(path, out),
+        Cond::Call { args, .. } => args.iter().for_each(|a| term_slots(a, out)),
+        Cond::Quant { slot, range, body, .. } => {
+            bound.push(*slot);
+            range_slots(range, bound, out);
+            cond_slots(body, bound, out);
+        }
+        Cond::Sum { slot, range, value, rhs, .. } => {
+            bound.push(*slot);
+            range_slots(range, bound, out);
+            path_slots(value, out);
+            term_slots(rhs, out);
+        }
+    }
+}
+
+fn range_slots(range: &QRange, bound: &mut Vec<usize>, out: &mut Vec<usize>) {
+    match range {
+        QRange::Path(t) => term_slots(t, out),
+        QRange::Type { filter, reverse, .. } => {
+            if let Some(f) = filter {
+                cond_slots(f, bound, out);
+            }
+            if let Some(r) = reverse {
+                term_slots(&r.target, out);
+            }
+        }
+    }
+}
+
+fn term_slots(t: &Term, out: &mut Vec<usize>) {
+    match t {
+        Term::Path(p) | Term::Count(p, _) => path_slots(p, out),
+        Term::Const(..) | Term::AsOf(_) => {}
+    }
+}
+
+fn path_slots(p: &PathExpr, out: &mut Vec<usize>) {
+    if let Head::Var(slot, _) = p.head {
+        out.push(slot);
     }
 }
 
@@ -495,6 +685,15 @@ struct Rows {
     element: Expr,
 }
 
+/// A `{1..}` range lowered goal-directed.
+struct Closure {
+    /// The alias of the record the hops start from.
+    owner: String,
+    entity: String,
+    field: String,
+    list: bool,
+}
+
 struct Witness {
     element: Expr,
     order: Vec<Expr>,
@@ -513,6 +712,63 @@ impl<'c, 'p> RelLowerer<'c, 'p> {
         let mut env = vec![None; frame.max(1)];
         env[0] = Some(Value::Record { alias: "r".into(), entity: record_type.to_string(), scope: 0 });
         RelLowerer { c, scopes: vec![Scope::default()], env, next_alias: 0 }
+    }
+
+    /// Lowering a condition on one record bound at `slot` (a quantifier's
+    /// body, as a relation of its own).
+    fn for_var(c: &'c mut Compiler<'p>, entity: &str, slot: usize) -> Self {
+        let mut env = vec![None; slot + 1];
+        env[slot] = Some(Value::Record { alias: "r".into(), entity: entity.to_string(), scope: 0 });
+        RelLowerer { c, scopes: vec![Scope::default()], env, next_alias: 0 }
+    }
+
+    /// A `{1..}` range whose body reads only its own element: the owner of
+    /// the hops, the link field and whether it is a list. Such a
+    /// quantifier is lowered goal-directed (`Compiler::goal`).
+    fn closure_range(&mut self, range: &'p QRange, slot: usize, body: &'p Cond) -> Result<Option<Closure>, SqlError> {
+        let QRange::Path(Term::Path(p)) = range else { return Ok(None) };
+        let Some((last, prefix)) = p.steps.split_last() else { return Ok(None) };
+        if last.hops != Some(crate::ast::HopRange { min: 1, max: None }) {
+            return Ok(None);
+        }
+        let mut slots = Vec::new();
+        let mut bound = vec![slot];
+        cond_slots(body, &mut bound, &mut slots);
+        if slots.iter().any(|s| !bound.contains(s)) {
+            return Ok(None);
+        }
+        let Value::Record { alias, entity, .. } = self.steps(&p.head, prefix, &p.loc)? else { return Ok(None) };
+        let ft = self.field_type(&entity, &last.field, &p.loc)?;
+        if ft.base != Base::Entity(entity.clone()) {
+            return Ok(None);
+        }
+        Ok(Some(Closure { owner: alias, entity, field: last.field.clone(), list: ft.list }))
+    }
+
+    /// The reach table of a goal-directed closure towards the elements
+    /// where `body` holds (or, `negated`, fails).
+    fn goal_reach(
+        &mut self,
+        closure: &Closure,
+        slot: usize,
+        body: &'p Cond,
+        negated: bool,
+    ) -> Result<String, SqlError> {
+        let key = (std::ptr::from_ref(body) as usize, negated);
+        if let Some(reach) = self.c.goals.get(&key) {
+            return Ok(reach.clone());
+        }
+        let table = self.c.entity_table(&closure.entity);
+        let mut l = RelLowerer::for_var(self.c, &closure.entity, slot);
+        let holds = l.cond(body)?;
+        let scope = l.scopes.remove(0);
+        let filter = if negated { Expr::not(holds) } else { holds };
+        let mut targets = Select::new(Source::table(&table, "r")).column(Expr::col("r", "id"), "id").filter(filter);
+        targets.joins = scope.joins;
+        let n = self.c.goals.len() + 1;
+        let reach = self.c.goal(n, &closure.entity, &closure.field, closure.list, targets.rel());
+        self.c.goals.insert(key, reach.clone());
+        Ok(reach)
     }
 
     fn alias(&mut self, prefix: &str) -> String {
@@ -678,6 +934,16 @@ impl<'c, 'p> RelLowerer<'c, 'p> {
         body: &'p Cond,
         head: &Loc,
     ) -> Result<Expr, SqlError> {
+        if let Some(closure) = self.closure_range(range, slot, body)? {
+            let negated = quantifier == Quantifier::All;
+            let reach = self.goal_reach(&closure, slot, body, negated)?;
+            let reached = Select::new(Source::table(&reach, "g")).column(Expr::col("g", "src"), "id").rel();
+            let some = Expr::InRel(Box::new(Expr::col(&closure.owner, "id")), Box::new(reached)).known();
+            return Ok(match quantifier {
+                Quantifier::Any => some,
+                Quantifier::All | Quantifier::None => Expr::not(some),
+            });
+        }
         match range {
             QRange::Path(term) => match self.term(term)? {
                 Value::List(list) => {
@@ -783,9 +1049,29 @@ impl<'c, 'p> RelLowerer<'c, 'p> {
             }
             Cond::Quant { quantifier: Quantifier::Any, slot, range, body, head, .. } => {
                 let top = 0;
+                let goal = match self.closure_range(range, *slot, body)? {
+                    Some(closure) => {
+                        let reach = self.goal_reach(&closure, *slot, body, false)?;
+                        let walk = self.c.goal_walk(&reach, &closure.entity, &closure.field, closure.list);
+                        Some(ListRef {
+                            table: walk,
+                            src: Expr::col(&closure.owner, "id"),
+                            presence: None,
+                            elem: Elem::Record(closure.entity.clone()),
+                            hops: Some(1),
+                        })
+                    }
+                    None => None,
+                };
                 match range {
                     QRange::Path(term) => {
-                        let Value::List(list) = self.term(term)? else { return Ok(None) };
+                        let list = match goal {
+                            Some(list) => list,
+                            None => match self.term(term)? {
+                                Value::List(list) => list,
+                                _ => return Ok(None),
+                            },
+                        };
                         let Rows { from, joins, value, on, element } = self.elements(&list, top);
                         let Source::Table { name, alias } = from else { return Ok(None) };
                         let e = alias.clone();
@@ -855,28 +1141,33 @@ impl<'c, 'p> RelLowerer<'c, 'p> {
     }
 
     fn path(&mut self, p: &'p PathExpr) -> Result<Value, SqlError> {
-        let mut cur = match &p.head {
+        self.steps(&p.head, &p.steps, &p.loc)
+    }
+
+    /// Follows `steps` from `head`.
+    fn steps(&mut self, head: &'p Head, steps: &'p [crate::check::PathStep], loc: &Loc) -> Result<Value, SqlError> {
+        let mut cur = match head {
             Head::Var(slot, _) => self.env.get(*slot).cloned().flatten().ok_or_else(|| {
-                unsupported("a variable without a binding", &p.loc, "report this: the checker should have bound it")
+                unsupported("a variable without a binding", loc, "report this: the checker should have bound it")
             })?,
             Head::Const(c, _) => const_value(c),
         };
-        for step in &p.steps {
+        for step in steps {
             let Value::Record { alias, entity, scope } = &cur else {
-                return Err(unsupported("a path step past a value or list", &p.loc, "quantify over the list first"));
+                return Err(unsupported("a path step past a value or list", loc, "quantify over the list first"));
             };
             if step.field == "id" {
                 cur = Value::Scalar(Expr::col(alias, "id"), Kind::Str);
                 continue;
             }
-            let ft = self.field_type(entity, &step.field, &p.loc)?;
+            let ft = self.field_type(entity, &step.field, loc)?;
             let table_of = |field: &str| format!("{entity}__{field}");
             cur = match (&ft.base, ft.list, step.hops) {
                 (Base::Entity(target), list, Some(range)) => {
                     if target != entity {
                         return Err(unsupported(
                             "a hop range over links to another entity",
-                            &p.loc,
+                            loc,
                             "hop ranges follow links between records of one entity",
                         ));
                     }
@@ -890,7 +1181,7 @@ impl<'c, 'p> RelLowerer<'c, 'p> {
                     })
                 }
                 (_, _, Some(_)) => {
-                    return Err(unsupported("a hop range over a field that is not a link", &p.loc, "hop over links"));
+                    return Err(unsupported("a hop range over a field that is not a link", loc, "hop over links"));
                 }
                 (base, true, None) => {
                     let table = table_of(&step.field);

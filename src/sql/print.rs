@@ -254,6 +254,7 @@ impl Printer {
                 text
             }
             Expr::Min(inner) => format!("MIN({})", self.expr(inner, indent)),
+            Expr::CountRows => "COUNT(*)".to_string(),
             Expr::Max(inner) => format!("MAX({})", self.expr(inner, indent)),
             Expr::RowNumber { partition, order } => {
                 let partition: Vec<String> = partition.iter().map(|e| self.expr(e, indent)).collect();
