@@ -34,6 +34,7 @@ pub mod check;
 pub mod cli;
 pub mod date;
 pub mod eval;
+pub mod export;
 pub mod fast;
 pub mod records;
 pub mod report;

@@ -7,6 +7,7 @@ mod compile;
 mod coverage;
 mod diff;
 mod explain;
+mod export;
 mod fmt;
 mod snapshot;
 mod snapshot_cmd;
@@ -50,6 +51,8 @@ enum Command {
     Fmt(FmtArgs),
     /// Compile a rule set to SQL for DataFusion, DuckDB, Spark or Trino
     Compile(CompileArgs),
+    /// Write the records as Parquet tables for the compiled SQL (see docs/sql.md)
+    Export(ExportArgs),
 }
 
 #[derive(Args, Debug)]
@@ -346,6 +349,24 @@ struct FmtArgs {
     color: ColorChoice,
 }
 
+#[derive(Args, Debug)]
+struct ExportArgs {
+    /// Record files (JSON array, JSON Lines, CSV, YAML, FtM); `-` reads stdin
+    #[arg(required = true)]
+    records: Vec<String>,
+    #[command(flatten)]
+    input: InputArgs,
+    /// Write `TABLE.parquet` files here (created if missing; tables of the same name are overwritten)
+    #[arg(long, value_name = "DIR", required = true)]
+    parquet: PathBuf,
+    /// A `.rules` file or folder: its entity declarations type the columns (and CSV cells)
+    #[arg(long, value_name = "RULES")]
+    rules: Option<PathBuf>,
+    /// Colour in diagnostics
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum Format {
     /// Each fired rule drawn over its source, with the values found
@@ -434,6 +455,7 @@ pub fn run(cli: Cli) -> Exit {
         Command::Test(args) => test::run(&args),
         Command::Snapshot(args) => snapshot_cmd::run(&args),
         Command::Compile(args) => compile::run(&args),
+        Command::Export(args) => export::run(&args),
     };
     match result {
         Ok(exit) => exit,

@@ -10,7 +10,7 @@ use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, Se
 use super::{clean, fact_text};
 use crate::check::Program;
 use crate::eval::{Decision, Fact, FactKind, Outcome, Verdict};
-use crate::records::Records;
+use crate::records::{RecordError, Records};
 use crate::source::{Loc, SourceFile};
 
 /// Renders any diagnostic as text (with or without colour, at a width).
@@ -140,10 +140,7 @@ pub fn write_human_outcomes(
     for outcome in outcomes {
         match outcome {
             Outcome::Verdict(v) => write_verdict(w, program, store, v, color, width)?,
-            Outcome::RecordError(e) => {
-                writeln!(w, "error {}", e.position())?;
-                w.write_all(render_diagnostic(*e, color, width).as_bytes())?;
-            }
+            Outcome::RecordError(e) => write_record_error(w, e, color, width)?,
             Outcome::EvalError(e) => {
                 writeln!(w, "error {}", e.position())?;
                 w.write_all(render_diagnostic(e, color, width).as_bytes())?;
@@ -151,6 +148,13 @@ pub fn write_human_outcomes(
         }
     }
     Ok(())
+}
+
+/// Writes a record that could not be read: `error FILE:LINE:COLUMN`, then
+/// the diagnostic.
+pub fn write_record_error(w: &mut impl Write, e: &RecordError, color: bool, width: usize) -> io::Result<()> {
+    writeln!(w, "error {}", e.position())?;
+    w.write_all(render_diagnostic(e, color, width).as_bytes())
 }
 
 /// Writes one verdict for people: its header line, each fired and waived
