@@ -92,3 +92,6 @@ pub struct ResultRow {
     /// `any` quantifier (what the evidence shows as its witness).
     pub witness: Option<String>,
 }
+
+#[cfg(feature = "sql")]
+pub mod run;
