@@ -33,9 +33,7 @@ fn write(dir: &Path, table: &str, columns: Vec<(&str, ArrayRef)>) {
 /// Five people (p1 is Korean), one company; contacts p1 → p2 → p3 → p2 (a
 /// cycle), p3 → p1, and p4 ⇄ p5 (a cycle that reaches no Korean).
 fn export(test: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("sql_runner")
-        .join(test);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("sql_runner").join(test);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let people = ["p1", "p2", "p3", "p4", "p5"].map(Some);
@@ -64,10 +62,7 @@ fn export(test: &str) -> PathBuf {
         vec![
             ("id", strings(&people)),
             ("seq", ints(&[0, 1, 2, 3, 4])),
-            (
-                "nationality",
-                strings(&[Some("KR"), Some("FR"), None, Some("DE"), Some("FR")]),
-            ),
+            ("nationality", strings(&[Some("KR"), Some("FR"), None, Some("DE"), Some("FR")])),
         ],
     );
     let links = [("p1", "p2"), ("p2", "p3"), ("p3", "p2"), ("p3", "p1"), ("p4", "p5"), ("p5", "p4")];
@@ -84,11 +79,7 @@ fn export(test: &str) -> PathBuf {
 }
 
 fn step(name: &str, kind: StepKind, sql: &str) -> Step {
-    Step {
-        name: name.to_owned(),
-        kind,
-        sql: sql.to_owned(),
-    }
+    Step { name: name.to_owned(), kind, sql: sql.to_owned() }
 }
 
 /// `deny` a person who reaches a Korean other than themselves through one or
@@ -99,11 +90,7 @@ fn script(max_iterations: u64) -> Script {
         as_of: Date::parse_exact("2024-01-01").unwrap(),
         inputs: vec!["_record".into(), "person".into(), "person__contacts".into()],
         steps: vec![
-            step(
-                "kr",
-                StepKind::Statement,
-                "CREATE TABLE kr AS SELECT id FROM person WHERE nationality = 'KR'",
-            ),
+            step("kr", StepKind::Statement, "CREATE TABLE kr AS SELECT id FROM person WHERE nationality = 'KR'"),
             step(
                 "reach",
                 StepKind::Statement,
