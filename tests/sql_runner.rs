@@ -203,3 +203,22 @@ fn a_query_without_the_result_columns_is_an_error() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn result_columns_may_be_int32_and_large_or_plain_utf8() {
+    let dir = export("types");
+    let mut script = script(10);
+    script.steps[3].sql = "SELECT CAST(seq AS INT) AS seq, arrow_cast(id, 'LargeUtf8') AS id, \
+         CAST(type AS VARCHAR) AS type, 'allow' AS decision, NULL AS rule, \
+         CAST(NULL AS VARCHAR) AS waived_by, arrow_cast(NULL, 'Utf8View') AS witness \
+         FROM _record WHERE id = 'c1'"
+        .into();
+    assert_eq!(run(&script, &dir).unwrap(), vec![row(5, "c1", "company", None)]);
+    script.steps[3].sql = "SELECT seq, id, type, CAST(NULL AS VARCHAR) AS decision, NULL AS rule, \
+         NULL AS waived_by, NULL AS witness FROM _record"
+        .into();
+    match run(&script, &dir) {
+        Err(RunError::Result { message, .. }) => assert!(message.contains("`decision` is NULL"), "{message}"),
+        other => panic!("{other:?}"),
+    }
+}

@@ -97,8 +97,8 @@ pub enum RunError {
     #[diagnostic(
         code(interdict::sql::run),
         help(
-            "export the records with the same rule set (`interdict export --parquet`), \
-             which writes a file for every table it can read, even an empty one"
+            "every table the script reads needs its `.parquet` file, with no rows for a type \
+             that has no records: was the folder exported for the rule set the script was compiled from?"
         )
     )]
     MissingTable {
@@ -226,7 +226,10 @@ fn inserted(step: &Step, batches: &[RecordBatch]) -> Result<u64, RunError> {
         })?;
         let column = cast(column, &DataType::UInt64)
             .map_err(|e| RunError::Step { step: step.name.clone(), message: format!("the inserted row count: {e}") })?;
-        let counts = column.as_primitive::<UInt64Type>();
+        let counts = column.as_primitive_opt::<UInt64Type>().ok_or_else(|| RunError::Step {
+            step: step.name.clone(),
+            message: "the inserted row count is not an integer".to_owned(),
+        })?;
         total = total.saturating_add(counts.iter().flatten().sum());
     }
     Ok(total)
@@ -236,7 +239,8 @@ fn inserted(step: &Step, batches: &[RecordBatch]) -> Result<u64, RunError> {
 fn result_rows(step: &Step, batch: &RecordBatch, rows: &mut Vec<ResultRow>) -> Result<(), RunError> {
     let bad = |message: String| RunError::Result { step: step.name.clone(), message };
     let seq = column(batch, "seq", &[DataType::Int32, DataType::Int64], &DataType::Int64, &bad)?;
-    let seq = seq.as_primitive::<Int64Type>();
+    let cast_failed = |name: &str| bad(format!("column `{name}` could not be read"));
+    let seq = seq.as_primitive_opt::<Int64Type>().ok_or_else(|| cast_failed("seq"))?;
     let text = |name: &str| {
         column(batch, name, &[DataType::Utf8, DataType::LargeUtf8, DataType::Utf8View], &DataType::Utf8, &bad)
     };
@@ -244,8 +248,11 @@ fn result_rows(step: &Step, batch: &RecordBatch, rows: &mut Vec<ResultRow>) -> R
         ["id", "type", "decision", "rule", "waived_by", "witness"].map(text);
     let (id, record_type, decision) = (id?, record_type?, decision?);
     let (rule, waived_by, witness) = (rule?, waived_by?, witness?);
-    let [id, record_type, decision, rule, waived_by, witness] =
-        [&id, &record_type, &decision, &rule, &waived_by, &witness].map(|a| a.as_string::<i32>());
+    let strings = |name: &str, array: &ArrayRef| array.as_string_opt::<i32>().cloned().ok_or_else(|| cast_failed(name));
+    let (id, record_type, decision) =
+        (strings("id", &id)?, strings("type", &record_type)?, strings("decision", &decision)?);
+    let (rule, waived_by, witness) =
+        (strings("rule", &rule)?, strings("waived_by", &waived_by)?, strings("witness", &witness)?);
     let optional = |a: &datafusion::arrow::array::StringArray, i: usize| a.is_valid(i).then(|| a.value(i).to_owned());
     for i in 0..batch.num_rows() {
         let required =
@@ -256,12 +263,12 @@ fn result_rows(step: &Step, batch: &RecordBatch, rows: &mut Vec<ResultRow>) -> R
             } else {
                 return Err(bad(format!("row {i}: `seq` is NULL")));
             },
-            id: required("id", optional(id, i))?,
-            record_type: required("type", optional(record_type, i))?,
-            decision: required("decision", optional(decision, i))?,
-            rule: optional(rule, i),
-            waived_by: optional(waived_by, i),
-            witness: optional(witness, i),
+            id: required("id", optional(&id, i))?,
+            record_type: required("type", optional(&record_type, i))?,
+            decision: required("decision", optional(&decision, i))?,
+            rule: optional(&rule, i),
+            waived_by: optional(&waived_by, i),
+            witness: optional(&witness, i),
         });
     }
     Ok(())
