@@ -771,6 +771,18 @@ impl<'c, 'p> RelLowerer<'c, 'p> {
         Ok(reach)
     }
 
+    /// `EXISTS` a row of `table` whose `key` is `id` (and that passes
+    /// `filter`): a correlated semi-join, two-valued even when `id` is NULL.
+    fn in_table(&mut self, id: Expr, table: &str, key: &str, filter: impl FnOnce(&str) -> Option<Expr>) -> Expr {
+        let m = self.alias("m");
+        let mut s = Select::new(Source::table(table, &m)).column(Expr::col(&m, key), key);
+        if let Some(f) = filter(&m) {
+            s = s.filter(f);
+        }
+        // Keys are never NULL, so with a non-NULL `id` the `IN` is two-valued.
+        Expr::and(vec![id.clone().present(), Expr::InRel(Box::new(id), Box::new(s.rel()))])
+    }
+
     fn alias(&mut self, prefix: &str) -> String {
         self.next_alias += 1;
         format!("{prefix}{}", self.next_alias)
@@ -845,29 +857,23 @@ impl<'c, 'p> RelLowerer<'c, 'p> {
                             return Ok(Expr::Bool(false));
                         }
                         let fired = self.c.ensure(&Node::State(*rule));
-                        let rel = Select::new(Source::table(&fired, "s"))
-                            .column(Expr::col("s", "id"), "id")
-                            .filter(Expr::IsNull(Box::new(Expr::col("s", "waived_by"))))
-                            .rel();
-                        Expr::InRel(Box::new(id), Box::new(rel)).known()
+                        self.in_table(id, &fired, "id", |m| Some(Expr::IsNull(Box::new(Expr::col(m, "waived_by")))))
                     }
                     None => {
                         let table = self.c.ensure(&Node::Decision(target.clone()));
-                        let mut rel = Select::new(Source::table(&table, "d")).column(Expr::col("d", "id"), "id");
                         let word = match verdict {
                             VerdictWord::Denied => Some("deny"),
                             VerdictWord::Flagged => Some("flag"),
                             VerdictWord::Allowed => None,
                         };
                         match word {
-                            Some(word) => {
-                                rel = rel.filter(Expr::eq(Expr::col("d", "decision"), Expr::Str(word.into())));
-                                Expr::InRel(Box::new(id), Box::new(rel.rel())).known()
+                            Some(word) => self.in_table(id, &table, "id", |m| {
+                                Some(Expr::eq(Expr::col(m, "decision"), Expr::Str(word.into())))
+                            }),
+                            None => {
+                                let judged = self.in_table(id.clone(), &table, "id", |_| None);
+                                Expr::and(vec![id.present(), Expr::not(judged)])
                             }
-                            None => Expr::and(vec![
-                                id.clone().present(),
-                                Expr::not(Expr::InRel(Box::new(id), Box::new(rel.rel())).known()),
-                            ]),
                         }
                     }
                 }
@@ -937,8 +943,7 @@ impl<'c, 'p> RelLowerer<'c, 'p> {
         if let Some(closure) = self.closure_range(range, slot, body)? {
             let negated = quantifier == Quantifier::All;
             let reach = self.goal_reach(&closure, slot, body, negated)?;
-            let reached = Select::new(Source::table(&reach, "g")).column(Expr::col("g", "src"), "id").rel();
-            let some = Expr::InRel(Box::new(Expr::col(&closure.owner, "id")), Box::new(reached)).known();
+            let some = self.in_table(Expr::col(&closure.owner, "id"), &reach, "src", |_| None);
             return Ok(match quantifier {
                 Quantifier::Any => some,
                 Quantifier::All | Quantifier::None => Expr::not(some),

@@ -140,3 +140,6 @@ pub fn compile(program: &Program, dialect: Dialect, as_of: crate::date::Date) ->
     steps.push(Step { name: "verdicts".into(), kind: StepKind::Query, sql: p.finish() });
     Ok(Script { dialect, as_of, inputs: lowered.inputs, steps, witnessed: lowered.witnessed })
 }
+
+#[cfg(feature = "sql")]
+pub mod run;
