@@ -144,7 +144,7 @@ fn trade_screening_files() -> Vec<PathBuf> {
 }
 
 #[test]
-#[ignore = "DataFusion 55.2 loses some witnesses and `is denied` rows here (DuckDB gives 0 mismatches on the same SQL); under investigation, see docs/sql.md"]
+#[ignore = "on DataFusion 55.2 the witness of `any TYPE x where …` comes out NULL (DuckDB gives it); see docs/sql.md"]
 fn trade_screening_on_three_days() {
     for day in ["2020-06-01", "2023-06-01", "2024-02-01"] {
         let n = same_as_check("rules/trade-screening", &trade_screening_files(), day, &format!("trade-{day}"));
@@ -249,7 +249,7 @@ fn edge_graph(seed: u64, n: usize) -> String {
 }
 
 #[test]
-#[ignore = "DataFusion 55.2 loses some witnesses and `is denied` rows here (DuckDB gives 0 mismatches on the same SQL); under investigation, see docs/sql.md"]
+#[ignore = "on DataFusion 55.2 the witness of `any TYPE x where …` comes out NULL (DuckDB gives it); see docs/sql.md"]
 fn generated_edge_graphs() {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("sql");
     std::fs::create_dir_all(&dir).unwrap();
@@ -261,7 +261,6 @@ fn generated_edge_graphs() {
 }
 
 #[test]
-#[ignore = "DataFusion 55.2 loses some witnesses and `is denied` rows here (DuckDB gives 0 mismatches on the same SQL); under investigation, see docs/sql.md"]
 fn bench_rules_on_generated_records() {
     let file = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sql/bench-2k.jsonl");
     let n = same_as_check("tests/fixtures/sql/bench.rules", &[file], "2026-01-01", "bench-2k");

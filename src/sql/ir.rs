@@ -105,8 +105,6 @@ pub(crate) enum Expr {
     /// `COALESCE(e, FALSE)`: NULL (unknown) reads as false.
     Known(Box<Expr>),
     InList(Box<Expr>, Vec<Expr>),
-    /// `e IN (SELECT column FROM rel)`
-    InRel(Box<Expr>, Box<Rel>),
     Exists(Box<Rel>),
     /// A string read as a date: `YYYY-MM-DD` or the date part of an ISO
     /// 8601 date-time, else NULL (never an error).

@@ -775,12 +775,11 @@ impl<'c, 'p> RelLowerer<'c, 'p> {
     /// `filter`): a correlated semi-join, two-valued even when `id` is NULL.
     fn in_table(&mut self, id: Expr, table: &str, key: &str, filter: impl FnOnce(&str) -> Option<Expr>) -> Expr {
         let m = self.alias("m");
-        let mut s = Select::new(Source::table(table, &m)).column(Expr::col(&m, key), key);
+        let mut s = Select::new(Source::table(table, &m)).filter(Expr::eq(Expr::col(&m, key), id));
         if let Some(f) = filter(&m) {
             s = s.filter(f);
         }
-        // Keys are never NULL, so with a non-NULL `id` the `IN` is two-valued.
-        Expr::and(vec![id.clone().present(), Expr::InRel(Box::new(id), Box::new(s.rel()))])
+        Expr::Exists(Box::new(s.rel()))
     }
 
     fn alias(&mut self, prefix: &str) -> String {
@@ -1098,13 +1097,23 @@ impl<'c, 'p> RelLowerer<'c, 'p> {
                         };
                         Ok(Some(Witness { element, order, filter }))
                     }
-                    QRange::Type { record_type, filter, .. } => {
+                    QRange::Type { record_type, filter, reverse } => {
                         let table = self.c.entity_table(record_type);
                         let alias = self.alias("c");
+                        // The reverse index as the join key (DataFusion ranks
+                        // nothing after `JOIN … ON TRUE` with these filters).
+                        let mut on = Expr::Bool(true);
+                        if let Some(rev) = reverse
+                            && let Ok(ft) = self.field_type(record_type, &rev.field, head)
+                            && !ft.list
+                            && let Value::Record { alias: target, .. } = self.term(&rev.target)?
+                        {
+                            on = Expr::eq(Expr::col(&alias, &rev.field), Expr::col(&target, "id"));
+                        }
                         self.scopes[top].joins.push(super::ir::Join {
                             kind: JoinKind::Inner,
                             source: Source::table(&table, &alias),
-                            on: Expr::Bool(true),
+                            on,
                         });
                         self.bind(
                             *slot,
@@ -1115,7 +1124,6 @@ impl<'c, 'p> RelLowerer<'c, 'p> {
                             conds.push(self.cond(f)?);
                         }
                         conds.push(self.cond(body)?);
-                        let _ = head;
                         Ok(Some(Witness {
                             element: Expr::col(&alias, "id"),
                             order: vec![Expr::col(&alias, "seq")],

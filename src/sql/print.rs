@@ -217,7 +217,6 @@ impl Printer {
                 let items: Vec<String> = items.iter().map(|i| self.expr(i, indent)).collect();
                 format!("{} IN ({})", self.expr_paren(l, indent), items.join(", "))
             }
-            Expr::InRel(l, rel) => format!("{} IN {}", self.expr_paren(l, indent), self.sub(rel, indent)),
             Expr::Exists(rel) => format!("EXISTS {}", self.sub(rel, indent)),
             Expr::AsDate(inner) => {
                 let s = self.expr(inner, indent);

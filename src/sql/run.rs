@@ -159,6 +159,7 @@ async fn run_async(script: &Script, parquet_dir: &Path) -> Result<Vec<ResultRow>
     // 39 of 2,000 bench verdicts were wrong with them on (tests/sql.rs).
     let mut config = datafusion::prelude::SessionConfig::new();
     config.options_mut().optimizer.enable_dynamic_filter_pushdown = false;
+    config = config.with_target_partitions(1);
     let ctx = SessionContext::new_with_config(config);
     for (name, path) in &tables {
         ctx.register_parquet(TableReference::bare(name.as_str()), path, ParquetReadOptions::default()).await.map_err(
