@@ -367,44 +367,15 @@ impl<'p> Compiler<'p> {
             return name.clone();
         }
         let name = format!("_hops_{entity}_{field}_{}", max.map_or("all".to_string(), |m| m.to_string()));
-        let edges = || Self::edges(entity, field, list);
         if list {
             self.inputs.insert(format!("{entity}__{field}"), ());
         }
         self.entity_table(entity);
-        let mut seed = Select::new(edges())
-            .column(Expr::col("e", "src"), "src")
-            .column(Expr::col("e", "dst"), "dst")
-            .column(Expr::Int(1), "depth")
-            .column(Expr::Min(Box::new(Expr::col("e", "pos"))), "pos")
-            .filter(Expr::cmp(Expr::col("e", "dst"), BinOp::Ne, Expr::col("e", "src")));
-        seed.group_by = vec![Expr::col("e", "src"), Expr::col("e", "dst")];
-        self.steps.push(StepIr::Create { name: name.clone(), rel: seed.rel() });
         let more = match max {
             Some(m) => u64::from(m.saturating_sub(1)),
             None => CLOSURE_MAX_ITERATIONS,
         };
-        if more > 0 {
-            let mut step = Select::new(Source::table(&name, "f"))
-                .column(Expr::col("f", "src"), "src")
-                .column(Expr::col("e", "dst"), "dst")
-                .column(Expr::cmp(Expr::Depth, BinOp::Add, Expr::Int(1)), "depth")
-                .column(Expr::Min(Box::new(Expr::col("e", "pos"))), "pos")
-                .join(JoinKind::Inner, edges(), Expr::eq(Expr::col("e", "src"), Expr::col("f", "dst")))
-                .join(
-                    JoinKind::Left,
-                    Source::table(&name, "seen"),
-                    Expr::and(vec![
-                        Expr::eq(Expr::col("seen", "src"), Expr::col("f", "src")),
-                        Expr::eq(Expr::col("seen", "dst"), Expr::col("e", "dst")),
-                    ]),
-                )
-                .filter(Expr::eq(Expr::col("f", "depth"), Expr::Depth))
-                .filter(Expr::IsNull(Box::new(Expr::col("seen", "src"))))
-                .filter(Expr::cmp(Expr::col("e", "dst"), BinOp::Ne, Expr::col("f", "src")));
-            step.group_by = vec![Expr::col("f", "src"), Expr::col("e", "dst")];
-            self.steps.push(StepIr::Loop { name: name.clone(), rel: step.rel(), max_iterations: more });
-        }
+        self.walk(&name, entity, field, list, more, None);
         self.hops.insert(key, name.clone());
         name
     }
@@ -512,6 +483,70 @@ impl Compiler<'_> {
         reach
     }
 
+    /// Fills table `name` with a breadth-first walk over `field` (`src`,
+    /// `dst`, `depth`, `pos`): a seed of the first hop and a loop of at most
+    /// `more` runs, each adding the records first reached one hop further,
+    /// with the smallest list position among the links that reach them.
+    /// With `bound`, only its start records walk, each no deeper than its
+    /// `dist`.
+    fn walk(&mut self, name: &str, entity: &str, field: &str, list: bool, more: u64, bound: Option<&str>) {
+        let mut seed = Select::new(Self::edges(entity, field, list))
+            .column(Expr::col("e", "src"), "src")
+            .column(Expr::col("e", "dst"), "dst")
+            .column(Expr::Int(1), "depth")
+            .column(Expr::Min(Box::new(Expr::col("e", "pos"))), "pos");
+        if let Some(reach) = bound {
+            seed = seed.join(
+                JoinKind::Inner,
+                Source::table(reach, "g"),
+                Expr::eq(Expr::col("g", "src"), Expr::col("e", "src")),
+            );
+        }
+        seed = seed.filter(Expr::cmp(Expr::col("e", "dst"), BinOp::Ne, Expr::col("e", "src")));
+        seed.group_by = vec![Expr::col("e", "src"), Expr::col("e", "dst")];
+        self.steps.push(StepIr::Create { name: name.to_string(), rel: seed.rel() });
+        if more == 0 {
+            return;
+        }
+        let mut step = Select::new(Source::table(name, "f"))
+            .column(Expr::col("f", "src"), "src")
+            .column(Expr::col("e", "dst"), "dst")
+            .column(Expr::cmp(Expr::Depth, BinOp::Add, Expr::Int(1)), "depth")
+            .column(Expr::Min(Box::new(Expr::col("e", "pos"))), "pos");
+        if let Some(reach) = bound {
+            step = step.join(
+                JoinKind::Inner,
+                Source::table(reach, "g"),
+                Expr::eq(Expr::col("g", "src"), Expr::col("f", "src")),
+            );
+        }
+        step = step
+            .join(
+                JoinKind::Inner,
+                Self::edges(entity, field, list),
+                Expr::eq(Expr::col("e", "src"), Expr::col("f", "dst")),
+            )
+            .join(
+                JoinKind::Left,
+                Source::table(name, "seen"),
+                Expr::and(vec![
+                    Expr::eq(Expr::col("seen", "src"), Expr::col("f", "src")),
+                    Expr::eq(Expr::col("seen", "dst"), Expr::col("e", "dst")),
+                ]),
+            )
+            .filter(Expr::eq(Expr::col("f", "depth"), Expr::Depth));
+        if bound.is_some() {
+            step = step.filter(Expr::cmp(Expr::col("f", "depth"), BinOp::Lt, Expr::col("g", "dist")));
+        }
+        step = step.filter(Expr::IsNull(Box::new(Expr::col("seen", "src")))).filter(Expr::cmp(
+            Expr::col("e", "dst"),
+            BinOp::Ne,
+            Expr::col("f", "src"),
+        ));
+        step.group_by = vec![Expr::col("f", "src"), Expr::col("e", "dst")];
+        self.steps.push(StepIr::Loop { name: name.to_string(), rel: step.rel(), max_iterations: more });
+    }
+
     /// The breadth-first walk from the start records of a goal's `reach`
     /// table, each only as deep as its nearest target: the rows a witness
     /// is ranked from (`src`, `dst`, `depth`, `pos`, like a hop table).
@@ -521,40 +556,7 @@ impl Compiler<'_> {
             return walk;
         }
         self.done_walks.push(walk.clone());
-        let mut seed = Select::new(Self::edges(entity, field, list))
-            .column(Expr::col("e", "src"), "src")
-            .column(Expr::col("e", "dst"), "dst")
-            .column(Expr::Int(1), "depth")
-            .column(Expr::Min(Box::new(Expr::col("e", "pos"))), "pos")
-            .join(JoinKind::Inner, Source::table(reach, "g"), Expr::eq(Expr::col("g", "src"), Expr::col("e", "src")))
-            .filter(Expr::cmp(Expr::col("e", "dst"), BinOp::Ne, Expr::col("e", "src")));
-        seed.group_by = vec![Expr::col("e", "src"), Expr::col("e", "dst")];
-        self.steps.push(StepIr::Create { name: walk.clone(), rel: seed.rel() });
-        let mut step = Select::new(Source::table(&walk, "f"))
-            .column(Expr::col("f", "src"), "src")
-            .column(Expr::col("e", "dst"), "dst")
-            .column(Expr::cmp(Expr::Depth, BinOp::Add, Expr::Int(1)), "depth")
-            .column(Expr::Min(Box::new(Expr::col("e", "pos"))), "pos")
-            .join(JoinKind::Inner, Source::table(reach, "g"), Expr::eq(Expr::col("g", "src"), Expr::col("f", "src")))
-            .join(
-                JoinKind::Inner,
-                Self::edges(entity, field, list),
-                Expr::eq(Expr::col("e", "src"), Expr::col("f", "dst")),
-            )
-            .join(
-                JoinKind::Left,
-                Source::table(&walk, "seen"),
-                Expr::and(vec![
-                    Expr::eq(Expr::col("seen", "src"), Expr::col("f", "src")),
-                    Expr::eq(Expr::col("seen", "dst"), Expr::col("e", "dst")),
-                ]),
-            )
-            .filter(Expr::eq(Expr::col("f", "depth"), Expr::Depth))
-            .filter(Expr::cmp(Expr::col("f", "depth"), BinOp::Lt, Expr::col("g", "dist")))
-            .filter(Expr::IsNull(Box::new(Expr::col("seen", "src"))))
-            .filter(Expr::cmp(Expr::col("e", "dst"), BinOp::Ne, Expr::col("f", "src")));
-        step.group_by = vec![Expr::col("f", "src"), Expr::col("e", "dst")];
-        self.steps.push(StepIr::Loop { name: walk.clone(), rel: step.rel(), max_iterations: CLOSURE_MAX_ITERATIONS });
+        self.walk(&walk, entity, field, list, CLOSURE_MAX_ITERATIONS, Some(reach));
         walk
     }
 }
