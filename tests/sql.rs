@@ -144,7 +144,6 @@ fn trade_screening_files() -> Vec<PathBuf> {
 }
 
 #[test]
-#[ignore = "on DataFusion 55.2 the witness of `any TYPE x where …` comes out NULL (DuckDB gives it); see docs/sql.md"]
 fn trade_screening_on_three_days() {
     for day in ["2020-06-01", "2023-06-01", "2024-02-01"] {
         let n = same_as_check("rules/trade-screening", &trade_screening_files(), day, &format!("trade-{day}"));
@@ -249,7 +248,6 @@ fn edge_graph(seed: u64, n: usize) -> String {
 }
 
 #[test]
-#[ignore = "on DataFusion 55.2 the witness of `any TYPE x where …` comes out NULL (DuckDB gives it); see docs/sql.md"]
 fn generated_edge_graphs() {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("sql");
     std::fs::create_dir_all(&dir).unwrap();

@@ -28,17 +28,59 @@ pub(super) fn run(args: &CompileArgs) -> io::Result<Exit> {
             return Ok(Exit::Rules);
         }
     };
+    #[cfg(feature = "sql")]
+    if let Some(parquet_dir) = &args.run {
+        if let Some(dir) = &args.out {
+            write_steps(&script, dir)?;
+        }
+        return run_on_datafusion(&script, parquet_dir, args);
+    }
     match &args.out {
         None => io::stdout().lock().write_all(script_text(&script).as_bytes())?,
-        Some(dir) => {
-            std::fs::create_dir_all(dir)?;
-            for (i, step) in script.steps.iter().enumerate() {
-                std::fs::write(dir.join(step_file(i, &step.name)), format!("{};\n", step.sql))?;
-            }
-            std::fs::write(dir.join("manifest.json"), manifest(&script))?;
-            eprintln!("wrote {} steps and manifest.json to {}", script.steps.len(), dir.display());
-        }
+        Some(dir) => write_steps(&script, dir)?,
     }
+    Ok(Exit::Clean)
+}
+
+/// One `NN-name.sql` file per step, and `manifest.json`, in `dir`.
+fn write_steps(script: &Script, dir: &std::path::Path) -> io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    for (i, step) in script.steps.iter().enumerate() {
+        std::fs::write(dir.join(step_file(i, &step.name)), format!("{};\n", step.sql))?;
+    }
+    std::fs::write(dir.join("manifest.json"), manifest(script))?;
+    eprintln!("wrote {} steps and manifest.json to {}", script.steps.len(), dir.display());
+    Ok(())
+}
+
+/// `--run`: the script on the embedded DataFusion; its rows to stdout as
+/// JSON Lines, the shape `scripts/run_sql.py` writes for the other engines.
+#[cfg(feature = "sql")]
+fn run_on_datafusion(script: &Script, parquet_dir: &std::path::Path, args: &CompileArgs) -> io::Result<Exit> {
+    let color = args.color.enabled(io::stderr().is_terminal());
+    if script.dialect != sql::Dialect::DataFusion {
+        eprintln!(
+            "error: `--run` runs the script on the embedded DataFusion, but it was compiled for {}\n  help: compile with `--target datafusion`, or run the {} script with `scripts/run_sql.py`",
+            script.dialect.name(),
+            script.dialect.name()
+        );
+        return Ok(Exit::Rules);
+    }
+    let rows = match sql::run::run(script, parquet_dir) {
+        Ok(rows) => rows,
+        Err(e) => {
+            let diagnostic: &dyn miette::Diagnostic = &e;
+            io::stderr().lock().write_all(report::render_diagnostic(diagnostic, color, width()).as_bytes())?;
+            return Ok(Exit::Data);
+        }
+    };
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    for row in &rows {
+        serde_json::to_writer(&mut out, row)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    eprintln!("{} rows from {}", rows.len(), parquet_dir.display());
     Ok(Exit::Clean)
 }
 

@@ -68,6 +68,11 @@ struct CompileArgs {
     /// Write one file per step and a `manifest.json` here instead of the script to stdout
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// Run the script on the embedded DataFusion over this `interdict export --parquet`
+    /// folder and write its rows to stdout as JSON Lines (needs `--target datafusion`)
+    #[cfg(feature = "sql")]
+    #[arg(long, value_name = "PARQUET_DIR")]
+    run: Option<PathBuf>,
     /// Colour in diagnostics
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,

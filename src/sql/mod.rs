@@ -77,13 +77,15 @@ pub enum StepKind {
 
 /// One row of a script's result: a fired rule on a record, or a record on
 /// which no rule fired (`rule` is `None`).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+/// Serialized (`compile --run`) with `scripts/run_sql.py`'s keys, in its order.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 pub struct ResultRow {
     /// The record's position in the input (`_record.seq`).
     pub seq: i64,
     /// The record's id.
     pub id: String,
     /// Its type.
+    #[serde(rename = "type")]
     pub record_type: String,
     /// `deny`, `flag` or `allow`: the record's decision.
     pub decision: String,
