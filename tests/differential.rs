@@ -78,18 +78,26 @@ fn records() -> impl Strategy<Value = String> {
     );
     let venue = (0usize..12, prop::sample::select(vec!["bar", "shop"]));
     let visit = (0usize..12, 0usize..5, 2019i32..2024);
-    (prop::collection::vec(person, 1..10), prop::collection::vec(venue, 0..5), prop::collection::vec(visit, 0..10), 0u8..4)
-        .prop_map(|(people, venues, visits, mess)| {
+    (
+        prop::collection::vec(person, 1..10),
+        prop::collection::vec(venue, 0..5),
+        prop::collection::vec(visit, 0..10),
+        0u8..4,
+        any::<bool>(),
+    )
+        .prop_map(|(people, venues, visits, mess, long_ids)| {
             let nats = ["KR", "CN", "KP"];
+            // Long ids share their first 8 bytes: witness order must read past them.
+            let pid = |i: usize| if long_ids { format!("person-0000{i}") } else { format!("p{i}") };
             let mut lines = Vec::new();
             for (i, (nat, name, spouse, contacts, rank, phone, tagged)) in people.iter().enumerate() {
                 let mut r = serde_json::json!({
-                    "id": format!("p{i}"), "type": "person", "name": format!("{name} {i}"),
+                    "id": pid(i), "type": "person", "name": format!("{name} {i}"),
                     "nationality": nats[*nat],
-                    "contacts": contacts.iter().map(|c| format!("p{c}")).collect::<Vec<_>>(),
+                    "contacts": contacts.iter().map(|c| pid(*c)).collect::<Vec<_>>(),
                 });
                 if let Some(s) = spouse {
-                    r["spouse"] = format!("p{s}").into();
+                    r["spouse"] = pid(*s).into();
                 }
                 if let Some(rank) = rank {
                     r["rank"] = (*rank).into();
@@ -103,11 +111,11 @@ fn records() -> impl Strategy<Value = String> {
                 lines.push(r.to_string());
             }
             for (i, (op, kind)) in venues.iter().enumerate() {
-                lines.push(serde_json::json!({"id": format!("v{i}"), "type": "venue", "name": format!("V{i}"), "kind": kind, "operator": format!("p{op}")}).to_string());
+                lines.push(serde_json::json!({"id": format!("v{i}"), "type": "venue", "name": format!("V{i}"), "kind": kind, "operator": pid(*op)}).to_string());
             }
             for (i, (who, venue, year)) in visits.iter().enumerate() {
                 lines.push(
-                    serde_json::json!({"id": format!("x{i}"), "type": "visit", "visitor": format!("p{who}"),
+                    serde_json::json!({"id": format!("x{i}"), "type": "visit", "visitor": pid(*who),
                         "venue": format!("v{venue}"), "date": format!("{year}-03-04T10:00:00Z")})
                     .to_string(),
                 );
@@ -304,4 +312,33 @@ fn limit_errors_are_deterministic() {
         assert!(errors > 10 && errors < runs[0].lines().count(), "{limits:?}: {errors} limit errors");
         assert!(runs.iter().all(|r| *r == runs[0]), "{limits:?}: runs differ");
     }
+}
+
+/// Witness order past an id's first 8 bytes: two depth-2 contacts reached
+/// at the same list position, whose ids differ only after `person-0`; the
+/// smaller id is the witness (not the one whose parent came first), in
+/// both engines, for a quantifier and for a path with hops.
+#[test]
+fn witness_order_reads_whole_ids() {
+    let rules = RuleSet::from_sources(vec![SourceFile::new(
+        "w.rules",
+        r#"rule near "near" { flag person p when any c in p.contacts{1..2}: c.nationality == "KR" }
+rule seen "seen" { flag person p when p.contacts{2..2}.nationality == "KR" }"#
+            .to_string(),
+    )])
+    .unwrap_or_else(|e| panic!("{e:?}"));
+    let text = [
+        r#"{"id":"start","type":"person","nationality":"CN","contacts":["person-0000a","person-0000b"]}"#,
+        r#"{"id":"person-0000a","type":"person","nationality":"CN","contacts":["person-00003"]}"#,
+        r#"{"id":"person-0000b","type":"person","nationality":"CN","contacts":["person-00001"]}"#,
+        r#"{"id":"person-00003","type":"person","nationality":"KR"}"#,
+        r#"{"id":"person-00001","type":"person","nationality":"KR"}"#,
+    ]
+    .join("\n");
+    let reference = json_of(&rules, &text, false);
+    assert_eq!(json_of(&rules, &text, true), reference);
+    let start: serde_json::Value = serde_json::from_str(reference.lines().next().unwrap()).unwrap();
+    let witness = &start["fired"][0]["evidence"][0]["witness"];
+    assert_eq!(witness["record"], "person-00001", "{witness}");
+    assert_eq!(witness["chain"][1]["record"], "person-0000b", "{witness}");
 }

@@ -117,6 +117,54 @@ thread_local! {
 
 type Visited = std::collections::HashSet<RecordIdx, foldhash::fast::RandomState>;
 
+thread_local! {
+    /// A hop walk's working vectors, reused across calls like [`VISITED`]:
+    /// growing them afresh for every record cost 8 % of a 100k-record run.
+    static WALK_BUFS: RefCell<Vec<WalkBufs>> = const { RefCell::new(Vec::new()) };
+}
+
+/// What one hop walk works in; empty whenever it is in the pool.
+#[derive(Default)]
+struct WalkBufs {
+    /// The links followed at this depth: (list position, target, parent's
+    /// index in `frontier`, the target id's first bytes when sorting).
+    reached: Vec<(usize, RecordIdx, usize, u64)>,
+    /// The records of the current depth and where each came from.
+    frontier: Vec<(RecordIdx, Parent)>,
+    /// The next depth's frontier, being built.
+    next: Vec<(RecordIdx, Parent)>,
+    /// Every record reached: its parent and itself (the walk tree).
+    nodes: Vec<(Parent, RecordIdx)>,
+    /// A quantifier's elements at this depth: (node, record, list position).
+    level: Vec<(u32, RecordIdx, usize)>,
+}
+
+impl WalkBufs {
+    fn take() -> WalkBufs {
+        WALK_BUFS.with(|b| b.borrow_mut().pop()).unwrap_or_default()
+    }
+
+    /// Back to the pool, unless a huge walk made them too big to keep.
+    fn give_back(mut self) {
+        if self.reached.capacity() + self.nodes.capacity() <= 1 << 16 {
+            self.reached.clear();
+            self.level.clear();
+            self.frontier.clear();
+            self.next.clear();
+            self.nodes.clear();
+            WALK_BUFS.with(|b| b.borrow_mut().push(self));
+        }
+    }
+}
+
+/// A record id's first 8 bytes as one integer, zero-padded: ids compare
+/// as these do, unless these tie.
+fn id_prefix(id: &str) -> u64 {
+    // Byte by byte: a copy of variable length would be a `memcpy` call.
+    let bytes = id.as_bytes();
+    (0..8).fold(0u64, |p, i| p << 8 | u64::from(bytes.get(i).copied().unwrap_or(0)))
+}
+
 /// One evaluation: with or without evidence.
 pub(crate) struct Ctx<'e, 's> {
     pub(crate) engine: &'e FastEngine<'s>,
@@ -132,6 +180,22 @@ impl<'s> Ctx<'_, 's> {
 
     fn id(&self, r: RecordIdx) -> &'s str {
         self.rec(r).id.as_str()
+    }
+
+    /// A depth's links in witness order: list position, then id, then the
+    /// frontier's order. That key is total, so the unstable sort gives
+    /// the stable order; each id is read once, and compared whole only
+    /// when its first 8 bytes tie (zero padding makes "ab" and "ab\0" tie).
+    fn sort_level(&self, reached: &mut [(usize, RecordIdx, usize, u64)]) {
+        for (_, target, _, prefix) in reached.iter_mut() {
+            *prefix = id_prefix(self.id(*target));
+        }
+        reached.sort_unstable_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then(a.3.cmp(&b.3))
+                .then_with(|| if a.1 == b.1 { Ordering::Equal } else { self.id(a.1).cmp(self.id(b.1)) })
+                .then(a.2.cmp(&b.2))
+        });
     }
 
     pub(crate) fn record_shown(&self, r: RecordIdx) -> Shown {
@@ -674,10 +738,9 @@ impl<'s> Ctx<'_, 's> {
         let mut visited = VISITED.with(|v| v.borrow_mut().pop()).unwrap_or_default();
         visited.clear();
         visited.extend(starts.iter().copied());
-        let mut frontier: Vec<(RecordIdx, Parent)> =
-            starts.iter().enumerate().map(|(i, r)| (*r, Parent::Start(i as u32))).collect();
-        let mut nodes: Vec<(Parent, RecordIdx)> = Vec::new();
-        let mut reached: Vec<(usize, RecordIdx, usize)> = Vec::new();
+        let mut bufs = WalkBufs::take();
+        let WalkBufs { reached, frontier, next, nodes, level } = &mut bufs;
+        frontier.extend(starts.iter().enumerate().map(|(i, r)| (*r, Parent::Start(i as u32))));
         let stop_when = !matches!(quantifier, Quantifier::All);
         let fast = Ctx { engine: self.engine, trace: false, budget: self.budget };
         let mut count = 0;
@@ -691,16 +754,16 @@ impl<'s> Ctx<'_, 's> {
             for (parent, (node, _)) in frontier.iter().enumerate() {
                 self.links_of(*node, step, |pos, target| {
                     if !visited.contains(&target) {
-                        reached.push((pos, target, parent));
+                        reached.push((pos, target, parent, 0));
                     }
                 });
             }
             if self.trace {
-                reached.sort_by(|(pa, a, _), (pb, b, _)| pa.cmp(pb).then_with(|| self.id(*a).cmp(self.id(*b))));
+                self.sort_level(reached);
             }
-            let mut next = Vec::with_capacity(reached.len());
-            let mut level = Vec::new();
-            for &(pos, target, parent) in &reached {
+            next.clear();
+            level.clear();
+            for &(pos, target, parent, _) in reached.iter() {
                 if !visited.insert(target) {
                     continue;
                 }
@@ -715,7 +778,7 @@ impl<'s> Ctx<'_, 's> {
                 }
                 next.push((target, Parent::Node(node)));
             }
-            for (node, target, pos) in level {
+            for &(node, target, pos) in level.iter() {
                 env[slot] = Cursor::One(V::Rec(target), Vec::new());
                 count += 1;
                 match fast.cond(body, env, &mut Vec::new()) {
@@ -727,7 +790,7 @@ impl<'s> Ctx<'_, 's> {
                     }
                 }
                 if self.trace {
-                    let trail = self.walk_trail(&start_trails, &nodes, &step.field, node);
+                    let trail = self.walk_trail(&start_trails, nodes, &step.field, node);
                     env[slot] = Cursor::One(V::Rec(target), trail.clone());
                     let mut sub = Vec::new();
                     if let Err(e) = self.cond(body, env, &mut sub) {
@@ -741,8 +804,9 @@ impl<'s> Ctx<'_, 's> {
                 }
                 break 'walk;
             }
-            frontier = next;
+            std::mem::swap(frontier, next);
         }
+        bufs.give_back();
         if visited.capacity() <= 1 << 16 {
             VISITED.with(|v| v.borrow_mut().push(visited));
         }
@@ -1199,13 +1263,11 @@ impl<'s> Ctx<'_, 's> {
         let mut visited = VISITED.with(|v| v.borrow_mut().pop()).unwrap_or_default();
         visited.clear();
         visited.extend(starts.iter().copied());
-        // Frontier entries: (record, where it came from, for the walk tree).
-        let mut frontier: Vec<(RecordIdx, Parent)> =
-            starts.iter().enumerate().map(|(i, r)| (*r, Parent::Start(i as u32))).collect();
-        let mut nodes: Vec<(Parent, RecordIdx)> = Vec::new();
+        let mut bufs = WalkBufs::take();
+        let WalkBufs { reached, frontier, next, nodes, .. } = &mut bufs;
+        frontier.extend(starts.iter().enumerate().map(|(i, r)| (*r, Parent::Start(i as u32))));
         let mut found: Vec<(u32, u32, usize)> = Vec::new(); // (node, depth, pos)
         let mut depth = 0u32;
-        let mut reached: Vec<(usize, RecordIdx, usize)> = Vec::new();
         let followed = self.budget.follow(&step.field);
         'walk: while !frontier.is_empty() && range.max.is_none_or(|max| depth < max) {
             depth += 1;
@@ -1213,15 +1275,15 @@ impl<'s> Ctx<'_, 's> {
             for (parent, (node, _)) in frontier.iter().enumerate() {
                 self.links_of(*node, step, |pos, target| {
                     if !visited.contains(&target) {
-                        reached.push((pos, target, parent));
+                        reached.push((pos, target, parent, 0));
                     }
                 });
             }
             if self.trace {
-                reached.sort_by(|(pa, a, _), (pb, b, _)| pa.cmp(pb).then_with(|| self.id(*a).cmp(self.id(*b))));
+                self.sort_level(reached);
             }
-            let mut next = Vec::with_capacity(reached.len());
-            for &(pos, target, parent) in &reached {
+            next.clear();
+            for &(pos, target, parent, _) in reached.iter() {
                 if !visited.insert(target) {
                     continue;
                 }
@@ -1235,7 +1297,7 @@ impl<'s> Ctx<'_, 's> {
                 }
                 next.push((target, Parent::Node(node)));
             }
-            frontier = next;
+            std::mem::swap(frontier, next);
         }
         self.budget.unfollow(followed);
         if visited.capacity() <= 1 << 16 {
@@ -1255,6 +1317,7 @@ impl<'s> Ctx<'_, 's> {
                 pos,
             })
             .collect();
+        bufs.give_back();
         Cursor::Many(out)
     }
 
