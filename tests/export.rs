@@ -8,28 +8,15 @@ mod common;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
 use arrow_array::RecordBatch;
-use common::interdict;
+use common::{interdict, scratch_dir, shown_in as shown};
 use interdict::export::batch_text;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 /// An empty output folder for one test.
 fn out_dir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("export-{name}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
-
-/// Exit code and stderr, the output folder shown as `DIR`.
-fn shown(out: &Output, dir: &Path) -> String {
-    format!(
-        "exit: {}\n--- stdout\n{}--- stderr\n{}",
-        out.status.code().map_or("signal".to_string(), |c| c.to_string()),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr).replace(&dir.display().to_string(), "DIR")
-    )
+    scratch_dir(&format!("export-{name}"))
 }
 
 /// Every table of a folder, by name: its compression, schema, row count,

@@ -12,21 +12,17 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::interdict;
+use common::{interdict, scratch_dir, shown_in as shown};
 
 fn out_dir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("sql-cli-{name}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
+    scratch_dir(&format!("sql-cli-{name}"))
 }
 
-fn shown(out: &Output, dir: &Path) -> String {
-    format!(
-        "exit: {}\n--- stdout\n{}--- stderr\n{}",
-        out.status.code().map_or("signal".to_string(), |c| c.to_string()),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr).replace(&dir.display().to_string(), "DIR")
-    )
+/// `interdict compile rules/trade-screening --target datafusion --as-of 2024-02-01 ARGS`.
+fn compile_on_datafusion(args: &[&str]) -> Output {
+    let mut all = vec!["compile", "rules/trade-screening", "--target", "datafusion", "--as-of", "2024-02-01"];
+    all.extend(args);
+    interdict(&all)
 }
 
 fn trade_screening_records() -> Vec<String> {
@@ -76,18 +72,7 @@ fn export_compile_run_gives_checks_verdicts() {
     assert_eq!(out.status.code(), Some(0), "{}", shown(&out, &dir));
 
     let sql = dir.join("sql").display().to_string();
-    let out = interdict(&[
-        "compile",
-        "rules/trade-screening",
-        "--target",
-        "datafusion",
-        "--as-of",
-        "2024-02-01",
-        "--out",
-        &sql,
-        "--run",
-        &p,
-    ]);
+    let out = compile_on_datafusion(&["--out", &sql, "--run", &p]);
     assert_eq!(out.status.code(), Some(0), "{}", shown(&out, &dir));
     assert!(dir.join("sql/manifest.json").is_file(), "--out writes the steps as well");
     let stdout = String::from_utf8(out.stdout.clone()).unwrap();
@@ -128,15 +113,6 @@ fn run_on_a_folder_without_the_tables_is_a_data_error() {
     let dir = out_dir("empty");
     std::fs::create_dir_all(&dir).unwrap();
     let d = dir.display().to_string();
-    let out = interdict(&[
-        "compile",
-        "rules/trade-screening",
-        "--target",
-        "datafusion",
-        "--as-of",
-        "2024-02-01",
-        "--run",
-        &d,
-    ]);
+    let out = compile_on_datafusion(&["--run", &d]);
     insta::assert_snapshot!("run-on-empty-folder", shown(&out, &dir));
 }

@@ -12,3 +12,24 @@ pub fn interdict(args: &[&str]) -> Output {
         .output()
         .unwrap_or_else(|e| panic!("cannot run interdict: {e}"))
 }
+
+/// An empty scratch folder for one test, under the target's temporary
+/// folder (what an earlier run left there is removed).
+#[allow(dead_code)] // not every test file writes files
+pub fn scratch_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+/// Exit code, stdout and stderr of a run, with `dir` written as `DIR` so
+/// snapshots do not depend on where the target folder is.
+#[allow(dead_code)]
+pub fn shown_in(out: &Output, dir: &std::path::Path) -> String {
+    format!(
+        "exit: {}\n--- stdout\n{}--- stderr\n{}",
+        out.status.code().map_or("signal".to_string(), |c| c.to_string()),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr).replace(&dir.display().to_string(), "DIR")
+    )
+}
