@@ -116,3 +116,17 @@ fn run_on_a_folder_without_the_tables_is_a_data_error() {
     let out = compile_on_datafusion(&["--run", &d]);
     insta::assert_snapshot!("run-on-empty-folder", shown(&out, &dir));
 }
+
+#[test]
+fn a_corrupt_parquet_file_is_a_data_error() {
+    let dir = out_dir("corrupt");
+    let p = dir.display().to_string();
+    let mut args = vec!["export"];
+    let files = trade_screening_records();
+    args.extend(files.iter().map(String::as_str));
+    args.extend(["--rules", "rules/trade-screening", "--parquet", &p]);
+    assert_eq!(interdict(&args).status.code(), Some(0));
+    std::fs::write(dir.join("person.parquet"), b"not parquet").unwrap();
+    let out = compile_on_datafusion(&["--run", &p]);
+    insta::assert_snapshot!("run-on-corrupt-file", shown(&out, &dir));
+}

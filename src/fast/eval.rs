@@ -758,7 +758,8 @@ impl<'s> Ctx<'_, 's> {
                     }
                 });
             }
-            if self.trace {
+            // From one record the links come in list order already.
+            if self.trace && frontier.len() > 1 {
                 self.sort_level(reached);
             }
             next.clear();
@@ -1279,7 +1280,8 @@ impl<'s> Ctx<'_, 's> {
                     }
                 });
             }
-            if self.trace {
+            // From one record the links come in list order already.
+            if self.trace && frontier.len() > 1 {
                 self.sort_level(reached);
             }
             next.clear();

@@ -107,8 +107,21 @@ pub enum RunError {
         /// The folder searched.
         folder: String,
     },
-    /// DataFusion failed on a step (or on registering the input tables, with
-    /// the step `register`).
+    /// A `.parquet` file of the folder could not be opened as a table.
+    #[error("cannot read table `{table}` from `{path}`: {message}")]
+    #[diagnostic(
+        code(interdict::sql::run),
+        help("the file is not a Parquet table `interdict export` wrote: export the records again")
+    )]
+    Register {
+        /// The table's name (the file's stem).
+        table: String,
+        /// The file.
+        path: String,
+        /// DataFusion's message.
+        message: String,
+    },
+    /// DataFusion failed on a step.
     #[error("step `{step}` failed: {message}")]
     #[diagnostic(code(interdict::sql::run), help("a compiled script should always run: report it with the rule set"))]
     Step {
@@ -167,9 +180,9 @@ async fn run_async(script: &Script, parquet_dir: &Path) -> Result<Vec<ResultRow>
     optimizer.enable_aggregate_dynamic_filter_pushdown = false;
     let ctx = SessionContext::new_with_config(config);
     for (name, path) in &tables {
-        ctx.register_parquet(TableReference::bare(name.as_str()), path, ParquetReadOptions::default()).await.map_err(
-            |e| RunError::Step { step: "register".to_owned(), message: format!("table `{name}` ({path}): {e}") },
-        )?;
+        ctx.register_parquet(TableReference::bare(name.as_str()), path, ParquetReadOptions::default())
+            .await
+            .map_err(|e| RunError::Register { table: name.clone(), path: path.clone(), message: e.to_string() })?;
     }
     let mut rows = Vec::new();
     for step in &script.steps {
