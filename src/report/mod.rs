@@ -24,7 +24,8 @@ use crate::eval::{Fact, FactKind, Observed, Shown};
 /// (bidirectional overrides and isolates) are written as `\u{…}` so they
 /// cannot act.
 pub(crate) fn clean(s: &str) -> std::borrow::Cow<'_, str> {
-    if !s.chars().any(unsafe_char) {
+    // Printable ASCII, by far the common case, is safe without decoding.
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) || !s.chars().any(unsafe_char) {
         return std::borrow::Cow::Borrowed(s);
     }
     s.chars().map(|c| if unsafe_char(c) { c.escape_unicode().to_string() } else { c.to_string() }).collect()
