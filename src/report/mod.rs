@@ -68,6 +68,13 @@ fn write_shown(out: &mut String, s: &Shown) {
 
 /// A string as a JSON literal, control characters escaped.
 fn write_json_string(out: &mut String, s: &str) {
+    // Printable ASCII without `"` or `\` is its own JSON literal, and clean.
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\') {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     let quoted = serde_json::to_string(s).unwrap_or_default();
     out.push_str(&clean(&quoted));
 }
@@ -212,4 +219,42 @@ fn write_fact_text(out: &mut String, f: &Fact) {
 /// "s" unless there is exactly one.
 pub(crate) fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The ASCII fast paths of `clean` and `write_json_string` give what
+    /// the general path gives.
+    #[test]
+    fn fast_paths_agree_with_the_general_path() {
+        let samples = [
+            "p-12",
+            "Kim \"Lee\"",
+            "back\\slash",
+            "tab\there",
+            "del\u{7f}",
+            "\u{1b}[31mred",
+            "Zhāng",
+            "rtl\u{202e}txt",
+            "",
+            " ~",
+        ];
+        for s in samples {
+            let general: String = s
+                .chars()
+                .map(|c| if unsafe_char(c) { c.escape_unicode().to_string() } else { c.to_string() })
+                .collect();
+            assert_eq!(clean(s), general, "clean({s:?})");
+            let mut fast = String::new();
+            write_json_string(&mut fast, s);
+            let quoted = serde_json::to_string(s).unwrap_or_default();
+            let general: String = quoted
+                .chars()
+                .map(|c| if unsafe_char(c) { c.escape_unicode().to_string() } else { c.to_string() })
+                .collect();
+            assert_eq!(fast, general, "write_json_string({s:?})");
+        }
+    }
 }
