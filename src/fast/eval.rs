@@ -157,6 +157,16 @@ impl WalkBufs {
     }
 }
 
+/// The trail of the element a binder's slot holds, taken out once the
+/// body is traced (the witness keeps it; cloning it cost an allocation per
+/// hop and string).
+fn take_trail(env: &mut Env<'_>, slot: usize) -> Trail {
+    match env.get_mut(slot).map(|c| std::mem::replace(c, Cursor::missing())) {
+        Some(Cursor::One(_, trail)) => trail,
+        Some(Cursor::Many(_)) | None => Vec::new(),
+    }
+}
+
 /// A record id's first 8 bytes as one integer, zero-padded: ids compare
 /// as these do, unless these tie.
 fn id_prefix(id: &str) -> u64 {
@@ -663,13 +673,13 @@ impl<'s> Ctx<'_, 's> {
             }
             if self.trace {
                 let trail = self.element_trail(item.val, item.trail);
-                env[slot] = Cursor::One(item.val, trail.clone());
+                env[slot] = Cursor::One(item.val, trail);
                 let mut sub = Vec::new();
                 if let Some(f) = filter {
                     self.cond(f, env, &mut sub)?;
                 }
                 self.cond(body, env, &mut sub)?;
-                let element = Observed { chain: trail, value: self.shown(item.val) };
+                let element = Observed { chain: take_trail(env, slot), value: self.shown(item.val) };
                 let depth = (item.depth > 0).then_some(item.depth);
                 witness = Some((Witness { element, depth, position: item.pos }, sub));
             } else {
@@ -792,13 +802,13 @@ impl<'s> Ctx<'_, 's> {
                 }
                 if self.trace {
                     let trail = self.walk_trail(&start_trails, nodes, &step.field, node);
-                    env[slot] = Cursor::One(V::Rec(target), trail.clone());
+                    env[slot] = Cursor::One(V::Rec(target), trail);
                     let mut sub = Vec::new();
                     if let Err(e) = self.cond(body, env, &mut sub) {
                         outcome = Err(e);
                         break 'walk;
                     }
-                    let element = Observed { chain: trail, value: self.shown(V::Rec(target)) };
+                    let element = Observed { chain: take_trail(env, slot), value: self.shown(V::Rec(target)) };
                     witness = Some((Witness { element, depth: Some(depth), position: pos }, sub));
                 } else {
                     witness = Some((Witness { element: Observed::default(), depth: None, position: 0 }, Vec::new()));
