@@ -14,7 +14,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use crate::ast::{CmpOp, Effect, Quantifier, VerdictWord};
-use crate::check::{Base, Const, Expr as Cond, FieldType, Head, PathExpr, Program, QRange, RuleId, Schema, Term};
+use crate::check::{
+    Base, Const, DefId, Expr as Cond, FieldType, Head, PathExpr, Program, QRange, RuleId, Schema, Term,
+};
 use crate::date::Date;
 use crate::source::{Loc, Located};
 
@@ -879,17 +881,7 @@ impl<'c, 'p> RelLowerer<'c, 'p> {
                     }
                 }
             }
-            Cond::Call { def, args, .. } => {
-                let d = &self.c.program.defs[def.0 as usize];
-                let mut inner = vec![None; d.frame.max(args.len())];
-                for (i, a) in args.iter().enumerate() {
-                    inner[i] = Some(self.term(a)?);
-                }
-                let outer = std::mem::replace(&mut self.env, inner);
-                let body = self.cond(&d.body);
-                self.env = outer;
-                body?
-            }
+            Cond::Call { def, args, .. } => self.in_call(*def, args, Self::cond)?,
             Cond::Quant { quantifier, slot, range, body, head, .. } => {
                 self.quantifier(*quantifier, *slot, range, body, head)?
             }
@@ -1032,6 +1024,25 @@ impl<'c, 'p> RelLowerer<'c, 'p> {
     /// The first `any` reached through the rule's top-level `and`s and
     /// calls: the element that satisfies it, lowered into the rule's own
     /// scope (one row per element, ranked by the caller).
+    /// `f` on a def's body, its parameters bound to the call's arguments
+    /// (defs are inlined at each call).
+    fn in_call<T>(
+        &mut self,
+        def: DefId,
+        args: &'p [Term],
+        f: impl FnOnce(&mut Self, &'p Cond) -> Result<T, SqlError>,
+    ) -> Result<T, SqlError> {
+        let d = &self.c.program.defs[def.0 as usize];
+        let mut inner = vec![None; d.frame.max(args.len())];
+        for (i, a) in args.iter().enumerate() {
+            inner[i] = Some(self.term(a)?);
+        }
+        let outer = std::mem::replace(&mut self.env, inner);
+        let result = f(self, &d.body);
+        self.env = outer;
+        result
+    }
+
     fn witness(&mut self, e: &'p Cond) -> Result<Option<Witness>, SqlError> {
         match e {
             Cond::And(terms, _) => {
@@ -1042,17 +1053,7 @@ impl<'c, 'p> RelLowerer<'c, 'p> {
                 }
                 Ok(None)
             }
-            Cond::Call { def, args, .. } => {
-                let d = &self.c.program.defs[def.0 as usize];
-                let mut inner = vec![None; d.frame.max(args.len())];
-                for (i, a) in args.iter().enumerate() {
-                    inner[i] = Some(self.term(a)?);
-                }
-                let outer = std::mem::replace(&mut self.env, inner);
-                let w = self.witness(&d.body);
-                self.env = outer;
-                w
-            }
+            Cond::Call { def, args, .. } => self.in_call(*def, args, Self::witness),
             Cond::Quant { quantifier: Quantifier::Any, slot, range, body, head, .. } => {
                 let top = 0;
                 let goal = match self.closure_range(range, *slot, body)? {
