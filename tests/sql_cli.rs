@@ -12,17 +12,18 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::{interdict, scratch_dir, shown_in as shown};
+use common::{interdict, interdict_unwrapped, scratch_dir, shown_in as shown};
 
 fn out_dir(name: &str) -> PathBuf {
     scratch_dir(&format!("sql-cli-{name}"))
 }
 
-/// `interdict compile rules/trade-screening --target datafusion --as-of 2024-02-01 ARGS`.
+/// `interdict compile rules/trade-screening --target datafusion --as-of 2024-02-01 ARGS`,
+/// unwrapped: its errors name the scratch folder.
 fn compile_on_datafusion(args: &[&str]) -> Output {
     let mut all = vec!["compile", "rules/trade-screening", "--target", "datafusion", "--as-of", "2024-02-01"];
     all.extend(args);
-    interdict(&all)
+    interdict_unwrapped(&all)
 }
 
 fn trade_screening_records() -> Vec<String> {

@@ -182,7 +182,7 @@ async fn run_async(script: &Script, parquet_dir: &Path) -> Result<Vec<ResultRow>
     for (name, path) in &tables {
         ctx.register_parquet(TableReference::bare(name.as_str()), path, ParquetReadOptions::default())
             .await
-            .map_err(|e| RunError::Register { table: name.clone(), path: path.clone(), message: e.to_string() })?;
+            .map_err(|e| RunError::Register { table: name.clone(), path: path.clone(), message: reader_message(&e) })?;
     }
     let mut rows = Vec::new();
     for step in &script.steps {
@@ -236,6 +236,15 @@ fn parquet_tables(dir: &Path) -> Result<Vec<(String, String)>, RunError> {
 }
 
 /// Plans and runs one statement, collecting its batches.
+/// The Parquet reader's own message: DataFusion's wrapper adds a second
+/// "Parquet error:" in front of the reader's.
+fn reader_message(e: &datafusion::error::DataFusionError) -> String {
+    match e.find_root() {
+        datafusion::error::DataFusionError::ParquetError(p) => p.to_string(),
+        other => other.to_string(),
+    }
+}
+
 async fn execute(ctx: &SessionContext, step: &Step, sql: &str) -> Result<Vec<RecordBatch>, RunError> {
     let failed =
         |e: datafusion::error::DataFusionError| RunError::Step { step: step.name.clone(), message: e.to_string() };

@@ -4,11 +4,23 @@
 use std::process::{Command, Output};
 
 pub fn interdict(args: &[&str]) -> Output {
+    interdict_at_width(args, 100)
+}
+
+/// A run whose diagnostics are never wrapped: for output that names a
+/// scratch folder, whose path length (and so where a line would wrap)
+/// depends on where the project is checked out.
+#[allow(dead_code)] // not every test file writes files
+pub fn interdict_unwrapped(args: &[&str]) -> Output {
+    interdict_at_width(args, 10_000)
+}
+
+fn interdict_at_width(args: &[&str], columns: usize) -> Output {
     Command::new(env!("CARGO_BIN_EXE_interdict"))
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("NO_COLOR", "1")
-        .env("COLUMNS", "100")
+        .env("COLUMNS", columns.to_string())
         .output()
         .unwrap_or_else(|e| panic!("cannot run interdict: {e}"))
 }
