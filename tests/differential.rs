@@ -33,9 +33,12 @@ const RULES: &[&str] = &[
     r#"rule r_visitor { flag person p when any visit x where x.visitor == p: x.venue is denied }"#,
     r#"rule r_def { flag person p when is_national(p.spouse) or any c in p.contacts: is_national(c) }"#,
     r#"rule r_self { flag person p when p.spouse == p or p in p.contacts }"#,
+    r#"rule r_watch { flag person p when any c in p.contacts{1..{K}}: watched(c) }"#,
 ];
 
-const DEF: &str = r#"def is_national(p: person) = p.nationality == "{N}""#;
+/// `watched` costs more on some records than others (`or` stops early).
+const DEF: &str = r#"def is_national(p: person) = p.nationality == "{N}"
+def watched(p: person) = p.rank == "senior" or (p.spouse.nationality == "{N}" and not p.name starts_with "Z")"#;
 const EXEMPTIONS: &[&str] = &[
     r#"exempt e_senior { waive r_visit for visit x when x.visitor.rank == "senior" }"#,
     r#"exempt e_name { waive r_name, r_count for person p when p.name starts_with "Z" }"#,

@@ -124,13 +124,14 @@ impl<'a> Compiler<'a> {
         let mut def_deps = Vec::new();
         for (i, d) in def_decls.iter().enumerate() {
             let params = c.defs.get(d.name.name.as_str()).map(|(_, _, p)| p.clone()).unwrap_or_default();
-            c.begin(&d.name.name, d.params.iter().zip(params).map(|(p, ty)| (p.name.name.clone(), ty)));
+            c.begin(&d.name.name, d.params.iter().zip(params.iter().cloned()).map(|(p, ty)| (p.name.name.clone(), ty)));
             let body = c.cond(&d.body);
             let record_use = c.body.scope.iter().map(|b| b.record_use).collect::<Vec<_>>();
             let (frame, body_deps) = c.end();
             defs.push(Def {
                 name: d.name.name.clone(),
                 params: d.params.iter().map(|p| p.name.name.clone()).collect(),
+                param_types: params,
                 body,
                 frame,
                 loc: d.loc.clone(),

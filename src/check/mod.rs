@@ -19,6 +19,7 @@ pub use program::{
     Rule, RuleId, Schema,
 };
 pub(crate) use program::{Const, ConstList, Expr, Head, PathExpr, PathStep, QRange, Term, num_key};
+pub(crate) use types::Ty;
 
 use crate::ast;
 use crate::source::SourceFile;

@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
+use super::types::Ty;
 use crate::ast::{CmpOp, Effect, HopRange, Quantifier, Severity, VerdictWord};
 use crate::date::Date;
 use crate::source::{Loc, SourceFile};
@@ -260,6 +261,8 @@ pub struct Def {
     pub name: String,
     /// Parameter names.
     pub params: Vec<String>,
+    /// Parameter types as declared (`Any` in untyped rule sets).
+    pub(crate) param_types: Vec<Ty>,
     pub(crate) body: Expr,
     pub(crate) frame: usize,
     /// The whole declaration.
