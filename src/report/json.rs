@@ -33,7 +33,7 @@
 use std::io::{self, Write};
 
 use serde::Serialize;
-use serde::ser::{SerializeMap, SerializeSeq, SerializeStruct, Serializer};
+use serde::ser::{SerializeStruct, Serializer};
 
 use super::fact_text;
 use crate::check::Program;
@@ -41,50 +41,11 @@ use crate::eval::{Decision, Fact, FactKind, Hop, LinkProblem, Observed, Outcome,
 use crate::records::{RecordError, Records};
 use crate::source::{Loc, Position};
 
+/// A line that is not a verdict (verdicts are written by [`Json`]).
 #[derive(Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 enum Line<'a> {
-    Verdict(VerdictOut<'a>),
     Error(ErrorOut<'a>),
-}
-
-#[derive(Serialize)]
-struct VerdictOut<'a> {
-    id: &'a str,
-    #[serde(rename = "type")]
-    record_type: &'a str,
-    decision: Decision,
-    rules: Vec<&'a str>,
-    source: Position,
-    fired: Vec<RuleOut<'a>>,
-    waived: Vec<WaivedOut<'a>>,
-    warnings: Vec<WarningOut<'a>>,
-}
-
-#[derive(Serialize)]
-struct RuleOut<'a> {
-    rule: &'a str,
-    title: &'a str,
-    effect: &'static str,
-    severity: &'static str,
-    location: LocJson<'a>,
-    evidence: FactsJson<'a>,
-}
-
-#[derive(Serialize)]
-struct WaivedOut<'a> {
-    #[serde(flatten)]
-    rule: RuleOut<'a>,
-    waived_by: &'a str,
-    exemption: ExemptionOut<'a>,
-}
-
-#[derive(Serialize)]
-struct ExemptionOut<'a> {
-    name: &'a str,
-    title: &'a str,
-    location: LocJson<'a>,
-    evidence: FactsJson<'a>,
 }
 
 #[derive(Serialize)]
@@ -110,189 +71,17 @@ struct ErrorDetail<'a> {
     first: Option<&'a Position>,
 }
 
-/// Evidence, streamed straight into the serializer: a list of facts, each
-/// a map. (Evidence is written for every fired rule of every record, so no
-/// intermediate tree is built.)
+/// Evidence for a serde structure (`explain --format json`): written by
+/// [`Json`] and passed through as raw JSON, so both outputs share one
+/// rendering.
 pub(crate) struct FactsJson<'a>(pub(crate) &'a [Fact]);
 
 impl Serialize for FactsJson<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(Some(self.0.len()))?;
-        for f in self.0 {
-            seq.serialize_element(&FactJson(f))?;
-        }
-        seq.end()
-    }
-}
-
-struct FactJson<'a>(&'a Fact);
-
-impl Serialize for FactJson<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let f = self.0;
-        let mut m = s.serialize_map(None)?;
-        match &f.kind {
-            FactKind::Compare { lhs, op, rhs } => {
-                m.serialize_entry("kind", "compare")?;
-                m.serialize_entry("left", &ObservedJson(lhs))?;
-                m.serialize_entry("op", op.as_str())?;
-                m.serialize_entry("right", &ObservedJson(rhs))?;
-            }
-            FactKind::Matches { subject, pattern } => {
-                m.serialize_entry("kind", "matches")?;
-                m.serialize_entry("subject", &ObservedJson(subject))?;
-                m.serialize_entry("pattern", pattern)?;
-            }
-            FactKind::Exists { path } => {
-                m.serialize_entry("kind", "exists")?;
-                m.serialize_entry("path", &ObservedJson(path))?;
-            }
-            FactKind::Is { subject, verdict, by, decision, rules } => {
-                m.serialize_entry("kind", "is")?;
-                m.serialize_entry("subject", &ObservedJson(subject))?;
-                m.serialize_entry("verdict", verdict.as_str())?;
-                m.serialize_entry("by", by)?;
-                m.serialize_entry("decision", decision)?;
-                m.serialize_entry("rules", rules)?;
-            }
-            FactKind::Quantifier { quantifier, var, over, of_type, count, witness, body } => {
-                m.serialize_entry("kind", "quantifier")?;
-                m.serialize_entry("quantifier", quantifier.as_str())?;
-                m.serialize_entry("var", var)?;
-                m.serialize_entry("over", over)?;
-                m.serialize_entry("of_type", of_type)?;
-                m.serialize_entry("count", count)?;
-                m.serialize_entry("witness", &witness.as_ref().map(WitnessJson))?;
-                m.serialize_entry("evidence", &FactsJson(body))?;
-            }
-            FactKind::Sum { var, over, of_type, terms, total, op, rhs, body } => {
-                m.serialize_entry("kind", "sum")?;
-                m.serialize_entry("var", var)?;
-                m.serialize_entry("over", over)?;
-                m.serialize_entry("of_type", of_type)?;
-                m.serialize_entry("terms", &ObservedsJson(terms))?;
-                m.serialize_entry("total", total)?;
-                m.serialize_entry("op", op.as_str())?;
-                m.serialize_entry("right", &ObservedJson(rhs))?;
-                m.serialize_entry("evidence", &FactsJson(body))?;
-            }
-            FactKind::Call { def, args, body } => {
-                m.serialize_entry("kind", "call")?;
-                m.serialize_entry("def", def)?;
-                m.serialize_entry("args", &ObservedsJson(args))?;
-                m.serialize_entry("evidence", &FactsJson(body))?;
-            }
-            FactKind::Truthy { value } => {
-                m.serialize_entry("kind", "value")?;
-                m.serialize_entry("value", &ObservedJson(value))?;
-            }
-        }
-        m.serialize_entry("text", f.loc.text())?;
-        m.serialize_entry("location", &LocJson(&f.loc))?;
-        m.serialize_entry("holds", &f.holds)?;
-        m.serialize_entry("summary", &fact_text(f))?;
-        m.end()
-    }
-}
-
-struct WitnessJson<'a>(&'a crate::eval::Witness);
-
-impl Serialize for WitnessJson<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(None)?;
-        observed_entries(&mut m, &self.0.element)?;
-        m.serialize_entry("depth", &self.0.depth)?;
-        m.serialize_entry("position", &self.0.position)?;
-        m.end()
-    }
-}
-
-struct ObservedsJson<'a>(&'a [Observed]);
-
-impl Serialize for ObservedsJson<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(Some(self.0.len()))?;
-        for o in self.0 {
-            seq.serialize_element(&ObservedJson(o))?;
-        }
-        seq.end()
-    }
-}
-
-struct ObservedJson<'a>(&'a Observed);
-
-impl Serialize for ObservedJson<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(None)?;
-        observed_entries(&mut m, self.0)?;
-        m.end()
-    }
-}
-
-/// `chain` and the value's own keys.
-fn observed_entries<M: SerializeMap>(m: &mut M, o: &Observed) -> Result<(), M::Error> {
-    m.serialize_entry("chain", &ChainJson(&o.chain))?;
-    shown_entries(m, &o.value)
-}
-
-struct ChainJson<'a>(&'a [Hop]);
-
-impl Serialize for ChainJson<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(Some(self.0.len()))?;
-        for h in self.0 {
-            seq.serialize_element(&HopJson(h))?;
-        }
-        seq.end()
-    }
-}
-
-struct HopJson<'a>(&'a Hop);
-
-impl Serialize for HopJson<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let h = self.0;
-        let mut m = s.serialize_map(None)?;
-        m.serialize_entry("via", &(!h.via.is_empty()).then(|| h.via.trim_start_matches('.')))?;
-        shown_entries(&mut m, &h.to)?;
-        m.end()
-    }
-}
-
-/// A value seen, as its own object: `{"record": …}`, `{"value": …}`, ….
-struct ShownJson<'a>(&'a Shown);
-
-impl Serialize for ShownJson<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(None)?;
-        shown_entries(&mut m, self.0)?;
-        m.end()
-    }
-}
-
-fn shown_entries<M: SerializeMap>(m: &mut M, s: &Shown) -> Result<(), M::Error> {
-    match s {
-        Shown::Record { id, record_type, name } => {
-            m.serialize_entry("record", id)?;
-            m.serialize_entry("type", record_type)?;
-            m.serialize_entry("name", name)
-        }
-        Shown::Value(v) => m.serialize_entry("value", v),
-        Shown::List(items) => m.serialize_entry("list", &ShownsJson(items)),
-        Shown::Missing => m.serialize_entry("missing", &true),
-        Shown::Unresolved(id) => m.serialize_entry("unresolved", id),
-    }
-}
-
-struct ShownsJson<'a>(&'a [Shown]);
-
-impl Serialize for ShownsJson<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(Some(self.0.len()))?;
-        for x in self.0 {
-            seq.serialize_element(&ShownJson(x))?;
-        }
-        seq.end()
+        let mut buf = Vec::new();
+        Json(&mut buf).facts(self.0).map_err(serde::ser::Error::custom)?;
+        let text = String::from_utf8(buf).map_err(serde::ser::Error::custom)?;
+        serde_json::value::RawValue::from_string(text).map_err(serde::ser::Error::custom)?.serialize(s)
     }
 }
 
@@ -311,58 +100,328 @@ impl Serialize for LocJson<'_> {
     }
 }
 
-fn rule_out<'a>(program: &'a Program, rule: crate::check::RuleId, evidence: &'a [Fact]) -> RuleOut<'a> {
-    let r = program.rule(rule);
-    RuleOut {
-        rule: &r.name,
-        title: &r.title,
-        effect: r.effect.as_str(),
-        severity: r.severity.as_str(),
-        location: LocJson(&r.loc),
-        evidence: FactsJson(evidence),
-    }
-}
+/// A verdict line written by hand, in the shape documented above. serde's
+/// map serializer escapes every key and value byte by byte, and verdicts
+/// with their evidence are most of what `check` writes; here keys are
+/// literals and printable ASCII values are copied as they are. Each method
+/// writes one JSON value; an object's entries are written with the commas
+/// and keys spelled out, in the documented order.
+struct Json<'b>(&'b mut Vec<u8>);
 
-fn verdict_line<'a>(program: &'a Program, store: &'a dyn Records, v: &'a Verdict) -> Line<'a> {
-    let id = store.id(v.record);
-    let mut rules: Vec<&str> = v.fired.iter().map(|f| program.rule(f.rule).name.as_str()).collect();
-    rules.extend(v.waived.iter().map(|w| program.rule(w.rule).name.as_str()));
-    for w in &v.waived {
-        let x = program.exemption(w.exemption).name.as_str();
-        if !rules.contains(&x) {
-            rules.push(x);
+impl Json<'_> {
+    fn raw(&mut self, s: &str) {
+        self.0.extend_from_slice(s.as_bytes());
+    }
+
+    fn str(&mut self, s: &str) -> io::Result<()> {
+        // Printable ASCII without `"` or `\` is its own JSON literal.
+        if s.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\') {
+            self.0.push(b'"');
+            self.0.extend_from_slice(s.as_bytes());
+            self.0.push(b'"');
+            Ok(())
+        } else {
+            self.serde(s)
         }
     }
-    Line::Verdict(VerdictOut {
-        id,
-        record_type: store.record_type(v.record),
-        decision: v.decision,
-        rules,
-        source: store.position(v.record),
-        fired: v.fired.iter().map(|f| rule_out(program, f.rule, &f.evidence)).collect(),
-        waived: v
-            .waived
-            .iter()
-            .map(|w| {
-                let x = program.exemption(w.exemption);
-                WaivedOut {
-                    rule: rule_out(program, w.rule, &w.evidence),
-                    waived_by: &x.name,
-                    exemption: ExemptionOut {
-                        name: &x.name,
-                        title: &x.title,
-                        location: LocJson(&x.loc),
-                        evidence: FactsJson(&w.exemption_evidence),
-                    },
+
+    fn opt_str(&mut self, s: Option<&str>) -> io::Result<()> {
+        match s {
+            Some(s) => self.str(s),
+            None => {
+                self.raw("null");
+                Ok(())
+            }
+        }
+    }
+
+    fn int(&mut self, n: usize) {
+        self.raw(itoa::Buffer::new().format(n));
+    }
+
+    fn bool(&mut self, b: bool) {
+        self.raw(if b { "true" } else { "false" });
+    }
+
+    /// Anything else, through serde.
+    fn serde<T: Serialize + ?Sized>(&mut self, v: &T) -> io::Result<()> {
+        serde_json::to_writer(&mut *self.0, v).map_err(io::Error::from)
+    }
+
+    fn list<T>(&mut self, items: &[T], mut each: impl FnMut(&mut Self, &T) -> io::Result<()>) -> io::Result<()> {
+        self.0.push(b'[');
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                self.0.push(b',');
+            }
+            each(self, item)?;
+        }
+        self.0.push(b']');
+        Ok(())
+    }
+
+    fn position(&mut self, file: &str, line: usize, column: usize) -> io::Result<()> {
+        self.raw("{\"file\":");
+        self.str(file)?;
+        self.raw(",\"line\":");
+        self.int(line);
+        self.raw(",\"column\":");
+        self.int(column);
+        self.raw("}");
+        Ok(())
+    }
+
+    fn loc(&mut self, loc: &Loc) -> io::Result<()> {
+        let (line, column) = loc.line_col();
+        self.position(loc.src.name(), line, column)
+    }
+
+    fn facts(&mut self, facts: &[Fact]) -> io::Result<()> {
+        self.list(facts, Self::fact)
+    }
+
+    fn fact(&mut self, f: &Fact) -> io::Result<()> {
+        match &f.kind {
+            FactKind::Compare { lhs, op, rhs } => {
+                self.raw("{\"kind\":\"compare\",\"left\":");
+                self.observed(lhs)?;
+                self.raw(",\"op\":");
+                self.str(op.as_str())?;
+                self.raw(",\"right\":");
+                self.observed(rhs)?;
+            }
+            FactKind::Matches { subject, pattern } => {
+                self.raw("{\"kind\":\"matches\",\"subject\":");
+                self.observed(subject)?;
+                self.raw(",\"pattern\":");
+                self.str(pattern)?;
+            }
+            FactKind::Exists { path } => {
+                self.raw("{\"kind\":\"exists\",\"path\":");
+                self.observed(path)?;
+            }
+            FactKind::Is { subject, verdict, by, decision, rules } => {
+                self.raw("{\"kind\":\"is\",\"subject\":");
+                self.observed(subject)?;
+                self.raw(",\"verdict\":");
+                self.str(verdict.as_str())?;
+                self.raw(",\"by\":");
+                self.opt_str(by.as_deref())?;
+                self.raw(",\"decision\":");
+                self.opt_str(decision.map(Decision::as_str))?;
+                self.raw(",\"rules\":");
+                self.list(rules, |j, r| j.str(r))?;
+            }
+            FactKind::Quantifier { quantifier, var, over, of_type, count, witness, body } => {
+                self.raw("{\"kind\":\"quantifier\",\"quantifier\":");
+                self.str(quantifier.as_str())?;
+                self.raw(",\"var\":");
+                self.str(var)?;
+                self.raw(",\"over\":");
+                self.str(over)?;
+                self.raw(",\"of_type\":");
+                self.bool(*of_type);
+                self.raw(",\"count\":");
+                match count {
+                    Some(n) => self.int(*n),
+                    None => self.raw("null"),
                 }
-            })
-            .collect(),
-        warnings: v
-            .warnings
-            .iter()
-            .map(|w| WarningOut { field: &w.field, target: &w.target, problem: &w.problem, message: w.message(id) })
-            .collect(),
-    })
+                self.raw(",\"witness\":");
+                match witness {
+                    Some(w) => {
+                        self.raw("{\"chain\":");
+                        self.chain(&w.element.chain)?;
+                        self.raw(",");
+                        self.shown_entries(&w.element.value)?;
+                        self.raw(",\"depth\":");
+                        match w.depth {
+                            Some(d) => self.int(d as usize),
+                            None => self.raw("null"),
+                        }
+                        self.raw(",\"position\":");
+                        self.int(w.position);
+                        self.raw("}");
+                    }
+                    None => self.raw("null"),
+                }
+                self.raw(",\"evidence\":");
+                self.facts(body)?;
+            }
+            FactKind::Sum { var, over, of_type, terms, total, op, rhs, body } => {
+                self.raw("{\"kind\":\"sum\",\"var\":");
+                self.str(var)?;
+                self.raw(",\"over\":");
+                self.str(over)?;
+                self.raw(",\"of_type\":");
+                self.bool(*of_type);
+                self.raw(",\"terms\":");
+                self.list(terms, Self::observed)?;
+                self.raw(",\"total\":");
+                self.serde(total)?;
+                self.raw(",\"op\":");
+                self.str(op.as_str())?;
+                self.raw(",\"right\":");
+                self.observed(rhs)?;
+                self.raw(",\"evidence\":");
+                self.facts(body)?;
+            }
+            FactKind::Call { def, args, body } => {
+                self.raw("{\"kind\":\"call\",\"def\":");
+                self.str(def)?;
+                self.raw(",\"args\":");
+                self.list(args, Self::observed)?;
+                self.raw(",\"evidence\":");
+                self.facts(body)?;
+            }
+            FactKind::Truthy { value } => {
+                self.raw("{\"kind\":\"value\",\"value\":");
+                self.observed(value)?;
+            }
+        }
+        self.raw(",\"text\":");
+        self.str(f.loc.text())?;
+        self.raw(",\"location\":");
+        self.loc(&f.loc)?;
+        self.raw(",\"holds\":");
+        self.bool(f.holds);
+        self.raw(",\"summary\":");
+        self.str(&fact_text(f))?;
+        self.raw("}");
+        Ok(())
+    }
+
+    /// `{"chain": […], …the value's own keys}`.
+    fn observed(&mut self, o: &Observed) -> io::Result<()> {
+        self.raw("{\"chain\":");
+        self.chain(&o.chain)?;
+        self.raw(",");
+        self.shown_entries(&o.value)?;
+        self.raw("}");
+        Ok(())
+    }
+
+    fn chain(&mut self, hops: &[Hop]) -> io::Result<()> {
+        self.list(hops, |j, h| {
+            j.raw("{\"via\":");
+            j.opt_str((!h.via.is_empty()).then(|| h.via.trim_start_matches('.')))?;
+            j.raw(",");
+            j.shown_entries(&h.to)?;
+            j.raw("}");
+            Ok(())
+        })
+    }
+
+    /// A value seen, as the keys of the object it is in: `"record": …`,
+    /// `"value": …`, ….
+    fn shown_entries(&mut self, s: &Shown) -> io::Result<()> {
+        match s {
+            Shown::Record { id, record_type, name } => {
+                self.raw("\"record\":");
+                self.str(id)?;
+                self.raw(",\"type\":");
+                self.str(record_type)?;
+                self.raw(",\"name\":");
+                self.opt_str(name.as_deref())
+            }
+            Shown::Value(serde_json::Value::String(v)) => {
+                self.raw("\"value\":");
+                self.str(v)
+            }
+            Shown::Value(v) => {
+                self.raw("\"value\":");
+                self.serde(v)
+            }
+            Shown::List(items) => {
+                self.raw("\"list\":");
+                self.list(items, |j, x| {
+                    j.raw("{");
+                    j.shown_entries(x)?;
+                    j.raw("}");
+                    Ok(())
+                })
+            }
+            Shown::Missing => {
+                self.raw("\"missing\":true");
+                Ok(())
+            }
+            Shown::Unresolved(id) => {
+                self.raw("\"unresolved\":");
+                self.str(id)
+            }
+        }
+    }
+
+    /// `{"rule", "title", "effect", "severity", "location", "evidence"`,
+    /// left open for a waived rule's further keys.
+    fn rule_entries(&mut self, program: &Program, rule: crate::check::RuleId, evidence: &[Fact]) -> io::Result<()> {
+        let r = program.rule(rule);
+        self.raw("{\"rule\":");
+        self.str(&r.name)?;
+        self.raw(",\"title\":");
+        self.str(&r.title)?;
+        self.raw(",\"effect\":");
+        self.str(r.effect.as_str())?;
+        self.raw(",\"severity\":");
+        self.str(r.severity.as_str())?;
+        self.raw(",\"location\":");
+        self.loc(&r.loc)?;
+        self.raw(",\"evidence\":");
+        self.facts(evidence)
+    }
+
+    fn verdict(&mut self, program: &Program, store: &dyn Records, v: &Verdict) -> io::Result<()> {
+        let id = store.id(v.record);
+        self.raw("{\"kind\":\"verdict\",\"id\":");
+        self.str(id)?;
+        self.raw(",\"type\":");
+        self.str(store.record_type(v.record))?;
+        self.raw(",\"decision\":");
+        self.str(v.decision.as_str())?;
+        // The decision in one list: fired, waived, then the exemptions
+        // that waived them (each once).
+        let mut rules: Vec<&str> = v.fired.iter().map(|f| program.rule(f.rule).name.as_str()).collect();
+        rules.extend(v.waived.iter().map(|w| program.rule(w.rule).name.as_str()));
+        for w in &v.waived {
+            let x = program.exemption(w.exemption).name.as_str();
+            if !rules.contains(&x) {
+                rules.push(x);
+            }
+        }
+        self.raw(",\"rules\":");
+        self.list(&rules, |j, r| j.str(r))?;
+        let source = store.position(v.record);
+        self.raw(",\"source\":");
+        self.position(&source.file, source.line, source.column)?;
+        self.raw(",\"fired\":");
+        self.list(&v.fired, |j, f| {
+            j.rule_entries(program, f.rule, &f.evidence)?;
+            j.raw("}");
+            Ok(())
+        })?;
+        self.raw(",\"waived\":");
+        self.list(&v.waived, |j, w| {
+            let x = program.exemption(w.exemption);
+            j.rule_entries(program, w.rule, &w.evidence)?;
+            j.raw(",\"waived_by\":");
+            j.str(&x.name)?;
+            j.raw(",\"exemption\":{\"name\":");
+            j.str(&x.name)?;
+            j.raw(",\"title\":");
+            j.str(&x.title)?;
+            j.raw(",\"location\":");
+            j.loc(&x.loc)?;
+            j.raw(",\"evidence\":");
+            j.facts(&w.exemption_evidence)?;
+            j.raw("}}");
+            Ok(())
+        })?;
+        self.raw(",\"warnings\":");
+        self.list(&v.warnings, |j, w| {
+            j.serde(&WarningOut { field: &w.field, target: &w.target, problem: &w.problem, message: w.message(id) })
+        })?;
+        self.raw("}");
+        Ok(())
+    }
 }
 
 fn record_error_line(e: &RecordError) -> Line<'_> {
@@ -380,9 +439,16 @@ pub fn write_json(
     store: &dyn Records,
     outcomes: &[Outcome<'_>],
 ) -> io::Result<()> {
+    let mut line = Vec::with_capacity(1024);
     for outcome in outcomes {
-        let line = match outcome {
-            Outcome::Verdict(v) => verdict_line(program, store, v),
+        let error = match outcome {
+            Outcome::Verdict(v) => {
+                line.clear();
+                Json(&mut line).verdict(program, store, v)?;
+                line.push(b'\n');
+                w.write_all(&line)?;
+                continue;
+            }
             Outcome::RecordError(e) => record_error_line(e),
             Outcome::EvalError(e) => Line::Error(ErrorOut {
                 id: Some(e.id()),
@@ -395,7 +461,7 @@ pub fn write_json(
                 },
             }),
         };
-        serde_json::to_writer(&mut *w, &line)?;
+        serde_json::to_writer(&mut *w, &error)?;
         w.write_all(b"\n")?;
     }
     Ok(())
@@ -423,5 +489,124 @@ mod tests {
             value: Shown::Value("KR".into()),
         };
         assert_eq!(chain_text(&o), "venue v-12 → operator p-7 \"Kim\" → nationality \"KR\"");
+    }
+
+    const TRICKY: &[&str] = &[
+        "plain",
+        "",
+        "quote \" and backslash \\",
+        "tab\tnewline\ncarriage\rbell\u{7}del\u{7f}",
+        "Zhao Jun 赵军",
+        "bidi \u{202e}override",
+        "nul \u{0}",
+    ];
+
+    #[test]
+    fn strings_are_written_as_serde_writes_them() {
+        for s in TRICKY {
+            let mut out = Vec::new();
+            Json(&mut out).str(s).unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string(s).unwrap(), "{s:?}");
+        }
+    }
+
+    /// Every fact kind and every kind of value seen, with strings that need
+    /// escaping, comes out as JSON holding what was seen.
+    #[test]
+    fn every_fact_kind_is_valid_json_holding_what_was_seen() {
+        let src = crate::source::SourceFile::new("t \"rules\"", "x.a == \"é\"");
+        let loc = Loc { span: crate::source::Span::new(0, src.text().len()), src };
+        let record =
+            |id: &str| Shown::Record { id: id.into(), record_type: "person".into(), name: Some(TRICKY[3].into()) };
+        let seen = |value: Shown| Observed {
+            chain: vec![Hop { via: String::new(), to: record("p\"1") }, Hop { via: ".a".into(), to: value.clone() }],
+            value,
+        };
+        let values = [
+            Shown::Missing,
+            Shown::Unresolved(TRICKY[2].into()),
+            Shown::Value(serde_json::json!(2.5)),
+            Shown::Value(serde_json::json!(TRICKY[4])),
+            Shown::List(vec![record("a"), Shown::Value(serde_json::json!([1, "b"]))]),
+        ];
+        let fact = |kind: FactKind| Fact { loc: loc.clone(), holds: true, kind };
+        let mut facts: Vec<Fact> = values
+            .iter()
+            .map(|v| fact(FactKind::Compare { lhs: seen(v.clone()), op: crate::ast::CmpOp::Eq, rhs: seen(v.clone()) }))
+            .collect();
+        facts.push(fact(FactKind::Matches { subject: seen(values[3].clone()), pattern: TRICKY[2].into() }));
+        facts.push(fact(FactKind::Exists { path: seen(Shown::Missing) }));
+        facts.push(fact(FactKind::Truthy { value: seen(values[2].clone()) }));
+        facts.push(fact(FactKind::Is {
+            subject: seen(record("v")),
+            verdict: crate::ast::VerdictWord::Denied,
+            by: None,
+            decision: Some(Decision::Deny),
+            rules: vec![TRICKY[5].into()],
+        }));
+        let inner = facts.clone();
+        facts.push(fact(FactKind::Quantifier {
+            quantifier: crate::ast::Quantifier::Any,
+            var: "c".into(),
+            over: "p.contacts{1..2}".into(),
+            of_type: false,
+            count: None,
+            witness: Some(crate::eval::Witness { element: seen(record("w")), depth: Some(2), position: 3 }),
+            body: inner.clone(),
+        }));
+        facts.push(fact(FactKind::Sum {
+            var: "x".into(),
+            over: "visit".into(),
+            of_type: true,
+            terms: vec![seen(values[2].clone())],
+            total: 2.5,
+            op: crate::ast::CmpOp::Gt,
+            rhs: seen(Shown::Value(serde_json::json!(1))),
+            body: Vec::new(),
+        }));
+        facts.push(fact(FactKind::Call { def: "d".into(), args: vec![seen(record("a"))], body: inner }));
+        let mut out = Vec::new();
+        Json(&mut out).facts(&facts).unwrap();
+        let v: serde_json::Value =
+            serde_json::from_slice(&out).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out)));
+        let kinds: Vec<&str> = v.as_array().unwrap().iter().map(|f| f["kind"].as_str().unwrap()).collect();
+        assert_eq!(
+            kinds,
+            [
+                "compare",
+                "compare",
+                "compare",
+                "compare",
+                "compare",
+                "matches",
+                "exists",
+                "value",
+                "is",
+                "quantifier",
+                "sum",
+                "call"
+            ]
+        );
+        assert_eq!(v[0]["left"]["missing"], true);
+        assert_eq!(v[1]["left"]["unresolved"], TRICKY[2]);
+        assert_eq!(v[2]["left"]["value"], 2.5);
+        assert_eq!(v[3]["right"]["value"], TRICKY[4]);
+        assert_eq!(v[4]["left"]["list"][1]["value"], serde_json::json!([1, "b"]));
+        assert_eq!(
+            v[4]["left"]["chain"][0],
+            serde_json::json!({"via": null, "record": "p\"1", "type": "person", "name": TRICKY[3]})
+        );
+        assert_eq!(v[4]["left"]["chain"][1]["via"], "a");
+        assert_eq!(v[5]["pattern"], TRICKY[2]);
+        assert_eq!(v[8]["rules"][0], TRICKY[5]);
+        assert_eq!(v[9]["witness"]["depth"], 2);
+        assert_eq!(v[9]["evidence"].as_array().unwrap().len(), 9);
+        assert_eq!(v[10]["total"], 2.5);
+        assert_eq!(v[11]["args"][0]["record"], "a");
+        assert_eq!(v[0]["location"], serde_json::json!({"file": "t \"rules\"", "line": 1, "column": 1}));
+        assert_eq!(v[0]["text"], "x.a == \"é\"");
+        assert_eq!(v[0]["holds"], true);
+        // Through serde (explain's JSON), the same text.
+        assert_eq!(serde_json::to_vec(&FactsJson(&facts)).unwrap(), out);
     }
 }
