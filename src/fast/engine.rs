@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use super::eval::Ctx;
 use super::index::{Candidates, TypeRules};
 use super::store::{FVal, FastEntry, FastStore, TypeId};
-use crate::check::{DefId, ExemptionId, Expr, FieldId, PathExpr, Program, QRange, RuleId, Term, Ty};
+use crate::check::{DefId, ExemptionId, Expr, FieldId, PathExpr, PathStep, Program, QRange, RuleId, Term, Ty};
 use crate::date::Date;
 use crate::eval::{
     Budget, Decision, EvalError, EvalErrorKind, EvalOptions, Fact, Fault, Fired, Limits, LinkProblem, LinkWarning,
@@ -79,6 +79,27 @@ pub struct FastEngine<'s> {
     /// Per def: its answers worked out ahead, where that is cheap (see
     /// [`DefAnswers`]).
     def_answers: Vec<Option<DefAnswers>>,
+    /// The link fields hop quantifiers walk, as adjacency arrays.
+    adjacency: Vec<((FieldId, Option<&'s str>), Adjacency)>,
+}
+
+/// One link field's targets for every record, in two arrays (compressed
+/// sparse rows): a hop walk reads `starts` and `links` where it read
+/// record → fields → list, one cache miss a record instead of three.
+pub(crate) struct Adjacency {
+    /// Record `r`'s links are `links[starts[r]..starts[r + 1]]`.
+    starts: Vec<u32>,
+    /// (list position, target), in list order.
+    links: Vec<(u32, RecordIdx)>,
+}
+
+impl Adjacency {
+    pub(crate) fn of(&self, r: RecordIdx) -> &[(u32, RecordIdx)] {
+        let (Some(&from), Some(&to)) = (self.starts.get(r.index()), self.starts.get(r.index() + 1)) else {
+            return &[];
+        };
+        self.links.get(from as usize..to as usize).unwrap_or(&[])
+    }
 }
 
 /// A one-parameter def's answers for every record of its parameter's
@@ -149,8 +170,30 @@ impl<'s> FastEngine<'s> {
                 .map(|d| (d.params.len() == 1).then(|| (0..n).map(|_| AtomicU64::new(0)).collect()))
                 .collect(),
             def_answers: Vec::new(),
+            adjacency: Vec::new(),
         };
         engine.def_answers = (0..program.defs.len()).map(|d| engine.sweep_def(DefId(d as u32))).collect();
+        let mut walked: Vec<&'s PathStep> = Vec::new();
+        let mut visit = |e: &'s Expr| {
+            walk(e, &mut |e| {
+                if let Expr::Quant { range: QRange::Path(Term::Path(p)), .. } = e
+                    && let Some(step) = p.steps.last()
+                    && step.hops.is_some()
+                {
+                    walked.push(step);
+                }
+            })
+        };
+        program.rules().for_each(|r| visit(&r.cond));
+        program.exemptions().for_each(|x| visit(&x.cond));
+        program.defs.iter().for_each(|d| visit(&d.body));
+        for step in walked {
+            let key = (step.field_id, step.link_to.as_deref());
+            if engine.adjacency.iter().all(|(k, _)| *k != key) {
+                let links = engine.build_adjacency(step);
+                engine.adjacency.push((key, links));
+            }
+        }
         for key in reverse_keys {
             if !engine.reverse.contains_key(&key) {
                 let index = engine.build_reverse(&key.0, key.1);
@@ -399,6 +442,47 @@ impl<'s> FastEngine<'s> {
         decode_def(memo.get(r.index())?.load(Ordering::Relaxed))
     }
 
+    /// The adjacency arrays of the link field a hop step follows, if built.
+    pub(crate) fn adjacency(&self, step: &PathStep) -> Option<&Adjacency> {
+        let key = (step.field_id, step.link_to.as_deref());
+        self.adjacency.iter().find(|(k, _)| *k == key).map(|(_, a)| a)
+    }
+
+    /// Reads one link field of every record, in parallel chunks, into
+    /// [`Adjacency`] arrays.
+    fn build_adjacency(&self, step: &PathStep) -> Adjacency {
+        let n = self.store.len();
+        let chunks: Vec<(Vec<u32>, Vec<(u32, RecordIdx)>)> = (0..n.div_ceil(1 << 14))
+            .into_par_iter()
+            .map(|c| {
+                // Reading links spends nothing; a context needs a budget.
+                let budget = Budget::new(self.limits, "rule", "", "");
+                let ctx = Ctx { engine: self, trace: false, budget: &budget };
+                let mut counts = Vec::new();
+                let mut links = Vec::new();
+                for r in c << 14..((c + 1) << 14).min(n) {
+                    let before = links.len();
+                    ctx.links_in_record(RecordIdx(r as u32), step, |pos, target| {
+                        links.push((u32::try_from(pos).unwrap_or(u32::MAX), target));
+                    });
+                    counts.push((links.len() - before) as u32);
+                }
+                (counts, links)
+            })
+            .collect();
+        let mut starts = Vec::with_capacity(n + 1);
+        let mut links = Vec::with_capacity(chunks.iter().map(|(_, l)| l.len()).sum());
+        starts.push(0u32);
+        for (counts, chunk) in chunks {
+            for count in counts {
+                let last = starts.last().copied().unwrap_or(0);
+                starts.push(last.saturating_add(count));
+            }
+            links.extend(chunk);
+        }
+        Adjacency { starts, links }
+    }
+
     /// Works out a def's answers ahead (see [`DefAnswers`]): `None` when
     /// the def is not a local condition on one record of a declared entity.
     /// A record whose answer fails (a limit) is left to be worked out when
@@ -499,7 +583,7 @@ impl<'s> FastEngine<'s> {
     }
 }
 
-fn walk(e: &Expr, f: &mut impl FnMut(&Expr)) {
+fn walk<'p>(e: &'p Expr, f: &mut impl FnMut(&'p Expr)) {
     f(e);
     match e {
         Expr::And(ts, _) | Expr::Or(ts, _) => ts.iter().for_each(|t| walk(t, f)),
@@ -628,6 +712,28 @@ mod tests {
             // A venue is not a person: left to be worked out when called.
             let venue = engine.store.lookup("v").unwrap_or_else(|| panic!("v"));
             assert_eq!(answers.get(venue), None);
+        });
+    }
+
+    #[test]
+    fn a_walked_link_field_is_read_into_adjacency_arrays() {
+        with_engine(r#"def d(p: person) = p.nationality == "KR""#, |engine| {
+            let [(_, links)] = engine.adjacency.as_slice() else { panic!("one walked field") };
+            let budget = Budget::new(Limits::default(), "rule", "", "");
+            let ctx = Ctx { engine, trace: false, budget: &budget };
+            let step = engine.program.rules().find_map(|r| match &r.cond {
+                Expr::Quant { range: QRange::Path(Term::Path(p)), .. } => p.steps.last(),
+                _ => None,
+            });
+            let step = step.unwrap_or_else(|| panic!("the rule walks"));
+            for id in ["a", "b", "c", "v"] {
+                let r = engine.store.lookup(id).unwrap_or_else(|| panic!("{id}"));
+                let mut read = Vec::new();
+                ctx.links_in_record(r, step, |pos, t| read.push((pos as u32, t)));
+                assert_eq!(links.of(r), read.as_slice(), "{id}");
+            }
+            let b = engine.store.lookup("b").unwrap_or_else(|| panic!("b"));
+            assert_eq!(links.of(b).len(), 2);
         });
     }
 

@@ -1335,6 +1335,14 @@ impl<'s> Ctx<'_, 's> {
 
     /// Calls `each(position, record)` for the records a link field of `node` names.
     fn links_of(&self, node: RecordIdx, step: &PathStep, mut each: impl FnMut(usize, RecordIdx)) {
+        match self.engine.adjacency(step) {
+            Some(links) => links.of(node).iter().for_each(|&(pos, target)| each(pos as usize, target)),
+            None => self.links_in_record(node, step, each),
+        }
+    }
+
+    /// [`Self::links_of`], read from the record itself.
+    pub(crate) fn links_in_record(&self, node: RecordIdx, step: &PathStep, mut each: impl FnMut(usize, RecordIdx)) {
         let store = self.engine.store;
         let ok = |i: RecordIdx| step.link_to.as_deref().is_none_or(|e| store.record_type(i) == e);
         // A resolved link was checked against the declared type at load.
