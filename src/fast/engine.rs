@@ -89,12 +89,15 @@ pub struct FastEngine<'s> {
 pub(crate) struct Adjacency {
     /// Record `r`'s links are `links[starts[r]..starts[r + 1]]`.
     starts: Vec<u32>,
-    /// (list position, target), in list order.
-    links: Vec<(u32, RecordIdx)>,
+    /// In list order.
+    links: Vec<Link>,
 }
 
+/// A link of a list: (position in the list, target).
+pub(crate) type Link = (u32, RecordIdx);
+
 impl Adjacency {
-    pub(crate) fn of(&self, r: RecordIdx) -> &[(u32, RecordIdx)] {
+    pub(crate) fn of(&self, r: RecordIdx) -> &[Link] {
         let (Some(&from), Some(&to)) = (self.starts.get(r.index()), self.starts.get(r.index() + 1)) else {
             return &[];
         };
@@ -452,7 +455,7 @@ impl<'s> FastEngine<'s> {
     /// [`Adjacency`] arrays.
     fn build_adjacency(&self, step: &PathStep) -> Adjacency {
         let n = self.store.len();
-        let chunks: Vec<(Vec<u32>, Vec<(u32, RecordIdx)>)> = (0..n.div_ceil(1 << 14))
+        let chunks: Vec<(Vec<u32>, Vec<Link>)> = (0..n.div_ceil(1 << 14))
             .into_par_iter()
             .map(|c| {
                 // Reading links spends nothing; a context needs a budget.
