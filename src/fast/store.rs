@@ -4,6 +4,7 @@
 //! resolved to record indexes once.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 /// A hash map with a fast, seeded hasher (ids are attacker-controlled input,
 /// so the seed matters; SipHash's cost does not).
@@ -117,7 +118,8 @@ pub struct FastStore<'a> {
 struct Parsed<'a> {
     id: Text<'a>,
     record_type: Text<'a>,
-    fields: Vec<(FieldId, FVal<'a>)>,
+    /// Boxed on the parsing threads: shrinking the vector is a copy.
+    fields: Box<[(FieldId, FVal<'a>)]>,
     line: u32,
     column: u32,
 }
@@ -190,7 +192,30 @@ impl<'a> FastStore<'a> {
 
     fn add(&mut self, p: Parsed<'a>, file: u32) {
         let idx = RecordIdx(self.records.len() as u32);
-        if let Some(first) = self.lookup(p.id.as_str()) {
+        // One hash of the id: it is looked up and inserted at once.
+        let first = match &p.id {
+            Text::Borrowed(s) => match self.by_owned_id.get(*s) {
+                Some(first) => Some(*first),
+                None => match self.by_id.entry(IdKey(s)) {
+                    Entry::Occupied(e) => Some(*e.get()),
+                    Entry::Vacant(e) => {
+                        e.insert(idx);
+                        None
+                    }
+                },
+            },
+            Text::Owned(s) => match self.by_id.get(&IdKey(s)) {
+                Some(first) => Some(*first),
+                None => match self.by_owned_id.entry(s.clone()) {
+                    Entry::Occupied(e) => Some(*e.get()),
+                    Entry::Vacant(e) => {
+                        e.insert(idx);
+                        None
+                    }
+                },
+            },
+        };
+        if let Some(first) = first {
             let position =
                 Position { file: self.files[file as usize].clone(), line: p.line as usize, column: p.column as usize };
             let id = p.id.as_str().to_string();
@@ -201,14 +226,6 @@ impl<'a> FastStore<'a> {
                     .with_help("ids must be unique across all inputs; this record was not evaluated"),
             )));
             return;
-        }
-        match &p.id {
-            Text::Borrowed(s) => {
-                self.by_id.insert(IdKey(s), idx);
-            }
-            Text::Owned(s) => {
-                self.by_owned_id.insert(s.clone(), idx);
-            }
         }
         let ty = match self.type_ids.get(p.record_type.as_str()) {
             Some(t) => *t,
@@ -221,15 +238,7 @@ impl<'a> FastStore<'a> {
             }
         };
         self.by_type[ty.0 as usize].push(idx);
-        let fields = p.fields;
-        self.records.push(FastRecord {
-            id: p.id,
-            ty,
-            fields: fields.into_boxed_slice(),
-            file,
-            line: p.line,
-            column: p.column,
-        });
+        self.records.push(FastRecord { id: p.id, ty, fields: p.fields, file, line: p.line, column: p.column });
         self.entries.push(FastEntry::Record(idx));
     }
 
@@ -378,7 +387,7 @@ fn parse<'a>(
         let (line, column) = reader.line_col(start);
         (u32::try_from(line).unwrap_or(u32::MAX), u32::try_from(column).unwrap_or(u32::MAX))
     });
-    Ok(Parsed { id, record_type, fields: head.fields, line, column })
+    Ok(Parsed { id, record_type, fields: head.fields.into_boxed_slice(), line, column })
 }
 
 enum Head<'a> {
