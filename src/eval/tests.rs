@@ -424,3 +424,59 @@ fn id_and_type_are_fields_of_every_entity() {
     "#;
     check(rules, PEOPLE, "p1 flag r\np2 allow\np3 allow\np4 allow\np5 allow\np6 allow");
 }
+
+/// A def's remembered answer is never one cut short by a limit: `x` runs
+/// out of visits inside `near_kr(s)` (a hop path, which stops quietly and
+/// raises the limit at the next step), and `y`, judged after it on one
+/// thread, must still count `s`'s six contacts. Both engines; the fast one
+/// remembers one-parameter defs per record.
+#[test]
+fn a_def_answer_cut_short_by_a_limit_is_not_remembered() {
+    use crate::eval::Limits;
+    use crate::fast::{FastEngine, FastStore};
+    let rules = r#"
+        entity person { nationality: string, contacts: [person] }
+        def near_kr(p: person) = count(p.contacts{1..3}) >= 6
+        rule r { flag person p when any c in p.contacts: near_kr(c) }
+    "#;
+    let mut records = String::new();
+    for i in 1..=5 {
+        records.push_str(&format!("{{\"id\":\"n{i}\",\"type\":\"person\",\"nationality\":\"CN\",\"contacts\":[]}}\n"));
+    }
+    records.push_str(
+        r#"{"id":"k","type":"person","nationality":"KR","contacts":[]}
+{"id":"f","type":"person","nationality":"CN","contacts":["n1","n2","n3","n4","n5"]}
+{"id":"s","type":"person","nationality":"CN","contacts":["n1","n2","n3","n4","n5","k"]}
+{"id":"x","type":"person","nationality":"CN","contacts":["f","s"]}
+{"id":"y","type":"person","nationality":"CN","contacts":["s"]}
+"#,
+    );
+    let rules = RuleSet::from_sources(vec![SourceFile::new("t.rules", rules)]).unwrap();
+    let limits = Limits { max_steps: Limits::DEFAULT_STEPS, max_visited: 8 };
+    let as_of = EvalOptions { as_of: Date::parse_exact("2024-01-01").unwrap() };
+    let line = |o: &Outcome<'_>, id: &dyn Fn(crate::records::RecordIdx) -> String| match o {
+        Outcome::Verdict(v) => format!("{} {} {}", id(v.record), v.decision.as_str(), v.fired.len()),
+        Outcome::EvalError(e) => format!("{} error", e.id()),
+        Outcome::RecordError(e) => format!("record error {}", e.message()),
+    };
+    let store = RecordStore::load([Input::new("t.jsonl", records.as_bytes().to_vec())]);
+    let reference: Vec<String> = Engine::new(rules.program(), &store, as_of)
+        .with_limits(limits)
+        .evaluate()
+        .iter()
+        .map(|o| line(o, &|r| store.record(r).id().to_string()))
+        .collect();
+    let inputs = vec![Ok(Input::new("t.jsonl", records.into_bytes()))];
+    let fast_store = FastStore::load(&inputs, rules.program());
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+    let fast: Vec<String> = pool.install(|| {
+        FastEngine::new(rules.program(), &fast_store, as_of, false)
+            .with_limits(limits)
+            .evaluate()
+            .iter()
+            .map(|o| line(o, &|r| crate::records::Records::id(&fast_store, r).to_string()))
+            .collect()
+    });
+    assert_eq!(reference[8..], ["x error", "y flag 1"]);
+    assert_eq!(fast, reference);
+}
