@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 
 use rayon::prelude::*;
 
-use super::eval::Ctx;
+use super::eval::{Ctx, id_prefix};
 use super::index::{Candidates, TypeRules};
 use super::store::{FVal, FastEntry, FastStore, TypeId};
 use crate::check::{DefId, ExemptionId, Expr, FieldId, PathExpr, PathStep, Program, QRange, RuleId, Term, Ty};
@@ -81,6 +81,10 @@ pub struct FastEngine<'s> {
     def_answers: Vec<Option<DefAnswers>>,
     /// The link fields hop quantifiers walk, as adjacency arrays.
     adjacency: Vec<((FieldId, Option<&'s str>), Adjacency)>,
+    /// With evidence and hop walks: each record's id prefix (see
+    /// [`id_prefix`]), read in order at start, as traced walks sort each
+    /// depth by id and reading ids from the records was a cache miss each.
+    id_prefixes: Vec<u64>,
 }
 
 /// One link field's targets for every record, in two arrays (compressed
@@ -174,6 +178,7 @@ impl<'s> FastEngine<'s> {
                 .collect(),
             def_answers: Vec::new(),
             adjacency: Vec::new(),
+            id_prefixes: Vec::new(),
         };
         engine.def_answers = (0..program.defs.len()).map(|d| engine.sweep_def(DefId(d as u32))).collect();
         let mut walked: Vec<&'s PathStep> = Vec::new();
@@ -190,6 +195,10 @@ impl<'s> FastEngine<'s> {
         program.rules().for_each(|r| visit(&r.cond));
         program.exemptions().for_each(|x| visit(&x.cond));
         program.defs.iter().for_each(|d| visit(&d.body));
+        if evidence && !walked.is_empty() {
+            engine.id_prefixes =
+                store.records.par_iter().with_min_len(4096).map(|r| id_prefix(r.id.as_str())).collect();
+        }
         for step in walked {
             let key = (step.field_id, step.link_to.as_deref());
             if engine.adjacency.iter().all(|(k, _)| *k != key) {
@@ -443,6 +452,14 @@ impl<'s> FastEngine<'s> {
         }
         let memo = self.def_memo.get(def.0 as usize)?.as_ref()?;
         decode_def(memo.get(r.index())?.load(Ordering::Relaxed))
+    }
+
+    /// A record id's first 8 bytes as one integer (see [`id_prefix`]).
+    pub(crate) fn id_prefix(&self, r: RecordIdx) -> u64 {
+        match self.id_prefixes.get(r.index()) {
+            Some(prefix) => *prefix,
+            None => id_prefix(self.store.id(r)),
+        }
     }
 
     /// The adjacency arrays of the link field a hop step follows, if built.

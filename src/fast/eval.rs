@@ -169,7 +169,7 @@ fn take_trail(env: &mut Env<'_>, slot: usize) -> Trail {
 
 /// A record id's first 8 bytes as one integer, zero-padded: ids compare
 /// as these do, unless these tie.
-fn id_prefix(id: &str) -> u64 {
+pub(crate) fn id_prefix(id: &str) -> u64 {
     // Byte by byte: a copy of variable length would be a `memcpy` call.
     let bytes = id.as_bytes();
     (0..8).fold(0u64, |p, i| p << 8 | u64::from(bytes.get(i).copied().unwrap_or(0)))
@@ -198,7 +198,7 @@ impl<'s> Ctx<'_, 's> {
     /// when its first 8 bytes tie (zero padding makes "ab" and "ab\0" tie).
     fn sort_level(&self, reached: &mut [(usize, RecordIdx, usize, u64)]) {
         for (_, target, _, prefix) in reached.iter_mut() {
-            *prefix = id_prefix(self.id(*target));
+            *prefix = self.engine.id_prefix(*target);
         }
         reached.sort_unstable_by(|a, b| {
             a.0.cmp(&b.0)
