@@ -114,8 +114,9 @@ impl Json<'_> {
     }
 
     fn str(&mut self, s: &str) -> io::Result<()> {
-        // Printable ASCII without `"` or `\` is its own JSON literal.
-        if s.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\') {
+        // serde_json escapes only `"`, `\` and control characters below
+        // 0x20; text without them (a summary's `→` included) is copied.
+        if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
             self.0.push(b'"');
             self.0.extend_from_slice(s.as_bytes());
             self.0.push(b'"');
