@@ -140,6 +140,24 @@ impl Json<'_> {
         self.raw(itoa::Buffer::new().format(n));
     }
 
+    fn opt_int(&mut self, n: Option<usize>) {
+        match n {
+            Some(n) => self.int(n),
+            None => self.raw("null"),
+        }
+    }
+
+    /// `,"var": …,"over": …,"of_type": …` of a quantifier or a sum.
+    fn range_entries(&mut self, var: &str, over: &str, of_type: bool) -> io::Result<()> {
+        self.raw(",\"var\":");
+        self.str(var)?;
+        self.raw(",\"over\":");
+        self.str(over)?;
+        self.raw(",\"of_type\":");
+        self.bool(of_type);
+        Ok(())
+    }
+
     fn bool(&mut self, b: bool) {
         self.raw(if b { "true" } else { "false" });
     }
@@ -216,17 +234,9 @@ impl Json<'_> {
             FactKind::Quantifier { quantifier, var, over, of_type, count, witness, body } => {
                 self.raw("{\"kind\":\"quantifier\",\"quantifier\":");
                 self.str(quantifier.as_str())?;
-                self.raw(",\"var\":");
-                self.str(var)?;
-                self.raw(",\"over\":");
-                self.str(over)?;
-                self.raw(",\"of_type\":");
-                self.bool(*of_type);
+                self.range_entries(var, over, *of_type)?;
                 self.raw(",\"count\":");
-                match count {
-                    Some(n) => self.int(*n),
-                    None => self.raw("null"),
-                }
+                self.opt_int(*count);
                 self.raw(",\"witness\":");
                 match witness {
                     Some(w) => {
@@ -235,10 +245,7 @@ impl Json<'_> {
                         self.raw(",");
                         self.shown_entries(&w.element.value)?;
                         self.raw(",\"depth\":");
-                        match w.depth {
-                            Some(d) => self.int(d as usize),
-                            None => self.raw("null"),
-                        }
+                        self.opt_int(w.depth.map(|d| d as usize));
                         self.raw(",\"position\":");
                         self.int(w.position);
                         self.raw("}");
@@ -249,12 +256,8 @@ impl Json<'_> {
                 self.facts(body)?;
             }
             FactKind::Sum { var, over, of_type, terms, total, op, rhs, body } => {
-                self.raw("{\"kind\":\"sum\",\"var\":");
-                self.str(var)?;
-                self.raw(",\"over\":");
-                self.str(over)?;
-                self.raw(",\"of_type\":");
-                self.bool(*of_type);
+                self.raw("{\"kind\":\"sum\"");
+                self.range_entries(var, over, *of_type)?;
                 self.raw(",\"terms\":");
                 self.list(terms, Self::observed)?;
                 self.raw(",\"total\":");
