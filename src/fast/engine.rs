@@ -142,12 +142,17 @@ impl<'s> FastEngine<'s> {
             (0..types).map(|t| TypeRules::new(program, program.rules_for(store.type_name(TypeId(t as u32))))).collect();
         let mut by_rules = Vec::new();
         let mut reverse_keys = Vec::new();
-        let mut visit = |e: &Expr| {
+        // The link steps hop quantifiers walk: read into adjacency arrays.
+        let mut walked: Vec<&'s PathStep> = Vec::new();
+        let mut visit = |e: &'s Expr| {
             walk(e, &mut |e| match e {
                 Expr::Is { by: Some(r), .. } => by_rules.push(*r),
                 Expr::Quant { range: QRange::Type { record_type, reverse: Some(rev), .. }, .. }
                 | Expr::Sum { range: QRange::Type { record_type, reverse: Some(rev), .. }, .. } => {
                     reverse_keys.push((record_type.clone(), rev.field_id))
+                }
+                Expr::Quant { range: QRange::Path(Term::Path(p)), .. } => {
+                    walked.extend(p.steps.last().filter(|step| step.hops.is_some()))
                 }
                 _ => {}
             })
@@ -181,20 +186,6 @@ impl<'s> FastEngine<'s> {
             id_prefixes: Vec::new(),
         };
         engine.def_answers = (0..program.defs.len()).map(|d| engine.sweep_def(DefId(d as u32))).collect();
-        let mut walked: Vec<&'s PathStep> = Vec::new();
-        let mut visit = |e: &'s Expr| {
-            walk(e, &mut |e| {
-                if let Expr::Quant { range: QRange::Path(Term::Path(p)), .. } = e
-                    && let Some(step) = p.steps.last()
-                    && step.hops.is_some()
-                {
-                    walked.push(step);
-                }
-            })
-        };
-        program.rules().for_each(|r| visit(&r.cond));
-        program.exemptions().for_each(|x| visit(&x.cond));
-        program.defs.iter().for_each(|d| visit(&d.body));
         if evidence && !walked.is_empty() {
             engine.id_prefixes =
                 store.records.par_iter().with_min_len(4096).map(|r| id_prefix(r.id.as_str())).collect();
