@@ -469,3 +469,40 @@ fn evaluation_does_no_io() {
     let compile = std::fs::read_to_string(root.join("check/compile.rs")).unwrap();
     assert!(compile.contains("RegexBuilder::new") && compile.contains(".size_limit("));
 }
+
+/// Thousands of records, a bad line among them every so often: the fast
+/// engine judges and writes them in runs on several threads, and its
+/// counts, exit code and lines must be the reference engine's, in order.
+#[test]
+fn many_records_judged_in_runs_are_counted_once() {
+    let dir = scratch("runs");
+    let n = 5000;
+    let mut text = String::new();
+    for i in 0..n {
+        let line = match (i % 7, i % 499) {
+            (_, 3) => format!("{{\"id\":\"p{i}\",\"type\":\"person\",\"name\":"),
+            (0, _) => format!("{{\"id\":\"v{i}\",\"type\":\"venue\",\"name\":\"V{i}\",\"operator\":\"p{}\"}}", i + 1),
+            _ => {
+                let nat = if i % 5 == 0 { "KR" } else { "CN" };
+                let spouse = if i % 11 == 0 { format!("p{i}") } else { format!("p{}", (i + 3) % n) };
+                format!(
+                    "{{\"id\":\"p{i}\",\"type\":\"person\",\"name\":\"P{i}\",\"nationality\":\"{nat}\",\"spouse\":\"{spouse}\",\"contacts\":[\"p{}\"]}}",
+                    (i * 13 + 2) % n
+                )
+            }
+        };
+        text.push_str(&line);
+        text.push('\n');
+    }
+    std::fs::write(dir.join("many.jsonl"), &text).unwrap();
+    for format in ["summary", "json"] {
+        let args = ["check", "screen.rules", "many.jsonl", "--as-of", "2023-06-01", "--format", format];
+        let fast = interdict(&dir, &args);
+        let reference = interdict(&dir, &[&args[..], &["--engine", "reference"]].concat());
+        assert_eq!(shown(&fast), shown(&reference), "{format}: the engines disagree");
+        assert_eq!(fast.status.code(), Some(3), "{format}: unreadable records make it a data error");
+    }
+    let out = summary(&dir, "many.jsonl", &[]);
+    assert_eq!(first_line(&out), "5000 records: 142 deny, 2112 flag, 2735 allow, 0 waived, 11 errors, 1270 warnings");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,8 +1,8 @@
 //! `interdict check`: one verdict (or error) per record.
 //!
 //! The fast engine judges records in batches on all cores and writes each
-//! batch before the next (JSON lines serialised in parallel), so memory
-//! stays bounded and output starts early; `--engine reference` runs the
+//! batch before the next (each thread renders the JSON lines of the records
+//! it judged), so memory stays bounded and output starts early; `--engine reference` runs the
 //! simple evaluator instead (same output, byte for byte).
 
 use std::io::{self, IsTerminal, Write};
@@ -21,6 +21,9 @@ use crate::report::{self, Summary};
 
 /// Records judged (and written) per batch.
 const BATCH: usize = 1 << 13;
+
+/// Records one thread judges and writes in one go.
+const RUN: usize = 512;
 
 pub(super) fn run(args: &CheckArgs) -> io::Result<Exit> {
     let started = Instant::now();
@@ -72,8 +75,17 @@ pub(super) fn run(args: &CheckArgs) -> io::Result<Exit> {
                 });
                 let mut from = 0;
                 'batches: while from < engine.entries() {
-                    let outcomes = engine.evaluate_batch(from, from + BATCH);
-                    for chunk in written.render(args, program, &store, outcomes, color)? {
+                    let to = (from + BATCH).min(engine.entries());
+                    let chunks = match args.format {
+                        Format::Human => {
+                            let outcomes = engine.evaluate_batch(from, to);
+                            written.render(args, program, &store, outcomes, color)?
+                        }
+                        Format::Json | Format::Summary => {
+                            written.judge(&engine, program, &store, from..to, args.format == Format::Json)?
+                        }
+                    };
+                    for chunk in chunks {
                         // The writer stopped (a closed pipe): its error comes from `join`.
                         if batches.send(chunk).is_err() {
                             break 'batches;
@@ -128,6 +140,62 @@ impl Written {
         Written { summary: Summary::empty(program), worst: Decision::Allow, errors: false, fail_on }
     }
 
+    /// Judges input records `range` in parallel runs of [`RUN`] records,
+    /// each record counted, written as its JSON line (when `json`) and
+    /// dropped by the thread that judged it, before the next: its evidence
+    /// is written from the cache it was built in and freed to the
+    /// allocator it came from (1M bench records, evidence on: judging a
+    /// batch, then rendering it, then dropping it, each in parallel, took
+    /// 11 % more user CPU; median wall 3.32 s against 3.16 s).
+    fn judge(
+        &mut self,
+        engine: &FastEngine<'_>,
+        program: &Program,
+        store: &(dyn Records + Sync),
+        range: std::ops::Range<usize>,
+        json: bool,
+    ) -> io::Result<Vec<Vec<u8>>> {
+        let runs = (0..range.len().div_ceil(RUN))
+            .into_par_iter()
+            .map(|run| {
+                let from = range.start + run * RUN;
+                let mut part = Written::new(program, self.fail_on);
+                let mut buf = Vec::with_capacity(if json { RUN * 512 } else { 0 });
+                for outcome in (from..(from + RUN).min(range.end)).filter_map(|i| engine.outcome(i)) {
+                    let outcome = std::slice::from_ref(&outcome);
+                    part.count(outcome);
+                    if json {
+                        report::write_json(&mut buf, program, store, outcome)?;
+                    }
+                }
+                Ok((part, buf))
+            })
+            .collect::<io::Result<Vec<_>>>()?;
+        Ok(runs
+            .into_iter()
+            .map(|(part, buf)| {
+                self.merge(part);
+                buf
+            })
+            .collect())
+    }
+
+    fn count(&mut self, outcomes: &[Outcome<'_>]) {
+        for o in outcomes {
+            match o {
+                Outcome::Verdict(v) => self.worst = self.worst.max(v.decision),
+                Outcome::RecordError(_) | Outcome::EvalError(_) => self.errors = true,
+            }
+        }
+        self.summary.add(outcomes);
+    }
+
+    fn merge(&mut self, other: Written) {
+        self.worst = self.worst.max(other.worst);
+        self.errors |= other.errors;
+        self.summary.merge(&other.summary);
+    }
+
     /// Counts a batch and renders it (JSON lines serialised in parallel),
     /// as the chunks to write in order. The outcomes are dropped in
     /// parallel too: freeing a batch's evidence is not a small job.
@@ -139,13 +207,7 @@ impl Written {
         outcomes: Vec<Outcome<'_>>,
         color: bool,
     ) -> io::Result<Vec<Vec<u8>>> {
-        for o in &outcomes {
-            match o {
-                Outcome::Verdict(v) => self.worst = self.worst.max(v.decision),
-                Outcome::RecordError(_) | Outcome::EvalError(_) => self.errors = true,
-            }
-        }
-        self.summary.add(&outcomes);
+        self.count(&outcomes);
         let chunks = match args.format {
             Format::Json => outcomes
                 .par_chunks(256)

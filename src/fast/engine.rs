@@ -274,17 +274,23 @@ impl<'s> FastEngine<'s> {
     /// The outcomes of input records `from..to` (for output in batches).
     pub fn evaluate_batch(&self, from: usize, to: usize) -> Vec<Outcome<'s>> {
         let entries: &'s [FastEntry] = &self.store.entries[from.min(to)..to.min(self.store.entries.len())];
-        entries
-            .par_iter()
-            .with_min_len(64)
-            .map(|entry| match entry {
-                FastEntry::Record(r) => match self.verdict(*r) {
-                    Ok(v) => Outcome::Verdict(v),
-                    Err(e) => Outcome::EvalError(e),
-                },
-                FastEntry::Error(e) => Outcome::RecordError(e),
-            })
-            .collect()
+        entries.par_iter().with_min_len(64).map(|entry| self.outcome_of(entry)).collect()
+    }
+
+    /// The outcome of input record `entry` (its index in input order);
+    /// `None` past the end.
+    pub fn outcome(&self, entry: usize) -> Option<Outcome<'s>> {
+        self.store.entries.get(entry).map(|e| self.outcome_of(e))
+    }
+
+    fn outcome_of(&self, entry: &'s FastEntry) -> Outcome<'s> {
+        match entry {
+            FastEntry::Record(r) => match self.verdict(*r) {
+                Ok(v) => Outcome::Verdict(v),
+                Err(e) => Outcome::EvalError(e),
+            },
+            FastEntry::Error(e) => Outcome::RecordError(e),
+        }
     }
 
     /// How many input records (verdicts and errors) there are.

@@ -71,6 +71,24 @@ impl Summary {
         }
     }
 
+    /// Adds the counts of `other`, a summary of more records of the same program.
+    pub fn merge(&mut self, other: &Summary) {
+        self.records += other.records;
+        self.errors += other.errors;
+        self.deny += other.deny;
+        self.flag += other.flag;
+        self.allow += other.allow;
+        self.waived += other.waived;
+        self.warnings += other.warnings;
+        for (mine, theirs) in self.rules.iter_mut().zip(&other.rules) {
+            mine.1 += theirs.1;
+            mine.2 += theirs.2;
+        }
+        for (mine, theirs) in self.exemptions.iter_mut().zip(&other.exemptions) {
+            mine.1 += theirs.1;
+        }
+    }
+
     /// One line: `412 records: 37 deny, 58 flag, 314 allow, 3 errors, 2 warnings`.
     pub fn tally(&self) -> String {
         use super::plural;
