@@ -67,7 +67,9 @@ pub(super) fn run(args: &CheckArgs) -> io::Result<Exit> {
             let (batches, to_write) = std::sync::mpsc::sync_channel::<Vec<u8>>(64);
             std::thread::scope(|scope| -> io::Result<()> {
                 let writer = scope.spawn(move || -> io::Result<()> {
-                    let mut out = io::BufWriter::with_capacity(1 << 20, io::stdout().lock());
+                    // Chunks are large and end with a newline: written as
+                    // they are, with no copy into a buffer first.
+                    let mut out = io::stdout().lock();
                     for chunk in to_write {
                         out.write_all(&chunk)?;
                     }
@@ -160,12 +162,12 @@ impl Written {
             .map(|run| {
                 let from = range.start + run * RUN;
                 let mut part = Written::new(program, self.fail_on);
-                let mut buf = Vec::with_capacity(if json { RUN * 512 } else { 0 });
+                let mut buf = Vec::with_capacity(if json { RUN * 1024 } else { 0 });
                 for outcome in (from..(from + RUN).min(range.end)).filter_map(|i| engine.outcome(i)) {
                     let outcome = std::slice::from_ref(&outcome);
                     part.count(outcome);
                     if json {
-                        report::write_json(&mut buf, program, store, outcome)?;
+                        report::append_json(&mut buf, program, store, outcome)?;
                     }
                 }
                 Ok((part, buf))

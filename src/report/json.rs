@@ -445,12 +445,25 @@ pub fn write_json(
 ) -> io::Result<()> {
     let mut line = Vec::with_capacity(1024);
     for outcome in outcomes {
+        line.clear();
+        append_json(&mut line, program, store, std::slice::from_ref(outcome))?;
+        w.write_all(&line)?;
+    }
+    Ok(())
+}
+
+/// [`write_json`] onto the end of a buffer, with no copy between.
+pub fn append_json(
+    buf: &mut Vec<u8>,
+    program: &Program,
+    store: &dyn Records,
+    outcomes: &[Outcome<'_>],
+) -> io::Result<()> {
+    for outcome in outcomes {
         let error = match outcome {
             Outcome::Verdict(v) => {
-                line.clear();
-                Json(&mut line).verdict(program, store, v)?;
-                line.push(b'\n');
-                w.write_all(&line)?;
+                Json(buf).verdict(program, store, v)?;
+                buf.push(b'\n');
                 continue;
             }
             Outcome::RecordError(e) => record_error_line(e),
@@ -465,8 +478,8 @@ pub fn write_json(
                 },
             }),
         };
-        serde_json::to_writer(&mut *w, &error)?;
-        w.write_all(b"\n")?;
+        serde_json::to_writer(&mut *buf, &error)?;
+        buf.push(b'\n');
     }
     Ok(())
 }
