@@ -302,6 +302,14 @@ impl<'s> Ctx<'_, 's> {
         }
     }
 
+    /// [`Self::observed`] of a cursor no longer needed: its chain is moved, not copied.
+    fn observed_from(&self, c: Cursor<'s>) -> Observed {
+        match c {
+            Cursor::One(v, chain) => Observed { chain, value: self.shown(v) },
+            many => self.observed(&many),
+        }
+    }
+
     /// The record a value names.
     fn resolve(&self, v: V<'s>) -> Option<RecordIdx> {
         match v {
@@ -370,10 +378,10 @@ impl<'s> Ctx<'_, 's> {
                 let l = self.term(lhs, env);
                 let r = self.term(rhs, env);
                 let holds = self.compare(*op, &l, &r, *dates);
-                self.fact(facts, loc, holds, || FactKind::Compare {
-                    lhs: self.observed(&l),
+                self.fact(facts, loc, holds, move || FactKind::Compare {
+                    lhs: self.observed_from(l),
                     op: *op,
-                    rhs: self.observed(&r),
+                    rhs: self.observed_from(r),
                 });
                 Ok(holds)
             }
@@ -382,8 +390,8 @@ impl<'s> Ctx<'_, 's> {
                 let v = l.one();
                 let Const::List(list) = &**set else { return Ok(false) };
                 let holds = !matches!(v, V::Missing) && self.in_const_list(v, list) != *negated;
-                self.fact(facts, loc, holds, || FactKind::Compare {
-                    lhs: self.observed(&l),
+                self.fact(facts, loc, holds, move || FactKind::Compare {
+                    lhs: self.observed_from(l),
                     op: if *negated { CmpOp::NotIn } else { CmpOp::In },
                     rhs: Observed { chain: Vec::new(), value: self.list_shown(list) },
                 });
@@ -396,8 +404,8 @@ impl<'s> Ctx<'_, 's> {
                     V::IdStr(r) => re.is_match(self.id(r)),
                     _ => false,
                 };
-                self.fact(facts, loc, holds, || FactKind::Matches {
-                    subject: self.observed(&s),
+                self.fact(facts, loc, holds, move || FactKind::Matches {
+                    subject: self.observed_from(s),
                     pattern: re.as_str().to_string(),
                 });
                 Ok(holds)
@@ -408,13 +416,13 @@ impl<'s> Ctx<'_, 's> {
                     Cursor::One(v, _) => !matches!(v, V::Missing),
                     Cursor::Many(_) => true,
                 };
-                self.fact(facts, loc, holds, || FactKind::Exists { path: self.observed(&c) });
+                self.fact(facts, loc, holds, move || FactKind::Exists { path: self.observed_from(c) });
                 Ok(holds)
             }
             Expr::Truthy { term, loc } => {
                 let c = self.term(term, env);
                 let holds = matches!(c.one(), V::Bool(true));
-                self.fact(facts, loc, holds, || FactKind::Truthy { value: self.observed(&c) });
+                self.fact(facts, loc, holds, move || FactKind::Truthy { value: self.observed_from(c) });
                 Ok(holds)
             }
             Expr::Is { subject, verdict, by, loc, .. } => {
@@ -443,7 +451,7 @@ impl<'s> Ctx<'_, 's> {
                         loc: loc.clone(),
                         holds,
                         kind: FactKind::Is {
-                            subject: self.observed(&c),
+                            subject: self.observed_from(c),
                             verdict: *verdict,
                             by: by.map(|r| self.engine.program.rule(r).name.clone()),
                             decision,
