@@ -668,8 +668,8 @@ mod size_tests {
 #[cfg(test)]
 mod load_tests {
     use super::*;
-    use crate::records::Input;
     use crate::records::Entry;
+    use crate::records::Input;
     use crate::{RecordStore, RuleSet, SourceFile};
 
     /// Records are parsed a part at a time while the part before is added:
@@ -687,8 +687,9 @@ mod load_tests {
                 _ => text.push_str(&format!("{{\"id\":\"r{i}\",\"type\":\"t\",\"next\":\"r{}\"}}\n", (i + 1) % n)),
             }
         }
-        let rules = RuleSet::from_sources(vec![SourceFile::new("t.rules", "rule r { flag t x when x.next.next == x }")])
-            .unwrap_or_else(|e| panic!("{e:?}"));
+        let rules =
+            RuleSet::from_sources(vec![SourceFile::new("t.rules", "rule r { flag t x when x.next.next == x }")])
+                .unwrap_or_else(|e| panic!("{e:?}"));
         let input = Input::new("t.jsonl", text.into_bytes());
         let reference = RecordStore::load([input.clone()]);
         let inputs = vec![Ok(input)];
