@@ -480,17 +480,19 @@ impl<'s> Ctx<'_, 's> {
                     return Ok(known);
                 }
                 let mut inner: Env<'s> = smallvec::smallvec![Cursor::missing(); d.frame.max(args.len())];
-                let mut shown = Vec::new();
                 for (i, a) in args.iter().enumerate() {
-                    let c = self.term(a, env);
-                    if self.trace {
-                        shown.push(self.observed(&c));
-                    }
-                    inner[i] = c;
+                    inner[i] = self.term(a, env);
                 }
                 let mut body = Vec::new();
                 let before = self.budget.spent();
                 let holds = self.cond(&d.body, &mut inner, &mut body)?;
+                // The body binds only slots after the parameters, so these
+                // still hold the arguments: shown from there, not copied.
+                let shown: Vec<Observed> = if self.trace {
+                    inner.drain(..args.len()).map(|c| self.observed_from(c)).collect()
+                } else {
+                    Vec::new()
+                };
                 if let Some(r) = memo {
                     // Only a complete answer is remembered.
                     self.budget.check()?;
