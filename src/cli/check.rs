@@ -2,8 +2,9 @@
 //!
 //! The fast engine judges records in batches on all cores and writes each
 //! batch before the next (each thread renders the JSON lines of the records
-//! it judged), so memory stays bounded and output starts early; `--engine reference` runs the
-//! simple evaluator instead (same output, byte for byte).
+//! it judged), so memory stays bounded and output starts early; `--engine
+//! reference` runs the simple evaluator instead (same output, byte for
+//! byte).
 
 use std::io::{self, IsTerminal, Write};
 use std::time::Instant;
