@@ -162,7 +162,12 @@ impl Written {
             .into_par_iter()
             .map(|run| {
                 let from = range.start + run * RUN;
-                let mut part = Written::new(program, self.fail_on);
+                let mut part = Written {
+                    summary: self.summary.zeroed(),
+                    worst: Decision::Allow,
+                    errors: false,
+                    fail_on: self.fail_on,
+                };
                 let mut buf = Vec::with_capacity(if json { RUN * 1024 } else { 0 });
                 for outcome in (from..(from + RUN).min(range.end)).filter_map(|i| engine.outcome(i)) {
                     let outcome = std::slice::from_ref(&outcome);
