@@ -5,6 +5,16 @@
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
+use std::fmt;
+
+use rayon::prelude::*;
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
+
+use crate::check::{FieldId, Program};
+use crate::records::load::{self, Found, Piece, Reader};
+use crate::records::{Input, RecordError, RecordErrorKind, RecordIdx, Records};
+use crate::source::Position;
 
 /// A hash map with a fast, seeded hasher (ids are attacker-controlled input,
 /// so the seed matters; SipHash's cost does not).
@@ -104,22 +114,13 @@ impl<'a> IdMap<'a> {
     /// Room for `n` more ids, shared between the short and the long keys
     /// as in `sample`.
     fn reserve<'i>(&mut self, n: usize, sample: impl Iterator<Item = &'i str>) {
-        let (short, all) = sample.fold((0, 0), |(short, all), id| (short + usize::from(id.len() <= 7), all + 1));
+        let (short, all) =
+            sample.fold((0, 0), |(short, all), id| (short + usize::from(short_id(id).is_some()), all + 1));
         let share = |k: usize| n.checked_mul(k).and_then(|x| x.checked_div(all)).unwrap_or(0);
         self.short.reserve(share(short));
         self.long.reserve(share(all - short));
     }
 }
-use std::fmt;
-
-use rayon::prelude::*;
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde_json::Value;
-
-use crate::check::{FieldId, Program};
-use crate::records::load::{self, Found, Piece, Reader};
-use crate::records::{Input, RecordError, RecordErrorKind, RecordIdx, Records};
-use crate::source::Position;
 
 /// Records parsed at a time while the part before them is added.
 const PARSE_PART: usize = 1 << 16;
