@@ -37,6 +37,7 @@ pub mod eval;
 pub mod export;
 pub mod fast;
 pub mod records;
+pub mod reference;
 pub mod report;
 pub mod source;
 pub mod sql;
@@ -46,8 +47,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use check::Program;
-pub use eval::{Decision, Engine, EvalOptions, Outcome, Verdict};
+pub use eval::{Decision, EvalOptions, Outcome, Verdict};
 pub use records::{Input, RecordStore};
+pub use reference::Engine;
 pub use source::SourceFile;
 
 /// A checked rule set.

@@ -439,18 +439,18 @@ impl<'a> Compiler<'a> {
 
     // ------------------------------------------------------------ conditions
 
-    fn cond(&mut self, c: &ast::Cond) -> Expr {
+    fn cond(&mut self, c: &ast::Cond) -> Cond {
         let loc = c.loc.clone();
         match &c.kind {
             CondKind::And(terms) => {
                 let id = self.branch_set("and", terms);
-                Expr::And(terms.iter().map(|t| self.cond(t)).collect(), id)
+                Cond::And(terms.iter().map(|t| self.cond(t)).collect(), id)
             }
             CondKind::Or(terms) => {
                 let id = self.branch_set("or", terms);
-                Expr::Or(terms.iter().map(|t| self.cond(t)).collect(), id)
+                Cond::Or(terms.iter().map(|t| self.cond(t)).collect(), id)
             }
-            CondKind::Not(inner) => Expr::Not(Box::new(self.cond(inner))),
+            CondKind::Not(inner) => Cond::Not(Box::new(self.cond(inner))),
             CondKind::Paren(inner) => self.cond(inner),
             CondKind::Compare { lhs, op, rhs } => self.compare(lhs, *op, rhs, loc),
             CondKind::Matches { subject, pattern } => {
@@ -461,7 +461,7 @@ impl<'a> Compiler<'a> {
                     .dfa_size_limit(REGEX_SIZE_LIMIT)
                     .build();
                 match re {
-                    Ok(re) => Expr::Matches { subject: subject.value, re, loc },
+                    Ok(re) => Cond::Matches { subject: subject.value, re, loc },
                     Err(e) => {
                         let message = match &e {
                             regex::Error::CompiledTooBig(_) => "the pattern is too large".to_string(),
@@ -480,13 +480,13 @@ impl<'a> Compiler<'a> {
                             )
                             .help("`matches` takes a Rust `regex` pattern (no look-around or backreferences)"),
                         );
-                        Expr::Const(false)
+                        Cond::Const(false)
                     }
                 }
             }
             CondKind::Exists(path) => {
                 let p = self.path(path);
-                Expr::Exists { path: p.value, loc }
+                Cond::Exists { path: p.value, loc }
             }
             CondKind::Is { subject, verdict, by } => {
                 let OperandKind::Path(path) = &subject.kind else {
@@ -495,7 +495,7 @@ impl<'a> Compiler<'a> {
                         Located::new("`is` reads the verdict of a record", &subject.loc, "not a path to a record")
                             .help("write a path to a linked record, e.g. `x.venue is denied`"),
                     );
-                    return Expr::Const(false);
+                    return Cond::Const(false);
                 };
                 let p = self.path(path);
                 self.mark_record_use(path);
@@ -529,7 +529,7 @@ impl<'a> Compiler<'a> {
                     by,
                     loc: loc.clone(),
                 });
-                Expr::Is { subject: Term::Path(p.value), verdict: *verdict, by, target, loc }
+                Cond::Is { subject: Term::Path(p.value), verdict: *verdict, by, target, loc }
             }
             CondKind::Sum { var, range, value, op, rhs, .. } => {
                 let (range, slot, _) = self.range(var, range, "sum");
@@ -555,7 +555,15 @@ impl<'a> Compiler<'a> {
                 }
                 let r = self.operand(rhs);
                 self.expect(&r, &[Ty::Num], "a sum is compared with a number");
-                Expr::Sum { slot, var: var.name.clone(), range, value: v.value, op: *op, rhs: r.value, loc }
+                Cond::Sum(Box::new(Sum {
+                    slot,
+                    var: var.name.clone(),
+                    range,
+                    value: v.value,
+                    op: *op,
+                    rhs: r.value,
+                    loc,
+                }))
             }
             CondKind::Quant { quantifier, var, range, body, head } => {
                 let (range, slot, range_path) = self.range(var, range, quantifier.as_str());
@@ -566,23 +574,23 @@ impl<'a> Compiler<'a> {
                 {
                     self.link_fields.any_type.insert(last.field.clone());
                 }
-                Expr::Quant {
+                Cond::Quant(Box::new(Quant {
                     quantifier: *quantifier,
                     slot,
                     var: var.name.clone(),
                     range,
-                    body: Box::new(body),
+                    body,
                     head: head.clone(),
-                }
+                }))
             }
             CondKind::Call { name, args } => self.call(name, args, loc),
             CondKind::Truthy(operand) => {
                 if let OperandKind::Literal(Literal::Bool(b)) = operand.kind {
-                    return Expr::Const(b);
+                    return Cond::Const(b);
                 }
                 let t = self.scalar(operand, "a condition");
                 self.expect(&t, &[Ty::Bool], "a value used as a condition must be a bool");
-                Expr::Truthy { term: t.value, loc }
+                Cond::Truthy { term: t.value, loc }
             }
         }
     }
@@ -671,7 +679,7 @@ impl<'a> Compiler<'a> {
         Some(id)
     }
 
-    fn compare(&mut self, lhs: &ast::Operand, op: CmpOp, rhs: &ast::Operand, loc: Loc) -> Expr {
+    fn compare(&mut self, lhs: &ast::Operand, op: CmpOp, rhs: &ast::Operand, loc: Loc) -> Cond {
         match op {
             CmpOp::In | CmpOp::NotIn => {
                 let l = self.scalar(lhs, &format!("the left of `{}`", op.as_str()));
@@ -679,7 +687,7 @@ impl<'a> Compiler<'a> {
                 if let Some(set) = self.const_list(rhs) {
                     let (set, ty) = set;
                     self.check_elem(&l, &ty, lhs, rhs);
-                    return Expr::InSet { lhs: l.value, set, negated, loc };
+                    return Cond::InSet { lhs: l.value, set, negated, loc };
                 }
                 let r = self.operand(rhs);
                 match r.ty.elem() {
@@ -694,7 +702,7 @@ impl<'a> Compiler<'a> {
                         .help("write a list literal, a `let` list or a list field"),
                     ),
                 }
-                Expr::Cmp { op, lhs: l.value, rhs: r.value, dates: false, loc }
+                Cond::Cmp { op, lhs: l.value, rhs: r.value, dates: false, loc }
             }
             CmpOp::Contains => {
                 let l = self.operand(lhs);
@@ -718,14 +726,14 @@ impl<'a> Compiler<'a> {
                     ),
                 }
                 let dates = l.ty.elem().is_some_and(|e| e == Ty::Date) || r.ty == Ty::Date;
-                Expr::Cmp { op, lhs: l.value, rhs: r.value, dates, loc }
+                Cond::Cmp { op, lhs: l.value, rhs: r.value, dates, loc }
             }
             CmpOp::StartsWith => {
                 let l = self.scalar(lhs, "the left of `starts_with`");
                 let r = self.scalar(rhs, "the right of `starts_with`");
                 self.expect(&l, &[Ty::Str], "`starts_with` compares strings");
                 self.expect(&r, &[Ty::Str], "`starts_with` compares strings");
-                Expr::Cmp { op, lhs: l.value, rhs: r.value, dates: false, loc }
+                Cond::Cmp { op, lhs: l.value, rhs: r.value, dates: false, loc }
             }
             _ => {
                 let l = self.scalar(lhs, &format!("`{}`", op.as_str()));
@@ -734,7 +742,7 @@ impl<'a> Compiler<'a> {
                     self.mismatch(lhs, &l.ty, rhs, &r.ty, op);
                 }
                 let dates = l.ty == Ty::Date || r.ty == Ty::Date;
-                Expr::Cmp { op, lhs: l.value, rhs: r.value, dates, loc }
+                Cond::Cmp { op, lhs: l.value, rhs: r.value, dates, loc }
             }
         }
     }
@@ -794,10 +802,10 @@ impl<'a> Compiler<'a> {
         }
     }
 
-    fn call(&mut self, name: &ast::Ident, args: &[ast::Operand], loc: Loc) -> Expr {
+    fn call(&mut self, name: &ast::Ident, args: &[ast::Operand], loc: Loc) -> Cond {
         let Some((def, decl, params)) = self.defs.get(name.name.as_str()).map(|(i, d, p)| (*i, *d, p.clone())) else {
             self.unknown("def", name, self.defs.keys().copied().collect());
-            return Expr::Const(false);
+            return Cond::Const(false);
         };
         if args.len() != params.len() {
             self.error(
@@ -860,7 +868,7 @@ impl<'a> Compiler<'a> {
             terms.push(t.value);
         }
         self.body.deps.calls.push((def, loc.clone()));
-        Expr::Call { def, args: terms, loc }
+        Cond::Call { def, args: terms, loc }
     }
 
     // ------------------------------------------------------------ operands and paths
@@ -1150,16 +1158,16 @@ fn split_path_at(path: &ast::Path, through: &str) -> (String, String) {
 
 /// In `where COND`, a conjunct `x.F == E` (or `E == x.F`) where `E` does not
 /// mention the binder `x` lets the evaluator use a reverse index on `F`.
-fn reverse_lookup(filter: &Expr, slot: usize) -> Option<ReverseLookup> {
-    let conjuncts: Vec<&Expr> = match filter {
-        Expr::And(terms, _) => terms.iter().collect(),
+fn reverse_lookup(filter: &Cond, slot: usize) -> Option<ReverseLookup> {
+    let conjuncts: Vec<&Cond> = match filter {
+        Cond::And(terms, _) => terms.iter().collect(),
         other => vec![other],
     };
     for c in conjuncts {
         // `x.f == p`, `p == x.f`, and `p in x.f` (a list of links).
         let pairs = match c {
-            Expr::Cmp { op: CmpOp::Eq, lhs, rhs, .. } => vec![(lhs, rhs), (rhs, lhs)],
-            Expr::Cmp { op: CmpOp::In, lhs, rhs, .. } => vec![(rhs, lhs)],
+            Cond::Cmp { op: CmpOp::Eq, lhs, rhs, .. } => vec![(lhs, rhs), (rhs, lhs)],
+            Cond::Cmp { op: CmpOp::In, lhs, rhs, .. } => vec![(rhs, lhs)],
             _ => continue,
         };
         for (mine, other) in pairs {

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
-use super::program::{Expr, Program, QRange};
+use super::program::{Cond, Program};
 use crate::ast::{self, CmpOp, CondKind, Effect, Literal, OperandKind, VerdictWord};
 use crate::date::Date;
 use crate::source::{Located, SourceFile};
@@ -414,9 +414,9 @@ fn names_in<'a>(c: &'a ast::Cond, out: &mut HashSet<&'a str>) {
 /// `x is denied` on a type no deny rule judges can never hold (likewise flag).
 fn never_holds(program: &Program, out: &mut Vec<LintWarning>) {
     let effects: HashSet<(&str, Effect)> = program.rules().map(|r| (r.record_type.as_str(), r.effect)).collect();
-    let mut visit = |e: &Expr, owner: &str| {
-        walk(e, &mut |e| {
-            if let Expr::Is { verdict, by: None, target: Some(target), loc, .. } = e {
+    for (owner, cond) in program.conditions() {
+        cond.visit(&mut |e| {
+            if let Cond::Is { verdict, by: None, target: Some(target), loc, .. } = e {
                 let needed = match verdict {
                     VerdictWord::Denied => Some(Effect::Deny),
                     VerdictWord::Flagged => Some(Effect::Flag),
@@ -441,31 +441,6 @@ fn never_holds(program: &Program, out: &mut Vec<LintWarning>) {
                 }
             }
         });
-    };
-    for r in program.rules() {
-        visit(&r.cond, &r.name);
-    }
-    for x in program.exemptions() {
-        visit(&x.cond, &x.name);
-    }
-    for d in &program.defs {
-        visit(&d.body, &d.name);
-    }
-}
-
-fn walk(e: &Expr, f: &mut impl FnMut(&Expr)) {
-    f(e);
-    match e {
-        Expr::And(ts, _) | Expr::Or(ts, _) => ts.iter().for_each(|t| walk(t, f)),
-        Expr::Not(t) => walk(t, f),
-        Expr::Quant { range, body, .. } => {
-            if let QRange::Type { filter: Some(filter), .. } = range {
-                walk(filter, f);
-            }
-            walk(body, f);
-        }
-        Expr::Sum { range: QRange::Type { filter: Some(filter), .. }, .. } => walk(filter, f),
-        _ => {}
     }
 }
 

@@ -56,7 +56,7 @@ pub struct Program {
     /// Fields the rules follow as links, for unresolved-link warnings.
     pub(crate) link_fields: LinkFields,
     pub(crate) files: Vec<Arc<SourceFile>>,
-    /// Every `and`/`or` chain, for coverage: `Expr::And`/`Or` hold an index here.
+    /// Every `and`/`or` chain, for coverage: `Cond::And`/`Or` hold an index here.
     pub(crate) branches: Vec<BranchSet>,
     /// Every field name a path reads and every declared link, `name` first.
     pub(crate) field_names: Vec<String>,
@@ -133,6 +133,13 @@ impl Program {
     /// The fields followed as links.
     pub fn link_fields(&self) -> &LinkFields {
         &self.link_fields
+    }
+
+    /// Every rule's, exemption's and def's condition, with its owner's name.
+    pub(crate) fn conditions(&self) -> impl Iterator<Item = (&str, &Cond)> {
+        let rules = self.rules.iter().map(|r| (r.name.as_str(), &r.cond));
+        let exemptions = self.exemptions.iter().map(|x| (x.name.as_str(), &x.cond));
+        rules.chain(exemptions).chain(self.defs.iter().map(|d| (d.name.as_str(), &d.body)))
     }
 
     /// The rule files, in load order.
@@ -219,7 +226,7 @@ pub struct Rule {
     pub record_type: String,
     /// The record binder's name.
     pub var: String,
-    pub(crate) cond: Expr,
+    pub(crate) cond: Cond,
     pub(crate) frame: usize,
     /// Exemptions that can waive it, in declaration order.
     pub(crate) waived_by: Vec<ExemptionId>,
@@ -248,7 +255,7 @@ pub struct Exemption {
     pub record_type: String,
     /// The rules it waives.
     pub rules: Vec<RuleId>,
-    pub(crate) cond: Expr,
+    pub(crate) cond: Cond,
     pub(crate) frame: usize,
     /// The whole declaration.
     pub loc: Loc,
@@ -263,7 +270,7 @@ pub struct Def {
     pub params: Vec<String>,
     /// Parameter types as declared (`Any` in untyped rule sets).
     pub(crate) param_types: Vec<Ty>,
-    pub(crate) body: Expr,
+    pub(crate) body: Cond,
     pub(crate) frame: usize,
     /// The whole declaration.
     pub loc: Loc,
@@ -272,10 +279,10 @@ pub struct Def {
 /// A compiled condition. Every variant keeps the location of its text, for
 /// evidence.
 #[derive(Debug)]
-pub(crate) enum Expr {
-    And(Vec<Expr>, BranchId),
-    Or(Vec<Expr>, BranchId),
-    Not(Box<Expr>),
+pub(crate) enum Cond {
+    And(Vec<Cond>, BranchId),
+    Or(Vec<Cond>, BranchId),
+    Not(Box<Cond>),
     Cmp {
         op: CmpOp,
         lhs: Term,
@@ -306,25 +313,10 @@ pub(crate) enum Expr {
         target: Option<String>,
         loc: Loc,
     },
-    Quant {
-        quantifier: Quantifier,
-        slot: usize,
-        var: String,
-        range: QRange,
-        body: Box<Expr>,
-        head: Loc,
-    },
-    /// `sum(RANGE: value) op rhs`: the numbers `value` finds for each
-    /// element of the range (a list adds its numbers), added up and compared.
-    Sum {
-        slot: usize,
-        var: String,
-        range: QRange,
-        value: PathExpr,
-        op: CmpOp,
-        rhs: Term,
-        loc: Loc,
-    },
+    /// `any|all|none x in RANGE: body`
+    Quant(Box<Quant>),
+    /// `sum(RANGE: value) op rhs`
+    Sum(Box<Sum>),
     Call {
         def: DefId,
         args: Vec<Term>,
@@ -337,11 +329,65 @@ pub(crate) enum Expr {
     Const(bool),
 }
 
+impl Cond {
+    /// Calls `f` on this condition and every condition inside it (terms,
+    /// bodies, `where` filters), outer before inner; not into defs.
+    pub(crate) fn visit<'c>(&'c self, f: &mut impl FnMut(&'c Cond)) {
+        f(self);
+        match self {
+            Cond::And(terms, _) | Cond::Or(terms, _) => terms.iter().for_each(|t| t.visit(f)),
+            Cond::Not(inner) => inner.visit(f),
+            Cond::Quant(q) => {
+                q.range.visit(f);
+                q.body.visit(f);
+            }
+            Cond::Sum(s) => s.range.visit(f),
+            _ => {}
+        }
+    }
+}
+
+impl QRange {
+    /// [`Cond::visit`] over a `where` filter.
+    fn visit<'c>(&'c self, f: &mut impl FnMut(&'c Cond)) {
+        if let QRange::Type { filter: Some(filter), .. } = self {
+            filter.visit(f);
+        }
+    }
+}
+
+/// `any|all|none x in RANGE: body`, compiled.
+#[derive(Debug)]
+pub(crate) struct Quant {
+    pub(crate) quantifier: Quantifier,
+    /// The binder's frame slot.
+    pub(crate) slot: usize,
+    pub(crate) var: String,
+    pub(crate) range: QRange,
+    pub(crate) body: Cond,
+    /// `any x in RANGE` as written, where its evidence is shown.
+    pub(crate) head: Loc,
+}
+
+/// `sum(RANGE: value) op rhs`: the numbers `value` finds for each element
+/// of the range (a list adds its numbers), added up and compared.
+#[derive(Debug)]
+pub(crate) struct Sum {
+    /// The binder's frame slot.
+    pub(crate) slot: usize,
+    pub(crate) var: String,
+    pub(crate) range: QRange,
+    pub(crate) value: PathExpr,
+    pub(crate) op: CmpOp,
+    pub(crate) rhs: Term,
+    pub(crate) loc: Loc,
+}
+
 /// What a quantifier ranges over.
 #[derive(Debug)]
 pub(crate) enum QRange {
     Path(Term),
-    Type { record_type: String, filter: Option<Box<Expr>>, reverse: Option<ReverseLookup> },
+    Type { record_type: String, filter: Option<Box<Cond>>, reverse: Option<ReverseLookup> },
 }
 
 /// `where x.visitor == p`: find the records whose `field` links to what

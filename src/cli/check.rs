@@ -15,9 +15,10 @@ use super::common::{load_records, load_rules, read_inputs, width};
 use super::{CheckArgs, Engine as EngineChoice, Exit, FailOn, Format};
 use crate::check::Program;
 use crate::date::Date;
-use crate::eval::{Decision, Engine, EvalOptions, Outcome};
+use crate::eval::{Decision, EvalOptions, Outcome};
 use crate::fast::{FastEngine, FastStore};
 use crate::records::Records;
+use crate::reference::Engine;
 use crate::report::{self, Summary};
 
 /// Records judged (and written) per batch.

@@ -6,7 +6,8 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::check::Program;
-use crate::eval::{Engine, Outcome};
+use crate::eval::Outcome;
+use crate::reference::Engine;
 use crate::source::Position;
 
 /// An `and`/`or` chain: its owner, operator, and each term's text and position.

@@ -8,7 +8,8 @@ use std::process::Command;
 use super::common::{load_records, print_rule_errors, width};
 use super::{DiffArgs, Exit, Format};
 use crate::date::Date;
-use crate::eval::{Engine, EvalOptions, Outcome};
+use crate::eval::{EvalOptions, Outcome};
+use crate::reference::Engine;
 use crate::report::{self, Diff};
 use crate::{RuleError, RuleSet, SourceFile};
 

@@ -6,7 +6,8 @@ use std::io::{self, IsTerminal, Write};
 use super::common::{load_records, load_rules, width};
 use super::{Exit, ExplainArgs, Format};
 use crate::date::Date;
-use crate::eval::{Engine, EvalOptions};
+use crate::eval::EvalOptions;
+use crate::reference::Engine;
 use crate::report;
 
 /// How many levels of linked records to explain.

@@ -7,7 +7,8 @@ use super::common::{load_records, load_rules};
 use super::snapshot::{self, Compared, Policy};
 use super::{Exit, SnapshotArgs};
 use crate::date::Date;
-use crate::eval::{Engine, EvalOptions};
+use crate::eval::EvalOptions;
+use crate::reference::Engine;
 use crate::report;
 
 pub(super) fn run(args: &SnapshotArgs) -> io::Result<Exit> {

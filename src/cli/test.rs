@@ -14,9 +14,10 @@ use super::snapshot::{self, Compared, Policy};
 use super::{Exit, Format, InputArgs, TestArgs};
 use crate::check::{Program, did_you_mean};
 use crate::date::Date;
-use crate::eval::{Decision, Engine, EvalOptions, Outcome, Verdict};
+use crate::eval::{Decision, EvalOptions, Outcome, Verdict};
 use crate::records::convert::{InputFormat, convert};
 use crate::records::{Input, RecordStore};
+use crate::reference::Engine;
 use crate::report;
 
 /// One test file.

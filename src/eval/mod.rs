@@ -1,25 +1,32 @@
-//! Program + record store + as-of date → one [`Outcome`] per input record.
+//! What evaluation means and produces, shared by both engines: the
+//! verdict, evidence and error types, the per-record budget, how values
+//! compare, and how a condition is evaluated ([`cond`]) over the
+//! operations an engine provides ([`Evaluator`]).
 //!
-//! Never sees pest or the AST's conditions; does no IO.
+//! The two engines — [`crate::reference`] (simple; the definition) and
+//! [`crate::fast`] (compiled store, parallel) — differ in how they store
+//! records and walk links, never in meaning: what is written here is
+//! written once.
 
 mod budget;
-mod engine;
 mod error;
-mod expr;
-mod value;
 mod verdict;
-mod walk;
 
 pub(crate) use budget::Budget;
 pub use budget::Limits;
-pub use engine::{Engine, EvalOptions};
 pub(crate) use error::Fault;
 pub use error::{EvalError, EvalErrorKind};
-pub(crate) use value::number_value;
+pub(crate) use verdict::number_value;
 pub use verdict::{
     Decision, Explanation, Fact, FactKind, Fired, Hop, LinkProblem, LinkWarning, Observed, Outcome, RuleExplanation,
     RuleStatus, Shown, Verdict, Waived, Witness,
 };
 
-#[cfg(test)]
-mod tests;
+use crate::date::Date;
+
+/// How to evaluate.
+#[derive(Clone, Copy, Debug)]
+pub struct EvalOptions {
+    /// The day `effective from … to …` and `as_of` are judged against.
+    pub as_of: Date,
+}

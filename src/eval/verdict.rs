@@ -325,3 +325,14 @@ pub enum RuleStatus {
     /// The rule's `effective` period does not contain the as-of day.
     NotInEffect,
 }
+
+/// A number as JSON: whole numbers without a fraction (`50`, as the rule
+/// wrote it, not `50.0`).
+pub(crate) fn number_value(n: f64) -> serde_json::Value {
+    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53: every whole f64 below is exact
+    if n.fract() == 0.0 && n.abs() < EXACT {
+        serde_json::Value::Number((n as i64).into())
+    } else {
+        serde_json::Number::from_f64(n).map_or(serde_json::Value::Null, serde_json::Value::Number)
+    }
+}

@@ -9,10 +9,10 @@ use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 
 use rayon::prelude::*;
 
-use super::eval::{Ctx, id_prefix};
+use super::cond::Ctx;
 use super::index::{Candidates, TypeRules};
-use super::store::{FVal, FastEntry, FastStore, TypeId};
-use crate::check::{DefId, ExemptionId, Expr, FieldId, PathExpr, PathStep, Program, QRange, RuleId, Term, Ty};
+use super::store::{FVal, FastEntry, FastStore, TypeId, id_prefix};
+use crate::check::{Cond, DefId, ExemptionId, FieldId, PathExpr, PathStep, Program, QRange, RuleId, Term, Ty};
 use crate::date::Date;
 use crate::eval::{
     Budget, Decision, EvalError, EvalErrorKind, EvalOptions, Fact, Fault, Fired, Limits, LinkProblem, LinkWarning,
@@ -149,22 +149,24 @@ impl<'s> FastEngine<'s> {
         let mut reverse_keys = Vec::new();
         // The link steps hop quantifiers walk: read into adjacency arrays.
         let mut walked: Vec<&'s PathStep> = Vec::new();
-        let mut visit = |e: &'s Expr| {
-            walk(e, &mut |e| match e {
-                Expr::Is { by: Some(r), .. } => by_rules.push(*r),
-                Expr::Quant { range: QRange::Type { record_type, reverse: Some(rev), .. }, .. }
-                | Expr::Sum { range: QRange::Type { record_type, reverse: Some(rev), .. }, .. } => {
-                    reverse_keys.push((record_type.clone(), rev.field_id))
-                }
-                Expr::Quant { range: QRange::Path(Term::Path(p)), .. } => {
-                    walked.extend(p.steps.last().filter(|step| step.hops.is_some()))
+        for (_, cond) in program.conditions() {
+            cond.visit(&mut |e| match e {
+                Cond::Is { by: Some(r), .. } => by_rules.push(*r),
+                Cond::Quant(q) => match &q.range {
+                    QRange::Type { record_type, reverse: Some(rev), .. } => {
+                        reverse_keys.push((record_type.clone(), rev.field_id))
+                    }
+                    QRange::Path(Term::Path(p)) => walked.extend(p.steps.last().filter(|step| step.hops.is_some())),
+                    _ => {}
+                },
+                Cond::Sum(s) => {
+                    if let QRange::Type { record_type, reverse: Some(rev), .. } = &s.range {
+                        reverse_keys.push((record_type.clone(), rev.field_id))
+                    }
                 }
                 _ => {}
-            })
-        };
-        program.rules().for_each(|r| visit(&r.cond));
-        program.exemptions().for_each(|x| visit(&x.cond));
-        program.defs.iter().for_each(|d| visit(&d.body));
+            });
+        }
         let by_states = by_rules.into_iter().map(|r| (r, (0..n).map(|_| AtomicU8::new(0)).collect())).collect();
         let id_field = field_ids.get("id").copied();
         let type_field = field_ids.get("type").copied();
@@ -614,41 +616,25 @@ impl<'s> FastEngine<'s> {
     }
 }
 
-fn walk<'p>(e: &'p Expr, f: &mut impl FnMut(&'p Expr)) {
-    f(e);
-    match e {
-        Expr::And(ts, _) | Expr::Or(ts, _) => ts.iter().for_each(|t| walk(t, f)),
-        Expr::Not(t) => walk(t, f),
-        Expr::Quant { range, body, .. } => {
-            if let QRange::Type { filter: Some(filter), .. } = range {
-                walk(filter, f);
-            }
-            walk(body, f);
-        }
-        Expr::Sum { range: QRange::Type { filter: Some(filter), .. }, .. } => walk(filter, f),
-        _ => {}
-    }
-}
-
 /// A condition that reads only its record and what single links lead to
 /// (no hop range, quantifier, sum, call or verdict): bounded and cheap, so
 /// working it out for every record of a type costs little.
-fn local(e: &Expr) -> bool {
+fn local(e: &Cond) -> bool {
     let path = |p: &PathExpr| p.steps.iter().all(|s| s.hops.is_none());
     let term = |t: &Term| match t {
         Term::Path(p) | Term::Count(p, _) => path(p),
         Term::Const(..) | Term::AsOf(_) => true,
     };
     match e {
-        Expr::And(ts, _) | Expr::Or(ts, _) => ts.iter().all(local),
-        Expr::Not(t) => local(t),
-        Expr::Cmp { lhs, rhs, .. } => term(lhs) && term(rhs),
-        Expr::InSet { lhs, .. } => term(lhs),
-        Expr::Matches { subject, .. } => term(subject),
-        Expr::Exists { path: p, .. } => path(p),
-        Expr::Truthy { term: t, .. } => term(t),
-        Expr::Const(_) => true,
-        Expr::Is { .. } | Expr::Quant { .. } | Expr::Sum { .. } | Expr::Call { .. } => false,
+        Cond::And(ts, _) | Cond::Or(ts, _) => ts.iter().all(local),
+        Cond::Not(t) => local(t),
+        Cond::Cmp { lhs, rhs, .. } => term(lhs) && term(rhs),
+        Cond::InSet { lhs, .. } => term(lhs),
+        Cond::Matches { subject, .. } => term(subject),
+        Cond::Exists { path: p, .. } => path(p),
+        Cond::Truthy { term: t, .. } => term(t),
+        Cond::Const(_) => true,
+        Cond::Is { .. } | Cond::Quant(_) | Cond::Sum(_) | Cond::Call { .. } => false,
     }
 }
 
@@ -753,7 +739,10 @@ mod tests {
             let budget = Budget::new(Limits::default(), "rule", "", "");
             let ctx = Ctx { engine, trace: false, budget: &budget };
             let step = engine.program.rules().find_map(|r| match &r.cond {
-                Expr::Quant { range: QRange::Path(Term::Path(p)), .. } => p.steps.last(),
+                Cond::Quant(q) => match &q.range {
+                    QRange::Path(Term::Path(p)) => p.steps.last(),
+                    _ => None,
+                },
                 _ => None,
             });
             let step = step.unwrap_or_else(|| panic!("the rule walks"));

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use super::store::{FVal, FastRecord, FastStore};
 use crate::ast::CmpOp;
-use crate::check::{Const, Expr, FieldId, Head, Program, RuleId, Term, num_key};
+use crate::check::{Cond, Const, FieldId, Head, Program, RuleId, Term, num_key};
 
 /// Types with fewer rules than this are not indexed: evaluating them all is
 /// cheaper than looking them up.
@@ -132,9 +132,9 @@ impl Candidates<'_> {
 }
 
 /// The top-level `and` terms of a condition.
-fn conjuncts(e: &Expr) -> Box<dyn Iterator<Item = &Expr> + '_> {
+fn conjuncts(e: &Cond) -> Box<dyn Iterator<Item = &Cond> + '_> {
     match e {
-        Expr::And(terms, _) => Box::new(terms.iter()),
+        Cond::And(terms, _) => Box::new(terms.iter()),
         other => Box::new(std::iter::once(other)),
     }
 }
@@ -142,13 +142,13 @@ fn conjuncts(e: &Expr) -> Box<dyn Iterator<Item = &Expr> + '_> {
 /// `x.field == literal` or `x.field in [literals]` on the rule's own record,
 /// a plain field (not a declared link, whose value must also resolve), and
 /// not compared as dates.
-fn lookup(e: &Expr) -> Option<(FieldId, Vec<Key<'_>>)> {
+fn lookup(e: &Cond) -> Option<(FieldId, Vec<Key<'_>>)> {
     let (path, consts): (&Term, Vec<&Const>) = match e {
-        Expr::Cmp { op: CmpOp::Eq, lhs, rhs, dates: false, .. } => match (lhs, rhs) {
+        Cond::Cmp { op: CmpOp::Eq, lhs, rhs, dates: false, .. } => match (lhs, rhs) {
             (p @ Term::Path(_), Term::Const(c, _)) | (Term::Const(c, _), p @ Term::Path(_)) => (p, vec![&**c]),
             _ => return None,
         },
-        Expr::InSet { lhs, set, negated: false, .. } => match &**set {
+        Cond::InSet { lhs, set, negated: false, .. } => match &**set {
             Const::List(list) if list.dates.is_empty() => (lhs, list.items.iter().collect()),
             _ => return None,
         },

@@ -7,8 +7,8 @@
 //! the input, links are resolved once, fields are found by id, decisions are
 //! memoised in one byte per record, and records are judged on all cores.
 
+mod cond;
 mod engine;
-mod eval;
 mod index;
 mod store;
 

@@ -67,7 +67,7 @@ struct IdMap<'a> {
 
 /// The integer key of an id of up to 7 bytes.
 fn short_id(id: &str) -> Option<u64> {
-    (id.len() <= 7).then(|| super::eval::id_prefix(id) | id.len() as u64)
+    (id.len() <= 7).then(|| id_prefix(id) | id.len() as u64)
 }
 
 impl<'a> IdMap<'a> {
@@ -785,4 +785,12 @@ mod load_tests {
         assert_eq!(fast.iter().filter(|e| e.starts_with("error")).count(), 3);
         assert_eq!(store.lookup("r7").map(|r| store.position(r).line), Some(8));
     }
+}
+
+/// A record id's first 8 bytes as one integer, zero-padded: ids compare
+/// as these do, unless these tie.
+pub(crate) fn id_prefix(id: &str) -> u64 {
+    // Byte by byte: a copy of variable length would be a `memcpy` call.
+    let bytes = id.as_bytes();
+    (0..8).fold(0u64, |p, i| p << 8 | u64::from(bytes.get(i).copied().unwrap_or(0)))
 }

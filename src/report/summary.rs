@@ -157,8 +157,9 @@ impl Summary {
 mod tests {
     use super::*;
     use crate::date::Date;
-    use crate::eval::{Engine, EvalOptions};
+    use crate::eval::EvalOptions;
     use crate::records::{Input, RecordStore};
+    use crate::reference::Engine;
     use crate::{RuleSet, SourceFile};
 
     /// A run counted in parts (as `check` counts its runs on several

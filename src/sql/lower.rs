@@ -14,9 +14,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use crate::ast::{CmpOp, Effect, Quantifier, VerdictWord};
-use crate::check::{
-    Base, Const, DefId, Expr as Cond, FieldType, Head, PathExpr, Program, QRange, RuleId, Schema, Term,
-};
+use crate::check::{Base, Cond, Const, DefId, FieldType, Head, PathExpr, Program, QRange, RuleId, Schema, Term};
 use crate::date::Date;
 use crate::source::{Loc, Located};
 
@@ -578,16 +576,16 @@ fn cond_slots(e: &Cond, bound: &mut Vec<usize>, out: &mut Vec<usize>) {
         Cond::Truthy { term, .. } => term_slots(term, out),
         Cond::Exists { path, .. } => path_slots(path, out),
         Cond::Call { args, .. } => args.iter().for_each(|a| term_slots(a, out)),
-        Cond::Quant { slot, range, body, .. } => {
-            bound.push(*slot);
-            range_slots(range, bound, out);
-            cond_slots(body, bound, out);
+        Cond::Quant(q) => {
+            bound.push(q.slot);
+            range_slots(&q.range, bound, out);
+            cond_slots(&q.body, bound, out);
         }
-        Cond::Sum { slot, range, value, rhs, .. } => {
-            bound.push(*slot);
-            range_slots(range, bound, out);
-            path_slots(value, out);
-            term_slots(rhs, out);
+        Cond::Sum(s) => {
+            bound.push(s.slot);
+            range_slots(&s.range, bound, out);
+            path_slots(&s.value, out);
+            term_slots(&s.rhs, out);
         }
     }
 }
@@ -882,11 +880,9 @@ impl<'c, 'p> RelLowerer<'c, 'p> {
                 }
             }
             Cond::Call { def, args, .. } => self.in_call(*def, args, Self::cond)?,
-            Cond::Quant { quantifier, slot, range, body, head, .. } => {
-                self.quantifier(*quantifier, *slot, range, body, head)?
-            }
-            Cond::Sum { loc, .. } => {
-                return Err(unsupported("`sum(…)`", loc, "evaluate this rule set with `interdict check`"));
+            Cond::Quant(q) => self.quantifier(q.quantifier, q.slot, &q.range, &q.body, &q.head)?,
+            Cond::Sum(s) => {
+                return Err(unsupported("`sum(…)`", &s.loc, "evaluate this rule set with `interdict check`"));
             }
         })
     }
@@ -1054,7 +1050,8 @@ impl<'c, 'p> RelLowerer<'c, 'p> {
                 Ok(None)
             }
             Cond::Call { def, args, .. } => self.in_call(*def, args, Self::witness),
-            Cond::Quant { quantifier: Quantifier::Any, slot, range, body, head, .. } => {
+            Cond::Quant(q) if q.quantifier == Quantifier::Any => {
+                let (slot, range, body, head) = (&q.slot, &q.range, &q.body, &q.head);
                 let top = 0;
                 let goal = match self.closure_range(range, *slot, body)? {
                     Some(closure) => {

@@ -3,8 +3,9 @@
 //! (`id decision fired… waived~exemption…`).
 
 use crate::date::Date;
-use crate::eval::{Engine, EvalOptions, Outcome};
+use crate::eval::{EvalOptions, Outcome};
 use crate::records::{Input, RecordStore};
+use crate::reference::Engine;
 use crate::{RuleSet, SourceFile};
 
 fn outcomes(rules: &str, records: &str, as_of: &str) -> Vec<String> {
@@ -334,7 +335,7 @@ fn typed_links_to_the_wrong_type_are_unresolved_and_warned() {
     check(rules, records, "p1 allow\nv1 deny r\nv2 allow\nv3 allow");
     let rules = RuleSet::from_sources(vec![SourceFile::new("t.rules", rules)]).unwrap();
     let store = RecordStore::load([Input::new("t", records.as_bytes().to_vec())]);
-    let engine = Engine::new(rules.program(), &store, EvalOptions::default());
+    let engine = Engine::new(rules.program(), &store, EvalOptions { as_of: Date::parse_exact("2024-01-01").unwrap() });
     let warnings: Vec<String> = engine
         .evaluate()
         .iter()
@@ -384,7 +385,7 @@ fn witnesses_are_ordered_by_depth_then_position_then_id() {
     "#;
     let rules = RuleSet::from_sources(vec![SourceFile::new("t.rules", rules)]).unwrap();
     let store = RecordStore::load([Input::new("t", records.as_bytes().to_vec())]);
-    let engine = Engine::new(rules.program(), &store, EvalOptions::default());
+    let engine = Engine::new(rules.program(), &store, EvalOptions { as_of: Date::parse_exact("2024-01-01").unwrap() });
     let v = engine.verdict(store.lookup("p1").unwrap()).unwrap();
     let FactKind::Quantifier { witness: Some(w), .. } = &v.fired[0].evidence[0].kind else { panic!("no witness") };
     assert!(matches!(&w.element.value, Shown::Record { id, .. } if id == "p4"), "{w:?}");
@@ -407,7 +408,7 @@ fn why_not_names_the_false_part() {
     let rules = r#"rule r { deny venue v when v.operator.nationality == "CN" and exists v.operator.spouse }"#;
     let rules = RuleSet::from_sources(vec![SourceFile::new("t.rules", rules)]).unwrap();
     let store = RecordStore::load([Input::new("t", VISITS.as_bytes().to_vec())]);
-    let engine = Engine::new(rules.program(), &store, EvalOptions::default());
+    let engine = Engine::new(rules.program(), &store, EvalOptions { as_of: Date::parse_exact("2024-01-01").unwrap() });
     let rule = rules.program().rule_named("r").unwrap();
     let (holds, facts) = engine.explain_rule(store.lookup("v2").unwrap(), rule).unwrap();
     assert!(!holds);

@@ -2,14 +2,14 @@
 //! outcome either way: why it held, or which part was false and what was seen).
 
 use crate::ast::{CmpOp, Quantifier, VerdictWord};
-use crate::check::{Const, Expr, PathExpr, QRange, Term};
+use crate::check::{Cond, Const, PathExpr, QRange, Term};
 use crate::records::RecordIdx;
 
 use super::engine::Ctx;
-use super::error::Fault;
 use super::value::{Rel, Val, in_const_list, relate};
-use super::verdict::{Decision, Fact, FactKind, Observed, Witness};
 use super::walk::{Cursor, Item};
+use crate::eval::Fault;
+use crate::eval::{Decision, Fact, FactKind, Observed, Witness};
 
 type Env<'a> = Vec<Cursor<'a>>;
 
@@ -17,11 +17,11 @@ type Env<'a> = Vec<Cursor<'a>>;
 /// `let` may hold a whole sanctions list).
 const LIST_EVIDENCE_LIMIT: usize = 16;
 
-fn list_shown(list: &crate::check::ConstList, store: &crate::records::RecordStore) -> super::verdict::Shown {
+fn list_shown(list: &crate::check::ConstList, store: &crate::records::RecordStore) -> crate::eval::Shown {
     if list.items.len() <= LIST_EVIDENCE_LIMIT {
         Val::List(list).shown(store)
     } else {
-        super::verdict::Shown::Value(format!("({} values)", list.items.len()).into())
+        crate::eval::Shown::Value(format!("({} values)", list.items.len()).into())
     }
 }
 
@@ -29,7 +29,7 @@ impl<'a> Ctx<'_, 'a> {
     /// Evaluates `cond` with the record in slot 0.
     pub(crate) fn body(
         &self,
-        cond: &'a Expr,
+        cond: &'a Cond,
         frame: usize,
         rec: RecordIdx,
         facts: &mut Vec<Fact>,
@@ -43,8 +43,8 @@ impl<'a> Ctx<'_, 'a> {
         Ok(holds)
     }
 
-    fn start_hop(&self, rec: RecordIdx) -> super::verdict::Hop {
-        super::verdict::Hop { via: String::new(), to: super::value::record_shown(self.store(), rec) }
+    fn start_hop(&self, rec: RecordIdx) -> crate::eval::Hop {
+        crate::eval::Hop { via: String::new(), to: super::value::record_shown(self.store(), rec) }
     }
 
     /// The chain to an element of a range; a record ranged over by type
@@ -62,10 +62,10 @@ impl<'a> Ctx<'_, 'a> {
         }
     }
 
-    pub(crate) fn cond(&self, e: &'a Expr, env: &mut Env<'a>, facts: &mut Vec<Fact>) -> Result<bool, Fault> {
+    pub(crate) fn cond(&self, e: &'a Cond, env: &mut Env<'a>, facts: &mut Vec<Fact>) -> Result<bool, Fault> {
         self.budget.step()?;
         match e {
-            Expr::And(terms, branch) => {
+            Cond::And(terms, branch) => {
                 let mut held = Vec::new();
                 for (i, t) in terms.iter().enumerate() {
                     let mut sub = Vec::new();
@@ -82,7 +82,7 @@ impl<'a> Ctx<'_, 'a> {
                 facts.extend(held);
                 Ok(true)
             }
-            Expr::Or(terms, branch) => {
+            Cond::Or(terms, branch) => {
                 let mut failed = Vec::new();
                 for (i, t) in terms.iter().enumerate() {
                     let mut sub = Vec::new();
@@ -99,9 +99,9 @@ impl<'a> Ctx<'_, 'a> {
                 facts.extend(failed);
                 Ok(false)
             }
-            Expr::Not(inner) => Ok(!self.cond(inner, env, facts)?),
-            Expr::Const(value) => Ok(*value),
-            Expr::Cmp { op, lhs, rhs, dates, loc } => {
+            Cond::Not(inner) => Ok(!self.cond(inner, env, facts)?),
+            Cond::Const(value) => Ok(*value),
+            Cond::Cmp { op, lhs, rhs, dates, loc } => {
                 let l = self.term(lhs, env);
                 let r = self.term(rhs, env);
                 let holds = self.compare(*op, &l, &r, *dates);
@@ -112,7 +112,7 @@ impl<'a> Ctx<'_, 'a> {
                 });
                 Ok(holds)
             }
-            Expr::InSet { lhs, set, negated, loc } => {
+            Cond::InSet { lhs, set, negated, loc } => {
                 let l = self.term(lhs, env);
                 let v = l.one();
                 let Const::List(list) = &**set else { return Ok(false) };
@@ -124,7 +124,7 @@ impl<'a> Ctx<'_, 'a> {
                 });
                 Ok(holds)
             }
-            Expr::Matches { subject, re, loc } => {
+            Cond::Matches { subject, re, loc } => {
                 let s = self.term(subject, env);
                 let holds = matches!(s.one(), Val::Str(text) if re.is_match(text));
                 self.fact(facts, loc, holds, || FactKind::Matches {
@@ -133,7 +133,7 @@ impl<'a> Ctx<'_, 'a> {
                 });
                 Ok(holds)
             }
-            Expr::Exists { path, loc } => {
+            Cond::Exists { path, loc } => {
                 let c = self.path(path, env);
                 let holds = match &c {
                     Cursor::One(v, _) => !v.is_missing(),
@@ -142,13 +142,13 @@ impl<'a> Ctx<'_, 'a> {
                 self.fact(facts, loc, holds, || FactKind::Exists { path: self.observed(&c) });
                 Ok(holds)
             }
-            Expr::Truthy { term, loc } => {
+            Cond::Truthy { term, loc } => {
                 let c = self.term(term, env);
                 let holds = matches!(c.one(), Val::Bool(true));
                 self.fact(facts, loc, holds, || FactKind::Truthy { value: self.observed(&c) });
                 Ok(holds)
             }
-            Expr::Is { subject, verdict, by, loc, .. } => {
+            Cond::Is { subject, verdict, by, loc, .. } => {
                 let c = self.term(subject, env);
                 let target = self.resolve(c.one());
                 let holds = match target {
@@ -184,7 +184,7 @@ impl<'a> Ctx<'_, 'a> {
                 }
                 Ok(holds)
             }
-            Expr::Call { def, args, loc } => {
+            Cond::Call { def, args, loc } => {
                 let d = &self.program().defs[def.0 as usize];
                 let mut inner: Env<'a> = vec![Cursor::missing(); d.frame.max(args.len())];
                 let mut shown = Vec::new();
@@ -200,19 +200,15 @@ impl<'a> Ctx<'_, 'a> {
                 self.fact(facts, loc, holds, || FactKind::Call { def: d.name.clone(), args: shown, body });
                 Ok(holds)
             }
-            Expr::Quant { quantifier, slot, var, range, body, head, .. } => {
-                self.quantifier(*quantifier, *slot, var, range, body, head, env, facts)
-            }
-            Expr::Sum { slot, var, range, value, op, rhs, loc, .. } => {
-                self.sum(*slot, var, range, value, *op, rhs, loc, env, facts)
-            }
+            Cond::Quant(q) => self.quantifier(q.quantifier, q.slot, &q.var, &q.range, &q.body, &q.head, env, facts),
+            Cond::Sum(s) => self.sum(s.slot, &s.var, &s.range, &s.value, s.op, &s.rhs, &s.loc, env, facts),
         }
     }
 
     /// A quantifier's or sum's elements (`None`: the list is missing), its
     /// `where` filter and its range as written.
     #[allow(clippy::type_complexity)]
-    fn range_items(&self, range: &'a QRange, env: &Env<'a>) -> (Option<Vec<Item<'a>>>, Option<&'a Expr>, &'a str) {
+    fn range_items(&self, range: &'a QRange, env: &Env<'a>) -> (Option<Vec<Item<'a>>>, Option<&'a Cond>, &'a str) {
         match range {
             QRange::Path(term) => (self.items(self.term(term, env)), None, term.loc().text()),
             QRange::Type { record_type, filter, reverse } => {
@@ -319,7 +315,7 @@ impl<'a> Ctx<'_, 'a> {
         slot: usize,
         var: &str,
         range: &'a QRange,
-        body: &'a Expr,
+        body: &'a Cond,
         head: &crate::source::Loc,
         env: &mut Env<'a>,
         facts: &mut Vec<Fact>,

@@ -13,7 +13,7 @@ use serde_json::Value;
 use super::engine::FastEngine;
 use super::store::{FVal, FastRecord, Text};
 use crate::ast::{CmpOp, HopRange, Quantifier, VerdictWord};
-use crate::check::{Const, ConstList, Expr, Head, PathExpr, PathStep, QRange, Term, num_key};
+use crate::check::{Cond, Const, ConstList, Head, PathExpr, PathStep, QRange, Term, num_key};
 use crate::date::Date;
 use crate::eval::{Budget, Decision, Fact, FactKind, Hop, Observed, Shown, Witness};
 use crate::records::{RecordIdx, Records};
@@ -170,14 +170,6 @@ fn take_trail(env: &mut Env<'_>, slot: usize) -> Trail {
     }
 }
 
-/// A record id's first 8 bytes as one integer, zero-padded: ids compare
-/// as these do, unless these tie.
-pub(crate) fn id_prefix(id: &str) -> u64 {
-    // Byte by byte: a copy of variable length would be a `memcpy` call.
-    let bytes = id.as_bytes();
-    (0..8).fold(0u64, |p, i| p << 8 | u64::from(bytes.get(i).copied().unwrap_or(0)))
-}
-
 /// One evaluation: with or without evidence.
 pub(crate) struct Ctx<'e, 's> {
     pub(crate) engine: &'e FastEngine<'s>,
@@ -323,7 +315,7 @@ impl<'s> Ctx<'_, 's> {
 
     pub(crate) fn body(
         &self,
-        cond: &'s Expr,
+        cond: &'s Cond,
         frame: usize,
         rec: RecordIdx,
         facts: &mut Vec<Fact>,
@@ -343,10 +335,10 @@ impl<'s> Ctx<'_, 's> {
         }
     }
 
-    fn cond(&self, e: &'s Expr, env: &mut Env<'s>, facts: &mut Vec<Fact>) -> Result<bool, Fault> {
+    fn cond(&self, e: &'s Cond, env: &mut Env<'s>, facts: &mut Vec<Fact>) -> Result<bool, Fault> {
         self.budget.step()?;
         match e {
-            Expr::And(terms, _) => {
+            Cond::And(terms, _) => {
                 let mut held = Vec::new();
                 for t in terms {
                     let mut sub = Vec::new();
@@ -359,7 +351,7 @@ impl<'s> Ctx<'_, 's> {
                 facts.extend(held);
                 Ok(true)
             }
-            Expr::Or(terms, _) => {
+            Cond::Or(terms, _) => {
                 let mut failed = Vec::new();
                 for t in terms {
                     let mut sub = Vec::new();
@@ -372,9 +364,9 @@ impl<'s> Ctx<'_, 's> {
                 facts.extend(failed);
                 Ok(false)
             }
-            Expr::Not(inner) => Ok(!self.cond(inner, env, facts)?),
-            Expr::Const(value) => Ok(*value),
-            Expr::Cmp { op, lhs, rhs, dates, loc } => {
+            Cond::Not(inner) => Ok(!self.cond(inner, env, facts)?),
+            Cond::Const(value) => Ok(*value),
+            Cond::Cmp { op, lhs, rhs, dates, loc } => {
                 let l = self.term(lhs, env);
                 let r = self.term(rhs, env);
                 let holds = self.compare(*op, &l, &r, *dates);
@@ -385,7 +377,7 @@ impl<'s> Ctx<'_, 's> {
                 });
                 Ok(holds)
             }
-            Expr::InSet { lhs, set, negated, loc } => {
+            Cond::InSet { lhs, set, negated, loc } => {
                 let l = self.term(lhs, env);
                 let v = l.one();
                 let Const::List(list) = &**set else { return Ok(false) };
@@ -397,7 +389,7 @@ impl<'s> Ctx<'_, 's> {
                 });
                 Ok(holds)
             }
-            Expr::Matches { subject, re, loc } => {
+            Cond::Matches { subject, re, loc } => {
                 let s = self.term(subject, env);
                 let holds = match s.one() {
                     V::Str(text) => re.is_match(text),
@@ -410,7 +402,7 @@ impl<'s> Ctx<'_, 's> {
                 });
                 Ok(holds)
             }
-            Expr::Exists { path, loc } => {
+            Cond::Exists { path, loc } => {
                 let c = self.path(path, env);
                 let holds = match &c {
                     Cursor::One(v, _) => !matches!(v, V::Missing),
@@ -419,13 +411,13 @@ impl<'s> Ctx<'_, 's> {
                 self.fact(facts, loc, holds, move || FactKind::Exists { path: self.observed_from(c) });
                 Ok(holds)
             }
-            Expr::Truthy { term, loc } => {
+            Cond::Truthy { term, loc } => {
                 let c = self.term(term, env);
                 let holds = matches!(c.one(), V::Bool(true));
                 self.fact(facts, loc, holds, move || FactKind::Truthy { value: self.observed_from(c) });
                 Ok(holds)
             }
-            Expr::Is { subject, verdict, by, loc, .. } => {
+            Cond::Is { subject, verdict, by, loc, .. } => {
                 let c = self.term(subject, env);
                 let target = self.resolve(c.one());
                 let holds = match target {
@@ -461,7 +453,7 @@ impl<'s> Ctx<'_, 's> {
                 }
                 Ok(holds)
             }
-            Expr::Call { def, args, loc } => {
+            Cond::Call { def, args, loc } => {
                 let d = &self.engine.program.defs[def.0 as usize];
                 // A def of one record is a pure function of that record:
                 // remember its answer (not while collecting evidence).
@@ -502,12 +494,8 @@ impl<'s> Ctx<'_, 's> {
                 self.fact(facts, loc, holds, || FactKind::Call { def: d.name.clone(), args: shown, body });
                 Ok(holds)
             }
-            Expr::Quant { quantifier, slot, var, range, body, head } => {
-                self.quantifier(*quantifier, *slot, var, range, body, head, env, facts)
-            }
-            Expr::Sum { slot, var, range, value, op, rhs, loc, .. } => {
-                self.sum(*slot, var, range, value, *op, rhs, loc, env, facts)
-            }
+            Cond::Quant(q) => self.quantifier(q.quantifier, q.slot, &q.var, &q.range, &q.body, &q.head, env, facts),
+            Cond::Sum(s) => self.sum(s.slot, &s.var, &s.range, &s.value, s.op, &s.rhs, &s.loc, env, facts),
         }
     }
 
@@ -522,7 +510,7 @@ impl<'s> Ctx<'_, 's> {
     /// A quantifier's or sum's elements (`None`: the list is missing), its
     /// `where` filter and its range as written.
     #[allow(clippy::type_complexity)]
-    fn range_items(&self, range: &'s QRange, env: &Env<'s>) -> (Option<Vec<Item<'s>>>, Option<&'s Expr>, &'s str) {
+    fn range_items(&self, range: &'s QRange, env: &Env<'s>) -> (Option<Vec<Item<'s>>>, Option<&'s Cond>, &'s str) {
         match range {
             QRange::Path(term) => (self.items(self.term(term, env)), None, term.loc().text()),
             QRange::Type { record_type, filter, reverse } => {
@@ -636,7 +624,7 @@ impl<'s> Ctx<'_, 's> {
         slot: usize,
         var: &str,
         range: &'s QRange,
-        body: &'s Expr,
+        body: &'s Cond,
         head: &Loc,
         env: &mut Env<'s>,
         facts: &mut Vec<Fact>,
@@ -741,7 +729,7 @@ impl<'s> Ctx<'_, 's> {
         path: &'s PathExpr,
         step: &'s PathStep,
         range: HopRange,
-        body: &'s Expr,
+        body: &'s Cond,
         head: &Loc,
         env: &mut Env<'s>,
         facts: &mut Vec<Fact>,
@@ -795,7 +783,7 @@ impl<'s> Ctx<'_, 's> {
                 }
                 next.push((target, Parent::Node(node)));
             }
-            if let Expr::Call { def, .. } = body {
+            if let Cond::Call { def, .. } = body {
                 self.engine.read_def_answers(*def, level.iter().map(|l| l.1));
             }
             for &(node, target, pos) in level.iter() {

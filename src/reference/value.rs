@@ -9,7 +9,7 @@ use crate::check::{Const, ConstList, num_key};
 use crate::date::Date;
 use crate::records::{RecordIdx, RecordStore};
 
-use super::verdict::Shown;
+use crate::eval::{Shown, number_value};
 
 /// A value borrowed from the program or the store.
 #[derive(Clone, Copy, Debug)]
@@ -72,17 +72,6 @@ impl<'a> Val<'a> {
             Val::Json(v) => Shown::Value(v.clone()),
             Val::List(l) => Shown::List(l.items.iter().map(|c| Val::from_const(c).shown(store)).collect()),
         }
-    }
-}
-
-/// A number as JSON: whole numbers without a fraction (`50`, as the rule
-/// wrote it, not `50.0`).
-pub(crate) fn number_value(n: f64) -> Value {
-    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53: every whole f64 below is exact
-    if n.fract() == 0.0 && n.abs() < EXACT {
-        Value::Number((n as i64).into())
-    } else {
-        serde_json::Number::from_f64(n).map_or(Value::Null, Value::Number)
     }
 }
 

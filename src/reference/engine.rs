@@ -12,25 +12,12 @@ use crate::check::{ExemptionId, Program, RuleId};
 use crate::date::Date;
 use crate::records::{Entry, RecordIdx, RecordStore};
 
-use super::budget::{Budget, Limits};
-use super::error::{EvalError, EvalErrorKind, Fault};
-use super::verdict::{
+use crate::eval::{Budget, EvalOptions, Limits};
+use crate::eval::{
     Decision, Explanation, Fact, FactKind, Fired, LinkProblem, LinkWarning, Outcome, RuleExplanation, RuleStatus,
     Shown, Verdict, Waived,
 };
-
-/// How to evaluate.
-#[derive(Clone, Copy, Debug)]
-pub struct EvalOptions {
-    /// The day `effective from … to …` is judged against.
-    pub as_of: Date,
-}
-
-impl Default for EvalOptions {
-    fn default() -> Self {
-        EvalOptions { as_of: Date::today() }
-    }
-}
+use crate::eval::{EvalError, EvalErrorKind, Fault};
 
 /// Field value → the records holding it, in input order.
 type ReverseIndex<'a> = HashMap<&'a str, Vec<RecordIdx>>;

@@ -15,7 +15,7 @@ use crate::records::RecordIdx;
 
 use super::engine::Ctx;
 use super::value::{Val, record_shown};
-use super::verdict::{Hop, Observed, Shown};
+use crate::eval::{Hop, Observed, Shown};
 
 /// The records and values followed so far; empty unless evidence is wanted.
 pub(crate) type Trail = Vec<Hop>;
