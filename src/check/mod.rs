@@ -18,7 +18,7 @@ pub use program::{
     Base, BranchId, BranchSet, Def, DefId, Entity, Exemption, ExemptionId, FieldId, FieldType, LinkFields, Program,
     Rule, RuleId, Schema,
 };
-pub(crate) use program::{Cond, Const, ConstList, Head, PathExpr, PathStep, QRange, Term, num_key};
+pub(crate) use program::{Cond, Const, ConstList, Head, PathExpr, PathStep, QRange, Quant, Sum, Term, num_key};
 pub(crate) use types::Ty;
 
 use crate::ast;

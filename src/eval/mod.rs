@@ -9,14 +9,20 @@
 //! written once.
 
 mod budget;
+mod cond;
 mod error;
+mod judge;
+mod value;
 mod verdict;
 
 pub(crate) use budget::Budget;
 pub use budget::Limits;
+pub(crate) use cond::{Evaluator, RangeText, Settled, SumSeen, finish_quantifier, finish_sum, settled_by};
 pub(crate) use error::Fault;
 pub use error::{EvalError, EvalErrorKind};
-pub(crate) use verdict::number_value;
+pub(crate) use judge::{Judge, Owner, Standing};
+pub(crate) use value::{Scalar, const_shown};
+pub(crate) use verdict::{Chain, number_value};
 pub use verdict::{
     Decision, Explanation, Fact, FactKind, Fired, Hop, LinkProblem, LinkWarning, Observed, Outcome, RuleExplanation,
     RuleStatus, Shown, Verdict, Waived, Witness,

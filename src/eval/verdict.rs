@@ -249,6 +249,10 @@ pub struct Observed {
     pub value: Shown,
 }
 
+/// The hops from a rule's record to a value (empty for literals, and
+/// while no evidence is collected).
+pub(crate) type Chain = Vec<Hop>;
+
 /// One step of a chain: the field followed and what it led to. The first
 /// hop of a chain has an empty `via` (the binder's record).
 #[derive(Debug, Clone)]

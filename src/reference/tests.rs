@@ -410,8 +410,12 @@ fn why_not_names_the_false_part() {
     let store = RecordStore::load([Input::new("t", VISITS.as_bytes().to_vec())]);
     let engine = Engine::new(rules.program(), &store, EvalOptions { as_of: Date::parse_exact("2024-01-01").unwrap() });
     let rule = rules.program().rule_named("r").unwrap();
-    let (holds, facts) = engine.explain_rule(store.lookup("v2").unwrap(), rule).unwrap();
-    assert!(!holds);
+    let explained = engine.explain(store.lookup("v2").unwrap(), Some(rule), 0).unwrap();
+    let [crate::eval::RuleExplanation { status: crate::eval::RuleStatus::NotFired, evidence: facts, .. }] =
+        explained.rules.as_slice()
+    else {
+        panic!("{:?}", explained.rules)
+    };
     assert_eq!(facts.len(), 1);
     assert!(!facts[0].holds);
     assert!(matches!(facts[0].kind, FactKind::Exists { .. }));

@@ -11,20 +11,26 @@ use serde_json::Value;
 
 use crate::ast::HopRange;
 use crate::check::{Head, PathExpr, PathStep};
-use crate::records::RecordIdx;
+use crate::eval::{Budget, Chain, Hop, Shown};
+use crate::records::{RecordIdx, RecordStore};
 
-use super::engine::Ctx;
+use super::engine::Engine;
 use super::value::{Val, record_shown};
-use crate::eval::{Hop, Observed, Shown};
 
-/// The records and values followed so far; empty unless evidence is wanted.
-pub(crate) type Trail = Vec<Hop>;
+/// One evaluation of conditions on a record, with or without evidence
+/// (`trace`): paths are followed here, conditions in `cond.rs`.
+pub(crate) struct Ctx<'e, 'a> {
+    pub(crate) engine: &'e Engine<'a>,
+    pub(crate) trace: bool,
+    /// What this evaluation may still spend.
+    pub(crate) budget: &'e Budget<'a>,
+}
 
 /// One element of a list, with how it was reached.
 #[derive(Clone, Debug)]
 pub(crate) struct Item<'a> {
     pub(crate) val: Val<'a>,
-    pub(crate) trail: Trail,
+    pub(crate) trail: Chain,
     /// Hops from the start (hop ranges), else 0.
     pub(crate) depth: u32,
     /// Position in the list it came from.
@@ -34,8 +40,17 @@ pub(crate) struct Item<'a> {
 /// Where a path has got to.
 #[derive(Clone, Debug)]
 pub(crate) enum Cursor<'a> {
-    One(Val<'a>, Trail),
+    /// One value, with the chain that reached it (empty unless tracing).
+    One(Val<'a>, Chain),
+    /// Several, once a path passes through a list.
     Many(Vec<Item<'a>>),
+}
+
+impl Default for Cursor<'_> {
+    /// The missing value.
+    fn default() -> Self {
+        Cursor::One(Val::Missing, Vec::new())
+    }
 }
 
 impl<'a> Cursor<'a> {
@@ -46,20 +61,18 @@ impl<'a> Cursor<'a> {
             Cursor::Many(_) => Val::Missing,
         }
     }
-
-    pub(crate) fn missing() -> Cursor<'a> {
-        Cursor::One(Val::Missing, Vec::new())
-    }
 }
 
 impl<'a> Ctx<'_, 'a> {
-    pub(crate) fn observed(&self, c: &Cursor<'a>) -> Observed {
-        match c {
-            Cursor::One(v, trail) => Observed { chain: trail.clone(), value: v.shown(self.store()) },
-            Cursor::Many(items) => Observed {
-                chain: Vec::new(),
-                value: Shown::List(items.iter().map(|i| i.val.shown(self.store())).collect()),
-            },
+    pub(crate) fn store(&self) -> &'a RecordStore {
+        self.engine.store
+    }
+
+    /// The chain of a rule's record: itself, when tracing.
+    pub(crate) fn start_chain(&self, rec: RecordIdx) -> Chain {
+        match self.trace {
+            true => vec![Hop { via: String::new(), to: record_shown(self.store(), rec) }],
+            false => Vec::new(),
         }
     }
 
@@ -68,7 +81,7 @@ impl<'a> Ctx<'_, 'a> {
     }
 
     /// The record a value stands for: a record, or a string that is an id.
-    pub(crate) fn resolve(&self, v: Val<'a>) -> Option<RecordIdx> {
+    pub(crate) fn resolve_val(&self, v: Val<'a>) -> Option<RecordIdx> {
         match v {
             Val::Record(i) => Some(i),
             Val::Str(s) => self.store().lookup(s),
@@ -76,9 +89,10 @@ impl<'a> Ctx<'_, 'a> {
         }
     }
 
-    pub(crate) fn path(&self, p: &'a PathExpr, env: &[Cursor<'a>]) -> Cursor<'a> {
+    /// Follows a path from its head (a binder or a literal).
+    pub(crate) fn follow(&self, p: &'a PathExpr, env: &[Cursor<'a>]) -> Cursor<'a> {
         let mut cur = match &p.head {
-            Head::Var(slot, _) => env.get(*slot).cloned().unwrap_or_else(Cursor::missing),
+            Head::Var(slot, _) => env.get(*slot).cloned().unwrap_or_else(Cursor::default),
             Head::Const(c, _) => Cursor::One(Val::from_const(c), Vec::new()),
         };
         for step in &p.steps {
@@ -94,7 +108,7 @@ impl<'a> Ctx<'_, 'a> {
         match cur {
             Cursor::One(Val::Json(Value::Array(_)) | Val::List(_), _) => match self.items(cur) {
                 Some(items) => self.step_many(items, step),
-                None => Cursor::missing(),
+                None => Cursor::default(),
             },
             Cursor::One(v, trail) => self.step_val(v, trail, step),
             Cursor::Many(items) => self.step_many(items, step),
@@ -118,12 +132,12 @@ impl<'a> Ctx<'_, 'a> {
         Cursor::Many(out)
     }
 
-    fn step_val(&self, v: Val<'a>, mut trail: Trail, step: &'a PathStep) -> Cursor<'a> {
+    fn step_val(&self, v: Val<'a>, mut trail: Chain, step: &'a PathStep) -> Cursor<'a> {
         let store = self.store();
         let field = step.field.as_str();
         let json = match v {
             Val::Json(Value::Object(map)) => map.get(field),
-            other => match self.resolve(other) {
+            other => match self.resolve_val(other) {
                 Some(i) => {
                     if self.trace && matches!(other, Val::Str(_)) {
                         // A string followed as a link: show the record it named.
@@ -219,10 +233,10 @@ impl<'a> Ctx<'_, 'a> {
     /// Within a depth they are ordered by their position in the list they came
     /// from, then id; a record reached twice keeps its first place.
     fn hops(&self, cur: Cursor<'a>, step: &'a PathStep, range: HopRange) -> Cursor<'a> {
-        let starts: Vec<(RecordIdx, Trail)> = match cur {
-            Cursor::One(v, trail) => self.resolve(v).map(|i| (i, trail)).into_iter().collect(),
+        let starts: Vec<(RecordIdx, Chain)> = match cur {
+            Cursor::One(v, trail) => self.resolve_val(v).map(|i| (i, trail)).into_iter().collect(),
             Cursor::Many(items) => {
-                items.into_iter().filter_map(|it| self.resolve(it.val).map(|i| (i, it.trail))).collect()
+                items.into_iter().filter_map(|it| self.resolve_val(it.val).map(|i| (i, it.trail))).collect()
             }
         };
         let store = self.store();

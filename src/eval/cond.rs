@@ -1,0 +1,417 @@
+//! What a condition means, written once: [`Evaluator::cond`] evaluates a
+//! compiled [`Cond`] over the few operations an engine provides — follow a
+//! path, project a value for comparing, show a value as evidence, read a
+//! linked record's verdict — and builds the same evidence in both engines.
+//!
+//! Quantifiers, sums and def calls are the engine's own (the fast engine
+//! walks hop ranges depth by depth and remembers def answers); what their
+//! results mean and how their evidence is assembled is written here.
+
+use crate::ast::{CmpOp, Quantifier, VerdictWord};
+use crate::check::{BranchId, Cond, Const, DefId, PathExpr, Program, Quant, Sum, Term};
+use crate::records::RecordIdx;
+use crate::source::Loc;
+
+use super::judge::Judge;
+use super::value::{self, Scalar, list_shown};
+use super::{Budget, Decision, Fact, FactKind, Fault, Observed, Witness};
+
+/// One evaluation of conditions on a record, with or without evidence:
+/// what an engine provides so that [`Evaluator::cond`] can give its
+/// conditions their one meaning.
+pub(crate) trait Evaluator<'p> {
+    /// Where a path has got to: one value, or several once it passes
+    /// through a list. `Default` is the missing value.
+    type Cursor: Default;
+    /// The binders of one body, by frame slot.
+    type Env: std::ops::IndexMut<usize, Output = Self::Cursor>;
+    /// The engine, for the verdicts of linked records.
+    type Judge: Judge<'p>;
+
+    /// Whether evidence is being collected.
+    fn tracing(&self) -> bool;
+    /// What this evaluation may still spend.
+    fn budget(&self) -> &Budget<'p>;
+    fn judge(&self) -> &Self::Judge;
+    /// A record's id.
+    fn id(&self, r: RecordIdx) -> &'p str;
+
+    /// A frame of `size` missing binders with the record `rec` in slot 0
+    /// (its chain starts there when tracing).
+    fn frame(&self, size: usize, rec: Option<RecordIdx>) -> Self::Env;
+    fn term(&self, t: &'p Term, env: &Self::Env) -> Self::Cursor;
+    fn path(&self, p: &'p PathExpr, env: &Self::Env) -> Self::Cursor;
+    /// A number, as a cursor (a sum's total).
+    fn number(&self, n: f64) -> Self::Cursor;
+    /// The one value a cursor holds, as compared; several count as missing.
+    fn scalar(&self, c: &Self::Cursor) -> Scalar<'p>;
+    /// `exists`: the path led to a value, or to a list.
+    fn present(&self, c: &Self::Cursor) -> bool;
+    /// A list from the records: a list field, or a path through a multi-link
+    /// (not a literal list).
+    fn is_record_list(&self, c: &Self::Cursor) -> bool;
+    /// Whether `f` holds for some element of a list value, in order;
+    /// `None` when the value is not a list.
+    fn any_element(&self, c: &Self::Cursor, f: impl FnMut(Scalar<'p>) -> bool) -> Option<bool>;
+    /// The record a value names: a record, or a string that is an id.
+    fn resolve(&self, c: &Self::Cursor) -> Option<RecordIdx>;
+    /// A value as evidence shows it, with the chain that reached it.
+    fn observed(&self, c: Self::Cursor) -> Observed;
+
+    /// `any|all|none x in RANGE: body`.
+    fn quantifier(&self, q: &'p Quant, env: &mut Self::Env, facts: &mut Vec<Fact>) -> Result<bool, Fault>;
+    /// `sum(RANGE: value) op rhs`.
+    fn sum(&self, s: &'p Sum, env: &mut Self::Env, facts: &mut Vec<Fact>) -> Result<bool, Fault>;
+
+    /// `def(args…)`: by default, evaluated afresh ([`Evaluator::call_def`]).
+    fn call(
+        &self,
+        def: DefId,
+        args: &'p [Term],
+        loc: &Loc,
+        env: &mut Self::Env,
+        facts: &mut Vec<Fact>,
+    ) -> Result<bool, Fault> {
+        self.call_def(def, args, loc, env, facts)
+    }
+
+    /// Counts coverage: term `term` decided its `and`/`or` chain.
+    fn decisive(&self, _branch: BranchId, _term: usize) {}
+
+    fn program(&self) -> &'p Program {
+        self.judge().program()
+    }
+
+    /// A rule's or exemption's condition on a record.
+    fn body(&self, cond: &'p Cond, frame: usize, rec: RecordIdx, facts: &mut Vec<Fact>) -> Result<bool, Fault> {
+        let mut env = self.frame(frame.max(1), Some(rec));
+        let holds = self.cond(cond, &mut env, facts)?;
+        // A walk that ran out of budget after the last step.
+        self.budget().check()?;
+        Ok(holds)
+    }
+
+    /// Whether a condition holds; when tracing, `facts` gets why (or why not).
+    fn cond(&self, e: &'p Cond, env: &mut Self::Env, facts: &mut Vec<Fact>) -> Result<bool, Fault> {
+        self.budget().step()?;
+        match e {
+            Cond::And(terms, branch) => self.chain(terms, *branch, false, env, facts),
+            Cond::Or(terms, branch) => self.chain(terms, *branch, true, env, facts),
+            Cond::Not(inner) => Ok(!self.cond(inner, env, facts)?),
+            Cond::Const(value) => Ok(*value),
+            Cond::Cmp { op, lhs, rhs, dates, loc } => {
+                let (l, r) = (self.term(lhs, env), self.term(rhs, env));
+                let holds = self.compare(*op, &l, &r, *dates);
+                self.fact(facts, loc, holds, || FactKind::Compare {
+                    lhs: self.observed(l),
+                    op: *op,
+                    rhs: self.observed(r),
+                });
+                Ok(holds)
+            }
+            Cond::InSet { lhs, set, negated, loc } => {
+                let l = self.term(lhs, env);
+                let Const::List(list) = &**set else { return Ok(false) };
+                let v = self.scalar(&l);
+                let holds = !v.is_missing() && value::in_const_list(v, list, |r| self.id(r)) != *negated;
+                let op = if *negated { CmpOp::NotIn } else { CmpOp::In };
+                let rhs = Observed { chain: Vec::new(), value: list_shown(list) };
+                self.fact(facts, loc, holds, || FactKind::Compare { lhs: self.observed(l), op, rhs });
+                Ok(holds)
+            }
+            Cond::Matches { subject, re, loc } => {
+                let s = self.term(subject, env);
+                let holds = matches!(self.scalar(&s), Scalar::Str(text) if re.is_match(text));
+                let pattern = re.as_str().to_string();
+                self.fact(facts, loc, holds, || FactKind::Matches { subject: self.observed(s), pattern });
+                Ok(holds)
+            }
+            Cond::Exists { path, loc } => {
+                let c = self.path(path, env);
+                let holds = self.present(&c);
+                self.fact(facts, loc, holds, || FactKind::Exists { path: self.observed(c) });
+                Ok(holds)
+            }
+            Cond::Truthy { term, loc } => {
+                let c = self.term(term, env);
+                let holds = self.scalar(&c) == Scalar::Bool(true);
+                self.fact(facts, loc, holds, || FactKind::Truthy { value: self.observed(c) });
+                Ok(holds)
+            }
+            Cond::Is { subject, verdict, by, loc, .. } => self.is(subject, *verdict, *by, loc, env, facts),
+            Cond::Call { def, args, loc } => self.call(*def, args, loc, env, facts),
+            Cond::Quant(q) => self.quantifier(q, env, facts),
+            Cond::Sum(s) => self.sum(s, env, facts),
+        }
+    }
+
+    /// An `and` (`stop_on` false) or `or` (true) chain: the first term that
+    /// comes out `stop_on` decides it, and its facts are the evidence;
+    /// otherwise every term's facts are (all held, or all failed).
+    fn chain(
+        &self,
+        terms: &'p [Cond],
+        branch: BranchId,
+        stop_on: bool,
+        env: &mut Self::Env,
+        facts: &mut Vec<Fact>,
+    ) -> Result<bool, Fault> {
+        let mut rest = Vec::new();
+        for (i, t) in terms.iter().enumerate() {
+            let mut sub = Vec::new();
+            if self.cond(t, env, &mut sub)? == stop_on {
+                if !self.tracing() {
+                    self.decisive(branch, i);
+                }
+                facts.extend(sub);
+                return Ok(stop_on);
+            }
+            rest.extend(sub);
+        }
+        facts.extend(rest);
+        Ok(!stop_on)
+    }
+
+    /// `PATH is denied|flagged|allowed [by RULE]`: the linked record's final
+    /// decision, or whether RULE fired on it and was not waived.
+    fn is(
+        &self,
+        subject: &'p Term,
+        verdict: VerdictWord,
+        by: Option<crate::check::RuleId>,
+        loc: &Loc,
+        env: &Self::Env,
+        facts: &mut Vec<Fact>,
+    ) -> Result<bool, Fault> {
+        let c = self.term(subject, env);
+        let target = self.resolve(&c);
+        let judge = self.judge();
+        let holds = match (target, by) {
+            (None, _) => false,
+            (Some(t), Some(rule)) => judge.rule_fired(t, rule)?,
+            (Some(t), None) => is_verdict(verdict, judge.decision(t)?),
+        };
+        if self.tracing() {
+            let (decision, rules) = match target {
+                Some(t) => (Some(judge.decision(t)?), judge.fired_rule_names(t)?),
+                None => (None, Vec::new()),
+            };
+            let by = by.map(|r| self.program().rule(r).name.clone());
+            let kind = FactKind::Is { subject: self.observed(c), verdict, by, decision, rules };
+            facts.push(Fact { loc: loc.clone(), holds, kind });
+        }
+        Ok(holds)
+    }
+
+    /// A def's body on its arguments, evaluated afresh.
+    fn call_def(
+        &self,
+        def: DefId,
+        args: &'p [Term],
+        loc: &Loc,
+        env: &mut Self::Env,
+        facts: &mut Vec<Fact>,
+    ) -> Result<bool, Fault> {
+        let d = &self.program().defs[def.0 as usize];
+        let mut inner = self.frame(d.frame.max(args.len()), None);
+        for (i, a) in args.iter().enumerate() {
+            inner[i] = self.term(a, env);
+        }
+        let mut body = Vec::new();
+        let holds = self.cond(&d.body, &mut inner, &mut body)?;
+        // The body binds only slots after the parameters, so these still
+        // hold the arguments: shown from there, not copied.
+        self.fact(facts, loc, holds, || {
+            let args = (0..args.len()).map(|i| self.observed(std::mem::take(&mut inner[i]))).collect();
+            FactKind::Call { def: d.name.clone(), args, body }
+        });
+        Ok(holds)
+    }
+
+    /// `==`, `!=`, the orderings, `in`, `not in`, `contains`, `starts_with`.
+    fn compare(&self, op: CmpOp, l: &Self::Cursor, r: &Self::Cursor, dates: bool) -> bool {
+        let id = |rec| self.id(rec);
+        if let Some(holds) = self.list_compare(op, l, r, dates) {
+            return holds;
+        }
+        match op {
+            CmpOp::In | CmpOp::NotIn => {
+                let v = self.scalar(l);
+                if v.is_missing() {
+                    return false;
+                }
+                let found = self.any_element(r, |x| value::holds(CmpOp::Eq, v, x, dates, id));
+                found.is_some_and(|found| found == (op == CmpOp::In))
+            }
+            CmpOp::Contains => match (self.scalar(l), self.scalar(r)) {
+                (Scalar::Str(hay), Scalar::Str(needle)) => hay.contains(needle),
+                (_, needle) if !needle.is_missing() => {
+                    self.any_element(l, |x| value::holds(CmpOp::Eq, x, needle, dates, id)).unwrap_or(false)
+                }
+                _ => false,
+            },
+            CmpOp::StartsWith => {
+                matches!((self.scalar(l), self.scalar(r)), (Scalar::Str(s), Scalar::Str(p)) if s.starts_with(p))
+            }
+            _ => value::holds(op, self.scalar(l), self.scalar(r), dates, id),
+        }
+    }
+
+    /// `==`, `!=` and the orderings between a list from the records and one
+    /// value compare element by element: `==` and the orderings hold when
+    /// some element does, `!=` when no element is equal (as `in` / `not
+    /// in`). `None`: not such a comparison.
+    fn list_compare(&self, op: CmpOp, l: &Self::Cursor, r: &Self::Cursor, dates: bool) -> Option<bool> {
+        if !matches!(op, CmpOp::Eq | CmpOp::Ne | CmpOp::Lt | CmpOp::Le | CmpOp::Gt | CmpOp::Ge) {
+            return None;
+        }
+        let (list, one, flipped) = match (self.is_record_list(l), self.is_record_list(r)) {
+            (true, false) => (l, r, false),
+            (false, true) => (r, l, true),
+            _ => return None,
+        };
+        let v = self.scalar(one);
+        if matches!(v, Scalar::Missing | Scalar::Other) {
+            return Some(false);
+        }
+        let want = if op == CmpOp::Ne { CmpOp::Eq } else { op };
+        let id = |rec| self.id(rec);
+        let some = self.any_element(list, |x| {
+            if flipped { value::holds(want, v, x, dates, id) } else { value::holds(want, x, v, dates, id) }
+        })?;
+        Some(if op == CmpOp::Ne { !some } else { some })
+    }
+
+    /// What an element of a sum adds to `total`: its number, or each number
+    /// of the list it is. Whether it added anything.
+    fn add_numbers(&self, c: &Self::Cursor, total: &mut f64) -> bool {
+        if let Scalar::Num(n) = self.scalar(c) {
+            *total += n;
+            return true;
+        }
+        let mut added = false;
+        self.any_element(c, |x| {
+            if let Scalar::Num(n) = x {
+                *total += n;
+                added = true;
+            }
+            false
+        });
+        added
+    }
+
+    /// The id a `where x.f == p` reverse lookup looks for.
+    fn reverse_key(&self, c: &Self::Cursor) -> Option<&'p str> {
+        match self.scalar(c) {
+            Scalar::Record(r) => Some(self.id(r)),
+            Scalar::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Records a fact, when tracing.
+    fn fact(&self, facts: &mut Vec<Fact>, loc: &Loc, holds: bool, kind: impl FnOnce() -> FactKind) {
+        if self.tracing() {
+            facts.push(Fact { loc: loc.clone(), holds, kind: kind() });
+        }
+    }
+}
+
+/// Whether a decision is the one `is denied|flagged|allowed` asks for.
+fn is_verdict(verdict: VerdictWord, decision: Decision) -> bool {
+    match verdict {
+        VerdictWord::Denied => decision == Decision::Deny,
+        VerdictWord::Flagged => decision == Decision::Flag,
+        VerdictWord::Allowed => decision == Decision::Allow,
+    }
+}
+
+/// The element that settled a quantifier, with its evidence (its filter's
+/// and body's facts).
+pub(crate) struct Settled {
+    pub(crate) witness: Witness,
+    pub(crate) facts: Vec<Fact>,
+}
+
+impl Settled {
+    /// Settled, where no evidence is collected.
+    pub(crate) fn untraced() -> Settled {
+        Settled { witness: Witness { element: Observed::default(), depth: None, position: 0 }, facts: Vec::new() }
+    }
+}
+
+/// The body outcome that settles a quantifier: `any` and `none` are
+/// settled by an element whose body holds, `all` by one whose body does not.
+pub(crate) fn settled_by(q: Quantifier) -> bool {
+    !matches!(q, Quantifier::All)
+}
+
+/// Whether a quantifier holds and, when tracing, its fact. `examined` is
+/// how many elements passed the filter (`None`: the list was missing, and
+/// `any`, `all` and `none` are all false); it is reported only when no
+/// element settled the quantifier, that is when every one was examined.
+pub(crate) fn finish_quantifier<'p, E: Evaluator<'p> + ?Sized>(
+    ev: &E,
+    q: &Quant,
+    range: RangeText<'_>,
+    examined: Option<usize>,
+    settled: Option<Settled>,
+    facts: &mut Vec<Fact>,
+) -> bool {
+    // Over a missing list all three are false.
+    let holds = examined.is_some()
+        && match q.quantifier {
+            Quantifier::Any => settled.is_some(),
+            Quantifier::All | Quantifier::None => settled.is_none(),
+        };
+    ev.fact(facts, &q.head, holds, || {
+        let count = if settled.is_none() { examined } else { None };
+        let (witness, body) = settled.map_or((None, Vec::new()), |s| (Some(s.witness), s.facts));
+        let (var, over, of_type) = (q.var.clone(), range.over.to_string(), range.of_type);
+        FactKind::Quantifier { quantifier: q.quantifier, var, over, of_type, count, witness, body }
+    });
+    holds
+}
+
+/// A quantifier's or sum's range as evidence names it.
+#[derive(Clone, Copy)]
+pub(crate) struct RangeText<'t> {
+    /// A path as written, or a record type.
+    pub(crate) over: &'t str,
+    /// Every record of the type `over`.
+    pub(crate) of_type: bool,
+}
+
+/// What a sum added up, for its fact.
+pub(crate) struct SumSeen {
+    /// Each value added, with its chain.
+    pub(crate) terms: Vec<Observed>,
+    pub(crate) total: f64,
+    /// The filter's facts for each term, term after term.
+    pub(crate) body: Vec<Fact>,
+}
+
+/// Compares a sum's total with its right-hand side and, when tracing,
+/// records its fact.
+pub(crate) fn finish_sum<'p, E: Evaluator<'p> + ?Sized>(
+    ev: &E,
+    s: &'p Sum,
+    range: RangeText<'_>,
+    seen: SumSeen,
+    env: &E::Env,
+    facts: &mut Vec<Fact>,
+) -> bool {
+    let r = ev.term(&s.rhs, env);
+    let holds = ev.compare(s.op, &ev.number(seen.total), &r, false);
+    ev.fact(facts, &s.loc, holds, || FactKind::Sum {
+        var: s.var.clone(),
+        over: range.over.to_string(),
+        of_type: range.of_type,
+        terms: seen.terms,
+        total: seen.total,
+        op: s.op,
+        rhs: ev.observed(r),
+        body: seen.body,
+    });
+    holds
+}

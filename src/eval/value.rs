@@ -1,0 +1,291 @@
+//! How values compare, for both engines: two-valued, so anything missing
+//! or of kinds that do not compare makes a comparison false.
+//!
+//! Each engine keeps values its own way; to compare, it projects one onto
+//! a [`Scalar`], and the meaning of `==`, `<`, `in` … is written here once.
+
+use std::cmp::Ordering;
+
+use serde_json::Value;
+
+use crate::ast::CmpOp;
+use crate::check::{Const, ConstList, num_key};
+use crate::date::Date;
+use crate::records::RecordIdx;
+
+use super::Shown;
+use super::verdict::number_value;
+
+/// A value as comparisons see it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Scalar<'v> {
+    /// Absent, null or unresolved — or several values where one was wanted.
+    Missing,
+    Bool(bool),
+    Num(f64),
+    /// A string, or a link in an untyped rule set (its id).
+    Str(&'v str),
+    Date(Date),
+    /// A record: a binder, or a declared link.
+    Record(RecordIdx),
+    /// A list or a JSON object: equal to nothing.
+    Other,
+}
+
+impl<'v> Scalar<'v> {
+    pub(crate) fn is_missing(self) -> bool {
+        matches!(self, Scalar::Missing)
+    }
+
+    /// A date, from a date or an ISO 8601 string (its date part).
+    fn as_date(self) -> Option<Date> {
+        match self {
+            Scalar::Date(d) => Some(d),
+            Scalar::Str(s) => Date::parse_lenient(s),
+            _ => None,
+        }
+    }
+
+    /// A literal, unless it is a list.
+    pub(crate) fn of_const(c: &'v Const) -> Scalar<'v> {
+        match c {
+            Const::Str(s) => Scalar::Str(s),
+            Const::Num(n) => Scalar::Num(*n),
+            Const::Bool(b) => Scalar::Bool(*b),
+            Const::Date(d) => Scalar::Date(*d),
+            Const::List(_) => Scalar::Other,
+        }
+    }
+
+    /// A JSON value from a record, unless it is an array or an object.
+    pub(crate) fn of_json(v: &'v Value) -> Scalar<'v> {
+        match v {
+            Value::Null => Scalar::Missing,
+            Value::Bool(b) => Scalar::Bool(*b),
+            Value::Number(n) => n.as_f64().map_or(Scalar::Missing, Scalar::Num),
+            Value::String(s) => Scalar::Str(s),
+            Value::Array(_) | Value::Object(_) => Scalar::Other,
+        }
+    }
+
+    /// How evidence shows a value that is not a record.
+    pub(crate) fn shown(self) -> Shown {
+        match self {
+            Scalar::Missing => Shown::Missing,
+            Scalar::Bool(b) => Shown::Value(Value::Bool(b)),
+            Scalar::Num(n) => Shown::Value(number_value(n)),
+            Scalar::Str(s) => Shown::Value(Value::String(s.to_string())),
+            Scalar::Date(d) => Shown::Value(Value::String(d.to_string())),
+            Scalar::Record(_) | Scalar::Other => Shown::Missing,
+        }
+    }
+}
+
+/// How evidence shows a literal.
+pub(crate) fn const_shown(c: &Const) -> Shown {
+    match c {
+        Const::List(list) => Shown::List(list.items.iter().map(const_shown).collect()),
+        other => Scalar::of_const(other).shown(),
+    }
+}
+
+/// Literal lists longer than this are shown by their size in evidence (a
+/// `let` may hold a whole sanctions list).
+const LIST_EVIDENCE_LIMIT: usize = 16;
+
+/// How evidence shows a literal list: its items, or its size when long.
+pub(crate) fn list_shown(list: &ConstList) -> Shown {
+    if list.items.len() <= LIST_EVIDENCE_LIMIT {
+        Shown::List(list.items.iter().map(const_shown).collect())
+    } else {
+        Shown::Value(format!("({} values)", list.items.len()).into())
+    }
+}
+
+/// How two values relate, when they can be compared at all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Rel {
+    Less,
+    Equal,
+    Greater,
+    /// Different, without an order (bools, records).
+    Unequal,
+}
+
+impl From<Ordering> for Rel {
+    fn from(o: Ordering) -> Rel {
+        match o {
+            Ordering::Less => Rel::Less,
+            Ordering::Equal => Rel::Equal,
+            Ordering::Greater => Rel::Greater,
+        }
+    }
+}
+
+impl Rel {
+    /// Whether this relation makes `a op b` hold (`==`, `!=` and the orderings).
+    pub(crate) fn satisfies(self, op: CmpOp) -> bool {
+        match op {
+            CmpOp::Eq => self == Rel::Equal,
+            CmpOp::Ne => self != Rel::Equal,
+            CmpOp::Lt => self == Rel::Less,
+            CmpOp::Le => matches!(self, Rel::Less | Rel::Equal),
+            CmpOp::Gt => self == Rel::Greater,
+            CmpOp::Ge => matches!(self, Rel::Greater | Rel::Equal),
+            _ => false,
+        }
+    }
+}
+
+/// Relates two values; `None` when either is missing or they are of kinds
+/// that do not compare. With `dates` (or a date on either side) strings are
+/// read as ISO 8601 dates, and a string that is not a date does not compare.
+/// A record equals a string that is its id (`id` gives a record's id).
+pub(crate) fn relate<'v>(a: Scalar<'v>, b: Scalar<'v>, dates: bool, id: impl Fn(RecordIdx) -> &'v str) -> Option<Rel> {
+    if a.is_missing() || b.is_missing() {
+        return None;
+    }
+    if dates || matches!(a, Scalar::Date(_)) || matches!(b, Scalar::Date(_)) {
+        return Some(a.as_date()?.cmp(&b.as_date()?).into());
+    }
+    let eq = |same: bool| if same { Rel::Equal } else { Rel::Unequal };
+    Some(match (a, b) {
+        (Scalar::Str(x), Scalar::Str(y)) => x.cmp(y).into(),
+        (Scalar::Num(x), Scalar::Num(y)) => x.partial_cmp(&y)?.into(),
+        (Scalar::Bool(x), Scalar::Bool(y)) => eq(x == y),
+        (Scalar::Record(x), Scalar::Record(y)) => eq(x == y),
+        (Scalar::Record(r), Scalar::Str(s)) | (Scalar::Str(s), Scalar::Record(r)) => eq(id(r) == s),
+        _ => return None,
+    })
+}
+
+/// Whether `a op b` holds, for `==`, `!=` and the orderings.
+pub(crate) fn holds<'v>(
+    op: CmpOp,
+    a: Scalar<'v>,
+    b: Scalar<'v>,
+    dates: bool,
+    id: impl Fn(RecordIdx) -> &'v str,
+) -> bool {
+    if let (Scalar::Str(x), Scalar::Str(y), CmpOp::Eq | CmpOp::Ne, false) = (a, b, op, dates) {
+        // Two strings that are not dates: equal bytes, without ordering them.
+        return same_str(x, y) == (op == CmpOp::Eq);
+    }
+    relate(a, b, dates, id).is_some_and(|r| r.satisfies(op))
+}
+
+/// String equality; short strings (codes like "KR") without a library call.
+#[inline]
+fn same_str(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    if a.len() <= 8 {
+        return a.iter().zip(b).all(|(x, y)| x == y);
+    }
+    a == b
+}
+
+/// `v in set` for a literal list, in O(1).
+pub(crate) fn in_const_list<'v>(v: Scalar<'v>, set: &ConstList, id: impl Fn(RecordIdx) -> &'v str) -> bool {
+    match v {
+        Scalar::Str(s) => {
+            set.strs.contains(s)
+                || (!set.dates.is_empty() && Date::parse_lenient(s).is_some_and(|d| set.dates.contains(&d)))
+        }
+        Scalar::Num(n) => set.nums.contains(&num_key(n)),
+        Scalar::Bool(b) => set.bools[usize::from(b)],
+        Scalar::Date(d) => set.dates.contains(&d) || set.strs.iter().any(|s| Date::parse_lenient(s) == Some(d)),
+        Scalar::Record(r) => set.strs.contains(id(r)),
+        Scalar::Missing | Scalar::Other => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_ids(_: RecordIdx) -> &'static str {
+        ""
+    }
+
+    fn d(s: &str) -> Scalar<'static> {
+        Scalar::Date(Date::parse_exact(s).unwrap())
+    }
+
+    fn rel(a: Scalar<'static>, b: Scalar<'static>, dates: bool) -> Option<Rel> {
+        relate(a, b, dates, no_ids)
+    }
+
+    #[test]
+    fn whole_numbers_show_without_a_fraction() {
+        assert_eq!(number_value(50.0).to_string(), "50");
+        assert_eq!(number_value(-3.0).to_string(), "-3");
+        assert_eq!(number_value(12.5).to_string(), "12.5");
+        assert_eq!(number_value(1e300).to_string(), "1e+300");
+        assert_eq!(number_value(f64::NAN), Value::Null);
+    }
+
+    #[test]
+    fn missing_never_compares() {
+        assert_eq!(rel(Scalar::Missing, Scalar::Str("x"), false), None);
+        assert_eq!(rel(Scalar::Str("x"), Scalar::Missing, false), None);
+        assert_eq!(rel(Scalar::Missing, Scalar::Missing, false), None);
+        assert!(!Rel::Unequal.satisfies(CmpOp::Lt) && Rel::Unequal.satisfies(CmpOp::Ne));
+    }
+
+    #[test]
+    fn strings_numbers_bools() {
+        assert_eq!(rel(Scalar::Str("a"), Scalar::Str("b"), false), Some(Rel::Less));
+        assert_eq!(rel(Scalar::Num(2.0), Scalar::Num(2.0), false), Some(Rel::Equal));
+        assert_eq!(rel(Scalar::Num(3.0), Scalar::Num(2.0), false), Some(Rel::Greater));
+        assert_eq!(rel(Scalar::Bool(true), Scalar::Bool(false), false), Some(Rel::Unequal));
+        assert_eq!(rel(Scalar::Str("2"), Scalar::Num(2.0), false), None);
+        assert_eq!(rel(Scalar::Other, Scalar::Other, false), None);
+    }
+
+    #[test]
+    fn a_record_equals_its_id() {
+        let id = |_: RecordIdx| "p-1";
+        assert_eq!(relate(Scalar::Record(RecordIdx(0)), Scalar::Str("p-1"), false, id), Some(Rel::Equal));
+        assert_eq!(relate(Scalar::Str("p-2"), Scalar::Record(RecordIdx(0)), false, id), Some(Rel::Unequal));
+        assert!(holds(CmpOp::Eq, Scalar::Record(RecordIdx(0)), Scalar::Str("p-1"), false, id));
+        assert!(!holds(CmpOp::Ne, Scalar::Missing, Scalar::Str("p-1"), false, id), "missing is never unequal");
+    }
+
+    #[test]
+    fn strings_meet_dates_as_iso_dates() {
+        assert_eq!(rel(Scalar::Str("2021-03-04T10:00:00Z"), d("2021-03-04"), false), Some(Rel::Equal));
+        assert_eq!(rel(Scalar::Str("2020-12-31"), d("2021-01-01"), false), Some(Rel::Less));
+        assert_eq!(rel(Scalar::Str("yesterday"), d("2021-01-01"), false), None);
+        assert_eq!(rel(Scalar::Str("2021-02-30"), d("2021-01-01"), false), None);
+        // Declared date fields compare as dates even between two strings.
+        let (t, day) = (Scalar::Str("2021-01-01T23:00"), Scalar::Str("2021-01-01"));
+        assert_eq!(rel(t, day, true), Some(Rel::Equal));
+        assert_eq!(rel(t, day, false), Some(Rel::Greater));
+        assert!(holds(CmpOp::Eq, t, day, true, no_ids) && holds(CmpOp::Ne, t, day, false, no_ids));
+    }
+
+    #[test]
+    fn const_list_membership() {
+        let list = ConstList::new(vec![
+            Const::Str("KR".into()),
+            Const::Num(3.0),
+            Const::Date(Date::parse_exact("2021-01-01").unwrap()),
+        ]);
+        assert!(in_const_list(Scalar::Str("KR"), &list, no_ids));
+        assert!(!in_const_list(Scalar::Str("CN"), &list, no_ids));
+        assert!(in_const_list(Scalar::Num(3.0), &list, no_ids));
+        assert!(in_const_list(Scalar::Str("2021-01-01T08:00"), &list, no_ids));
+        assert!(!in_const_list(Scalar::Missing, &list, no_ids));
+    }
+
+    #[test]
+    fn long_lists_are_shown_by_their_size() {
+        let short = ConstList::new(vec![Const::Str("KR".into())]);
+        assert_eq!(list_shown(&short), Shown::List(vec![Shown::Value("KR".into())]));
+        let long = ConstList::new((0..17).map(|n| Const::Num(f64::from(n))).collect());
+        assert_eq!(list_shown(&long), Shown::Value("(17 values)".into()));
+    }
+}
