@@ -10,7 +10,7 @@ use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use interdict::date::Date;
-use interdict::fast::{FastEngine, FastStore};
+use interdict::fast::{Evidence, FastEngine, FastStore};
 use interdict::{Engine, EvalOptions, Input, RecordStore, RuleSet, SourceFile, report};
 
 const RULES: &str = include_str!("screening.rules");
@@ -89,15 +89,15 @@ fn screening(c: &mut Criterion) {
         });
         let store = FastStore::load(&inputs, program);
         group.bench_with_input(BenchmarkId::new("evaluate", n), &store, |b, store| {
-            b.iter(|| black_box(FastEngine::new(program, store, options(), true).evaluate().len()))
+            b.iter(|| black_box(FastEngine::new(program, store, options(), Evidence::Full).evaluate().len()))
         });
         group.bench_with_input(BenchmarkId::new("evaluate-no-evidence", n), &store, |b, store| {
-            b.iter(|| black_box(FastEngine::new(program, store, options(), false).evaluate().len()))
+            b.iter(|| black_box(FastEngine::new(program, store, options(), Evidence::Omitted).evaluate().len()))
         });
         group.bench_with_input(BenchmarkId::new("end-to-end-json", n), &inputs, |b, inputs| {
             b.iter(|| {
                 let store = FastStore::load(inputs, program);
-                let outcomes = FastEngine::new(program, &store, options(), true).evaluate();
+                let outcomes = FastEngine::new(program, &store, options(), Evidence::Full).evaluate();
                 let mut out = Vec::with_capacity(1 << 20);
                 report::write_json(&mut out, program, &store, &outcomes).unwrap();
                 black_box(out.len())
@@ -144,7 +144,7 @@ fn rule_count(c: &mut Criterion) {
         let rules = RuleSet::from_sources(vec![SourceFile::new("bans.rules", ban_rules(count))]).unwrap();
         let store = FastStore::load(&inputs, rules.program());
         group.bench_with_input(BenchmarkId::new("evaluate", count), &store, |b, store| {
-            b.iter(|| black_box(FastEngine::new(rules.program(), store, options(), true).evaluate().len()))
+            b.iter(|| black_box(FastEngine::new(rules.program(), store, options(), Evidence::Full).evaluate().len()))
         });
     }
     group.finish();

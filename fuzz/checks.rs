@@ -5,7 +5,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use interdict::date::Date;
-use interdict::fast::{FastEngine, FastStore};
+use interdict::fast::{Evidence, FastEngine, FastStore};
 use interdict::syntax::{format_source, parse};
 use interdict::{Engine, EvalOptions, Input, RecordStore, RuleSet, SourceFile, report};
 
@@ -45,7 +45,7 @@ pub fn records(rules: &RuleSet, data: &[u8]) {
 
     let inputs = vec![Ok(input)];
     let fast_store = FastStore::load(&inputs, program);
-    let fast = FastEngine::new(program, &fast_store, options, true).evaluate();
+    let fast = FastEngine::new(program, &fast_store, options, Evidence::Full).evaluate();
     assert_eq!(fast.len(), outcomes.len(), "the engines disagree on the number of outcomes");
     let mut fast_json = Vec::new();
     report::write_json(&mut fast_json, program, &fast_store, &fast).unwrap();

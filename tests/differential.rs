@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use interdict::date::Date;
-use interdict::fast::{FastEngine, FastStore};
+use interdict::fast::{Evidence, FastEngine, FastStore};
 use interdict::{Engine, EvalOptions, Input, RecordStore, RuleSet, SourceFile, report};
 use proptest::prelude::*;
 
@@ -141,7 +141,7 @@ fn json_of(rules: &RuleSet, text: &str, fast: bool) -> String {
     if fast {
         let inputs = vec![Ok(Input::new("g.jsonl", text.as_bytes().to_vec()))];
         let store = FastStore::load(&inputs, rules.program());
-        let engine = FastEngine::new(rules.program(), &store, options, true);
+        let engine = FastEngine::new(rules.program(), &store, options, Evidence::Full);
         report::write_json(&mut out, rules.program(), &store, &engine.evaluate()).unwrap();
     } else {
         let store = RecordStore::load([Input::new("g.jsonl", text.as_bytes().to_vec())]);
@@ -218,7 +218,7 @@ fn example_rule_sets_agree() {
                 &mut out,
                 rules.program(),
                 &store,
-                &FastEngine::new(rules.program(), &store, options, true).evaluate(),
+                &FastEngine::new(rules.program(), &store, options, Evidence::Full).evaluate(),
             )
             .unwrap();
             out
@@ -306,8 +306,9 @@ fn limit_errors_are_deterministic() {
         for threads in [1, 2, 4, 4, 1] {
             let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
             let mut out = Vec::new();
-            let outcomes =
-                pool.install(|| FastEngine::new(rules.program(), &store, options, true).with_limits(limits).evaluate());
+            let outcomes = pool.install(|| {
+                FastEngine::new(rules.program(), &store, options, Evidence::Full).with_limits(limits).evaluate()
+            });
             report::write_json(&mut out, rules.program(), &store, &outcomes).unwrap();
             runs.push(String::from_utf8(out).unwrap());
         }

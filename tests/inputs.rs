@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use interdict::date::Date;
-use interdict::fast::{FastEngine, FastStore};
+use interdict::fast::{Evidence, FastEngine, FastStore};
 use interdict::records::convert::{ConvertOptions, InputFormat, convert};
 use interdict::{Engine, EvalOptions, Input, RecordStore, RuleSet, report};
 
@@ -73,7 +73,7 @@ fn both_engines_agree_on_converted_inputs() {
     let sources: Vec<_> = inputs.into_iter().map(Ok).collect();
     let fast_store = FastStore::load(&sources, rules.program());
     let mut fast = Vec::new();
-    let outcomes = FastEngine::new(rules.program(), &fast_store, eval, true).evaluate();
+    let outcomes = FastEngine::new(rules.program(), &fast_store, eval, Evidence::Full).evaluate();
     report::write_json(&mut fast, rules.program(), &fast_store, &outcomes).unwrap();
     assert!(reference == fast, "the engines disagree on converted inputs");
     assert!(String::from_utf8(fast).unwrap().contains("interdict::records::csv"));
@@ -188,7 +188,7 @@ fn both_engines_agree_on_the_ftm_example() {
         let sources = vec![Ok(input.clone())];
         let fast_store = FastStore::load(&sources, rules.program());
         let mut fast = Vec::new();
-        let outcomes = FastEngine::new(rules.program(), &fast_store, eval, true).evaluate();
+        let outcomes = FastEngine::new(rules.program(), &fast_store, eval, Evidence::Full).evaluate();
         report::write_json(&mut fast, rules.program(), &fast_store, &outcomes).unwrap();
         assert!(reference == fast, "{day}: the engines disagree");
     }
@@ -248,7 +248,7 @@ fn lists_compare_element_by_element_in_both_engines() {
     let sources = vec![Ok(input)];
     let fast_store = FastStore::load(&sources, rules.program());
     let mut fast = Vec::new();
-    let outcomes = FastEngine::new(rules.program(), &fast_store, eval, true).evaluate();
+    let outcomes = FastEngine::new(rules.program(), &fast_store, eval, Evidence::Full).evaluate();
     report::write_json(&mut fast, rules.program(), &fast_store, &outcomes).unwrap();
     assert!(reference == fast, "the engines disagree on list comparisons");
     let text = String::from_utf8(fast).unwrap();

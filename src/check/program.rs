@@ -135,6 +135,18 @@ impl Program {
         &self.link_fields
     }
 
+    /// The link fields whose values are checked on records of
+    /// `record_type`, with the entity each must point to (`None`: any
+    /// record): the declared ones, or in an untyped rule set every field
+    /// the rules follow.
+    pub(crate) fn checked_links(&self, record_type: &str) -> Vec<(&str, Option<&str>)> {
+        match self.link_fields.by_type.get(record_type) {
+            Some(fields) => fields.iter().map(|(f, e)| (f.as_str(), e.as_deref())).collect(),
+            None if !self.is_typed() => self.link_fields.any_type.iter().map(|f| (f.as_str(), None)).collect(),
+            None => Vec::new(),
+        }
+    }
+
     /// Every rule's, exemption's and def's condition, with its owner's name.
     pub(crate) fn conditions(&self) -> impl Iterator<Item = (&str, &Cond)> {
         let rules = self.rules.iter().map(|r| (r.name.as_str(), &r.cond));

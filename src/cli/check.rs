@@ -16,7 +16,7 @@ use super::{CheckArgs, Engine as EngineChoice, Exit, FailOn, Format};
 use crate::check::Program;
 use crate::date::Date;
 use crate::eval::{Decision, EvalOptions, Outcome};
-use crate::fast::{FastEngine, FastStore};
+use crate::fast::{Evidence, FastEngine, FastStore};
 use crate::records::Records;
 use crate::reference::Engine;
 use crate::report::{self, Summary};
@@ -35,7 +35,10 @@ pub(super) fn run(args: &CheckArgs) -> io::Result<Exit> {
     let color = args.color.enabled(io::stdout().is_terminal());
     let mut written = Written::new(program, args.fail_on);
     // The summary shows counts only: evidence would be computed to be dropped.
-    let evidence = !args.no_evidence && args.format != Format::Summary;
+    let evidence = match !args.no_evidence && args.format != Format::Summary {
+        true => Evidence::Full,
+        false => Evidence::Omitted,
+    };
 
     match args.engine {
         EngineChoice::Reference => {
@@ -43,7 +46,7 @@ pub(super) fn run(args: &CheckArgs) -> io::Result<Exit> {
             let loaded = started.elapsed();
             let engine = Engine::new(program, &store, options).with_limits(args.limits.get());
             let mut outcomes = engine.evaluate();
-            if !evidence {
+            if evidence == Evidence::Omitted {
                 strip_evidence(&mut outcomes);
             }
             timings(args, loaded, started.elapsed() - loaded);

@@ -102,8 +102,14 @@ pub(crate) trait Judge<'p> {
         Ok(self.standing(rec, rule)? == Standing::Fired)
     }
 
-    /// A record's final decision.
+    /// A record's final decision (an engine may remember it).
     fn decision(&self, rec: RecordIdx) -> Result<Decision, Fault> {
+        self.decide(rec)
+    }
+
+    /// A record's final decision, worked out: the strongest effect of the
+    /// rules that fired and were not waived.
+    fn decide(&self, rec: RecordIdx) -> Result<Decision, Fault> {
         let mut decision = Decision::Allow;
         for rule in self.rules_of(rec) {
             if self.standing(rec, rule)? == Standing::Fired {

@@ -22,7 +22,7 @@ pub(crate) use error::Fault;
 pub use error::{EvalError, EvalErrorKind};
 pub(crate) use judge::{Judge, Owner, Standing};
 pub(crate) use value::{Scalar, const_shown};
-pub(crate) use verdict::{Chain, number_value};
+pub(crate) use verdict::Chain;
 pub use verdict::{
     Decision, Explanation, Fact, FactKind, Fired, Hop, LinkProblem, LinkWarning, Observed, Outcome, RuleExplanation,
     RuleStatus, Shown, Verdict, Waived, Witness,

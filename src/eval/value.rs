@@ -57,17 +57,6 @@ impl<'v> Scalar<'v> {
         }
     }
 
-    /// A JSON value from a record, unless it is an array or an object.
-    pub(crate) fn of_json(v: &'v Value) -> Scalar<'v> {
-        match v {
-            Value::Null => Scalar::Missing,
-            Value::Bool(b) => Scalar::Bool(*b),
-            Value::Number(n) => n.as_f64().map_or(Scalar::Missing, Scalar::Num),
-            Value::String(s) => Scalar::Str(s),
-            Value::Array(_) | Value::Object(_) => Scalar::Other,
-        }
-    }
-
     /// How evidence shows a value that is not a record.
     pub(crate) fn shown(self) -> Shown {
         match self {

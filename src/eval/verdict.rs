@@ -109,7 +109,27 @@ pub enum LinkProblem {
     NotAnId,
 }
 
+impl LinkProblem {
+    /// What is wrong with a link to an id: no record has it (`found`, the
+    /// type of the record that does, is `None`), or that record is not of
+    /// the `declared` entity.
+    pub(crate) fn of_id(found: Option<&str>, declared: Option<&str>) -> Option<LinkProblem> {
+        match (found, declared) {
+            (None, _) => Some(LinkProblem::Missing),
+            (Some(found), Some(expected)) if found != expected => {
+                Some(LinkProblem::WrongType { expected: expected.to_string(), found: found.to_string() })
+            }
+            _ => None,
+        }
+    }
+}
+
 impl LinkWarning {
+    /// A record's warnings in the order they are shown: by field, then value.
+    pub(crate) fn sort(warnings: &mut [LinkWarning]) {
+        warnings.sort_by(|a, b| (&a.field, &a.target).cmp(&(&b.field, &b.target)));
+    }
+
     /// One line for people.
     pub fn message(&self, record_id: &str) -> String {
         match &self.problem {

@@ -122,12 +122,39 @@ pub(crate) enum Candidates<'s> {
     Some(&'s [RuleId], Vec<u32>),
 }
 
-impl Candidates<'_> {
-    pub(crate) fn iter(&self) -> Box<dyn Iterator<Item = RuleId> + '_> {
+impl<'s> IntoIterator for Candidates<'s> {
+    type Item = RuleId;
+    type IntoIter = CandidateRules<'s>;
+
+    fn into_iter(self) -> CandidateRules<'s> {
         match self {
-            Candidates::All(all) => Box::new(all.iter().copied()),
-            Candidates::Some(all, picked) => Box::new(picked.iter().map(|p| all[*p as usize])),
+            Candidates::All(all) => CandidateRules { all, picked: None, next: 0 },
+            Candidates::Some(all, picked) => CandidateRules { all, picked: Some(picked.into_iter()), next: 0 },
         }
+    }
+}
+
+/// The rules of [`Candidates`], in declaration order.
+pub(crate) struct CandidateRules<'s> {
+    all: &'s [RuleId],
+    /// Positions in `all`, when only some can fire.
+    picked: Option<std::vec::IntoIter<u32>>,
+    /// The next position, when all can.
+    next: usize,
+}
+
+impl Iterator for CandidateRules<'_> {
+    type Item = RuleId;
+
+    fn next(&mut self) -> Option<RuleId> {
+        let at = match &mut self.picked {
+            Some(picked) => picked.next()? as usize,
+            None => {
+                self.next += 1;
+                self.next - 1
+            }
+        };
+        self.all.get(at).copied()
     }
 }
 

@@ -10,7 +10,11 @@
 mod cond;
 mod engine;
 mod index;
+mod judge;
+mod prepare;
 mod store;
+mod value;
+mod walk;
 
-pub use engine::FastEngine;
+pub use engine::{Evidence, FastEngine};
 pub use store::FastStore;

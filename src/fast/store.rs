@@ -787,6 +787,22 @@ mod load_tests {
     }
 }
 
+impl FastStore<'_> {
+    /// A stored value as the JSON it was read from.
+    pub(crate) fn json(&self, v: &FVal<'_>) -> Value {
+        match v {
+            FVal::Null => Value::Null,
+            FVal::Bool(b) => Value::Bool(*b),
+            FVal::Num(n) => Value::Number(n.clone()),
+            FVal::Str(s) => Value::String(s.as_str().to_string()),
+            FVal::Link(r) => Value::String(self.id(*r).to_string()),
+            FVal::List(items) => Value::Array(items.iter().map(|i| self.json(i)).collect()),
+            FVal::Links(ids) => Value::Array(ids.iter().map(|r| Value::String(self.id(*r).to_string())).collect()),
+            FVal::Json(v) => (**v).clone(),
+        }
+    }
+}
+
 /// A record id's first 8 bytes as one integer, zero-padded: ids compare
 /// as these do, unless these tie.
 pub(crate) fn id_prefix(id: &str) -> u64 {

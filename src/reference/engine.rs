@@ -223,16 +223,10 @@ fn read_verdicts(facts: &[Fact], out: &mut Vec<String>) {
 
 /// Every link field value that does not lead to a record (of the declared type).
 fn link_warnings(program: &Program, store: &RecordStore) -> HashMap<RecordIdx, Vec<LinkWarning>> {
-    let links = program.link_fields();
     let mut out: HashMap<RecordIdx, Vec<LinkWarning>> = HashMap::new();
     for (idx, record) in store.iter() {
-        let typed = links.by_type.get(record.record_type());
-        let fields: Vec<(&str, Option<&str>)> = match typed {
-            Some(fields) => fields.iter().map(|(f, e)| (f.as_str(), e.as_deref())).collect(),
-            None if !program.is_typed() => links.any_type.iter().map(|f| (f.as_str(), None)).collect(),
-            None => Vec::new(),
-        };
-        for (field, entity) in fields {
+        let typed = program.link_fields().by_type.contains_key(record.record_type());
+        for (field, entity) in program.checked_links(record.record_type()) {
             let values: Vec<&Value> = match record.get(field) {
                 None | Some(Value::Null) => continue,
                 Some(Value::Array(items)) => items.iter().collect(),
@@ -240,33 +234,20 @@ fn link_warnings(program: &Program, store: &RecordStore) -> HashMap<RecordIdx, V
             };
             for v in values {
                 let problem = match v.as_str() {
+                    // Untyped rule sets follow any string; only strings can be missing ids.
+                    None if entity.is_none() && !typed => None,
                     None => Some((v.to_string(), LinkProblem::NotAnId)),
-                    Some(id) => match store.lookup(id) {
-                        None => Some((id.to_string(), LinkProblem::Missing)),
-                        Some(t) => match entity {
-                            Some(e) if store.record(t).record_type() != e => Some((
-                                id.to_string(),
-                                LinkProblem::WrongType {
-                                    expected: e.to_string(),
-                                    found: store.record(t).record_type().to_string(),
-                                },
-                            )),
-                            _ => None,
-                        },
-                    },
+                    Some(id) => {
+                        let found = store.lookup(id).map(|t| store.record(t).record_type());
+                        LinkProblem::of_id(found, entity).map(|p| (id.to_string(), p))
+                    }
                 };
                 if let Some((target, problem)) = problem {
-                    // Untyped rule sets follow any string; only flag strings as missing ids.
-                    if entity.is_none() && typed.is_none() && problem == LinkProblem::NotAnId {
-                        continue;
-                    }
                     out.entry(idx).or_default().push(LinkWarning { field: field.to_string(), target, problem });
                 }
             }
         }
     }
-    for w in out.values_mut() {
-        w.sort_by(|a, b| (&a.field, &a.target).cmp(&(&b.field, &b.target)));
-    }
+    out.values_mut().for_each(|w| LinkWarning::sort(w));
     out
 }

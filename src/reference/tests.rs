@@ -475,7 +475,7 @@ fn a_def_answer_cut_short_by_a_limit_is_not_remembered() {
     let fast_store = FastStore::load(&inputs, rules.program());
     let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
     let fast: Vec<String> = pool.install(|| {
-        FastEngine::new(rules.program(), &fast_store, as_of, false)
+        FastEngine::new(rules.program(), &fast_store, as_of, crate::fast::Evidence::Omitted)
             .with_limits(limits)
             .evaluate()
             .iter()
