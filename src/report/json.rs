@@ -501,12 +501,32 @@ mod tests {
         assert_eq!(examples.len(), 2, "docs/json.md: a verdict and an error example");
         let trade = check_lines(
             "rules/trade-screening",
-            &["activity.jsonl", "businesses.json", "goods.jsonl", "people.jsonl"]
-                .map(|f| format!("rules/trade-screening/records/{f}")),
+            &[
+                (
+                    "rules/trade-screening/records/activity.jsonl",
+                    include_bytes!("../../rules/trade-screening/records/activity.jsonl"),
+                ),
+                (
+                    "rules/trade-screening/records/businesses.json",
+                    include_bytes!("../../rules/trade-screening/records/businesses.json"),
+                ),
+                (
+                    "rules/trade-screening/records/goods.jsonl",
+                    include_bytes!("../../rules/trade-screening/records/goods.jsonl"),
+                ),
+                (
+                    "rules/trade-screening/records/people.jsonl",
+                    include_bytes!("../../rules/trade-screening/records/people.jsonl"),
+                ),
+            ],
             "2023-06-01",
         );
         assert!(trade.contains(&examples[0]), "docs/json.md's verdict example is not in the output:\n{}", examples[0]);
-        let messy = check_lines("tests/fixtures/messy.rules", &["tests/fixtures/messy.jsonl".into()], "2024-01-01");
+        let messy = check_lines(
+            "tests/fixtures/messy.rules",
+            &[("tests/fixtures/messy.jsonl", include_bytes!("../../tests/fixtures/messy.jsonl"))],
+            "2024-01-01",
+        );
         assert!(messy.contains(&examples[1]), "docs/json.md's error example is not in the output:\n{}", examples[1]);
     }
 
@@ -533,9 +553,11 @@ mod tests {
         out
     }
 
-    fn check_lines(rules: &str, records: &[String], as_of: &str) -> Vec<String> {
+    /// The lines `check --format json` writes; records are compiled in, as
+    /// this layer reads no files.
+    fn check_lines(rules: &str, records: &[(&str, &[u8])], as_of: &str) -> Vec<String> {
         let rules = crate::RuleSet::load(&[rules]).unwrap();
-        let store = crate::RecordStore::load(records.iter().map(|f| crate::Input::new(f, std::fs::read(f).unwrap())));
+        let store = crate::RecordStore::load(records.iter().map(|&(name, bytes)| crate::Input::new(name, bytes)));
         let as_of = crate::date::Date::parse_exact(as_of).unwrap();
         let outcomes = crate::Engine::new(rules.program(), &store, crate::EvalOptions { as_of }).evaluate();
         let mut out = Vec::new();
