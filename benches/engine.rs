@@ -1,5 +1,5 @@
 //! Load, evaluate and end-to-end benchmarks on a generated screening graph
-//! shaped like `../shared/bench` (persons with spouses and contacts, venues,
+//! shaped like the side-by-side benchmark's data (persons with spouses and contacts, venues,
 //! products, visits, purchases), and the cost of many rules against few.
 //!
 //! `cargo bench --bench engine` (criterion; reports in `target/criterion`).

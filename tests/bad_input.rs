@@ -1,4 +1,4 @@
-//! The catalogue of bad input (issue 3): every bad record and bad rule file
+//! The catalogue of bad input: every bad record and bad rule file
 //! a screening run can meet, each answered by a located error or the right
 //! verdict — never a panic, a stack overflow or a run without end. Runs the
 //! binary, as a user would; large inputs are generated here, at run time.

@@ -229,7 +229,7 @@ fn messy_input_loses_nothing() {
     insta::assert_snapshot!("messy.human", stdout(&human));
 }
 
-/// The example of DESIGN.md §2, verbatim, on a small graph that makes every
+/// The language's founding example (tests/fixtures/design.rules), on a small graph that makes every
 /// one of its rules and its exemption fire.
 #[test]
 fn design_example() {

@@ -176,7 +176,7 @@ proptest! {
     }
 }
 
-/// The example rule set and the DESIGN.md example, through both engines.
+/// The example rule set, tests/fixtures/design.rules and messy.rules, through both engines.
 #[test]
 fn example_rule_sets_agree() {
     for (rules, files) in [

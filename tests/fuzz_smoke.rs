@@ -1,6 +1,6 @@
 //! The fuzz targets of `fuzz/` as proptest smoke tests, so `cargo test`
 //! runs the same properties (`fuzz/checks.rs`) on every change; the fuzzers
-//! run them for longer (see the README).
+//! run them for longer (see docs/fuzzing.md).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 

@@ -137,7 +137,7 @@ struct CheckArgs {
 }
 
 /// How much one rule may spend on one record before the record gets an
-/// error instead of a verdict (`eval::Limits`; the README has the details).
+/// error instead of a verdict (`eval::Limits`; docs/guarantees.md has the details).
 #[derive(Args, Debug, Clone, Copy)]
 struct LimitArgs {
     /// Conditions one rule may evaluate on one record
@@ -376,7 +376,7 @@ struct ExportArgs {
 enum Format {
     /// Each fired rule drawn over its source, with the values found
     Human,
-    /// JSON Lines: one object per record (see the README for the shape)
+    /// JSON Lines: one object per record (the format: docs/json.md)
     Json,
     /// Counts per decision and per rule
     Summary,
@@ -414,7 +414,7 @@ fn parse_date(s: &str) -> Result<Date, String> {
     s.parse()
 }
 
-/// Exit codes (DESIGN.md §4).
+/// Exit codes, as docs/cli.md documents them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Exit {
     /// No record denied (or flagged, with `--fail-on flag`), no errors.

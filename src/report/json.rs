@@ -1,34 +1,8 @@
 //! JSON Lines output: one object per input record, in input order.
 //!
-//! # Wire format (stable)
-//!
-//! Every line is an object with `"kind"`:
-//!
-//! - `"verdict"`: `id`, `type`, `decision` (`allow|flag|deny`), `rules` (the
-//!   names of the rules that fired, then of those waived, then of the
-//!   exemptions that waived them: the decision in one list), `source`
-//!   (`{file, line, column}` of the record), `fired` (rules that fired and
-//!   were not waived), `waived` (rules that fired and were waived; each adds
-//!   `waived_by`, the exemption's name, and `exemption`: `{name, title,
-//!   location, evidence}`), `warnings` (`{field, target, problem: {kind:
-//!   missing|wrong_type|not_an_id, …}, message}`).
-//!   A rule is `{rule, title, effect, severity, location, evidence}`.
-//! - `"error"`: `id` (or null), `source`, `error`: `{code, message, help, first}`
-//!   (`first`: where a duplicate id was first used).
-//!
-//! Evidence is a list of facts `{kind, text, location, holds, summary, …}`
-//! where `text` is the sub-condition as written, `summary` one line of what
-//! was seen, and by kind: `compare` (`left`, `op`, `right`), `matches`
-//! (`subject`, `pattern`), `exists` (`path`), `is` (`subject`, `verdict`,
-//! `by`, `decision`, `rules`), `quantifier` (`quantifier`, `var`, `over`,
-//! `count`, `witness` with `depth` and `position`, `evidence`), `sum`
-//! (`var`, `over`, `of_type`, `terms`: each value added, `total`, `op`,
-//! `right`, `evidence`: why each term counts, its filter's facts in term
-//! order), `call`
-//! (`def`, `args`, `evidence`), `value` (`value`). A value seen is
-//! `{chain, …}` plus one of `value`, `record`+`type`+`name`, `list`,
-//! `missing: true`, `unresolved`; `chain` lists the hops `{via, …}` from the
-//! binder's record to it.
+//! The wire format is defined in `docs/json.md`, a stable interface: a key
+//! added, renamed or moved here changes that page (its examples are checked
+//! against this writer by `docs_json_examples_are_what_check_writes`).
 
 use std::io::{self, Write};
 
@@ -100,7 +74,7 @@ impl Serialize for LocJson<'_> {
     }
 }
 
-/// A verdict line written by hand, in the shape documented above. serde's
+/// A verdict line written by hand, in the shape of `docs/json.md`. serde's
 /// map serializer escapes every key and value byte by byte, and verdicts
 /// with their evidence are most of what `check` writes; here keys are
 /// literals and printable ASCII values are copied as they are. Each method
@@ -515,6 +489,80 @@ mod tests {
             value: Shown::Value("KR".into()),
         };
         assert_eq!(chain_text(&o), "venue v-12 → operator p-7 \"Kim\" → nationality \"KR\"");
+    }
+
+    /// The examples in docs/json.md, laid out there for reading, are byte
+    /// for byte lines that `check --format json` writes for those inputs.
+    #[test]
+    fn docs_json_examples_are_what_check_writes() {
+        let doc = include_str!("../../docs/json.md");
+        let examples: Vec<String> =
+            doc.split("```json\n").skip(1).map(|b| minified(b.split("```").next().unwrap_or(""))).collect();
+        assert_eq!(examples.len(), 2, "docs/json.md: a verdict and an error example");
+        let trade = check_lines(
+            "rules/trade-screening",
+            &[
+                (
+                    "rules/trade-screening/records/activity.jsonl",
+                    include_bytes!("../../rules/trade-screening/records/activity.jsonl"),
+                ),
+                (
+                    "rules/trade-screening/records/businesses.json",
+                    include_bytes!("../../rules/trade-screening/records/businesses.json"),
+                ),
+                (
+                    "rules/trade-screening/records/goods.jsonl",
+                    include_bytes!("../../rules/trade-screening/records/goods.jsonl"),
+                ),
+                (
+                    "rules/trade-screening/records/people.jsonl",
+                    include_bytes!("../../rules/trade-screening/records/people.jsonl"),
+                ),
+            ],
+            "2023-06-01",
+        );
+        assert!(trade.contains(&examples[0]), "docs/json.md's verdict example is not in the output:\n{}", examples[0]);
+        let messy = check_lines(
+            "tests/fixtures/messy.rules",
+            &[("tests/fixtures/messy.jsonl", include_bytes!("../../tests/fixtures/messy.jsonl"))],
+            "2024-01-01",
+        );
+        assert!(messy.contains(&examples[1]), "docs/json.md's error example is not in the output:\n{}", examples[1]);
+    }
+
+    /// JSON without the whitespace between tokens.
+    fn minified(text: &str) -> String {
+        let (mut out, mut in_string, mut escaped) = (String::new(), false, false);
+        for c in text.chars() {
+            if in_string {
+                out.push(c);
+                if escaped {
+                    escaped = false;
+                } else if c == '\\' {
+                    escaped = true;
+                } else if c == '"' {
+                    in_string = false;
+                }
+            } else if c == '"' {
+                in_string = true;
+                out.push(c);
+            } else if !c.is_whitespace() {
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    /// The lines `check --format json` writes; records are compiled in, as
+    /// this layer reads no files.
+    fn check_lines(rules: &str, records: &[(&str, &[u8])], as_of: &str) -> Vec<String> {
+        let rules = crate::RuleSet::load(&[rules]).unwrap();
+        let store = crate::RecordStore::load(records.iter().map(|&(name, bytes)| crate::Input::new(name, bytes)));
+        let as_of = crate::date::Date::parse_exact(as_of).unwrap();
+        let outcomes = crate::Engine::new(rules.program(), &store, crate::EvalOptions { as_of }).evaluate();
+        let mut out = Vec::new();
+        append_json(&mut out, rules.program(), &store, &outcomes).unwrap();
+        String::from_utf8(out).unwrap().lines().map(str::to_owned).collect()
     }
 
     const TRICKY: &[&str] = &[

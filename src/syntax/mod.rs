@@ -310,7 +310,7 @@ const RESERVED: &[&str] = &[
     "false",
 ];
 
-/// A reserved word of the language (DESIGN.md §2.1).
+/// A reserved word of the language (listed in docs/language.md, "Reserved words").
 pub fn is_reserved(word: &str) -> bool {
     RESERVED.contains(&word)
 }
