@@ -43,6 +43,9 @@ pub mod source;
 pub mod sql;
 pub mod syntax;
 
+#[cfg(test)]
+mod semantics_tests;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 

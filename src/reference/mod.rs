@@ -12,6 +12,3 @@ mod value;
 mod walk;
 
 pub use engine::Engine;
-
-#[cfg(test)]
-mod tests;

@@ -1,23 +1,38 @@
-//! Semantics, one test per operator, edge and error case. Every test goes
-//! through [`check`]: rules and JSON Lines in, one line per record out
-//! (`id decision fired… waived~exemption…`).
+//! The language's meaning, one test per operator, edge and error case,
+//! each run through both engines: the reference engine's verdicts are the
+//! expected lines, and the fast engine must write the same JSON, evidence
+//! included, byte for byte. Every test goes through [`check`]: rules and
+//! JSON Lines in, one line per record out (`id decision fired…
+//! waived~exemption…`).
 
 use crate::date::Date;
 use crate::eval::{EvalOptions, Outcome};
+use crate::fast::{Evidence, FastEngine, FastStore};
 use crate::records::{Input, RecordStore};
 use crate::reference::Engine;
+use crate::report::write_json;
 use crate::{RuleSet, SourceFile};
 
+/// Each record's verdict by the reference engine, one line each, after
+/// checking that the fast engine writes the same JSON.
 fn outcomes(rules: &str, records: &str, as_of: &str) -> Vec<String> {
     let rules = match RuleSet::from_sources(vec![SourceFile::new("t.rules", rules)]) {
         Ok(r) => r,
         Err(errors) => panic!("rules do not check: {:?}", errors.iter().map(ToString::to_string).collect::<Vec<_>>()),
     };
-    let store = RecordStore::load([Input::new("t.jsonl", records.as_bytes().to_vec())]);
-    let engine = Engine::new(rules.program(), &store, EvalOptions { as_of: Date::parse_exact(as_of).unwrap() });
     let program = rules.program();
-    engine
-        .evaluate()
+    let options = EvalOptions { as_of: Date::parse_exact(as_of).unwrap() };
+    let store = RecordStore::load([Input::new("t.jsonl", records.as_bytes().to_vec())]);
+    let outcomes = Engine::new(program, &store, options).evaluate();
+    let mut reference = Vec::new();
+    write_json(&mut reference, program, &store, &outcomes).unwrap();
+    let inputs = vec![Ok(Input::new("t.jsonl", records.as_bytes().to_vec()))];
+    let fast_store = FastStore::load(&inputs, program);
+    let mut fast = Vec::new();
+    let fast_outcomes = FastEngine::new(program, &fast_store, options, Evidence::Full).evaluate();
+    write_json(&mut fast, program, &fast_store, &fast_outcomes).unwrap();
+    assert_eq!(String::from_utf8_lossy(&fast), String::from_utf8_lossy(&reference), "the engines disagree");
+    outcomes
         .iter()
         .map(|o| match o {
             Outcome::Verdict(v) => {
@@ -184,6 +199,37 @@ fn quantifiers_over_lists() {
     people(r#"all c in p.contacts: c.nationality == "CN""#, &["p1", "p2", "p3", "p5"]);
     people(r#"none c in p.contacts: c.nationality == "KR""#, &["p1", "p2", "p3", "p5"]);
     people("any c in p.contacts: true", &["p2", "p3", "p4", "p5"]);
+}
+
+#[test]
+fn lists_from_records_compare_element_by_element() {
+    // Untyped: a list of ids is a list of strings that can be followed.
+    people("exists p.contacts", &["p1", "p2", "p3", "p4", "p5"]);
+    people("exists p.contacts.nationality", &["p1", "p2", "p3", "p4", "p5"]);
+    people(r#"p.contacts == "p1""#, &["p4"]);
+    people(r#"p.contacts != "p1""#, &["p1", "p2", "p3", "p5"]);
+    people(r#""p4" in p.contacts"#, &["p3"]);
+    people(r#"p.contacts contains "p2""#, &["p3"]);
+    // The same, where the rules also follow the list as links.
+    people(r#"p.contacts == "p1" and exists p.contacts.nationality"#, &["p4"]);
+    people(r#""p4" in p.contacts and exists p.contacts.nationality"#, &["p3"]);
+    people("count(p.contacts{1..}) >= 3", &["p2", "p3"]);
+    // Typed: the same lists are links to records, which equal their ids.
+    let typed = |cond: &str, flagged: &str| {
+        let rules = format!(
+            "entity person {{ nationality: string, spouse: person?, contacts: [person]? }}\n{}",
+            person_rule(cond)
+        );
+        let all = ["p1", "p2", "p3", "p4", "p5", "p6"];
+        let expect: Vec<String> = all
+            .iter()
+            .map(|id| if flagged.split(' ').any(|f| f == *id) { format!("{id} flag r") } else { format!("{id} allow") })
+            .collect();
+        check(&rules, PEOPLE, &expect.join("\n"));
+    };
+    typed(r#""p4" in p.contacts"#, "p3");
+    typed("exists p.contacts", "p1 p2 p3 p4 p5");
+    typed(r#"any c in p.contacts: c.spouse == "p1""#, "p3");
 }
 
 #[test]
