@@ -24,7 +24,7 @@ pub(crate) trait Evaluator<'p> {
     /// through a list. `Default` is the missing value.
     type Cursor: Default;
     /// The binders of one body, by frame slot.
-    type Env: std::ops::IndexMut<usize, Output = Self::Cursor>;
+    type Env: std::ops::IndexMut<usize, Output = Self::Cursor> + FromIterator<Self::Cursor>;
     /// The engine, for the verdicts of linked records.
     type Judge: Judge<'p>;
 
@@ -36,13 +36,17 @@ pub(crate) trait Evaluator<'p> {
     /// A record's id.
     fn id(&self, r: RecordIdx) -> &'p str;
 
-    /// A frame of `size` missing binders with the record `rec` in slot 0
-    /// (its chain starts there when tracing).
-    fn frame(&self, size: usize, rec: Option<RecordIdx>) -> Self::Env;
-    fn term(&self, t: &'p Term, env: &Self::Env) -> Self::Cursor;
+    /// A rule's record, bound to its binder (its chain starts there when
+    /// tracing).
+    fn binder(&self, rec: RecordIdx) -> Self::Cursor;
+    /// A literal, as written in the rules.
+    fn literal(&self, c: &'p Const) -> Self::Cursor;
+    /// A value reached by no chain (the as-of day, a sum's total).
+    fn plain(&self, v: Scalar<'p>) -> Self::Cursor;
     fn path(&self, p: &'p PathExpr, env: &Self::Env) -> Self::Cursor;
-    /// A number, as a cursor (a sum's total).
-    fn number(&self, n: f64) -> Self::Cursor;
+    /// `count(PATH)`: the length of the list a path led to, with the chain
+    /// that reached it; missing when it is not a list.
+    fn counted(&self, c: Self::Cursor) -> Self::Cursor;
     /// The one value a cursor holds, as compared; several count as missing.
     fn scalar(&self, c: &Self::Cursor) -> Scalar<'p>;
     /// `exists`: the path led to a value, or to a list.
@@ -80,6 +84,24 @@ pub(crate) trait Evaluator<'p> {
 
     fn program(&self) -> &'p Program {
         self.judge().program()
+    }
+
+    /// A frame of `size` missing binders, with `rec` in slot 0.
+    fn frame(&self, size: usize, rec: Option<RecordIdx>) -> Self::Env {
+        let binder = |slot| match (slot, rec) {
+            (0, Some(rec)) => self.binder(rec),
+            _ => Self::Cursor::default(),
+        };
+        (0..size).map(binder).collect()
+    }
+
+    fn term(&self, t: &'p Term, env: &Self::Env) -> Self::Cursor {
+        match t {
+            Term::Const(c, _) => self.literal(c),
+            Term::AsOf(_) => self.plain(Scalar::Date(self.judge().as_of())),
+            Term::Path(p) => self.path(p, env),
+            Term::Count(p, _) => self.counted(self.path(p, env)),
+        }
     }
 
     /// A rule's or exemption's condition on a record.
@@ -317,6 +339,17 @@ pub(crate) trait Evaluator<'p> {
     }
 }
 
+/// The binders of one body, by frame slot; small enough to live on the
+/// stack.
+pub(crate) type Frame<C> = smallvec::SmallVec<[C; 4]>;
+
+/// Makes room in a frame for a binder's slot.
+pub(crate) fn bind_slot<C: Clone + Default>(env: &mut Frame<C>, slot: usize) {
+    if env.len() <= slot {
+        env.resize(slot + 1, C::default());
+    }
+}
+
 /// Whether a decision is the one `is denied|flagged|allowed` asks for.
 fn is_verdict(verdict: VerdictWord, decision: Decision) -> bool {
     match verdict {
@@ -402,7 +435,7 @@ pub(crate) fn finish_sum<'p, E: Evaluator<'p> + ?Sized>(
     facts: &mut Vec<Fact>,
 ) -> bool {
     let r = ev.term(&s.rhs, env);
-    let holds = ev.compare(s.op, &ev.number(seen.total), &r, false);
+    let holds = ev.compare(s.op, &ev.plain(Scalar::Num(seen.total)), &r, false);
     ev.fact(facts, &s.loc, holds, || FactKind::Sum {
         var: s.var.clone(),
         over: range.over.to_string(),

@@ -12,15 +12,19 @@ mod budget;
 mod cond;
 mod error;
 mod judge;
+mod reverse;
 mod value;
 mod verdict;
 
 pub(crate) use budget::Budget;
 pub use budget::Limits;
-pub(crate) use cond::{Evaluator, RangeText, Settled, SumSeen, finish_quantifier, finish_sum, settled_by};
+pub(crate) use cond::{
+    Evaluator, Frame, RangeText, Settled, SumSeen, bind_slot, finish_quantifier, finish_sum, settled_by,
+};
 pub(crate) use error::Fault;
 pub use error::{EvalError, EvalErrorKind};
 pub(crate) use judge::{Judge, Owner, Standing};
+pub(crate) use reverse::ReverseIndex;
 pub(crate) use value::{Scalar, const_shown};
 pub(crate) use verdict::Chain;
 pub use verdict::{

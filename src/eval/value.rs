@@ -91,9 +91,9 @@ pub(crate) fn list_shown(list: &ConstList) -> Shown {
     }
 }
 
-/// How two values relate, when they can be compared at all.
+/// How two values compared, when they can be compared at all.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Rel {
+pub(crate) enum Compared {
     Less,
     Equal,
     Greater,
@@ -101,26 +101,26 @@ pub(crate) enum Rel {
     Unequal,
 }
 
-impl From<Ordering> for Rel {
-    fn from(o: Ordering) -> Rel {
+impl From<Ordering> for Compared {
+    fn from(o: Ordering) -> Compared {
         match o {
-            Ordering::Less => Rel::Less,
-            Ordering::Equal => Rel::Equal,
-            Ordering::Greater => Rel::Greater,
+            Ordering::Less => Compared::Less,
+            Ordering::Equal => Compared::Equal,
+            Ordering::Greater => Compared::Greater,
         }
     }
 }
 
-impl Rel {
+impl Compared {
     /// Whether this relation makes `a op b` hold (`==`, `!=` and the orderings).
     pub(crate) fn satisfies(self, op: CmpOp) -> bool {
         match op {
-            CmpOp::Eq => self == Rel::Equal,
-            CmpOp::Ne => self != Rel::Equal,
-            CmpOp::Lt => self == Rel::Less,
-            CmpOp::Le => matches!(self, Rel::Less | Rel::Equal),
-            CmpOp::Gt => self == Rel::Greater,
-            CmpOp::Ge => matches!(self, Rel::Greater | Rel::Equal),
+            CmpOp::Eq => self == Compared::Equal,
+            CmpOp::Ne => self != Compared::Equal,
+            CmpOp::Lt => self == Compared::Less,
+            CmpOp::Le => matches!(self, Compared::Less | Compared::Equal),
+            CmpOp::Gt => self == Compared::Greater,
+            CmpOp::Ge => matches!(self, Compared::Greater | Compared::Equal),
             _ => false,
         }
     }
@@ -130,14 +130,19 @@ impl Rel {
 /// that do not compare. With `dates` (or a date on either side) strings are
 /// read as ISO 8601 dates, and a string that is not a date does not compare.
 /// A record equals a string that is its id (`id` gives a record's id).
-pub(crate) fn relate<'v>(a: Scalar<'v>, b: Scalar<'v>, dates: bool, id: impl Fn(RecordIdx) -> &'v str) -> Option<Rel> {
+pub(crate) fn relate<'v>(
+    a: Scalar<'v>,
+    b: Scalar<'v>,
+    dates: bool,
+    id: impl Fn(RecordIdx) -> &'v str,
+) -> Option<Compared> {
     if a.is_missing() || b.is_missing() {
         return None;
     }
     if dates || matches!(a, Scalar::Date(_)) || matches!(b, Scalar::Date(_)) {
         return Some(a.as_date()?.cmp(&b.as_date()?).into());
     }
-    let eq = |same: bool| if same { Rel::Equal } else { Rel::Unequal };
+    let eq = |same: bool| if same { Compared::Equal } else { Compared::Unequal };
     Some(match (a, b) {
         (Scalar::Str(x), Scalar::Str(y)) => x.cmp(y).into(),
         (Scalar::Num(x), Scalar::Num(y)) => x.partial_cmp(&y)?.into(),
@@ -203,7 +208,7 @@ mod tests {
         Scalar::Date(Date::parse_exact(s).unwrap())
     }
 
-    fn rel(a: Scalar<'static>, b: Scalar<'static>, dates: bool) -> Option<Rel> {
+    fn rel(a: Scalar<'static>, b: Scalar<'static>, dates: bool) -> Option<Compared> {
         relate(a, b, dates, no_ids)
     }
 
@@ -221,15 +226,15 @@ mod tests {
         assert_eq!(rel(Scalar::Missing, Scalar::Str("x"), false), None);
         assert_eq!(rel(Scalar::Str("x"), Scalar::Missing, false), None);
         assert_eq!(rel(Scalar::Missing, Scalar::Missing, false), None);
-        assert!(!Rel::Unequal.satisfies(CmpOp::Lt) && Rel::Unequal.satisfies(CmpOp::Ne));
+        assert!(!Compared::Unequal.satisfies(CmpOp::Lt) && Compared::Unequal.satisfies(CmpOp::Ne));
     }
 
     #[test]
     fn strings_numbers_bools() {
-        assert_eq!(rel(Scalar::Str("a"), Scalar::Str("b"), false), Some(Rel::Less));
-        assert_eq!(rel(Scalar::Num(2.0), Scalar::Num(2.0), false), Some(Rel::Equal));
-        assert_eq!(rel(Scalar::Num(3.0), Scalar::Num(2.0), false), Some(Rel::Greater));
-        assert_eq!(rel(Scalar::Bool(true), Scalar::Bool(false), false), Some(Rel::Unequal));
+        assert_eq!(rel(Scalar::Str("a"), Scalar::Str("b"), false), Some(Compared::Less));
+        assert_eq!(rel(Scalar::Num(2.0), Scalar::Num(2.0), false), Some(Compared::Equal));
+        assert_eq!(rel(Scalar::Num(3.0), Scalar::Num(2.0), false), Some(Compared::Greater));
+        assert_eq!(rel(Scalar::Bool(true), Scalar::Bool(false), false), Some(Compared::Unequal));
         assert_eq!(rel(Scalar::Str("2"), Scalar::Num(2.0), false), None);
         assert_eq!(rel(Scalar::Other, Scalar::Other, false), None);
     }
@@ -237,22 +242,22 @@ mod tests {
     #[test]
     fn a_record_equals_its_id() {
         let id = |_: RecordIdx| "p-1";
-        assert_eq!(relate(Scalar::Record(RecordIdx(0)), Scalar::Str("p-1"), false, id), Some(Rel::Equal));
-        assert_eq!(relate(Scalar::Str("p-2"), Scalar::Record(RecordIdx(0)), false, id), Some(Rel::Unequal));
+        assert_eq!(relate(Scalar::Record(RecordIdx(0)), Scalar::Str("p-1"), false, id), Some(Compared::Equal));
+        assert_eq!(relate(Scalar::Str("p-2"), Scalar::Record(RecordIdx(0)), false, id), Some(Compared::Unequal));
         assert!(holds(CmpOp::Eq, Scalar::Record(RecordIdx(0)), Scalar::Str("p-1"), false, id));
         assert!(!holds(CmpOp::Ne, Scalar::Missing, Scalar::Str("p-1"), false, id), "missing is never unequal");
     }
 
     #[test]
     fn strings_meet_dates_as_iso_dates() {
-        assert_eq!(rel(Scalar::Str("2021-03-04T10:00:00Z"), d("2021-03-04"), false), Some(Rel::Equal));
-        assert_eq!(rel(Scalar::Str("2020-12-31"), d("2021-01-01"), false), Some(Rel::Less));
+        assert_eq!(rel(Scalar::Str("2021-03-04T10:00:00Z"), d("2021-03-04"), false), Some(Compared::Equal));
+        assert_eq!(rel(Scalar::Str("2020-12-31"), d("2021-01-01"), false), Some(Compared::Less));
         assert_eq!(rel(Scalar::Str("yesterday"), d("2021-01-01"), false), None);
         assert_eq!(rel(Scalar::Str("2021-02-30"), d("2021-01-01"), false), None);
         // Declared date fields compare as dates even between two strings.
         let (t, day) = (Scalar::Str("2021-01-01T23:00"), Scalar::Str("2021-01-01"));
-        assert_eq!(rel(t, day, true), Some(Rel::Equal));
-        assert_eq!(rel(t, day, false), Some(Rel::Greater));
+        assert_eq!(rel(t, day, true), Some(Compared::Equal));
+        assert_eq!(rel(t, day, false), Some(Compared::Greater));
         assert!(holds(CmpOp::Eq, t, day, true, no_ids) && holds(CmpOp::Ne, t, day, false, no_ids));
     }
 

@@ -9,9 +9,9 @@ use super::engine::FastEngine;
 use super::value::{Cursor, Env, Item, Val, take_chain};
 use super::walk::{Ctx, Depth, HopWalk};
 use crate::ast::HopRange;
-use crate::check::{Cond, DefId, PathExpr, PathStep, QRange, Quant, Sum, Term};
+use crate::check::{Cond, Const, DefId, PathExpr, PathStep, QRange, Quant, Sum, Term};
 use crate::eval::{
-    Budget, Chain, Evaluator, Fact, Fault, Observed, RangeText, Scalar, Settled, Shown, SumSeen, Witness,
+    Budget, Chain, Evaluator, Fact, Fault, Observed, RangeText, Scalar, Settled, Shown, SumSeen, Witness, bind_slot,
     finish_quantifier, finish_sum, settled_by,
 };
 use crate::records::RecordIdx;
@@ -38,39 +38,29 @@ impl<'s> Evaluator<'s> for Ctx<'_, 's> {
         Ctx::id(self, r)
     }
 
-    fn frame(&self, size: usize, rec: Option<RecordIdx>) -> Env<'s> {
-        let mut env: Env<'s> = smallvec::smallvec![Cursor::default(); size];
-        if let (Some(rec), Some(slot)) = (rec, env.first_mut()) {
-            *slot = Cursor::One(Val::Rec(rec), self.start_chain(rec));
-        }
-        env
+    fn binder(&self, rec: RecordIdx) -> Cursor<'s> {
+        Cursor::One(Val::Rec(rec), self.start_chain(rec))
     }
 
-    fn term(&self, t: &'s Term, env: &Env<'s>) -> Cursor<'s> {
-        match t {
-            Term::Const(c, _) => Cursor::One(Val::of_const(c), Vec::new()),
-            Term::AsOf(_) => Cursor::One(Val::Date(self.engine.as_of), Vec::new()),
-            Term::Path(p) => self.path(p, env),
-            Term::Count(p, _) => {
-                let c = self.path(p, env);
-                let chain = match &c {
-                    Cursor::One(_, chain) => chain.clone(),
-                    Cursor::Many(_) => Vec::new(),
-                };
-                match self.count(c) {
-                    Some(n) => Cursor::One(Val::Num(n as f64), chain),
-                    None => Cursor::One(Val::Missing, chain),
-                }
-            }
-        }
+    fn literal(&self, c: &'s Const) -> Cursor<'s> {
+        Cursor::One(Val::of_const(c), Vec::new())
+    }
+
+    fn plain(&self, v: Scalar<'s>) -> Cursor<'s> {
+        Cursor::One(Val::of_scalar(v), Vec::new())
+    }
+
+    fn counted(&self, c: Cursor<'s>) -> Cursor<'s> {
+        let chain = match &c {
+            Cursor::One(_, chain) => chain.clone(),
+            Cursor::Many(_) => Vec::new(),
+        };
+        let length = self.count(c).map_or(Val::Missing, |n| Val::Num(n as f64));
+        Cursor::One(length, chain)
     }
 
     fn path(&self, p: &'s PathExpr, env: &Env<'s>) -> Cursor<'s> {
         self.follow(p, env, p.steps.len())
-    }
-
-    fn number(&self, n: f64) -> Cursor<'s> {
-        Cursor::One(Val::Num(n), Vec::new())
     }
 
     fn scalar(&self, c: &Cursor<'s>) -> Scalar<'s> {
@@ -233,13 +223,6 @@ struct Found<'s> {
     /// Hops from the start (hop ranges).
     depth: Option<u32>,
     pos: usize,
-}
-
-/// Makes room for a binder's slot.
-fn bind_slot(env: &mut Env<'_>, slot: usize) {
-    if env.len() <= slot {
-        env.resize(slot + 1, Cursor::default());
-    }
 }
 
 impl<'s> Ctx<'_, 's> {

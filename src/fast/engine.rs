@@ -16,7 +16,7 @@ use super::index::{Candidates, TypeRules};
 use super::store::{FVal, FastEntry, FastStore, id_prefix};
 use crate::check::{DefId, FieldId, PathStep, Program, RuleId};
 use crate::date::Date;
-use crate::eval::{Decision, EvalError, Judge, Limits, LinkProblem, LinkWarning, Outcome, Verdict};
+use crate::eval::{Decision, EvalError, Judge, Limits, LinkProblem, LinkWarning, Outcome, ReverseIndex, Verdict};
 use crate::records::{RecordIdx, Records};
 
 /// Whether verdicts carry evidence.
@@ -27,9 +27,6 @@ pub enum Evidence {
     /// The rules that fired, without their facts (`--no-evidence`: cheaper).
     Omitted,
 }
-
-/// Field value → records of one type holding it, in input order.
-pub(crate) type ReverseIndex<'s> = HashMap<&'s str, Vec<RecordIdx>>;
 
 /// Evaluates a program over a [`FastStore`], in parallel.
 pub struct FastEngine<'s> {
@@ -228,7 +225,7 @@ impl<'s> FastEngine<'s> {
     }
 
     pub(crate) fn reverse_lookup(&self, record_type: &str, field: FieldId, key: &str) -> Vec<RecordIdx> {
-        self.reverse.get(&(record_type.to_string(), field)).and_then(|i| i.get(key)).cloned().unwrap_or_default()
+        self.reverse.get(&(record_type.to_string(), field)).map_or_else(Vec::new, |i| i.get(key).to_vec())
     }
 
     /// The record's link fields whose values name no record (of the declared type).

@@ -8,12 +8,12 @@ use std::sync::atomic::{AtomicU8, AtomicU64};
 
 use rayon::prelude::*;
 
-use super::engine::{Adjacency, DefAnswers, Evidence, FastEngine, Link, ReverseIndex};
+use super::engine::{Adjacency, DefAnswers, Evidence, FastEngine, Link};
 use super::index::TypeRules;
 use super::store::{FVal, FastStore, TypeId, id_prefix};
 use super::walk::Ctx;
 use crate::check::{Cond, DefId, FieldId, PathExpr, PathStep, Program, QRange, RuleId, Term, Ty};
-use crate::eval::{Budget, EvalOptions, Evaluator, Limits};
+use crate::eval::{Budget, EvalOptions, Evaluator, Limits, ReverseIndex};
 use crate::records::{RecordIdx, Records};
 
 /// What the program's conditions ask of the store beyond fields.
@@ -104,35 +104,29 @@ impl<'s> FastEngine<'s> {
     }
 
     fn build_reverse(&self, record_type: &str, field: FieldId) -> ReverseIndex<'s> {
-        let mut index: ReverseIndex<'s> = HashMap::new();
-        for &r in self.of_type(record_type) {
-            let rec = self.store.record(r);
-            let key_of = |v: &'s FVal<'s>| match v {
-                FVal::Str(s) => Some(s.as_str()),
-                FVal::Link(t) => Some(self.store.record(*t).id.as_str()),
-                _ => None,
-            };
-            // A list is indexed by each of its ids (once per record).
+        let store = self.store;
+        let key_of = |v: &'s FVal<'s>| match v {
+            FVal::Str(s) => Some(s.as_str()),
+            FVal::Link(t) => Some(store.record(*t).id.as_str()),
+            _ => None,
+        };
+        ReverseIndex::new(self.of_type(record_type).iter().map(|&r| {
+            let rec = store.record(r);
+            // A list is indexed by each of its ids.
             let keys: Vec<&'s str> = if Some(field) == self.id_field {
                 vec![rec.id.as_str()]
             } else if Some(field) == self.type_field {
-                vec![self.store.type_name(rec.ty)]
+                vec![store.type_name(rec.ty)]
             } else {
                 match rec.get(field) {
-                    Some(FVal::Links(ts)) => ts.iter().map(|t| self.store.record(*t).id.as_str()).collect(),
+                    Some(FVal::Links(ts)) => ts.iter().map(|t| store.record(*t).id.as_str()).collect(),
                     Some(FVal::List(items)) => items.iter().filter_map(key_of).collect(),
                     Some(v) => key_of(v).into_iter().collect(),
                     None => Vec::new(),
                 }
             };
-            for k in keys {
-                let records = index.entry(k).or_default();
-                if records.last() != Some(&r) {
-                    records.push(r);
-                }
-            }
-        }
-        index
+            (r, keys)
+        }))
     }
 
     /// Reads one link field of every record, in parallel chunks, into

@@ -38,11 +38,20 @@ pub(crate) enum Val<'s> {
 impl<'s> Val<'s> {
     pub(crate) fn of_const(c: &'s Const) -> Val<'s> {
         match c {
-            Const::Str(s) => Val::Str(s),
-            Const::Num(n) => Val::Num(*n),
-            Const::Bool(b) => Val::Bool(*b),
-            Const::Date(d) => Val::Date(*d),
             Const::List(l) => Val::Const(l),
+            one => Val::of_scalar(Scalar::of_const(one)),
+        }
+    }
+
+    /// A value that is one of the scalars comparisons see.
+    pub(crate) fn of_scalar(v: Scalar<'s>) -> Val<'s> {
+        match v {
+            Scalar::Bool(b) => Val::Bool(b),
+            Scalar::Num(n) => Val::Num(n),
+            Scalar::Str(s) => Val::Str(s),
+            Scalar::Date(d) => Val::Date(d),
+            Scalar::Record(r) => Val::Rec(r),
+            Scalar::Missing | Scalar::Other => Val::Missing,
         }
     }
 
@@ -163,8 +172,8 @@ impl<'s> Cursor<'s> {
     }
 }
 
-/// Binders of one body; small enough to live on the stack.
-pub(crate) type Env<'s> = smallvec::SmallVec<[Cursor<'s>; 4]>;
+/// Binders of one body.
+pub(crate) type Env<'s> = crate::eval::Frame<Cursor<'s>>;
 
 /// The chain of the element a binder's slot holds, taken out once the
 /// body is traced (the witness keeps it; cloning it cost an allocation per

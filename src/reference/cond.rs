@@ -3,10 +3,10 @@
 //! their elements in order, tracing each when evidence is wanted — simple,
 //! and the definition the fast engine's shortcuts must agree with.
 
-use crate::check::{Cond, PathExpr, QRange, Quant, Sum, Term};
+use crate::check::{Cond, Const, PathExpr, QRange, Quant, Sum};
 use crate::eval::{
-    Evaluator, Fact, Fault, Observed, RangeText, Scalar, Settled, Shown, SumSeen, Witness, finish_quantifier,
-    finish_sum, settled_by,
+    Evaluator, Fact, Fault, Observed, RangeText, Scalar, Settled, Shown, SumSeen, Witness, bind_slot,
+    finish_quantifier, finish_sum, settled_by,
 };
 use crate::records::RecordIdx;
 
@@ -14,7 +14,7 @@ use super::engine::Engine;
 use super::value::Val;
 use super::walk::{Ctx, Cursor, Item};
 
-type Env<'a> = Vec<Cursor<'a>>;
+type Env<'a> = crate::eval::Frame<Cursor<'a>>;
 
 impl<'a> Evaluator<'a> for Ctx<'_, 'a> {
     type Cursor = Cursor<'a>;
@@ -37,39 +37,29 @@ impl<'a> Evaluator<'a> for Ctx<'_, 'a> {
         self.store().record(r).id()
     }
 
-    fn frame(&self, size: usize, rec: Option<RecordIdx>) -> Env<'a> {
-        let mut env = vec![Cursor::default(); size];
-        if let (Some(rec), Some(slot)) = (rec, env.first_mut()) {
-            *slot = Cursor::One(Val::Record(rec), self.start_chain(rec));
-        }
-        env
+    fn binder(&self, rec: RecordIdx) -> Cursor<'a> {
+        Cursor::One(Val::Record(rec), self.start_chain(rec))
     }
 
-    fn term(&self, t: &'a Term, env: &Env<'a>) -> Cursor<'a> {
-        match t {
-            Term::Const(c, _) => Cursor::One(Val::from_const(c), Vec::new()),
-            Term::AsOf(_) => Cursor::One(Val::Date(self.engine.as_of), Vec::new()),
-            Term::Path(p) => self.path(p, env),
-            Term::Count(p, _) => {
-                let c = self.path(p, env);
-                let chain = match &c {
-                    Cursor::One(_, chain) => chain.clone(),
-                    Cursor::Many(_) => Vec::new(),
-                };
-                match self.items(c) {
-                    Some(items) => Cursor::One(Val::Num(items.len() as f64), chain),
-                    None => Cursor::One(Val::Missing, chain),
-                }
-            }
-        }
+    fn literal(&self, c: &'a Const) -> Cursor<'a> {
+        Cursor::One(Val::of_const(c), Vec::new())
+    }
+
+    fn plain(&self, v: Scalar<'a>) -> Cursor<'a> {
+        Cursor::One(Val::of_scalar(v), Vec::new())
+    }
+
+    fn counted(&self, c: Cursor<'a>) -> Cursor<'a> {
+        let chain = match &c {
+            Cursor::One(_, chain) => chain.clone(),
+            Cursor::Many(_) => Vec::new(),
+        };
+        let length = self.items(c).map_or(Val::Missing, |items| Val::Num(items.len() as f64));
+        Cursor::One(length, chain)
     }
 
     fn path(&self, p: &'a PathExpr, env: &Env<'a>) -> Cursor<'a> {
         self.follow(p, env)
-    }
-
-    fn number(&self, n: f64) -> Cursor<'a> {
-        Cursor::One(Val::Num(n), Vec::new())
     }
 
     fn scalar(&self, c: &Cursor<'a>) -> Scalar<'a> {
@@ -161,13 +151,6 @@ struct Range<'a> {
     items: Option<Vec<Item<'a>>>,
     filter: Option<&'a Cond>,
     text: RangeText<'a>,
-}
-
-/// Makes room for a binder's slot.
-fn bind_slot(env: &mut Env<'_>, slot: usize) {
-    if env.len() <= slot {
-        env.resize(slot + 1, Cursor::default());
-    }
 }
 
 impl<'a> Ctx<'_, 'a> {

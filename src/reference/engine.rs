@@ -17,12 +17,9 @@ use crate::check::{BranchId, Program, RuleId};
 use crate::date::Date;
 use crate::eval::{
     EvalError, EvalOptions, Explanation, Fact, FactKind, Fault, Judge, Limits, LinkProblem, LinkWarning, Outcome,
-    Owner, RuleExplanation, RuleStatus, Shown, Standing, Verdict,
+    Owner, ReverseIndex, RuleExplanation, RuleStatus, Shown, Standing, Verdict,
 };
 use crate::records::{Entry, RecordIdx, RecordStore};
-
-/// Field value → the records holding it, in input order.
-type ReverseIndex<'a> = HashMap<&'a str, Vec<RecordIdx>>;
 
 /// Evaluates a [`Program`] over a [`RecordStore`].
 pub struct Engine<'a> {
@@ -168,27 +165,20 @@ impl<'a> Engine<'a> {
             let mut cache = self.reverse.borrow_mut();
             Rc::clone(cache.entry(cache_key).or_insert_with(|| Rc::new(self.reverse_index(record_type, field))))
         };
-        index.get(key).cloned().unwrap_or_default()
+        index.get(key).to_vec()
     }
 
     /// `field`'s values on the records of `record_type` → those records.
     fn reverse_index(&self, record_type: &str, field: &str) -> ReverseIndex<'a> {
-        let mut index: ReverseIndex<'a> = HashMap::new();
-        for &i in self.store.of_type(record_type) {
-            // A list is indexed by each of its strings (once per record).
-            let keys: Vec<&str> = match self.store.record(i).get(field) {
+        ReverseIndex::new(self.store.of_type(record_type).iter().map(|&i| {
+            // A list is indexed by each of its strings.
+            let keys: Vec<&'a str> = match self.store.record(i).get(field) {
                 Some(Value::String(s)) => vec![s.as_str()],
                 Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
                 _ => Vec::new(),
             };
-            for k in keys {
-                let records = index.entry(k).or_default();
-                if records.last() != Some(&i) {
-                    records.push(i);
-                }
-            }
-        }
-        index
+            (i, keys)
+        }))
     }
 }
 

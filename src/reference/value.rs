@@ -26,7 +26,7 @@ pub(crate) enum Val<'a> {
 }
 
 impl<'a> Val<'a> {
-    pub(crate) fn from_json(v: Option<&'a Value>) -> Val<'a> {
+    pub(crate) fn of_json(v: Option<&'a Value>) -> Val<'a> {
         match v {
             None | Some(Value::Null) => Val::Missing,
             Some(Value::Bool(b)) => Val::Bool(*b),
@@ -36,13 +36,22 @@ impl<'a> Val<'a> {
         }
     }
 
-    pub(crate) fn from_const(c: &'a Const) -> Val<'a> {
+    pub(crate) fn of_const(c: &'a Const) -> Val<'a> {
         match c {
-            Const::Str(s) => Val::Str(s),
-            Const::Num(n) => Val::Num(*n),
-            Const::Bool(b) => Val::Bool(*b),
-            Const::Date(d) => Val::Date(*d),
             Const::List(l) => Val::List(l),
+            one => Val::of_scalar(Scalar::of_const(one)),
+        }
+    }
+
+    /// A value that is one of the scalars comparisons see.
+    pub(crate) fn of_scalar(v: Scalar<'a>) -> Val<'a> {
+        match v {
+            Scalar::Bool(b) => Val::Bool(b),
+            Scalar::Num(n) => Val::Num(n),
+            Scalar::Str(s) => Val::Str(s),
+            Scalar::Date(d) => Val::Date(d),
+            Scalar::Record(r) => Val::Record(r),
+            Scalar::Missing | Scalar::Other => Val::Missing,
         }
     }
 

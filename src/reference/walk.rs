@@ -93,7 +93,7 @@ impl<'a> Ctx<'_, 'a> {
     pub(crate) fn follow(&self, p: &'a PathExpr, env: &[Cursor<'a>]) -> Cursor<'a> {
         let mut cur = match &p.head {
             Head::Var(slot, _) => env.get(*slot).cloned().unwrap_or_else(Cursor::default),
-            Head::Const(c, _) => Cursor::One(Val::from_const(c), Vec::new()),
+            Head::Const(c, _) => Cursor::One(Val::of_const(c), Vec::new()),
         };
         for step in &p.steps {
             cur = match step.hops {
@@ -174,7 +174,7 @@ impl<'a> Ctx<'_, 'a> {
                 Cursor::One(val, trail)
             }
             (json, _) => {
-                let val = Val::from_json(json);
+                let val = Val::of_json(json);
                 if self.trace {
                     trail.push(self.hop(&step.text, val));
                 }
@@ -209,7 +209,7 @@ impl<'a> Ctx<'_, 'a> {
                     .iter()
                     .enumerate()
                     .map(|(pos, v)| {
-                        let val = Val::from_json(Some(v));
+                        let val = Val::of_json(Some(v));
                         let mut trail = if self.trace { trail.clone() } else { Vec::new() };
                         if self.trace {
                             trail.push(self.hop(&format!("[{pos}]"), val));
@@ -222,7 +222,7 @@ impl<'a> Ctx<'_, 'a> {
                 list.items
                     .iter()
                     .enumerate()
-                    .map(|(pos, c)| Item { val: Val::from_const(c), trail: Vec::new(), depth: 0, pos })
+                    .map(|(pos, c)| Item { val: Val::of_const(c), trail: Vec::new(), depth: 0, pos })
                     .collect(),
             ),
             Cursor::One(..) => None,
