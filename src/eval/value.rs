@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::ast::CmpOp;
 use crate::check::{Const, ConstList, num_key};
-use crate::date::Date;
+use crate::date::{Date, Period, PeriodOrder};
 use crate::records::RecordIdx;
 
 use super::Shown;
@@ -37,11 +37,12 @@ impl<'v> Scalar<'v> {
         matches!(self, Scalar::Missing)
     }
 
-    /// A date, from a date or an ISO 8601 string (its date part).
-    fn as_date(self) -> Option<Date> {
+    /// A date, from a date or a string: a day (the date part of an ISO 8601
+    /// date-time), a month or a year.
+    fn as_period(self) -> Option<Period> {
         match self {
-            Scalar::Date(d) => Some(d),
-            Scalar::Str(s) => Date::parse_lenient(s),
+            Scalar::Date(d) => Some(d.into()),
+            Scalar::Str(s) => Period::parse_lenient(s),
             _ => None,
         }
     }
@@ -99,6 +100,23 @@ pub(crate) enum Compared {
     Greater,
     /// Different, without an order (bools, records).
     Unequal,
+    /// Only `<=` holds: a day and the month or year it begins, or a month
+    /// or year and its last day.
+    AtMost,
+    /// Only `>=` holds (the mirror of `AtMost`).
+    AtLeast,
+}
+
+impl From<PeriodOrder> for Compared {
+    fn from(o: PeriodOrder) -> Compared {
+        match o {
+            PeriodOrder::Before => Compared::Less,
+            PeriodOrder::Same => Compared::Equal,
+            PeriodOrder::After => Compared::Greater,
+            PeriodOrder::OnOrBefore => Compared::AtMost,
+            PeriodOrder::OnOrAfter => Compared::AtLeast,
+        }
+    }
 }
 
 impl From<Ordering> for Compared {
@@ -116,11 +134,11 @@ impl Compared {
     pub(crate) fn satisfies(self, op: CmpOp) -> bool {
         match op {
             CmpOp::Eq => self == Compared::Equal,
-            CmpOp::Ne => self != Compared::Equal,
+            CmpOp::Ne => matches!(self, Compared::Less | Compared::Greater | Compared::Unequal),
             CmpOp::Lt => self == Compared::Less,
-            CmpOp::Le => matches!(self, Compared::Less | Compared::Equal),
+            CmpOp::Le => matches!(self, Compared::Less | Compared::Equal | Compared::AtMost),
             CmpOp::Gt => self == Compared::Greater,
-            CmpOp::Ge => matches!(self, Compared::Greater | Compared::Equal),
+            CmpOp::Ge => matches!(self, Compared::Greater | Compared::Equal | Compared::AtLeast),
             _ => false,
         }
     }
@@ -128,7 +146,9 @@ impl Compared {
 
 /// Relates two values; `None` when either is missing or they are of kinds
 /// that do not compare. With `dates` (or a date on either side) strings are
-/// read as ISO 8601 dates, and a string that is not a date does not compare.
+/// read as dates (a day, month or year), a string that is not a date does
+/// not compare, and neither do two dates that overlap without being the
+/// same (`2019` and `2019-06-01`: see `Period::order`).
 /// A record equals a string that is its id (`id` gives a record's id).
 pub(crate) fn relate<'v>(
     a: Scalar<'v>,
@@ -140,7 +160,7 @@ pub(crate) fn relate<'v>(
         return None;
     }
     if dates || matches!(a, Scalar::Date(_)) || matches!(b, Scalar::Date(_)) {
-        return Some(a.as_date()?.cmp(&b.as_date()?).into());
+        return a.as_period()?.order(b.as_period()?).map(Compared::from);
     }
     let eq = |same: bool| if same { Compared::Equal } else { Compared::Unequal };
     Some(match (a, b) {
@@ -259,6 +279,28 @@ mod tests {
         assert_eq!(rel(t, day, true), Some(Compared::Equal));
         assert_eq!(rel(t, day, false), Some(Compared::Greater));
         assert!(holds(CmpOp::Eq, t, day, true, no_ids) && holds(CmpOp::Ne, t, day, false, no_ids));
+    }
+
+    #[test]
+    fn a_month_or_a_year_relates_by_all_of_its_days() {
+        let (year, march, feb) = (Scalar::Str("2019"), Scalar::Str("2019-03"), Scalar::Str("2019-02"));
+        assert_eq!(rel(year, d("2020-01-01"), false), Some(Compared::Less));
+        assert_eq!(rel(march, d("2019-02-28"), false), Some(Compared::Greater));
+        assert_eq!(rel(year, d("2019-06-01"), false), None);
+        assert_eq!(rel(year, d("2019-01-01"), false), Some(Compared::AtLeast));
+        assert_eq!(rel(feb, d("2019-02-28"), false), Some(Compared::AtMost));
+        assert_eq!(rel(year, year, true), Some(Compared::Equal));
+        assert_eq!(rel(year, march, true), None);
+        // Without a date in sight, they are strings.
+        assert_eq!(rel(year, march, false), Some(Compared::Less));
+        assert_eq!(rel(Scalar::Str("2019-13"), d("2019-01-01"), false), None);
+        // Only `<=` (`>=`) holds between a period and the day it ends (starts) on.
+        let only =
+            |c: Compared| [CmpOp::Eq, CmpOp::Ne, CmpOp::Lt, CmpOp::Le, CmpOp::Gt, CmpOp::Ge].map(|op| c.satisfies(op));
+        assert_eq!(only(Compared::AtMost), [false, false, false, true, false, false]);
+        assert_eq!(only(Compared::AtLeast), [false, false, false, false, false, true]);
+        assert!(!holds(CmpOp::Ne, year, d("2019-05-01"), false, no_ids), "2019 may be 1 May");
+        assert!(holds(CmpOp::Ne, year, d("2020-05-01"), false, no_ids));
     }
 
     #[test]

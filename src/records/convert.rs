@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 
 use super::error::{RecordError, RecordErrorKind as K};
 use super::load::{Input, Origin};
-use crate::date::Date;
+use crate::date::Period;
 use crate::source::Position;
 
 /// How an input's bytes are written.
@@ -276,7 +276,9 @@ fn scalar(s: &str, kind: Scalar) -> Result<Value, &'static str> {
             "false" => Ok(Value::Bool(false)),
             _ => Err("`true` or `false`"),
         },
-        Scalar::Date => Date::parse_lenient(s).map(|_| Value::String(s.to_string())).ok_or("a date (YYYY-MM-DD)"),
+        Scalar::Date => {
+            Period::parse_lenient(s).map(|_| Value::String(s.to_string())).ok_or("a date (YYYY-MM-DD, YYYY-MM or YYYY)")
+        }
     }
 }
 

@@ -106,9 +106,14 @@ pub(crate) enum Expr {
     Known(Box<Expr>),
     InList(Box<Expr>, Vec<Expr>),
     Exists(Box<Rel>),
-    /// A string read as a date: `YYYY-MM-DD` or the date part of an ISO
+    /// A string read as a day: `YYYY-MM-DD` or the date part of an ISO
     /// 8601 date-time, else NULL (never an error).
     AsDate(Box<Expr>),
+    /// A string read as a date that may be a month or a year
+    /// (`Period::parse_lenient`), as its first day, else NULL.
+    FirstDay(Box<Expr>),
+    /// The same, as its last day.
+    LastDay(Box<Expr>),
     StartsWith(Box<Expr>, Box<Expr>),
     /// Substring test.
     Contains(Box<Expr>, Box<Expr>),

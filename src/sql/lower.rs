@@ -1424,19 +1424,20 @@ fn flip(op: BinOp) -> BinOp {
     }
 }
 
-/// `a op b` as the evaluator relates two values (`eval::value::relate`):
+/// `a op b` as the evaluator relates two values (`reference::value::relate`):
 /// missing or incomparable is false; with a date on either side (or
-/// `dates`) strings are read as dates; bools and records only (un)equal.
+/// `dates`) strings are read as dates, perhaps a month or a year
+/// (`period_cmp`); bools and records only (un)equal.
 fn relate(a: Expr, ak: Kind, op: BinOp, b: Expr, bk: Kind, dates: bool) -> Expr {
     use Kind::*;
-    let as_date = |e: Expr, k: Kind| match k {
-        DateLit => Some(e),
-        Str | DateField => Some(Expr::AsDate(Box::new(e))),
+    let days = |e: Expr, k: Kind| match k {
+        DateLit => Some((e.clone(), e)),
+        Str | DateField => Some((Expr::FirstDay(Box::new(e.clone())), Expr::LastDay(Box::new(e)))),
         _ => None,
     };
     if dates || ak == DateLit || bk == DateLit {
-        return match (as_date(a, ak), as_date(b, bk)) {
-            (Some(a), Some(b)) => Expr::cmp(a, op, b).known(),
+        return match (days(a, ak), days(b, bk)) {
+            (Some(a), Some(b)) => period_cmp(a, op, b),
             _ => Expr::Bool(false),
         };
     }
@@ -1449,5 +1450,22 @@ fn relate(a: Expr, ak: Kind, op: BinOp, b: Expr, bk: Kind, dates: bool) -> Expr 
         (Str | DateField, Str | DateField) | (Num, Num) => Expr::cmp(a, op, b).known(),
         (Bool, Bool) | (Id, Id) | (Id, Str | DateField) | (Str | DateField, Id) => unordered(a, b),
         _ => Expr::Bool(false),
+    }
+}
+
+/// `a op b` between two dates given as their first and last days, as
+/// `Period::order` relates them: an order holds when it holds for every
+/// day of both, `==` when they are the same period.
+fn period_cmp((a_first, a_last): (Expr, Expr), op: BinOp, (b_first, b_last): (Expr, Expr)) -> Expr {
+    let cmp = |l: &Expr, op: BinOp, r: &Expr| Expr::cmp(l.clone(), op, r.clone()).known();
+    let same = || Expr::and(vec![cmp(&a_first, BinOp::Eq, &b_first), cmp(&a_last, BinOp::Eq, &b_last)]);
+    match op {
+        BinOp::Eq => same(),
+        BinOp::Ne => Expr::or(vec![cmp(&a_last, BinOp::Lt, &b_first), cmp(&a_first, BinOp::Gt, &b_last)]),
+        BinOp::Lt => cmp(&a_last, BinOp::Lt, &b_first),
+        BinOp::Gt => cmp(&a_first, BinOp::Gt, &b_last),
+        BinOp::Le => Expr::or(vec![cmp(&a_last, BinOp::Le, &b_first), same()]),
+        BinOp::Ge => Expr::or(vec![cmp(&a_first, BinOp::Ge, &b_last), same()]),
+        BinOp::Add => Expr::Bool(false),
     }
 }

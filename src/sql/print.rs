@@ -12,7 +12,10 @@ use super::ir::{Expr, Join, JoinKind, Rel, Select, Source};
 
 /// What a date-looking string must match before it is cast: `YYYY-MM-DD`,
 /// then the end or a time part (`Date::parse_lenient`'s rule).
-const DATE_SHAPE: &str = "^[0-9]{4}-[0-9]{2}-[0-9]{2}([Tt ]|$)";
+const DATE_SHAPE: &str = "^[0-9]{4}-[0-9]{2}-[0-9]{2}([Tt ][0-9]{2}|$)";
+/// A year, `YYYY`, and a month, `YYYY-MM` (`Period::parse_lenient`).
+const YEAR_SHAPE: &str = "^[0-9]{4}$";
+const MONTH_SHAPE: &str = "^[0-9]{4}-[0-9]{2}$";
 
 pub(crate) struct Printer {
     dialect: Dialect,
@@ -223,6 +226,10 @@ impl Printer {
                 let shape = self.regex(&s, DATE_SHAPE);
                 format!("CASE WHEN {shape} THEN TRY_CAST(SUBSTR({s}, 1, 10) AS DATE) END")
             }
+            Expr::FirstDay(inner) => self.period_day(&self.expr(inner, indent), "-01-01", &["-01"]),
+            // A month's last day is the last of `-31`, `-30`, `-29`, `-28`
+            // that is a real day (TRY_CAST: NULL for `2021-02-30`).
+            Expr::LastDay(inner) => self.period_day(&self.expr(inner, indent), "-12-31", &["-31", "-30", "-29", "-28"]),
             Expr::StartsWith(s, prefix) => {
                 let (s, prefix) = (self.expr(s, indent), self.expr(prefix, indent));
                 match self.dialect {
@@ -268,6 +275,24 @@ impl Printer {
     }
 
     /// `s` matches `pattern` somewhere (the `regex` crate's `is_match`).
+    /// The day a date string stands for at one end: a year completed by
+    /// `year_end`, a month by the first of `month_ends` that makes a real
+    /// day, a day (or date-time) as it is; else NULL.
+    fn period_day(&self, s: &str, year_end: &str, month_ends: &[&str]) -> String {
+        let cast = |end: &str| format!("TRY_CAST(CONCAT({s}, '{end}') AS DATE)");
+        let month = match month_ends {
+            [one] => cast(one),
+            ends => format!("COALESCE({})", ends.iter().map(|e| cast(e)).collect::<Vec<_>>().join(", ")),
+        };
+        format!(
+            "CASE WHEN {} THEN {} WHEN {} THEN {month} WHEN {} THEN TRY_CAST(SUBSTR({s}, 1, 10) AS DATE) END",
+            self.regex(s, YEAR_SHAPE),
+            cast(year_end),
+            self.regex(s, MONTH_SHAPE),
+            self.regex(s, DATE_SHAPE),
+        )
+    }
+
     fn regex(&self, s: &str, pattern: &str) -> String {
         let p = self.string(pattern);
         match self.dialect {
