@@ -186,7 +186,22 @@ fn edge_graph(seed: u64, n: usize) -> String {
             ("phone", json!(g.pick(&["+8210", "010-1", "+861", ""]))),
             ("age", [json!(10), json!(20), json!(40), Value::Null, json!("x")][g.below(5)].clone()),
             ("vip", [json!(true), json!(false), Value::Null, json!("yes")][g.below(4)].clone()),
-            ("born", json!(g.pick(&["1990-05-01", "2021-01-01T10:00", "2022-06-30", "2021-02-30", "soon"]))),
+            (
+                "born",
+                json!(g.pick(&[
+                    "1990-05-01",
+                    "2021-01-01T10:00",
+                    "2022-06-30",
+                    "2021-02-30",
+                    "soon",
+                    "2021",
+                    "2021-06",
+                    "2021-02",
+                    "2021-13",
+                    "1999-12",
+                    "2021-01-01 ",
+                ])),
+            ),
             (
                 "tags",
                 [json!([]), json!(["watch"]), json!(["pep", null]), json!(["x"]), Value::Null][g.below(5)].clone(),

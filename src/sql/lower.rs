@@ -1437,7 +1437,7 @@ fn relate(a: Expr, ak: Kind, op: BinOp, b: Expr, bk: Kind, dates: bool) -> Expr 
     };
     if dates || ak == DateLit || bk == DateLit {
         return match (days(a, ak), days(b, bk)) {
-            (Some(a), Some(b)) => period_cmp(a, op, b),
+            (Some(a), Some(b)) => period_cmp(a, op, b, ak == DateLit || bk == DateLit),
             _ => Expr::Bool(false),
         };
     }
@@ -1455,17 +1455,20 @@ fn relate(a: Expr, ak: Kind, op: BinOp, b: Expr, bk: Kind, dates: bool) -> Expr 
 
 /// `a op b` between two dates given as their first and last days, as
 /// `Period::order` relates them: an order holds when it holds for every
-/// day of both, `==` when they are the same period.
-fn period_cmp((a_first, a_last): (Expr, Expr), op: BinOp, (b_first, b_last): (Expr, Expr)) -> Expr {
+/// day of both, `==` when they are the same period. With `one_day` (a side
+/// is a literal day) `a.last <= b.first` already holds when they are the
+/// same, so `<=` and `>=` need no second test.
+fn period_cmp((a_first, a_last): (Expr, Expr), op: BinOp, (b_first, b_last): (Expr, Expr), one_day: bool) -> Expr {
     let cmp = |l: &Expr, op: BinOp, r: &Expr| Expr::cmp(l.clone(), op, r.clone()).known();
     let same = || Expr::and(vec![cmp(&a_first, BinOp::Eq, &b_first), cmp(&a_last, BinOp::Eq, &b_last)]);
+    let or_same = |e: Expr| if one_day { e } else { Expr::or(vec![e, same()]) };
     match op {
         BinOp::Eq => same(),
         BinOp::Ne => Expr::or(vec![cmp(&a_last, BinOp::Lt, &b_first), cmp(&a_first, BinOp::Gt, &b_last)]),
         BinOp::Lt => cmp(&a_last, BinOp::Lt, &b_first),
         BinOp::Gt => cmp(&a_first, BinOp::Gt, &b_last),
-        BinOp::Le => Expr::or(vec![cmp(&a_last, BinOp::Le, &b_first), same()]),
-        BinOp::Ge => Expr::or(vec![cmp(&a_first, BinOp::Ge, &b_last), same()]),
+        BinOp::Le => or_same(cmp(&a_last, BinOp::Le, &b_first)),
+        BinOp::Ge => or_same(cmp(&a_first, BinOp::Ge, &b_last)),
         BinOp::Add => Expr::Bool(false),
     }
 }
