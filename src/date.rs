@@ -3,11 +3,11 @@
 //! (`2019`), as FollowTheMoney data often does (ISO 8601 reduced precision).
 //!
 //! Hand-written rather than a date crate. The language needs validation of
-//! the day of the month, chronological order and today's date; no crate
-//! reads reduced-precision dates, and on the day-level checks (leap years,
-//! month and day ranges, non-ASCII digits) this agrees with jiff while
-//! parsing a record's date-time 3× faster (chrono: 30×), which matters
-//! because a string is read as a date at every comparison.
+//! the day of the month, chronological order and today's date. Neither jiff
+//! nor chrono reads a month or a year as a date; on days (leap years, month
+//! and day ranges, non-ASCII digits) this agrees with jiff, and it reads a
+//! record's date 2–4× faster than jiff and 25× faster than chrono, which
+//! matters because a string is read as a date at every comparison.
 //!
 //! A month or a year stands for each of its days, and [`Period::order`]
 //! says what holds whichever day is meant — the rule both engines and the
@@ -17,21 +17,36 @@ use std::fmt;
 use std::str::FromStr;
 
 /// A calendar day (proleptic Gregorian, years 0000 to 9999). Ordering is
-/// chronological.
+/// chronological: the year, month and day packed into one number
+/// (`year << 9 | month << 5 | day`), so that a comparison is one integer
+/// comparison, as it is made for every record value compared with a date.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Date {
-    year: i32,
-    month: u8,
-    day: u8,
-}
+pub struct Date(u32);
 
 impl Date {
     /// The date, if it exists (`2021-02-30` does not).
-    pub fn new(year: i32, month: u8, day: u8) -> Option<Date> {
-        if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+    pub fn new(year: u32, month: u32, day: u32) -> Option<Date> {
+        if year > 9999 || !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
             return None;
         }
-        Some(Date { year, month, day })
+        Some(Date::packed(year, month, day))
+    }
+
+    /// A date known to exist.
+    fn packed(year: u32, month: u32, day: u32) -> Date {
+        Date(year << 9 | month << 5 | day)
+    }
+
+    fn year(self) -> u32 {
+        self.0 >> 9
+    }
+
+    fn month(self) -> u32 {
+        self.0 >> 5 & 0xf
+    }
+
+    fn day(self) -> u32 {
+        self.0 & 0x1f
     }
 
     /// Reads exactly `YYYY-MM-DD` (ASCII digits, a real day).
@@ -40,13 +55,8 @@ impl Date {
     }
 
     fn from_bytes(b: &[u8]) -> Option<Date> {
-        if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-            return None;
-        }
-        let year = i32::try_from(digits(&b[0..4])?).ok()?;
-        let month = u8::try_from(digits(&b[5..7])?).ok()?;
-        let day = u8::try_from(digits(&b[8..10])?).ok()?;
-        Date::new(year, month, day)
+        let &[y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1] = b else { return None };
+        Date::new(digits(&[y0, y1, y2, y3])?, digits(&[m0, m1])?, digits(&[d0, d1])?)
     }
 
     /// Reads a string from a record as a day: `YYYY-MM-DD`, or the date part
@@ -82,19 +92,27 @@ impl Date {
         let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
         let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
         let mp = (5 * doy + 2) / 153;
-        let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
-        let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
-        Date { year, month, day }
+        let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+        let year = (yoe + era * 400 + i64::from(month <= 2)).clamp(0, 9999) as u32;
+        Date::packed(year, month, day)
     }
 }
 
 /// The number the ASCII digits spell; `None` if any byte is not one.
 fn digits(b: &[u8]) -> Option<u32> {
-    b.iter().try_fold(0, |n, &c| c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0')))
+    let mut n = 0;
+    for &c in b {
+        let digit = c.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        n = n * 10 + u32::from(digit);
+    }
+    Some(n)
 }
 
-fn days_in_month(year: i32, month: u8) -> u8 {
+fn days_in_month(year: u32, month: u32) -> u32 {
     match month {
         2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
         2 => 28,
@@ -105,7 +123,7 @@ fn days_in_month(year: i32, month: u8) -> u8 {
 
 impl fmt::Display for Date {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+        write!(f, "{:04}-{:02}-{:02}", self.year(), self.month(), self.day())
     }
 }
 
@@ -160,21 +178,19 @@ impl Period {
     pub fn parse_lenient(s: &str) -> Option<Period> {
         let b = s.as_bytes();
         match b.len() {
-            4 => Period::year(b),
-            7 if b[4] == b'-' => Period::month(i32::try_from(digits(&b[..4])?).ok()?, digits(&b[5..])?),
+            4 => Period::year(digits(b)?),
+            7 if b[4] == b'-' => Period::month(digits(&b[..4])?, digits(&b[5..])?),
             _ => Date::parse_lenient(s).map(Period::from),
         }
     }
 
-    fn year(b: &[u8]) -> Option<Period> {
-        let year = i32::try_from(digits(b)?).ok()?;
-        Some(Period { first: Date { year, month: 1, day: 1 }, last: Date { year, month: 12, day: 31 } })
+    fn year(year: u32) -> Option<Period> {
+        Some(Period { first: Date::new(year, 1, 1)?, last: Date::new(year, 12, 31)? })
     }
 
-    fn month(year: i32, month: u32) -> Option<Period> {
-        let month = u8::try_from(month).ok().filter(|m| (1..=12).contains(m))?;
-        let last = days_in_month(year, month);
-        Some(Period { first: Date { year, month, day: 1 }, last: Date { year, month, day: last } })
+    fn month(year: u32, month: u32) -> Option<Period> {
+        let first = Date::new(year, month, 1)?;
+        Some(Period { first, last: Date::packed(year, month, days_in_month(year, month)) })
     }
 
     /// How `self` relates to `other`; `None` when they overlap without
