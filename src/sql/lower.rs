@@ -1424,7 +1424,7 @@ fn flip(op: BinOp) -> BinOp {
     }
 }
 
-/// `a op b` as the evaluator relates two values (`reference::value::relate`):
+/// `a op b` as the evaluator relates two values (`eval::value::relate`):
 /// missing or incomparable is false; with a date on either side (or
 /// `dates`) strings are read as dates, perhaps a month or a year
 /// (`period_cmp`); bools and records only (un)equal.
