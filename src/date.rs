@@ -24,8 +24,13 @@ use std::str::FromStr;
 pub struct Date(u32);
 
 impl Date {
-    /// The date, if it exists (`2021-02-30` does not).
-    pub fn new(year: u32, month: u32, day: u32) -> Option<Date> {
+    /// The date, if it exists (`2021-02-30` does not) and its year has four
+    /// digits.
+    pub fn new(year: i32, month: u8, day: u8) -> Option<Date> {
+        Date::checked(u32::try_from(year).ok()?, u32::from(month), u32::from(day))
+    }
+
+    fn checked(year: u32, month: u32, day: u32) -> Option<Date> {
         if year > 9999 || !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
             return None;
         }
@@ -56,7 +61,7 @@ impl Date {
 
     fn from_bytes(b: &[u8]) -> Option<Date> {
         let &[y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1] = b else { return None };
-        Date::new(digits(&[y0, y1, y2, y3])?, digits(&[m0, m1])?, digits(&[d0, d1])?)
+        Date::checked(digits(&[y0, y1, y2, y3])?, digits(&[m0, m1])?, digits(&[d0, d1])?)
     }
 
     /// Reads a string from a record as a day: `YYYY-MM-DD`, or the date part
@@ -185,11 +190,11 @@ impl Period {
     }
 
     fn year(year: u32) -> Option<Period> {
-        Some(Period { first: Date::new(year, 1, 1)?, last: Date::new(year, 12, 31)? })
+        Some(Period { first: Date::checked(year, 1, 1)?, last: Date::checked(year, 12, 31)? })
     }
 
     fn month(year: u32, month: u32) -> Option<Period> {
-        let first = Date::new(year, month, 1)?;
+        let first = Date::checked(year, month, 1)?;
         Some(Period { first, last: Date::packed(year, month, days_in_month(year, month)) })
     }
 
