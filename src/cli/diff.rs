@@ -10,7 +10,7 @@ use super::{DiffArgs, Exit, Format};
 use crate::date::Date;
 use crate::eval::{EvalOptions, Outcome};
 use crate::reference::Engine;
-use crate::report::{self, Diff};
+use crate::report::{self, ComparedRuns, Diff};
 use crate::{RuleError, RuleSet, SourceFile};
 
 pub(super) fn run(args: &DiffArgs) -> io::Result<Exit> {
@@ -30,7 +30,8 @@ pub(super) fn run(args: &DiffArgs) -> io::Result<Exit> {
     let new_engine = Engine::new(new.program(), &store, options).with_limits(args.limits.get());
     let old_out = old_engine.evaluate();
     let new_out = new_engine.evaluate();
-    let diff = Diff::new((old.program(), &old_out), (new.program(), &new_out), &store);
+    let runs = ComparedRuns { old: (old.program(), &old_out), new: (new.program(), &new_out), store: &store };
+    let diff = Diff::new(&runs);
 
     let stdout = io::stdout();
     let color = args.color.enabled(stdout.is_terminal());
@@ -38,16 +39,7 @@ pub(super) fn run(args: &DiffArgs) -> io::Result<Exit> {
     match args.format {
         Format::Json => report::write_diff_json(&mut out, &diff)?,
         Format::Summary => report::write_diff_table(&mut out, &diff)?,
-        Format::Human => report::write_diff_human(
-            &mut out,
-            &diff,
-            (old.program(), &old_out),
-            (new.program(), &new_out),
-            &store,
-            args.examples,
-            color,
-            width(),
-        )?,
+        Format::Human => report::write_diff_human(&mut out, &diff, &runs, args.examples, color, width())?,
     }
     out.flush()?;
     if old_out.iter().chain(&new_out).any(|o| !matches!(o, Outcome::Verdict(_))) {

@@ -121,7 +121,8 @@ pub struct Diff {
 
 impl Diff {
     /// Compares the outcomes of two rule sets over one store (same order).
-    pub fn new(old: (&Program, &[Outcome<'_>]), new: (&Program, &[Outcome<'_>]), store: &dyn Records) -> Diff {
+    pub fn new(runs: &ComparedRuns<'_>) -> Diff {
+        let ComparedRuns { old, new, store } = *runs;
         let mut changed = Vec::new();
         let mut compared = 0;
         for (a, b) in old.1.iter().zip(new.1) {
@@ -195,15 +196,34 @@ fn evidence_of<'a>(program: &Program, v: &'a Verdict, rule: &str) -> Option<(&'a
         .map(|(r, e)| (e.as_slice(), r))
 }
 
+/// Two runs over the same records, in the same order: the rule sets and
+/// their outcomes, and the store they read.
+#[derive(Clone, Copy)]
+pub struct ComparedRuns<'a> {
+    /// The old rule set and its outcomes.
+    pub old: (&'a Program, &'a [Outcome<'a>]),
+    /// The new rule set and its outcomes.
+    pub new: (&'a Program, &'a [Outcome<'a>]),
+    /// The records both ran over.
+    pub store: &'a dyn Records,
+}
+
+impl ComparedRuns<'_> {
+    /// The verdict on the record with this id in one run's outcomes.
+    fn verdict_of<'o>(&self, outcomes: &'o [Outcome<'_>], id: &str) -> Option<&'o Verdict> {
+        outcomes.iter().find_map(|o| match o {
+            Outcome::Verdict(v) if self.store.id(v.record) == id => Some(v),
+            _ => None,
+        })
+    }
+}
+
 /// Writes the diff for people: a sentence and examples with evidence per
 /// group, then a table.
-#[allow(clippy::too_many_arguments)]
 pub fn write_diff_human(
     w: &mut impl Write,
     diff: &Diff,
-    old: (&Program, &[Outcome<'_>]),
-    new: (&Program, &[Outcome<'_>]),
-    store: &dyn Records,
+    runs: &ComparedRuns<'_>,
     examples: usize,
     color: bool,
     width: usize,
@@ -211,46 +231,70 @@ pub fn write_diff_human(
     if diff.is_empty() {
         return writeln!(w, "no changes: {} records have the same verdicts", diff.compared);
     }
-    let verdict_of = |outcomes: &[Outcome<'_>], id: &str| -> Option<Verdict> {
-        outcomes.iter().find_map(|o| match o {
-            Outcome::Verdict(v) if store.id(v.record) == id => Some(v.clone()),
-            _ => None,
-        })
-    };
+    let shown = Examples { runs, at_most: examples, color, width };
     for g in &diff.groups {
-        let n = g.records.len();
-        let changing: usize = g.transitions.values().sum();
-        let flips = match g.transitions.keys().next() {
-            None => "none of them changes decision".to_string(),
-            Some(only) if g.transitions.len() == 1 => format!("of which {changing} change {only}"),
-            Some(_) => format!("of which {changing} change decision: {}", transitions_text(&g.transitions)),
-        };
-        writeln!(w, "`{}` {} on {n} record{}, {flips}", g.rule, g.change.describe(), plural(n))?;
-        // Examples: the evidence from the side where the rule fired.
+        writeln!(w, "{}", group_sentence(g))?;
+        shown.write(w, g)?;
+        writeln!(w)?;
+    }
+    write_diff_table(w, diff)
+}
+
+/// "`r` now fires on 3 records, of which 2 change allow → deny".
+fn group_sentence(g: &Group) -> String {
+    let n = g.records.len();
+    let changing: usize = g.transitions.values().sum();
+    let flips = match g.transitions.keys().next() {
+        None => "none of them changes decision".to_string(),
+        Some(only) if g.transitions.len() == 1 => format!("of which {changing} change {only}"),
+        Some(_) => format!("of which {changing} change decision: {}", transitions_text(&g.transitions)),
+    };
+    format!("`{}` {} on {n} record{}, {flips}", g.rule, g.change.describe(), plural(n))
+}
+
+/// The first records of each group, with the evidence drawn.
+struct Examples<'a> {
+    runs: &'a ComparedRuns<'a>,
+    at_most: usize,
+    color: bool,
+    width: usize,
+}
+
+impl Examples<'_> {
+    /// A group's first records, then how many more.
+    fn write(&self, w: &mut impl Write, g: &Group) -> io::Result<()> {
+        for id in g.records.iter().take(self.at_most) {
+            self.write_record(w, g, id)?;
+        }
+        if g.records.len() > self.at_most {
+            let more = g.records.len() - self.at_most;
+            writeln!(w, "  … and {more} more: {}", g.records[self.at_most..].join(", "))?;
+        }
+        Ok(())
+    }
+
+    /// One record: its header and decision before, and the evidence from
+    /// the side where the rule fired.
+    fn write_record(&self, w: &mut impl Write, g: &Group, id: &str) -> io::Result<()> {
+        let ComparedRuns { old, new, store } = self.runs;
         let (program, outcomes, label) = match g.change {
             Change::StopsFiring => (old.0, old.1, "before"),
             _ => (new.0, new.1, "after"),
         };
-        for id in g.records.iter().take(examples) {
-            let Some(v) = verdict_of(outcomes, id) else { continue };
-            let before = verdict_of(old.1, id).map(|v| v.decision);
-            let after = verdict_of(new.1, id).map(|v| v.decision);
-            let header = record_header(store, v.record, after.unwrap_or(v.decision));
-            let was = before.map(|d| format!("  (was {})", d.as_str())).unwrap_or_default();
-            writeln!(w, "  {header}{was}")?;
-            if let Some((evidence, rule)) = evidence_of(program, &v, &g.rule) {
-                let r = program.rule(rule);
-                let what = format!("{label}: {} by {}: {}", r.effect.as_str(), r.name, clean(&r.title));
-                let d = drawn(what, Severity::Advice, &r.loc, evidence);
-                w.write_all(indent(&indent(&render_diagnostic(&d, color, width))).as_bytes())?;
-            }
+        let Some(v) = self.runs.verdict_of(outcomes, id) else { return Ok(()) };
+        let before = self.runs.verdict_of(old.1, id).map(|v| v.decision);
+        let after = self.runs.verdict_of(new.1, id).map(|v| v.decision);
+        let header = record_header(*store, v.record, after.unwrap_or(v.decision));
+        let was = before.map(|d| format!("  (was {})", d.as_str())).unwrap_or_default();
+        writeln!(w, "  {header}{was}")?;
+        if let Some((evidence, rule)) = evidence_of(program, v, &g.rule) {
+            let r = program.rule(rule);
+            let what = format!("{label}: {} by {}: {}", r.effect.as_str(), r.name, clean(&r.title));
+            let d = drawn(what, Severity::Advice, &r.loc, evidence);
+            w.write_all(indent(&indent(&render_diagnostic(&d, self.color, self.width))).as_bytes())?;
         }
-        if n > examples {
-            writeln!(w, "  … and {} more: {}", n - examples, g.records[examples..].join(", "))?;
-        }
-        writeln!(w)?;
+        Ok(())
     }
-    write_diff_table(w, diff)
 }
 
 /// The summary table.

@@ -8,11 +8,11 @@ use miette::Severity;
 use serde::Serialize;
 
 use super::clean;
-use super::human::{drawn, indent, record_header, render_diagnostic};
+use super::human::{Drawn, drawn, indent, record_header, render_diagnostic};
 use super::json::{FactsJson, LocJson};
 use crate::check::Program;
 use crate::date::Date;
-use crate::eval::{Decision, Explanation, RuleStatus};
+use crate::eval::{Decision, Explanation, RuleExplanation, RuleStatus};
 use crate::records::Records;
 use crate::source::Position;
 
@@ -27,72 +27,85 @@ pub fn write_explain_human(
     width: usize,
 ) -> io::Result<()> {
     writeln!(w, "as of {as_of}")?;
-    write_tree(w, program, store, e, 0, color, width)
+    Tree { program, store, color, width }.write(w, e, 0)
 }
 
-fn write_tree(
-    w: &mut impl Write,
-    program: &Program,
-    store: &dyn Records,
-    e: &Explanation,
-    level: usize,
+/// What every level of the tree is drawn with.
+struct Tree<'a> {
+    program: &'a Program,
+    store: &'a dyn Records,
     color: bool,
     width: usize,
-) -> io::Result<()> {
-    let pad = "    ".repeat(level);
-    let arrow = if level == 0 { "" } else { "↳ " };
-    writeln!(w, "{pad}{arrow}{}", record_header(store, e.record, e.decision))?;
-    for r in &e.rules {
-        let rule = program.rule(r.rule);
-        let name = format!("{} [{}]: {}", rule.name, rule.severity.as_str(), clean(&rule.title));
-        let mut blocks = Vec::new();
-        match &r.status {
-            RuleStatus::Fired => {
-                let severity =
-                    if rule.effect == crate::ast::Effect::Deny { Severity::Error } else { Severity::Warning };
-                blocks.push(drawn(
-                    format!("fired: {} by {name}", rule.effect.as_str()),
-                    severity,
-                    &rule.loc,
-                    &r.evidence,
-                ));
-            }
-            RuleStatus::Waived { exemption, evidence } => {
-                let x = program.exemption(*exemption);
-                blocks.push(drawn(
-                    format!("waived by exemption {}: {} by {name}", x.name, rule.effect.as_str()),
-                    Severity::Advice,
-                    &rule.loc,
-                    &r.evidence,
-                ));
-                blocks.push(drawn(
-                    format!("exemption {} applies: {}", x.name, clean(&x.title)),
-                    Severity::Advice,
-                    &x.loc,
-                    evidence,
-                ));
-            }
-            RuleStatus::NotFired => {
-                blocks.push(drawn(format!("not fired: {name}"), Severity::Advice, &rule.loc, &r.evidence));
-            }
-            RuleStatus::NotInEffect => {
-                let (from, to) = rule.effective.map_or((String::new(), String::new()), |(f, t)| {
-                    (f.to_string(), t.map(|t| format!(" to {t}")).unwrap_or_default())
-                });
-                writeln!(w, "{pad}  not in effect: {name} (effective from {from}{to})")?;
-            }
+}
+
+impl Tree<'_> {
+    /// The record's header, its rules, then the linked records a level deeper.
+    fn write(&self, w: &mut impl Write, e: &Explanation, level: usize) -> io::Result<()> {
+        let pad = "    ".repeat(level);
+        let arrow = if level == 0 { "" } else { "↳ " };
+        writeln!(w, "{pad}{arrow}{}", record_header(self.store, e.record, e.decision))?;
+        for r in &e.rules {
+            self.write_rule(w, r, &pad)?;
         }
-        for b in blocks {
-            let text = indent(&render_diagnostic(&b, color, width.saturating_sub(pad.len())));
+        for linked in &e.linked {
+            self.write(w, linked, level + 1)?;
+        }
+        Ok(())
+    }
+
+    /// A rule's standing: its evidence drawn over its source, or one line
+    /// when it is not in effect.
+    fn write_rule(&self, w: &mut impl Write, r: &RuleExplanation, pad: &str) -> io::Result<()> {
+        let rule = self.program.rule(r.rule);
+        let name = format!("{} [{}]: {}", rule.name, rule.severity.as_str(), clean(&rule.title));
+        if let RuleStatus::NotInEffect = r.status {
+            let (from, to) = rule.effective.map_or((String::new(), String::new()), |(f, t)| {
+                (f.to_string(), t.map(|t| format!(" to {t}")).unwrap_or_default())
+            });
+            return writeln!(w, "{pad}  not in effect: {name} (effective from {from}{to})");
+        }
+        for b in self.drawn(r, &name) {
+            let text = indent(&render_diagnostic(&b, self.color, self.width.saturating_sub(pad.len())));
             for line in text.lines() {
                 writeln!(w, "{pad}{line}")?;
             }
         }
+        Ok(())
     }
-    for linked in &e.linked {
-        write_tree(w, program, store, linked, level + 1, color, width)?;
+
+    /// The rule (and, when waived, the exemption) as diagnostics over their
+    /// source, labelled with the evidence.
+    fn drawn(&self, r: &RuleExplanation, name: &str) -> Vec<Drawn> {
+        let rule = self.program.rule(r.rule);
+        match &r.status {
+            RuleStatus::Fired => {
+                let severity =
+                    if rule.effect == crate::ast::Effect::Deny { Severity::Error } else { Severity::Warning };
+                vec![drawn(format!("fired: {} by {name}", rule.effect.as_str()), severity, &rule.loc, &r.evidence)]
+            }
+            RuleStatus::Waived { exemption, evidence } => {
+                let x = self.program.exemption(*exemption);
+                vec![
+                    drawn(
+                        format!("waived by exemption {}: {} by {name}", x.name, rule.effect.as_str()),
+                        Severity::Advice,
+                        &rule.loc,
+                        &r.evidence,
+                    ),
+                    drawn(
+                        format!("exemption {} applies: {}", x.name, clean(&x.title)),
+                        Severity::Advice,
+                        &x.loc,
+                        evidence,
+                    ),
+                ]
+            }
+            RuleStatus::NotFired => {
+                vec![drawn(format!("not fired: {name}"), Severity::Advice, &rule.loc, &r.evidence)]
+            }
+            RuleStatus::NotInEffect => Vec::new(),
+        }
     }
-    Ok(())
 }
 
 #[derive(Serialize)]

@@ -10,8 +10,9 @@ use serde::Serialize;
 use serde::ser::{SerializeStruct, Serializer};
 
 use super::fact_text;
+use crate::ast::CmpOp;
 use crate::check::Program;
-use crate::eval::{Decision, Fact, FactKind, Hop, LinkProblem, Observed, Outcome, Shown, Verdict};
+use crate::eval::{Decision, Fact, FactKind, Hop, LinkProblem, Observed, Outcome, Shown, Verdict, Witness};
 use crate::records::{RecordError, Records};
 use crate::source::{Loc, Position};
 
@@ -183,24 +184,37 @@ impl Json<'_> {
     }
 
     fn fact(&mut self, f: &Fact) -> io::Result<()> {
-        match &f.kind {
+        self.fact_kind_entries(&f.kind)?;
+        self.raw(",\"text\":");
+        self.str(f.loc.text())?;
+        self.raw(",\"location\":");
+        self.loc(&f.loc)?;
+        self.raw(",\"holds\":");
+        self.bool(f.holds);
+        self.raw(",\"summary\":");
+        self.str(&fact_text(f))?;
+        self.raw("}");
+        Ok(())
+    }
+
+    /// `{"kind": …` and the keys of that kind, left open for the keys every
+    /// fact has.
+    fn fact_kind_entries(&mut self, kind: &FactKind) -> io::Result<()> {
+        match kind {
             FactKind::Compare { lhs, op, rhs } => {
                 self.raw("{\"kind\":\"compare\",\"left\":");
                 self.observed(lhs)?;
-                self.raw(",\"op\":");
-                self.str(op.as_str())?;
-                self.raw(",\"right\":");
-                self.observed(rhs)?;
+                self.comparison_entries(*op, rhs)
             }
             FactKind::Matches { subject, pattern } => {
                 self.raw("{\"kind\":\"matches\",\"subject\":");
                 self.observed(subject)?;
                 self.raw(",\"pattern\":");
-                self.str(pattern)?;
+                self.str(pattern)
             }
             FactKind::Exists { path } => {
                 self.raw("{\"kind\":\"exists\",\"path\":");
-                self.observed(path)?;
+                self.observed(path)
             }
             FactKind::Is { subject, verdict, by, decision, rules } => {
                 self.raw("{\"kind\":\"is\",\"subject\":");
@@ -212,31 +226,14 @@ impl Json<'_> {
                 self.raw(",\"decision\":");
                 self.opt_str(decision.map(Decision::as_str))?;
                 self.raw(",\"rules\":");
-                self.list(rules, |j, r| j.str(r))?;
+                self.list(rules, |j, r| j.str(r))
             }
             FactKind::Quantifier { quantifier, var, over, of_type, count, witness, body } => {
                 self.raw("{\"kind\":\"quantifier\",\"quantifier\":");
                 self.str(quantifier.as_str())?;
                 self.range_entries(var, over, *of_type)?;
-                self.raw(",\"count\":");
-                self.opt_int(*count);
-                self.raw(",\"witness\":");
-                match witness {
-                    Some(w) => {
-                        self.raw("{\"chain\":");
-                        self.chain(&w.element.chain)?;
-                        self.raw(",");
-                        self.shown_entries(&w.element.value)?;
-                        self.raw(",\"depth\":");
-                        self.opt_int(w.depth.map(|d| d as usize));
-                        self.raw(",\"position\":");
-                        self.int(w.position);
-                        self.raw("}");
-                    }
-                    None => self.raw("null"),
-                }
-                self.raw(",\"evidence\":");
-                self.facts(body)?;
+                self.reach_entries(*count, witness.as_ref())?;
+                self.evidence_entry(body)
             }
             FactKind::Sum { var, over, of_type, terms, total, op, rhs, body } => {
                 self.raw("{\"kind\":\"sum\"");
@@ -245,34 +242,55 @@ impl Json<'_> {
                 self.list(terms, Self::observed)?;
                 self.raw(",\"total\":");
                 self.serde(total)?;
-                self.raw(",\"op\":");
-                self.str(op.as_str())?;
-                self.raw(",\"right\":");
-                self.observed(rhs)?;
-                self.raw(",\"evidence\":");
-                self.facts(body)?;
+                self.comparison_entries(*op, rhs)?;
+                self.evidence_entry(body)
             }
             FactKind::Call { def, args, body } => {
                 self.raw("{\"kind\":\"call\",\"def\":");
                 self.str(def)?;
                 self.raw(",\"args\":");
                 self.list(args, Self::observed)?;
-                self.raw(",\"evidence\":");
-                self.facts(body)?;
+                self.evidence_entry(body)
             }
             FactKind::Truthy { value } => {
                 self.raw("{\"kind\":\"value\",\"value\":");
-                self.observed(value)?;
+                self.observed(value)
             }
         }
-        self.raw(",\"text\":");
-        self.str(f.loc.text())?;
-        self.raw(",\"location\":");
-        self.loc(&f.loc)?;
-        self.raw(",\"holds\":");
-        self.bool(f.holds);
-        self.raw(",\"summary\":");
-        self.str(&fact_text(f))?;
+    }
+
+    /// `,"op": …,"right": …` of a comparison or a sum.
+    fn comparison_entries(&mut self, op: CmpOp, rhs: &Observed) -> io::Result<()> {
+        self.raw(",\"op\":");
+        self.str(op.as_str())?;
+        self.raw(",\"right\":");
+        self.observed(rhs)
+    }
+
+    /// `,"evidence": […]` of a fact with facts inside.
+    fn evidence_entry(&mut self, body: &[Fact]) -> io::Result<()> {
+        self.raw(",\"evidence\":");
+        self.facts(body)
+    }
+
+    /// `,"count": …,"witness": …` of a quantifier: how many elements it
+    /// examined, or the one it stopped at.
+    fn reach_entries(&mut self, count: Option<usize>, witness: Option<&Witness>) -> io::Result<()> {
+        self.raw(",\"count\":");
+        self.opt_int(count);
+        self.raw(",\"witness\":");
+        let Some(w) = witness else {
+            self.raw("null");
+            return Ok(());
+        };
+        self.raw("{\"chain\":");
+        self.chain(&w.element.chain)?;
+        self.raw(",");
+        self.shown_entries(&w.element.value)?;
+        self.raw(",\"depth\":");
+        self.opt_int(w.depth.map(|d| d as usize));
+        self.raw(",\"position\":");
+        self.int(w.position);
         self.raw("}");
         Ok(())
     }
@@ -469,6 +487,8 @@ pub fn append_json(
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
     use crate::report::chain_text;
 
@@ -584,103 +604,173 @@ mod tests {
         }
     }
 
+    /// A fact, and what its JSON must hold: a value at each JSON pointer.
+    struct Case {
+        fact: Fact,
+        kind: &'static str,
+        holds: Vec<(&'static str, serde_json::Value)>,
+    }
+
+    /// A fact at a location whose file name and text need escaping.
+    fn fact(kind: FactKind) -> Fact {
+        let src = crate::source::SourceFile::new("t \"rules\"", "x.a == \"é\"");
+        Fact { loc: Loc { span: crate::source::Span::new(0, src.text().len()), src }, holds: true, kind }
+    }
+
+    fn record(id: &str) -> Shown {
+        Shown::Record { id: id.into(), record_type: "person".into(), name: Some(TRICKY[3].into()) }
+    }
+
+    /// `value`, reached from a record through `.a`.
+    fn seen(value: Shown) -> Observed {
+        Observed {
+            chain: vec![Hop { via: String::new(), to: record("p\"1") }, Hop { via: ".a".into(), to: value.clone() }],
+            value,
+        }
+    }
+
+    /// Each kind of value seen, compared with itself.
+    fn value_cases() -> Vec<Case> {
+        let case = |value: Shown, holds: Vec<(&'static str, serde_json::Value)>| Case {
+            fact: fact(FactKind::Compare { lhs: seen(value.clone()), op: CmpOp::Eq, rhs: seen(value) }),
+            kind: "compare",
+            holds,
+        };
+        vec![
+            case(Shown::Missing, vec![("/left/missing", json!(true))]),
+            case(Shown::Unresolved(TRICKY[2].into()), vec![("/left/unresolved", json!(TRICKY[2]))]),
+            case(Shown::Value(json!(2.5)), vec![("/left/value", json!(2.5)), ("/op", json!("=="))]),
+            case(Shown::Value(json!(TRICKY[4])), vec![("/right/value", json!(TRICKY[4]))]),
+            case(
+                Shown::List(vec![record("a"), Shown::Value(json!([1, "b"]))]),
+                vec![
+                    ("/left/list/0/record", json!("a")),
+                    ("/left/list/1/value", json!([1, "b"])),
+                    ("/left/chain/0", json!({"via": null, "record": "p\"1", "type": "person", "name": TRICKY[3]})),
+                    ("/left/chain/1/via", json!("a")),
+                ],
+            ),
+        ]
+    }
+
+    fn case(fact_kind: FactKind, kind: &'static str, holds: Vec<(&'static str, serde_json::Value)>) -> Case {
+        Case { fact: fact(fact_kind), kind, holds }
+    }
+
+    /// Each kind of test on one value but a comparison.
+    fn test_cases() -> Vec<Case> {
+        vec![
+            case(
+                FactKind::Matches { subject: seen(Shown::Value(json!(TRICKY[4]))), pattern: TRICKY[2].into() },
+                "matches",
+                vec![("/subject/value", json!(TRICKY[4])), ("/pattern", json!(TRICKY[2]))],
+            ),
+            case(FactKind::Exists { path: seen(Shown::Missing) }, "exists", vec![("/path/missing", json!(true))]),
+            case(
+                FactKind::Truthy { value: seen(Shown::Value(json!(2.5))) },
+                "value",
+                vec![("/value/value", json!(2.5))],
+            ),
+            case(
+                FactKind::Is {
+                    subject: seen(record("v")),
+                    verdict: crate::ast::VerdictWord::Denied,
+                    by: None,
+                    decision: Some(Decision::Deny),
+                    rules: vec![TRICKY[5].into()],
+                },
+                "is",
+                vec![
+                    ("/verdict", json!("denied")),
+                    ("/by", json!(null)),
+                    ("/decision", json!("deny")),
+                    ("/rules", json!([TRICKY[5]])),
+                ],
+            ),
+        ]
+    }
+
+    /// Each kind of fact with facts inside; `inner` is their evidence.
+    fn nested_cases(inner: &[Fact]) -> Vec<Case> {
+        vec![
+            case(
+                FactKind::Quantifier {
+                    quantifier: crate::ast::Quantifier::Any,
+                    var: "c".into(),
+                    over: "p.contacts{1..2}".into(),
+                    of_type: false,
+                    count: None,
+                    witness: Some(crate::eval::Witness { element: seen(record("w")), depth: Some(2), position: 3 }),
+                    body: inner.to_vec(),
+                },
+                "quantifier",
+                vec![
+                    ("/over", json!("p.contacts{1..2}")),
+                    ("/count", json!(null)),
+                    ("/witness/record", json!("w")),
+                    ("/witness/depth", json!(2)),
+                    ("/witness/position", json!(3)),
+                ],
+            ),
+            case(
+                FactKind::Sum {
+                    var: "x".into(),
+                    over: "visit".into(),
+                    of_type: true,
+                    terms: vec![seen(Shown::Value(json!(2.5)))],
+                    total: 2.5,
+                    op: CmpOp::Gt,
+                    rhs: seen(Shown::Value(json!(1))),
+                    body: Vec::new(),
+                },
+                "sum",
+                vec![
+                    ("/of_type", json!(true)),
+                    ("/terms/0/value", json!(2.5)),
+                    ("/total", json!(2.5)),
+                    ("/op", json!(">")),
+                    ("/right/value", json!(1)),
+                ],
+            ),
+            case(
+                FactKind::Call { def: "d".into(), args: vec![seen(record("a"))], body: inner.to_vec() },
+                "call",
+                vec![("/def", json!("d")), ("/args/0/record", json!("a"))],
+            ),
+        ]
+    }
+
     /// Every fact kind and every kind of value seen, with strings that need
     /// escaping, comes out as JSON holding what was seen.
     #[test]
     fn every_fact_kind_is_valid_json_holding_what_was_seen() {
-        let src = crate::source::SourceFile::new("t \"rules\"", "x.a == \"é\"");
-        let loc = Loc { span: crate::source::Span::new(0, src.text().len()), src };
-        let record =
-            |id: &str| Shown::Record { id: id.into(), record_type: "person".into(), name: Some(TRICKY[3].into()) };
-        let seen = |value: Shown| Observed {
-            chain: vec![Hop { via: String::new(), to: record("p\"1") }, Hop { via: ".a".into(), to: value.clone() }],
-            value,
-        };
-        let values = [
-            Shown::Missing,
-            Shown::Unresolved(TRICKY[2].into()),
-            Shown::Value(serde_json::json!(2.5)),
-            Shown::Value(serde_json::json!(TRICKY[4])),
-            Shown::List(vec![record("a"), Shown::Value(serde_json::json!([1, "b"]))]),
-        ];
-        let fact = |kind: FactKind| Fact { loc: loc.clone(), holds: true, kind };
-        let mut facts: Vec<Fact> = values
-            .iter()
-            .map(|v| fact(FactKind::Compare { lhs: seen(v.clone()), op: crate::ast::CmpOp::Eq, rhs: seen(v.clone()) }))
-            .collect();
-        facts.push(fact(FactKind::Matches { subject: seen(values[3].clone()), pattern: TRICKY[2].into() }));
-        facts.push(fact(FactKind::Exists { path: seen(Shown::Missing) }));
-        facts.push(fact(FactKind::Truthy { value: seen(values[2].clone()) }));
-        facts.push(fact(FactKind::Is {
-            subject: seen(record("v")),
-            verdict: crate::ast::VerdictWord::Denied,
-            by: None,
-            decision: Some(Decision::Deny),
-            rules: vec![TRICKY[5].into()],
-        }));
-        let inner = facts.clone();
-        facts.push(fact(FactKind::Quantifier {
-            quantifier: crate::ast::Quantifier::Any,
-            var: "c".into(),
-            over: "p.contacts{1..2}".into(),
-            of_type: false,
-            count: None,
-            witness: Some(crate::eval::Witness { element: seen(record("w")), depth: Some(2), position: 3 }),
-            body: inner.clone(),
-        }));
-        facts.push(fact(FactKind::Sum {
-            var: "x".into(),
-            over: "visit".into(),
-            of_type: true,
-            terms: vec![seen(values[2].clone())],
-            total: 2.5,
-            op: crate::ast::CmpOp::Gt,
-            rhs: seen(Shown::Value(serde_json::json!(1))),
-            body: Vec::new(),
-        }));
-        facts.push(fact(FactKind::Call { def: "d".into(), args: vec![seen(record("a"))], body: inner }));
+        let mut cases = value_cases();
+        cases.extend(test_cases());
+        let inner: Vec<Fact> = cases.iter().map(|c| c.fact.clone()).collect();
+        cases.extend(nested_cases(&inner));
+        for case in &cases {
+            let mut out = Vec::new();
+            Json(&mut out).fact(&case.fact).unwrap();
+            let v: serde_json::Value =
+                serde_json::from_slice(&out).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out)));
+            assert_eq!(v["kind"], case.kind, "{v}");
+            for (pointer, want) in &case.holds {
+                assert_eq!(v.pointer(pointer), Some(want), "{pointer} in {v}");
+            }
+            assert_eq!(v["location"], json!({"file": "t \"rules\"", "line": 1, "column": 1}));
+            assert_eq!(v["text"], "x.a == \"é\"");
+            assert_eq!(v["holds"], true);
+            assert_eq!(v["summary"], fact_text(&case.fact));
+            if let FactKind::Quantifier { body, .. } | FactKind::Sum { body, .. } | FactKind::Call { body, .. } =
+                &case.fact.kind
+            {
+                assert_eq!(v["evidence"].as_array().map(Vec::len), Some(body.len()), "{v}");
+            }
+        }
+        // Through serde (explain's JSON), the same text.
+        let facts: Vec<Fact> = cases.into_iter().map(|c| c.fact).collect();
         let mut out = Vec::new();
         Json(&mut out).facts(&facts).unwrap();
-        let v: serde_json::Value =
-            serde_json::from_slice(&out).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out)));
-        let kinds: Vec<&str> = v.as_array().unwrap().iter().map(|f| f["kind"].as_str().unwrap()).collect();
-        assert_eq!(
-            kinds,
-            [
-                "compare",
-                "compare",
-                "compare",
-                "compare",
-                "compare",
-                "matches",
-                "exists",
-                "value",
-                "is",
-                "quantifier",
-                "sum",
-                "call"
-            ]
-        );
-        assert_eq!(v[0]["left"]["missing"], true);
-        assert_eq!(v[1]["left"]["unresolved"], TRICKY[2]);
-        assert_eq!(v[2]["left"]["value"], 2.5);
-        assert_eq!(v[3]["right"]["value"], TRICKY[4]);
-        assert_eq!(v[4]["left"]["list"][1]["value"], serde_json::json!([1, "b"]));
-        assert_eq!(
-            v[4]["left"]["chain"][0],
-            serde_json::json!({"via": null, "record": "p\"1", "type": "person", "name": TRICKY[3]})
-        );
-        assert_eq!(v[4]["left"]["chain"][1]["via"], "a");
-        assert_eq!(v[5]["pattern"], TRICKY[2]);
-        assert_eq!(v[8]["rules"][0], TRICKY[5]);
-        assert_eq!(v[9]["witness"]["depth"], 2);
-        assert_eq!(v[9]["evidence"].as_array().unwrap().len(), 9);
-        assert_eq!(v[10]["total"], 2.5);
-        assert_eq!(v[11]["args"][0]["record"], "a");
-        assert_eq!(v[0]["location"], serde_json::json!({"file": "t \"rules\"", "line": 1, "column": 1}));
-        assert_eq!(v[0]["text"], "x.a == \"é\"");
-        assert_eq!(v[0]["holds"], true);
-        // Through serde (explain's JSON), the same text.
         assert_eq!(serde_json::to_vec(&FactsJson(&facts)).unwrap(), out);
     }
 }

@@ -8,7 +8,9 @@ mod json;
 mod snapshot;
 mod summary;
 
-pub use diff::{Change, ChangedRecord, Diff, Group, Standing, write_diff_human, write_diff_json, write_diff_table};
+pub use diff::{
+    Change, ChangedRecord, ComparedRuns, Diff, Group, Standing, write_diff_human, write_diff_json, write_diff_table,
+};
 pub use explain::{write_explain_human, write_explain_json};
 pub use human::{render_diagnostic, write_human, write_human_outcomes, write_record_error, write_verdict};
 pub use json::{append_json, write_json};
@@ -17,7 +19,7 @@ pub use summary::{Summary, write_summary};
 
 use std::fmt::Write as _;
 
-use crate::eval::{Fact, FactKind, Observed, Shown};
+use crate::eval::{Decision, Fact, FactKind, Observed, Shown, Witness};
 
 /// Record content shown on a terminal: control characters (escape
 /// sequences included) and the invisible marks that reorder text
@@ -152,68 +154,93 @@ fn write_fact_text(out: &mut String, f: &Fact) {
             if let Some(r) = by {
                 let _ = write!(out, " by {r}");
             }
-            match decision {
-                Some(d) if rules.is_empty() => {
-                    let _ = write!(out, " (it is {})", d.as_str());
-                }
-                Some(d) => {
-                    let _ = write!(out, " ({}: {})", d.as_str(), rules.join(", "));
-                }
-                None => {}
-            }
+            write_decision_read(out, *decision, rules);
         }
         FactKind::Quantifier { quantifier, var, over, of_type, count, witness, .. } => {
-            if *of_type {
-                let _ = write!(out, "{} {over} {var}", quantifier.as_str());
-            } else {
-                let _ = write!(out, "{} {var} in {over}", quantifier.as_str());
-            }
-            match (witness, count) {
-                (Some(w), _) => {
-                    let _ = write!(out, ": {var} = ");
-                    write_chain(out, &w.element);
-                    if let Some(d) = w.depth {
-                        let _ = write!(out, " at {d} hop{}", plural(d as usize));
-                    }
-                }
-                (None, Some(n)) => {
-                    let _ = write!(out, ": {n} element{} examined", plural(*n));
-                }
-                (None, None) => out.push_str(": the list is missing"),
-            }
+            write_range(out, quantifier.as_str(), var, over, *of_type);
+            write_reach(out, var, witness.as_ref(), *count);
         }
         FactKind::Sum { var, over, of_type, terms, total, op, rhs, .. } => {
-            if *of_type {
-                let _ = write!(out, "sum over {over} {var} = {total}");
-            } else {
-                let _ = write!(out, "sum over {var} in {over} = {total}");
-            }
-            for (i, t) in terms.iter().enumerate() {
-                out.push_str(if i == 0 { " (" } else { " + " });
-                write_chain(out, t);
-            }
-            if !terms.is_empty() {
-                out.push(')');
-            }
+            write_range(out, "sum over", var, over, *of_type);
+            let _ = write!(out, " = {total}");
+            write_terms(out, terms);
             let _ = write!(out, " {} ", op.as_str());
             write_chain(out, rhs);
         }
         FactKind::Call { def, args, .. } => {
             out.push_str(def);
-            out.push('(');
-            for (i, a) in args.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                write_shown(out, &a.value);
-            }
-            out.push(')');
+            write_args(out, args);
         }
         FactKind::Truthy { value } => write_chain(out, value),
     }
     if !f.holds {
         out.push_str(" (false)");
     }
+}
+
+/// ` (it is deny)`, ` (deny: r1, r2)`: the decision an `is` test read, and
+/// the rules behind it.
+fn write_decision_read(out: &mut String, decision: Option<Decision>, rules: &[String]) {
+    match decision {
+        Some(d) if rules.is_empty() => {
+            let _ = write!(out, " (it is {})", d.as_str());
+        }
+        Some(d) => {
+            let _ = write!(out, " ({}: {})", d.as_str(), rules.join(", "));
+        }
+        None => {}
+    }
+}
+
+/// `any c in p.contacts`, `sum over visit x`: a quantifier's or a sum's
+/// head, its binder written as in the rule.
+fn write_range(out: &mut String, head: &str, var: &str, over: &str, of_type: bool) {
+    if of_type {
+        let _ = write!(out, "{head} {over} {var}");
+    } else {
+        let _ = write!(out, "{head} {var} in {over}");
+    }
+}
+
+/// How far a quantifier went: the element it stopped at, how many it
+/// examined, or that the list is missing.
+fn write_reach(out: &mut String, var: &str, witness: Option<&Witness>, count: Option<usize>) {
+    match (witness, count) {
+        (Some(w), _) => {
+            let _ = write!(out, ": {var} = ");
+            write_chain(out, &w.element);
+            if let Some(d) = w.depth {
+                let _ = write!(out, " at {d} hop{}", plural(d as usize));
+            }
+        }
+        (None, Some(n)) => {
+            let _ = write!(out, ": {n} element{} examined", plural(n));
+        }
+        (None, None) => out.push_str(": the list is missing"),
+    }
+}
+
+/// ` (a + b + c)`: a sum's terms, nothing when there are none.
+fn write_terms(out: &mut String, terms: &[Observed]) {
+    for (i, t) in terms.iter().enumerate() {
+        out.push_str(if i == 0 { " (" } else { " + " });
+        write_chain(out, t);
+    }
+    if !terms.is_empty() {
+        out.push(')');
+    }
+}
+
+/// `(a, b)`: a call's arguments, by value.
+fn write_args(out: &mut String, args: &[Observed]) {
+    out.push('(');
+    for (i, a) in args.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        write_shown(out, &a.value);
+    }
+    out.push(')');
 }
 
 /// "s" unless there is exactly one.
