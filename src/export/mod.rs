@@ -205,7 +205,7 @@ pub fn build_tables(store: &RecordStore, schema: Option<&Schema>) -> Export {
     let mut rows: Vec<RecordIdx> = Vec::new();
     for (record_type, records) in &by_type {
         let entity = schema.and_then(|s| s.entity(record_type));
-        let built = TypeTable::build(store, record_type, records, entity, &mut names);
+        let built = TypeTable::build(&TypeRecords { store, record_type, records }, entity, &mut names);
         match built {
             Ok(mut built) => {
                 export.types += 1;
@@ -395,115 +395,148 @@ struct TypeTable {
 }
 
 impl TypeTable {
+    /// `id`, `seq`, a column per field (a list field's column holds its
+    /// length), then a `TYPE__FIELD` table per list field. `names` holds the
+    /// table names taken so far.
     fn build(
-        store: &RecordStore,
-        record_type: &str,
-        records: &[RecordIdx],
+        of: &TypeRecords<'_>,
         entity: Option<&Entity>,
         names: &mut BTreeSet<String>,
     ) -> Result<TypeTable, ArrowError> {
         let mut out = TypeTable { tables: Vec::new(), warnings: Vec::new(), errors: Vec::new() };
-        let mut fields = vec![Field::new("id", DataType::Utf8, false), Field::new(SEQ, DataType::Int64, false)];
-        let mut id = StringBuilder::new();
-        let mut seq = Int64Builder::new();
-        for &r in records {
-            id.append_value(store.record(r).id());
-            seq.append_value(r.index() as i64);
-        }
-        let mut arrays: Vec<ArrayRef> = vec![Arc::new(id.finish()), Arc::new(seq.finish())];
+        let (mut fields, mut arrays) = of.id_columns();
         let mut lists = Vec::new();
-        for (name, column) in columns(store, records, entity) {
+        for (name, column) in columns(of.store, of.records, entity) {
             if name == SEQ {
-                out.errors
-                    .push(ExportError::ReservedField { record_type: record_type.to_string(), field: name.clone() });
+                let record_type = of.record_type.to_string();
+                out.errors.push(ExportError::ReservedField { record_type, field: name.clone() });
                 continue;
             }
-            let warn = |count: usize, problem: Problem| {
-                (count > 0).then(|| ExportWarning {
-                    record_type: record_type.to_string(),
-                    field: name.clone(),
-                    count,
-                    problem,
-                })
-            };
             match column {
                 ColumnType::Scalar(kind) => {
-                    let mut b = Builder::new(kind);
-                    let bad = records.iter().filter(|&&r| !b.push(store.record(r).get(&name))).count();
-                    out.warnings.extend(warn(bad, Problem::NotKind(kind)));
+                    let (array, bad) = of.scalar_column(&name, kind);
+                    out.warnings.extend(of.warning(&name, bad, Problem::NotKind(kind)));
                     fields.push(Field::new(name.as_str(), kind.data_type(), true));
-                    arrays.push(b.finish());
+                    arrays.push(array);
                 }
                 ColumnType::List(kind) => {
-                    let mut len = Int64Builder::new();
-                    let mut bad = 0;
-                    for &r in records {
-                        match store.record(r).get(&name) {
-                            Some(Value::Array(items)) => len.append_value(items.len() as i64),
-                            None | Some(Value::Null) => len.append_null(),
-                            Some(_) => {
-                                len.append_null();
-                                bad += 1;
-                            }
-                        }
-                    }
-                    out.warnings.extend(warn(bad, Problem::NotList));
+                    let (array, bad) = of.list_lengths(&name);
+                    out.warnings.extend(of.warning(&name, bad, Problem::NotList));
                     fields.push(Field::new(name.as_str(), DataType::Int64, true));
-                    arrays.push(Arc::new(len.finish()));
-                    let table = format!("{record_type}__{name}");
-                    if !valid_table_name(&name) {
-                        out.errors
-                            .push(ExportError::FieldName { record_type: record_type.to_string(), field: name.clone() });
-                    } else if !names.insert(table.clone()) {
-                        out.errors.push(ExportError::TableClash {
-                            table,
-                            what: format!("list field `{record_type}.{name}`"),
-                        });
-                    } else {
-                        let (batch, bad) = list_table(store, records, &name, kind)?;
-                        out.warnings.extend(warn(bad, Problem::ElementNotKind(kind)));
-                        lists.push(Table { name: table, batch });
+                    arrays.push(array);
+                    match of.list_table_name(&name, names) {
+                        Err(e) => out.errors.push(e),
+                        Ok(table) => {
+                            let (batch, bad) = of.list_table(&name, kind)?;
+                            out.warnings.extend(of.warning(&name, bad, Problem::ElementNotKind(kind)));
+                            lists.push(Table { name: table, batch });
+                        }
                     }
                 }
             }
         }
         let batch = RecordBatch::try_new(Arc::new(ArrowSchema::new(fields)), arrays)?;
-        out.tables.push(Table { name: record_type.to_string(), batch });
+        out.tables.push(Table { name: of.record_type.to_string(), batch });
         out.tables.append(&mut lists);
         Ok(out)
     }
 }
 
-/// `TYPE__FIELD`: a row per element of every array (`src`, `pos`, `dst`);
-/// also how many non-null elements were not of `kind`.
-fn list_table(
-    store: &RecordStore,
-    records: &[RecordIdx],
-    field: &str,
-    kind: Kind,
-) -> Result<(RecordBatch, usize), ArrowError> {
-    let mut src = StringBuilder::new();
-    let mut pos = Int64Builder::new();
-    let mut dst = Builder::new(kind);
-    let mut bad = 0;
-    for &r in records {
-        let record = store.record(r);
-        let Some(Value::Array(items)) = record.get(field) else { continue };
-        for (i, item) in items.iter().enumerate() {
-            src.append_value(record.id());
-            pos.append_value(i as i64);
-            if !dst.push(Some(item)) {
-                bad += 1;
+/// The records of one type, in store order: what a type table is built from.
+struct TypeRecords<'a> {
+    store: &'a RecordStore,
+    record_type: &'a str,
+    records: &'a [RecordIdx],
+}
+
+impl TypeRecords<'_> {
+    /// `id` and `seq`, the columns every type table starts with.
+    fn id_columns(&self) -> (Vec<Field>, Vec<ArrayRef>) {
+        let fields = vec![Field::new("id", DataType::Utf8, false), Field::new(SEQ, DataType::Int64, false)];
+        let mut id = StringBuilder::new();
+        let mut seq = Int64Builder::new();
+        for &r in self.records {
+            id.append_value(self.store.record(r).id());
+            seq.append_value(r.index() as i64);
+        }
+        (fields, vec![Arc::new(id.finish()), Arc::new(seq.finish())])
+    }
+
+    /// A field's values, and how many were not of `kind` (exported as NULL).
+    fn scalar_column(&self, field: &str, kind: Kind) -> (ArrayRef, usize) {
+        let mut b = Builder::new(kind);
+        let bad = self.records.iter().filter(|&&r| !b.push(self.store.record(r).get(field))).count();
+        (b.finish(), bad)
+    }
+
+    /// A list field's lengths, and how many values were not lists (exported
+    /// as NULL).
+    fn list_lengths(&self, field: &str) -> (ArrayRef, usize) {
+        let mut len = Int64Builder::new();
+        let mut bad = 0;
+        for &r in self.records {
+            match self.store.record(r).get(field) {
+                Some(Value::Array(items)) => len.append_value(items.len() as i64),
+                None | Some(Value::Null) => len.append_null(),
+                Some(_) => {
+                    len.append_null();
+                    bad += 1;
+                }
             }
         }
+        (Arc::new(len.finish()), bad)
     }
-    let schema = ArrowSchema::new(vec![
-        Field::new("src", DataType::Utf8, false),
-        Field::new("pos", DataType::Int64, false),
-        Field::new("dst", kind.data_type(), true),
-    ]);
-    let columns: Vec<ArrayRef> = vec![Arc::new(src.finish()), Arc::new(pos.finish()), dst.finish()];
-    Ok((RecordBatch::try_new(Arc::new(schema), columns)?, bad))
+
+    /// `TYPE__FIELD`, taken into `names`; an error when the field cannot
+    /// name a file or the name is taken.
+    fn list_table_name(&self, field: &str, names: &mut BTreeSet<String>) -> Result<String, ExportError> {
+        let record_type = self.record_type;
+        let table = format!("{record_type}__{field}");
+        if !valid_table_name(field) {
+            Err(ExportError::FieldName { record_type: record_type.to_string(), field: field.to_string() })
+        } else if !names.insert(table.clone()) {
+            Err(ExportError::TableClash { table, what: format!("list field `{record_type}.{field}`") })
+        } else {
+            Ok(table)
+        }
+    }
+
+    /// `TYPE__FIELD`: a row per element of every array (`src`, `pos`,
+    /// `dst`); also how many non-null elements were not of `kind`.
+    fn list_table(&self, field: &str, kind: Kind) -> Result<(RecordBatch, usize), ArrowError> {
+        let mut src = StringBuilder::new();
+        let mut pos = Int64Builder::new();
+        let mut dst = Builder::new(kind);
+        let mut bad = 0;
+        for &r in self.records {
+            let record = self.store.record(r);
+            let Some(Value::Array(items)) = record.get(field) else { continue };
+            for (i, item) in items.iter().enumerate() {
+                src.append_value(record.id());
+                pos.append_value(i as i64);
+                if !dst.push(Some(item)) {
+                    bad += 1;
+                }
+            }
+        }
+        let schema = ArrowSchema::new(vec![
+            Field::new("src", DataType::Utf8, false),
+            Field::new("pos", DataType::Int64, false),
+            Field::new("dst", kind.data_type(), true),
+        ]);
+        let columns: Vec<ArrayRef> = vec![Arc::new(src.finish()), Arc::new(pos.finish()), dst.finish()];
+        Ok((RecordBatch::try_new(Arc::new(schema), columns)?, bad))
+    }
+
+    /// The warning for `count` values of a field that did not fit, if any.
+    fn warning(&self, field: &str, count: usize, problem: Problem) -> Option<ExportWarning> {
+        (count > 0).then(|| ExportWarning {
+            record_type: self.record_type.to_string(),
+            field: field.to_string(),
+            count,
+            problem,
+        })
+    }
 }
 
 #[cfg(test)]

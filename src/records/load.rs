@@ -209,77 +209,67 @@ impl Reader<'_> {
 
     fn array(&self, open: usize, out: &mut Vec<Piece>) {
         let b = self.bytes;
-        let mut i = open + 1;
-        loop {
-            i = skip_ws(b, i);
-            if i >= b.len() {
-                out.push(Piece::Error(
-                    self.error_at(K::Unreadable, "the array is not closed: expected `]`", b.len().saturating_sub(1))
-                        .with_help("end the file with `]`"),
-                ));
+        let close = match self.array_values(open, out) {
+            Ok(close) => close,
+            Err(e) => {
+                out.push(Piece::Error(e));
                 return;
             }
-            if b[i] == b']' {
-                i += 1;
-                break;
-            }
-            let start = i;
-            let end = match value_end(b, i) {
-                Ok(end) => end,
-                Err(at) => {
-                    out.push(Piece::Error(
-                        self.error_at(
-                            K::Unreadable,
-                            "a record is not closed; the rest of this file could not be read",
-                            start,
-                        )
-                        .with_help(format!(
-                            "look for an unclosed string, `{{` or `[` between here and line {}",
-                            self.line_col(at).0
-                        )),
-                    ));
-                    return;
-                }
-            };
-            out.push(Piece::Value { start, end, line_mode: false, at: None });
-            i = skip_ws(b, end);
-            match b.get(i) {
-                Some(b',') => i += 1,
-                Some(b']') => {
-                    i += 1;
-                    break;
-                }
-                Some(_) => {
-                    out.push(Piece::Error(
-                        self.error_at(
-                            K::Unreadable,
-                            "expected `,` or `]` after a record; the rest of this file could not be read",
-                            i,
-                        )
-                        .with_help("records in an array are separated by `,`"),
-                    ));
-                    return;
-                }
-                None => {
-                    out.push(Piece::Error(
-                        self.error_at(
-                            K::Unreadable,
-                            "the array is not closed: expected `]`",
-                            b.len().saturating_sub(1),
-                        )
-                        .with_help("end the file with `]`"),
-                    ));
-                    return;
-                }
-            }
-        }
-        let rest = skip_ws(b, i);
+        };
+        let rest = skip_ws(b, close);
         if rest < b.len() {
             out.push(Piece::Error(
                 self.error_at(K::Unreadable, "unexpected text after the closing `]`", rest)
                     .with_help("a file holds one JSON array, or one record per line (JSON Lines)"),
             ));
         }
+    }
+
+    /// The values of the array opened at `open`, each a piece; returns
+    /// where the array ends (after its `]`), or the error that stopped it.
+    fn array_values(&self, open: usize, out: &mut Vec<Piece>) -> Result<usize, RecordError> {
+        let b = self.bytes;
+        let mut i = open + 1;
+        loop {
+            i = skip_ws(b, i);
+            match b.get(i) {
+                None => return Err(self.unclosed_array()),
+                Some(b']') => return Ok(i + 1),
+                Some(_) => {}
+            }
+            let start = i;
+            let end = value_end(b, i).map_err(|at| self.unclosed_record(start, at))?;
+            out.push(Piece::Value { start, end, line_mode: false, at: None });
+            i = skip_ws(b, end);
+            match b.get(i) {
+                Some(b',') => i += 1,
+                Some(b']') => return Ok(i + 1),
+                Some(_) => return Err(self.missing_separator(i)),
+                None => return Err(self.unclosed_array()),
+            }
+        }
+    }
+
+    /// A file that ends inside the array.
+    fn unclosed_array(&self) -> RecordError {
+        self.error_at(K::Unreadable, "the array is not closed: expected `]`", self.bytes.len().saturating_sub(1))
+            .with_help("end the file with `]`")
+    }
+
+    /// A value starting at `start` that does not end; `at` is where the
+    /// scan for its end gave up.
+    fn unclosed_record(&self, start: usize, at: usize) -> RecordError {
+        self.error_at(K::Unreadable, "a record is not closed; the rest of this file could not be read", start)
+            .with_help(format!(
+                "look for an unclosed string, `{{` or `[` between here and line {}",
+                self.line_col(at).0
+            ))
+    }
+
+    /// Something other than `,` or `]` after a value, at `at`.
+    fn missing_separator(&self, at: usize) -> RecordError {
+        self.error_at(K::Unreadable, "expected `,` or `]` after a record; the rest of this file could not be read", at)
+            .with_help("records in an array are separated by `,`")
     }
 
     /// The error for text that is not JSON, at serde_json's position.

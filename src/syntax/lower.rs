@@ -59,6 +59,23 @@ fn is_keyword(r: Rule) -> bool {
     )
 }
 
+/// The optional clauses of a rule, as they are in [`RuleDecl`].
+#[derive(Default)]
+struct RuleClauses {
+    severity: Option<(Severity, Loc)>,
+    effective: Option<Effective>,
+}
+
+/// A clause written twice in one rule.
+fn duplicate_clause(rule: &Ident, what: &str, second: &Loc, first: &Loc) -> SyntaxError {
+    SyntaxError::new(
+        SyntaxErrorKind::DuplicateClause,
+        Located::new(format!("`{what}` is written twice in rule `{}`", rule.name), second, "second one")
+            .also(first, "first one")
+            .help(format!("a rule has at most one `{what}` clause")),
+    )
+}
+
 /// The children of a pair, keywords skipped.
 struct Kids<'i> {
     it: Pairs<'i, Rule>,
@@ -193,56 +210,63 @@ impl Cx<'_> {
         let record_type = self.ident(&line.expect(Rule::ident, self)?);
         let var = self.ident(&line.expect(Rule::ident, self)?);
         let cond = self.cond(line.expect(Rule::cond, self)?, 0)?;
-        let mut severity = None;
-        let mut effective: Option<Effective> = None;
+        let RuleClauses { severity, effective } = self.rule_clauses(&mut kids, &name)?;
+        Ok(RuleDecl { name, title, effect, record_type, var, cond, severity, effective, loc })
+    }
+
+    /// The `severity` and `effective` clauses after a rule's effect line,
+    /// each at most once.
+    fn rule_clauses(&self, kids: &mut Kids<'_>, rule: &Ident) -> Result<RuleClauses> {
+        let RuleClauses { mut severity, mut effective } = RuleClauses::default();
         while let Some(meta) = kids.next() {
             let meta_loc = self.loc(&meta);
-            let duplicate = |what: &str, first: &Loc| {
-                SyntaxError::new(
-                    SyntaxErrorKind::DuplicateClause,
-                    Located::new(format!("`{what}` is written twice in rule `{}`", name.name), &meta_loc, "second one")
-                        .also(first, "first one")
-                        .help(format!("a rule has at most one `{what}` clause")),
-                )
-            };
             match meta.as_rule() {
                 Rule::severity_clause => {
                     if let Some((_, first)) = &severity {
-                        return Err(duplicate("severity", first));
+                        return Err(duplicate_clause(rule, "severity", &meta_loc, first));
                     }
-                    let level = Kids::of(meta).expect(Rule::severity_level, self)?;
-                    let s = match level.as_str() {
-                        "low" => Severity::Low,
-                        "high" => Severity::High,
-                        "critical" => Severity::Critical,
-                        _ => Severity::Medium,
-                    };
-                    severity = Some((s, meta_loc));
+                    severity = Some((self.severity(meta)?, meta_loc));
                 }
                 Rule::effective_clause => {
                     if let Some(first) = &effective {
-                        return Err(duplicate("effective", &first.loc));
+                        return Err(duplicate_clause(rule, "effective", &meta_loc, &first.loc));
                     }
-                    let mut ek = Kids::of(meta);
-                    let from = self.date(&ek.expect(Rule::date, self)?)?;
-                    let to = ek.take(Rule::date).map(|d| self.date(&d)).transpose()?;
-                    if let Some(to) = to
-                        && to < from
-                    {
-                        return Err(self.bad(
-                            &meta_loc,
-                            format!("`effective` ends ({to}) before it starts ({from})"),
-                            "empty period",
-                            "write the earlier date after `from`",
-                        ));
-                    }
-                    effective = Some(Effective { from, to, loc: meta_loc });
+                    effective = Some(self.effective(meta, meta_loc)?);
                 }
                 Rule::close_brace => break,
                 _ => return Err(self.internal(meta_loc.span.start, "rule clause")),
             }
         }
-        Ok(RuleDecl { name, title, effect, record_type, var, cond, severity, effective, loc })
+        Ok(RuleClauses { severity, effective })
+    }
+
+    /// `severity high`.
+    fn severity(&self, p: Pair<'_, Rule>) -> Result<Severity> {
+        let level = Kids::of(p).expect(Rule::severity_level, self)?;
+        Ok(match level.as_str() {
+            "low" => Severity::Low,
+            "high" => Severity::High,
+            "critical" => Severity::Critical,
+            _ => Severity::Medium,
+        })
+    }
+
+    /// `effective from 2021-01-01 [to 2021-12-31]`, a period that is not empty.
+    fn effective(&self, p: Pair<'_, Rule>, loc: Loc) -> Result<Effective> {
+        let mut ek = Kids::of(p);
+        let from = self.date(&ek.expect(Rule::date, self)?)?;
+        let to = ek.take(Rule::date).map(|d| self.date(&d)).transpose()?;
+        if let Some(to) = to
+            && to < from
+        {
+            return Err(self.bad(
+                &loc,
+                format!("`effective` ends ({to}) before it starts ({from})"),
+                "empty period",
+                "write the earlier date after `from`",
+            ));
+        }
+        Ok(Effective { from, to, loc })
     }
 
     fn exempt(&self, p: Pair<'_, Rule>) -> Result<ExemptDecl> {
