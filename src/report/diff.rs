@@ -7,7 +7,7 @@ use miette::Severity;
 use serde::Serialize;
 
 use super::human::{drawn, indent, record_header, render_diagnostic};
-use super::{clean, plural};
+use super::text::{clean, plural};
 use crate::check::Program;
 use crate::eval::{Decision, Fact, Outcome, Verdict};
 use crate::records::Records;

@@ -7,9 +7,9 @@ use std::io::{self, Write};
 use miette::Severity;
 use serde::Serialize;
 
-use super::clean;
 use super::human::{Drawn, drawn, indent, record_header, render_diagnostic};
 use super::json::{FactsJson, LocJson};
+use super::text::clean;
 use crate::check::Program;
 use crate::date::Date;
 use crate::eval::{Decision, Explanation, RuleExplanation, RuleStatus};

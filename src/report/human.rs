@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, Severity};
 
-use super::{clean, fact_text};
+use super::summary::Summary;
+use super::text::{clean, fact_text};
 use crate::check::Program;
 use crate::eval::{Decision, Fact, FactKind, Outcome, Verdict};
 use crate::records::{RecordError, Records};
@@ -124,7 +125,7 @@ pub fn write_human(
     width: usize,
 ) -> io::Result<()> {
     write_human_outcomes(w, program, store, outcomes, color, width)?;
-    let summary = super::Summary::new(program, store, outcomes);
+    let summary = Summary::new(program, store, outcomes);
     writeln!(w, "{}", summary.tally())
 }
 

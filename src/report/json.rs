@@ -9,7 +9,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 use serde::ser::{SerializeStruct, Serializer};
 
-use super::fact_text;
+use super::text::fact_text;
 use crate::ast::CmpOp;
 use crate::check::Program;
 use crate::eval::{Decision, Fact, FactKind, Hop, LinkProblem, Observed, Outcome, Shown, Verdict, Witness};
@@ -490,7 +490,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::report::chain_text;
+    use crate::report::text::chain_text;
 
     #[test]
     fn chain_text_reads_like_the_design() {

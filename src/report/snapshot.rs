@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::{clean, fact_text};
+use super::text::{clean, fact_text};
 use crate::check::Program;
 use crate::eval::{Fact, FactKind, Outcome};
 use crate::records::Records;

@@ -103,7 +103,7 @@ impl Summary {
 
     /// One line: `412 records: 37 deny, 58 flag, 314 allow, 3 errors, 2 warnings`.
     pub fn tally(&self) -> String {
-        use super::plural;
+        use super::text::plural;
         format!(
             "{} record{}: {} deny, {} flag, {} allow, {} waived, {} error{}, {} warning{}",
             self.records,

@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use pest::iterators::{Pair, Pairs};
 
-use super::{MAX_DEPTH, Rule, SyntaxError, SyntaxErrorKind};
+use super::error::{SyntaxError, SyntaxErrorKind};
+use super::grammar::{MAX_DEPTH, Rule};
 use crate::ast::*;
 use crate::date::Date;
 use crate::source::{Loc, Located, SourceFile, Span};
