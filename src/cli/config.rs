@@ -13,9 +13,12 @@ use std::path::PathBuf;
 use clap_complete::Shell;
 
 use super::args::{
-    CheckArgs, ColorChoice, Command, CompileArgs, DiffArgs, EngineChoice, ExplainArgs, ExportArgs, FailOn, FmtArgs,
-    Format, InputArgs, InputChoice, LimitArgs, LintArgs, SnapshotArgs, Target, TestArgs, ValidateArgs,
+    CheckArgs, ColorChoice, Command, CompileArgs, DiffArgs, ExplainArgs, ExportArgs, FmtArgs, InputArgs, InputChoice,
+    LimitArgs, LintArgs, SnapshotArgs, Target, TestArgs, ValidateArgs,
 };
+// Choices that are already plain values: the configuration keeps them as
+// they are, so commands name them from here, never from `args`.
+pub(super) use super::args::{EngineChoice, FailOn, Format};
 use super::snapshot_files::Policy;
 use crate::date::Date;
 use crate::eval::Limits;

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use crate::check::{Program, did_you_mean};
 use crate::cli::Exit;
-use crate::cli::args::Format;
+use crate::cli::config::Format;
 use crate::cli::config::{ReadOptions, TestConfig};
 use crate::cli::coverage::Coverage;
 use crate::cli::load::{convert_options, load_rules};
