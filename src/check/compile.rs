@@ -95,7 +95,7 @@ impl<'a> Compiler<'a> {
             body: Body::default(),
             owner: String::new(),
             branches: Vec::new(),
-            field_names: std::iter::once("name".to_string()).collect(),
+            field_names: ["name", "caption"].into_iter().map(String::from).collect(), // FieldId::NAME, CAPTION
         };
         c.duplicates(files);
         c.entities(&entity_decls);

@@ -26,6 +26,9 @@ pub struct FieldId(pub(crate) u32);
 impl FieldId {
     /// `name`, which every program reads (to show records in evidence).
     pub const NAME: FieldId = FieldId(0);
+    /// `caption`, which every program reads too: a record's name when
+    /// `name` is a list (FollowTheMoney's display name).
+    pub const CAPTION: FieldId = FieldId(1);
 }
 
 /// Index of a def in [`Program::defs`].

@@ -135,62 +135,69 @@ impl Coverage {
     }
 
     pub(super) fn write_json(&self, w: &mut impl Write) -> io::Result<()> {
-        #[derive(Serialize)]
-        struct Out<'a> {
-            rules: Vec<RuleOut<'a>>,
-            exemptions: Vec<ExemptionOut<'a>>,
-            branches: Vec<BranchOut<'a>>,
-        }
-        #[derive(Serialize)]
-        struct RuleOut<'a> {
-            rule: &'a str,
-            #[serde(rename = "type")]
-            record_type: &'a str,
-            fired: u64,
-            waived: u64,
-        }
-        #[derive(Serialize)]
-        struct ExemptionOut<'a> {
-            exemption: &'a str,
-            waived: u64,
-        }
-        #[derive(Serialize)]
-        struct BranchOut<'a> {
-            owner: &'a str,
-            op: &'static str,
-            text: &'a str,
-            location: &'a Position,
-            decisive: u64,
-        }
-        let out = Out {
-            rules: self
-                .rules
-                .iter()
-                .enumerate()
-                .map(|(i, (rule, ty))| RuleOut { rule, record_type: ty, fired: self.fired[i], waived: self.waived[i] })
-                .collect(),
-            exemptions: self
-                .exemptions
-                .iter()
-                .enumerate()
-                .map(|(i, x)| ExemptionOut { exemption: x, waived: self.applied[i] })
-                .collect(),
-            branches: self
-                .branches
-                .iter()
-                .zip(&self.decisive)
-                .flat_map(|((owner, op, terms), counts)| {
-                    terms.iter().zip(counts).map(move |((text, location), n)| BranchOut {
-                        owner,
-                        op,
-                        text,
-                        location,
-                        decisive: *n,
-                    })
-                })
-                .collect(),
-        };
+        let out =
+            CoverageOut { rules: self.rules_out(), exemptions: self.exemptions_out(), branches: self.branches_out() };
         serde_json::to_writer(&mut *w, &out)?;
         w.write_all(b"\n")
     }
+
+    fn rules_out(&self) -> Vec<RuleOut<'_>> {
+        let rules = self.rules.iter().enumerate();
+        rules
+            .map(|(i, (rule, ty))| RuleOut { rule, record_type: ty, fired: self.fired[i], waived: self.waived[i] })
+            .collect()
+    }
+
+    fn exemptions_out(&self) -> Vec<ExemptionOut<'_>> {
+        let exemptions = self.exemptions.iter().enumerate();
+        exemptions.map(|(i, x)| ExemptionOut { exemption: x, waived: self.applied[i] }).collect()
+    }
+
+    fn branches_out(&self) -> Vec<BranchOut<'_>> {
+        self.branches
+            .iter()
+            .zip(&self.decisive)
+            .flat_map(|((owner, op, terms), counts)| {
+                terms.iter().zip(counts).map(move |((text, location), n)| BranchOut {
+                    owner,
+                    op,
+                    text,
+                    location,
+                    decisive: *n,
+                })
+            })
+            .collect()
+    }
+}
+
+/// `--coverage --format json`: one line.
+#[derive(Serialize)]
+struct CoverageOut<'a> {
+    rules: Vec<RuleOut<'a>>,
+    exemptions: Vec<ExemptionOut<'a>>,
+    branches: Vec<BranchOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct RuleOut<'a> {
+    rule: &'a str,
+    #[serde(rename = "type")]
+    record_type: &'a str,
+    fired: u64,
+    waived: u64,
+}
+
+#[derive(Serialize)]
+struct ExemptionOut<'a> {
+    exemption: &'a str,
+    waived: u64,
+}
+
+#[derive(Serialize)]
+struct BranchOut<'a> {
+    owner: &'a str,
+    op: &'static str,
+    text: &'a str,
+    location: &'a Position,
+    decisive: u64,
 }

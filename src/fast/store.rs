@@ -420,10 +420,15 @@ impl Records for FastStore<'_> {
         self.type_name(self.record(r).ty)
     }
     fn name(&self, r: RecordIdx) -> Option<&str> {
-        match self.record(r).get(FieldId::NAME) {
-            Some(FVal::Str(s)) => Some(s.as_str()),
-            _ => None,
+        // The rule of `Record::name`: `name`, else `caption`, else the first `name`.
+        fn text<'v>(v: Option<&'v FVal<'_>>) -> Option<&'v str> {
+            if let Some(FVal::Str(s)) = v { Some(s.as_str()) } else { None }
         }
+        let (rec, name) = (self.record(r), self.record(r).get(FieldId::NAME));
+        text(name).or_else(|| text(rec.get(FieldId::CAPTION))).or_else(|| match name {
+            Some(FVal::List(names)) => text(names.first()),
+            _ => None,
+        })
     }
     fn position(&self, r: RecordIdx) -> Position {
         let rec = self.record(r);

@@ -19,7 +19,10 @@ pub trait Records {
     fn id(&self, r: RecordIdx) -> &str;
     /// Its type.
     fn record_type(&self, r: RecordIdx) -> &str;
-    /// Its `name` field, if that is a string.
+    /// Its label for people, shown beside its id: the `name` field if that
+    /// is a string; else `caption` if that is one (FollowTheMoney's display
+    /// name, kept by [`convert`]); else the first element of a `name` list,
+    /// if a string (FtM gives every property as a list).
     fn name(&self, r: RecordIdx) -> Option<&str>;
     /// Where it was read.
     fn position(&self, r: RecordIdx) -> Position;

@@ -51,9 +51,13 @@ impl Record {
         &self.fields
     }
 
-    /// A label for people: the `name` field if it is a string.
+    /// A label for people (see [`super::Records::name`]): `name` if it is a
+    /// string, else `caption` if it is one, else the first of a `name` list.
     pub fn name(&self) -> Option<&str> {
-        self.fields.get("name").and_then(Value::as_str)
+        let name = self.fields.get("name");
+        name.and_then(Value::as_str)
+            .or_else(|| self.fields.get("caption").and_then(Value::as_str))
+            .or_else(|| name.and_then(Value::as_array).and_then(|names| names.first()).and_then(Value::as_str))
     }
 }
 
@@ -205,6 +209,24 @@ mod tests {
 
     fn input(name: &str, text: &str) -> Input {
         Input::new(name, text.as_bytes().to_vec())
+    }
+
+    #[test]
+    fn a_record_is_named_by_name_then_caption_then_its_first_name() {
+        let store = RecordStore::load([input(
+            "a.jsonl",
+            concat!(
+                "{\"id\":\"a\",\"type\":\"t\",\"name\":\"Ann\",\"caption\":\"A.\"}\n",
+                "{\"id\":\"b\",\"type\":\"t\",\"name\":[\"B one\",\"B two\"],\"caption\":\"Bee\"}\n",
+                "{\"id\":\"c\",\"type\":\"t\",\"name\":[\"C one\",\"C two\"]}\n",
+                "{\"id\":\"d\",\"type\":\"t\",\"name\":[3],\"caption\":[\"D\"]}\n",
+            ),
+        )]);
+        let name = |id: &str| store.lookup(id).and_then(|r| store.record(r).name());
+        assert_eq!(name("a"), Some("Ann"));
+        assert_eq!(name("b"), Some("Bee"));
+        assert_eq!(name("c"), Some("C one"));
+        assert_eq!(name("d"), None);
     }
 
     #[test]

@@ -1,6 +1,8 @@
-//! Decision snapshot files, in insta's `.snap` format so that the same habits
-//! (and `cargo insta review`) apply: a pending change is written beside the
-//! accepted snapshot as `NAME.snap.new`, never in CI.
+//! Snapshot files of `interdict test` and `interdict snapshot`: a decision
+//! snapshot (the text of [`crate::report::decision_snapshot`]) in insta's
+//! `.snap` format, so that the same habits (and `cargo insta review`) apply.
+//! A pending change is written beside the accepted snapshot as
+//! `NAME.snap.new`, never in CI; `review` walks pending changes.
 
 use std::io::{self, BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -14,13 +16,6 @@ pub(super) struct Policy {
     pub(super) accept: bool,
     /// In CI: never write anything.
     pub(super) ci: bool,
-}
-
-impl Policy {
-    pub(super) fn new(accept: bool) -> Policy {
-        let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
-        Policy { accept, ci }
-    }
 }
 
 /// The result of comparing a run with its snapshot.

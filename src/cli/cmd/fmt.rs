@@ -3,15 +3,16 @@
 use std::io::{self, Write};
 use std::path::PathBuf;
 
-use super::common::print_rule_errors;
-use super::{Exit, FmtArgs};
 use crate::SourceFile;
+use crate::cli::Exit;
+use crate::cli::config::FmtConfig;
+use crate::cli::load::print_rule_errors;
 use crate::syntax::format_source;
 
-pub(super) fn run(args: &FmtArgs) -> io::Result<Exit> {
+pub(in crate::cli) fn run(config: &FmtConfig) -> io::Result<Exit> {
     let mut files: Vec<PathBuf> = Vec::new();
     let mut errors = Vec::new();
-    for path in &args.paths {
+    for path in &config.paths {
         match crate::rule_files(path) {
             Ok(found) => files.extend(found),
             Err(e) => errors.push(crate::RuleError::Io { path: path.display().to_string(), message: e.to_string() }),
@@ -37,7 +38,7 @@ pub(super) fn run(args: &FmtArgs) -> io::Result<Exit> {
         if formatted == text {
             continue;
         }
-        if args.check {
+        if config.check {
             let diff = similar::TextDiff::from_lines(&text, &formatted);
             let name = file.display().to_string();
             print!("{}", diff.unified_diff().context_radius(2).header(&name, &format!("{name} (formatted)")));
@@ -48,11 +49,11 @@ pub(super) fn run(args: &FmtArgs) -> io::Result<Exit> {
     }
     let mut out = io::stdout().lock();
     for name in &changed {
-        writeln!(out, "{} {name}", if args.check { "would reformat" } else { "formatted" })?;
+        writeln!(out, "{} {name}", if config.check { "would reformat" } else { "formatted" })?;
     }
     if !errors.is_empty() {
-        print_rule_errors(&errors, args.color)?;
+        print_rule_errors(&errors, config.style)?;
         return Ok(Exit::Rules);
     }
-    Ok(if args.check && !changed.is_empty() { Exit::Denied } else { Exit::Clean })
+    Ok(if config.check && !changed.is_empty() { Exit::Denied } else { Exit::Clean })
 }

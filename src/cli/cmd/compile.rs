@@ -2,40 +2,35 @@
 //! Trino — on stdout as one script, or with `--out` as one file per step
 //! and a `manifest.json` that a runner follows.
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, Write};
 
-use super::common::{load_rules, width};
-use super::{CompileArgs, Exit};
-use crate::date::Date;
+use crate::cli::Exit;
+use crate::cli::config::CompileConfig;
+use crate::cli::load::{load_rules, print_diagnostics};
 use crate::report;
 use crate::sql::{self, Script, StepKind};
 
-pub(super) fn run(args: &CompileArgs) -> io::Result<Exit> {
-    let Some(rules) = load_rules(std::slice::from_ref(&args.rules), args.color)? else {
+pub(in crate::cli) fn run(config: &CompileConfig) -> io::Result<Exit> {
+    let Some(rules) = load_rules(std::slice::from_ref(&config.rules), config.style)? else {
         return Ok(Exit::Rules);
     };
-    let as_of = args.as_of.unwrap_or_else(Date::today);
-    let script = match sql::compile(rules.program(), args.target.into(), as_of) {
+    let script = match sql::compile(rules.program(), config.dialect, config.as_of) {
         Ok(script) => script,
         Err(errors) => {
-            let color = args.color.enabled(io::stderr().is_terminal());
-            let mut err = io::stderr().lock();
-            for e in &errors {
-                err.write_all(report::render_diagnostic(e, color, width()).as_bytes())?;
-            }
+            print_diagnostics(&errors, config.style)?;
             let n = errors.len();
-            writeln!(err, "error: {n} construct{} without a SQL translation", if n == 1 { "" } else { "s" })?;
+            eprintln!("error: {n} construct{} without a SQL translation", report::plural(n));
             return Ok(Exit::Rules);
         }
     };
     #[cfg(feature = "sql")]
-    if let Some(parquet_dir) = &args.run {
-        if let Some(dir) = &args.out {
+    if let Some(parquet_dir) = &config.run {
+        if let Some(dir) = &config.out {
             write_steps(&script, dir)?;
         }
-        return run_on_datafusion(&script, parquet_dir, args);
+        return run_on_datafusion(&script, parquet_dir, config);
     }
-    match &args.out {
+    match &config.out {
         None => io::stdout().lock().write_all(script_text(&script).as_bytes())?,
         Some(dir) => write_steps(&script, dir)?,
     }
@@ -56,8 +51,7 @@ fn write_steps(script: &Script, dir: &std::path::Path) -> io::Result<()> {
 /// `--run`: the script on the embedded DataFusion; its rows to stdout as
 /// JSON Lines, the shape `scripts/run_sql.py` writes for the other engines.
 #[cfg(feature = "sql")]
-fn run_on_datafusion(script: &Script, parquet_dir: &std::path::Path, args: &CompileArgs) -> io::Result<Exit> {
-    let color = args.color.enabled(io::stderr().is_terminal());
+fn run_on_datafusion(script: &Script, parquet_dir: &std::path::Path, config: &CompileConfig) -> io::Result<Exit> {
     if script.dialect != sql::Dialect::DataFusion {
         eprintln!(
             "error: `--run` runs the script on the embedded DataFusion, but it was compiled for {}\n  help: compile with `--target datafusion`, or run the {} script with `scripts/run_sql.py`",
@@ -69,8 +63,7 @@ fn run_on_datafusion(script: &Script, parquet_dir: &std::path::Path, args: &Comp
     let rows = match sql::run::run(script, parquet_dir) {
         Ok(rows) => rows,
         Err(e) => {
-            let diagnostic: &dyn miette::Diagnostic = &e;
-            io::stderr().lock().write_all(report::render_diagnostic(diagnostic, color, width()).as_bytes())?;
+            print_diagnostics(std::slice::from_ref(&e), config.style)?;
             return Ok(Exit::Data);
         }
     };

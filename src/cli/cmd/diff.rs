@@ -1,51 +1,57 @@
 //! `interdict diff`: evaluate two rule sets on the same records and report
 //! every record whose verdict changed, grouped by rule.
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, Write};
 use std::path::Path;
 use std::process::Command;
 
-use super::common::{load_records, print_rule_errors, width};
-use super::{DiffArgs, Exit, Format};
-use crate::date::Date;
+use crate::cli::Exit;
+use crate::cli::config::DiffConfig;
+use crate::cli::config::Format;
+use crate::cli::load::{load_records, print_rule_errors};
 use crate::eval::{EvalOptions, Outcome};
 use crate::reference::Engine;
 use crate::report::{self, ComparedRuns, Diff};
 use crate::{RuleError, RuleSet, SourceFile};
 
-pub(super) fn run(args: &DiffArgs) -> io::Result<Exit> {
-    let old = load_rule_spec(&args.old);
-    let new = load_rule_spec(&args.new);
+pub(in crate::cli) fn run(config: &DiffConfig) -> io::Result<Exit> {
+    let old = load_rule_spec(&config.old);
+    let new = load_rule_spec(&config.new);
     let (old, new) = match (old, new) {
         (Ok(o), Ok(n)) => (o, n),
         (o, n) => {
             let errors: Vec<RuleError> = [o.err(), n.err()].into_iter().flatten().flatten().collect();
-            print_rule_errors(&errors, args.color)?;
+            print_rule_errors(&errors, config.style)?;
             return Ok(Exit::Rules);
         }
     };
-    let store = load_records(&args.records, &args.input, Some(new.program()));
-    let options = EvalOptions { as_of: args.as_of.unwrap_or_else(Date::today) };
-    let old_engine = Engine::new(old.program(), &store, options).with_limits(args.limits.get());
-    let new_engine = Engine::new(new.program(), &store, options).with_limits(args.limits.get());
+    let store = load_records(&config.inputs, Some(new.program()));
+    let options = EvalOptions { as_of: config.as_of };
+    let old_engine = Engine::new(old.program(), &store, options).with_limits(config.limits);
+    let new_engine = Engine::new(new.program(), &store, options).with_limits(config.limits);
     let old_out = old_engine.evaluate();
     let new_out = new_engine.evaluate();
     let runs = ComparedRuns { old: (old.program(), &old_out), new: (new.program(), &new_out), store: &store };
     let diff = Diff::new(&runs);
 
-    let stdout = io::stdout();
-    let color = args.color.enabled(stdout.is_terminal());
-    let mut out = io::BufWriter::new(stdout.lock());
-    match args.format {
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    match config.format {
         Format::Json => report::write_diff_json(&mut out, &diff)?,
         Format::Summary => report::write_diff_table(&mut out, &diff)?,
-        Format::Human => report::write_diff_human(&mut out, &diff, &runs, args.examples, color, width())?,
+        Format::Human => report::write_diff_human(
+            &mut out,
+            &diff,
+            &runs,
+            config.examples,
+            config.style.stdout_color,
+            config.style.width,
+        )?,
     }
     out.flush()?;
     if old_out.iter().chain(&new_out).any(|o| !matches!(o, Outcome::Verdict(_))) {
         return Ok(Exit::Data);
     }
-    Ok(if args.fail_on_change && !diff.is_empty() { Exit::Denied } else { Exit::Clean })
+    Ok(if config.fail_on_change && !diff.is_empty() { Exit::Denied } else { Exit::Clean })
 }
 
 /// A rule set given as a path, or as `REV:PATH` (a folder or file of a git revision).

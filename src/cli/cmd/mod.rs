@@ -1,0 +1,15 @@
+//! One module per command; each `run` takes the command's configuration
+//! and returns its exit code.
+
+pub(super) mod check;
+pub(super) mod compile;
+pub(super) mod completions;
+pub(super) mod diff;
+pub(super) mod explain;
+pub(super) mod export;
+pub(super) mod fmt;
+pub(super) mod lint;
+pub(super) mod man;
+pub(super) mod snapshot;
+pub(super) mod test;
+pub(super) mod validate;

@@ -1,0 +1,394 @@
+//! `interdict test`: run the `*.test.yaml` files that live beside a rule set
+//! (format in docs/testing.md): expected decisions and rules per record, and
+//! decision snapshots.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::check::{Program, did_you_mean};
+use crate::cli::Exit;
+use crate::cli::config::Format;
+use crate::cli::config::{ReadOptions, TestConfig};
+use crate::cli::coverage::Coverage;
+use crate::cli::load::{convert_options, load_rules};
+use crate::cli::snapshot_files::{self, Compared};
+use crate::date::Date;
+use crate::eval::{Decision, EvalOptions, Outcome, Verdict};
+use crate::records::convert::{InputFormat, convert};
+use crate::records::{Input, RecordStore};
+use crate::reference::Engine;
+use crate::report::{self, plural};
+
+/// One test file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TestFile {
+    /// The day `effective` clauses are judged against.
+    as_of: Option<String>,
+    /// Record files, relative to the test file.
+    #[serde(default)]
+    records: Vec<String>,
+    /// Records written in the test file.
+    #[serde(default)]
+    inline: Vec<serde_json::Value>,
+    /// Expectations per record.
+    #[serde(default)]
+    expect: Vec<Expect>,
+    /// A decision snapshot of every record, in `snapshots/NAME.snap` beside the test file.
+    snapshot: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Expect {
+    id: String,
+    decision: Option<Decision>,
+    #[serde(default)]
+    fires: Vec<String>,
+    #[serde(default)]
+    does_not_fire: Vec<String>,
+    /// rule → the exemption that must waive it.
+    #[serde(default)]
+    waived: BTreeMap<String, String>,
+}
+
+/// Tallies of a run.
+#[derive(Default)]
+struct Tally {
+    passed: usize,
+    failed: usize,
+    pending: Vec<PathBuf>,
+}
+
+pub(in crate::cli) fn run(config: &TestConfig) -> io::Result<Exit> {
+    let Some(rules) = load_rules(std::slice::from_ref(&config.path), config.style)? else { return Ok(Exit::Rules) };
+    let mut files = Vec::new();
+    find_tests(&config.path, &mut files)?;
+    files.sort();
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    if files.is_empty() {
+        writeln!(out, "no `*.test.yaml` files under {}", config.path.display())?;
+        out.flush()?;
+        return Ok(Exit::Denied);
+    }
+    let mut runner = Runner {
+        config,
+        program: rules.program(),
+        out: &mut out,
+        tally: Tally::default(),
+        coverage: config.coverage.map(|_| Coverage::new(rules.program())),
+    };
+    let mut broken = false;
+    for file in &files {
+        if let FileResult::Broken(message) = runner.run_file(file)? {
+            broken = true;
+            writeln!(runner.out, "error {}: {message}", file.display())?;
+        }
+    }
+    runner.write_totals()?;
+    let Runner { tally, .. } = runner;
+    out.flush()?;
+    drop(out);
+    if config.review && !tally.pending.is_empty() {
+        let (accepted, rejected, skipped) = snapshot_files::review(&tally.pending)?;
+        println!("{accepted} accepted, {rejected} rejected, {skipped} skipped");
+        if skipped == 0 && rejected == 0 {
+            return Ok(if broken { Exit::Rules } else { Exit::Clean });
+        }
+    }
+    if broken {
+        return Ok(Exit::Rules);
+    }
+    Ok(if tally.failed > 0 { Exit::Denied } else { Exit::Clean })
+}
+
+fn find_tests(path: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
+    if path.is_file() {
+        if path.to_string_lossy().ends_with(".test.yaml") {
+            out.push(path.to_path_buf());
+        }
+        return Ok(());
+    }
+    for entry in std::fs::read_dir(path)? {
+        let p = entry?.path();
+        if p.is_dir() {
+            find_tests(&p, out)?;
+        } else if p.to_string_lossy().ends_with(".test.yaml") {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+enum FileResult {
+    Ran,
+    Broken(String),
+}
+
+/// A test file that was read and judged.
+struct Judged<'a> {
+    /// The file's name, as shown.
+    name: String,
+    /// Its folder: record files and snapshots are found from here.
+    dir: &'a Path,
+    test: TestFile,
+    store: RecordStore,
+}
+
+/// What the test files of a run share, and what they add to.
+struct Runner<'a, W: Write> {
+    config: &'a TestConfig,
+    program: &'a Program,
+    out: W,
+    tally: Tally,
+    coverage: Option<Coverage>,
+}
+
+impl<W: Write> Runner<'_, W> {
+    /// Runs one test file: its records judged, then its record errors, its
+    /// expectations and its snapshot reported.
+    fn run_file(&mut self, file: &Path) -> io::Result<FileResult> {
+        let text = std::fs::read_to_string(file)?;
+        let test: TestFile = match serde_yaml_ng::from_str(&text) {
+            Ok(t) => t,
+            Err(e) => return Ok(FileResult::Broken(e.to_string())),
+        };
+        if let Some(problem) = unknown_names(&test, self.program) {
+            return Ok(FileResult::Broken(problem));
+        }
+        let as_of = match test_day(&test, self.config.as_of) {
+            Ok(day) => day,
+            Err(problem) => return Ok(FileResult::Broken(problem)),
+        };
+        let dir = file.parent().unwrap_or(Path::new("."));
+        let store = match test_records(file, dir, &test, self.program) {
+            Ok(store) => store,
+            Err(problem) => return Ok(FileResult::Broken(problem)),
+        };
+        let judged = Judged { name: file.display().to_string(), dir, test, store };
+        let outcomes = self.evaluate(&judged.store, as_of);
+        self.report_record_errors(&judged, &outcomes)?;
+        for expect in &judged.test.expect {
+            self.check_expectation(&judged, expect, &outcomes)?;
+        }
+        if let Some(snap) = &judged.test.snapshot {
+            self.check_snapshot(&judged, snap, &outcomes)?;
+        }
+        Ok(FileResult::Ran)
+    }
+
+    /// Every record judged by the reference engine, counted for coverage.
+    fn evaluate<'s>(&mut self, store: &'s RecordStore, as_of: Date) -> Vec<Outcome<'s>>
+    where
+        Self: 's,
+    {
+        let mut engine = Engine::new(self.program, store, EvalOptions { as_of }).with_limits(self.config.limits);
+        if self.coverage.is_some() {
+            engine.record_coverage();
+        }
+        let outcomes = engine.evaluate();
+        if let Some(c) = &mut self.coverage {
+            c.add(&engine, &outcomes);
+        }
+        outcomes
+    }
+
+    /// Input that could not be read fails the file: its records were not judged.
+    fn report_record_errors(&mut self, judged: &Judged<'_>, outcomes: &[Outcome<'_>]) -> io::Result<()> {
+        let errors: Vec<String> = outcomes
+            .iter()
+            .filter_map(|o| match o {
+                Outcome::RecordError(e) => Some(format!("{}: {}", e.position(), e.message())),
+                Outcome::EvalError(e) => Some(format!("{}: {}", e.position(), e.message())),
+                Outcome::Verdict(_) => None,
+            })
+            .collect();
+        if errors.is_empty() {
+            return Ok(());
+        }
+        self.tally.failed += 1;
+        writeln!(self.out, "FAIL {}: {} record error{}", judged.name, errors.len(), plural(errors.len()))?;
+        for e in &errors {
+            writeln!(self.out, "  {e}")?;
+        }
+        Ok(())
+    }
+
+    fn check_expectation(&mut self, judged: &Judged<'_>, expect: &Expect, outcomes: &[Outcome<'_>]) -> io::Result<()> {
+        let (name, store) = (&judged.name, &judged.store);
+        let verdict = outcomes.iter().find_map(|o| match o {
+            Outcome::Verdict(v) if store.record(v.record).id() == expect.id => Some(v),
+            _ => None,
+        });
+        let Some(v) = verdict else {
+            self.tally.failed += 1;
+            return writeln!(self.out, "FAIL {name}: `{}`: no such record in the test's inputs", expect.id);
+        };
+        let problems = check_expect(expect, v, self.program);
+        if problems.is_empty() {
+            self.tally.passed += 1;
+            return Ok(());
+        }
+        self.tally.failed += 1;
+        writeln!(self.out, "FAIL {name}: `{}`", expect.id)?;
+        for p in &problems {
+            writeln!(self.out, "  {p}")?;
+        }
+        writeln!(self.out, "  what happened:")?;
+        let mut shown = Vec::new();
+        let style = self.config.style;
+        report::write_verdict(&mut shown, self.program, store, v, style.stdout_color, style.width)?;
+        for line in String::from_utf8_lossy(&shown).lines() {
+            writeln!(self.out, "    {line}")?;
+        }
+        Ok(())
+    }
+
+    /// Compares the file's decision snapshot with `snapshots/SNAP.snap`.
+    fn check_snapshot(&mut self, judged: &Judged<'_>, snap: &str, outcomes: &[Outcome<'_>]) -> io::Result<()> {
+        let name = &judged.name;
+        let content = report::decision_snapshot(self.program, &judged.store, outcomes);
+        let path = judged.dir.join("snapshots").join(format!("{snap}.snap"));
+        match snapshot_files::compare(&path, name, &content, self.config.snapshots, false)? {
+            Compared::Matched => self.tally.passed += 1,
+            Compared::Written => {
+                self.tally.passed += 1;
+                writeln!(self.out, "wrote {}", path.display())?;
+            }
+            Compared::Differs { diff, pending } => {
+                self.tally.failed += 1;
+                let n = report::changed_records(&diff);
+                if path.exists() {
+                    writeln!(self.out, "FAIL {name}: snapshot `{snap}` differs on {n} record{}", plural(n))?;
+                    for line in diff.lines() {
+                        writeln!(self.out, "  {line}")?;
+                    }
+                } else {
+                    writeln!(self.out, "FAIL {name}: snapshot `{snap}` is new ({n} records) and not accepted yet")?;
+                }
+                if let Some(p) = pending {
+                    writeln!(self.out, "  pending: {}", p.display())?;
+                    self.tally.pending.push(p);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The counts, the snapshots pending review, and the coverage report.
+    fn write_totals(&mut self) -> io::Result<()> {
+        let tally = &self.tally;
+        writeln!(self.out, "{} passed, {} failed", tally.passed, tally.failed)?;
+        if !tally.pending.is_empty() {
+            writeln!(
+                self.out,
+                "{} snapshot{} pending review: run `interdict test {} --review` (or `--accept`)",
+                tally.pending.len(),
+                plural(tally.pending.len()),
+                self.config.path.display()
+            )?;
+        }
+        if let (Some(c), Some(format)) = (&self.coverage, self.config.coverage) {
+            writeln!(self.out)?;
+            match format {
+                Format::Json => c.write_json(&mut self.out)?,
+                Format::Human | Format::Summary => c.write_human(&mut self.out)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The file's `as_of`, else the run's day.
+fn test_day(test: &TestFile, default: Date) -> Result<Date, String> {
+    match &test.as_of {
+        None => Ok(default),
+        Some(d) => Date::parse_exact(d).ok_or_else(|| format!("`as_of: {d}` is not a date (YYYY-MM-DD)")),
+    }
+}
+
+/// The test's record files (typed by extension: `.csv`, `.yaml`,
+/// `.ftm.json`…, as `check` does) and inline records, in one store.
+fn test_records(file: &Path, dir: &Path, test: &TestFile, program: &Program) -> Result<RecordStore, String> {
+    let mut store = RecordStore::default();
+    let options = convert_options(&ReadOptions::default(), Some(program));
+    for r in &test.records {
+        let path = dir.join(r);
+        let bytes = std::fs::read(&path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+        let input = Input::new(path.display().to_string(), bytes);
+        let format = InputFormat::from_name(&input.name);
+        store.add_input(&convert(input, format, &options));
+    }
+    if !test.inline.is_empty() {
+        let mut bytes = Vec::new();
+        for record in &test.inline {
+            bytes.extend(serde_json::to_vec(record).unwrap_or_default());
+            bytes.push(b'\n');
+        }
+        store.add_input(&Input::new(format!("{} (inline record)", file.display()), bytes));
+    }
+    Ok(store)
+}
+
+/// A rule or exemption named in an expectation that the rule set does not have.
+fn unknown_names(test: &TestFile, program: &Program) -> Option<String> {
+    let rules: Vec<&str> = program.rules().map(|r| r.name.as_str()).collect();
+    let exemptions: Vec<&str> = program.exemptions().map(|x| x.name.as_str()).collect();
+    for e in &test.expect {
+        let named = e.fires.iter().chain(&e.does_not_fire).chain(e.waived.keys());
+        for r in named {
+            if !rules.contains(&r.as_str()) {
+                let hint = did_you_mean(r, rules.iter().copied()).map(|h| format!("; {h}")).unwrap_or_default();
+                return Some(format!("`{}`: unknown rule `{r}`{hint}", e.id));
+            }
+        }
+        for x in e.waived.values() {
+            if !exemptions.contains(&x.as_str()) {
+                let hint = did_you_mean(x, exemptions.iter().copied()).map(|h| format!("; {h}")).unwrap_or_default();
+                return Some(format!("`{}`: unknown exemption `{x}`{hint}", e.id));
+            }
+        }
+    }
+    None
+}
+
+/// What differs from the expectation, one line each.
+fn check_expect(e: &Expect, v: &Verdict, program: &Program) -> Vec<String> {
+    let fired: Vec<&str> = v.fired.iter().map(|f| program.rule(f.rule).name.as_str()).collect();
+    let waived: BTreeMap<&str, &str> = v
+        .waived
+        .iter()
+        .map(|w| (program.rule(w.rule).name.as_str(), program.exemption(w.exemption).name.as_str()))
+        .collect();
+    let mut problems = Vec::new();
+    if let Some(d) = e.decision
+        && d != v.decision
+    {
+        problems.push(format!("expected decision {}, got {}", d.as_str(), v.decision.as_str()));
+    }
+    for r in &e.fires {
+        if !fired.contains(&r.as_str()) {
+            let how = if waived.contains_key(r.as_str()) { "it fired but was waived" } else { "it did not" };
+            problems.push(format!("expected `{r}` to fire; {how}"));
+        }
+    }
+    for r in &e.does_not_fire {
+        if fired.contains(&r.as_str()) || waived.contains_key(r.as_str()) {
+            problems.push(format!("expected `{r}` not to fire; it fired"));
+        }
+    }
+    for (r, x) in &e.waived {
+        match waived.get(r.as_str()) {
+            Some(got) if got == x => {}
+            Some(got) => problems.push(format!("expected `{r}` waived by `{x}`; it was waived by `{got}`")),
+            None if fired.contains(&r.as_str()) => {
+                problems.push(format!("expected `{r}` waived by `{x}`; it fired unwaived"))
+            }
+            None => problems.push(format!("expected `{r}` waived by `{x}`; it did not fire")),
+        }
+    }
+    problems
+}
