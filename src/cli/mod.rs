@@ -8,6 +8,7 @@ mod args;
 mod cmd;
 mod config;
 mod coverage;
+mod exit;
 mod load;
 mod snapshot_files;
 
@@ -18,25 +19,7 @@ use clap::Parser;
 
 pub use args::Cli;
 use config::Config;
-
-/// Exit codes, as docs/cli.md documents them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Exit {
-    /// No record denied (or flagged, with `--fail-on flag`), no errors.
-    Clean = 0,
-    /// Some record denied (or flagged, with `--fail-on flag`).
-    Denied = 1,
-    /// Rule errors or bad usage.
-    Rules = 2,
-    /// Input data errors (these win over 1: the screening is incomplete).
-    Data = 3,
-}
-
-impl From<Exit> for ExitCode {
-    fn from(e: Exit) -> ExitCode {
-        ExitCode::from(e as u8)
-    }
-}
+pub use exit::Exit;
 
 /// The binary's entry point: parses arguments, runs on a thread with a
 /// large stack (deep but legal rule files and long dependency chains must

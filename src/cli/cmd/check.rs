@@ -12,9 +12,9 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
 use crate::check::Program;
-use crate::cli::Exit;
 use crate::cli::config::CheckConfig;
 use crate::cli::config::{EngineChoice, FailOn, Format};
+use crate::cli::exit::Exit;
 use crate::cli::load::{load_records, load_rules, read_inputs};
 use crate::eval::{Decision, EvalOptions, Outcome};
 use crate::fast::{Evidence, FastEngine, FastStore};

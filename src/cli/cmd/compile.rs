@@ -4,8 +4,8 @@
 
 use std::io::{self, Write};
 
-use crate::cli::Exit;
 use crate::cli::config::CompileConfig;
+use crate::cli::exit::Exit;
 use crate::cli::load::{load_rules, print_diagnostics};
 use crate::report;
 use crate::sql::{self, Script, StepKind};

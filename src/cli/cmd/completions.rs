@@ -6,7 +6,8 @@ use std::io::{self, Write};
 use clap::CommandFactory;
 use clap_complete::Shell;
 
-use crate::cli::{Cli, Exit};
+use crate::cli::args::Cli;
+use crate::cli::exit::Exit;
 
 pub(in crate::cli) fn run(shell: Shell) -> io::Result<Exit> {
     // Generated into memory first: clap_complete's generators cannot

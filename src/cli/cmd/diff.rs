@@ -5,9 +5,9 @@ use std::io::{self, Write};
 use std::path::Path;
 use std::process::Command;
 
-use crate::cli::Exit;
 use crate::cli::config::DiffConfig;
 use crate::cli::config::Format;
+use crate::cli::exit::Exit;
 use crate::cli::load::{load_records, print_rule_errors};
 use crate::eval::{EvalOptions, Outcome};
 use crate::reference::Engine;

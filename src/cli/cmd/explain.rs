@@ -4,9 +4,9 @@
 use std::io::{self, Write};
 
 use crate::check::{Program, RuleId};
-use crate::cli::Exit;
 use crate::cli::config::ExplainConfig;
 use crate::cli::config::Format;
+use crate::cli::exit::Exit;
 use crate::cli::load::{load_records, load_rules};
 use crate::eval::EvalOptions;
 use crate::records::{RecordIdx, RecordStore};

@@ -6,8 +6,8 @@ use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
 use crate::check::Program;
-use crate::cli::Exit;
 use crate::cli::config::ExportConfig;
+use crate::cli::exit::Exit;
 use crate::cli::load::{load_records, load_rules};
 use crate::export;
 use crate::records::Entry;

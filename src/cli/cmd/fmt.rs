@@ -4,8 +4,8 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 
 use crate::SourceFile;
-use crate::cli::Exit;
 use crate::cli::config::FmtConfig;
+use crate::cli::exit::Exit;
 use crate::cli::load::print_rule_errors;
 use crate::syntax::format_source;
 

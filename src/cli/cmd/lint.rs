@@ -4,8 +4,8 @@
 use std::io;
 
 use crate::RuleSet;
-use crate::cli::Exit;
 use crate::cli::config::{LintConfig, Style};
+use crate::cli::exit::Exit;
 use crate::cli::load::{load_rules, print_diagnostics};
 use crate::date::Date;
 use crate::report::plural;

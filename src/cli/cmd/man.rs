@@ -7,7 +7,8 @@ use std::io::{self, Write};
 use clap::CommandFactory;
 use clap_mangen::Man;
 
-use crate::cli::{Cli, Exit};
+use crate::cli::args::Cli;
+use crate::cli::exit::Exit;
 
 pub(in crate::cli) fn run() -> io::Result<Exit> {
     let page = page()?;

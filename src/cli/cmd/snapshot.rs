@@ -3,8 +3,8 @@
 
 use std::io::{self, Write};
 
-use crate::cli::Exit;
 use crate::cli::config::SnapshotConfig;
+use crate::cli::exit::Exit;
 use crate::cli::load::{load_records, load_rules};
 use crate::cli::snapshot_files::{self, Compared};
 use crate::eval::EvalOptions;

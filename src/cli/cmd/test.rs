@@ -9,10 +9,10 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::check::{Program, did_you_mean};
-use crate::cli::Exit;
 use crate::cli::config::Format;
 use crate::cli::config::{ReadOptions, TestConfig};
 use crate::cli::coverage::Coverage;
+use crate::cli::exit::Exit;
 use crate::cli::load::{convert_options, load_rules};
 use crate::cli::snapshot_files::{self, Compared};
 use crate::date::Date;

@@ -4,8 +4,8 @@
 use std::io;
 
 use super::lint::print_lint;
-use crate::cli::Exit;
 use crate::cli::config::ValidateConfig;
+use crate::cli::exit::Exit;
 use crate::cli::load::load_rules;
 use crate::report::plural;
 
