@@ -4,9 +4,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use super::deps::{self, BodyDeps, VerdictRef};
-use super::did_you_mean;
-use super::error::{CheckError, CheckErrorKind as K};
+use super::error::{CheckError, CheckErrorKind as K, did_you_mean};
 use super::program::*;
+use super::schema::{Base, Entity, FieldType, Schema};
 use super::types::{Ty, comparable};
 use crate::ast::{self, CmpOp, CondKind, Literal, OperandKind};
 use crate::source::{Loc, Located, SourceFile};

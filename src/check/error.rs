@@ -73,3 +73,28 @@ impl CheckError {
 }
 
 located_diagnostic!(CheckError);
+
+/// "did you mean `x`?" for the candidate closest to `name`, if any is close.
+pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    let limit = (name.chars().count() / 3).max(1) + 1;
+    candidates
+        .into_iter()
+        .filter(|c| *c != name)
+        .map(|c| (strsim::damerau_levenshtein(name, c), c))
+        .filter(|(d, c)| *d <= limit || c.to_lowercase() == name.to_lowercase())
+        .min()
+        .map(|(_, c)| format!("did you mean `{c}`?"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_close_names_only() {
+        let names = ["nationality", "name", "spouse"];
+        assert_eq!(did_you_mean("nationalty", names).as_deref(), Some("did you mean `nationality`?"));
+        assert_eq!(did_you_mean("spuose", names).as_deref(), Some("did you mean `spouse`?"));
+        assert_eq!(did_you_mean("xyzzy", names), None);
+    }
+}

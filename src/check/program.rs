@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
+use super::schema::Schema;
 use super::types::Ty;
 use crate::ast::{CmpOp, Effect, HopRange, Quantifier, Severity, VerdictWord};
 use crate::date::Date;
@@ -172,56 +173,6 @@ pub struct LinkFields {
     pub by_type: BTreeMap<String, BTreeMap<String, Option<String>>>,
     /// Fields followed on records of any type (untyped rule sets).
     pub any_type: HashSet<String>,
-}
-
-/// The declared entities.
-#[derive(Debug, Default)]
-pub struct Schema {
-    pub(crate) entities: BTreeMap<String, Entity>,
-}
-
-impl Schema {
-    /// An entity by name.
-    pub fn entity(&self, name: &str) -> Option<&Entity> {
-        self.entities.get(name)
-    }
-}
-
-/// One `entity` declaration.
-#[derive(Debug)]
-pub struct Entity {
-    /// Its name (the record type).
-    pub name: String,
-    /// Fields by name.
-    pub fields: BTreeMap<String, FieldType>,
-    /// Where it is declared.
-    pub loc: Loc,
-}
-
-/// A declared field type.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FieldType {
-    /// The element type.
-    pub base: Base,
-    /// `[T]`
-    pub list: bool,
-    /// `T?`
-    pub optional: bool,
-}
-
-/// A scalar type or an entity.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum Base {
-    /// `string`
-    Str,
-    /// `number`
-    Num,
-    /// `bool`
-    Bool,
-    /// `date`
-    Date,
-    /// A link to a record of this entity.
-    Entity(String),
 }
 
 /// A compiled rule.

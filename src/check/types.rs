@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::program::{Base, FieldType};
+use super::schema::{Base, FieldType};
 use crate::ast::CmpOp;
 
 /// The static type of a term. `Any` when nothing is known (no entities

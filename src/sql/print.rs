@@ -7,8 +7,8 @@
 
 use std::fmt::Write;
 
-use super::Dialect;
 use super::ir::{Expr, Join, JoinKind, Rel, Select, Source};
+use super::script::Dialect;
 
 /// What a date-looking string must match before it is cast: `YYYY-MM-DD`,
 /// then the end or a time part (`Date::parse_lenient`'s rule).

@@ -78,7 +78,7 @@ use datafusion::arrow::datatypes::{DataType, Int64Type, UInt64Type};
 use datafusion::common::TableReference;
 use datafusion::prelude::{ParquetReadOptions, SessionContext};
 
-use super::{ResultRow, Script, Step, StepKind};
+use super::script::{ResultRow, Script, Step, StepKind};
 
 /// Why a script could not be run.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
