@@ -2,6 +2,12 @@
 //!
 //! Produced by [`crate::syntax`], consumed by [`crate::check`] and by the
 //! formatter. No pest type appears here. Equality ignores locations.
+//! Conditions, operands, paths and literals display as the one line of
+//! rule text `fmt` writes for them.
+
+mod text;
+
+pub(crate) use text::Quoted;
 
 use crate::date::Date;
 use crate::source::Loc;

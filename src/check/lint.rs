@@ -234,7 +234,7 @@ fn conjuncts(c: &ast::Cond, var: &str) -> Vec<Conjunct> {
                 },
                 _ => None,
             };
-            Conjunct { text: renamed(&crate::syntax::print_cond(t), var), test, loc: t.loc.clone() }
+            Conjunct { text: renamed(&t.to_string(), var), test, loc: t.loc.clone() }
         })
         .collect()
 }
@@ -282,18 +282,16 @@ fn contradiction(facts: &[Conjunct]) -> Option<(&Conjunct, &Conjunct, String)> {
                 let path = path.replacen('$', "", 1);
                 let path = path.trim_start_matches('.');
                 let why = match (op_a, op_b) {
-                    (CmpOp::Eq, CmpOp::Eq) if la != lb => {
-                        Some(format!("`{path}` cannot equal both {} and {}", show(la), show(lb)))
-                    }
+                    (CmpOp::Eq, CmpOp::Eq) if la != lb => Some(format!("`{path}` cannot equal both {la} and {lb}")),
                     (CmpOp::Eq, CmpOp::Ne) | (CmpOp::Ne, CmpOp::Eq) if la == lb => {
-                        Some(format!("`{path}` cannot be and not be {}", show(la)))
+                        Some(format!("`{path}` cannot be and not be {la}"))
                     }
-                    (CmpOp::Eq, CmpOp::In) => (!member(la, lb)).then(|| format!("{} is not in {}", show(la), show(lb))),
-                    (CmpOp::In, CmpOp::Eq) => (!member(lb, la)).then(|| format!("{} is not in {}", show(lb), show(la))),
-                    (CmpOp::Eq, CmpOp::NotIn) => member(la, lb).then(|| format!("{} is in {}", show(la), show(lb))),
-                    (CmpOp::NotIn, CmpOp::Eq) => member(lb, la).then(|| format!("{} is in {}", show(lb), show(la))),
+                    (CmpOp::Eq, CmpOp::In) => (!member(la, lb)).then(|| format!("{la} is not in {lb}")),
+                    (CmpOp::In, CmpOp::Eq) => (!member(lb, la)).then(|| format!("{lb} is not in {la}")),
+                    (CmpOp::Eq, CmpOp::NotIn) => member(la, lb).then(|| format!("{la} is in {lb}")),
+                    (CmpOp::NotIn, CmpOp::Eq) => member(lb, la).then(|| format!("{lb} is in {la}")),
                     (CmpOp::In, CmpOp::In) => {
-                        disjoint(la, lb).then(|| format!("{} and {} have no value in common", show(la), show(lb)))
+                        disjoint(la, lb).then(|| format!("{la} and {lb} have no value in common"))
                     }
                     _ => None,
                 };
@@ -304,10 +302,6 @@ fn contradiction(facts: &[Conjunct]) -> Option<(&Conjunct, &Conjunct, String)> {
         }
     }
     None
-}
-
-fn show(l: &Literal) -> String {
-    crate::syntax::print_literal(l)
 }
 
 fn member(x: &Literal, list: &Literal) -> bool {

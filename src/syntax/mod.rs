@@ -17,4 +17,4 @@ mod print;
 pub use error::{SyntaxError, SyntaxErrorKind};
 pub use grammar::{MAX_DEPTH, is_reserved};
 pub use parse::parse;
-pub use print::{format_source, print_cond, print_file, print_literal};
+pub use print::{format_source, print_file};

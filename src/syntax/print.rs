@@ -320,110 +320,18 @@ fn cond_lines(head: &str, indent: usize, c: &Cond, broken: bool, at: usize) -> V
     lines
 }
 
-/// A condition on one line, as `fmt` writes it.
-pub fn print_cond(c: &Cond) -> String {
-    cond(c)
-}
-
-/// A literal as `fmt` writes it.
-pub fn print_literal(l: &Literal) -> String {
-    literal(l)
-}
-
-fn range_text(var: &Ident, range: &Range) -> String {
-    match range {
-        Range::In(p) => format!("{} in {}", var.name, path(p)),
-        Range::Type { record_type, filter: None } => format!("{} {}", record_type.name, var.name),
-        Range::Type { record_type, filter: Some(f) } => format!("{} {} where {}", record_type.name, var.name, cond(f)),
-    }
-}
-
+/// A condition on one line.
 fn cond(c: &Cond) -> String {
-    match &c.kind {
-        CondKind::And(terms) => terms.iter().map(cond).collect::<Vec<_>>().join(" and "),
-        CondKind::Or(terms) => terms.iter().map(cond).collect::<Vec<_>>().join(" or "),
-        CondKind::Not(inner) => format!("not {}", cond(inner)),
-        CondKind::Paren(inner) => format!("({})", cond(inner)),
-        CondKind::Compare { lhs, op, rhs } => format!("{} {} {}", operand(lhs), op.as_str(), operand(rhs)),
-        CondKind::Matches { subject, pattern } => format!("{} matches {}", operand(subject), string(&pattern.value)),
-        CondKind::Exists(p) => format!("exists {}", path(p)),
-        CondKind::Is { subject, verdict, by } => {
-            let by = by.as_ref().map(|r| format!(" by {}", r.name)).unwrap_or_default();
-            format!("{} is {}{by}", operand(subject), verdict.as_str())
-        }
-        CondKind::Quant { quantifier, var, range, body, .. } => {
-            format!("{} {}: {}", quantifier.as_str(), range_text(var, range), cond(body))
-        }
-        CondKind::Sum { var, range, value, op, rhs, .. } => {
-            format!("sum({}: {}) {} {}", range_text(var, range), path(value), op.as_str(), operand(rhs))
-        }
-        CondKind::Call { name, args } => call(&name.name, args),
-        CondKind::Truthy(o) => operand(o),
-    }
-}
-
-fn call(name: &str, args: &[Operand]) -> String {
-    format!("{name}({})", args.iter().map(operand).collect::<Vec<_>>().join(", "))
-}
-
-fn operand(o: &Operand) -> String {
-    match &o.kind {
-        OperandKind::Literal(l) => literal(l),
-        OperandKind::Path(p) => path(p),
-        OperandKind::Count(p) => format!("count({})", path(p)),
-        OperandKind::Call { name, args } => call(&name.name, args),
-    }
-}
-
-fn path(p: &Path) -> String {
-    let mut out = p.head.name.clone();
-    for s in &p.steps {
-        if s.bracketed {
-            out.push_str(&format!("[{}]", string(&s.field)));
-        } else {
-            out.push('.');
-            out.push_str(&s.field);
-        }
-        if let Some(h) = s.hops {
-            out.push_str(&match h.max {
-                Some(max) => format!("{{{}..{max}}}", h.min),
-                None => format!("{{{}..}}", h.min),
-            });
-        }
-    }
-    out
+    c.to_string()
 }
 
 fn literal(l: &Literal) -> String {
-    match l {
-        Literal::Str(s) => string(s),
-        Literal::Num(n) => number(*n),
-        Literal::Date(d) => d.to_string(),
-        Literal::Bool(b) => b.to_string(),
-        Literal::List(items) => format!("[{}]", items.iter().map(literal).collect::<Vec<_>>().join(", ")),
-    }
+    l.to_string()
 }
 
-/// Numbers as the shortest text that reads back to the same value.
-fn number(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1e15 { format!("{}", n as i64) } else { format!("{n}") }
-}
-
-/// A string literal: `"` and a backslash that would start an escape are
-/// escaped; any other backslash stays as it is (regexes stay readable).
+/// A string literal.
 fn string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    let chars: Vec<char> = s.chars().collect();
-    for (i, &c) in chars.iter().enumerate() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' if matches!(chars.get(i + 1), None | Some('"') | Some('\\')) => out.push_str("\\\\"),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    Quoted(s).to_string()
 }
 
 fn type_expr(t: &TypeExpr) -> String {
@@ -448,14 +356,6 @@ mod tests {
         let want = "# header\nentity person {\n    name: string  # the name\n    spouse: person?\n}\n\nlet a = [1, 2]\nlet b = \"x\"\n\nrule r \"T\" {\n    flag person p when p.name == \"K\"\n                   and exists p.spouse  # why\n    severity high\n}\n\n# end\n";
         assert_eq!(fmt(text), want);
         assert_eq!(fmt(want), want);
-    }
-
-    #[test]
-    fn strings_keep_regex_backslashes() {
-        assert_eq!(string(r"^\d+$"), r#""^\d+$""#);
-        assert_eq!(string(r#"a"b"#), r#""a\"b""#);
-        assert_eq!(string("a\\"), r#""a\\""#);
-        assert_eq!(string(r#"a\"b"#), r#""a\\\"b""#);
     }
 
     #[test]
