@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use super::deps::{self, BodyDeps, VerdictRef};
+use super::deps::{self, Bodies, BodyDeps, VerdictRef};
 use super::error::{CheckError, CheckErrorKind as K, did_you_mean};
 use super::program::*;
 use super::schema::{Base, Entity, FieldType, Schema};
@@ -50,6 +50,16 @@ struct Binder {
     record_use: bool,
 }
 
+/// The def a call names, as declared.
+struct Callee<'c, 'a> {
+    def: DefId,
+    /// The name as written at the call.
+    name: &'c ast::Ident,
+    decl: &'a ast::DefDecl,
+    /// The declared parameter types.
+    params: Vec<Ty>,
+}
+
 /// A compiled path with what the checker learned about it.
 struct Typed<T> {
     value: T,
@@ -59,95 +69,139 @@ struct Typed<T> {
     through: Option<String>,
 }
 
+/// Every file's declarations by kind, in file order. The first entity of a
+/// name is kept; names declared twice are reported by `duplicates`.
+#[derive(Default)]
+struct Decls<'a> {
+    entities: BTreeMap<&'a str, &'a ast::EntityDecl>,
+    lets: Vec<&'a ast::LetDecl>,
+    defs: Vec<&'a ast::DefDecl>,
+    rules: Vec<&'a ast::RuleDecl>,
+    exempts: Vec<&'a ast::ExemptDecl>,
+}
+
+impl<'a> Decls<'a> {
+    fn collect(files: &'a [(Arc<SourceFile>, ast::File)]) -> Self {
+        let mut decls = Decls::default();
+        for item in files.iter().flat_map(|(_, file)| &file.items) {
+            match item {
+                ast::Item::Entity(e) => {
+                    decls.entities.entry(&e.name.name).or_insert(e);
+                }
+                ast::Item::Let(l) => decls.lets.push(l),
+                ast::Item::Def(d) => decls.defs.push(d),
+                ast::Item::Rule(r) => decls.rules.push(r),
+                ast::Item::Exempt(x) => decls.exempts.push(x),
+            }
+        }
+        decls
+    }
+}
+
 impl<'a> Compiler<'a> {
+    /// Declares every name, then compiles defs, rules and exemptions in that
+    /// order (a rule's `is … by RULE` and a call need only the declarations),
+    /// then checks what the bodies depend on.
     pub(super) fn run(
         files: &'a [(Arc<SourceFile>, ast::File)],
         roots: &[std::path::PathBuf],
     ) -> Result<Program, Vec<CheckError>> {
-        let mut entity_decls: BTreeMap<&str, &ast::EntityDecl> = BTreeMap::new();
-        let mut let_decls = Vec::new();
-        let mut def_decls = Vec::new();
-        let mut rule_decls = Vec::new();
-        let mut exempt_decls = Vec::new();
-        for (_, file) in files {
-            for item in &file.items {
-                match item {
-                    ast::Item::Entity(e) => {
-                        entity_decls.entry(&e.name.name).or_insert(e);
-                    }
-                    ast::Item::Let(l) => let_decls.push(l),
-                    ast::Item::Def(d) => def_decls.push(d),
-                    ast::Item::Rule(r) => rule_decls.push(r),
-                    ast::Item::Exempt(x) => exempt_decls.push(x),
-                }
-            }
+        let decls = Decls::collect(files);
+        let mut c = Compiler::new(!decls.entities.is_empty(), decls.defs.len());
+        c.duplicates(files);
+        c.entities(&decls.entities);
+        c.declare(&decls, roots);
+        let defs = c.defs(&decls.defs);
+        let mut rules = c.rules(&decls.rules);
+        let exemptions = c.exemptions(&decls.exempts, &mut rules.items);
+        c.follow_def_arguments();
+        let errors = c.dependency_errors(&defs, &rules, &exemptions);
+        if !errors.is_empty() {
+            return Err(errors);
         }
-        let mut c = Compiler {
+        Ok(c.finish(files, defs.items, rules.items, exemptions.items))
+    }
+
+    fn new(typed: bool, def_count: usize) -> Self {
+        Compiler {
             errors: Vec::new(),
-            typed: !entity_decls.is_empty(),
+            typed,
             schema: Schema::default(),
             lets: HashMap::new(),
             defs: HashMap::new(),
             rules: HashMap::new(),
             link_fields: LinkFields::default(),
             arg_fields: Vec::new(),
-            param_record_use: vec![None; def_decls.len()],
+            param_record_use: vec![None; def_count],
             body: Body::default(),
             owner: String::new(),
             branches: Vec::new(),
             field_names: ["name", "caption"].into_iter().map(String::from).collect(), // FieldId::NAME, CAPTION
-        };
-        c.duplicates(files);
-        c.entities(&entity_decls);
-        for l in &let_decls {
-            let (value, ty) = match &l.value {
-                ast::LetValue::Literal(lit) => c.literal(lit),
-                ast::LetValue::File(file) => {
-                    let values = super::lists::read(file, roots).unwrap_or_else(|at| {
-                        c.error(K::ListFile, at);
-                        Vec::new()
-                    });
-                    (Const::List(ConstList::new(values.into_iter().map(Const::Str).collect())), Ty::list_of(Ty::Str))
-                }
-            };
-            c.lets.entry(&l.name.name).or_insert((Arc::new(value), ty));
         }
-        for (i, d) in def_decls.iter().enumerate() {
-            let params = d.params.iter().map(|p| c.type_expr(&p.ty)).collect();
-            c.defs.entry(&d.name.name).or_insert((DefId(i as u32), d, params));
-        }
-        for (i, r) in rule_decls.iter().enumerate() {
-            c.rules.entry(&r.name.name).or_insert((RuleId(i as u32), r));
-        }
+    }
 
-        let mut defs = Vec::new();
-        let mut def_deps = Vec::new();
-        for (i, d) in def_decls.iter().enumerate() {
-            let params = c.defs.get(d.name.name.as_str()).map(|(_, _, p)| p.clone()).unwrap_or_default();
-            c.begin(&d.name.name, d.params.iter().zip(params.iter().cloned()).map(|(p, ty)| (p.name.name.clone(), ty)));
-            let body = c.cond(&d.body);
-            let record_use = c.body.scope.iter().map(|b| b.record_use).collect::<Vec<_>>();
-            let (frame, body_deps) = c.end();
-            defs.push(Def {
+    /// The `let` values, the defs' parameter types and the rules' ids, so
+    /// that any body may name any of them.
+    fn declare(&mut self, decls: &Decls<'a>, roots: &[std::path::PathBuf]) {
+        for l in &decls.lets {
+            let (value, ty) = self.let_value(&l.value, roots);
+            self.lets.entry(&l.name.name).or_insert((Arc::new(value), ty));
+        }
+        for (i, d) in decls.defs.iter().enumerate() {
+            let params = d.params.iter().map(|p| self.type_expr(&p.ty)).collect();
+            self.defs.entry(&d.name.name).or_insert((DefId(i as u32), d, params));
+        }
+        for (i, r) in decls.rules.iter().enumerate() {
+            self.rules.entry(&r.name.name).or_insert((RuleId(i as u32), r));
+        }
+    }
+
+    fn let_value(&mut self, value: &ast::LetValue, roots: &[std::path::PathBuf]) -> (Const, Ty) {
+        match value {
+            ast::LetValue::Literal(lit) => self.literal(lit),
+            ast::LetValue::File(file) => {
+                let values = super::lists::read(file, roots).unwrap_or_else(|at| {
+                    self.error(K::ListFile, at);
+                    Vec::new()
+                });
+                (Const::List(ConstList::new(values.into_iter().map(Const::Str).collect())), Ty::list_of(Ty::Str))
+            }
+        }
+    }
+
+    fn defs(&mut self, decls: &[&ast::DefDecl]) -> Bodies<Def> {
+        let mut defs = Bodies::default();
+        for (i, d) in decls.iter().enumerate() {
+            let params = self.defs.get(d.name.name.as_str()).map(|(_, _, p)| p.clone()).unwrap_or_default();
+            self.begin(
+                &d.name.name,
+                d.params.iter().zip(params.iter().cloned()).map(|(p, ty)| (p.name.name.clone(), ty)),
+            );
+            let body = self.cond(&d.body);
+            let record_use = self.body.scope.iter().map(|b| b.record_use).collect::<Vec<_>>();
+            let (frame, body_deps) = self.end();
+            let def = Def {
                 name: d.name.name.clone(),
                 params: d.params.iter().map(|p| p.name.name.clone()).collect(),
                 param_types: params,
                 body,
                 frame,
                 loc: d.loc.clone(),
-            });
-            def_deps.push(body_deps);
-            c.param_record_use[i] = Some(record_use);
+            };
+            defs.push(def, body_deps);
+            self.param_record_use[i] = Some(record_use);
         }
+        defs
+    }
 
-        let mut rules = Vec::new();
-        let mut rule_deps = Vec::new();
-        for r in &rule_decls {
-            let ty = c.record_type(&r.record_type);
-            c.begin(&r.name.name, [(r.var.name.clone(), ty)]);
-            let cond = c.cond(&r.cond);
-            let (frame, body_deps) = c.end();
-            rules.push(Rule {
+    fn rules(&mut self, decls: &[&ast::RuleDecl]) -> Bodies<Rule> {
+        let mut rules = Bodies::default();
+        for r in decls {
+            let ty = self.record_type(&r.record_type);
+            self.begin(&r.name.name, [(r.var.name.clone(), ty)]);
+            let cond = self.cond(&r.cond);
+            let (frame, body_deps) = self.end();
+            let rule = Rule {
                 name: r.name.name.clone(),
                 title: r.title.as_ref().map_or_else(|| r.name.name.clone(), |t| t.value.clone()),
                 effect: r.effect,
@@ -159,48 +213,23 @@ impl<'a> Compiler<'a> {
                 frame,
                 waived_by: Vec::new(),
                 loc: r.loc.clone(),
-            });
-            rule_deps.push(body_deps);
+            };
+            rules.push(rule, body_deps);
         }
+        rules
+    }
 
-        let mut exemptions = Vec::new();
-        let mut exemption_deps = Vec::new();
-        for x in &exempt_decls {
-            let id = ExemptionId(exemptions.len() as u32);
-            let mut waived = Vec::new();
-            for name in &x.rules {
-                match c.rules.get(name.name.as_str()) {
-                    Some((rid, decl)) => {
-                        if decl.record_type.name != x.record_type.name {
-                            c.error(
-                                K::WaiveOtherType,
-                                Located::new(
-                                    format!(
-                                        "exemption `{}` is for `{}` records but rule `{}` judges `{}` records",
-                                        x.name.name, x.record_type.name, name.name, decl.record_type.name
-                                    ),
-                                    &name.loc,
-                                    format!("a `{}` rule", decl.record_type.name),
-                                )
-                                .also(&x.record_type.loc, "exemption's record type")
-                                .help(format!(
-                                    "an exemption waives rules of its own record type; write `for {} …` in a separate exemption",
-                                    decl.record_type.name
-                                )),
-                            );
-                        } else {
-                            waived.push(*rid);
-                            rules[rid.index()].waived_by.push(id);
-                        }
-                    }
-                    None => c.unknown("rule", name, c.rules.keys().copied().collect::<Vec<_>>()),
-                }
-            }
-            let ty = c.record_type(&x.record_type);
-            c.begin(&x.name.name, [(x.var.name.clone(), ty)]);
-            let cond = c.cond(&x.cond);
-            let (frame, body_deps) = c.end();
-            exemptions.push(Exemption {
+    /// The exemptions; each is added to the `waived_by` of the rules it waives.
+    fn exemptions(&mut self, decls: &[&ast::ExemptDecl], rules: &mut [Rule]) -> Bodies<Exemption> {
+        let mut exemptions = Bodies::default();
+        for x in decls {
+            let id = ExemptionId(exemptions.items.len() as u32);
+            let waived = self.waived(x, id, rules);
+            let ty = self.record_type(&x.record_type);
+            self.begin(&x.name.name, [(x.var.name.clone(), ty)]);
+            let cond = self.cond(&x.cond);
+            let (frame, body_deps) = self.end();
+            let exemption = Exemption {
                 name: x.name.name.clone(),
                 title: x.title.as_ref().map_or_else(|| x.name.name.clone(), |t| t.value.clone()),
                 record_type: x.record_type.name.clone(),
@@ -208,43 +237,98 @@ impl<'a> Compiler<'a> {
                 cond,
                 frame,
                 loc: x.loc.clone(),
-            });
-            exemption_deps.push(body_deps);
+            };
+            exemptions.push(exemption, body_deps);
         }
+        exemptions
+    }
 
-        if !c.typed {
-            for (def, param, field) in std::mem::take(&mut c.arg_fields) {
-                let follows = c.param_record_use.get(def.0 as usize).and_then(Option::as_ref);
-                if follows.and_then(|u| u.get(param)).copied().unwrap_or(false) {
-                    c.link_fields.any_type.insert(field);
+    /// The rules exemption `x` (to be `id`) waives, which must judge its
+    /// record type.
+    fn waived(&mut self, x: &ast::ExemptDecl, id: ExemptionId, rules: &mut [Rule]) -> Vec<RuleId> {
+        let mut waived = Vec::new();
+        for name in &x.rules {
+            match self.rules.get(name.name.as_str()) {
+                Some((_, decl)) if decl.record_type.name != x.record_type.name => {
+                    let judged = &decl.record_type.name;
+                    self.error(
+                        K::WaiveOtherType,
+                        Located::new(
+                            format!(
+                                "exemption `{}` is for `{}` records but rule `{}` judges `{judged}` records",
+                                x.name.name, x.record_type.name, name.name
+                            ),
+                            &name.loc,
+                            format!("a `{judged}` rule"),
+                        )
+                        .also(&x.record_type.loc, "exemption's record type")
+                        .help(format!(
+                            "an exemption waives rules of its own record type; write `for {judged} …` in a separate exemption"
+                        )),
+                    );
                 }
+                Some((rule, _)) => {
+                    waived.push(*rule);
+                    rules[rule.index()].waived_by.push(id);
+                }
+                None => self.unknown("rule", name, self.rules.keys().copied().collect::<Vec<_>>()),
             }
         }
-        let mut errors = std::mem::take(&mut c.errors);
-        let recursion_free = deps::check_recursion(&defs, &def_deps, &mut errors);
-        if recursion_free {
-            deps::check_cycles(&rules, &exemptions, &rule_deps, &exemption_deps, &def_deps, &mut errors);
+        waived
+    }
+
+    /// Untyped rule sets: a field passed to a def that follows its
+    /// parameter as a record holds links.
+    fn follow_def_arguments(&mut self) {
+        if self.typed {
+            return;
         }
-        if !errors.is_empty() {
-            errors.sort_by_key(|a| a.position());
-            return Err(errors);
+        for (def, param, field) in std::mem::take(&mut self.arg_fields) {
+            let follows = self.param_record_use.get(def.0 as usize).and_then(Option::as_ref);
+            if follows.and_then(|u| u.get(param)).copied().unwrap_or(false) {
+                self.link_fields.any_type.insert(field);
+            }
         }
+    }
+
+    /// Every error so far and those of recursive defs and verdict cycles
+    /// (looked for only when no def recurses), in source order.
+    fn dependency_errors(
+        &mut self,
+        defs: &Bodies<Def>,
+        rules: &Bodies<Rule>,
+        exemptions: &Bodies<Exemption>,
+    ) -> Vec<CheckError> {
+        let mut errors = std::mem::take(&mut self.errors);
+        if deps::check_recursion(defs, &mut errors) {
+            deps::check_cycles(rules, exemptions, defs, &mut errors);
+        }
+        errors.sort_by_key(|a| a.position());
+        errors
+    }
+
+    fn finish(
+        self,
+        files: &[(Arc<SourceFile>, ast::File)],
+        defs: Vec<Def>,
+        rules: Vec<Rule>,
+        exemptions: Vec<Exemption>,
+    ) -> Program {
         let mut rules_by_type: HashMap<String, Vec<RuleId>> = HashMap::new();
         for (i, r) in rules.iter().enumerate() {
             rules_by_type.entry(r.record_type.clone()).or_default().push(RuleId(i as u32));
         }
-        let typed = c.typed;
-        Ok(Program {
+        Program {
             rules,
             exemptions,
             defs,
-            schema: typed.then_some(c.schema),
+            schema: self.typed.then_some(self.schema),
             rules_by_type,
-            link_fields: c.link_fields,
+            link_fields: self.link_fields,
             files: files.iter().map(|(f, _)| Arc::clone(f)).collect(),
-            branches: c.branches,
-            field_names: c.field_names.into_iter().collect(),
-        })
+            branches: self.branches,
+            field_names: self.field_names.into_iter().collect(),
+        }
     }
 
     fn error(&mut self, kind: K, at: Located) {
@@ -453,146 +537,157 @@ impl<'a> Compiler<'a> {
             CondKind::Not(inner) => Cond::Not(Box::new(self.cond(inner))),
             CondKind::Paren(inner) => self.cond(inner),
             CondKind::Compare { lhs, op, rhs } => self.compare(lhs, *op, rhs, loc),
-            CondKind::Matches { subject, pattern } => {
-                let subject = self.scalar(subject, "`matches`");
-                self.expect(&subject, &[Ty::Str], "`matches` tests a string");
-                let re = regex::RegexBuilder::new(&pattern.value)
-                    .size_limit(REGEX_SIZE_LIMIT)
-                    .dfa_size_limit(REGEX_SIZE_LIMIT)
-                    .build();
-                match re {
-                    Ok(re) => Cond::Matches { subject: subject.value, re, loc },
-                    Err(e) => {
-                        let message = match &e {
-                            regex::Error::CompiledTooBig(_) => "the pattern is too large".to_string(),
-                            other => {
-                                let text = other.to_string();
-                                let last = text.lines().last().unwrap_or("").trim();
-                                last.strip_prefix("error: ").unwrap_or(last).to_string()
-                            }
-                        };
-                        self.error(
-                            K::Regex,
-                            Located::new(
-                                format!("invalid regular expression: {message}"),
-                                &pattern.loc,
-                                "this pattern",
-                            )
-                            .help("`matches` takes a Rust `regex` pattern (no look-around or backreferences)"),
-                        );
-                        Cond::Const(false)
-                    }
-                }
-            }
+            CondKind::Matches { subject, pattern } => self.matches(subject, pattern, loc),
             CondKind::Exists(path) => {
                 let p = self.path(path);
                 Cond::Exists { path: p.value, loc }
             }
-            CondKind::Is { subject, verdict, by } => {
-                let OperandKind::Path(path) = &subject.kind else {
-                    self.error(
-                        K::Type,
-                        Located::new("`is` reads the verdict of a record", &subject.loc, "not a path to a record")
-                            .help("write a path to a linked record, e.g. `x.venue is denied`"),
-                    );
-                    return Cond::Const(false);
-                };
-                let p = self.path(path);
-                self.mark_record_use(path);
-                if let Some(through) = &p.through {
-                    self.needs_quantifier(&subject.loc, path, through);
-                }
-                let target = match &p.ty {
-                    Ty::Entity(e) => Some(e.clone()),
-                    Ty::Any => None,
-                    other => {
-                        self.error(
-                            K::Type,
-                            Located::new(
-                                format!(
-                                    "`is {}` needs a record, but `{}` is {other}",
-                                    verdict.as_str(),
-                                    path.loc.text()
-                                ),
-                                &subject.loc,
-                                format!("{other}"),
-                            )
-                            .help("follow a link to a record, e.g. `x.venue is denied`"),
-                        );
-                        None
-                    }
-                };
-                let by = by.as_ref().and_then(|r| self.is_by(r, target.as_deref(), *verdict));
-                self.body.deps.refs.push(VerdictRef {
-                    target: target.clone(),
-                    verdict: *verdict,
-                    by,
-                    loc: loc.clone(),
-                });
-                Cond::Is { subject: Term::Path(p.value), verdict: *verdict, by, target, loc }
-            }
+            CondKind::Is { subject, verdict, by } => self.is(subject, *verdict, by.as_ref(), loc),
             CondKind::Sum { var, range, value, op, rhs, .. } => {
-                let (range, slot, _) = self.range(var, range, "sum");
-                let v = self.path(value);
-                if !matches!(v.ty, Ty::Any | Ty::Num) && v.ty != Ty::list_of(Ty::Num) {
-                    self.error(
-                        K::Type,
-                        Located::new(
-                            format!("`sum` adds numbers, but `{}` is {}", value.loc.text(), v.ty),
-                            &value.loc,
-                            "not a number",
-                        )
-                        .help("sum a number field, or a list of numbers, of each element"),
-                    );
-                }
-                self.unbind();
-                if !matches!(op, CmpOp::Eq | CmpOp::Ne | CmpOp::Lt | CmpOp::Le | CmpOp::Gt | CmpOp::Ge) {
-                    self.error(
-                        K::Type,
-                        Located::new(format!("a sum cannot be compared with `{}`", op.as_str()), &c.loc, "a sum")
-                            .help("compare a sum with `==`, `!=`, `<`, `<=`, `>` or `>=`"),
-                    );
-                }
-                let r = self.operand(rhs);
-                self.expect(&r, &[Ty::Num], "a sum is compared with a number");
-                Cond::Sum(Box::new(Sum {
-                    slot,
-                    var: var.name.clone(),
-                    range,
-                    value: v.value,
-                    op: *op,
-                    rhs: r.value,
-                    loc,
-                }))
+                let (slot, range, value) = self.sum_range(var, range, value);
+                let rhs = self.sum_comparison(*op, rhs, &c.loc);
+                Cond::Sum(Box::new(Sum { slot, var: var.name.clone(), range, value, op: *op, rhs, loc }))
             }
             CondKind::Quant { quantifier, var, range, body, head } => {
                 let (range, slot, range_path) = self.range(var, range, quantifier.as_str());
-                let body = self.cond(body);
-                let binder = self.unbind();
-                if let (Some(binder), Some(path), false) = (binder, range_path, self.typed)
-                    && let (true, Some(last)) = (binder.record_use, path.steps.last())
-                {
-                    self.link_fields.any_type.insert(last.field.clone());
-                }
-                Cond::Quant(Box::new(Quant {
-                    quantifier: *quantifier,
-                    slot,
-                    var: var.name.clone(),
-                    range,
-                    body,
-                    head: head.clone(),
-                }))
+                let body = self.quantified(body, range_path);
+                let var = var.name.clone();
+                Cond::Quant(Box::new(Quant { quantifier: *quantifier, slot, var, range, body, head: head.clone() }))
             }
             CondKind::Call { name, args } => self.call(name, args, loc),
-            CondKind::Truthy(operand) => {
-                if let OperandKind::Literal(Literal::Bool(b)) = operand.kind {
-                    return Cond::Const(b);
-                }
-                let t = self.scalar(operand, "a condition");
-                self.expect(&t, &[Ty::Bool], "a value used as a condition must be a bool");
-                Cond::Truthy { term: t.value, loc }
+            CondKind::Truthy(operand) => self.truthy(operand, loc),
+        }
+    }
+
+    /// `subject matches "PATTERN"`; an invalid pattern is an error.
+    fn matches(&mut self, subject: &ast::Operand, pattern: &ast::StrLit, loc: Loc) -> Cond {
+        let subject = self.scalar(subject, "`matches`");
+        self.expect(&subject, &[Ty::Str], "`matches` tests a string");
+        let re = regex::RegexBuilder::new(&pattern.value)
+            .size_limit(REGEX_SIZE_LIMIT)
+            .dfa_size_limit(REGEX_SIZE_LIMIT)
+            .build();
+        match re {
+            Ok(re) => Cond::Matches { subject: subject.value, re, loc },
+            Err(e) => {
+                self.error(
+                    K::Regex,
+                    Located::new(
+                        format!("invalid regular expression: {}", regex_problem(&e)),
+                        &pattern.loc,
+                        "this pattern",
+                    )
+                    .help("`matches` takes a Rust `regex` pattern (no look-around or backreferences)"),
+                );
+                Cond::Const(false)
             }
         }
+    }
+
+    /// `subject is VERDICT [by RULE]`: the subject must be a path to one record.
+    fn is(&mut self, subject: &ast::Operand, verdict: ast::VerdictWord, by: Option<&ast::Ident>, loc: Loc) -> Cond {
+        let OperandKind::Path(path) = &subject.kind else {
+            self.error(
+                K::Type,
+                Located::new("`is` reads the verdict of a record", &subject.loc, "not a path to a record")
+                    .help("write a path to a linked record, e.g. `x.venue is denied`"),
+            );
+            return Cond::Const(false);
+        };
+        let p = self.path(path);
+        self.mark_record_use(path);
+        if let Some(through) = &p.through {
+            self.needs_quantifier(&subject.loc, path, through);
+        }
+        let target = self.verdict_target(&p.ty, verdict, subject, path);
+        let by = by.and_then(|r| self.is_by(r, target.as_deref(), verdict));
+        self.body.deps.refs.push(VerdictRef { target: target.clone(), verdict, by, loc: loc.clone() });
+        Cond::Is { subject: Term::Path(p.value), verdict, by, target, loc }
+    }
+
+    /// The entity whose verdict `is` reads: the subject's type, which must
+    /// be a record (`None` when not known).
+    fn verdict_target(
+        &mut self,
+        ty: &Ty,
+        verdict: ast::VerdictWord,
+        subject: &ast::Operand,
+        path: &ast::Path,
+    ) -> Option<String> {
+        match ty {
+            Ty::Entity(e) => Some(e.clone()),
+            Ty::Any => None,
+            other => {
+                self.error(
+                    K::Type,
+                    Located::new(
+                        format!("`is {}` needs a record, but `{}` is {other}", verdict.as_str(), path.loc.text()),
+                        &subject.loc,
+                        format!("{other}"),
+                    )
+                    .help("follow a link to a record, e.g. `x.venue is denied`"),
+                );
+                None
+            }
+        }
+    }
+
+    /// `sum(VAR in RANGE: VALUE)`: the range, the binder's slot and the value
+    /// added per element, which must be a number or a list of numbers.
+    fn sum_range(&mut self, var: &ast::Ident, range: &ast::Range, value: &ast::Path) -> (usize, QRange, PathExpr) {
+        let (range, slot, _) = self.range(var, range, "sum");
+        let v = self.path(value);
+        if !matches!(v.ty, Ty::Any | Ty::Num) && v.ty != Ty::list_of(Ty::Num) {
+            self.error(
+                K::Type,
+                Located::new(
+                    format!("`sum` adds numbers, but `{}` is {}", value.loc.text(), v.ty),
+                    &value.loc,
+                    "not a number",
+                )
+                .help("sum a number field, or a list of numbers, of each element"),
+            );
+        }
+        self.unbind();
+        (slot, range, v.value)
+    }
+
+    /// `sum(…) op rhs`: an ordering or (in)equality with a number.
+    fn sum_comparison(&mut self, op: CmpOp, rhs: &ast::Operand, whole: &Loc) -> Term {
+        if !matches!(op, CmpOp::Eq | CmpOp::Ne | CmpOp::Lt | CmpOp::Le | CmpOp::Gt | CmpOp::Ge) {
+            self.error(
+                K::Type,
+                Located::new(format!("a sum cannot be compared with `{}`", op.as_str()), whole, "a sum")
+                    .help("compare a sum with `==`, `!=`, `<`, `<=`, `>` or `>=`"),
+            );
+        }
+        let r = self.operand(rhs);
+        self.expect(&r, &[Ty::Num], "a sum is compared with a number");
+        r.value
+    }
+
+    /// A quantifier's body, its binder bound; the binder is unbound after.
+    /// Untyped rule sets: a range whose element the body follows as a
+    /// record holds links.
+    fn quantified(&mut self, body: &ast::Cond, range_path: Option<&ast::Path>) -> Cond {
+        let body = self.cond(body);
+        let binder = self.unbind();
+        if let (Some(binder), Some(path), false) = (binder, range_path, self.typed)
+            && let (true, Some(last)) = (binder.record_use, path.steps.last())
+        {
+            self.link_fields.any_type.insert(last.field.clone());
+        }
+        body
+    }
+
+    /// A value used as a condition, which must be a bool.
+    fn truthy(&mut self, operand: &ast::Operand, loc: Loc) -> Cond {
+        if let OperandKind::Literal(Literal::Bool(b)) = operand.kind {
+            return Cond::Const(b);
+        }
+        let t = self.scalar(operand, "a condition");
+        self.expect(&t, &[Ty::Bool], "a value used as a condition must be a bool");
+        Cond::Truthy { term: t.value, loc }
     }
 
     /// A quantifier's or sum's range; binds its variable (the caller unbinds).
@@ -681,53 +776,8 @@ impl<'a> Compiler<'a> {
 
     fn compare(&mut self, lhs: &ast::Operand, op: CmpOp, rhs: &ast::Operand, loc: Loc) -> Cond {
         match op {
-            CmpOp::In | CmpOp::NotIn => {
-                let l = self.scalar(lhs, &format!("the left of `{}`", op.as_str()));
-                let negated = op == CmpOp::NotIn;
-                if let Some(set) = self.const_list(rhs) {
-                    let (set, ty) = set;
-                    self.check_elem(&l, &ty, lhs, rhs);
-                    return Cond::InSet { lhs: l.value, set, negated, loc };
-                }
-                let r = self.operand(rhs);
-                match r.ty.elem() {
-                    Some(elem) => self.check_elem(&l, &Ty::list_of(elem), lhs, rhs),
-                    None => self.error(
-                        K::Type,
-                        Located::new(
-                            format!("`{}` needs a list on its right, found {}", op.as_str(), r.ty),
-                            &rhs.loc,
-                            "not a list",
-                        )
-                        .help("write a list literal, a `let` list or a list field"),
-                    ),
-                }
-                Cond::Cmp { op, lhs: l.value, rhs: r.value, dates: false, loc }
-            }
-            CmpOp::Contains => {
-                let l = self.operand(lhs);
-                let r = self.scalar(rhs, "the right of `contains`");
-                match &l.ty {
-                    Ty::Any => {}
-                    Ty::Str => self.expect(&r, &[Ty::Str], "`contains` on a string looks for a substring"),
-                    Ty::List(elem) => {
-                        if !comparable(elem, &r.ty, CmpOp::Eq) {
-                            self.mismatch(lhs, &l.ty, rhs, &r.ty, op);
-                        }
-                    }
-                    other => self.error(
-                        K::Type,
-                        Located::new(
-                            format!("`contains` needs a string or a list, found {other}"),
-                            &lhs.loc,
-                            format!("{other}"),
-                        )
-                        .help("`contains` looks for a substring in a string or an element in a list"),
-                    ),
-                }
-                let dates = l.ty.elem().is_some_and(|e| e == Ty::Date) || r.ty == Ty::Date;
-                Cond::Cmp { op, lhs: l.value, rhs: r.value, dates, loc }
-            }
+            CmpOp::In | CmpOp::NotIn => self.membership(lhs, op, rhs, loc),
+            CmpOp::Contains => self.contains(lhs, rhs, loc),
             CmpOp::StartsWith => {
                 let l = self.scalar(lhs, "the left of `starts_with`");
                 let r = self.scalar(rhs, "the right of `starts_with`");
@@ -745,6 +795,57 @@ impl<'a> Compiler<'a> {
                 Cond::Cmp { op, lhs: l.value, rhs: r.value, dates, loc }
             }
         }
+    }
+
+    /// `lhs in rhs` / `lhs not in rhs`: a constant list becomes a hash set.
+    fn membership(&mut self, lhs: &ast::Operand, op: CmpOp, rhs: &ast::Operand, loc: Loc) -> Cond {
+        let l = self.scalar(lhs, &format!("the left of `{}`", op.as_str()));
+        let negated = op == CmpOp::NotIn;
+        if let Some((set, ty)) = self.const_list(rhs) {
+            self.check_elem(&l, &ty, lhs, rhs);
+            return Cond::InSet { lhs: l.value, set, negated, loc };
+        }
+        let r = self.operand(rhs);
+        match r.ty.elem() {
+            Some(elem) => self.check_elem(&l, &Ty::list_of(elem), lhs, rhs),
+            None => self.error(
+                K::Type,
+                Located::new(
+                    format!("`{}` needs a list on its right, found {}", op.as_str(), r.ty),
+                    &rhs.loc,
+                    "not a list",
+                )
+                .help("write a list literal, a `let` list or a list field"),
+            ),
+        }
+        Cond::Cmp { op, lhs: l.value, rhs: r.value, dates: false, loc }
+    }
+
+    /// `lhs contains rhs`: a substring of a string or an element of a list.
+    fn contains(&mut self, lhs: &ast::Operand, rhs: &ast::Operand, loc: Loc) -> Cond {
+        let op = CmpOp::Contains;
+        let l = self.operand(lhs);
+        let r = self.scalar(rhs, "the right of `contains`");
+        match &l.ty {
+            Ty::Any => {}
+            Ty::Str => self.expect(&r, &[Ty::Str], "`contains` on a string looks for a substring"),
+            Ty::List(elem) => {
+                if !comparable(elem, &r.ty, CmpOp::Eq) {
+                    self.mismatch(lhs, &l.ty, rhs, &r.ty, op);
+                }
+            }
+            other => self.error(
+                K::Type,
+                Located::new(
+                    format!("`contains` needs a string or a list, found {other}"),
+                    &lhs.loc,
+                    format!("{other}"),
+                )
+                .help("`contains` looks for a substring in a string or an element in a list"),
+            ),
+        }
+        let dates = l.ty.elem().is_some_and(|e| e == Ty::Date) || r.ty == Ty::Date;
+        Cond::Cmp { op, lhs: l.value, rhs: r.value, dates, loc }
     }
 
     /// A literal list, or a `let` bound to one, as a hashed constant.
@@ -807,68 +908,77 @@ impl<'a> Compiler<'a> {
             self.unknown("def", name, self.defs.keys().copied().collect());
             return Cond::Const(false);
         };
-        if args.len() != params.len() {
-            self.error(
-                K::Arity,
-                Located::new(
-                    format!("def `{}` takes {} argument(s), {} given", name.name, params.len(), args.len()),
-                    &loc,
-                    format!("{} given", args.len()),
-                )
-                .also(&decl.loc, "declared here")
-                .help(format!(
-                    "call it as `{}({})`",
-                    name.name,
-                    decl.params.iter().map(|p| p.name.name.as_str()).collect::<Vec<_>>().join(", ")
-                )),
-            );
+        let callee = Callee { def, name, decl, params };
+        if args.len() != callee.params.len() {
+            self.arity(&callee, args.len(), &loc);
         }
-        let mut terms = Vec::with_capacity(args.len());
-        for (i, arg) in args.iter().enumerate() {
-            let t = self.operand(arg);
-            if let Some(param) = params.get(i) {
-                if let Some(through) = &t.through
-                    && !param.is_list()
-                    && let OperandKind::Path(p) = &arg.kind
-                {
-                    self.needs_quantifier(&arg.loc, p, through);
-                }
-                let ok = match (param, &t.ty) {
-                    (Ty::Any, _) | (_, Ty::Any) => true,
-                    (Ty::Entity(p), Ty::Entity(a)) => p == a,
-                    (Ty::Entity(_), Ty::Str) => true,
-                    (p, a) => p == a || comparable(p, a, CmpOp::Eq) && !p.is_list() && !a.is_list(),
-                };
-                if !ok {
-                    let pname = decl.params.get(i).map_or("", |p| p.name.name.as_str());
-                    self.error(
-                        K::Type,
-                        Located::new(
-                            format!("def `{}` takes {param} as `{pname}`, but this is {}", name.name, t.ty),
-                            &arg.loc,
-                            format!("{}", t.ty),
-                        )
-                        .also(&decl.params[i].ty.loc, "parameter type")
-                        .help(format!("pass {param}")),
-                    );
-                }
-                if let OperandKind::Path(p) = &arg.kind {
-                    if let Some(last) = p.steps.last() {
-                        self.arg_fields.push((def, i, last.field.clone()));
-                    } else if let Some(slot) = self.binder_slot(&p.head.name) {
-                        // `f(c)` uses `c` as a record when `f` follows its parameter
-                        // (unknown yet for a def declared later: assume it does).
-                        let follows = self.param_record_use.get(def.0 as usize).and_then(Option::as_ref);
-                        if follows.is_none_or(|uses| uses.get(i).copied().unwrap_or(false)) {
-                            self.record_use(slot);
-                        }
-                    }
-                }
-            }
-            terms.push(t.value);
-        }
+        let terms = args.iter().enumerate().map(|(i, arg)| self.argument(&callee, i, arg)).collect();
         self.body.deps.calls.push((def, loc.clone()));
         Cond::Call { def, args: terms, loc }
+    }
+
+    fn arity(&mut self, callee: &Callee, given: usize, loc: &Loc) {
+        let Callee { name, decl, params, .. } = callee;
+        self.error(
+            K::Arity,
+            Located::new(
+                format!("def `{}` takes {} argument(s), {given} given", name.name, params.len()),
+                loc,
+                format!("{given} given"),
+            )
+            .also(&decl.loc, "declared here")
+            .help(format!(
+                "call it as `{}({})`",
+                name.name,
+                decl.params.iter().map(|p| p.name.name.as_str()).collect::<Vec<_>>().join(", ")
+            )),
+        );
+    }
+
+    /// Argument `i` of a call: checked against the parameter's type, and
+    /// noted where the def's use of the parameter says something about it.
+    fn argument(&mut self, callee: &Callee, i: usize, arg: &ast::Operand) -> Term {
+        let t = self.operand(arg);
+        let Some(param) = callee.params.get(i) else { return t.value };
+        if let Some(through) = &t.through
+            && !param.is_list()
+            && let OperandKind::Path(p) = &arg.kind
+        {
+            self.needs_quantifier(&arg.loc, p, through);
+        }
+        if !accepts(param, &t.ty) {
+            let pname = callee.decl.params.get(i).map_or("", |p| p.name.name.as_str());
+            self.error(
+                K::Type,
+                Located::new(
+                    format!("def `{}` takes {param} as `{pname}`, but this is {}", callee.name.name, t.ty),
+                    &arg.loc,
+                    format!("{}", t.ty),
+                )
+                .also(&callee.decl.params[i].ty.loc, "parameter type")
+                .help(format!("pass {param}")),
+            );
+        }
+        if let OperandKind::Path(p) = &arg.kind {
+            self.argument_use(callee.def, i, p);
+        }
+        t.value
+    }
+
+    /// A path passed as argument `i`: its last field may hold links (settled
+    /// once every def is compiled); a bare binder is used as a record if
+    /// the def follows its parameter.
+    fn argument_use(&mut self, def: DefId, i: usize, p: &ast::Path) {
+        if let Some(last) = p.steps.last() {
+            self.arg_fields.push((def, i, last.field.clone()));
+        } else if let Some(slot) = self.binder_slot(&p.head.name) {
+            // `f(c)` uses `c` as a record when `f` follows its parameter
+            // (unknown yet for a def declared later: assume it does).
+            let follows = self.param_record_use.get(def.0 as usize).and_then(Option::as_ref);
+            if follows.is_none_or(|uses| uses.get(i).copied().unwrap_or(false)) {
+                self.record_use(slot);
+            }
+        }
     }
 
     // ------------------------------------------------------------ operands and paths
@@ -990,29 +1100,7 @@ impl<'a> Compiler<'a> {
     }
 
     fn path(&mut self, p: &ast::Path) -> Typed<PathExpr> {
-        let (head, mut ty) = match self.body.scope.iter().rev().find(|b| b.name == p.head.name) {
-            Some(b) => (Head::Var(b.slot, b.name.clone()), b.ty.clone()),
-            None => match self.lets.get(p.head.name.as_str()) {
-                Some((c, ty)) => (Head::Const(Arc::clone(c), p.head.name.clone()), ty.clone()),
-                None => {
-                    let mut candidates: Vec<&str> = self.body.scope.iter().map(|b| b.name.as_str()).collect();
-                    candidates.extend(self.lets.keys().copied());
-                    let help = did_you_mean(&p.head.name, candidates);
-                    let in_scope =
-                        self.body.scope.iter().map(|b| format!("`{}`", b.name)).collect::<Vec<_>>().join(", ");
-                    self.error(
-                        K::UnknownName,
-                        Located::new(
-                            format!("unknown name `{}`", p.head.name),
-                            &p.head.loc,
-                            "not a binder, parameter or let",
-                        )
-                        .maybe_help(help.or_else(|| Some(format!("names in scope here: {in_scope}")))),
-                    );
-                    (Head::Var(usize::MAX, p.head.name.clone()), Ty::Any)
-                }
-            },
-        };
+        let (head, ty) = self.path_head(&p.head);
         if let Head::Var(slot, _) = head
             && !p.steps.is_empty()
             && slot != usize::MAX
@@ -1031,7 +1119,34 @@ impl<'a> Compiler<'a> {
                 through: None,
             };
         }
+        let steps = self.path_steps(p, ty);
+        Typed { value: PathExpr { head, steps: steps.value, loc: p.loc.clone() }, ty: steps.ty, through: steps.through }
+    }
 
+    /// What a path starts at: a binder (innermost first) or a `let`; an
+    /// unknown name is an error and reads as an unbound slot.
+    fn path_head(&mut self, name: &ast::Ident) -> (Head, Ty) {
+        if let Some(b) = self.body.scope.iter().rev().find(|b| b.name == name.name) {
+            return (Head::Var(b.slot, b.name.clone()), b.ty.clone());
+        }
+        if let Some((c, ty)) = self.lets.get(name.name.as_str()) {
+            return (Head::Const(Arc::clone(c), name.name.clone()), ty.clone());
+        }
+        let mut candidates: Vec<&str> = self.body.scope.iter().map(|b| b.name.as_str()).collect();
+        candidates.extend(self.lets.keys().copied());
+        let help = did_you_mean(&name.name, candidates);
+        let in_scope = self.body.scope.iter().map(|b| format!("`{}`", b.name)).collect::<Vec<_>>().join(", ");
+        self.error(
+            K::UnknownName,
+            Located::new(format!("unknown name `{}`", name.name), &name.loc, "not a binder, parameter or let")
+                .maybe_help(help.or_else(|| Some(format!("names in scope here: {in_scope}")))),
+        );
+        (Head::Var(usize::MAX, name.name.clone()), Ty::Any)
+    }
+
+    /// A path's steps from a head of type `ty`: the type they lead to and
+    /// where the path became a list.
+    fn path_steps(&mut self, p: &ast::Path, mut ty: Ty) -> Typed<Vec<PathStep>> {
         let mut steps = Vec::with_capacity(p.steps.len());
         let mut through: Option<String> = None;
         let last = p.steps.len().saturating_sub(1);
@@ -1052,17 +1167,7 @@ impl<'a> Compiler<'a> {
             if !self.typed && (i < last || step.hops.is_some()) {
                 self.link_fields.any_type.insert(step.field.clone());
             }
-            ty = match step.hops {
-                Some(_) => {
-                    let elem = if next == Ty::Any { Ty::Any } else { current.clone() };
-                    Ty::list_of(elem)
-                }
-                None if mapped => match next {
-                    Ty::List(inner) => Ty::list_of(*inner),
-                    other => Ty::list_of(other),
-                },
-                None => next,
-            };
+            ty = step_type(current, next, step.hops.is_some(), mapped);
             let field_id = self.field_id(&step.field);
             steps.push(PathStep {
                 field: step.field.clone(),
@@ -1072,7 +1177,7 @@ impl<'a> Compiler<'a> {
                 text: step_text(step),
             });
         }
-        Typed { value: PathExpr { head, steps, loc: p.loc.clone() }, ty, through }
+        Typed { value: steps, ty, through }
     }
 
     /// The type one step leads to from a value of type `from`, and the entity
@@ -1132,6 +1237,45 @@ impl<'a> Compiler<'a> {
                 (Ty::Any, None)
             }
         }
+    }
+}
+
+/// What is wrong with a pattern, in the words of the `regex` crate's last
+/// line (its first lines repeat the pattern).
+fn regex_problem(e: &regex::Error) -> String {
+    match e {
+        regex::Error::CompiledTooBig(_) => "the pattern is too large".to_string(),
+        other => {
+            let text = other.to_string();
+            let last = text.lines().last().unwrap_or("").trim();
+            last.strip_prefix("error: ").unwrap_or(last).to_string()
+        }
+    }
+}
+
+/// Whether a def parameter of type `param` takes an argument of type `arg`
+/// (a string may stand for a link: it is read as a record id).
+fn accepts(param: &Ty, arg: &Ty) -> bool {
+    match (param, arg) {
+        (Ty::Any, _) | (_, Ty::Any) => true,
+        (Ty::Entity(p), Ty::Entity(a)) => p == a,
+        (Ty::Entity(_), Ty::Str) => true,
+        (p, a) => p == a || comparable(p, a, CmpOp::Eq) && !p.is_list() && !a.is_list(),
+    }
+}
+
+/// The type after a step from a value of type `current` to a field of type
+/// `next`: a hop range lists records like `current`; a step mapped over a
+/// list lists what it finds.
+fn step_type(current: Ty, next: Ty, hops: bool, mapped: bool) -> Ty {
+    if hops {
+        let elem = if next == Ty::Any { Ty::Any } else { current };
+        return Ty::list_of(elem);
+    }
+    match next {
+        Ty::List(inner) if mapped => Ty::list_of(*inner),
+        other if mapped => Ty::list_of(other),
+        other => other,
     }
 }
 

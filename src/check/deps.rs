@@ -25,13 +25,33 @@ pub(crate) struct VerdictRef {
     pub(crate) loc: Loc,
 }
 
+/// Declarations of one kind in declaration order, each with what its body
+/// reads (`deps[i]` belongs to `items[i]`).
+pub(crate) struct Bodies<T> {
+    pub(crate) items: Vec<T>,
+    pub(crate) deps: Vec<BodyDeps>,
+}
+
+impl<T> Default for Bodies<T> {
+    fn default() -> Self {
+        Bodies { items: Vec::new(), deps: Vec::new() }
+    }
+}
+
+impl<T> Bodies<T> {
+    pub(crate) fn push(&mut self, item: T, deps: BodyDeps) {
+        self.items.push(item);
+        self.deps.push(deps);
+    }
+}
+
 /// Reports defs that call themselves. Returns whether there were none.
-pub(crate) fn check_recursion(defs: &[Def], deps: &[BodyDeps], errors: &mut Vec<CheckError>) -> bool {
+pub(crate) fn check_recursion(defs: &Bodies<Def>, errors: &mut Vec<CheckError>) -> bool {
     let edges: Vec<Vec<(usize, Loc)>> =
-        deps.iter().map(|d| d.calls.iter().map(|(id, loc)| (id.0 as usize, loc.clone())).collect()).collect();
+        defs.deps.iter().map(|d| d.calls.iter().map(|(id, loc)| (id.0 as usize, loc.clone())).collect()).collect();
     let cycles = find_cycles(&edges);
     for cycle in &cycles {
-        let names: Vec<String> = cycle.iter().map(|(i, _)| format!("`{}`", defs[*i].name)).collect();
+        let names: Vec<String> = cycle.iter().map(|(i, _)| format!("`{}`", defs.items[*i].name)).collect();
         let message = if cycle.len() == 1 {
             format!("def {} calls itself", names[0])
         } else {
@@ -49,52 +69,20 @@ pub(crate) fn check_recursion(defs: &[Def], deps: &[BodyDeps], errors: &mut Vec<
 
 /// Reports rules whose verdicts depend on each other in a cycle.
 pub(crate) fn check_cycles(
-    rules: &[Rule],
-    exemptions: &[Exemption],
-    rule_deps: &[BodyDeps],
-    exemption_deps: &[BodyDeps],
-    def_deps: &[BodyDeps],
+    rules: &Bodies<Rule>,
+    exemptions: &Bodies<Exemption>,
+    defs: &Bodies<Def>,
     errors: &mut Vec<CheckError>,
 ) {
-    // Nodes: rules first, then exemptions.
-    let n_rules = rules.len();
-    let exemption_node = |i: usize| n_rules + i;
-    let def_refs = transitive_def_refs(def_deps);
-    let reads = |deps: &BodyDeps| -> Vec<(usize, Loc)> {
-        let mut out = Vec::new();
-        let refs = deps.refs.iter().map(|r| (r, r.loc.clone())).chain(deps.calls.iter().flat_map(|(d, call)| {
-            def_refs[d.0 as usize].iter().map(|&(def, i)| (&def_deps[def].refs[i], call.clone()))
-        }));
-        for (r, loc) in refs {
-            if let Some(by) = r.by {
-                out.push((by.index(), loc.clone()));
-                out.extend(rules[by.index()].waived_by.iter().map(|x| (exemption_node(x.index()), loc.clone())));
-            } else if let Some(target) = &r.target {
-                for (i, rule) in rules.iter().enumerate() {
-                    let matters = r.verdict != VerdictWord::Denied || rule.effect == Effect::Deny;
-                    if rule.record_type == *target && matters {
-                        out.push((i, loc.clone()));
-                    }
-                }
-                for (i, x) in exemptions.iter().enumerate() {
-                    if x.record_type == *target {
-                        out.push((exemption_node(i), loc.clone()));
-                    }
-                }
-            }
-        }
-        out
+    let graph = VerdictGraph {
+        rules: &rules.items,
+        exemptions: &exemptions.items,
+        defs,
+        def_refs: transitive_def_refs(&defs.deps),
     };
-    let edges: Vec<Vec<(usize, Loc)>> = rule_deps.iter().chain(exemption_deps).map(reads).collect();
-    let name = |i: usize| {
-        if i < n_rules {
-            format!("`{}`", rules[i].name)
-        } else {
-            format!("exemption `{}`", exemptions[i - n_rules].name)
-        }
-    };
+    let edges: Vec<Vec<(usize, Loc)>> = rules.deps.iter().chain(&exemptions.deps).map(|d| graph.reads(d)).collect();
     for cycle in find_cycles(&edges) {
-        let names: Vec<String> = cycle.iter().map(|(i, _)| name(*i)).collect();
+        let names: Vec<String> = cycle.iter().map(|(i, _)| graph.name(*i)).collect();
         let message = if cycle.len() == 1 {
             format!("rule {} depends on its own verdict", names[0])
         } else {
@@ -108,6 +96,63 @@ pub(crate) fn check_cycles(
             at = at.also(loc, "which reads");
         }
         errors.push(CheckError::new(CheckErrorKind::Cycle, at));
+    }
+}
+
+/// Rules and exemptions as the nodes of one graph (rules first, then
+/// exemptions), with an edge from each to every node whose verdict it reads.
+struct VerdictGraph<'p> {
+    rules: &'p [Rule],
+    exemptions: &'p [Exemption],
+    defs: &'p Bodies<Def>,
+    /// Per def, every (def, ref index) it reads through the defs it calls.
+    def_refs: Vec<Vec<(usize, usize)>>,
+}
+
+impl VerdictGraph<'_> {
+    fn exemption_node(&self, i: usize) -> usize {
+        self.rules.len() + i
+    }
+
+    fn name(&self, node: usize) -> String {
+        match node.checked_sub(self.rules.len()) {
+            Some(x) => format!("exemption `{}`", self.exemptions[x].name),
+            None => format!("`{}`", self.rules[node].name),
+        }
+    }
+
+    /// The nodes a body reads, each with where it reads them (a call's
+    /// location for what a def it calls reads).
+    fn reads(&self, deps: &BodyDeps) -> Vec<(usize, Loc)> {
+        let through_calls = deps.calls.iter().flat_map(|(d, call)| {
+            self.def_refs[d.0 as usize].iter().map(|&(def, i)| (&self.defs.deps[def].refs[i], call.clone()))
+        });
+        let refs = deps.refs.iter().map(|r| (r, r.loc.clone())).chain(through_calls);
+        let mut out = Vec::new();
+        for (r, loc) in refs {
+            self.read(r, &loc, &mut out);
+        }
+        out
+    }
+
+    /// The nodes one `is VERDICT [by RULE]` reads.
+    fn read(&self, r: &VerdictRef, loc: &Loc, out: &mut Vec<(usize, Loc)>) {
+        if let Some(by) = r.by {
+            out.push((by.index(), loc.clone()));
+            out.extend(self.rules[by.index()].waived_by.iter().map(|x| (self.exemption_node(x.index()), loc.clone())));
+        } else if let Some(target) = &r.target {
+            for (i, rule) in self.rules.iter().enumerate() {
+                let matters = r.verdict != VerdictWord::Denied || rule.effect == Effect::Deny;
+                if rule.record_type == *target && matters {
+                    out.push((i, loc.clone()));
+                }
+            }
+            for (i, x) in self.exemptions.iter().enumerate() {
+                if x.record_type == *target {
+                    out.push((self.exemption_node(i), loc.clone()));
+                }
+            }
+        }
     }
 }
 
