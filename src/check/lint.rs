@@ -93,37 +93,56 @@ pub fn lint(files: &[(Arc<SourceFile>, ast::File)], program: &Program, as_of: Da
         items(files).filter_map(|i| if let ast::Item::Rule(r) = i { Some(r) } else { None }).collect();
     let exempts: Vec<&ast::ExemptDecl> =
         items(files).filter_map(|i| if let ast::Item::Exempt(x) = i { Some(x) } else { None }).collect();
-
     for r in &rules {
-        let facts = conjuncts(&r.cond, &r.var.name);
-        if let Some((a, b, why)) = contradiction(&facts) {
-            out.push(LintWarning::new(
-                LintKind::NeverFires,
-                Located::new(format!("rule `{}` can never fire: {why}", r.name.name), &b.loc, "contradicts")
-                    .also(&a.loc, "this")
-                    .help("a record cannot satisfy both; did you mean `or`, or `in [\"…\", \"…\"]`?"),
-            ));
-        }
-        if let Some(e) = &r.effective
-            && let Some(to) = e.to
-            && to < as_of
-        {
-            out.push(LintWarning::new(
-                LintKind::Ended,
-                Located::new(
-                    format!("rule `{}` ended on {to} and no longer fires (as of {as_of})", r.name.name),
-                    &e.loc,
-                    "ended",
-                )
-                .help("remove the rule, or extend its `effective` range"),
-            ));
-        }
+        never_fires(r, &mut out);
+        ended(r, as_of, &mut out);
     }
+    shadowed(&rules, &mut out);
+    for x in &exempts {
+        waives_nothing(x, &rules, &mut out);
+    }
+    unused(files, &mut out);
+    never_holds(program, &mut out);
+    out.sort_by_key(|w| w.at.loc.position());
+    out
+}
 
-    // Shadowing: same type and effect, and every condition of the weaker rule
-    // appears in the stronger one. Each rule's conditions are printed once,
-    // and a rule is only compared with the rules that share its rarest
-    // condition, so a file of thousands of distinct rules stays fast.
+/// A rule whose top-level `and` holds two contradictory tests.
+fn never_fires(r: &ast::RuleDecl, out: &mut Vec<LintWarning>) {
+    let facts = conjuncts(&r.cond, &r.var.name);
+    if let Some((a, b, why)) = contradiction(&facts) {
+        out.push(LintWarning::new(
+            LintKind::NeverFires,
+            Located::new(format!("rule `{}` can never fire: {why}", r.name.name), &b.loc, "contradicts")
+                .also(&a.loc, "this")
+                .help("a record cannot satisfy both; did you mean `or`, or `in [\"…\", \"…\"]`?"),
+        ));
+    }
+}
+
+/// A rule whose `effective` range ended before the as-of day.
+fn ended(r: &ast::RuleDecl, as_of: Date, out: &mut Vec<LintWarning>) {
+    if let Some(e) = &r.effective
+        && let Some(to) = e.to
+        && to < as_of
+    {
+        out.push(LintWarning::new(
+            LintKind::Ended,
+            Located::new(
+                format!("rule `{}` ended on {to} and no longer fires (as of {as_of})", r.name.name),
+                &e.loc,
+                "ended",
+            )
+            .help("remove the rule, or extend its `effective` range"),
+        ));
+    }
+}
+
+/// Shadowing: same type and effect, and every condition of the weaker rule
+/// appears in the stronger one. Each rule's conditions are printed once,
+/// and a rule is only compared with the rules that share its rarest
+/// condition, so a file of thousands of distinct rules stays fast.
+fn shadowed(rules: &[&ast::RuleDecl], out: &mut Vec<LintWarning>) {
     let texts: Vec<HashSet<String>> =
         rules.iter().map(|r| conjuncts(&r.cond, &r.var.name).into_iter().map(|c| c.text).collect()).collect();
     let mut holding: HashMap<(&str, Effect, &str), Vec<usize>> = HashMap::new();
@@ -143,64 +162,64 @@ pub fn lint(files: &[(Arc<SourceFile>, ast::File)], program: &Program, as_of: Da
             continue;
         };
         for &j in rarest {
-            let b = rules[j];
             let (ca, cb) = (&texts[i], &texts[j]);
             // Equal conditions: report once, on the later rule.
             if i == j || !ca.is_subset(cb) || (ca == cb && i > j) {
                 continue;
             }
-            let effect = match b.effect {
-                Effect::Deny => "deny",
-                Effect::Flag => "flag",
-            };
-            out.push(LintWarning::new(
-                LintKind::Shadowed,
-                Located::new(
-                    format!(
-                        "rule `{}` is shadowed by `{}`: whenever it fires, `{}` fires too ({effect})",
-                        b.name.name, a.name.name, a.name.name
-                    ),
-                    &b.name.loc,
-                    "shadowed",
-                )
-                .also(&a.name.loc, "by this rule")
-                .help("it adds evidence but never changes a decision; merge them or remove one"),
-            ));
+            out.push(shadowed_by(rules[j], a));
         }
     }
+}
 
-    for x in &exempts {
-        let mine = conjuncts(&x.cond, &x.var.name);
-        let mut impossible = Vec::new();
-        for name in &x.rules {
-            let Some(r) = rules.iter().find(|r| r.name.name == name.name) else { continue };
-            let mut both = conjuncts(&r.cond, &r.var.name);
-            both.extend(mine.iter().cloned());
-            if contradiction(&both).is_some() {
-                impossible.push(name.name.as_str());
-            }
-        }
-        if !impossible.is_empty() && impossible.len() == x.rules.len() {
-            out.push(LintWarning::new(
-                LintKind::WaivesNothing,
-                Located::new(
-                    format!(
-                        "exemption `{}` can waive nothing: its condition contradicts `{}`",
-                        x.name.name,
-                        impossible.join("`, `")
-                    ),
-                    &x.cond.loc,
-                    "never true where the rule fires",
-                )
-                .help("a waived rule must first fire; check the exemption's condition against the rule's"),
-            ));
+/// `b` fires whenever `a` does, with the same effect.
+fn shadowed_by(b: &ast::RuleDecl, a: &ast::RuleDecl) -> LintWarning {
+    let effect = match b.effect {
+        Effect::Deny => "deny",
+        Effect::Flag => "flag",
+    };
+    LintWarning::new(
+        LintKind::Shadowed,
+        Located::new(
+            format!(
+                "rule `{}` is shadowed by `{}`: whenever it fires, `{}` fires too ({effect})",
+                b.name.name, a.name.name, a.name.name
+            ),
+            &b.name.loc,
+            "shadowed",
+        )
+        .also(&a.name.loc, "by this rule")
+        .help("it adds evidence but never changes a decision; merge them or remove one"),
+    )
+}
+
+/// An exemption whose condition contradicts every rule it waives.
+fn waives_nothing(x: &ast::ExemptDecl, rules: &[&ast::RuleDecl], out: &mut Vec<LintWarning>) {
+    let mine = conjuncts(&x.cond, &x.var.name);
+    let mut impossible = Vec::new();
+    for name in &x.rules {
+        let Some(r) = rules.iter().find(|r| r.name.name == name.name) else { continue };
+        let mut both = conjuncts(&r.cond, &r.var.name);
+        both.extend(mine.iter().cloned());
+        if contradiction(&both).is_some() {
+            impossible.push(name.name.as_str());
         }
     }
-
-    unused(files, &mut out);
-    never_holds(program, &mut out);
-    out.sort_by_key(|w| w.at.loc.position());
-    out
+    if !impossible.is_empty() && impossible.len() == x.rules.len() {
+        out.push(LintWarning::new(
+            LintKind::WaivesNothing,
+            Located::new(
+                format!(
+                    "exemption `{}` can waive nothing: its condition contradicts `{}`",
+                    x.name.name,
+                    impossible.join("`, `")
+                ),
+                &x.cond.loc,
+                "never true where the rule fires",
+            )
+            .help("a waived rule must first fire; check the exemption's condition against the rule's"),
+        ));
+    }
 }
 
 fn items(files: &[(Arc<SourceFile>, ast::File)]) -> impl Iterator<Item = &ast::Item> {
@@ -348,7 +367,39 @@ fn unused(files: &[(Arc<SourceFile>, ast::File)], out: &mut Vec<LintWarning>) {
 
 /// Names a condition refers to: def calls and path heads.
 fn names_in<'a>(c: &'a ast::Cond, out: &mut HashSet<&'a str>) {
-    let operand = |o: &'a ast::Operand, out: &mut HashSet<&'a str>| match &o.kind {
+    match &c.kind {
+        CondKind::And(ts) | CondKind::Or(ts) => ts.iter().for_each(|t| names_in(t, out)),
+        CondKind::Not(t) | CondKind::Paren(t) => names_in(t, out),
+        CondKind::Compare { lhs, rhs, .. } => {
+            names_in_operand(lhs, out);
+            names_in_operand(rhs, out);
+        }
+        CondKind::Matches { subject, .. } | CondKind::Is { subject, .. } | CondKind::Truthy(subject) => {
+            names_in_operand(subject, out)
+        }
+        CondKind::Exists(p) => {
+            out.insert(p.head.name.as_str());
+        }
+        CondKind::Quant { range, body, .. } => {
+            names_in_range(range, out);
+            names_in(body, out);
+        }
+        CondKind::Sum { range, value, rhs, .. } => {
+            names_in_range(range, out);
+            out.insert(value.head.name.as_str());
+            names_in_operand(rhs, out);
+        }
+        CondKind::Call { name, args } => {
+            out.insert(name.name.as_str());
+            for a in args {
+                names_in_operand(a, out);
+            }
+        }
+    }
+}
+
+fn names_in_operand<'a>(o: &'a ast::Operand, out: &mut HashSet<&'a str>) {
+    match &o.kind {
         OperandKind::Path(p) | OperandKind::Count(p) => {
             out.insert(p.head.name.as_str());
         }
@@ -361,47 +412,16 @@ fn names_in<'a>(c: &'a ast::Cond, out: &mut HashSet<&'a str>) {
             }
         }
         OperandKind::Literal(_) => {}
-    };
-    match &c.kind {
-        CondKind::And(ts) | CondKind::Or(ts) => ts.iter().for_each(|t| names_in(t, out)),
-        CondKind::Not(t) | CondKind::Paren(t) => names_in(t, out),
-        CondKind::Compare { lhs, rhs, .. } => {
-            operand(lhs, out);
-            operand(rhs, out);
-        }
-        CondKind::Matches { subject, .. } | CondKind::Is { subject, .. } | CondKind::Truthy(subject) => {
-            operand(subject, out)
-        }
-        CondKind::Exists(p) => {
+    }
+}
+
+fn names_in_range<'a>(range: &'a ast::Range, out: &mut HashSet<&'a str>) {
+    match range {
+        ast::Range::In(p) => {
             out.insert(p.head.name.as_str());
         }
-        CondKind::Quant { range, body, .. } => {
-            match range {
-                ast::Range::In(p) => {
-                    out.insert(p.head.name.as_str());
-                }
-                ast::Range::Type { filter: Some(f), .. } => names_in(f, out),
-                ast::Range::Type { filter: None, .. } => {}
-            }
-            names_in(body, out);
-        }
-        CondKind::Sum { range, value, rhs, .. } => {
-            match range {
-                ast::Range::In(p) => {
-                    out.insert(p.head.name.as_str());
-                }
-                ast::Range::Type { filter: Some(f), .. } => names_in(f, out),
-                ast::Range::Type { filter: None, .. } => {}
-            }
-            out.insert(value.head.name.as_str());
-            operand(rhs, out);
-        }
-        CondKind::Call { name, args } => {
-            out.insert(name.name.as_str());
-            for a in args {
-                operand(a, out);
-            }
-        }
+        ast::Range::Type { filter: Some(f), .. } => names_in(f, out),
+        ast::Range::Type { filter: None, .. } => {}
     }
 }
 
