@@ -358,36 +358,52 @@ impl<'p> Compiler<'p> {
         }
     }
 
-    /// The table of records reachable from each record of `entity` in
-    /// 1..=max hops of `field` (`src`, `dst`, `depth`, `pos`), built by a
-    /// seed step and a loop.
-    fn hop_table(&mut self, entity: &str, field: &str, list: bool, max: Option<u32>) -> String {
-        let key = (entity.to_string(), field.to_string(), max);
+    /// The table of records reachable from each record of `link.entity`
+    /// in 1..=max hops of `link.field` (`src`, `dst`, `depth`, `pos`),
+    /// built by a seed step and a loop.
+    fn hop_table(&mut self, link: &LinkField, max: Option<u32>) -> String {
+        let key = (link.entity.clone(), link.field.clone(), max);
         if let Some(name) = self.hops.get(&key) {
             return name.clone();
         }
-        let name = format!("_hops_{entity}_{field}_{}", max.map_or("all".to_string(), |m| m.to_string()));
-        if list {
-            self.inputs.insert(format!("{entity}__{field}"), ());
+        let name = format!("_hops_{}_{}_{}", link.entity, link.field, max.map_or("all".to_string(), |m| m.to_string()));
+        if link.list {
+            self.inputs.insert(link.list_table(), ());
         }
-        self.entity_table(entity);
+        self.entity_table(&link.entity);
         let more = match max {
             Some(m) => u64::from(m.saturating_sub(1)),
             None => CLOSURE_MAX_ITERATIONS,
         };
-        self.walk(&name, entity, field, list, more, None);
+        self.walk(&name, link, more, None);
         self.hops.insert(key, name.clone());
         name
     }
 }
 
-impl Compiler<'_> {
-    /// The links of `field` between records of `entity` (`src`, `pos`,
-    /// `dst`), as a sub-relation aliased `e`: links to records of another
-    /// type, or to no record, are not followed.
-    fn edges(entity: &str, field: &str, list: bool) -> Source {
-        let raw = if list {
-            Select::new(Source::table(&format!("{entity}__{field}"), "l"))
+/// A link field between records of one entity, as hops follow it.
+#[derive(Clone, Debug)]
+struct LinkField {
+    entity: String,
+    field: String,
+    /// A list of links (rows of the `entity__field` table), else one link
+    /// (a column of the entity's table).
+    list: bool,
+}
+
+impl LinkField {
+    /// The exported table of a list field's elements (`src`, `pos`, `dst`).
+    fn list_table(&self) -> String {
+        list_table(&self.entity, &self.field)
+    }
+
+    /// The links between records of the entity (`src`, `pos`, `dst`), as a
+    /// sub-relation aliased `e`: links to records of another type, or to
+    /// no record, are not followed.
+    fn edges(&self) -> Source {
+        let (entity, field) = (self.entity.as_str(), self.field.as_str());
+        let raw = if self.list {
+            Select::new(Source::table(&self.list_table(), "l"))
                 .column(Expr::col("l", "src"), "src")
                 .column(Expr::col("l", "pos"), "pos")
                 .column(Expr::col("l", "dst"), "dst")
@@ -397,7 +413,7 @@ impl Compiler<'_> {
                 .column(Expr::Int(0), "pos")
                 .column(Expr::col("l", field), "dst")
         };
-        let target = if list { "dst" } else { field };
+        let target = if self.list { "dst" } else { field };
         let raw = raw.join(
             JoinKind::Inner,
             Source::table(entity, "t"),
@@ -405,22 +421,29 @@ impl Compiler<'_> {
         );
         Source::Sub { rel: Box::new(raw.rel()), alias: "e".into() }
     }
+}
 
-    /// `{1..}` towards a target set, goal-directed: the records of `entity`
-    /// whose `targets` (a relation of ids) lie at some distance, found by
-    /// walking backwards from the targets, so the work is linear in the
-    /// links and not in the pairs of connected records.
+/// The exported table of the list field `field` of `entity`.
+fn list_table(entity: &str, field: &str) -> String {
+    format!("{entity}__{field}")
+}
+
+impl Compiler<'_> {
+    /// `{1..}` towards a target set, goal-directed: the records of the
+    /// link's entity whose `targets` (a relation of ids) lie at some
+    /// distance, found by walking backwards from the targets, so the work
+    /// is linear in the links and not in the pairs of connected records.
     ///
     /// Each record keeps its two nearest targets (by distance, then id):
     /// enough to know the nearest target other than a start record itself,
     /// which a hop range never contains. Returns the table of start records
     /// with a target in reach (`src`, `dist`: the hops to the nearest).
-    fn goal(&mut self, key: usize, entity: &str, field: &str, list: bool, targets: Rel) -> String {
-        let base = format!("_goal{key}_{entity}_{field}");
+    fn goal(&mut self, key: usize, link: &LinkField, targets: Rel) -> String {
+        let base = format!("_goal{key}_{}_{}", link.entity, link.field);
         let (targets_table, labels, reach) =
             (format!("{base}_targets"), format!("{base}_labels"), format!("{base}_reach"));
-        if list {
-            self.inputs.insert(format!("{entity}__{field}"), ());
+        if link.list {
+            self.inputs.insert(link.list_table(), ());
         }
         self.steps.push(StepIr::Create { name: targets_table.clone(), rel: targets });
         let seed = Select::new(Source::table(&targets_table, "t"))
@@ -428,52 +451,10 @@ impl Compiler<'_> {
             .column(Expr::col("t", "id"), "target")
             .column(Expr::Int(0), "dist");
         self.steps.push(StepIr::Create { name: labels.clone(), rel: seed.rel() });
-        // Targets one hop further back, not yet known at the node.
-        let mut fresh = Select::new(Source::table(&labels, "l"))
-            .column(Expr::col("e", "src"), "node")
-            .column(Expr::col("l", "target"), "target")
-            .join(
-                JoinKind::Inner,
-                Self::edges(entity, field, list),
-                Expr::eq(Expr::col("e", "dst"), Expr::col("l", "node")),
-            )
-            .join(
-                JoinKind::Left,
-                Source::table(&labels, "seen"),
-                Expr::and(vec![
-                    Expr::eq(Expr::col("seen", "node"), Expr::col("e", "src")),
-                    Expr::eq(Expr::col("seen", "target"), Expr::col("l", "target")),
-                ]),
-            )
-            .filter(Expr::eq(Expr::cmp(Expr::col("l", "dist"), BinOp::Add, Expr::Int(1)), Expr::Depth))
-            .filter(Expr::IsNull(Box::new(Expr::col("seen", "node"))));
-        fresh.distinct = true;
-        let ranked = Select::new(Source::Sub { rel: Box::new(fresh.rel()), alias: "f".into() })
-            .column(Expr::col("f", "node"), "node")
-            .column(Expr::col("f", "target"), "target")
-            .column(
-                Expr::RowNumber { partition: vec![Expr::col("f", "node")], order: vec![Expr::col("f", "target")] },
-                "rn",
-            );
-        let mut have = Select::new(Source::table(&labels, "k"))
-            .column(Expr::col("k", "node"), "node")
-            .column(Expr::CountRows, "n");
-        have.group_by.push(Expr::col("k", "node"));
-        let known =
-            Expr::Case(vec![(Expr::col("h", "n").present(), Expr::col("h", "n"))], Some(Box::new(Expr::Int(0))));
-        let step = Select::new(Source::Sub { rel: Box::new(ranked.rel()), alias: "c".into() })
-            .column(Expr::col("c", "node"), "node")
-            .column(Expr::col("c", "target"), "target")
-            .column(Expr::Depth, "dist")
-            .join(
-                JoinKind::Left,
-                Source::Sub { rel: Box::new(have.rel()), alias: "h".into() },
-                Expr::eq(Expr::col("h", "node"), Expr::col("c", "node")),
-            )
-            .filter(Expr::cmp(Expr::cmp(Expr::col("c", "rn"), BinOp::Add, known), BinOp::Le, Expr::Int(2)));
-        self.steps.push(StepIr::Loop { name: labels.clone(), rel: step.rel(), max_iterations: CLOSURE_MAX_ITERATIONS });
+        let step = goal_labels_step(&labels, link);
+        self.steps.push(StepIr::Loop { name: labels.clone(), rel: step, max_iterations: CLOSURE_MAX_ITERATIONS });
         // A start record reaches a target other than itself through a link.
-        let mut reach_rel = Select::new(Self::edges(entity, field, list))
+        let mut reach_rel = Select::new(link.edges())
             .column(Expr::col("e", "src"), "src")
             .column(Expr::cmp(Expr::Min(Box::new(Expr::col("l", "dist"))), BinOp::Add, Expr::Int(1)), "dist")
             .join(JoinKind::Inner, Source::table(&labels, "l"), Expr::eq(Expr::col("l", "node"), Expr::col("e", "dst")))
@@ -483,82 +464,136 @@ impl Compiler<'_> {
         reach
     }
 
-    /// Fills table `name` with a breadth-first walk over `field` (`src`,
+    /// Fills table `name` with a breadth-first walk over the link (`src`,
     /// `dst`, `depth`, `pos`): a seed of the first hop and a loop of at most
     /// `more` runs, each adding the records first reached one hop further,
     /// with the smallest list position among the links that reach them.
     /// With `bound`, only its start records walk, each no deeper than its
     /// `dist`.
-    fn walk(&mut self, name: &str, entity: &str, field: &str, list: bool, more: u64, bound: Option<&str>) {
-        let mut seed = Select::new(Self::edges(entity, field, list))
-            .column(Expr::col("e", "src"), "src")
-            .column(Expr::col("e", "dst"), "dst")
-            .column(Expr::Int(1), "depth")
-            .column(Expr::Min(Box::new(Expr::col("e", "pos"))), "pos");
-        if let Some(reach) = bound {
-            seed = seed.join(
-                JoinKind::Inner,
-                Source::table(reach, "g"),
-                Expr::eq(Expr::col("g", "src"), Expr::col("e", "src")),
-            );
-        }
-        seed = seed.filter(Expr::cmp(Expr::col("e", "dst"), BinOp::Ne, Expr::col("e", "src")));
-        seed.group_by = vec![Expr::col("e", "src"), Expr::col("e", "dst")];
-        self.steps.push(StepIr::Create { name: name.to_string(), rel: seed.rel() });
+    fn walk(&mut self, name: &str, link: &LinkField, more: u64, bound: Option<&str>) {
+        self.steps.push(StepIr::Create { name: name.to_string(), rel: walk_seed(link, bound) });
         if more == 0 {
             return;
         }
-        let mut step = Select::new(Source::table(name, "f"))
-            .column(Expr::col("f", "src"), "src")
-            .column(Expr::col("e", "dst"), "dst")
-            .column(Expr::cmp(Expr::Depth, BinOp::Add, Expr::Int(1)), "depth")
-            .column(Expr::Min(Box::new(Expr::col("e", "pos"))), "pos");
-        if let Some(reach) = bound {
-            step = step.join(
-                JoinKind::Inner,
-                Source::table(reach, "g"),
-                Expr::eq(Expr::col("g", "src"), Expr::col("f", "src")),
-            );
-        }
-        step = step
-            .join(
-                JoinKind::Inner,
-                Self::edges(entity, field, list),
-                Expr::eq(Expr::col("e", "src"), Expr::col("f", "dst")),
-            )
-            .join(
-                JoinKind::Left,
-                Source::table(name, "seen"),
-                Expr::and(vec![
-                    Expr::eq(Expr::col("seen", "src"), Expr::col("f", "src")),
-                    Expr::eq(Expr::col("seen", "dst"), Expr::col("e", "dst")),
-                ]),
-            )
-            .filter(Expr::eq(Expr::col("f", "depth"), Expr::Depth));
-        if bound.is_some() {
-            step = step.filter(Expr::cmp(Expr::col("f", "depth"), BinOp::Lt, Expr::col("g", "dist")));
-        }
-        step = step.filter(Expr::IsNull(Box::new(Expr::col("seen", "src")))).filter(Expr::cmp(
-            Expr::col("e", "dst"),
-            BinOp::Ne,
-            Expr::col("f", "src"),
-        ));
-        step.group_by = vec![Expr::col("f", "src"), Expr::col("e", "dst")];
-        self.steps.push(StepIr::Loop { name: name.to_string(), rel: step.rel(), max_iterations: more });
+        self.steps.push(StepIr::Loop {
+            name: name.to_string(),
+            rel: walk_step(name, link, bound),
+            max_iterations: more,
+        });
     }
 
     /// The breadth-first walk from the start records of a goal's `reach`
     /// table, each only as deep as its nearest target: the rows a witness
     /// is ranked from (`src`, `dst`, `depth`, `pos`, like a hop table).
-    fn goal_walk(&mut self, reach: &str, entity: &str, field: &str, list: bool) -> String {
+    fn goal_walk(&mut self, reach: &str, link: &LinkField) -> String {
         let walk = format!("{}_walk", reach.trim_end_matches("_reach"));
         if self.done_walks.contains(&walk) {
             return walk;
         }
         self.done_walks.push(walk.clone());
-        self.walk(&walk, entity, field, list, CLOSURE_MAX_ITERATIONS, Some(reach));
+        self.walk(&walk, link, CLOSURE_MAX_ITERATIONS, Some(reach));
         walk
     }
+}
+
+/// One run of a goal's labels loop: each node learns the targets one hop
+/// further back that it does not know yet, as many as keep its two nearest.
+fn goal_labels_step(labels: &str, link: &LinkField) -> Rel {
+    // Targets one hop further back, not yet known at the node.
+    let mut fresh = Select::new(Source::table(labels, "l"))
+        .column(Expr::col("e", "src"), "node")
+        .column(Expr::col("l", "target"), "target")
+        .join(JoinKind::Inner, link.edges(), Expr::eq(Expr::col("e", "dst"), Expr::col("l", "node")))
+        .join(
+            JoinKind::Left,
+            Source::table(labels, "seen"),
+            Expr::and(vec![
+                Expr::eq(Expr::col("seen", "node"), Expr::col("e", "src")),
+                Expr::eq(Expr::col("seen", "target"), Expr::col("l", "target")),
+            ]),
+        )
+        .filter(Expr::eq(Expr::cmp(Expr::col("l", "dist"), BinOp::Add, Expr::Int(1)), Expr::Depth))
+        .filter(Expr::IsNull(Box::new(Expr::col("seen", "node"))));
+    fresh.distinct = true;
+    let ranked = Select::new(Source::Sub { rel: Box::new(fresh.rel()), alias: "f".into() })
+        .column(Expr::col("f", "node"), "node")
+        .column(Expr::col("f", "target"), "target")
+        .column(
+            Expr::RowNumber { partition: vec![Expr::col("f", "node")], order: vec![Expr::col("f", "target")] },
+            "rn",
+        );
+    let mut have =
+        Select::new(Source::table(labels, "k")).column(Expr::col("k", "node"), "node").column(Expr::CountRows, "n");
+    have.group_by.push(Expr::col("k", "node"));
+    let known = Expr::Case(vec![(Expr::col("h", "n").present(), Expr::col("h", "n"))], Some(Box::new(Expr::Int(0))));
+    Select::new(Source::Sub { rel: Box::new(ranked.rel()), alias: "c".into() })
+        .column(Expr::col("c", "node"), "node")
+        .column(Expr::col("c", "target"), "target")
+        .column(Expr::Depth, "dist")
+        .join(
+            JoinKind::Left,
+            Source::Sub { rel: Box::new(have.rel()), alias: "h".into() },
+            Expr::eq(Expr::col("h", "node"), Expr::col("c", "node")),
+        )
+        .filter(Expr::cmp(Expr::cmp(Expr::col("c", "rn"), BinOp::Add, known), BinOp::Le, Expr::Int(2)))
+        .rel()
+}
+
+/// A walk's first hop: each start record's linked records.
+fn walk_seed(link: &LinkField, bound: Option<&str>) -> Rel {
+    let mut seed = Select::new(link.edges())
+        .column(Expr::col("e", "src"), "src")
+        .column(Expr::col("e", "dst"), "dst")
+        .column(Expr::Int(1), "depth")
+        .column(Expr::Min(Box::new(Expr::col("e", "pos"))), "pos");
+    if let Some(reach) = bound {
+        seed = seed.join(
+            JoinKind::Inner,
+            Source::table(reach, "g"),
+            Expr::eq(Expr::col("g", "src"), Expr::col("e", "src")),
+        );
+    }
+    seed = seed.filter(Expr::cmp(Expr::col("e", "dst"), BinOp::Ne, Expr::col("e", "src")));
+    seed.group_by = vec![Expr::col("e", "src"), Expr::col("e", "dst")];
+    seed.rel()
+}
+
+/// One run of a walk's loop: the records first reached one hop beyond
+/// those reached at `{depth}`.
+fn walk_step(name: &str, link: &LinkField, bound: Option<&str>) -> Rel {
+    let mut step = Select::new(Source::table(name, "f"))
+        .column(Expr::col("f", "src"), "src")
+        .column(Expr::col("e", "dst"), "dst")
+        .column(Expr::cmp(Expr::Depth, BinOp::Add, Expr::Int(1)), "depth")
+        .column(Expr::Min(Box::new(Expr::col("e", "pos"))), "pos");
+    if let Some(reach) = bound {
+        step = step.join(
+            JoinKind::Inner,
+            Source::table(reach, "g"),
+            Expr::eq(Expr::col("g", "src"), Expr::col("f", "src")),
+        );
+    }
+    step = step
+        .join(JoinKind::Inner, link.edges(), Expr::eq(Expr::col("e", "src"), Expr::col("f", "dst")))
+        .join(
+            JoinKind::Left,
+            Source::table(name, "seen"),
+            Expr::and(vec![
+                Expr::eq(Expr::col("seen", "src"), Expr::col("f", "src")),
+                Expr::eq(Expr::col("seen", "dst"), Expr::col("e", "dst")),
+            ]),
+        )
+        .filter(Expr::eq(Expr::col("f", "depth"), Expr::Depth));
+    if bound.is_some() {
+        step = step.filter(Expr::cmp(Expr::col("f", "depth"), BinOp::Lt, Expr::col("g", "dist")));
+    }
+    step = step.filter(Expr::IsNull(Box::new(Expr::col("seen", "src")))).filter(Expr::cmp(
+        Expr::col("e", "dst"),
+        BinOp::Ne,
+        Expr::col("f", "src"),
+    ));
+    step.group_by = vec![Expr::col("f", "src"), Expr::col("e", "dst")];
+    step.rel()
 }
 
 /// The variable slots `e` reads (into `out`) and binds (into `bound`).
@@ -691,9 +726,7 @@ struct Rows {
 struct Closure {
     /// The alias of the record the hops start from.
     owner: String,
-    entity: String,
-    field: String,
-    list: bool,
+    link: LinkField,
 }
 
 struct Witness {
@@ -744,7 +777,7 @@ impl<'c, 'p> RelLowerer<'c, 'p> {
         if ft.base != Base::Entity(entity.clone()) {
             return Ok(None);
         }
-        Ok(Some(Closure { owner: alias, entity, field: last.field.clone(), list: ft.list }))
+        Ok(Some(Closure { owner: alias, link: LinkField { entity, field: last.field.clone(), list: ft.list } }))
     }
 
     /// The reach table of a goal-directed closure towards the elements
@@ -760,15 +793,15 @@ impl<'c, 'p> RelLowerer<'c, 'p> {
         if let Some(reach) = self.c.goals.get(&key) {
             return Ok(reach.clone());
         }
-        let table = self.c.entity_table(&closure.entity);
-        let mut l = RelLowerer::for_var(self.c, &closure.entity, slot);
+        let table = self.c.entity_table(&closure.link.entity);
+        let mut l = RelLowerer::for_var(self.c, &closure.link.entity, slot);
         let holds = l.cond(body)?;
         let scope = l.scopes.remove(0);
         let filter = if negated { Expr::not(holds) } else { holds };
         let mut targets = Select::new(Source::table(&table, "r")).column(Expr::col("r", "id"), "id").filter(filter);
         targets.joins = scope.joins;
         let n = self.c.goals.len() + 1;
-        let reach = self.c.goal(n, &closure.entity, &closure.field, closure.list, targets.rel());
+        let reach = self.c.goal(n, &closure.link, targets.rel());
         self.c.goals.insert(key, reach.clone());
         Ok(reach)
     }
@@ -1056,12 +1089,12 @@ impl<'c, 'p> RelLowerer<'c, 'p> {
                 let goal = match self.closure_range(range, *slot, body)? {
                     Some(closure) => {
                         let reach = self.goal_reach(&closure, *slot, body, false)?;
-                        let walk = self.c.goal_walk(&reach, &closure.entity, &closure.field, closure.list);
+                        let walk = self.c.goal_walk(&reach, &closure.link);
                         Some(ListRef {
                             table: walk,
                             src: Expr::col(&closure.owner, "id"),
                             presence: None,
-                            elem: Elem::Record(closure.entity.clone()),
+                            elem: Elem::Record(closure.link.entity.clone()),
                             hops: Some(1),
                         })
                     }
@@ -1184,7 +1217,8 @@ impl<'c, 'p> RelLowerer<'c, 'p> {
                             "hop ranges follow links between records of one entity",
                         ));
                     }
-                    let table = self.c.hop_table(entity, &step.field, list, range.max);
+                    let link = LinkField { entity: entity.clone(), field: step.field.clone(), list };
+                    let table = self.c.hop_table(&link, range.max);
                     Value::List(ListRef {
                         table,
                         src: Expr::col(alias, "id"),
