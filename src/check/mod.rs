@@ -18,7 +18,9 @@ pub use lint::{LintKind, LintWarning, lint};
 pub use program::{
     BranchId, BranchSet, Def, DefId, Exemption, ExemptionId, FieldId, LinkFields, Program, Rule, RuleId,
 };
-pub(crate) use program::{Cond, Const, ConstList, Head, PathExpr, PathStep, QRange, Quant, Sum, Term, num_key};
+pub(crate) use program::{
+    Cond, Const, ConstList, Head, PathExpr, PathStep, QRange, Quant, ReverseLookup, Sum, Term, num_key,
+};
 pub use schema::{Base, Entity, FieldType, Schema};
 pub(crate) use types::Ty;
 

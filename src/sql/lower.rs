@@ -14,7 +14,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use crate::ast::{CmpOp, Effect, Quantifier, VerdictWord};
-use crate::check::{Base, Cond, Const, DefId, FieldType, Head, PathExpr, Program, QRange, RuleId, Schema, Term};
+use crate::check::{
+    Base, Cond, Const, DefId, FieldType, Head, PathExpr, Program, QRange, Quant, ReverseLookup, RuleId, Schema, Term,
+};
 use crate::date::Date;
 use crate::source::{Loc, Located};
 
@@ -735,6 +737,9 @@ struct Witness {
     filter: Expr,
 }
 
+/// The scope of the rule's own row: a witness's rows join there.
+const RULE_SCOPE: usize = 0;
+
 struct RelLowerer<'c, 'p> {
     c: &'c mut Compiler<'p>,
     scopes: Vec<Scope>,
@@ -830,20 +835,8 @@ impl<'c, 'p> RelLowerer<'c, 'p> {
 
     fn cond(&mut self, e: &'p Cond) -> Result<Expr, SqlError> {
         Ok(match e {
-            Cond::And(terms, _) => {
-                let mut out = Vec::new();
-                for t in terms {
-                    out.push(self.cond(t)?);
-                }
-                Expr::and(out)
-            }
-            Cond::Or(terms, _) => {
-                let mut out = Vec::new();
-                for t in terms {
-                    out.push(self.cond(t)?);
-                }
-                Expr::or(out)
-            }
+            Cond::And(terms, _) => Expr::and(self.conds(terms)?),
+            Cond::Or(terms, _) => Expr::or(self.conds(terms)?),
             Cond::Not(inner) => Expr::not(self.cond(inner)?),
             Cond::Const(b) => Expr::Bool(*b),
             Cond::Cmp { op, lhs, rhs, dates, loc } => {
@@ -872,52 +865,67 @@ impl<'c, 'p> RelLowerer<'c, 'p> {
                 _ => Expr::Bool(false),
             },
             Cond::Is { subject, verdict, by, target, loc } => {
-                let id = match self.term(subject)? {
-                    Value::Record { alias, .. } => Expr::col(&alias, "id"),
-                    _ => {
-                        return Err(unsupported(
-                            "`is` on a value that is not a declared link",
-                            loc,
-                            "compare a link declared in an entity",
-                        ));
-                    }
-                };
+                let id = self.record_id(subject, loc)?;
                 let Some(target) = target else {
                     return Err(unsupported("`is` on an untyped value", loc, "declare the link's entity"));
                 };
                 match by {
-                    Some(rule) => {
-                        if !self.c.program.rule(*rule).in_effect(self.c.as_of) {
-                            return Ok(Expr::Bool(false));
-                        }
-                        let fired = self.c.ensure(&Node::State(*rule));
-                        self.in_table(id, &fired, "id", |m| Some(Expr::IsNull(Box::new(Expr::col(m, "waived_by")))))
-                    }
-                    None => {
-                        let table = self.c.ensure(&Node::Decision(target.clone()));
-                        let word = match verdict {
-                            VerdictWord::Denied => Some("deny"),
-                            VerdictWord::Flagged => Some("flag"),
-                            VerdictWord::Allowed => None,
-                        };
-                        match word {
-                            Some(word) => self.in_table(id, &table, "id", |m| {
-                                Some(Expr::eq(Expr::col(m, "decision"), Expr::Str(word.into())))
-                            }),
-                            None => {
-                                let judged = self.in_table(id.clone(), &table, "id", |_| None);
-                                Expr::and(vec![id.present(), Expr::not(judged)])
-                            }
-                        }
-                    }
+                    Some(rule) => self.fired_unwaived(id, *rule),
+                    None => self.has_decision(id, target, *verdict),
                 }
             }
             Cond::Call { def, args, .. } => self.in_call(*def, args, Self::cond)?,
-            Cond::Quant(q) => self.quantifier(q.quantifier, q.slot, &q.range, &q.body, &q.head)?,
+            Cond::Quant(q) => self.quantifier(q)?,
             Cond::Sum(s) => {
                 return Err(unsupported("`sum(…)`", &s.loc, "evaluate this rule set with `interdict check`"));
             }
         })
+    }
+
+    fn conds(&mut self, terms: &'p [Cond]) -> Result<Vec<Expr>, SqlError> {
+        terms.iter().map(|t| self.cond(t)).collect()
+    }
+
+    /// The id of the record `is` reads the verdict of.
+    fn record_id(&mut self, subject: &'p Term, loc: &Loc) -> Result<Expr, SqlError> {
+        match self.term(subject)? {
+            Value::Record { alias, .. } => Ok(Expr::col(&alias, "id")),
+            _ => Err(unsupported(
+                "`is` on a value that is not a declared link",
+                loc,
+                "compare a link declared in an entity",
+            )),
+        }
+    }
+
+    /// `id is denied by RULE` (or flagged): the rule, in effect, fired on
+    /// the record and nothing waived it.
+    fn fired_unwaived(&mut self, id: Expr, rule: RuleId) -> Expr {
+        if !self.c.program.rule(rule).in_effect(self.c.as_of) {
+            return Expr::Bool(false);
+        }
+        let fired = self.c.ensure(&Node::State(rule));
+        self.in_table(id, &fired, "id", |m| Some(Expr::IsNull(Box::new(Expr::col(m, "waived_by")))))
+    }
+
+    /// `id is denied|flagged|allowed`, read from the decision table of the
+    /// record's type (a record with no row there is allowed).
+    fn has_decision(&mut self, id: Expr, target: &str, verdict: VerdictWord) -> Expr {
+        let table = self.c.ensure(&Node::Decision(target.to_string()));
+        let word = match verdict {
+            VerdictWord::Denied => Some("deny"),
+            VerdictWord::Flagged => Some("flag"),
+            VerdictWord::Allowed => None,
+        };
+        match word {
+            Some(word) => {
+                self.in_table(id, &table, "id", |m| Some(Expr::eq(Expr::col(m, "decision"), Expr::Str(word.into()))))
+            }
+            None => {
+                let judged = self.in_table(id.clone(), &table, "id", |_| None);
+                Expr::and(vec![id.present(), Expr::not(judged)])
+            }
+        }
     }
 
     fn bind(&mut self, slot: usize, v: Value) {
@@ -954,105 +962,129 @@ impl<'c, 'p> RelLowerer<'c, 'p> {
         Rows { from, joins, value, on: Expr::and(on), element }
     }
 
-    fn quantifier(
-        &mut self,
-        quantifier: Quantifier,
-        slot: usize,
-        range: &'p QRange,
-        body: &'p Cond,
-        head: &Loc,
-    ) -> Result<Expr, SqlError> {
-        if let Some(closure) = self.closure_range(range, slot, body)? {
-            let negated = quantifier == Quantifier::All;
-            let reach = self.goal_reach(&closure, slot, body, negated)?;
+    fn quantifier(&mut self, q: &'p Quant) -> Result<Expr, SqlError> {
+        if let Some(closure) = self.closure_range(&q.range, q.slot, &q.body)? {
+            let negated = q.quantifier == Quantifier::All;
+            let reach = self.goal_reach(&closure, q.slot, &q.body, negated)?;
             let some = self.in_table(Expr::col(&closure.owner, "id"), &reach, "src", |_| None);
-            return Ok(match quantifier {
+            return Ok(match q.quantifier {
                 Quantifier::Any => some,
                 Quantifier::All | Quantifier::None => Expr::not(some),
             });
         }
-        match range {
+        match &q.range {
             QRange::Path(term) => match self.term(term)? {
-                Value::List(list) => {
-                    let scope = self.scopes.len();
-                    let Rows { from, joins, value, on, .. } = self.elements(&list, scope);
-                    self.scopes.push(Scope { joins, links: HashMap::new() });
-                    self.bind(slot, value);
-                    let body = self.cond(body);
-                    let scope = self.scopes.pop().unwrap_or_default();
-                    let body = body?;
-                    let rows = |filter: Expr| {
-                        let mut s = Select::new(from.clone()).filter(on.clone()).filter(filter);
-                        s.joins = scope.joins.clone();
-                        Expr::Exists(Box::new(s.rel()))
-                    };
-                    let present = list.presence.clone().map_or(Expr::Bool(true), Expr::present);
-                    Ok(match quantifier {
-                        Quantifier::Any => rows(body),
-                        Quantifier::All => Expr::and(vec![present, Expr::not(rows(Expr::not(body)))]),
-                        Quantifier::None => Expr::and(vec![present, Expr::not(rows(body))]),
-                    })
-                }
-                Value::ConstList(c) => {
-                    let Const::List(list) = &*c else { return Ok(Expr::Bool(false)) };
-                    let mut terms = Vec::new();
-                    for item in &list.items {
-                        let Some(v) = const_scalar(item) else { continue };
-                        self.bind(slot, v);
-                        terms.push(self.cond(body)?);
-                    }
-                    Ok(match quantifier {
-                        Quantifier::Any => Expr::or(terms),
-                        Quantifier::All => Expr::and(terms),
-                        Quantifier::None => Expr::not(Expr::or(terms)),
-                    })
-                }
+                Value::List(list) => self.over_list(q, &list),
+                Value::ConstList(c) => self.over_const_list(q, &c),
                 // Not a list: every quantifier is false.
                 Value::Scalar(..) | Value::Record { .. } => Ok(Expr::Bool(false)),
             },
             QRange::Type { record_type, filter, reverse } => {
-                let table = self.c.entity_table(record_type);
-                let alias = self.alias("c");
-                let scope = self.scopes.len();
-                self.scopes.push(Scope::default());
-                self.bind(slot, Value::Record { alias: alias.clone(), entity: record_type.clone(), scope });
-                let lowered = (|| -> Result<(Vec<Expr>, Expr), SqlError> {
-                    let mut conds = Vec::new();
-                    if let Some(rev) = reverse
-                        && let Ok(ft) = self.field_type(record_type, &rev.field, head)
-                        && !ft.list
-                    {
-                        // The reverse index as an equi-join key.
-                        if let Value::Record { alias: target, .. } = self.term(&rev.target)? {
-                            conds.push(Expr::eq(Expr::col(&alias, &rev.field), Expr::col(&target, "id")));
-                        }
-                    }
-                    if let Some(f) = filter {
-                        conds.push(self.cond(f)?);
-                    }
-                    Ok((conds, self.cond(body)?))
-                })();
-                let scope = self.scopes.pop().unwrap_or_default();
-                let (conds, body) = lowered?;
-                let rows = |extra: Expr| {
-                    let mut s = Select::new(Source::table(&table, &alias));
-                    s.filter = conds.clone();
-                    s.filter.push(extra);
-                    s.joins = scope.joins.clone();
-                    Expr::Exists(Box::new(s.rel()))
-                };
-                Ok(match quantifier {
-                    Quantifier::Any => rows(body),
-                    Quantifier::All => Expr::not(rows(Expr::not(body))),
-                    Quantifier::None => Expr::not(rows(body)),
-                })
+                self.over_type(q, record_type, filter.as_deref(), reverse.as_ref())
             }
         }
     }
 
-    /// The first `any` reached through the rule's top-level `and`s and
-    /// calls: the element that satisfies it, lowered into the rule's own
-    /// scope (one row per element, ranked by the caller).
+    /// A quantifier over a data list: `EXISTS` over the list's rows, in a
+    /// scope of their own (`all`/`none`: the list is present and no row
+    /// fails/holds).
+    fn over_list(&mut self, q: &'p Quant, list: &ListRef) -> Result<Expr, SqlError> {
+        let scope = self.scopes.len();
+        let Rows { from, joins, value, on, .. } = self.elements(list, scope);
+        self.scopes.push(Scope { joins, links: HashMap::new() });
+        self.bind(q.slot, value);
+        let body = self.cond(&q.body);
+        let scope = self.scopes.pop().unwrap_or_default();
+        let body = body?;
+        let rows = |filter: Expr| {
+            let mut s = Select::new(from.clone()).filter(on.clone()).filter(filter);
+            s.joins = scope.joins.clone();
+            Expr::Exists(Box::new(s.rel()))
+        };
+        let present = list.presence.clone().map_or(Expr::Bool(true), Expr::present);
+        Ok(match q.quantifier {
+            Quantifier::Any => rows(body),
+            Quantifier::All => Expr::and(vec![present, Expr::not(rows(Expr::not(body)))]),
+            Quantifier::None => Expr::and(vec![present, Expr::not(rows(body))]),
+        })
+    }
+
+    /// A quantifier over a literal list: the body once per element, joined
+    /// by `OR` or `AND`.
+    fn over_const_list(&mut self, q: &'p Quant, c: &Const) -> Result<Expr, SqlError> {
+        let Const::List(list) = c else { return Ok(Expr::Bool(false)) };
+        let mut terms = Vec::new();
+        for item in &list.items {
+            let Some(v) = const_scalar(item) else { continue };
+            self.bind(q.slot, v);
+            terms.push(self.cond(&q.body)?);
+        }
+        Ok(match q.quantifier {
+            Quantifier::Any => Expr::or(terms),
+            Quantifier::All => Expr::and(terms),
+            Quantifier::None => Expr::not(Expr::or(terms)),
+        })
+    }
+
+    /// A quantifier over every record of a type (`where` filter and body
+    /// in a scope of their own).
+    fn over_type(
+        &mut self,
+        q: &'p Quant,
+        record_type: &str,
+        filter: Option<&'p Cond>,
+        reverse: Option<&'p ReverseLookup>,
+    ) -> Result<Expr, SqlError> {
+        let table = self.c.entity_table(record_type);
+        let alias = self.alias("c");
+        let scope = self.scopes.len();
+        self.scopes.push(Scope::default());
+        self.bind(q.slot, Value::Record { alias: alias.clone(), entity: record_type.to_string(), scope });
+        let lowered = (|| -> Result<(Vec<Expr>, Expr), SqlError> {
+            let mut conds = Vec::new();
+            conds.extend(self.reverse_key(&alias, record_type, reverse)?);
+            if let Some(f) = filter {
+                conds.push(self.cond(f)?);
+            }
+            Ok((conds, self.cond(&q.body)?))
+        })();
+        let scope = self.scopes.pop().unwrap_or_default();
+        let (conds, body) = lowered?;
+        let rows = |extra: Expr| {
+            let mut s = Select::new(Source::table(&table, &alias));
+            s.filter = conds.clone();
+            s.filter.push(extra);
+            s.joins = scope.joins.clone();
+            Expr::Exists(Box::new(s.rel()))
+        };
+        Ok(match q.quantifier {
+            Quantifier::Any => rows(body),
+            Quantifier::All => Expr::not(rows(Expr::not(body))),
+            Quantifier::None => Expr::not(rows(body)),
+        })
+    }
+
+    /// `where x.F == p` as a join key, `alias.F = p.id`: the reverse index's
+    /// equivalent, when `F` is one declared link and `p` a record.
+    fn reverse_key(
+        &mut self,
+        alias: &str,
+        record_type: &str,
+        reverse: Option<&'p ReverseLookup>,
+    ) -> Result<Option<Expr>, SqlError> {
+        let Some(rev) = reverse else { return Ok(None) };
+        let single = self.c.schema.entity(record_type).and_then(|e| e.fields.get(&rev.field)).is_some_and(|f| !f.list);
+        if !single {
+            return Ok(None);
+        }
+        Ok(match self.term(&rev.target)? {
+            Value::Record { alias: target, .. } => {
+                Some(Expr::eq(Expr::col(alias, &rev.field), Expr::col(&target, "id")))
+            }
+            _ => None,
+        })
+    }
+
     /// `f` on a def's body, its parameters bound to the call's arguments
     /// (defs are inlined at each call).
     fn in_call<T>(
@@ -1072,6 +1104,9 @@ impl<'c, 'p> RelLowerer<'c, 'p> {
         result
     }
 
+    /// The first `any` reached through the rule's top-level `and`s and
+    /// calls: the element that satisfies it, lowered into the rule's own
+    /// scope (one row per element, ranked by the caller).
     fn witness(&mut self, e: &'p Cond) -> Result<Option<Witness>, SqlError> {
         match e {
             Cond::And(terms, _) => {
@@ -1084,23 +1119,8 @@ impl<'c, 'p> RelLowerer<'c, 'p> {
             }
             Cond::Call { def, args, .. } => self.in_call(*def, args, Self::witness),
             Cond::Quant(q) if q.quantifier == Quantifier::Any => {
-                let (slot, range, body, head) = (&q.slot, &q.range, &q.body, &q.head);
-                let top = 0;
-                let goal = match self.closure_range(range, *slot, body)? {
-                    Some(closure) => {
-                        let reach = self.goal_reach(&closure, *slot, body, false)?;
-                        let walk = self.c.goal_walk(&reach, &closure.link);
-                        Some(ListRef {
-                            table: walk,
-                            src: Expr::col(&closure.owner, "id"),
-                            presence: None,
-                            elem: Elem::Record(closure.link.entity.clone()),
-                            hops: Some(1),
-                        })
-                    }
-                    None => None,
-                };
-                match range {
+                let goal = self.goal_list(q)?;
+                match &q.range {
                     QRange::Path(term) => {
                         let list = match goal {
                             Some(list) => list,
@@ -1109,64 +1129,88 @@ impl<'c, 'p> RelLowerer<'c, 'p> {
                                 _ => return Ok(None),
                             },
                         };
-                        let Rows { from, joins, value, on, element } = self.elements(&list, top);
-                        let Source::Table { name, alias } = from else { return Ok(None) };
-                        let e = alias.clone();
-                        self.scopes[top].joins.push(super::ir::Join {
-                            kind: JoinKind::Inner,
-                            source: Source::table(&name, &alias),
-                            on,
-                        });
-                        self.scopes[top].joins.extend(joins);
-                        self.bind(*slot, value);
-                        let filter = self.cond(body)?;
-                        let order = match list.hops {
-                            Some(_) => vec![Expr::col(&e, "depth"), Expr::col(&e, "pos"), Expr::col(&e, "dst")],
-                            None => vec![Expr::col(&e, "pos")],
-                        };
-                        let element = match list.elem {
-                            Elem::Record(_) => element,
-                            Elem::Scalar(_) => Expr::ToText(Box::new(element)),
-                        };
-                        Ok(Some(Witness { element, order, filter }))
+                        self.witness_in_list(q, list)
                     }
                     QRange::Type { record_type, filter, reverse } => {
-                        let table = self.c.entity_table(record_type);
-                        let alias = self.alias("c");
-                        // The reverse index as the join key (DataFusion ranks
-                        // nothing after `JOIN … ON TRUE` with these filters).
-                        let mut on = Expr::Bool(true);
-                        if let Some(rev) = reverse
-                            && let Ok(ft) = self.field_type(record_type, &rev.field, head)
-                            && !ft.list
-                            && let Value::Record { alias: target, .. } = self.term(&rev.target)?
-                        {
-                            on = Expr::eq(Expr::col(&alias, &rev.field), Expr::col(&target, "id"));
-                        }
-                        self.scopes[top].joins.push(super::ir::Join {
-                            kind: JoinKind::Inner,
-                            source: Source::table(&table, &alias),
-                            on,
-                        });
-                        self.bind(
-                            *slot,
-                            Value::Record { alias: alias.clone(), entity: record_type.clone(), scope: top },
-                        );
-                        let mut conds = Vec::new();
-                        if let Some(f) = filter {
-                            conds.push(self.cond(f)?);
-                        }
-                        conds.push(self.cond(body)?);
-                        Ok(Some(Witness {
-                            element: Expr::col(&alias, "id"),
-                            order: vec![Expr::col(&alias, "seq")],
-                            filter: Expr::and(conds),
-                        }))
+                        self.witness_of_type(q, record_type, filter.as_deref(), reverse.as_ref())
                     }
                 }
             }
             _ => Ok(None),
         }
+    }
+
+    /// For a goal-directed `{1..}` range: the walk from each start record
+    /// as deep as its nearest target, as the list to rank a witness from.
+    fn goal_list(&mut self, q: &'p Quant) -> Result<Option<ListRef>, SqlError> {
+        let Some(closure) = self.closure_range(&q.range, q.slot, &q.body)? else { return Ok(None) };
+        let reach = self.goal_reach(&closure, q.slot, &q.body, false)?;
+        let walk = self.c.goal_walk(&reach, &closure.link);
+        Ok(Some(ListRef {
+            table: walk,
+            src: Expr::col(&closure.owner, "id"),
+            presence: None,
+            elem: Elem::Record(closure.link.entity.clone()),
+            hops: Some(1),
+        }))
+    }
+
+    /// The witness among a list's elements: its rows joined into the rule's
+    /// scope, first by hop depth and list position, then id.
+    fn witness_in_list(&mut self, q: &'p Quant, list: ListRef) -> Result<Option<Witness>, SqlError> {
+        let Rows { from, joins, value, on, element } = self.elements(&list, RULE_SCOPE);
+        let Source::Table { name, alias } = from else { return Ok(None) };
+        let e = alias.clone();
+        self.scopes[RULE_SCOPE].joins.push(super::ir::Join {
+            kind: JoinKind::Inner,
+            source: Source::table(&name, &alias),
+            on,
+        });
+        self.scopes[RULE_SCOPE].joins.extend(joins);
+        self.bind(q.slot, value);
+        let filter = self.cond(&q.body)?;
+        let order = match list.hops {
+            Some(_) => vec![Expr::col(&e, "depth"), Expr::col(&e, "pos"), Expr::col(&e, "dst")],
+            None => vec![Expr::col(&e, "pos")],
+        };
+        let element = match list.elem {
+            Elem::Record(_) => element,
+            Elem::Scalar(_) => Expr::ToText(Box::new(element)),
+        };
+        Ok(Some(Witness { element, order, filter }))
+    }
+
+    /// The witness among every record of a type: joined into the rule's
+    /// scope (on the reverse index's key, when there is one), first by
+    /// input order.
+    fn witness_of_type(
+        &mut self,
+        q: &'p Quant,
+        record_type: &str,
+        filter: Option<&'p Cond>,
+        reverse: Option<&'p ReverseLookup>,
+    ) -> Result<Option<Witness>, SqlError> {
+        let table = self.c.entity_table(record_type);
+        let alias = self.alias("c");
+        // The reverse index as the join key (DataFusion ranks nothing after
+        // `JOIN … ON TRUE` with these filters).
+        let on = self.reverse_key(&alias, record_type, reverse)?.unwrap_or(Expr::Bool(true));
+        self.scopes[RULE_SCOPE].joins.push(super::ir::Join {
+            kind: JoinKind::Inner,
+            source: Source::table(&table, &alias),
+            on,
+        });
+        self.bind(q.slot, Value::Record { alias: alias.clone(), entity: record_type.to_string(), scope: RULE_SCOPE });
+        let mut conds = Vec::new();
+        if let Some(f) = filter {
+            conds.push(self.cond(f)?);
+        }
+        conds.push(self.cond(&q.body)?);
+        Ok(Some(Witness {
+            element: Expr::col(&alias, "id"),
+            order: vec![Expr::col(&alias, "seq")],
+            filter: Expr::and(conds),
+        }))
     }
 
     fn term(&mut self, t: &'p Term) -> Result<Value, SqlError> {
@@ -1207,7 +1251,7 @@ impl<'c, 'p> RelLowerer<'c, 'p> {
                 continue;
             }
             let ft = self.field_type(entity, &step.field, loc)?;
-            let table_of = |field: &str| format!("{entity}__{field}");
+            let field = step.field.as_str();
             cur = match (&ft.base, ft.list, step.hops) {
                 (Base::Entity(target), list, Some(range)) => {
                     if target != entity {
@@ -1217,94 +1261,84 @@ impl<'c, 'p> RelLowerer<'c, 'p> {
                             "hop ranges follow links between records of one entity",
                         ));
                     }
-                    let link = LinkField { entity: entity.clone(), field: step.field.clone(), list };
+                    let link = LinkField { entity: entity.clone(), field: field.to_string(), list };
                     let table = self.c.hop_table(&link, range.max);
-                    Value::List(ListRef {
-                        table,
-                        src: Expr::col(alias, "id"),
-                        presence: None,
-                        elem: Elem::Record(target.clone()),
-                        hops: Some(range.min),
-                    })
+                    let src = Expr::col(alias, "id");
+                    let elem = Elem::Record(target.clone());
+                    Value::List(ListRef { table, src, presence: None, elem, hops: Some(range.min) })
                 }
                 (_, _, Some(_)) => {
                     return Err(unsupported("a hop range over a field that is not a link", loc, "hop over links"));
                 }
-                (base, true, None) => {
-                    let table = table_of(&step.field);
-                    self.c.inputs.insert(table.clone(), ());
-                    let elem = match base {
-                        Base::Entity(e) => Elem::Record(e.clone()),
-                        other => Elem::Scalar(kind_of(other)),
-                    };
-                    Value::List(ListRef {
-                        table,
-                        src: Expr::col(alias, "id"),
-                        presence: Some(Expr::col(alias, &step.field)),
-                        elem,
-                        hops: None,
-                    })
-                }
+                (base, true, None) => self.list_field(alias, entity, field, base),
                 (Base::Entity(target), false, None) => {
-                    let key = (alias.clone(), step.field.clone());
-                    let scope = *scope;
-                    let joined = match self.scopes[scope].links.get(&key) {
-                        Some(j) => j.clone(),
-                        None => {
-                            let j = self.alias("j");
-                            let table = self.c.entity_table(target);
-                            self.scopes[scope].joins.push(super::ir::Join {
-                                kind: JoinKind::Left,
-                                source: Source::table(&table, &j),
-                                on: Expr::eq(Expr::col(&j, "id"), Expr::col(alias, &step.field)),
-                            });
-                            self.scopes[scope].links.insert(key, j.clone());
-                            j
-                        }
-                    };
-                    Value::Record { alias: joined, entity: target.clone(), scope }
+                    let joined = self.single_link(alias, *scope, field, target);
+                    Value::Record { alias: joined, entity: target.clone(), scope: *scope }
                 }
-                (base, false, None) => Value::Scalar(Expr::col(alias, &step.field), kind_of(base)),
+                (base, false, None) => Value::Scalar(Expr::col(alias, field), kind_of(base)),
             };
         }
         Ok(cur)
     }
 
+    /// The list field `field` of the record row `alias` (of `entity`): its
+    /// exported table's rows, present when the row's length column is.
+    fn list_field(&mut self, alias: &str, entity: &str, field: &str, base: &Base) -> Value {
+        let table = list_table(entity, field);
+        self.c.inputs.insert(table.clone(), ());
+        let elem = match base {
+            Base::Entity(e) => Elem::Record(e.clone()),
+            other => Elem::Scalar(kind_of(other)),
+        };
+        Value::List(ListRef {
+            table,
+            src: Expr::col(alias, "id"),
+            presence: Some(Expr::col(alias, field)),
+            elem,
+            hops: None,
+        })
+    }
+
+    /// The alias of the record the single link `field` of row `alias`
+    /// points to: a `LEFT JOIN` of `target`'s table in the row's scope,
+    /// added once per scope.
+    fn single_link(&mut self, alias: &str, scope: usize, field: &str, target: &str) -> String {
+        let key = (alias.to_string(), field.to_string());
+        if let Some(joined) = self.scopes[scope].links.get(&key) {
+            return joined.clone();
+        }
+        let j = self.alias("j");
+        let table = self.c.entity_table(target);
+        self.scopes[scope].joins.push(super::ir::Join {
+            kind: JoinKind::Left,
+            source: Source::table(&table, &j),
+            on: Expr::eq(Expr::col(&j, "id"), Expr::col(alias, field)),
+        });
+        self.scopes[scope].links.insert(key, j.clone());
+        j
+    }
+
+    /// `l op r`, as the evaluator compares (see [`relate`]); with `dates`,
+    /// strings are read as dates.
     fn compare(&mut self, op: CmpOp, l: Value, r: Value, dates: bool, loc: &Loc) -> Result<Expr, SqlError> {
-        match op {
-            CmpOp::In | CmpOp::NotIn => {
-                let negated = op == CmpOp::NotIn;
-                match r {
-                    Value::ConstList(set) => Ok(self.in_const(l, &set, negated)),
-                    Value::List(list) => {
-                        let Some((v, kind)) = scalar(&l) else { return Ok(Expr::Bool(false)) };
-                        let found = self.list_has(&list, |e, ek| relate(e, ek, BinOp::Eq, v.clone(), kind, dates));
-                        Ok(if negated {
-                            let present = list.presence.clone().map_or(Expr::Bool(true), Expr::present);
-                            Expr::and(vec![v.clone().present(), present, Expr::not(found)])
-                        } else {
-                            found
-                        })
-                    }
-                    _ => Ok(Expr::Bool(false)),
-                }
-            }
+        Ok(match op {
+            CmpOp::In | CmpOp::NotIn => self.membership(l, r, op == CmpOp::NotIn, dates),
             CmpOp::Contains => match (&l, scalar(&r)) {
                 (Value::Scalar(hay, Kind::Str | Kind::DateField), Some((needle, Kind::Str))) => {
-                    Ok(Expr::Contains(Box::new(hay.clone()), Box::new(needle)).known())
+                    Expr::Contains(Box::new(hay.clone()), Box::new(needle)).known()
                 }
-                (Value::List(list), Some((needle, kind))) => {
+                (Value::List(list), Some(needle)) => {
                     let list = list.clone();
-                    Ok(self.list_has(&list, |e, ek| relate(e, ek, BinOp::Eq, needle.clone(), kind, dates)))
+                    self.list_has(&list, |elem| relate(elem, BinOp::Eq, needle.clone(), dates))
                 }
-                (Value::ConstList(set), Some(_)) => Ok(self.in_const(r.clone(), &set.clone(), false)),
-                _ => Ok(Expr::Bool(false)),
+                (Value::ConstList(set), Some(_)) => self.in_const(r.clone(), &set.clone(), false),
+                _ => Expr::Bool(false),
             },
             CmpOp::StartsWith => match (scalar(&l), scalar(&r)) {
                 (Some((s, Kind::Str | Kind::DateField)), Some((p, Kind::Str))) => {
-                    Ok(Expr::StartsWith(Box::new(s), Box::new(p)).known())
+                    Expr::StartsWith(Box::new(s), Box::new(p)).known()
                 }
-                _ => Ok(Expr::Bool(false)),
+                _ => Expr::Bool(false),
             },
             _ => {
                 let bin = match op {
@@ -1315,32 +1349,54 @@ impl<'c, 'p> RelLowerer<'c, 'p> {
                     CmpOp::Gt => BinOp::Gt,
                     _ => BinOp::Ge,
                 };
-                match (&l, &r) {
-                    (Value::List(list), other) | (other, Value::List(list)) => {
-                        let flipped = matches!(r, Value::List(_));
-                        let Some((v, kind)) = scalar(other) else { return Ok(Expr::Bool(false)) };
-                        let list = list.clone();
-                        let bin_for_elem = if flipped { flip(bin) } else { bin };
-                        let (test, neg) = if bin == BinOp::Ne { (BinOp::Eq, true) } else { (bin_for_elem, false) };
-                        let some = self.list_has(&list, |e, ek| relate(e, ek, test, v.clone(), kind, dates));
-                        Ok(if neg {
-                            let present = list.presence.clone().map_or(Expr::Bool(true), Expr::present);
-                            Expr::and(vec![v.present(), present, Expr::not(some)])
-                        } else {
-                            some
-                        })
-                    }
-                    _ => match (scalar(&l), scalar(&r)) {
-                        (Some((a, ak)), Some((b, bk))) => Ok(relate(a, ak, bin, b, bk, dates)),
-                        _ => Err(unsupported("comparing a literal list", loc, "use `in` with a list")),
-                    },
+                let ordered = self.ordered(bin, &l, &r, dates);
+                ordered.ok_or_else(|| unsupported("comparing a literal list", loc, "use `in` with a list"))?
+            }
+        })
+    }
+
+    /// `l in r` / `l not in r`: `r` a literal list or a data list.
+    fn membership(&mut self, l: Value, r: Value, negated: bool, dates: bool) -> Expr {
+        match r {
+            Value::ConstList(set) => self.in_const(l, &set, negated),
+            Value::List(list) => {
+                let Some(v) = scalar(&l) else { return Expr::Bool(false) };
+                let found = self.list_has(&list, |elem| relate(elem, BinOp::Eq, v.clone(), dates));
+                if negated {
+                    let present = list.presence.clone().map_or(Expr::Bool(true), Expr::present);
+                    Expr::and(vec![v.0.present(), present, Expr::not(found)])
+                } else {
+                    found
                 }
             }
+            _ => Expr::Bool(false),
         }
     }
 
-    /// `EXISTS` an element of `list` for which `test(element, kind)` holds.
-    fn list_has(&mut self, list: &ListRef, test: impl FnOnce(Expr, Kind) -> Expr) -> Expr {
+    /// `l bin r` for an (in)equality or ordering; against a data list, some
+    /// element relates (`!=`: the value is in the list and none equals it).
+    /// `None` when neither side is one value (a literal list).
+    fn ordered(&mut self, bin: BinOp, l: &Value, r: &Value, dates: bool) -> Option<Expr> {
+        let (list, other, flipped) = match (l, r) {
+            (Value::List(list), other) => (list, other, false),
+            (other, Value::List(list)) => (list, other, true),
+            _ => return Some(relate(scalar(l)?, bin, scalar(r)?, dates)),
+        };
+        let Some(v) = scalar(other) else { return Some(Expr::Bool(false)) };
+        let list = list.clone();
+        let bin_for_elem = if flipped { flip(bin) } else { bin };
+        let (test, neg) = if bin == BinOp::Ne { (BinOp::Eq, true) } else { (bin_for_elem, false) };
+        let some = self.list_has(&list, |elem| relate(elem, test, v.clone(), dates));
+        Some(if neg {
+            let present = list.presence.clone().map_or(Expr::Bool(true), Expr::present);
+            Expr::and(vec![v.0.present(), present, Expr::not(some)])
+        } else {
+            some
+        })
+    }
+
+    /// `EXISTS` an element of `list` for which `test(element)` holds.
+    fn list_has(&mut self, list: &ListRef, test: impl FnOnce((Expr, Kind)) -> Expr) -> Expr {
         let scope = self.scopes.len();
         let Rows { from, joins, value, on, .. } = self.elements(list, scope);
         let (e, kind) = match value {
@@ -1348,7 +1404,7 @@ impl<'c, 'p> RelLowerer<'c, 'p> {
             Value::Scalar(e, k) => (e, k),
             _ => (Expr::Null, Kind::Str),
         };
-        let mut s = Select::new(from).filter(on).filter(test(e, kind));
+        let mut s = Select::new(from).filter(on).filter(test((e, kind)));
         s.joins = joins;
         Expr::Exists(Box::new(s.rel()))
     }
@@ -1462,7 +1518,7 @@ fn flip(op: BinOp) -> BinOp {
 /// missing or incomparable is false; with a date on either side (or
 /// `dates`) strings are read as dates, perhaps a month or a year
 /// (`period_cmp`); bools and records only (un)equal.
-fn relate(a: Expr, ak: Kind, op: BinOp, b: Expr, bk: Kind, dates: bool) -> Expr {
+fn relate((a, ak): (Expr, Kind), op: BinOp, (b, bk): (Expr, Kind), dates: bool) -> Expr {
     use Kind::*;
     let days = |e: Expr, k: Kind| match k {
         DateLit => Some((e.clone(), e)),
