@@ -189,13 +189,7 @@ impl Printer {
         match e {
             Expr::Col(alias, column) => format!("{}.{}", self.ident(alias), self.ident(column)),
             Expr::Str(s) => self.string(s),
-            Expr::Num(n) => {
-                if n.fract() == 0.0 && n.abs() < 1e15 {
-                    format!("{n:.1}")
-                } else {
-                    format!("{n:e}")
-                }
-            }
+            Expr::Num(n) => number(*n),
             Expr::Int(i) => i.to_string(),
             Expr::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
             Expr::Date(d) => format!("DATE '{d}'"),
@@ -204,14 +198,8 @@ impl Printer {
             Expr::Cmp(l, op, r) => {
                 format!("{} {} {}", self.expr_paren(l, indent), op.as_str(), self.expr_paren(r, indent))
             }
-            Expr::And(terms) => {
-                let sep = format!("\n{}AND ", "  ".repeat(indent + 1));
-                terms.iter().map(|t| self.expr_paren(t, indent)).collect::<Vec<_>>().join(&sep)
-            }
-            Expr::Or(terms) => {
-                let sep = format!("\n{}OR ", "  ".repeat(indent + 1));
-                terms.iter().map(|t| self.expr_paren(t, indent)).collect::<Vec<_>>().join(&sep)
-            }
+            Expr::And(terms) => self.joined(terms, "AND", indent),
+            Expr::Or(terms) => self.joined(terms, "OR", indent),
             Expr::Not(inner) => format!("NOT ({})", self.expr(inner, indent)),
             Expr::IsNull(inner) => format!("{} IS NULL", self.expr_paren(inner, indent)),
             Expr::IsNotNull(inner) => format!("{} IS NOT NULL", self.expr_paren(inner, indent)),
@@ -230,35 +218,13 @@ impl Printer {
             // A month's last day is the last of `-31`, `-30`, `-29`, `-28`
             // that is a real day (TRY_CAST: NULL for `2021-02-30`).
             Expr::LastDay(inner) => self.period_day(&self.expr(inner, indent), "-12-31", &["-31", "-30", "-29", "-28"]),
-            Expr::StartsWith(s, prefix) => {
-                let (s, prefix) = (self.expr(s, indent), self.expr(prefix, indent));
-                match self.dialect {
-                    Dialect::Spark => format!("startswith({s}, {prefix})"),
-                    _ => format!("starts_with({s}, {prefix})"),
-                }
-            }
-            Expr::Contains(hay, needle) => {
-                let (hay, needle) = (self.expr(hay, indent), self.expr(needle, indent));
-                match self.dialect {
-                    Dialect::Spark => format!("instr({hay}, {needle}) > 0"),
-                    _ => format!("strpos({hay}, {needle}) > 0"),
-                }
-            }
+            Expr::StartsWith(s, prefix) => self.starts_with(s, prefix, indent),
+            Expr::Contains(hay, needle) => self.contains(hay, needle, indent),
             Expr::Matches(s, pattern) => {
                 let s = self.expr(s, indent);
                 self.regex(&s, pattern)
             }
-            Expr::Case(arms, otherwise) => {
-                let mut text = String::from("CASE");
-                for (when, then) in arms {
-                    let _ = write!(text, " WHEN {} THEN {}", self.expr(when, indent), self.expr(then, indent));
-                }
-                if let Some(e) = otherwise {
-                    let _ = write!(text, " ELSE {}", self.expr(e, indent));
-                }
-                text.push_str(" END");
-                text
-            }
+            Expr::Case(arms, otherwise) => self.case(arms, otherwise.as_deref(), indent),
             Expr::Min(inner) => format!("MIN({})", self.expr(inner, indent)),
             Expr::CountRows => "COUNT(*)".to_string(),
             Expr::Max(inner) => format!("MAX({})", self.expr(inner, indent)),
@@ -274,7 +240,41 @@ impl Printer {
         }
     }
 
-    /// `s` matches `pattern` somewhere (the `regex` crate's `is_match`).
+    /// Terms joined by `AND` or `OR`, one a line.
+    fn joined(&self, terms: &[Expr], op: &str, indent: usize) -> String {
+        let sep = format!("\n{}{op} ", "  ".repeat(indent + 1));
+        terms.iter().map(|t| self.expr_paren(t, indent)).collect::<Vec<_>>().join(&sep)
+    }
+
+    fn starts_with(&self, s: &Expr, prefix: &Expr, indent: usize) -> String {
+        let (s, prefix) = (self.expr(s, indent), self.expr(prefix, indent));
+        match self.dialect {
+            Dialect::Spark => format!("startswith({s}, {prefix})"),
+            _ => format!("starts_with({s}, {prefix})"),
+        }
+    }
+
+    /// Substring test.
+    fn contains(&self, hay: &Expr, needle: &Expr, indent: usize) -> String {
+        let (hay, needle) = (self.expr(hay, indent), self.expr(needle, indent));
+        match self.dialect {
+            Dialect::Spark => format!("instr({hay}, {needle}) > 0"),
+            _ => format!("strpos({hay}, {needle}) > 0"),
+        }
+    }
+
+    fn case(&self, arms: &[(Expr, Expr)], otherwise: Option<&Expr>, indent: usize) -> String {
+        let mut text = String::from("CASE");
+        for (when, then) in arms {
+            let _ = write!(text, " WHEN {} THEN {}", self.expr(when, indent), self.expr(then, indent));
+        }
+        if let Some(e) = otherwise {
+            let _ = write!(text, " ELSE {}", self.expr(e, indent));
+        }
+        text.push_str(" END");
+        text
+    }
+
     /// The day a date string stands for at one end: a year completed by
     /// `year_end`, a month by the first of `month_ends` that makes a real
     /// day, a day (or date-time) as it is; else NULL.
@@ -293,6 +293,7 @@ impl Printer {
         )
     }
 
+    /// `s` matches `pattern` somewhere (the `regex` crate's `is_match`).
     fn regex(&self, s: &str, pattern: &str) -> String {
         let p = self.string(pattern);
         match self.dialect {
@@ -301,4 +302,10 @@ impl Printer {
             Dialect::DataFusion | Dialect::Trino => format!("regexp_like({s}, {p})"),
         }
     }
+}
+
+/// A number literal: a whole number with one decimal place (`3.0`), any
+/// other in exponent form (`1.5e0`).
+fn number(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 { format!("{n:.1}") } else { format!("{n:e}") }
 }
