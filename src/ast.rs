@@ -5,9 +5,7 @@
 //! Conditions, operands, paths and literals display as the one line of
 //! rule text `fmt` writes for them.
 
-mod text;
-
-pub(crate) use text::Quoted;
+pub(crate) mod text;
 
 use crate::date::Date;
 use crate::source::Loc;

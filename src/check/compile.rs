@@ -789,7 +789,7 @@ impl<'a> Compiler<'a> {
                 let l = self.scalar(lhs, &format!("`{}`", op.as_str()));
                 let r = self.scalar(rhs, &format!("`{}`", op.as_str()));
                 if !comparable(&l.ty, &r.ty, op) {
-                    self.mismatch(lhs, &l.ty, rhs, &r.ty, op);
+                    self.mismatch((lhs, &l.ty), op, (rhs, &r.ty));
                 }
                 let dates = l.ty == Ty::Date || r.ty == Ty::Date;
                 Cond::Cmp { op, lhs: l.value, rhs: r.value, dates, loc }
@@ -831,7 +831,7 @@ impl<'a> Compiler<'a> {
             Ty::Str => self.expect(&r, &[Ty::Str], "`contains` on a string looks for a substring"),
             Ty::List(elem) => {
                 if !comparable(elem, &r.ty, CmpOp::Eq) {
-                    self.mismatch(lhs, &l.ty, rhs, &r.ty, op);
+                    self.mismatch((lhs, &l.ty), op, (rhs, &r.ty));
                 }
             }
             other => self.error(
@@ -869,11 +869,12 @@ impl<'a> Compiler<'a> {
         if let Some(elem) = list.elem()
             && !comparable(&l.ty, &elem, CmpOp::Eq)
         {
-            self.mismatch(lhs, &l.ty, rhs, list, CmpOp::In);
+            self.mismatch((lhs, &l.ty), CmpOp::In, (rhs, list));
         }
     }
 
-    fn mismatch(&mut self, lhs: &ast::Operand, lt: &Ty, rhs: &ast::Operand, rt: &Ty, op: CmpOp) {
+    /// `lhs op rhs` with operands of types that do not meet in `op`.
+    fn mismatch(&mut self, (lhs, lt): (&ast::Operand, &Ty), op: CmpOp, (rhs, rt): (&ast::Operand, &Ty)) {
         let help = match (lt, rt) {
             (Ty::Entity(_), Ty::Num | Ty::Bool | Ty::Date) | (Ty::Num | Ty::Bool | Ty::Date, Ty::Entity(_)) => {
                 "a link holds a record id; follow it to a field, e.g. `v.operator.nationality`".to_string()

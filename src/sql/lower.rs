@@ -842,7 +842,8 @@ impl<'c, 'p> RelLowerer<'c, 'p> {
             Cond::Cmp { op, lhs, rhs, dates, loc } => {
                 let l = self.term(lhs)?;
                 let r = self.term(rhs)?;
-                self.compare(*op, l, r, *dates, loc)?
+                let compared = self.compare(*op, l, r, *dates);
+                compared.ok_or_else(|| unsupported("comparing a literal list", loc, "use `in` with a list"))?
             }
             Cond::InSet { lhs, set, negated, .. } => {
                 let v = self.term(lhs)?;
@@ -1319,9 +1320,10 @@ impl<'c, 'p> RelLowerer<'c, 'p> {
     }
 
     /// `l op r`, as the evaluator compares (see [`relate`]); with `dates`,
-    /// strings are read as dates.
-    fn compare(&mut self, op: CmpOp, l: Value, r: Value, dates: bool, loc: &Loc) -> Result<Expr, SqlError> {
-        Ok(match op {
+    /// strings are read as dates. `None` for an (in)equality or ordering
+    /// with no single value on either side (a literal list).
+    fn compare(&mut self, op: CmpOp, l: Value, r: Value, dates: bool) -> Option<Expr> {
+        Some(match op {
             CmpOp::In | CmpOp::NotIn => self.membership(l, r, op == CmpOp::NotIn, dates),
             CmpOp::Contains => match (&l, scalar(&r)) {
                 (Value::Scalar(hay, Kind::Str | Kind::DateField), Some((needle, Kind::Str))) => {
@@ -1349,8 +1351,7 @@ impl<'c, 'p> RelLowerer<'c, 'p> {
                     CmpOp::Gt => BinOp::Gt,
                     _ => BinOp::Ge,
                 };
-                let ordered = self.ordered(bin, &l, &r, dates);
-                ordered.ok_or_else(|| unsupported("comparing a literal list", loc, "use `in` with a list"))?
+                return self.ordered(bin, &l, &r, dates);
             }
         })
     }

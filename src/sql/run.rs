@@ -273,12 +273,10 @@ fn inserted(step: &Step, batches: &[RecordBatch]) -> Result<u64, RunError> {
 /// Appends a query batch's rows as [`ResultRow`]s.
 fn result_rows(step: &Step, batch: &RecordBatch, rows: &mut Vec<ResultRow>) -> Result<(), RunError> {
     let bad = |message: String| RunError::Result { step: step.name.clone(), message };
-    let seq = column(batch, "seq", &[DataType::Int32, DataType::Int64], &DataType::Int64, &bad)?;
+    let seq = column(batch, "seq", &INTEGER, &bad)?;
     let cast_failed = |name: &str| bad(format!("column `{name}` could not be read"));
     let seq = seq.as_primitive_opt::<Int64Type>().ok_or_else(|| cast_failed("seq"))?;
-    let text = |name: &str| {
-        column(batch, name, &[DataType::Utf8, DataType::LargeUtf8, DataType::Utf8View], &DataType::Utf8, &bad)
-    };
+    let text = |name: &str| column(batch, name, &TEXT, &bad);
     let [id, record_type, decision, rule, waived_by, witness] =
         ["id", "type", "decision", "rule", "waived_by", "witness"].map(text);
     let (id, record_type, decision) = (id?, record_type?, decision?);
@@ -309,20 +307,34 @@ fn result_rows(step: &Step, batch: &RecordBatch, rows: &mut Vec<ResultRow>) -> R
     Ok(())
 }
 
-/// A column by name, of one of the `accepted` types, cast to `to`.
+/// The Arrow types a result column may have (or all NULL), and the one it
+/// is read as.
+struct ColumnType {
+    accepted: &'static [DataType],
+    read_as: DataType,
+}
+
+/// `seq`.
+const INTEGER: ColumnType = ColumnType { accepted: &[DataType::Int32, DataType::Int64], read_as: DataType::Int64 };
+
+/// Ids, names and words.
+const TEXT: ColumnType =
+    ColumnType { accepted: &[DataType::Utf8, DataType::LargeUtf8, DataType::Utf8View], read_as: DataType::Utf8 };
+
+/// A column by name, of one of the type's accepted types, cast to the one
+/// it is read as.
 fn column(
     batch: &RecordBatch,
     name: &str,
-    accepted: &[DataType],
-    to: &DataType,
+    ty: &ColumnType,
     bad: &dyn Fn(String) -> RunError,
 ) -> Result<ArrayRef, RunError> {
     let array = batch.column_by_name(name).ok_or_else(|| bad(format!("no column `{name}`")))?;
     let found = array.data_type();
-    if !accepted.contains(found) && *found != DataType::Null {
-        return Err(bad(format!("column `{name}` is {found}, not one of {accepted:?}")));
+    if !ty.accepted.contains(found) && *found != DataType::Null {
+        return Err(bad(format!("column `{name}` is {found}, not one of {:?}", ty.accepted)));
     }
-    cast(array, to).map_err(|e| bad(format!("column `{name}`: {e}")))
+    cast(array, &ty.read_as).map_err(|e| bad(format!("column `{name}`: {e}")))
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@
 
 use std::sync::Arc;
 
+use crate::ast::text::Quoted;
 use crate::ast::*;
 use crate::source::SourceFile;
 
