@@ -1,5 +1,5 @@
 //! The properties the fuzz targets check, shared with their proptest smoke
-//! versions in `tests/fuzz_smoke.rs` (included there with `#[path]`), so
+//! versions in `tests/library/fuzz_smoke.rs` (included there with `#[path]`), so
 //! both run exactly the same code.
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]

@@ -1,0 +1,272 @@
+//! Compiled SQL against `interdict check`: every example rule set and
+//! generated record graphs (cycles, self-loops, dangling and wrongly typed
+//! ids, empty and missing lists, missing fields, exemptions) are exported to
+//! Parquet, compiled for DataFusion and run on the embedded DataFusion; the
+//! verdicts — decision, fired and waived rules with their exemption, and
+//! the witness of each rule's first top-level `any` — must equal the
+//! reference evaluator's.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use interdict::date::Date;
+use interdict::eval::{Fact, FactKind, Outcome, Shown};
+use interdict::sql::{self, Dialect, ResultRow};
+use interdict::{Engine, EvalOptions, Input, RecordStore, RuleSet};
+
+use crate::common::{example, root, scratch};
+
+/// Per record: decision, and per fired rule: (waived by, witness).
+type Verdicts = BTreeMap<String, (String, BTreeMap<String, (Option<String>, Option<String>)>)>;
+
+fn load_rules(path: &str) -> RuleSet {
+    RuleSet::load(&[root().join(path)]).unwrap_or_else(|e| panic!("{e:?}"))
+}
+
+fn records(files: &[PathBuf]) -> RecordStore {
+    RecordStore::load(files.iter().map(|f| Input::new(f.display().to_string(), std::fs::read(f).unwrap())))
+}
+
+/// The first `any` quantifier that held, through calls: what the SQL
+/// witness column holds.
+fn first_any_witness(facts: &[Fact]) -> Option<String> {
+    for f in facts {
+        match &f.kind {
+            FactKind::Quantifier { quantifier: interdict::ast::Quantifier::Any, witness: Some(w), .. } if f.holds => {
+                return match &w.element.value {
+                    Shown::Record { id, .. } => Some(id.clone()),
+                    Shown::Unresolved(id) => Some(id.clone()),
+                    Shown::Value(v) => Some(v.as_str().map_or_else(|| v.to_string(), str::to_string)),
+                    _ => None,
+                };
+            }
+            FactKind::Call { body, .. } => {
+                if let Some(w) = first_any_witness(body) {
+                    return Some(w);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+fn reference(rules: &RuleSet, store: &RecordStore, as_of: Date, witnessed: &[String]) -> Verdicts {
+    let program = rules.program();
+    let engine = Engine::new(program, store, EvalOptions { as_of });
+    let mut out = Verdicts::new();
+    for outcome in engine.evaluate() {
+        let Outcome::Verdict(v) = outcome else { continue };
+        let id = store.record(v.record).id().to_string();
+        let mut fired = BTreeMap::new();
+        let witness = |rule: &str, facts: &[Fact]| {
+            if witnessed.iter().any(|w| w == rule) { first_any_witness(facts) } else { None }
+        };
+        for f in &v.fired {
+            let name = program.rule(f.rule).name.clone();
+            let w = witness(&name, &f.evidence);
+            fired.insert(name, (None, w));
+        }
+        for w in &v.waived {
+            let name = program.rule(w.rule).name.clone();
+            let wit = witness(&name, &w.evidence);
+            fired.insert(name, (Some(program.exemption(w.exemption).name.clone()), wit));
+        }
+        out.insert(id, (v.decision.as_str().to_string(), fired));
+    }
+    out
+}
+
+fn from_sql(rows: &[ResultRow]) -> Verdicts {
+    let mut out = Verdicts::new();
+    for r in rows {
+        let entry = out.entry(r.id.clone()).or_insert_with(|| (r.decision.clone(), BTreeMap::new()));
+        if let Some(rule) = &r.rule {
+            entry.1.insert(rule.clone(), (r.waived_by.clone(), r.witness.clone()));
+        }
+    }
+    out
+}
+
+fn export(store: &RecordStore, rules: &RuleSet, dir: &Path) {
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir).unwrap();
+    let export = interdict::export::build_tables(store, rules.program().schema());
+    assert!(export.errors.is_empty(), "{:?}", export.errors);
+    for table in &export.tables {
+        let file = std::fs::File::create(dir.join(format!("{}.parquet", table.name))).unwrap();
+        interdict::export::write_parquet(table, file).unwrap();
+    }
+}
+
+/// Exports, compiles, runs and compares; returns the number of records.
+fn same_as_check(rules_path: &str, files: &[PathBuf], as_of: &str, name: &str) -> usize {
+    let rules = load_rules(rules_path);
+    let store = records(files);
+    let as_of = Date::parse_exact(as_of).unwrap();
+    let dir = scratch(&format!("sql-differential-{name}"));
+    export(&store, &rules, &dir.join("parquet"));
+    let script = sql::compile(rules.program(), Dialect::DataFusion, as_of).unwrap_or_else(|e| panic!("{e:?}"));
+    let rows = sql::run::run(&script, &dir.join("parquet")).unwrap_or_else(|e| panic!("{e:?}"));
+    let expected = reference(&rules, &store, as_of, &script.witnessed);
+    let got = from_sql(&rows);
+    let mut diffs = Vec::new();
+    for (id, want) in &expected {
+        if got.get(id) != Some(want) {
+            diffs.push(format!("{id}: check {want:?}\n      sql {:?}", got.get(id)));
+        }
+    }
+    let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
+    for d in &diffs {
+        *kinds.entry(d.chars().take_while(|c| c.is_ascii_alphabetic()).collect()).or_default() += 1;
+    }
+    assert!(
+        diffs.is_empty(),
+        "{name} {kinds:?}: {} of {} records differ:\n{}",
+        diffs.len(),
+        expected.len(),
+        diffs[..diffs.len().min(10)].join("\n")
+    );
+    assert_eq!(got.len(), expected.len(), "{name}: every record comes out once");
+    expected.len()
+}
+
+fn trade_screening_files() -> Vec<PathBuf> {
+    example("trade-screening").records.iter().map(|r| root().join(r)).collect()
+}
+
+#[test]
+fn trade_screening_on_three_days() {
+    for day in ["2020-06-01", "2023-06-01", "2024-02-01"] {
+        let n = same_as_check("rules/trade-screening", &trade_screening_files(), day, &format!("trade-{day}"));
+        assert!(n > 400);
+    }
+}
+
+/// A small deterministic generator (xorshift), so the graphs need no crate.
+struct Gen(u64);
+
+impl Gen {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
+        xs[self.below(xs.len())]
+    }
+    fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+}
+
+/// People, venues and visits with every awkward shape `edge.rules` reads.
+fn edge_graph(seed: u64, n: usize) -> String {
+    use serde_json::{Value, json};
+    let mut g = Gen(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let pid = |i: usize| format!("p{i}");
+    let mut out: Vec<Value> = Vec::new();
+    for i in 0..n {
+        let mut r = json!({"id": pid(i), "type": "person", "name": g.pick(&["Kim A", "Li B", "Wu", "Kimura"])});
+        let fields: Vec<(&str, Value)> = vec![
+            ("nationality", json!(g.pick(&["KR", "KP", "CN", "US", ""]))),
+            ("rank", json!(g.pick(&["agent", "official", "", ""]))),
+            ("phone", json!(g.pick(&["+8210", "010-1", "+861", ""]))),
+            ("age", [json!(10), json!(20), json!(40), Value::Null, json!("x")][g.below(5)].clone()),
+            ("vip", [json!(true), json!(false), Value::Null, json!("yes")][g.below(4)].clone()),
+            (
+                "born",
+                json!(g.pick(&[
+                    "1990-05-01",
+                    "2021-01-01T10:00",
+                    "2022-06-30",
+                    "2021-02-30",
+                    "soon",
+                    "2021",
+                    "2021-06",
+                    "2021-02",
+                    "2021-13",
+                    "1999-12",
+                    "2021-01-01 ",
+                ])),
+            ),
+            (
+                "tags",
+                [json!([]), json!(["watch"]), json!(["pep", null]), json!(["x"]), Value::Null][g.below(5)].clone(),
+            ),
+            (
+                "spouse",
+                [
+                    json!(pid(g.below(n))),
+                    json!("nobody"),
+                    Value::Null,
+                    json!(pid(i)),
+                    json!(format!("v{}", g.below(n / 2 + 1))),
+                ][g.below(5)]
+                .clone(),
+            ),
+        ];
+        for (k, v) in fields {
+            let empty = v.as_str() == Some("");
+            if !empty && (!v.is_null() || g.chance(30)) {
+                r[k] = v;
+            }
+        }
+        let c = g.below(100);
+        if c < 15 {
+        } else if c < 25 {
+            r["contacts"] = json!([]);
+        } else if c < 30 {
+            r["contacts"] = Value::Null;
+        } else {
+            let k = 1 + g.below(3);
+            let links: Vec<String> = (0..k)
+                .map(|_| match g.below(4) {
+                    0 => pid(i),
+                    1 => "ghost".to_string(),
+                    2 => format!("v{}", g.below(n / 2 + 1)),
+                    _ => pid(g.below(n)),
+                })
+                .collect();
+            r["contacts"] = json!(links);
+        }
+        out.push(r);
+    }
+    for i in 0..n / 2 {
+        let op = [json!(pid(g.below(n))), json!("ghost"), Value::Null, json!(format!("v{i}"))][g.below(4)].clone();
+        out.push(json!({"id": format!("v{i}"), "type": "venue", "name": "v", "operator": op}));
+    }
+    for i in 0..n {
+        let visitor = if g.chance(90) { pid(g.below(n)) } else { "ghost".into() };
+        let venue = if g.chance(90) { format!("v{}", g.below(n / 2 + 1)) } else { "ghost".into() };
+        let date = [json!("2020-01-01"), json!("2021-06-01"), Value::Null][g.below(3)].clone();
+        out.push(json!({"id": format!("x{i}"), "type": "visit", "visitor": visitor, "venue": venue, "date": date}));
+    }
+    // Shuffle, so input order and id order differ.
+    for i in (1..out.len()).rev() {
+        let j = g.below(i + 1);
+        out.swap(i, j);
+    }
+    out.iter().map(|r| format!("{r}\n")).collect()
+}
+
+#[test]
+fn generated_edge_graphs() {
+    let dir = scratch("sql-differential-edge-graphs");
+    for (seed, n) in [(1, 12), (2, 12), (3, 40), (4, 40), (5, 150), (6, 400)] {
+        let file = dir.join(format!("edge-{seed}.jsonl"));
+        std::fs::write(&file, edge_graph(seed, n)).unwrap();
+        same_as_check("tests/fixtures/sql/edge.rules", &[file], "2026-01-01", &format!("edge-{seed}"));
+    }
+}
+
+#[test]
+fn bench_rules_on_generated_records() {
+    let file = root().join("tests/fixtures/sql/bench-2k.jsonl");
+    let n = same_as_check("tests/fixtures/sql/bench.rules", &[file], "2026-01-01", "bench-2k");
+    assert_eq!(n, 2000);
+}
