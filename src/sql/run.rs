@@ -170,7 +170,7 @@ async fn run_async(script: &Script, parquet_dir: &Path) -> Result<Vec<ResultRow>
     // Dynamic filters (a hash join's build side pushed into its probe side)
     // drop rows they should keep in DataFusion 55.2: below a sort, a
     // semi-join's filter on `id` lands on another `id` column, and
-    // `any TYPE x` witnesses came out NULL (tests/sql.rs). Setting the
+    // `any TYPE x` witnesses came out NULL (tests/sql/differential.rs). Setting the
     // umbrella field leaves the three specific switches on, so all four go.
     let mut config = datafusion::prelude::SessionConfig::new();
     let optimizer = &mut config.options_mut().optimizer;
