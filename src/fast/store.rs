@@ -8,10 +8,11 @@ use std::collections::hash_map::Entry;
 use std::fmt;
 
 use rayon::prelude::*;
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
 use crate::check::{FieldId, Program};
+use crate::records::json::{JsonValue, Skip};
 use crate::records::load::{self, Found, Piece, Reader};
 use crate::records::{Input, RecordError, RecordErrorKind, RecordIdx, Records};
 use crate::source::Position;
@@ -238,22 +239,12 @@ impl<'a> FastStore<'a> {
             let file = store.files.len() as u32;
             store.files.push(input.name.clone());
             let (reader, pieces) = load::split(input);
-            // Fields the program does not read are skipped unchecked: in an
-            // input that is not all UTF-8, a record with a bad byte there must
-            // still be the error the reference loader reports.
-            let utf8 = std::str::from_utf8(&input.bytes).is_ok();
             let parse_all = |pieces: Vec<Piece>| -> Vec<Result<Parsed<'a>, RecordError>> {
                 pieces
                     .into_par_iter()
                     .with_min_len(256)
                     .map(|piece| match piece {
                         Piece::Value { start, end, line_mode, at } => {
-                            if !utf8
-                                && let load::Loaded::Error(e) =
-                                    reader.value(&reader.bytes[start..end], start, line_mode)
-                            {
-                                return Err(e);
-                            }
                             parse(&reader, start, end, line_mode, at, &wanted)
                         }
                         Piece::Error(e) => Err(e),
@@ -455,14 +446,9 @@ fn parse<'a>(
     let head = match parsed {
         Ok(Shape::Object(head)) => head,
         Ok(Shape::Other(kind)) => return Err(reader.not_an_object(&kind, start)),
-        // Skipping a field the program does not read can stop at another
-        // column than parsing it: let the reference loader place the error.
-        Err(e) => {
-            return Err(match reader.value(text, start, line_mode) {
-                load::Loaded::Error(reference) => reference,
-                load::Loaded::Record(_) => reader.json_error(&e, text, start, line_mode),
-            });
-        }
+        // The same error as the reference loader's, at the same place: the
+        // fields skipped are parsed as it parses them (see `records::json`).
+        Err(e) => return Err(reader.json_error(&e, text, start, line_mode)),
     };
     let (id, record_type) = match (head.id, head.record_type) {
         (Head::Str(id), Head::Str(ty)) if !id.as_str().is_empty() && !ty.as_str().is_empty() => (id, ty),
@@ -543,7 +529,7 @@ macro_rules! other_kinds {
             Ok($make("`null`".to_string()))
         }
         fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<$out<'de>, A::Error> {
-            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            while seq.next_element_seed(Skip)?.is_some() {}
             Ok($make("an array".to_string()))
         }
     };
@@ -582,9 +568,7 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
                 "type" => head.record_type = map.next_value_seed(HeadSeed)?,
                 k => match self.wanted.get(k) {
                     Some(fid) => head.fields.push((*fid, map.next_value_seed(ValSeed)?)),
-                    None => {
-                        map.next_value::<IgnoredAny>()?;
-                    }
+                    None => map.next_value_seed(Skip)?,
                 },
             }
         }
@@ -636,8 +620,8 @@ impl<'de> Visitor<'de> for HeadSeed {
     fn visit_str<E: de::Error>(self, s: &str) -> Result<Head<'de>, E> {
         Ok(Head::Str(Text::Owned(s.into())))
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Head<'de>, A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Head<'de>, A::Error> {
+        Skip.visit_map(map)?;
         Ok(Head::Other("an object".to_string()))
     }
 }
@@ -689,12 +673,9 @@ impl<'de> Visitor<'de> for ValSeed {
         Ok(FVal::List(items.into_boxed_slice()))
     }
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<FVal<'de>, A::Error> {
-        let v = Value::deserialize(de::value::MapAccessDeserializer::new(map))?;
-        Ok(FVal::Json(Box::new(v)))
+        Ok(FVal::Json(Box::new(JsonValue.visit_map(map)?)))
     }
 }
-
-use serde::Deserialize as _;
 
 #[cfg(test)]
 mod size_tests {

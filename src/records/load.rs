@@ -344,7 +344,7 @@ impl Reader<'_> {
 
     /// Parses one JSON value starting at `offset` and checks it is a record.
     pub(crate) fn value(&self, text: &[u8], offset: usize, line_mode: bool) -> Loaded {
-        let value: Value = match serde_json::from_slice(text) {
+        let value = match super::json::parse(text) {
             Ok(v) => v,
             Err(e) => return Loaded::Error(self.json_error(&e, text, offset, line_mode)),
         };
