@@ -2,9 +2,14 @@
 //!
 //! The layout depends only on the tree, its comments, and whether two
 //! adjacent one-line declarations of the same kind were written without a
-//! blank line between them, so formatting is idempotent. Comments are kept:
-//! each is placed before (own-line) or after (trailing) the printed line whose
-//! source text surrounds it.
+//! blank line between them. Comments are kept, each whole, where reading the
+//! result places them the same way again, so formatting is idempotent: an
+//! own-line comment goes above the printed line that comes after it, a
+//! trailing one after the printed line it trails (a declaration's last line
+//! takes the comment written after the declaration on its line), and a line
+//! takes one trailing comment, the earlier ones going above it. A comment
+//! shapes the layout only where it stays: inside an entity or a list
+//! (written a part a line), between two terms of a condition (broken there).
 
 use std::sync::Arc;
 
@@ -100,35 +105,35 @@ pub fn print_file(file: &File, text: &str) -> String {
     let mut next_comment = 0;
     let mut out = String::new();
     let mut previous: Option<(&Item, bool)> = None;
-    for item in &file.items {
+    for (i, item) in file.items.iter().enumerate() {
         let span = item_loc(item).span;
-        let lines = print_item(item, &comments, span.start, span.end);
+        let next_item = file.items.get(i + 1).map_or(text.len(), |next| item_loc(next).span.start);
+        let end = next_comment + own_comments(text, &comments[next_comment..], span.end, next_item);
+        let before = next_comment + comments[next_comment..end].iter().take_while(|c| c.at < span.start).count();
+        let lines = print_item(item, &comments[before..end], span.start, span.end, text);
         let one_line = lines.len() == 1;
+        let attached = attach(&lines, &comments[before..end], span.end);
         if let Some((prev, prev_one_line)) = previous {
             let together = prev_one_line
                 && one_line
                 && same_kind(prev, item)
                 && !blank_line_between(text, item_loc(prev).span.end, span.start)
-                && !comments[next_comment..].iter().any(|c| c.at < span.start);
+                && before == next_comment
+                && attached.before[0].is_empty();
             out.push_str(if together { "\n" } else { "\n\n" });
         }
         // Comments before the item, on their own lines; a blank line written
         // after one of them is kept (a header apart from what follows).
-        while next_comment < comments.len() && comments[next_comment].at < span.start {
-            let c = &comments[next_comment];
+        for (k, c) in comments[next_comment..before].iter().enumerate() {
             out.push_str(&c.text);
             out.push('\n');
-            let next_at = comments.get(next_comment + 1).map_or(span.start, |n| n.at.min(span.start));
+            let next_at = comments.get(next_comment + k + 1).map_or(span.start, |next| next.at.min(span.start));
             if blank_line_between(text, c.at, next_at) {
                 out.push('\n');
             }
-            next_comment += 1;
         }
-        let end =
-            comments[next_comment..].iter().position(|c| c.at >= span.end).map_or(comments.len(), |n| next_comment + n);
-        let inside = &comments[next_comment..end];
         next_comment = end;
-        out.push_str(&place_comments(lines, inside));
+        out.push_str(&render(&lines, &attached));
         previous = Some((item, one_line));
     }
     let trailing: Vec<&str> = comments[next_comment..].iter().map(|c| c.text.as_str()).collect();
@@ -142,6 +147,18 @@ pub fn print_file(file: &File, text: &str) -> String {
         out.push('\n');
     }
     out
+}
+
+/// How many of `comments` (those not yet printed) belong to the item ending
+/// at `end`: those before its end, and the one that trails its last line
+/// (after it on that line, before the next item). That one is printed after
+/// the item's last line, so it is read as the same item's the next time.
+fn own_comments(text: &str, comments: &[Comment], end: usize, next_item: usize) -> usize {
+    let inside = comments.iter().take_while(|c| c.at < end).count();
+    let trails_last_line = comments
+        .get(inside)
+        .is_some_and(|c| c.at < next_item && text.get(end..c.at).is_some_and(|gap| !gap.contains('\n')));
+    inside + usize::from(trails_last_line)
 }
 
 fn item_loc(item: &Item) -> &crate::source::Loc {
@@ -165,42 +182,61 @@ fn blank_line_between(text: &str, from: usize, to: usize) -> bool {
     lines.len() > 2 && lines[1..lines.len() - 1].iter().any(|l| l.trim().is_empty())
 }
 
-/// Puts each comment inside an item after the line it trails, or before the
-/// first line that comes after it.
-fn place_comments(lines: Vec<Line>, inside: &[Comment]) -> String {
-    let mut before: Vec<Vec<&str>> = vec![Vec::new(); lines.len()];
-    let mut after: Vec<Vec<&str>> = vec![Vec::new(); lines.len()];
-    for c in inside {
-        let last_before = lines.iter().rposition(|l| l.at.is_some_and(|at| at <= c.at));
-        if c.trailing {
-            after[last_before.unwrap_or(0)].push(&c.text);
-        } else {
-            let next = lines.iter().position(|l| l.at.is_none_or(|at| at > c.at)).unwrap_or(lines.len() - 1);
-            before[next].push(&c.text);
+/// Where an item's comments go: `before[i]` on their own lines above
+/// printed line `i`, `after[i]` at the end of it.
+struct Attached<'c> {
+    before: Vec<Vec<&'c Comment>>,
+    after: Vec<Option<&'c Comment>>,
+}
+
+/// Puts each comment of an item (see `own_comments`) after the printed line
+/// it trails, or above the first line that comes after it. A line takes one
+/// trailing comment: when the lines of the source that it joins had several,
+/// the earlier ones go above it, each kept whole (joined, the next reading
+/// would see one comment).
+fn attach<'c>(lines: &[Line], comments: &'c [Comment], end: usize) -> Attached<'c> {
+    let last = lines.len().saturating_sub(1);
+    let mut before: Vec<Vec<&Comment>> = vec![Vec::new(); lines.len()];
+    let mut after: Vec<Option<&Comment>> = vec![None; lines.len()];
+    for c in comments {
+        if !c.trailing {
+            let next = lines.iter().position(|l| l.at.is_none_or(|at| at > c.at)).unwrap_or(last);
+            before[next].push(c);
+            continue;
+        }
+        let line = match c.at >= end {
+            // After the item, on its last line: after its closing line too.
+            true => last,
+            false => lines.iter().rposition(|l| l.at.is_some_and(|at| at <= c.at)).unwrap_or(0),
+        };
+        if let Some(earlier) = after[line].replace(c) {
+            before[line].push(earlier);
         }
     }
+    for above in &mut before {
+        above.sort_by_key(|c| c.at);
+    }
+    Attached { before, after }
+}
+
+/// An item's lines with its comments placed.
+fn render(lines: &[Line], attached: &Attached<'_>) -> String {
     // Trailing comments of one item line up, two spaces after its longest commented line.
-    let column = lines
-        .iter()
-        .zip(&after)
-        .filter(|(_, a)| !a.is_empty())
-        .map(|(l, _)| l.indent * INDENT.len() + l.text.chars().count())
-        .max()
-        .unwrap_or(0);
+    let width = |l: &Line| l.indent * INDENT.len() + l.text.chars().count();
+    let column = lines.iter().zip(&attached.after).filter(|(_, a)| a.is_some()).map(|(l, _)| width(l)).max();
     let mut out = String::new();
     for (i, line) in lines.iter().enumerate() {
-        for c in &before[i] {
+        for c in &attached.before[i] {
             let indent = if line.at.is_none() { line.indent + 1 } else { line.indent };
             out.push_str(&INDENT.repeat(indent));
-            out.push_str(c);
+            out.push_str(&c.text);
             out.push('\n');
         }
         out.push_str(&INDENT.repeat(line.indent));
         out.push_str(&line.text);
-        if !after[i].is_empty() {
-            let width = line.indent * INDENT.len() + line.text.chars().count();
-            out.push_str(&" ".repeat(column - width + 2));
-            out.push_str(&after[i].join(" "));
+        if let Some(c) = attached.after[i] {
+            out.push_str(&" ".repeat(column.unwrap_or(0) - width(line) + 2));
+            out.push_str(&c.text);
         }
         if i + 1 < lines.len() {
             out.push('\n');
@@ -209,75 +245,152 @@ fn place_comments(lines: Vec<Line>, inside: &[Comment]) -> String {
     out
 }
 
-fn has_comment(comments: &[Comment], start: usize, end: usize) -> bool {
-    comments.iter().any(|c| c.at > start && c.at < end)
-}
-
-fn print_item(item: &Item, comments: &[Comment], start: usize, end: usize) -> Vec<Line> {
-    let commented = has_comment(comments, start, end);
+/// An item's printed lines; `own` are its comments (see `own_comments`).
+fn print_item(item: &Item, own: &[Comment], start: usize, end: usize, text: &str) -> Vec<Line> {
+    // An entity or a list with a comment inside is written a part a line;
+    // the comment stays inside, so it is the next time too.
+    let commented = own.iter().any(|c| c.at > start && c.at < end);
     match item {
         Item::Entity(e) => entity(e, commented),
-        Item::Let(l) => {
-            let head = format!("let {} = ", l.name.name);
-            let value = match &l.value {
-                LetValue::Literal(value) => value,
-                LetValue::File(f) => {
-                    let column =
-                        f.column.as_ref().map(|c| format!(", column: {}", string(&c.value))).unwrap_or_default();
-                    return vec![Line::new(0, format!("{head}list({}{column})", string(&f.path.value)), start)];
-                }
-            };
-            match value {
-                Literal::List(items) if head.len() + literal(value).len() > WIDTH || commented => {
-                    let mut lines = vec![Line::new(0, format!("{head}["), start)];
-                    lines.extend(items.iter().map(|i| Line::new(1, format!("{},", literal(i)), start)));
-                    lines.push(Line::closing(0, "]"));
-                    lines
-                }
-                value => vec![Line::new(0, format!("{head}{}", literal(value)), start)],
-            }
-        }
+        Item::Let(l) => let_lines(l, commented, text.get(start..end).unwrap_or("")),
         Item::Def(d) => {
             let params: Vec<String> =
                 d.params.iter().map(|p| format!("{}: {}", p.name.name, type_expr(&p.ty))).collect();
             let head = format!("def {}({}) = ", d.name.name, params.join(", "));
-            cond_lines(&head, 0, &d.body, commented || head.len() + cond(&d.body).len() > WIDTH, start)
+            let long = head.len() + cond(&d.body).len() > WIDTH;
+            with_cond(|broken| (cond_lines(&head, 0, &d.body, broken, start), 0), long, own, end)
         }
         Item::Rule(r) => {
-            let title = r.title.as_ref().map(|t| format!(" {}", string(&t.value))).unwrap_or_default();
-            let mut lines = vec![Line::new(0, format!("rule {}{title} {{", r.name.name), start)];
             let head = format!("{} {} {} when ", r.effect.as_str(), r.record_type.name, r.var.name);
-            let cond_end =
-                r.severity.iter().map(|s| s.1.span.start).chain(r.effective.iter().map(|e| e.loc.span.start)).min();
-            let cond_commented = has_comment(comments, r.cond.loc.span.start, cond_end.unwrap_or(end));
             let long = INDENT.len() + head.len() + cond(&r.cond).len() > WIDTH;
-            lines.extend(cond_lines(&head, 1, &r.cond, long || cond_commented, r.record_type.loc.span.start));
-            // Clauses keep their written order.
-            let mut clauses: Vec<(usize, String)> = Vec::new();
-            if let Some((s, loc)) = &r.severity {
-                clauses.push((loc.span.start, format!("severity {}", s.as_str())));
-            }
-            if let Some(e) = &r.effective {
-                let to = e.to.map(|d| format!(" to {d}")).unwrap_or_default();
-                clauses.push((e.loc.span.start, format!("effective from {}{to}", e.from)));
-            }
-            clauses.sort();
-            lines.extend(clauses.into_iter().map(|(at, text)| Line::new(1, text, at)));
-            lines.push(Line::closing(0, "}"));
-            lines
+            with_cond(|broken| (rule_lines(r, &head, broken), 1), long, own, end)
         }
         Item::Exempt(x) => {
             let title = x.title.as_ref().map(|t| format!(" {}", string(&t.value))).unwrap_or_default();
-            let mut lines = vec![Line::new(0, format!("exempt {}{title} {{", x.name.name), start)];
             let rules: Vec<&str> = x.rules.iter().map(|r| r.name.as_str()).collect();
             let head = format!("waive {} for {} {} when ", rules.join(", "), x.record_type.name, x.var.name);
             let long = INDENT.len() + head.len() + cond(&x.cond).len() > WIDTH;
             let at = x.rules.first().map_or(start, |r| r.loc.span.start);
-            lines.extend(cond_lines(&head, 1, &x.cond, long || has_comment(comments, start, end), at));
-            lines.push(Line::closing(0, "}"));
-            lines
+            with_cond(
+                |broken| {
+                    let mut lines = vec![Line::new(0, format!("exempt {}{title} {{", x.name.name), start)];
+                    lines.extend(cond_lines(&head, 1, &x.cond, broken, at));
+                    lines.push(Line::closing(0, "}"));
+                    (lines, 1)
+                },
+                long,
+                own,
+                end,
+            )
         }
     }
+}
+
+/// The lines of an item that holds a condition, from `layout(broken)`: its
+/// lines, and which is the condition's first. The condition is broken at
+/// its terms when `long`, or when a comment comes between two terms
+/// (trailing one but the last, or above one but the first): printed there,
+/// it is between them the next time too. A comment trailing the last term
+/// or above the first fits the unbroken line as well.
+fn with_cond(layout: impl Fn(bool) -> (Vec<Line>, usize), long: bool, own: &[Comment], end: usize) -> Vec<Line> {
+    let (broken, first) = layout(true);
+    let (unbroken, _) = layout(false);
+    let last = first + broken.len() - unbroken.len();
+    if long || last == first {
+        return broken;
+    }
+    let attached = attach(&broken, own, end);
+    let between = (first..=last)
+        .any(|i| (i < last && attached.after[i].is_some()) || (i > first && !attached.before[i].is_empty()));
+    if between { broken } else { unbroken }
+}
+
+fn let_lines(l: &LetDecl, commented: bool, text: &str) -> Vec<Line> {
+    let start = l.loc.span.start;
+    let head = format!("let {} = ", l.name.name);
+    let value = match &l.value {
+        LetValue::Literal(value) => value,
+        LetValue::File(f) => {
+            let column = f.column.as_ref().map(|c| format!(", column: {}", string(&c.value))).unwrap_or_default();
+            return vec![Line::new(0, format!("{head}list({}{column})", string(&f.path.value)), start)];
+        }
+    };
+    match value {
+        Literal::List(items) if head.len() + literal(value).len() > WIDTH || commented => {
+            let mut lines = vec![Line::new(0, format!("{head}["), start)];
+            let starts = list_item_starts(text);
+            lines.extend(
+                items.iter().enumerate().map(|(k, i)| {
+                    Line::new(1, format!("{},", literal(i)), start + starts.get(k).copied().unwrap_or(0))
+                }),
+            );
+            lines.push(Line::closing(0, "]"));
+            lines
+        }
+        value => vec![Line::new(0, format!("{head}{}", literal(value)), start)],
+    }
+}
+
+fn rule_lines(r: &RuleDecl, head: &str, broken: bool) -> Vec<Line> {
+    let title = r.title.as_ref().map(|t| format!(" {}", string(&t.value))).unwrap_or_default();
+    let mut lines = vec![Line::new(0, format!("rule {}{title} {{", r.name.name), r.loc.span.start)];
+    lines.extend(cond_lines(head, 1, &r.cond, broken, r.record_type.loc.span.start));
+    // Clauses keep their written order.
+    let mut clauses: Vec<(usize, String)> = Vec::new();
+    if let Some((s, loc)) = &r.severity {
+        clauses.push((loc.span.start, format!("severity {}", s.as_str())));
+    }
+    if let Some(e) = &r.effective {
+        let to = e.to.map(|d| format!(" to {d}")).unwrap_or_default();
+        clauses.push((e.loc.span.start, format!("effective from {}{to}", e.from)));
+    }
+    clauses.sort();
+    lines.extend(clauses.into_iter().map(|(at, text)| Line::new(1, text, at)));
+    lines.push(Line::closing(0, "}"));
+    lines
+}
+
+/// Where each element of the list in a `let`'s text starts (a literal
+/// carries no position in the tree), so comments stay with their element.
+fn list_item_starts(text: &str) -> Vec<usize> {
+    let mut starts = Vec::new();
+    let (mut open, mut expecting) = (false, false);
+    let mut chars = text.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '#' => {
+                chars.by_ref().find(|(_, c)| *c == '\n');
+                continue;
+            }
+            c if c.is_whitespace() => continue,
+            ']' => break,
+            _ => {}
+        }
+        if expecting {
+            starts.push(i);
+        }
+        expecting = match c {
+            '"' => {
+                let mut escaped = false;
+                for (_, c) in chars.by_ref() {
+                    match c {
+                        _ if escaped => escaped = false,
+                        '\\' => escaped = true,
+                        '"' => break,
+                        _ => {}
+                    }
+                }
+                false
+            }
+            '[' if !open => {
+                open = true;
+                true
+            }
+            ',' => open,
+            _ => false,
+        };
+    }
+    starts
 }
 
 fn entity(e: &EntityDecl, commented: bool) -> Vec<Line> {
@@ -354,9 +467,68 @@ mod tests {
     #[test]
     fn canonical_layout_keeps_comments() {
         let text = "# header\nentity person {\n  name: string   # the name\n  spouse: person?\n}\nlet a = [1,2]\nlet b=\"x\"\n\nrule r \"T\" {  flag person p when p.name == \"K\"   and exists p.spouse # why\n severity high }\n# end\n";
-        let want = "# header\nentity person {\n    name: string  # the name\n    spouse: person?\n}\n\nlet a = [1, 2]\nlet b = \"x\"\n\nrule r \"T\" {\n    flag person p when p.name == \"K\"\n                   and exists p.spouse  # why\n    severity high\n}\n\n# end\n";
+        let want = "# header\nentity person {\n    name: string  # the name\n    spouse: person?\n}\n\nlet a = [1, 2]\nlet b = \"x\"\n\nrule r \"T\" {\n    flag person p when p.name == \"K\" and exists p.spouse  # why\n    severity high\n}\n\n# end\n";
         assert_eq!(fmt(text), want);
         assert_eq!(fmt(want), want);
+    }
+
+    /// Each input, formatted, and formatted again: the same.
+    fn formats_to(cases: &[(&str, &str)]) {
+        for (text, want) in cases {
+            assert_eq!(fmt(text), *want, "formatting {text:?}");
+            assert_eq!(fmt(want), *want, "formatting {text:?} again");
+        }
+    }
+
+    #[test]
+    fn a_comment_after_a_declaration_on_its_last_line_stays_there() {
+        formats_to(&[
+            ("let a = 1  # note\nlet b = 2\n", "let a = 1  # note\nlet b = 2\n"),
+            ("def f(x: t) = x.a == 1 # why\n", "def f(x: t) = x.a == 1  # why\n"),
+            ("entity t { a: string } # c\nentity u {}\n", "entity t { a: string }  # c\nentity u {}\n"),
+            ("rule r {\n flag t x when x.a == 1\n} # end\n", "rule r {\n    flag t x when x.a == 1\n}  # end\n"),
+        ]);
+    }
+
+    #[test]
+    fn comments_inside_a_one_line_declaration_stay_around_it() {
+        formats_to(&[
+            // A line takes one trailing comment; the earlier go above it.
+            ("let#\nM=\n1#=113", "#\nlet M = 1  #=113\n"),
+            ("def f(x: t) = # a\n x.a == 1 # b\n", "# a\ndef f(x: t) = x.a == 1  # b\n"),
+            ("let a = 1\nlet b = # c\n 2\n", "let a = 1\nlet b = 2  # c\n"),
+            // Printed above a declaration, a comment parts it from the one before.
+            ("let a = 1\nlet\n# x\nb = 2\n", "let a = 1\n\n# x\nlet b = 2\n"),
+            ("entity t { # c\n}\n", "entity t {}  # c\n"),
+        ]);
+    }
+
+    #[test]
+    fn a_condition_breaks_for_a_comment_between_its_terms_only() {
+        formats_to(&[
+            ("def f(x: t) = x.a == 1 and # c\n x.b == 2\n", "def f(x: t) = x.a == 1  # c\n          and x.b == 2\n"),
+            (
+                "def f(x: t) = x.a == 1 and (any # c\n y in x.l: y.b == 2)\n",
+                "def f(x: t) = x.a == 1 and (any y in x.l: y.b == 2)  # c\n",
+            ),
+            (
+                "rule r { flag t x when x.a == 1 and x.b == 2 # c\n}\n",
+                "rule r {\n    flag t x when x.a == 1 and x.b == 2  # c\n}\n",
+            ),
+            (
+                "rule r { flag t x when x.a == 1\n # c\n and x.b == 2 }\n",
+                "rule r {\n    flag t x when x.a == 1\n    # c\n              and x.b == 2\n}\n",
+            ),
+        ]);
+    }
+
+    #[test]
+    fn comments_in_a_list_stay_with_their_element() {
+        formats_to(&[
+            ("let l = [1, # one\n 2]\n", "let l = [\n    1,  # one\n    2,\n]\n"),
+            ("let l = [\"a#\", # one\n # two\n \"b\"]\n", "let l = [\n    \"a#\",  # one\n    # two\n    \"b\",\n]\n"),
+            ("let l = [1, 2] # c\n", "let l = [1, 2]  # c\n"),
+        ]);
     }
 
     #[test]
