@@ -265,25 +265,23 @@ fn print_item(item: &Item, own: &[Comment], start: usize, end: usize, text: &str
             let long = INDENT.len() + head.len() + cond(&r.cond).len() > WIDTH;
             with_cond(|broken| (rule_lines(r, &head, broken), 1), long, own, end)
         }
-        Item::Exempt(x) => {
-            let title = x.title.as_ref().map(|t| format!(" {}", string(&t.value))).unwrap_or_default();
-            let rules: Vec<&str> = x.rules.iter().map(|r| r.name.as_str()).collect();
-            let head = format!("waive {} for {} {} when ", rules.join(", "), x.record_type.name, x.var.name);
-            let long = INDENT.len() + head.len() + cond(&x.cond).len() > WIDTH;
-            let at = x.rules.first().map_or(start, |r| r.loc.span.start);
-            with_cond(
-                |broken| {
-                    let mut lines = vec![Line::new(0, format!("exempt {}{title} {{", x.name.name), start)];
-                    lines.extend(cond_lines(&head, 1, &x.cond, broken, at));
-                    lines.push(Line::closing(0, "}"));
-                    (lines, 1)
-                },
-                long,
-                own,
-                end,
-            )
-        }
+        Item::Exempt(x) => exempt(x, own, start, end),
     }
+}
+
+fn exempt(x: &ExemptDecl, own: &[Comment], start: usize, end: usize) -> Vec<Line> {
+    let title = x.title.as_ref().map(|t| format!(" {}", string(&t.value))).unwrap_or_default();
+    let rules: Vec<&str> = x.rules.iter().map(|r| r.name.as_str()).collect();
+    let head = format!("waive {} for {} {} when ", rules.join(", "), x.record_type.name, x.var.name);
+    let long = INDENT.len() + head.len() + cond(&x.cond).len() > WIDTH;
+    let at = x.rules.first().map_or(start, |r| r.loc.span.start);
+    let layout = |broken| {
+        let mut lines = vec![Line::new(0, format!("exempt {}{title} {{", x.name.name), start)];
+        lines.extend(cond_lines(&head, 1, &x.cond, broken, at));
+        lines.push(Line::closing(0, "}"));
+        (lines, 1)
+    };
+    with_cond(layout, long, own, end)
 }
 
 /// The lines of an item that holds a condition, from `layout(broken)`: its
