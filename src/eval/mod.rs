@@ -28,7 +28,7 @@ pub(crate) use reverse::ReverseIndex;
 pub(crate) use value::{Scalar, const_shown};
 pub(crate) use verdict::Chain;
 pub use verdict::{
-    Decision, Explanation, Fact, FactKind, Fired, Hop, LinkProblem, LinkWarning, Observed, Outcome, RuleExplanation,
+    Decision, ExemptionExplanation, ExemptionStatus, Explanation, Fact, FactKind, Fired, Hop, LinkProblem, LinkWarning, Observed, Outcome, RuleExplanation,
     RuleStatus, Shown, Verdict, Waived, Witness,
 };
 

@@ -316,6 +316,8 @@ pub struct Explanation {
     pub decision: Decision,
     /// Every rule of its type (or the one asked for), in declaration order.
     pub rules: Vec<RuleExplanation>,
+    /// The exemption asked for (`explain --rule EXEMPTION`), if one was.
+    pub exemptions: Vec<ExemptionExplanation>,
     /// Linked records whose verdict a rule read (`x.venue is denied`), explained in turn.
     pub linked: Vec<Explanation>,
 }
@@ -330,6 +332,32 @@ pub struct RuleExplanation {
     /// Fired or waived: why the condition held. Not fired: the part that was
     /// false and the values seen (why-not).
     pub evidence: Vec<Fact>,
+}
+
+/// Where one exemption stands on a record, with the evidence.
+#[derive(Debug, Clone)]
+pub struct ExemptionExplanation {
+    /// The exemption.
+    pub exemption: ExemptionId,
+    /// Applies, does not apply, or is for another type of record.
+    pub status: ExemptionStatus,
+    /// Applies: why its condition held. Does not apply: the part that was
+    /// false and the values seen (why-not). Another type: empty.
+    pub evidence: Vec<Fact>,
+    /// The rules it waived on the record: it applies and they fired (and no
+    /// exemption declared before it waived them first).
+    pub waived: Vec<RuleId>,
+}
+
+/// An exemption's standing on a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExemptionStatus {
+    /// Its condition holds.
+    Applies,
+    /// Its condition does not hold.
+    DoesNotApply,
+    /// It waives rules of another record type; its condition was not evaluated.
+    OtherType,
 }
 
 /// A rule's standing on a record.

@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use crate::check::{Program, RuleId};
+use crate::check::{ExemptionId, Program, RuleId};
 use crate::cli::config::ExplainConfig;
 use crate::cli::config::Format;
 use crate::cli::exit::Exit;
@@ -24,15 +24,19 @@ pub(in crate::cli) fn run(config: &ExplainConfig) -> io::Result<Exit> {
         eprintln!("error: no record with id `{}` in the inputs", config.id);
         return Ok(Exit::Data);
     };
-    let only = match &config.rule {
-        None => None,
-        Some(name) => match rule_to_explain(program, &store, rec, name) {
-            Some(rule) => Some(rule),
+    let subject = match &config.rule {
+        None => Subject::Record(None),
+        Some(name) => match subject_to_explain(program, &store, rec, name) {
+            Some(subject) => subject,
             None => return Ok(Exit::Rules),
         },
     };
     let engine = Engine::new(program, &store, EvalOptions { as_of: config.as_of }).with_limits(config.limits);
-    let explanation = match engine.explain(rec, only, LINK_DEPTH) {
+    let explained = match subject {
+        Subject::Record(only) => engine.explain(rec, only, LINK_DEPTH),
+        Subject::Exemption(x) => engine.explain_exemption(rec, x, LINK_DEPTH),
+    };
+    let explanation = match explained {
         Ok(e) => e,
         Err(e) => {
             eprint!("{}", report::render_diagnostic(&e, false, config.style.width));
@@ -51,12 +55,24 @@ pub(in crate::cli) fn run(config: &ExplainConfig) -> io::Result<Exit> {
     Ok(Exit::Clean)
 }
 
+/// What `explain` explains on the record: every rule of its type or one
+/// (`--rule RULE`), or one exemption (`--rule EXEMPTION`).
+enum Subject {
+    Record(Option<RuleId>),
+    Exemption(ExemptionId),
+}
+
 /// `--rule NAME`: the rule, if the rule set has it and it judges records of
-/// this one's type; otherwise the error is printed.
-fn rule_to_explain(program: &Program, store: &RecordStore, rec: RecordIdx, name: &str) -> Option<RuleId> {
+/// this one's type, or the exemption (of any type: explain says when it is
+/// for another); otherwise the error is printed, with the nearest rule or
+/// exemption name.
+fn subject_to_explain(program: &Program, store: &RecordStore, rec: RecordIdx, name: &str) -> Option<Subject> {
     let (id, record_type) = (store.record(rec).id(), store.record(rec).record_type());
+    if let Some(x) = program.exemption_named(name) {
+        return Some(Subject::Exemption(x));
+    }
     match program.rule_named(name) {
-        Some(r) if program.rule(r).record_type == record_type => Some(r),
+        Some(r) if program.rule(r).record_type == record_type => Some(Subject::Record(Some(r))),
         Some(r) => {
             eprintln!(
                 "error: rule `{name}` judges `{}` records; `{id}` is a `{record_type}`",
@@ -65,8 +81,9 @@ fn rule_to_explain(program: &Program, store: &RecordStore, rec: RecordIdx, name:
             None
         }
         None => {
-            let help = crate::check::did_you_mean(name, program.rules().map(|r| r.name.as_str()));
-            eprintln!("error: no rule `{name}`{}", help.map(|h| format!("; {h}")).unwrap_or_default());
+            let names = program.rules().map(|r| r.name.as_str()).chain(program.exemptions().map(|x| x.name.as_str()));
+            let help = crate::check::did_you_mean(name, names);
+            eprintln!("error: no rule or exemption `{name}`{}", help.map(|h| format!("; {h}")).unwrap_or_default());
             None
         }
     }
