@@ -211,6 +211,13 @@ pub enum FactKind {
         witness: Option<Witness>,
         /// The witness's own evidence (filter and body).
         body: Vec<Fact>,
+        /// `explain` only (empty in verdicts): when the quantifier did not
+        /// hold, the elements that did not satisfy it — for `any` each
+        /// element examined, for `all` each that failed — nearest miss first,
+        /// at most [`MISSES_SHOWN`].
+        misses: Vec<Miss>,
+        /// How many more misses there were than `misses` shows.
+        more_misses: usize,
     },
     /// `sum(RANGE: value) op rhs`
     Sum {
@@ -258,6 +265,23 @@ pub struct Witness {
     pub depth: Option<u32>,
     /// Position in the list it came from (input order for `any TYPE x`).
     pub position: usize,
+}
+
+/// How many misses a quantifier's why-not shows; the rest are counted.
+pub const MISSES_SHOWN: usize = 10;
+
+/// An element a quantifier examined that did not satisfy it (`explain`'s
+/// why-not inside a quantifier).
+#[derive(Debug, Clone)]
+pub struct Miss {
+    /// The element, as a witness shows it.
+    pub element: Witness,
+    /// How near it came: the `and` terms of its body (nested ones
+    /// included) that held before the body failed. Misses are shown most
+    /// first, ties in the order they were examined.
+    pub terms_held: usize,
+    /// The body's facts: the first false part, with the values seen.
+    pub body: Vec<Fact>,
 }
 
 /// A value as found, with the chain of records followed to reach it.

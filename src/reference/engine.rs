@@ -137,7 +137,13 @@ impl<'a> Engine<'a> {
             let mut ids = Vec::new();
             read_verdicts(&x.evidence, &mut ids);
             let linked = self.explain_linked(&ids, depth, &mut seen)?;
-            Ok(Explanation { record: rec, decision: self.decision(rec)?, rules: Vec::new(), exemptions: vec![x], linked })
+            Ok(Explanation {
+                record: rec,
+                decision: self.decision(rec)?,
+                rules: Vec::new(),
+                exemptions: vec![x],
+                linked,
+            })
         });
         self.examining.set(false);
         explained.map_err(|fault| self.error(rec, fault))

@@ -63,3 +63,78 @@ fn failing_expectations_show_the_why_not() {
     assert!(text.contains("permit \"Special Permit\" == \"special-permit\" (false)"), "{text}");
     insta::assert_snapshot!("whynot-test-failures", text);
 }
+
+// See: issue 22, item 3 (why-not inside quantifiers): the declarations
+// examined, the middleman's import (dated 2021-05-01, outside the window)
+// first, since it got furthest.
+#[test]
+fn explain_shows_the_elements_a_quantifier_examined() {
+    let out = explain("c-08", &[]);
+    assert_eq!(out.status.code(), Some(0));
+    insta::assert_snapshot!("whynot-quantifier-c-08", stdout(&out));
+
+    let json = explain("c-08", &["--rule", "middleman_window", "--format", "json"]);
+    let value: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    let any = &value["rules"][0]["evidence"][0];
+    assert_eq!(any["count"], 3);
+    let ids: Vec<&str> = any["misses"].as_array().unwrap().iter().map(|m| m["record"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["d-12", "d-01", "d-13"], "nearest miss first");
+    assert_eq!(any["misses"][0]["terms_held"], 1);
+    assert_eq!(any["misses"][0]["evidence"][0]["left"]["value"], "2021-05-01");
+    assert_eq!(any["more_misses"], 0);
+}
+
+#[test]
+fn explain_names_the_contact_and_nested_quantifiers_recurse() {
+    let json = explain("p-11", &["--rule", "kr_second_contact", "--format", "json"]);
+    let value: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    let outer = &value["rules"][0]["evidence"][0];
+    assert_eq!(outer["misses"][0]["record"], "p-12");
+    assert_eq!(outer["misses"][0]["name"], "Wang Fang");
+    let inner = &outer["misses"][0]["evidence"][0];
+    assert_eq!(inner["kind"], "quantifier");
+    let nationalities: Vec<&str> = inner["misses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["evidence"][0]["left"]["value"].as_str().unwrap())
+        .collect();
+    assert_eq!(nationalities, ["CN", "JP"]);
+
+    let human = explain("p-11", &["--rule", "kr_contact"]);
+    insta::assert_snapshot!("whynot-quantifier-p-11", stdout(&human));
+}
+
+#[test]
+fn quantifier_misses_stop_at_ten() {
+    let out = explain("p-20", &["--rule", "kr_contact"]);
+    let text = stdout(&out);
+    assert_eq!(text.matches("\n            c = person").count(), 10, "{text}");
+    assert!(text.contains("and 2 more"), "{text}");
+    let json = explain("p-20", &["--rule", "kr_contact", "--format", "json"]);
+    let value: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    let any = &value["rules"][0]["evidence"][0];
+    assert_eq!(any["misses"].as_array().unwrap().len(), 10);
+    assert_eq!(any["more_misses"], 2);
+}
+
+#[test]
+fn an_all_that_failed_lists_every_failing_element() {
+    // c-09 buys from m-02 (CN), m-01 (KR) and m-03 (CN): the first failure
+    // is the witness; explain looks on and lists both.
+    let json = explain("c-09", &["--rule", "kr_only_sourcing", "--format", "json"]);
+    let value: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    let all = &value["rules"][0]["evidence"][0];
+    assert_eq!(all["witness"]["record"], "m-02");
+    let ids: Vec<&str> = all["misses"].as_array().unwrap().iter().map(|m| m["record"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["m-02", "m-03"]);
+}
+
+#[test]
+fn verdicts_carry_no_misses() {
+    // Misses are explain's: `check` (both engines) writes none.
+    for engine in ["fast", "reference"] {
+        let out = interdict(&["check", RULES, RECORDS, "--as-of", AS_OF, "--format", "json", "--engine", engine]);
+        assert!(!stdout(&out).contains("\"misses\""), "{engine}");
+    }
+}
