@@ -5,7 +5,7 @@
 //! middleman's import dated outside the window, a contact who is not a
 //! South Korean national.
 
-use crate::common::{AS_OF, interdict, shown, stdout};
+use crate::common::{AS_OF, interdict, shown, stderr, stdout};
 
 const RULES: &str = "tests/fixtures/whynot";
 const RECORDS: &str = "tests/fixtures/whynot/records.jsonl";
@@ -137,4 +137,18 @@ fn verdicts_carry_no_misses() {
         let out = interdict(&["check", RULES, RECORDS, "--as-of", AS_OF, "--format", "json", "--engine", engine]);
         assert!(!stdout(&out).contains("\"misses\""), "{engine}");
     }
+}
+
+// See: issue 22: an id in no input names the nearest ids, the one equal
+// but for case first.
+#[test]
+fn explain_an_unknown_id_suggests_the_nearest() {
+    let upper = explain("D-12", &[]);
+    assert_eq!(upper.status.code(), Some(3));
+    insta::assert_snapshot!("whynot-unknown-id", shown(&upper));
+    let near = explain("p-2", &[]);
+    assert!(stderr(&near).contains("help: did you mean `p-12` or `p-20` or `p-21`?"), "{}", shown(&near));
+    let far = explain("zzz", &[]);
+    assert_eq!(far.status.code(), Some(3));
+    assert!(!stderr(&far).contains("help"), "{}", shown(&far));
 }

@@ -22,6 +22,10 @@ pub(in crate::cli) fn run(config: &ExplainConfig) -> io::Result<Exit> {
     let store = load_records(&config.inputs, Some(program));
     let Some(rec) = store.lookup(&config.id) else {
         eprintln!("error: no record with id `{}` in the inputs", config.id);
+        let nearest: Vec<String> = nearest_ids(&store, &config.id).iter().map(|id| format!("`{id}`")).collect();
+        if !nearest.is_empty() {
+            eprintln!("  help: did you mean {}?", nearest.join(" or "));
+        }
         return Ok(Exit::Data);
     };
     let subject = match &config.rule {
@@ -87,4 +91,24 @@ fn subject_to_explain(program: &Program, store: &RecordStore, rec: RecordIdx, na
             None
         }
     }
+}
+
+/// How many ids the help after an unknown `--id` names at most.
+const NEAREST_IDS: usize = 3;
+
+/// The ids nearest an id that is in no input: those equal to it but for
+/// case; else those at the smallest edit distance, if it is small for the
+/// id's length (as for names in the rules). In input order, at most
+/// [`NEAREST_IDS`].
+fn nearest_ids<'s>(store: &'s RecordStore, wanted: &str) -> Vec<&'s str> {
+    let ids = || store.iter().map(|(_, r)| r.id());
+    let wanted = wanted.to_lowercase();
+    let same_but_case: Vec<&str> = ids().filter(|id| id.to_lowercase() == wanted).collect();
+    if !same_but_case.is_empty() {
+        return same_but_case.into_iter().take(NEAREST_IDS).collect();
+    }
+    let limit = (wanted.chars().count() / 3).max(1);
+    let distance = |id: &str| strsim::damerau_levenshtein(&wanted, &id.to_lowercase());
+    let Some(best) = ids().map(distance).filter(|d| *d <= limit).min() else { return Vec::new() };
+    ids().filter(|id| distance(id) == best).take(NEAREST_IDS).collect()
 }
