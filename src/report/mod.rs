@@ -9,7 +9,7 @@ mod json;
 mod summary;
 mod text;
 
-pub use decision_snapshot::{changed_records, decision_snapshot, snapshot_diff};
+pub use decision_snapshot::{changed_records, decision_snapshot, decisions_snapshot, snapshot_diff};
 pub use diff::{
     Change, ChangedRecord, ComparedRuns, Diff, Group, Standing, write_diff_human, write_diff_json, write_diff_table,
 };

@@ -39,6 +39,21 @@ struct TestFile {
     expect: Vec<Expect>,
     /// A decision snapshot of every record, in `snapshots/NAME.snap` beside the test file.
     snapshot: Option<String>,
+    /// What the snapshot holds.
+    #[serde(default)]
+    snapshot_content: SnapshotContent,
+}
+
+/// What a test file's decision snapshot holds.
+#[derive(Debug, Default, Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum SnapshotContent {
+    /// Decisions, fired and waived rules, and their evidence.
+    #[default]
+    Full,
+    /// Decisions and the names of the fired and waived rules (and
+    /// exemptions) only.
+    Decisions,
 }
 
 #[derive(Debug, Deserialize)]
@@ -295,7 +310,10 @@ impl<W: Write> Runner<'_, W> {
     /// Compares the file's decision snapshot with `snapshots/SNAP.snap`.
     fn check_snapshot(&mut self, judged: &Judged<'_>, snap: &str, outcomes: &[Outcome<'_>]) -> io::Result<()> {
         let name = &judged.name;
-        let content = report::decision_snapshot(self.program, &judged.store, outcomes);
+        let content = match judged.test.snapshot_content {
+            SnapshotContent::Full => report::decision_snapshot(self.program, &judged.store, outcomes),
+            SnapshotContent::Decisions => report::decisions_snapshot(self.program, &judged.store, outcomes),
+        };
         let path = judged.dir.join("snapshots").join(format!("{snap}.snap"));
         match snapshot_files::compare(&path, name, &content, self.config.snapshots, false)? {
             Compared::Matched => self.tally.passed += 1,
