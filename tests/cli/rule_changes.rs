@@ -57,3 +57,16 @@ fn a_decisions_snapshot_lets_a_refactor_through() {
     let _ = std::fs::remove_dir_all(&dir);
     let _ = std::fs::remove_dir_all(&full);
 }
+
+// See: issue 22, item 5: a rule newly waived shows the exemption that now
+// applies (and one no longer waived, the exemption that applied before).
+#[test]
+fn diff_shows_the_exemption_that_now_applies() {
+    let (base, added) = ("tests/fixtures/author/base", "tests/fixtures/author/exemption_added");
+    let now = interdict(&["diff", base, added, RECORDS, "--as-of", AS_OF]);
+    let text = stdout(&now);
+    assert!(text.contains("after: exemption cadre_visits applies: Senior cadres may visit banned venues"), "{text}");
+    assert!(text.contains("rank \"senior-cadre\" == \"senior-cadre\""), "{text}");
+    let back = interdict(&["diff", added, base, RECORDS, "--as-of", AS_OF]);
+    insta::assert_snapshot!("diff-no-longer-waived", stdout(&back));
+}
