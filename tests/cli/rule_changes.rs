@@ -70,3 +70,14 @@ fn diff_shows_the_exemption_that_now_applies() {
     let back = interdict(&["diff", added, base, RECORDS, "--as-of", AS_OF]);
     insta::assert_snapshot!("diff-no-longer-waived", stdout(&back));
 }
+
+// See: issue 22, item 6: coverage names the conditions that never made the
+// difference, with a line saying what that means.
+#[test]
+fn coverage_names_conditions_that_never_made_the_difference() {
+    // The why-not fixture's test file fails on purpose; coverage still runs.
+    let out = interdict(&["test", "tests/fixtures/whynot", "--coverage"]);
+    let text = stdout(&out);
+    let coverage = &text[text.find("coverage\n").unwrap()..];
+    insta::assert_snapshot!("coverage-never-made-the-difference", coverage);
+}
