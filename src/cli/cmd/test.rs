@@ -293,7 +293,10 @@ impl<W: Write> Runner<'_, W> {
                 WhyNot::Exemption(x) => engine.explain_exemption(v.record, x, 0),
             };
             match explained {
-                Ok(e) => report::write_standings_human(&mut shown, self.program, store, &e, "", false, style.width)?,
+                Ok(e) => {
+                    let (color, width) = (style.stdout_color, style.width);
+                    report::write_standings_human(&mut shown, self.program, store, &e, "", color, width)?
+                }
                 Err(e) => writeln!(shown, "  {}", e.message())?,
             }
         }
