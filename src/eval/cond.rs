@@ -493,3 +493,26 @@ pub(crate) fn finish_sum<'p, E: Evaluator<'p> + ?Sized>(
     });
     holds
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn miss(position: usize, terms_held: usize) -> Miss {
+        Miss { element: Witness { element: Observed::default(), depth: None, position }, terms_held, body: Vec::new() }
+    }
+
+    /// Nearest first (most terms held), ties in the order added; beyond
+    /// the limit a miss is counted, and a nearer one still gets in.
+    #[test]
+    fn misses_keep_the_nearest_in_order() {
+        let mut misses = Misses::default();
+        for position in 0..12 {
+            misses.add(miss(position, usize::from(position == 5)));
+        }
+        misses.add(miss(12, 2));
+        let order: Vec<usize> = misses.shown.iter().map(|m| m.element.position).collect();
+        assert_eq!(order, [12, 5, 0, 1, 2, 3, 4, 6, 7, 8]);
+        assert_eq!(misses.more, 3);
+    }
+}

@@ -276,9 +276,10 @@ pub const MISSES_SHOWN: usize = 10;
 pub struct Miss {
     /// The element, as a witness shows it.
     pub element: Witness,
-    /// How near it came: the `and` terms of its body (nested ones
-    /// included) that held before the body failed. Misses are shown most
-    /// first, ties in the order they were examined.
+    /// How near it came: the `and` terms of its body that held before the
+    /// body failed (those of nested chains and def bodies included, not
+    /// those inside a nested quantifier, which orders its own misses).
+    /// Misses are shown most first, ties in the order they were examined.
     pub terms_held: usize,
     /// The body's facts: the first false part, with the values seen.
     pub body: Vec<Fact>,

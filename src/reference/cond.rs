@@ -112,6 +112,7 @@ impl<'a> Evaluator<'a> for Ctx<'_, 'a> {
         let Some(items) = range.items.as_deref() else {
             return Ok(finish_quantifier(self, q, range.text, None, None, facts));
         };
+        let held_outside = self.terms_held.get();
         let mut examined = 0;
         let mut settled = None;
         let mut misses = Misses::default();
@@ -134,6 +135,9 @@ impl<'a> Evaluator<'a> for Ctx<'_, 'a> {
             }
         }
         self.budget.unfollow(followed);
+        // The terms held inside count for this quantifier's misses, not for
+        // how near the element of an outer quantifier came.
+        self.terms_held.set(held_outside);
         Ok(finish_quantifier_with_misses(self, q, range.text, Some(examined), settled, misses, facts))
     }
 
