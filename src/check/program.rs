@@ -119,6 +119,11 @@ impl Program {
         self.rules.iter().position(|r| r.name == name).map(|i| RuleId(i as u32))
     }
 
+    /// An exemption by name.
+    pub fn exemption_named(&self, name: &str) -> Option<ExemptionId> {
+        self.exemptions.iter().position(|x| x.name == name).map(|i| ExemptionId(i as u32))
+    }
+
     /// The rules that apply to records of `record_type`.
     pub fn rules_for(&self, record_type: &str) -> &[RuleId] {
         self.rules_by_type.get(record_type).map_or(&[], Vec::as_slice)

@@ -1,5 +1,6 @@
 //! `interdict test --coverage`: which rules and exemptions no test made fire,
-//! and which `and`/`or` terms never decided their chain.
+//! and which `and`/`or` terms never made the difference (never decided
+//! their chain).
 
 use std::io::{self, Write};
 
@@ -111,9 +112,14 @@ impl Coverage {
         )?;
         let branches = self.never_decisive();
         if branches.is_empty() {
-            writeln!(w, "every `and`/`or` term decided its chain at least once")?;
+            writeln!(w, "every condition made the difference in at least one test")?;
         } else {
-            writeln!(w, "`and`/`or` terms that never decided their chain:")?;
+            writeln!(w, "conditions that never made the difference:")?;
+            writeln!(
+                w,
+                "  (in no test was one the first false part of its `and`, or the first true part of its `or`: \
+                 no test shows what it is for)"
+            )?;
             for (owner, op, text, pos) in branches {
                 writeln!(w, "  {pos}  {owner} ({op}): {text}")?;
             }

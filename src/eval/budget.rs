@@ -68,6 +68,13 @@ impl<'p> Budget<'p> {
         }
     }
 
+    /// A budget with the same limits and owner, nothing spent: for work
+    /// beyond what the outcome needs (`explain` looking past an `all`'s
+    /// first failure), so it never costs the outcome its budget.
+    pub(crate) fn fresh(&self) -> Budget<'p> {
+        Budget::new(self.limits, self.kind, self.owner, self.record)
+    }
+
     fn fault(&self, what: &str, limit: u64, flag: &str) -> Fault {
         let following = match self.following.get() {
             Some(f) => format!("while following `{f}`"),

@@ -14,7 +14,7 @@ use crate::source::Loc;
 
 use super::judge::Judge;
 use super::value::{self, Scalar, list_shown};
-use super::{Budget, Decision, Fact, FactKind, Fault, Observed, Witness};
+use super::{Budget, Decision, Fact, FactKind, Fault, MISSES_SHOWN, Miss, Observed, Witness};
 
 /// One evaluation of conditions on a record, with or without evidence:
 /// what an engine provides so that [`Evaluator::cond`] can give its
@@ -81,6 +81,10 @@ pub(crate) trait Evaluator<'p> {
 
     /// Counts coverage: term `term` decided its `and`/`or` chain.
     fn decisive(&self, _branch: BranchId, _term: usize) {}
+
+    /// A term of an `and` chain held (and the chain went on): how near an
+    /// element came to satisfying a quantifier, for `explain`'s why-not.
+    fn term_held(&self) {}
 
     fn program(&self) -> &'p Program {
         self.judge().program()
@@ -187,6 +191,9 @@ pub(crate) trait Evaluator<'p> {
                 }
                 facts.extend(sub);
                 return Ok(stop_on);
+            }
+            if !stop_on {
+                self.term_held();
             }
             rest.extend(sub);
         }
@@ -391,6 +398,20 @@ pub(crate) fn finish_quantifier<'p, E: Evaluator<'p> + ?Sized>(
     settled: Option<Settled>,
     facts: &mut Vec<Fact>,
 ) -> bool {
+    finish_quantifier_with_misses(ev, q, range, examined, settled, Misses::default(), facts)
+}
+
+/// [`finish_quantifier`], with the elements that did not satisfy the
+/// quantifier (`explain` only): kept in its fact when it does not hold.
+pub(crate) fn finish_quantifier_with_misses<'p, E: Evaluator<'p> + ?Sized>(
+    ev: &E,
+    q: &Quant,
+    range: RangeText<'_>,
+    examined: Option<usize>,
+    settled: Option<Settled>,
+    misses: Misses,
+    facts: &mut Vec<Fact>,
+) -> bool {
     // Over a missing list all three are false.
     let holds = examined.is_some()
         && match q.quantifier {
@@ -401,9 +422,33 @@ pub(crate) fn finish_quantifier<'p, E: Evaluator<'p> + ?Sized>(
         let count = if settled.is_none() { examined } else { None };
         let (witness, body) = settled.map_or((None, Vec::new()), |s| (Some(s.witness), s.facts));
         let (var, over, of_type) = (q.var.clone(), range.over.to_string(), range.of_type);
-        FactKind::Quantifier { quantifier: q.quantifier, var, over, of_type, count, witness, body }
+        let Misses { shown: misses, more: more_misses } = if holds { Misses::default() } else { misses };
+        FactKind::Quantifier { quantifier: q.quantifier, var, over, of_type, count, witness, body, misses, more_misses }
     });
     holds
+}
+
+/// The elements a quantifier examined without satisfying it, nearest
+/// first (most `and` terms held, then examination order), at most
+/// [`MISSES_SHOWN`]; `more` counts the others.
+#[derive(Default)]
+pub(crate) struct Misses {
+    pub(crate) shown: Vec<Miss>,
+    pub(crate) more: usize,
+}
+
+impl Misses {
+    /// Adds a miss in its place; one beyond the limit is only counted.
+    pub(crate) fn add(&mut self, miss: Miss) {
+        let at = self.shown.iter().position(|m| m.terms_held < miss.terms_held).unwrap_or(self.shown.len());
+        if at < MISSES_SHOWN {
+            self.shown.insert(at, miss);
+        }
+        if self.shown.len() > MISSES_SHOWN || at >= MISSES_SHOWN {
+            self.shown.truncate(MISSES_SHOWN);
+            self.more += 1;
+        }
+    }
 }
 
 /// A quantifier's or sum's range as evidence names it.
@@ -447,4 +492,27 @@ pub(crate) fn finish_sum<'p, E: Evaluator<'p> + ?Sized>(
         body: seen.body,
     });
     holds
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn miss(position: usize, terms_held: usize) -> Miss {
+        Miss { element: Witness { element: Observed::default(), depth: None, position }, terms_held, body: Vec::new() }
+    }
+
+    /// Nearest first (most terms held), ties in the order added; beyond
+    /// the limit a miss is counted, and a nearer one still gets in.
+    #[test]
+    fn misses_keep_the_nearest_in_order() {
+        let mut misses = Misses::default();
+        for position in 0..12 {
+            misses.add(miss(position, usize::from(position == 5)));
+        }
+        misses.add(miss(12, 2));
+        let order: Vec<usize> = misses.shown.iter().map(|m| m.element.position).collect();
+        assert_eq!(order, [12, 5, 0, 1, 2, 3, 4, 6, 7, 8]);
+        assert_eq!(misses.more, 3);
+    }
 }

@@ -19,7 +19,8 @@ mod verdict;
 pub(crate) use budget::Budget;
 pub use budget::Limits;
 pub(crate) use cond::{
-    Evaluator, Frame, RangeText, Settled, SumSeen, bind_slot, finish_quantifier, finish_sum, settled_by,
+    Evaluator, Frame, Misses, RangeText, Settled, SumSeen, bind_slot, finish_quantifier, finish_quantifier_with_misses,
+    finish_sum, settled_by,
 };
 pub(crate) use error::Fault;
 pub use error::{EvalError, EvalErrorKind};
@@ -28,8 +29,8 @@ pub(crate) use reverse::ReverseIndex;
 pub(crate) use value::{Scalar, const_shown};
 pub(crate) use verdict::Chain;
 pub use verdict::{
-    Decision, Explanation, Fact, FactKind, Fired, Hop, LinkProblem, LinkWarning, Observed, Outcome, RuleExplanation,
-    RuleStatus, Shown, Verdict, Waived, Witness,
+    Decision, ExemptionExplanation, ExemptionStatus, Explanation, Fact, FactKind, Fired, Hop, LinkProblem, LinkWarning,
+    MISSES_SHOWN, Miss, Observed, Outcome, RuleExplanation, RuleStatus, Shown, Verdict, Waived, Witness,
 };
 
 use crate::date::Date;

@@ -211,6 +211,13 @@ pub enum FactKind {
         witness: Option<Witness>,
         /// The witness's own evidence (filter and body).
         body: Vec<Fact>,
+        /// `explain` only (empty in verdicts): when the quantifier did not
+        /// hold, the elements that did not satisfy it — for `any` each
+        /// element examined, for `all` each that failed — nearest miss first,
+        /// at most [`MISSES_SHOWN`].
+        misses: Vec<Miss>,
+        /// How many more misses there were than `misses` shows.
+        more_misses: usize,
     },
     /// `sum(RANGE: value) op rhs`
     Sum {
@@ -258,6 +265,24 @@ pub struct Witness {
     pub depth: Option<u32>,
     /// Position in the list it came from (input order for `any TYPE x`).
     pub position: usize,
+}
+
+/// How many misses a quantifier's why-not shows; the rest are counted.
+pub const MISSES_SHOWN: usize = 10;
+
+/// An element a quantifier examined that did not satisfy it (`explain`'s
+/// why-not inside a quantifier).
+#[derive(Debug, Clone)]
+pub struct Miss {
+    /// The element, as a witness shows it.
+    pub element: Witness,
+    /// How near it came: the `and` terms of its body that held before the
+    /// body failed (those of nested chains and def bodies included, not
+    /// those inside a nested quantifier, which orders its own misses).
+    /// Misses are shown most first, ties in the order they were examined.
+    pub terms_held: usize,
+    /// The body's facts: the first false part, with the values seen.
+    pub body: Vec<Fact>,
 }
 
 /// A value as found, with the chain of records followed to reach it.
@@ -316,6 +341,8 @@ pub struct Explanation {
     pub decision: Decision,
     /// Every rule of its type (or the one asked for), in declaration order.
     pub rules: Vec<RuleExplanation>,
+    /// The exemption asked for (`explain --rule EXEMPTION`), if one was.
+    pub exemptions: Vec<ExemptionExplanation>,
     /// Linked records whose verdict a rule read (`x.venue is denied`), explained in turn.
     pub linked: Vec<Explanation>,
 }
@@ -330,6 +357,32 @@ pub struct RuleExplanation {
     /// Fired or waived: why the condition held. Not fired: the part that was
     /// false and the values seen (why-not).
     pub evidence: Vec<Fact>,
+}
+
+/// Where one exemption stands on a record, with the evidence.
+#[derive(Debug, Clone)]
+pub struct ExemptionExplanation {
+    /// The exemption.
+    pub exemption: ExemptionId,
+    /// Applies, does not apply, or is for another type of record.
+    pub status: ExemptionStatus,
+    /// Applies: why its condition held. Does not apply: the part that was
+    /// false and the values seen (why-not). Another type: empty.
+    pub evidence: Vec<Fact>,
+    /// The rules it waived on the record: it applies and they fired (and no
+    /// exemption declared before it waived them first).
+    pub waived: Vec<RuleId>,
+}
+
+/// An exemption's standing on a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExemptionStatus {
+    /// Its condition holds.
+    Applies,
+    /// Its condition does not hold.
+    DoesNotApply,
+    /// It waives rules of another record type; its condition was not evaluated.
+    OtherType,
 }
 
 /// A rule's standing on a record.

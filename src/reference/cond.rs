@@ -3,10 +3,11 @@
 //! their elements in order, tracing each when evidence is wanted — simple,
 //! and the definition the fast engine's shortcuts must agree with.
 
+use crate::ast::Quantifier;
 use crate::check::{Cond, Const, PathExpr, QRange, Quant, Sum};
 use crate::eval::{
-    Evaluator, Fact, Fault, Observed, RangeText, Scalar, Settled, Shown, SumSeen, Witness, bind_slot,
-    finish_quantifier, finish_sum, settled_by,
+    Evaluator, Fact, Fault, Miss, Misses, Observed, RangeText, Scalar, Settled, Shown, SumSeen, Witness, bind_slot,
+    finish_quantifier, finish_quantifier_with_misses, finish_sum, settled_by,
 };
 use crate::records::RecordIdx;
 
@@ -99,32 +100,45 @@ impl<'a> Evaluator<'a> for Ctx<'_, 'a> {
         self.engine.decisive(branch, term);
     }
 
+    fn term_held(&self) {
+        if self.examine {
+            self.terms_held.set(self.terms_held.get() + 1);
+        }
+    }
+
     fn quantifier(&self, q: &'a Quant, env: &mut Env<'a>, facts: &mut Vec<Fact>) -> Result<bool, Fault> {
         bind_slot(env, q.slot);
         let range = self.range(&q.range, env);
-        let Some(items) = range.items else {
+        let Some(items) = range.items.as_deref() else {
             return Ok(finish_quantifier(self, q, range.text, None, None, facts));
         };
+        let held_outside = self.terms_held.get();
         let mut examined = 0;
         let mut settled = None;
+        let mut misses = Misses::default();
         let followed = self.budget.follow(range.text.over);
-        for item in items {
-            let Some(sub) = self.element(&item, q.slot, range.filter, range.text.of_type, env)? else { continue };
+        for (i, item) in items.iter().enumerate() {
+            let Some(sub) = self.element(item, q.slot, range.filter, range.text.of_type, env)? else { continue };
             examined += 1;
-            let mut sub = sub;
-            if self.cond(&q.body, env, &mut sub)? == settled_by(q.quantifier) {
-                let chain = match std::mem::take(&mut env[q.slot]) {
-                    Cursor::One(_, chain) => chain,
-                    Cursor::Many(_) => Vec::new(),
-                };
-                let element = Observed { chain, value: item.val.shown(self.store()) };
-                let depth = (item.depth > 0).then_some(item.depth);
-                settled = Some(Settled { witness: Witness { element, depth, position: item.pos }, facts: sub });
+            let tried = self.try_body(q, env, sub)?;
+            if tried.holds == settled_by(q.quantifier) {
+                let witness = self.witness(item, q.slot, env);
+                if self.examine && q.quantifier == Quantifier::All {
+                    misses.add(tried.miss(witness.clone()));
+                    self.more_failures(q, &range, &items[i + 1..], env, &mut misses);
+                }
+                settled = Some(Settled { witness, facts: tried.facts });
                 break;
+            }
+            if self.examine && q.quantifier == Quantifier::Any {
+                misses.add(tried.miss(self.witness(item, q.slot, env)));
             }
         }
         self.budget.unfollow(followed);
-        Ok(finish_quantifier(self, q, range.text, Some(examined), settled, facts))
+        // The terms held inside count for this quantifier's misses, not for
+        // how near the element of an outer quantifier came.
+        self.terms_held.set(held_outside);
+        Ok(finish_quantifier_with_misses(self, q, range.text, Some(examined), settled, misses, facts))
     }
 
     fn sum(&self, s: &'a Sum, env: &mut Env<'a>, facts: &mut Vec<Fact>) -> Result<bool, Fault> {
@@ -142,6 +156,23 @@ impl<'a> Evaluator<'a> for Ctx<'_, 'a> {
         }
         self.budget.unfollow(followed);
         Ok(finish_sum(self, s, range.text, seen, env, facts))
+    }
+}
+
+/// One element's body, tried: whether it held, its facts (the filter's,
+/// then from `body_from` the body's), and how many `and` terms held in it
+/// (counted while examining).
+struct Tried {
+    holds: bool,
+    facts: Vec<Fact>,
+    body_from: usize,
+    terms_held: usize,
+}
+
+impl Tried {
+    /// The element as a miss: with its body's facts only.
+    fn miss(&self, element: Witness) -> Miss {
+        Miss { element, terms_held: self.terms_held, body: self.facts[self.body_from..].to_vec() }
     }
 }
 
@@ -179,6 +210,54 @@ impl<'a> Ctx<'_, 'a> {
                     filter: filter.as_deref(),
                     text: RangeText { over: record_type, of_type: true },
                 }
+            }
+        }
+    }
+
+    /// A quantifier's body on the element bound to its slot, after the
+    /// facts of its filter.
+    fn try_body(&self, q: &'a Quant, env: &mut Env<'a>, filter_facts: Vec<Fact>) -> Result<Tried, Fault> {
+        let mut facts = filter_facts;
+        let body_from = facts.len();
+        let held_before = self.terms_held.get();
+        let holds = self.cond(&q.body, env, &mut facts)?;
+        Ok(Tried { holds, facts, body_from, terms_held: self.terms_held.get() - held_before })
+    }
+
+    /// The element bound to `slot`, with the chain that reached it (taken
+    /// from the slot), as a witness shows it.
+    fn witness(&self, item: &Item<'a>, slot: usize, env: &mut Env<'a>) -> Witness {
+        let chain = match std::mem::take(&mut env[slot]) {
+            Cursor::One(_, chain) => chain,
+            Cursor::Many(_) => Vec::new(),
+        };
+        let element = Observed { chain, value: item.val.shown(self.store()) };
+        Witness { element, depth: (item.depth > 0).then_some(item.depth), position: item.pos }
+    }
+
+    /// `explain` on an `all` that failed: the elements after the first
+    /// failure that fail too, on a budget of their own (so the outcome
+    /// never pays for them); where that budget runs out, the list stops.
+    fn more_failures(
+        &self,
+        q: &'a Quant,
+        range: &Range<'a>,
+        rest: &[Item<'a>],
+        env: &mut Env<'a>,
+        misses: &mut Misses,
+    ) {
+        let spare = self.budget.fresh();
+        let ctx = Ctx::new(self.engine, true, &spare);
+        for item in rest {
+            let tried = match ctx.element(item, q.slot, range.filter, range.text.of_type, env) {
+                Ok(Some(sub)) => ctx.try_body(q, env, sub),
+                Ok(None) => continue,
+                Err(_) => break,
+            };
+            match tried {
+                Ok(tried) if !tried.holds => misses.add(tried.miss(ctx.witness(item, q.slot, env))),
+                Ok(_) => {}
+                Err(_) => break,
             }
         }
     }

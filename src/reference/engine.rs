@@ -7,17 +7,17 @@
 //! [`Engine`] in `judge.rs`); this file holds the engine's state and its
 //! public API.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use serde_json::Value;
 
-use crate::check::{BranchId, Program, RuleId};
+use crate::check::{BranchId, ExemptionId, Program, RuleId};
 use crate::date::Date;
 use crate::eval::{
-    EvalError, EvalOptions, Explanation, Fact, FactKind, Fault, Judge, Limits, LinkProblem, LinkWarning, Outcome,
-    Owner, ReverseIndex, RuleExplanation, RuleStatus, Shown, Standing, Verdict,
+    EvalError, EvalOptions, ExemptionExplanation, ExemptionStatus, Explanation, Fact, FactKind, Fault, Judge, Limits,
+    LinkProblem, LinkWarning, Outcome, Owner, ReverseIndex, RuleExplanation, RuleStatus, Shown, Standing, Verdict,
 };
 use crate::records::{Entry, RecordIdx, RecordStore};
 
@@ -35,6 +35,10 @@ pub struct Engine<'a> {
     warnings: HashMap<RecordIdx, Vec<LinkWarning>>,
     /// Per `and`/`or` chain and term: how often the term decided the chain.
     coverage: Option<RefCell<Vec<Vec<u64>>>>,
+    /// Set while `explain` traces: quantifiers then keep the elements that
+    /// did not satisfy them (why-not inside quantifiers), which verdicts
+    /// never carry.
+    pub(crate) examining: Cell<bool>,
 }
 
 impl<'a> Engine<'a> {
@@ -50,6 +54,7 @@ impl<'a> Engine<'a> {
             reverse: RefCell::new(HashMap::new()),
             warnings,
             coverage: None,
+            examining: Cell::new(false),
         }
     }
 
@@ -110,7 +115,38 @@ impl<'a> Engine<'a> {
     /// rules read, to `depth` levels.
     pub fn explain(&self, rec: RecordIdx, only: Option<RuleId>, depth: usize) -> Result<Explanation, EvalError> {
         let mut seen = HashSet::from([rec]);
-        self.explain_record(rec, only, depth, &mut seen).map_err(|fault| self.error(rec, fault))
+        self.examining.set(true);
+        let explained = self.explain_record(rec, only, depth, &mut seen);
+        self.examining.set(false);
+        explained.map_err(|fault| self.error(rec, fault))
+    }
+
+    /// Explains one exemption on a record: whether it applies (its evidence)
+    /// or not (the part of its condition that was false, with the values
+    /// seen), or that it is for another type of record; and the linked
+    /// records whose verdicts its condition read, to `depth` levels.
+    pub fn explain_exemption(
+        &self,
+        rec: RecordIdx,
+        exemption: ExemptionId,
+        depth: usize,
+    ) -> Result<Explanation, EvalError> {
+        let mut seen = HashSet::from([rec]);
+        self.examining.set(true);
+        let explained = self.exemption_standing(rec, exemption).and_then(|x| {
+            let mut ids = Vec::new();
+            read_verdicts(&x.evidence, &mut ids);
+            let linked = self.explain_linked(&ids, depth, &mut seen)?;
+            Ok(Explanation {
+                record: rec,
+                decision: self.decision(rec)?,
+                rules: Vec::new(),
+                exemptions: vec![x],
+                linked,
+            })
+        });
+        self.examining.set(false);
+        explained.map_err(|fault| self.error(rec, fault))
     }
 
     fn explain_record(
@@ -124,17 +160,48 @@ impl<'a> Engine<'a> {
         for rule in self.rules_of(rec).filter(|r| only.is_none_or(|o| o == *r)) {
             rules.push(self.explain_rule(rec, rule)?);
         }
+        let linked = self.explain_linked(&read_verdicts_of(&rules), depth, seen)?;
+        Ok(Explanation { record: rec, decision: self.decision(rec)?, rules, exemptions: Vec::new(), linked })
+    }
+
+    /// The records with these ids not explained yet, each explained to
+    /// `depth - 1` levels (none when `depth` is 0).
+    fn explain_linked(
+        &self,
+        ids: &[String],
+        depth: usize,
+        seen: &mut HashSet<RecordIdx>,
+    ) -> Result<Vec<Explanation>, Fault> {
         let mut linked = Vec::new();
-        if depth > 0 {
-            for id in read_verdicts_of(&rules) {
-                if let Some(t) = self.store.lookup(&id)
-                    && seen.insert(t)
-                {
-                    linked.push(self.explain_record(t, None, depth - 1, seen)?);
-                }
+        if depth == 0 {
+            return Ok(linked);
+        }
+        for id in ids {
+            if let Some(t) = self.store.lookup(id)
+                && seen.insert(t)
+            {
+                linked.push(self.explain_record(t, None, depth - 1, seen)?);
             }
         }
-        Ok(Explanation { record: rec, decision: self.decision(rec)?, rules, linked })
+        Ok(linked)
+    }
+
+    /// Where one exemption stands on a record, with the evidence either way.
+    pub(crate) fn exemption_standing(&self, rec: RecordIdx, x: ExemptionId) -> Result<ExemptionExplanation, Fault> {
+        let exemption = self.program.exemption(x);
+        if exemption.record_type != self.store.record(rec).record_type() {
+            let status = ExemptionStatus::OtherType;
+            return Ok(ExemptionExplanation { exemption: x, status, evidence: Vec::new(), waived: Vec::new() });
+        }
+        let (holds, evidence) = Judge::evaluate(self, Owner::Exemption(x), rec, true)?;
+        let mut waived = Vec::new();
+        for &rule in &exemption.rules {
+            if self.standing(rec, rule)? == Standing::Waived(x) {
+                waived.push(rule);
+            }
+        }
+        let status = if holds { ExemptionStatus::Applies } else { ExemptionStatus::DoesNotApply };
+        Ok(ExemptionExplanation { exemption: x, status, evidence, waived })
     }
 
     /// Where one rule stands on a record, with the evidence either way.

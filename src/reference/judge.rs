@@ -32,7 +32,7 @@ impl<'a> Judge<'a> for Engine<'a> {
         let (cond, frame) = owner.cond(self.program);
         let budget = owner.budget(self.program, self.limits, self.record_id(rec));
         let mut facts = Vec::new();
-        let holds = Ctx { engine: self, trace, budget: &budget }.body(cond, frame, rec, &mut facts)?;
+        let holds = Ctx::new(self, trace, &budget).body(cond, frame, rec, &mut facts)?;
         Ok((holds, facts))
     }
 

@@ -24,6 +24,11 @@ pub(crate) struct Ctx<'e, 'a> {
     pub(crate) trace: bool,
     /// What this evaluation may still spend.
     pub(crate) budget: &'e Budget<'a>,
+    /// `explain`: quantifiers keep the elements that did not satisfy them.
+    pub(crate) examine: bool,
+    /// `and` terms that held so far (counted while examining): how near an
+    /// element came.
+    pub(crate) terms_held: std::cell::Cell<usize>,
 }
 
 /// One element of a list, with how it was reached.
@@ -60,6 +65,15 @@ impl<'a> Cursor<'a> {
             Cursor::One(v, _) => *v,
             Cursor::Many(_) => Val::Missing,
         }
+    }
+}
+
+impl<'e, 'a> Ctx<'e, 'a> {
+    /// An evaluation on `budget`; it examines quantifiers' misses when it
+    /// traces for `explain`.
+    pub(crate) fn new(engine: &'e Engine<'a>, trace: bool, budget: &'e Budget<'a>) -> Self {
+        let examine = trace && engine.examining.get();
+        Ctx { engine, trace, budget, examine, terms_held: std::cell::Cell::new(0) }
     }
 }
 

@@ -49,6 +49,37 @@ pub fn decision_snapshot(program: &Program, store: &dyn Records, outcomes: &[Out
     out
 }
 
+/// The decisions-only snapshot text: for each input record, in input
+/// order, the line `ID TYPE DECISION`, then `  fired NAME` for each rule
+/// that fired and `  waived NAME by EXEMPTION` for each that was waived —
+/// no evidence and no warnings, so a change that moves conditions around
+/// without changing a decision leaves it as it was.
+pub fn decisions_snapshot(program: &Program, store: &dyn Records, outcomes: &[Outcome<'_>]) -> String {
+    let mut out = String::new();
+    for o in outcomes {
+        match o {
+            Outcome::Verdict(v) => {
+                let id = store.id(v.record);
+                let _ = writeln!(out, "{} {} {}", clean(id), clean(store.record_type(v.record)), v.decision.as_str());
+                for f in &v.fired {
+                    let _ = writeln!(out, "  fired {}", program.rule(f.rule).name);
+                }
+                for w in &v.waived {
+                    let (rule, x) = (program.rule(w.rule), program.exemption(w.exemption));
+                    let _ = writeln!(out, "  waived {} by {}", rule.name, x.name);
+                }
+            }
+            Outcome::RecordError(e) => {
+                let _ = writeln!(out, "error {} {}", e.position(), clean(e.message()));
+            }
+            Outcome::EvalError(e) => {
+                let _ = writeln!(out, "error {} {}", e.position(), clean(e.message()));
+            }
+        }
+    }
+    out
+}
+
 fn facts(out: &mut String, list: &[Fact], depth: usize) {
     for f in list {
         let _ = writeln!(out, "{}{}", "  ".repeat(depth), fact_text(f));

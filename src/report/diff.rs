@@ -289,11 +289,41 @@ impl Examples<'_> {
         writeln!(w, "  {header}{was}")?;
         if let Some((evidence, rule)) = evidence_of(program, v, &g.rule) {
             let r = program.rule(rule);
-            let what = format!("{label}: {} by {}: {}", r.effect.as_str(), r.name, clean(&r.title));
-            let d = drawn(what, Severity::Advice, &r.loc, evidence);
-            w.write_all(indent(&indent(&render_diagnostic(&d, self.color, self.width))).as_bytes())?;
+            let waived = if g.change == Change::NowWaived { " (waived)" } else { "" };
+            let what = format!("{label}: {} by {}{waived}: {}", r.effect.as_str(), r.name, clean(&r.title));
+            self.draw(w, what, &r.loc, evidence)?;
         }
-        Ok(())
+        match g.change {
+            Change::NowWaived => self.write_exemption(w, new.0, self.runs.verdict_of(new.1, id), &g.rule, "after"),
+            Change::NoLongerWaived => {
+                self.write_exemption(w, old.0, self.runs.verdict_of(old.1, id), &g.rule, "before")
+            }
+            Change::NowFires | Change::StopsFiring => Ok(()),
+        }
+    }
+
+    /// The exemption that waived `rule` in a verdict, drawn with its
+    /// evidence: what a change that waives a rule (or stops waiving it) is
+    /// about.
+    fn write_exemption(
+        &self,
+        w: &mut impl Write,
+        program: &Program,
+        v: Option<&Verdict>,
+        rule: &str,
+        label: &str,
+    ) -> io::Result<()> {
+        let waived = v.and_then(|v| v.waived.iter().find(|x| program.rule(x.rule).name == rule));
+        let Some(waived) = waived else { return Ok(()) };
+        let x = program.exemption(waived.exemption);
+        let what = format!("{label}: exemption {} applies: {}", x.name, clean(&x.title));
+        self.draw(w, what, &x.loc, &waived.exemption_evidence)
+    }
+
+    /// A rule or exemption drawn over its source, indented under its record.
+    fn draw(&self, w: &mut impl Write, what: String, loc: &crate::source::Loc, evidence: &[Fact]) -> io::Result<()> {
+        let d = drawn(what, Severity::Advice, loc, evidence);
+        w.write_all(indent(&indent(&render_diagnostic(&d, self.color, self.width))).as_bytes())
     }
 }
 

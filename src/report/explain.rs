@@ -12,7 +12,7 @@ use super::json::{FactsJson, LocJson};
 use super::text::clean;
 use crate::check::Program;
 use crate::date::Date;
-use crate::eval::{Decision, Explanation, RuleExplanation, RuleStatus};
+use crate::eval::{Decision, ExemptionExplanation, ExemptionStatus, Explanation, RuleExplanation, RuleStatus};
 use crate::records::Records;
 use crate::source::Position;
 
@@ -28,6 +28,28 @@ pub fn write_explain_human(
 ) -> io::Result<()> {
     writeln!(w, "as of {as_of}")?;
     Tree { program, store, color, width }.write(w, e, 0)
+}
+
+/// Writes, for people, only the rules' and exemptions' standings of an
+/// explanation (no record header, no linked records), each line after
+/// `pad`: the why-not under a failing test expectation.
+pub fn write_standings_human(
+    w: &mut impl Write,
+    program: &Program,
+    store: &dyn Records,
+    e: &Explanation,
+    pad: &str,
+    color: bool,
+    width: usize,
+) -> io::Result<()> {
+    let tree = Tree { program, store, color, width };
+    for r in &e.rules {
+        tree.write_rule(w, r, pad)?;
+    }
+    for x in &e.exemptions {
+        tree.write_exemption(w, x, e.record, pad)?;
+    }
+    Ok(())
 }
 
 /// What every level of the tree is drawn with.
@@ -46,6 +68,9 @@ impl Tree<'_> {
         writeln!(w, "{pad}{arrow}{}", record_header(self.store, e.record, e.decision))?;
         for r in &e.rules {
             self.write_rule(w, r, &pad)?;
+        }
+        for x in &e.exemptions {
+            self.write_exemption(w, x, e.record, &pad)?;
         }
         for linked in &e.linked {
             self.write(w, linked, level + 1)?;
@@ -69,6 +94,42 @@ impl Tree<'_> {
             for line in text.lines() {
                 writeln!(w, "{pad}{line}")?;
             }
+        }
+        Ok(())
+    }
+
+    /// An exemption's standing: its condition drawn with the evidence (why
+    /// it applies, or the part that was false), or one line when it is for
+    /// another type of record.
+    fn write_exemption(
+        &self,
+        w: &mut impl Write,
+        x: &ExemptionExplanation,
+        rec: crate::records::RecordIdx,
+        pad: &str,
+    ) -> io::Result<()> {
+        let exemption = self.program.exemption(x.exemption);
+        let name = format!("exemption {}: {}", exemption.name, clean(&exemption.title));
+        let what = match x.status {
+            ExemptionStatus::OtherType => {
+                let (id, record_type) = (clean(self.store.id(rec)), clean(self.store.record_type(rec)));
+                return writeln!(
+                    w,
+                    "{pad}  does not apply: {name} (it waives rules on `{}` records; `{id}` is a `{record_type}`)",
+                    clean(&exemption.record_type)
+                );
+            }
+            ExemptionStatus::DoesNotApply => format!("does not apply: {name}"),
+            ExemptionStatus::Applies if x.waived.is_empty() => format!("applies (waived nothing here): {name}"),
+            ExemptionStatus::Applies => {
+                let rules: Vec<&str> = x.waived.iter().map(|r| self.program.rule(*r).name.as_str()).collect();
+                format!("applies (waives {}): {name}", rules.join(", "))
+            }
+        };
+        let d = drawn(what, Severity::Advice, &exemption.loc, &x.evidence);
+        let text = indent(&render_diagnostic(&d, self.color, self.width.saturating_sub(pad.len())));
+        for line in text.lines() {
+            writeln!(w, "{pad}{line}")?;
         }
         Ok(())
     }
@@ -116,7 +177,39 @@ struct ExplanationOut<'a> {
     decision: Decision,
     source: Position,
     rules: Vec<RuleOut<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    exemptions: Vec<ExemptionStandingOut<'a>>,
     linked: Vec<ExplanationOut<'a>>,
+}
+
+/// `explain --rule EXEMPTION`: where the exemption stands on the record.
+#[derive(Serialize)]
+struct ExemptionStandingOut<'a> {
+    exemption: &'a str,
+    title: &'a str,
+    #[serde(rename = "type")]
+    record_type: &'a str,
+    location: LocJson<'a>,
+    status: &'static str,
+    waived: Vec<&'a str>,
+    evidence: FactsJson<'a>,
+}
+
+fn exemption_out<'a>(program: &'a Program, x: &'a ExemptionExplanation) -> ExemptionStandingOut<'a> {
+    let exemption = program.exemption(x.exemption);
+    ExemptionStandingOut {
+        exemption: &exemption.name,
+        title: &exemption.title,
+        record_type: &exemption.record_type,
+        location: LocJson(&exemption.loc),
+        status: match x.status {
+            ExemptionStatus::Applies => "applies",
+            ExemptionStatus::DoesNotApply => "does_not_apply",
+            ExemptionStatus::OtherType => "other_type",
+        },
+        waived: x.waived.iter().map(|r| program.rule(*r).name.as_str()).collect(),
+        evidence: FactsJson(&x.evidence),
+    }
 }
 
 #[derive(Serialize)]
@@ -178,6 +271,7 @@ fn out<'a>(program: &'a Program, store: &'a dyn Records, e: &'a Explanation) -> 
                 }
             })
             .collect(),
+        exemptions: e.exemptions.iter().map(|x| exemption_out(program, x)).collect(),
         linked: e.linked.iter().map(|l| out(program, store, l)).collect(),
     }
 }

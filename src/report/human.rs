@@ -8,7 +8,7 @@ use std::sync::Arc;
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, Severity};
 
 use super::summary::Summary;
-use super::text::{clean, fact_text};
+use super::text::{clean, fact_text, misses_text};
 use crate::check::Program;
 use crate::eval::{Decision, Fact, FactKind, Outcome, Verdict};
 use crate::records::{RecordError, Records};
@@ -60,9 +60,12 @@ impl Diagnostic for Drawn {
 
 /// Labels for the facts located inside `within` (the rule's text); facts
 /// elsewhere (in a def's body) are folded into their parent's label text.
-fn labels(facts: &[Fact], within: &Loc, out: &mut Vec<LabeledSpan>) -> Vec<String> {
+/// A quantifier's misses (`explain`'s why-not) go to `notes`, shown below
+/// the source.
+fn labels(facts: &[Fact], within: &Loc, out: &mut Vec<LabeledSpan>, notes: &mut Vec<String>) -> Vec<String> {
     let mut elsewhere = Vec::new();
     for f in facts {
+        notes.extend(misses_text(f));
         let nested = match &f.kind {
             FactKind::Quantifier { body, .. } | FactKind::Call { body, .. } | FactKind::Sum { body, .. } => {
                 body.as_slice()
@@ -70,7 +73,7 @@ fn labels(facts: &[Fact], within: &Loc, out: &mut Vec<LabeledSpan>) -> Vec<Strin
             _ => &[],
         };
         let mut text = fact_text(f);
-        let folded = labels(nested, within, out);
+        let folded = labels(nested, within, out, notes);
         if !folded.is_empty() {
             text = format!("{text}: {}", folded.join("; "));
         }
@@ -87,14 +90,15 @@ fn labels(facts: &[Fact], within: &Loc, out: &mut Vec<LabeledSpan>) -> Vec<Strin
 }
 
 pub(crate) fn drawn(what: String, severity: Severity, rule: &Loc, facts: &[Fact]) -> Drawn {
-    let mut spans = Vec::new();
-    let elsewhere = labels(facts, rule, &mut spans);
+    let (mut spans, mut notes) = (Vec::new(), Vec::new());
+    let mut help = labels(facts, rule, &mut spans, &mut notes);
+    help.append(&mut notes);
     Drawn {
         message: what,
         severity,
         src: Arc::clone(&rule.src),
         labels: spans,
-        help: (!elsewhere.is_empty()).then(|| elsewhere.join("\n")),
+        help: (!help.is_empty()).then(|| help.join("\n")),
     }
 }
 

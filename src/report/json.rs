@@ -12,7 +12,7 @@ use serde::ser::{SerializeStruct, Serializer};
 use super::text::fact_text;
 use crate::ast::CmpOp;
 use crate::check::Program;
-use crate::eval::{Decision, Fact, FactKind, Hop, LinkProblem, Observed, Outcome, Shown, Verdict, Witness};
+use crate::eval::{Decision, Fact, FactKind, Hop, LinkProblem, Miss, Observed, Outcome, Shown, Verdict, Witness};
 use crate::records::{RecordError, Records};
 use crate::source::{Loc, Position};
 
@@ -228,12 +228,13 @@ impl Json<'_> {
                 self.raw(",\"rules\":");
                 self.list(rules, |j, r| j.str(r))
             }
-            FactKind::Quantifier { quantifier, var, over, of_type, count, witness, body } => {
+            FactKind::Quantifier { quantifier, var, over, of_type, count, witness, body, misses, more_misses } => {
                 self.raw("{\"kind\":\"quantifier\",\"quantifier\":");
                 self.str(quantifier.as_str())?;
                 self.range_entries(var, over, *of_type)?;
                 self.reach_entries(*count, witness.as_ref())?;
-                self.evidence_entry(body)
+                self.evidence_entry(body)?;
+                self.misses_entries(misses, *more_misses)
             }
             FactKind::Sum { var, over, of_type, terms, total, op, rhs, body } => {
                 self.raw("{\"kind\":\"sum\"");
@@ -273,6 +274,28 @@ impl Json<'_> {
         self.facts(body)
     }
 
+    /// `,"misses": […],"more_misses": N` of a quantifier that did not hold,
+    /// in `explain` (nothing when there are none): each element examined
+    /// that did not satisfy it, nearest first, as a witness is written plus
+    /// `terms_held` and its body's `evidence`.
+    fn misses_entries(&mut self, misses: &[Miss], more: usize) -> io::Result<()> {
+        if misses.is_empty() {
+            return Ok(());
+        }
+        self.raw(",\"misses\":");
+        self.list(misses, |j, m| {
+            j.witness_entries(&m.element)?;
+            j.raw(",\"terms_held\":");
+            j.int(m.terms_held);
+            j.evidence_entry(&m.body)?;
+            j.raw("}");
+            Ok(())
+        })?;
+        self.raw(",\"more_misses\":");
+        self.int(more);
+        Ok(())
+    }
+
     /// `,"count": …,"witness": …` of a quantifier: how many elements it
     /// examined, or the one it stopped at.
     fn reach_entries(&mut self, count: Option<usize>, witness: Option<&Witness>) -> io::Result<()> {
@@ -283,6 +306,18 @@ impl Json<'_> {
             self.raw("null");
             return Ok(());
         };
+        self.witness(w)
+    }
+
+    /// `{"chain": […], …the value's keys, "depth": …, "position": …}`.
+    fn witness(&mut self, w: &Witness) -> io::Result<()> {
+        self.witness_entries(w)?;
+        self.raw("}");
+        Ok(())
+    }
+
+    /// A witness's object, left open for more keys.
+    fn witness_entries(&mut self, w: &Witness) -> io::Result<()> {
         self.raw("{\"chain\":");
         self.chain(&w.element.chain)?;
         self.raw(",");
@@ -291,7 +326,6 @@ impl Json<'_> {
         self.opt_int(w.depth.map(|d| d as usize));
         self.raw(",\"position\":");
         self.int(w.position);
-        self.raw("}");
         Ok(())
     }
 
@@ -690,6 +724,36 @@ mod tests {
         ]
     }
 
+    /// A quantifier that did not hold, with its misses (`explain` only).
+    fn misses_case(inner: &[Fact]) -> Case {
+        case(
+            FactKind::Quantifier {
+                quantifier: crate::ast::Quantifier::Any,
+                var: "c".into(),
+                over: "p.contacts".into(),
+                of_type: false,
+                count: Some(12),
+                witness: None,
+                body: Vec::new(),
+                misses: vec![Miss {
+                    element: crate::eval::Witness { element: seen(record("m")), depth: None, position: 4 },
+                    terms_held: 1,
+                    body: inner.to_vec(),
+                }],
+                more_misses: 11,
+            },
+            "quantifier",
+            vec![
+                ("/count", json!(12)),
+                ("/witness", json!(null)),
+                ("/misses/0/record", json!("m")),
+                ("/misses/0/position", json!(4)),
+                ("/misses/0/terms_held", json!(1)),
+                ("/more_misses", json!(11)),
+            ],
+        )
+    }
+
     /// Each kind of fact with facts inside; `inner` is their evidence.
     fn nested_cases(inner: &[Fact]) -> Vec<Case> {
         vec![
@@ -702,6 +766,8 @@ mod tests {
                     count: None,
                     witness: Some(crate::eval::Witness { element: seen(record("w")), depth: Some(2), position: 3 }),
                     body: inner.to_vec(),
+                    misses: Vec::new(),
+                    more_misses: 0,
                 },
                 "quantifier",
                 vec![
@@ -748,6 +814,7 @@ mod tests {
         cases.extend(test_cases());
         let inner: Vec<Fact> = cases.iter().map(|c| c.fact.clone()).collect();
         cases.extend(nested_cases(&inner));
+        cases.push(misses_case(&inner));
         for case in &cases {
             let mut out = Vec::new();
             Json(&mut out).fact(&case.fact).unwrap();

@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use crate::ast::Quantifier;
 use crate::eval::{Decision, Fact, FactKind, Observed, Shown, Witness};
 
 /// Record content shown on a terminal: control characters (escape
@@ -225,6 +226,65 @@ fn write_args(out: &mut String, args: &[Observed]) {
         write_shown(out, &a.value);
     }
     out.push(')');
+}
+
+/// `explain`'s why-not inside a quantifier that did not hold: its line,
+/// then each element it examined without being satisfied (nearest miss
+/// first), with the facts of its body indented below it, nested
+/// quantifiers likewise; `None` when the fact has no misses.
+pub(crate) fn misses_text(f: &Fact) -> Option<String> {
+    let FactKind::Quantifier { quantifier, misses, .. } = &f.kind else { return None };
+    if misses.is_empty() {
+        return None;
+    }
+    let mut out = fact_text(f);
+    out.push_str(match quantifier {
+        Quantifier::All => "; the elements that failed, nearest miss first:",
+        _ => "; nearest miss first:",
+    });
+    write_misses(&mut out, f, 1);
+    Some(out)
+}
+
+/// The misses of a quantifier's fact, one element a line at `depth`
+/// (two spaces a level), each followed by its body's facts.
+fn write_misses(out: &mut String, f: &Fact, depth: usize) {
+    let FactKind::Quantifier { var, misses, more_misses, .. } = &f.kind else { return };
+    let pad = "  ".repeat(depth);
+    for m in misses {
+        let _ = write!(out, "\n{pad}{var} = ");
+        // The element itself: its chain is in each fact below it.
+        if let Shown::Record { record_type, .. } = &m.element.element.value {
+            out.push_str(&clean(record_type));
+            out.push(' ');
+        }
+        write_shown(out, &m.element.element.value);
+        if let Some(d) = m.element.depth {
+            let _ = write!(out, " at {d} hop{}", plural(d as usize));
+        }
+        for fact in &m.body {
+            write_nested_fact(out, fact, depth + 1);
+        }
+    }
+    if *more_misses > 0 {
+        let _ = write!(out, "\n{pad}and {more_misses} more");
+    }
+}
+
+/// A fact on its own line at `depth`, then what is inside it: a call's
+/// body, a quantifier's misses (or its witness's evidence).
+fn write_nested_fact(out: &mut String, f: &Fact, depth: usize) {
+    let _ = write!(out, "\n{}", "  ".repeat(depth));
+    write_fact_text(out, f);
+    match &f.kind {
+        FactKind::Quantifier { misses, .. } if !misses.is_empty() => write_misses(out, f, depth + 1),
+        FactKind::Quantifier { body, .. } | FactKind::Call { body, .. } => {
+            for inner in body {
+                write_nested_fact(out, inner, depth + 1);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// "s" unless there is exactly one.

@@ -14,3 +14,5 @@ mod conventions;
 mod dates;
 mod export;
 mod inputs;
+mod rule_changes;
+mod whynot;

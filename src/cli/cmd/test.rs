@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::check::{Program, did_you_mean};
+use crate::check::{ExemptionId, Program, RuleId, did_you_mean};
 use crate::cli::config::Format;
 use crate::cli::config::{ReadOptions, TestConfig};
 use crate::cli::coverage::Coverage;
@@ -39,6 +39,21 @@ struct TestFile {
     expect: Vec<Expect>,
     /// A decision snapshot of every record, in `snapshots/NAME.snap` beside the test file.
     snapshot: Option<String>,
+    /// What the snapshot holds.
+    #[serde(default)]
+    snapshot_content: SnapshotContent,
+}
+
+/// What a test file's decision snapshot holds.
+#[derive(Debug, Default, Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum SnapshotContent {
+    /// Decisions, fired and waived rules, and their evidence.
+    #[default]
+    Full,
+    /// Decisions and the names of the fired and waived rules (and
+    /// exemptions) only.
+    Decisions,
 }
 
 #[derive(Debug, Deserialize)]
@@ -169,10 +184,11 @@ impl<W: Write> Runner<'_, W> {
             Err(problem) => return Ok(FileResult::Broken(problem)),
         };
         let judged = Judged { name: file.display().to_string(), dir, test, store };
-        let outcomes = self.evaluate(&judged.store, as_of);
+        let engine = self.engine(&judged.store, as_of);
+        let outcomes = self.evaluate(&engine);
         self.report_record_errors(&judged, &outcomes)?;
         for expect in &judged.test.expect {
-            self.check_expectation(&judged, expect, &outcomes)?;
+            self.check_expectation(&judged, expect, &outcomes, &engine)?;
         }
         if let Some(snap) = &judged.test.snapshot {
             self.check_snapshot(&judged, snap, &outcomes)?;
@@ -180,8 +196,9 @@ impl<W: Write> Runner<'_, W> {
         Ok(FileResult::Ran)
     }
 
-    /// Every record judged by the reference engine, counted for coverage.
-    fn evaluate<'s>(&mut self, store: &'s RecordStore, as_of: Date) -> Vec<Outcome<'s>>
+    /// The reference engine over a test file's records, counting coverage
+    /// when asked to.
+    fn engine<'s>(&self, store: &'s RecordStore, as_of: Date) -> Engine<'s>
     where
         Self: 's,
     {
@@ -189,9 +206,14 @@ impl<W: Write> Runner<'_, W> {
         if self.coverage.is_some() {
             engine.record_coverage();
         }
+        engine
+    }
+
+    /// Every record judged, counted for coverage.
+    fn evaluate<'s>(&mut self, engine: &Engine<'s>) -> Vec<Outcome<'s>> {
         let outcomes = engine.evaluate();
         if let Some(c) = &mut self.coverage {
-            c.add(&engine, &outcomes);
+            c.add(engine, &outcomes);
         }
         outcomes
     }
@@ -217,7 +239,13 @@ impl<W: Write> Runner<'_, W> {
         Ok(())
     }
 
-    fn check_expectation(&mut self, judged: &Judged<'_>, expect: &Expect, outcomes: &[Outcome<'_>]) -> io::Result<()> {
+    fn check_expectation(
+        &mut self,
+        judged: &Judged<'_>,
+        expect: &Expect,
+        outcomes: &[Outcome<'_>],
+        engine: &Engine<'_>,
+    ) -> io::Result<()> {
         let (name, store) = (&judged.name, &judged.store);
         let verdict = outcomes.iter().find_map(|o| match o {
             Outcome::Verdict(v) if store.record(v.record).id() == expect.id => Some(v),
@@ -237,6 +265,7 @@ impl<W: Write> Runner<'_, W> {
         for p in &problems {
             writeln!(self.out, "  {p}")?;
         }
+        self.write_why_not(store, expect, v, engine)?;
         writeln!(self.out, "  what happened:")?;
         let mut shown = Vec::new();
         let style = self.config.style;
@@ -247,10 +276,47 @@ impl<W: Write> Runner<'_, W> {
         Ok(())
     }
 
+    /// Under a failing expectation: why the rules expected to fire (or to
+    /// decide) did not, and why the exemptions expected to waive did not.
+    fn write_why_not(
+        &mut self,
+        store: &RecordStore,
+        expect: &Expect,
+        v: &Verdict,
+        engine: &Engine<'_>,
+    ) -> io::Result<()> {
+        let mut shown = Vec::new();
+        let style = self.config.style;
+        for subject in why_not_subjects(expect, v, store.record(v.record).record_type(), self.program) {
+            let explained = match subject {
+                WhyNot::Rule(r) => engine.explain(v.record, Some(r), 0),
+                WhyNot::Exemption(x) => engine.explain_exemption(v.record, x, 0),
+            };
+            match explained {
+                Ok(e) => {
+                    let (color, width) = (style.stdout_color, style.width);
+                    report::write_standings_human(&mut shown, self.program, store, &e, "", color, width)?
+                }
+                Err(e) => writeln!(shown, "  {}", e.message())?,
+            }
+        }
+        if shown.is_empty() {
+            return Ok(());
+        }
+        writeln!(self.out, "  why not:")?;
+        for line in String::from_utf8_lossy(&shown).lines() {
+            writeln!(self.out, "    {line}")?;
+        }
+        Ok(())
+    }
+
     /// Compares the file's decision snapshot with `snapshots/SNAP.snap`.
     fn check_snapshot(&mut self, judged: &Judged<'_>, snap: &str, outcomes: &[Outcome<'_>]) -> io::Result<()> {
         let name = &judged.name;
-        let content = report::decision_snapshot(self.program, &judged.store, outcomes);
+        let content = match judged.test.snapshot_content {
+            SnapshotContent::Full => report::decision_snapshot(self.program, &judged.store, outcomes),
+            SnapshotContent::Decisions => report::decisions_snapshot(self.program, &judged.store, outcomes),
+        };
         let path = judged.dir.join("snapshots").join(format!("{snap}.snap"));
         match snapshot_files::compare(&path, name, &content, self.config.snapshots, false)? {
             Compared::Matched => self.tally.passed += 1,
@@ -353,6 +419,39 @@ fn unknown_names(test: &TestFile, program: &Program) -> Option<String> {
         }
     }
     None
+}
+
+/// What a failing expectation's why-not explains.
+enum WhyNot {
+    Rule(RuleId),
+    Exemption(ExemptionId),
+}
+
+/// The rules expected to fire (by `fires`, `waived`, or a `decision` that
+/// needs them) that did not, and the exemptions expected to waive that did
+/// not: what the why-not under a failing expectation explains, each once.
+fn why_not_subjects(e: &Expect, v: &Verdict, record_type: &str, program: &Program) -> Vec<WhyNot> {
+    let fired_or_waived = |r: RuleId| v.fired.iter().any(|f| f.rule == r) || v.waived.iter().any(|w| w.rule == r);
+    let mut rules: Vec<RuleId> = e.fires.iter().chain(e.waived.keys()).filter_map(|n| program.rule_named(n)).collect();
+    if let Some(d) = e.decision
+        && d > v.decision
+    {
+        let of_type = program.rules_for(record_type);
+        rules.extend(of_type.iter().copied().filter(|r| Decision::from(program.rule(*r).effect) == d));
+    }
+    let mut subjects = Vec::new();
+    for r in rules {
+        if !fired_or_waived(r) && !subjects.iter().any(|s| matches!(s, WhyNot::Rule(x) if *x == r)) {
+            subjects.push(WhyNot::Rule(r));
+        }
+    }
+    for (r, x) in &e.waived {
+        let (Some(r), Some(x)) = (program.rule_named(r), program.exemption_named(x)) else { continue };
+        if !v.waived.iter().any(|w| w.rule == r && w.exemption == x) {
+            subjects.push(WhyNot::Exemption(x));
+        }
+    }
+    subjects
 }
 
 /// What differs from the expectation, one line each.
