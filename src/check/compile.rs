@@ -1192,8 +1192,7 @@ impl<'a> Compiler<'a> {
                     if step.bracketed {
                         return (Ty::Any, None);
                     }
-                    let help = did_you_mean(&step.field, entity.fields.keys().map(String::as_str));
-                    let declared = entity.loc.clone();
+                    let (help, declared) = (entity.unknown_field_help(&step.field), entity.name_loc());
                     self.error(
                         K::UnknownName,
                         Located::new(
@@ -1201,10 +1200,8 @@ impl<'a> Compiler<'a> {
                             &step.loc,
                             format!("not a field of `{e}`"),
                         )
-                        .also(&declared, format!("`{e}` is declared here"))
-                        .maybe_help(help.or_else(|| {
-                            Some("declare the field in the entity, or read a raw key with `x[\"key\"]`".into())
-                        })),
+                        .help(help)
+                        .also_near(&declared, format!("`{e}` is declared here")),
                     );
                     return (Ty::Any, None);
                 };
