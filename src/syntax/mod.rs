@@ -1,7 +1,8 @@
 //! Text → AST. The only module that knows pest.
 //!
-//! [`parse_all`] cuts a file into its declarations (`recover.rs`), so that
-//! one that does not parse costs only itself, and for each checks nesting
+//! [`parse_all`] reads a file whole or, when it does not parse, cut into
+//! its declarations (`recover.rs`), so that one that does not parse costs
+//! only itself; for the file or each declaration it checks nesting
 //! depth by a plain scan first (so pest never recurses deeply), runs the
 //! pest grammar, turns its error into words a rule author understands
 //! (`expected.rs`), or reports a body left open where it was opened, and

@@ -1,6 +1,6 @@
-//! [`parse`] and [`parse_all`]: the file cut into declarations
-//! (`recover.rs`), then for each the nesting scan, the grammar and the
-//! lowering to the AST.
+//! [`parse`] and [`parse_all`]: the nesting scan, the grammar and the
+//! lowering to the AST, over the whole file and, when that fails, over each
+//! of its declarations (`recover.rs`).
 
 use std::sync::{Arc, Once};
 
@@ -49,9 +49,16 @@ pub fn parse_all(src: &Arc<SourceFile>) -> Parsed {
         // A backstop against runaway backtracking on pathological input.
         pest::set_call_limit(std::num::NonZeroUsize::new(200_000_000));
     });
-    let pieces = pieces(src.text());
     let mut parsed =
         Parsed { file: ast::File { items: Vec::new() }, errors: Vec::new(), broken: Vec::new(), broken_unnamed: false };
+    // A file that parses is read in one go; one that does not is read
+    // again a declaration at a time, which costs more per declaration.
+    let whole = Piece { start: 0, end: src.text().len(), head: None };
+    if let Ok(file) = parse_piece(src, &whole, None) {
+        parsed.file = file;
+        return parsed;
+    }
+    let pieces = pieces(src.text());
     let mut hidden: Option<(SyntaxError, usize)> = None;
     for (i, piece) in pieces.iter().enumerate() {
         let error = match parse_piece(src, piece, pieces.get(i + 1)) {
