@@ -1,8 +1,9 @@
 //! The canonical layout of a rule file, for `interdict fmt`.
 //!
-//! The layout depends only on the tree, its comments, and whether two
+//! The layout depends only on the tree, its comments, whether two
 //! adjacent one-line declarations of the same kind were written without a
-//! blank line between them. Comments are kept, each whole, where reading the
+//! blank line between them, where the author broke an `and`/`or` chain
+//! between two terms, and whether an entity was written on several lines. Comments are kept, each whole, where reading the
 //! result places them the same way again, so formatting is idempotent: an
 //! own-line comment goes above the printed line that comes after it, a
 //! trailing one after the printed line it trails (a declaration's last line
