@@ -393,7 +393,13 @@ impl<'a> Compiler<'a> {
                     );
                     continue;
                 }
-                let Some(base) = self.base_type(&f.ty.base, &names) else { continue };
+                let Some(base) = self.base_type(&f.ty.base, &names) else {
+                    // The unknown type is reported; the field is declared all
+                    // the same, so that reading it is not an error too.
+                    let base = Base::Entity(f.ty.base.name.clone());
+                    fields.insert(f.name.name.clone(), FieldType { base, list: f.ty.list, optional: f.ty.optional });
+                    continue;
+                };
                 if let Base::Entity(target) = &base {
                     links.insert(f.name.name.clone(), Some(target.clone()));
                     // Declared links are checked for dangling ids even when no rule reads them.
