@@ -46,6 +46,7 @@ pub mod syntax;
 #[cfg(test)]
 mod semantics_tests;
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -144,24 +145,21 @@ impl RuleSet {
     fn from_sources_in(files: Vec<Arc<SourceFile>>, roots: &[PathBuf]) -> Result<RuleSet, Vec<RuleError>> {
         let mut parsed = Vec::new();
         let mut errors = Vec::new();
+        let mut broken = Broken::default();
         for src in files {
-            match syntax::parse(&src) {
-                Ok(file) => parsed.push((src, file)),
-                Err(e) => errors.push(RuleError::Syntax(e)),
-            }
+            let read = syntax::parse_all(&src);
+            broken.names.extend(read.broken);
+            broken.unnamed |= read.broken_unnamed;
+            errors.extend(read.errors.into_iter().map(RuleError::Syntax));
+            parsed.push((src, read.file));
         }
         match check::check_in(&parsed, roots) {
             Ok(program) if errors.is_empty() => Ok(RuleSet { program, files: parsed }),
             Ok(_) => Err(errors),
             Err(more) => {
-                // The other files are still checked; but with a file missing,
-                // a name it declares would be reported as unknown, wrongly.
-                let broken = !errors.is_empty();
-                errors.extend(
-                    more.into_iter()
-                        .filter(|e| !(broken && e.kind() == check::CheckErrorKind::UnknownName))
-                        .map(RuleError::Check),
-                );
+                // The declarations that parse are checked too; but a name
+                // that a broken declaration declares is not unknown.
+                errors.extend(more.into_iter().filter(|e| !broken.explains(e)).map(RuleError::Check));
                 Err(errors)
             }
         }
@@ -176,6 +174,22 @@ impl RuleSet {
     /// (see [`check::lint`]); `as_of` decides which `effective` ranges have ended.
     pub fn lint(&self, as_of: date::Date) -> Vec<check::LintWarning> {
         check::lint(&self.files, &self.program, as_of)
+    }
+}
+
+/// The declarations that did not parse, by name where it could be read.
+#[derive(Default)]
+struct Broken {
+    names: HashSet<String>,
+    unnamed: bool,
+}
+
+impl Broken {
+    /// A check error that only says a broken declaration is missing: an
+    /// unknown name that one of them declares (any unknown name, when one of
+    /// them has no name that could be read).
+    fn explains(&self, e: &check::CheckError) -> bool {
+        e.kind() == check::CheckErrorKind::UnknownName && (self.unnamed || self.names.contains(e.subject()))
     }
 }
 

@@ -192,6 +192,16 @@ fn links_are_followed_and_missing_links_are_false() {
     people("exists p.spouse", &["p2", "p5"]);
 }
 
+/// A link is followed one way: p2 names p1 as its spouse, p1's record does
+/// not name p2, so from p1 `p.spouse` leads nowhere. A reverse lookup goes
+/// back (docs/language.md, "Links go one way").
+#[test]
+fn links_go_one_way_and_reverse_lookups_go_back() {
+    people(r#"p.spouse.nationality == "CN""#, &[]);
+    people(r#"any person q where q.spouse == p: q.nationality == "CN""#, &["p1"]);
+    people(r#"p.spouse.nationality == "KR" or (any person q where q.spouse == p: q.nationality == "KR")"#, &["p2"]);
+}
+
 #[test]
 fn quantifiers_over_lists() {
     people(r#"any c in p.contacts: c.nationality == "KR""#, &["p4"]);

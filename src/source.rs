@@ -57,13 +57,20 @@ impl SourceCode for SourceFile {
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
         let inner = self.text.read_span(span, context_lines_before, context_lines_after)?;
+        // miette's `str` counts lines from the start of the text, not of
+        // the contents, and miette draws two labels as one snippet when
+        // their contexts' lines overlap by that count: labels 20 lines apart
+        // came out as one snippet with everything between. Counted from the
+        // contents, labels are drawn together when at most 2 lines lie
+        // between their contexts, apart otherwise.
+        let lines = inner.data().iter().filter(|b| **b == b'\n').count() + 2;
         Ok(Box::new(MietteSpanContents::new_named(
             self.name.clone(),
             inner.data(),
             *inner.span(),
             inner.line(),
             inner.column(),
-            inner.line_count(),
+            lines,
         )))
     }
 }
@@ -202,6 +209,23 @@ impl Located {
             });
         }
         self
+    }
+
+    /// Labels another place when it is drawn with this one (in the same
+    /// file, at most 5 lines away); otherwise it is named in the help, so
+    /// the error's first snippet is where it is, not that place.
+    pub fn also_near(self, loc: &Loc, label: impl Into<String>) -> Self {
+        let near = Arc::ptr_eq(&loc.src, &self.loc.src) && loc.line_col().0.abs_diff(self.loc.line_col().0) <= 5;
+        if near {
+            return self.also(loc, label);
+        }
+        let label = label.into();
+        let note = format!("{} at {}", label.trim_end_matches(" here"), loc.position());
+        let help = match &self.help {
+            Some(h) => format!("{h}\n{note}"),
+            None => note,
+        };
+        self.help(help)
     }
 
     /// The labels for miette.

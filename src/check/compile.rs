@@ -393,7 +393,13 @@ impl<'a> Compiler<'a> {
                     );
                     continue;
                 }
-                let Some(base) = self.base_type(&f.ty.base, &names) else { continue };
+                let Some(base) = self.base_type(&f.ty.base, &names) else {
+                    // The unknown type is reported; the field is declared all
+                    // the same, so that reading it is not an error too.
+                    let base = Base::Entity(f.ty.base.name.clone());
+                    fields.insert(f.name.name.clone(), FieldType { base, list: f.ty.list, optional: f.ty.optional });
+                    continue;
+                };
                 if let Base::Entity(target) = &base {
                     links.insert(f.name.name.clone(), Some(target.clone()));
                     // Declared links are checked for dangling ids even when no rule reads them.
@@ -1192,8 +1198,7 @@ impl<'a> Compiler<'a> {
                     if step.bracketed {
                         return (Ty::Any, None);
                     }
-                    let help = did_you_mean(&step.field, entity.fields.keys().map(String::as_str));
-                    let declared = entity.loc.clone();
+                    let (help, declared) = (entity.unknown_field_help(&step.field), entity.name_loc());
                     self.error(
                         K::UnknownName,
                         Located::new(
@@ -1201,10 +1206,8 @@ impl<'a> Compiler<'a> {
                             &step.loc,
                             format!("not a field of `{e}`"),
                         )
-                        .also(&declared, format!("`{e}` is declared here"))
-                        .maybe_help(help.or_else(|| {
-                            Some("declare the field in the entity, or read a raw key with `x[\"key\"]`".into())
-                        })),
+                        .help(help)
+                        .also_near(&declared, format!("`{e}` is declared here")),
                     );
                     return (Ty::Any, None);
                 };

@@ -70,6 +70,11 @@ impl CheckError {
     pub fn position(&self) -> crate::source::Position {
         self.at.loc.position()
     }
+
+    /// The text it is about: for an unknown name, the name.
+    pub fn subject(&self) -> &str {
+        self.at.loc.text()
+    }
 }
 
 located_diagnostic!(CheckError);

@@ -93,13 +93,14 @@ pub fn lint(files: &[(Arc<SourceFile>, ast::File)], program: &Program, as_of: Da
         items(files).filter_map(|i| if let ast::Item::Rule(r) = i { Some(r) } else { None }).collect();
     let exempts: Vec<&ast::ExemptDecl> =
         items(files).filter_map(|i| if let ast::Item::Exempt(x) = i { Some(x) } else { None }).collect();
+    let lets = Lets::of(files);
     for r in &rules {
-        never_fires(r, &mut out);
+        never_fires(r, &lets, &mut out);
         ended(r, as_of, &mut out);
     }
-    shadowed(&rules, &mut out);
+    shadowed(&rules, &lets, &mut out);
     for x in &exempts {
-        waives_nothing(x, &rules, &mut out);
+        waives_nothing(x, &rules, &lets, &mut out);
     }
     unused(files, &mut out);
     never_holds(program, &mut out);
@@ -108,8 +109,8 @@ pub fn lint(files: &[(Arc<SourceFile>, ast::File)], program: &Program, as_of: Da
 }
 
 /// A rule whose top-level `and` holds two contradictory tests.
-fn never_fires(r: &ast::RuleDecl, out: &mut Vec<LintWarning>) {
-    let facts = conjuncts(&r.cond, &r.var.name);
+fn never_fires(r: &ast::RuleDecl, lets: &Lets<'_>, out: &mut Vec<LintWarning>) {
+    let facts = conjuncts(&r.cond, &r.var.name, lets);
     if let Some((a, b, why)) = contradiction(&facts) {
         out.push(LintWarning::new(
             LintKind::NeverFires,
@@ -142,9 +143,9 @@ fn ended(r: &ast::RuleDecl, as_of: Date, out: &mut Vec<LintWarning>) {
 /// appears in the stronger one. Each rule's conditions are printed once,
 /// and a rule is only compared with the rules that share its rarest
 /// condition, so a file of thousands of distinct rules stays fast.
-fn shadowed(rules: &[&ast::RuleDecl], out: &mut Vec<LintWarning>) {
+fn shadowed(rules: &[&ast::RuleDecl], lets: &Lets<'_>, out: &mut Vec<LintWarning>) {
     let texts: Vec<HashSet<String>> =
-        rules.iter().map(|r| conjuncts(&r.cond, &r.var.name).into_iter().map(|c| c.text).collect()).collect();
+        rules.iter().map(|r| conjuncts(&r.cond, &r.var.name, lets).into_iter().map(|c| c.text).collect()).collect();
     let mut holding: HashMap<(&str, Effect, &str), Vec<usize>> = HashMap::new();
     for (j, b) in rules.iter().enumerate() {
         for t in &texts[j] {
@@ -194,12 +195,12 @@ fn shadowed_by(b: &ast::RuleDecl, a: &ast::RuleDecl) -> LintWarning {
 }
 
 /// An exemption whose condition contradicts every rule it waives.
-fn waives_nothing(x: &ast::ExemptDecl, rules: &[&ast::RuleDecl], out: &mut Vec<LintWarning>) {
-    let mine = conjuncts(&x.cond, &x.var.name);
+fn waives_nothing(x: &ast::ExemptDecl, rules: &[&ast::RuleDecl], lets: &Lets<'_>, out: &mut Vec<LintWarning>) {
+    let mine = conjuncts(&x.cond, &x.var.name, lets);
     let mut impossible = Vec::new();
     for name in &x.rules {
         let Some(r) = rules.iter().find(|r| r.name.name == name.name) else { continue };
-        let mut both = conjuncts(&r.cond, &r.var.name);
+        let mut both = conjuncts(&r.cond, &r.var.name, lets);
         both.extend(mine.iter().cloned());
         if contradiction(&both).is_some() {
             impossible.push(name.name.as_str());
@@ -226,17 +227,49 @@ fn items(files: &[(Arc<SourceFile>, ast::File)]) -> impl Iterator<Item = &ast::I
     files.iter().flat_map(|(_, f)| &f.items)
 }
 
+/// The `let`s bound to a literal, by name: a test against one is a test
+/// against its value.
+struct Lets<'a>(HashMap<&'a str, &'a Literal>);
+
+impl<'a> Lets<'a> {
+    fn of(files: &'a [(Arc<SourceFile>, ast::File)]) -> Self {
+        Lets(
+            items(files)
+                .filter_map(|i| match i {
+                    ast::Item::Let(ast::LetDecl { name, value: ast::LetValue::Literal(l), .. }) => {
+                        Some((name.name.as_str(), l))
+                    }
+                    _ => None,
+                })
+                .collect(),
+        )
+    }
+
+    /// The literal an operand stands for: itself, or the value of the `let`
+    /// it names (unless the record binder `var` has that name).
+    fn literal(&self, o: &ast::Operand, var: &str) -> Option<Literal> {
+        match &o.kind {
+            OperandKind::Literal(l) => Some(l.clone()),
+            OperandKind::Path(p) if p.steps.is_empty() && p.head.name != var => {
+                self.0.get(p.head.name.as_str()).map(|l| (*l).clone())
+            }
+            _ => None,
+        }
+    }
+}
+
 /// One `PATH op LITERAL` term of a top-level `and`, or any other term as text.
 #[derive(Clone, Debug)]
 struct Conjunct {
     /// The term as printed with the record binder renamed to `$`, for comparison.
     text: String,
-    /// `Some((path, op, literal))` for a comparison of a path with a literal.
+    /// `Some((path, op, literal))` for a comparison of a path with a literal
+    /// (written, or a `let`'s).
     test: Option<(String, CmpOp, Literal)>,
     loc: crate::source::Loc,
 }
 
-fn conjuncts(c: &ast::Cond, var: &str) -> Vec<Conjunct> {
+fn conjuncts(c: &ast::Cond, var: &str, lets: &Lets<'_>) -> Vec<Conjunct> {
     let terms: Vec<&ast::Cond> = match &c.kind {
         CondKind::And(terms) => terms.iter().collect(),
         _ => vec![c],
@@ -245,10 +278,8 @@ fn conjuncts(c: &ast::Cond, var: &str) -> Vec<Conjunct> {
         .into_iter()
         .map(|t| {
             let test = match &t.kind {
-                CondKind::Compare { lhs, op, rhs } => match (&lhs.kind, &rhs.kind) {
-                    (OperandKind::Path(p), OperandKind::Literal(l)) => {
-                        Some((renamed(p.loc.text(), var), *op, l.clone()))
-                    }
+                CondKind::Compare { lhs, op, rhs } => match (&lhs.kind, lets.literal(rhs, var)) {
+                    (OperandKind::Path(p), Some(l)) => Some((renamed(p.loc.text(), var), *op, l)),
                     _ => None,
                 },
                 _ => None,

@@ -1,9 +1,10 @@
-//! Errors of the syntax layer: the first problem in a rule file.
+//! Errors of the syntax layer: the problems of a rule file, one per
+//! declaration that does not parse.
 
 use crate::source::{Located, located_diagnostic};
 
-/// A rule file that does not parse. Parsing stops at the first error of a
-/// file; other files are still read.
+/// A declaration that does not parse. Parsing goes on at the next
+/// declaration, and other files are still read.
 #[derive(Clone, Debug)]
 pub struct SyntaxError {
     kind: SyntaxErrorKind,
@@ -22,6 +23,11 @@ pub enum SyntaxErrorKind {
     BadLiteral,
     /// A clause written twice in one rule: `severity low severity high`.
     DuplicateClause,
+    /// A body or bracket still open where the next declaration starts: a
+    /// rule without its `}`.
+    Unclosed,
+    /// More errors in one file than are shown.
+    TooMany,
 }
 
 impl SyntaxErrorKind {
@@ -31,6 +37,8 @@ impl SyntaxErrorKind {
             SyntaxErrorKind::TooDeep => "interdict::syntax::too_deep",
             SyntaxErrorKind::BadLiteral => "interdict::syntax::bad_literal",
             SyntaxErrorKind::DuplicateClause => "interdict::syntax::duplicate_clause",
+            SyntaxErrorKind::Unclosed => "interdict::syntax::unclosed",
+            SyntaxErrorKind::TooMany => "interdict::syntax::too_many",
         }
     }
 }
@@ -48,6 +56,11 @@ impl SyntaxError {
     /// Where, as `file:line:column`.
     pub fn position(&self) -> crate::source::Position {
         self.at.loc.position()
+    }
+
+    /// The text it is about.
+    pub(super) fn loc(&self) -> &crate::source::Loc {
+        &self.at.loc
     }
 }
 

@@ -200,15 +200,38 @@ impl Expected {
     }
 }
 
-pub(super) fn from_pest(e: &pest::error::Error<Rule>, src: &Arc<SourceFile>) -> SyntaxError {
+/// Where pest failed in the text it was given, and whether it was looking
+/// for the end of a string there.
+pub(super) fn pest_position(e: &pest::error::Error<Rule>) -> (usize, bool) {
     let pos = match e.location {
         InputLocation::Pos(p) => p,
         InputLocation::Span((a, _)) => a,
     };
-    let expected = Expected::of(e, pos);
+    let in_string =
+        matches!(&e.variant, ErrorVariant::ParsingError { positives, .. } if positives.contains(&Rule::close_quote));
+    (pos, in_string)
+}
+
+/// The error pest found in the piece of `src` that starts at byte `offset`.
+/// An error at the piece's end (blanks and comments aside) is reported at
+/// `next`, where the next declaration starts, as if the file were read whole.
+pub(super) fn from_pest(
+    e: &pest::error::Error<Rule>,
+    src: &Arc<SourceFile>,
+    offset: usize,
+    next: Option<usize>,
+) -> SyntaxError {
+    let (relative, _) = pest_position(e);
+    let expected = Expected::of(e, relative);
     let text = src.text();
+    let mut pos = offset + relative;
     if expected.close_quote {
         return unterminated_string(src, pos);
+    }
+    if let Some(next) = next
+        && text.get(pos..next).is_some_and(is_blank)
+    {
+        pos = next;
     }
     let found = word_at(text, pos);
     let loc = Loc { src: Arc::clone(src), span: Span::new(pos, pos + found.len()) };
@@ -231,6 +254,14 @@ fn unterminated_string(src: &Arc<SourceFile>, pos: usize) -> SyntaxError {
         Located::new("unterminated string", &loc, "this string has no closing `\"`")
             .help("a string ends with `\"` on the same line; write `\\\"` for a quote inside it"),
     )
+}
+
+/// Only blanks and comments: nothing a parser would read.
+pub(super) fn is_blank(text: &str) -> bool {
+    text.lines().all(|line| {
+        let line = line.trim_start();
+        line.is_empty() || line.starts_with('#')
+    })
 }
 
 /// "`a`", "`a` or `b`", "`a`, `b` or `c`".

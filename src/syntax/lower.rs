@@ -15,8 +15,9 @@ use crate::source::{Loc, Located, SourceFile, Span};
 
 type Result<T> = std::result::Result<T, SyntaxError>;
 
-pub(super) fn file(mut pairs: Pairs<'_, Rule>, src: &Arc<SourceFile>) -> Result<File> {
-    let cx = Cx { src };
+/// Lowers the pairs of a piece of `src` that starts at byte `offset`.
+pub(super) fn file(mut pairs: Pairs<'_, Rule>, src: &Arc<SourceFile>, offset: usize) -> Result<File> {
+    let cx = Cx { src, offset };
     let Some(file) = pairs.next() else { return Err(cx.internal(0, "empty parse")) };
     let mut items = Vec::new();
     for item in file.into_inner() {
@@ -27,7 +28,7 @@ pub(super) fn file(mut pairs: Pairs<'_, Rule>, src: &Arc<SourceFile>) -> Result<
             Rule::rule_decl => Item::Rule(cx.rule(item)?),
             Rule::exempt_decl => Item::Exempt(cx.exempt(item)?),
             Rule::EOI => continue,
-            _ => return Err(cx.internal(item.as_span().start(), "unknown item")),
+            _ => return Err(cx.internal(offset + item.as_span().start(), "unknown item")),
         });
     }
     Ok(File { items })
@@ -102,26 +103,29 @@ impl<'i> Kids<'i> {
     }
 
     fn expect(&mut self, rule: Rule, cx: &Cx<'_>) -> Result<Pair<'i, Rule>> {
-        self.take(rule).ok_or_else(|| cx.internal(self.end, &format!("expected {rule:?}")))
+        self.take(rule).ok_or_else(|| cx.internal(cx.offset + self.end, &format!("expected {rule:?}")))
     }
 }
 
 struct Cx<'a> {
     src: &'a Arc<SourceFile>,
+    /// Where the parsed piece starts in `src` (pest's positions are relative to it).
+    offset: usize,
 }
 
 impl Cx<'_> {
     /// The pair's text without the blanks and comments pest skipped after it.
     fn loc(&self, p: &Pair<'_, Rule>) -> Loc {
         let s = p.as_span();
-        let end = s.start() + meaningful_len(s.as_str());
-        Loc { src: Arc::clone(self.src), span: Span::new(s.start(), end) }
+        let start = self.offset + s.start();
+        Loc { src: Arc::clone(self.src), span: Span::new(start, start + meaningful_len(s.as_str())) }
     }
 
     fn ident(&self, p: &Pair<'_, Rule>) -> Ident {
         Ident { name: p.as_str().to_string(), loc: self.loc(p) }
     }
 
+    /// An internal error at byte `at` of `src`.
     fn internal(&self, at: usize, what: &str) -> SyntaxError {
         let loc = Loc { src: Arc::clone(self.src), span: Span::new(at, at) };
         SyntaxError::new(

@@ -1,9 +1,12 @@
 //! Text → AST. The only module that knows pest.
 //!
-//! [`parse`] checks nesting depth by a plain scan first (so pest never
-//! recurses deeply), runs the pest grammar, turns its error into words a
-//! rule author understands (`expected.rs`), and lowers the pairs to
-//! [`crate::ast`] (`lower.rs`). `grammar.rs` holds pest's parser with the
+//! [`parse_all`] reads a file whole or, when it does not parse, cut into
+//! its declarations (`recover.rs`), so that one that does not parse costs
+//! only itself; for the file or each declaration it checks nesting
+//! depth by a plain scan first (so pest never recurses deeply), runs the
+//! pest grammar, turns its error into words a rule author understands
+//! (`expected.rs`), or reports a body left open where it was opened, and
+//! lowers the pairs to [`crate::ast`] (`lower.rs`). `grammar.rs` holds pest's parser with the
 //! language's reserved words and nesting limit; `print.rs` writes an AST
 //! back as text.
 
@@ -13,8 +16,9 @@ mod grammar;
 mod lower;
 mod parse;
 mod print;
+mod recover;
 
 pub use error::{SyntaxError, SyntaxErrorKind};
 pub use grammar::{MAX_DEPTH, is_reserved};
-pub use parse::parse;
+pub use parse::{MAX_ERRORS, Parsed, parse, parse_all};
 pub use print::{format_source, print_file};

@@ -1,8 +1,9 @@
 //! The canonical layout of a rule file, for `interdict fmt`.
 //!
-//! The layout depends only on the tree, its comments, and whether two
+//! The layout depends only on the tree, its comments, whether two
 //! adjacent one-line declarations of the same kind were written without a
-//! blank line between them. Comments are kept, each whole, where reading the
+//! blank line between them, where the author broke an `and`/`or` chain
+//! between two terms, and whether an entity was written on several lines. Comments are kept, each whole, where reading the
 //! result places them the same way again, so formatting is idempotent: an
 //! own-line comment goes above the printed line that comes after it, a
 //! trailing one after the printed line it trails (a declaration's last line
@@ -248,59 +249,38 @@ fn render(lines: &[Line], attached: &Attached<'_>) -> String {
 /// An item's printed lines; `own` are its comments (see `own_comments`).
 fn print_item(item: &Item, own: &[Comment], start: usize, end: usize, text: &str) -> Vec<Line> {
     // An entity or a list with a comment inside is written a part a line;
-    // the comment stays inside, so it is the next time too.
+    // the comment stays inside, so it is the next time too. An entity
+    // written on several lines stays a field a line.
     let commented = own.iter().any(|c| c.at > start && c.at < end);
     match item {
-        Item::Entity(e) => entity(e, commented),
+        Item::Entity(e) => entity(e, commented || text.get(start..end).is_some_and(|t| t.contains('\n'))),
         Item::Let(l) => let_lines(l, commented, text.get(start..end).unwrap_or("")),
         Item::Def(d) => {
             let params: Vec<String> =
                 d.params.iter().map(|p| format!("{}: {}", p.name.name, type_expr(&p.ty))).collect();
             let head = format!("def {}({}) = ", d.name.name, params.join(", "));
             let long = head.len() + cond(&d.body).len() > WIDTH;
-            with_cond(|broken| (cond_lines(&head, 0, &d.body, broken, start), 0), long, own, end)
+            cond_lines(&head, 0, &d.body, long, start, text)
         }
         Item::Rule(r) => {
             let head = format!("{} {} {} when ", r.effect.as_str(), r.record_type.name, r.var.name);
             let long = INDENT.len() + head.len() + cond(&r.cond).len() > WIDTH;
-            with_cond(|broken| (rule_lines(r, &head, broken), 1), long, own, end)
+            rule_lines(r, &head, long, text)
         }
-        Item::Exempt(x) => exempt(x, own, start, end),
+        Item::Exempt(x) => exempt(x, start, text),
     }
 }
 
-fn exempt(x: &ExemptDecl, own: &[Comment], start: usize, end: usize) -> Vec<Line> {
+fn exempt(x: &ExemptDecl, start: usize, text: &str) -> Vec<Line> {
     let title = x.title.as_ref().map(|t| format!(" {}", string(&t.value))).unwrap_or_default();
     let rules: Vec<&str> = x.rules.iter().map(|r| r.name.as_str()).collect();
     let head = format!("waive {} for {} {} when ", rules.join(", "), x.record_type.name, x.var.name);
     let long = INDENT.len() + head.len() + cond(&x.cond).len() > WIDTH;
     let at = x.rules.first().map_or(start, |r| r.loc.span.start);
-    let layout = |broken| {
-        let mut lines = vec![Line::new(0, format!("exempt {}{title} {{", x.name.name), start)];
-        lines.extend(cond_lines(&head, 1, &x.cond, broken, at));
-        lines.push(Line::closing(0, "}"));
-        (lines, 1)
-    };
-    with_cond(layout, long, own, end)
-}
-
-/// The lines of an item that holds a condition, from `layout(broken)`: its
-/// lines, and which is the condition's first. The condition is broken at
-/// its terms when `long`, or when a comment comes between two terms
-/// (trailing one but the last, or above one but the first): printed there,
-/// it is between them the next time too. A comment trailing the last term
-/// or above the first fits the unbroken line as well.
-fn with_cond(layout: impl Fn(bool) -> (Vec<Line>, usize), long: bool, own: &[Comment], end: usize) -> Vec<Line> {
-    let (broken, first) = layout(true);
-    let (unbroken, _) = layout(false);
-    let last = first + broken.len() - unbroken.len();
-    if long || last == first {
-        return broken;
-    }
-    let attached = attach(&broken, own, end);
-    let between = (first..=last)
-        .any(|i| (i < last && attached.after[i].is_some()) || (i > first && !attached.before[i].is_empty()));
-    if between { broken } else { unbroken }
+    let mut lines = vec![Line::new(0, format!("exempt {}{title} {{", x.name.name), start)];
+    lines.extend(cond_lines(&head, 1, &x.cond, long, at, text));
+    lines.push(Line::closing(0, "}"));
+    lines
 }
 
 fn let_lines(l: &LetDecl, commented: bool, text: &str) -> Vec<Line> {
@@ -329,10 +309,10 @@ fn let_lines(l: &LetDecl, commented: bool, text: &str) -> Vec<Line> {
     }
 }
 
-fn rule_lines(r: &RuleDecl, head: &str, broken: bool) -> Vec<Line> {
+fn rule_lines(r: &RuleDecl, head: &str, broken: bool, text: &str) -> Vec<Line> {
     let title = r.title.as_ref().map(|t| format!(" {}", string(&t.value))).unwrap_or_default();
     let mut lines = vec![Line::new(0, format!("rule {}{title} {{", r.name.name), r.loc.span.start)];
-    lines.extend(cond_lines(head, 1, &r.cond, broken, r.record_type.loc.span.start));
+    lines.extend(cond_lines(head, 1, &r.cond, broken, r.record_type.loc.span.start, text));
     // Clauses keep their written order.
     let mut clauses: Vec<(usize, String)> = Vec::new();
     if let Some((s, loc)) = &r.severity {
@@ -407,29 +387,76 @@ fn entity(e: &EntityDecl, commented: bool) -> Vec<Line> {
     lines
 }
 
-/// `head` followed by a condition; broken at its top-level `and`/`or` terms
-/// when `broken`, the continuation lines aligned so the terms line up.
-fn cond_lines(head: &str, indent: usize, c: &Cond, broken: bool, at: usize) -> Vec<Line> {
-    if let (true, CondKind::Quant { body, .. }) = (broken, &c.kind)
-        && matches!(body.kind, CondKind::And(_) | CondKind::Or(_))
-    {
-        // Break the body, aligned after the quantifier's head.
-        let whole = cond(c);
-        let head_len = whole.len() - cond(body).len();
-        return cond_lines(&format!("{head}{}", &whole[..head_len]), indent, body, true, at);
+/// `head` followed by a condition: broken at its top-level `and`/`or`
+/// terms when `broken`, and wherever the author broke an `and`/`or` chain
+/// (at any depth); continuation lines aligned so a chain's terms line up.
+fn cond_lines(head: &str, indent: usize, c: &Cond, broken: bool, at: usize, text: &str) -> Vec<Line> {
+    let mut w = CondWriter { text, indent, lines: vec![Line::new(indent, head, at)] };
+    w.cond(c, broken);
+    w.lines
+}
+
+/// Writes a condition as `Display` does, onto lines that break in chains.
+struct CondWriter<'t> {
+    /// The source, to see where the author broke a chain.
+    text: &'t str,
+    indent: usize,
+    lines: Vec<Line>,
+}
+
+impl CondWriter<'_> {
+    fn push(&mut self, s: &str) {
+        if let Some(line) = self.lines.last_mut() {
+            line.text.push_str(s);
+        }
     }
-    let (terms, joiner) = match &c.kind {
-        CondKind::And(terms) if broken => (terms, "and "),
-        CondKind::Or(terms) if broken => (terms, "or "),
-        _ => return vec![Line::new(indent, format!("{head}{}", cond(c)), at)],
-    };
-    let column = head.len();
-    let mut lines = vec![Line::new(indent, format!("{head}{}", cond(&terms[0])), at)];
-    for t in &terms[1..] {
-        let pad = " ".repeat(column.saturating_sub(joiner.len()));
-        lines.push(Line::new(indent, format!("{pad}{joiner}{}", cond(t)), t.loc.span.start));
+
+    fn column(&self) -> usize {
+        self.lines.last().map_or(0, |l| l.text.chars().count())
     }
-    lines
+
+    /// `broken`: break this condition's terms if it is a chain (or a
+    /// quantifier whose body is one).
+    fn cond(&mut self, c: &Cond, broken: bool) {
+        match &c.kind {
+            CondKind::And(terms) => self.chain(terms, "and ", broken),
+            CondKind::Or(terms) => self.chain(terms, "or ", broken),
+            CondKind::Not(inner) => {
+                self.push("not ");
+                self.cond(inner, false);
+            }
+            CondKind::Paren(inner) => {
+                self.push("(");
+                self.cond(inner, false);
+                self.push(")");
+            }
+            CondKind::Quant { body, .. } => {
+                let (whole, body_text) = (cond(c), cond(body));
+                self.push(whole.get(..whole.len() - body_text.len()).unwrap_or_default());
+                self.cond(body, broken && matches!(body.kind, CondKind::And(_) | CondKind::Or(_)));
+            }
+            _ => self.push(&cond(c)),
+        }
+    }
+
+    /// A chain: each term after a line break where `broken` or where the
+    /// source has one between the two terms, else after ` and ` / ` or `.
+    fn chain(&mut self, terms: &[Cond], joiner: &str, broken: bool) {
+        let column = self.column();
+        for (i, t) in terms.iter().enumerate() {
+            if let Some(before) = i.checked_sub(1).and_then(|j| terms.get(j)) {
+                let gap = self.text.get(before.loc.span.end..t.loc.span.start).unwrap_or_default();
+                if broken || gap.contains('\n') {
+                    let pad = " ".repeat(column.saturating_sub(joiner.len()));
+                    self.lines.push(Line::new(self.indent, format!("{pad}{joiner}"), t.loc.span.start));
+                } else {
+                    self.push(" ");
+                    self.push(joiner);
+                }
+            }
+            self.cond(t, false);
+        }
+    }
 }
 
 /// A condition on one line.
@@ -517,6 +544,39 @@ mod tests {
                 "rule r { flag t x when x.a == 1\n # c\n and x.b == 2 }\n",
                 "rule r {\n    flag t x when x.a == 1\n    # c\n              and x.b == 2\n}\n",
             ),
+        ]);
+    }
+
+    #[test]
+    fn the_authors_line_breaks_in_chains_are_kept() {
+        formats_to(&[
+            // A chain on one line stays on one line.
+            (
+                "rule r { deny t x when x.a == 1 and x.b == 2 }\n",
+                "rule r {\n    deny t x when x.a == 1 and x.b == 2\n}\n",
+            ),
+            // Broken where the author broke it, the terms aligned.
+            (
+                "rule r { deny t x when x.a == 1\nand x.b == 2 and x.c == 3\n    and x.d == 4 }\n",
+                "rule r {\n    deny t x when x.a == 1\n              and x.b == 2 and x.c == 3\n              and x.d == 4\n}\n",
+            ),
+            // At any depth: in parentheses and in a quantifier's body.
+            (
+                "def f(x: t) = x.a == 1 and (x.b == 2\n or x.c == 3)\n",
+                "def f(x: t) = x.a == 1 and (x.b == 2\n                         or x.c == 3)\n",
+            ),
+            (
+                "exempt e { waive r for t x when any y in x.l: y.a == 1\n and y.b == 2 }\n",
+                "exempt e {\n    waive r for t x when any y in x.l: y.a == 1\n                                   and y.b == 2\n}\n",
+            ),
+        ]);
+    }
+
+    #[test]
+    fn an_entity_written_on_several_lines_stays_a_field_a_line() {
+        formats_to(&[
+            ("entity t {\n  a: string, b: number\n}\n", "entity t {\n    a: string\n    b: number\n}\n"),
+            ("entity t {a: string,b: number}\n", "entity t { a: string, b: number }\n"),
         ]);
     }
 

@@ -5,7 +5,7 @@
 
 use std::process::Output;
 
-use crate::common::{AS_OF, Example, Interdict, example, examples, interdict, root, stderr, stdout};
+use crate::common::{AS_OF, Example, Interdict, example, examples, interdict, root, shown, stderr, stdout};
 
 fn check(set: &Example, format: &str) -> Output {
     let mut args = vec!["check", &set.dir, "--as-of", AS_OF, "--format", format];
@@ -192,6 +192,17 @@ fn example_rule_sets_validate() {
         assert_eq!(out.status.code(), Some(0), "{}: {}", set.dir, stderr(&out));
         assert!(stdout(&out).starts_with("ok: "), "{}", stdout(&out));
     }
+}
+
+/// The analyst's customs rules with three mistakes (a misspelt field, a
+/// wrong link name, a rule without its `}`): all three come out of one run
+/// of `validate`, each where it is, and the file still fails (exit 2).
+// See: issue 22
+#[test]
+fn validate_reports_every_mistake_of_a_file_in_one_run() {
+    let out = Interdict::new(&["validate", "tests/fixtures/rule_errors/syntax_three_mistakes.rules"]).width(80).run();
+    assert_eq!(out.status.code(), Some(2));
+    insta::assert_snapshot!(shown(&out));
 }
 
 #[test]

@@ -59,6 +59,34 @@ fn the_example_rule_set_is_formatted() {
     }
 }
 
+/// The rule text in the documentation's code blocks is in canonical layout:
+/// what a reader copies is what `fmt` writes.
+#[test]
+fn the_documentations_examples_are_formatted() {
+    let declaration = ["rule ", "entity ", "exempt ", "def ", "let "];
+    for doc in ["docs/language.md", "README.md"] {
+        let text = std::fs::read_to_string(root().join(doc)).unwrap();
+        for (i, block) in text.split("```").enumerate().filter(|(i, _)| i % 2 == 1) {
+            let Some(("", body)) = block.split_once('\n') else { continue };
+            // Rule text, not a shell session's output.
+            if body.starts_with('$') || !body.lines().any(|l| declaration.iter().any(|d| l.starts_with(d))) {
+                continue;
+            }
+            let name = format!("{doc}, block {}", i / 2 + 1);
+            let formatted = round_trip(&name, body).unwrap_or_else(|| panic!("{name} does not parse"));
+            assert_eq!(formatted, body, "{name} is not in canonical layout");
+        }
+    }
+}
+
+/// `fmt` keeps the author's line breaks in `and`/`or` chains and entities:
+/// a long condition is not joined into one line (issue 22).
+#[test]
+fn line_breaks_in_chains_and_entities_are_kept() {
+    let text = "entity goods {\n    origin: string\n    category: string\n}\n\nrule r {\n    deny shipment s when s.shipper.partner.country == \"KR\"\n                     and (any g in s.goods: g.category in [\"cosmetics\", \"medicine\", \"shampoo\"]\n                                         or g.origin == \"KP\")\n}\n";
+    assert_eq!(round_trip("chains.rules", text).as_deref(), Some(text));
+}
+
 // ------------------------------------------------------------------ generated files
 
 const NAMES: &[&str] = &["p", "v", "x", "c", "person", "venue", "kr", "banned", "owner_1", "_tmp"];
