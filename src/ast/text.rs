@@ -43,6 +43,22 @@ impl Display for Operand {
             OperandKind::Path(p) => write!(f, "{p}"),
             OperandKind::Count(p) => write!(f, "count({p})"),
             OperandKind::Call { name, args } => call(f, name, args),
+            OperandKind::Shift { base, shift } => write!(f, "{base} {shift}"),
+        }
+    }
+}
+
+impl Display for super::Shift {
+    /// `+ 30 days`, `- 1 year`: one space around the amount, the unit
+    /// singular for 1 and plural otherwise.
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        let sign = if self.back { '-' } else { '+' };
+        let digits = self.amount.trim_start_matches('0');
+        let digits = if digits.is_empty() { "0" } else { digits };
+        write!(f, "{sign} {digits}")?;
+        match self.unit {
+            Some(unit) => write!(f, " {}", unit.name(digits.parse().unwrap_or(u64::MAX))),
+            None => Ok(()),
         }
     }
 }

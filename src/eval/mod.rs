@@ -28,8 +28,8 @@ pub(crate) use reverse::ReverseIndex;
 pub(crate) use value::{Scalar, const_shown};
 pub(crate) use verdict::Chain;
 pub use verdict::{
-    Decision, Explanation, Fact, FactKind, Fired, Hop, LinkProblem, LinkWarning, Observed, Outcome, RuleExplanation,
-    RuleStatus, Shown, Verdict, Waived, Witness,
+    Computation, Computed, Decision, Explanation, Fact, FactKind, Fired, Hop, LinkProblem, LinkWarning, Observed,
+    Outcome, RuleExplanation, RuleStatus, Shown, Verdict, Waived, Witness,
 };
 
 use crate::date::Date;

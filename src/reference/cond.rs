@@ -87,10 +87,11 @@ impl<'a> Evaluator<'a> for Ctx<'_, 'a> {
 
     fn observed(&self, c: Cursor<'a>) -> Observed {
         match c {
-            Cursor::One(v, chain) => Observed { chain, value: v.shown(self.store()) },
+            Cursor::One(v, chain) => Observed { chain, value: v.shown(self.store()), computed: None },
             Cursor::Many(items) => Observed {
                 chain: Vec::new(),
                 value: Shown::List(items.iter().map(|i| i.val.shown(self.store())).collect()),
+                computed: None,
             },
         }
     }
@@ -117,7 +118,7 @@ impl<'a> Evaluator<'a> for Ctx<'_, 'a> {
                     Cursor::One(_, chain) => chain,
                     Cursor::Many(_) => Vec::new(),
                 };
-                let element = Observed { chain, value: item.val.shown(self.store()) };
+                let element = Observed { chain, value: item.val.shown(self.store()), computed: None };
                 let depth = (item.depth > 0).then_some(item.depth);
                 settled = Some(Settled { witness: Witness { element, depth, position: item.pos }, facts: sub });
                 break;
