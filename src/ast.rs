@@ -465,7 +465,7 @@ pub enum OperandKind {
 pub struct Shift {
     /// Written `-`.
     pub back: bool,
-    /// The amount's digits as written.
+    /// The amount's digits, without leading zeros (`0` for zero).
     pub amount: String,
     /// `days`, `months`, …; `None` when left out.
     pub unit: Option<DateUnit>,

@@ -53,11 +53,9 @@ impl Display for super::Shift {
     /// singular for 1 and plural otherwise.
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         let sign = if self.back { '-' } else { '+' };
-        let digits = self.amount.trim_start_matches('0');
-        let digits = if digits.is_empty() { "0" } else { digits };
-        write!(f, "{sign} {digits}")?;
+        write!(f, "{sign} {}", self.amount)?;
         match self.unit {
-            Some(unit) => write!(f, " {}", unit.name(digits.parse().unwrap_or(u64::MAX))),
+            Some(unit) => write!(f, " {}", unit.name(self.amount.parse().unwrap_or(u64::MAX))),
             None => Ok(()),
         }
     }

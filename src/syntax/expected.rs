@@ -31,7 +31,6 @@ fn describe_value(rule: Rule) -> Option<&'static str> {
         Rule::list => "a list",
         Rule::literal => "a value",
         Rule::operand => "a value or path",
-        Rule::date_shift | Rule::shift_sign => "`+` or `-`",
         Rule::shift_amount => "a whole number",
         Rule::shift_unit => "`days`, `weeks`, `months` or `years`",
         Rule::count_call | Rule::kw_count => "`count(…)`",
@@ -112,7 +111,9 @@ fn describe_token(token: &impl std::fmt::Display) -> Option<String> {
     let token = token.to_string();
     // Character ranges print as `a..z`; whitespace, comments and escapes are noise.
     let is_range = token.chars().count() == 4 && token.get(1..3) == Some("..");
-    let noise = token.trim().is_empty() || ["#", "\\", "\"", "_"].contains(&token.as_str());
+    // `+` and `-` may follow any operand (a date shift): listing them after
+    // every value says nothing.
+    let noise = token.trim().is_empty() || ["#", "\\", "\"", "_", "+", "-"].contains(&token.as_str());
     (!is_range && !noise).then(|| format!("`{token}`"))
 }
 

@@ -475,7 +475,8 @@ impl Cx<'_> {
         let loc = self.loc(&p);
         let mut kids = Kids::of(p);
         let back = kids.expect(Rule::shift_sign, self)?.as_str() == "-";
-        let amount = kids.expect(Rule::shift_amount, self)?.as_str().to_string();
+        let digits = kids.expect(Rule::shift_amount, self)?.as_str().trim_start_matches('0');
+        let amount = if digits.is_empty() { "0".to_string() } else { digits.to_string() };
         let unit = kids.take(Rule::shift_unit).and_then(|u| DateUnit::from_word(u.as_str()));
         Ok(Shift { back, amount, unit, loc })
     }
