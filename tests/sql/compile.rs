@@ -17,6 +17,15 @@ fn trade_screening_in_every_dialect() {
     }
 }
 
+/// Date shifts (`as_of - 1 year` folded to a date; a field's first and
+/// last days moved by each dialect's interval arithmetic) and `LOWER`.
+#[test]
+fn date_shifts_in_every_dialect() {
+    for target in ["datafusion", "duckdb", "spark", "trino"] {
+        insta::assert_snapshot!(format!("date_shifts_{target}"), compile("tests/fixtures/sql/shift.rules", target));
+    }
+}
+
 #[test]
 fn bench_rules() {
     insta::assert_snapshot!(compile("tests/fixtures/sql/bench.rules", "datafusion"));
