@@ -642,6 +642,11 @@ fn computed_values_show_how_in_evidence() {
     write_json(&mut json, program.program(), &store, &outcomes).unwrap();
     let json = String::from_utf8_lossy(&json);
     assert!(json.contains(r#""summary":"t a → d \"2024-01-31\" >= as_of - 1 year = \"2023-06-01\"""#), "{json}");
-    assert!(json.contains(r#""value":"2023-06-01","computed":{"text":"as_of - 1 year","from":{"chain":[],"value":"2024-06-01"}}"#), "{json}");
+    assert!(
+        json.contains(
+            r#""value":"2023-06-01","computed":{"text":"as_of - 1 year","from":{"chain":[],"value":"2024-06-01"}}"#
+        ),
+        "{json}"
+    );
     assert!(json.contains(r#""summary":"lower(t a → s \"KR\") = \"kr\" == \"kr\"""#), "{json}");
 }

@@ -1438,12 +1438,8 @@ impl<'c, 'p> RelLowerer<'c, 'p> {
             };
         }
         let Some((e, kind)) = scalar(&v) else { return Expr::Bool(false) };
-        let strs = || -> Vec<Expr> {
-            list.items
-                .iter()
-                .filter_map(|c| if let Const::Str(s) = c { Some(Expr::Str(s.clone())) } else { None })
-                .collect()
-        };
+        let items = |f: fn(&Const) -> Option<Expr>| -> Vec<Expr> { list.items.iter().filter_map(f).collect() };
+        let strs = || items(|c| if let Const::Str(s) = c { Some(Expr::Str(s.clone())) } else { None });
         let dates: Vec<Date> =
             list.items.iter().filter_map(|c| if let Const::Date(d) = c { Some(*d) } else { None }).collect();
         let member = |e: Expr, items: Vec<Expr>| {
@@ -1461,41 +1457,35 @@ impl<'c, 'p> RelLowerer<'c, 'p> {
                 Expr::or(alts)
             }
             Kind::Id => member(e.clone(), strs()),
-            Kind::Num => member(
-                e.clone(),
-                list.items
-                    .iter()
-                    .filter_map(|c| if let Const::Num(n) = c { Some(Expr::Num(*n)) } else { None })
-                    .collect(),
-            ),
-            Kind::Bool => member(
-                e.clone(),
-                list.items
-                    .iter()
-                    .filter_map(|c| if let Const::Bool(b) = c { Some(Expr::Bool(*b)) } else { None })
-                    .collect(),
-            ),
+            Kind::Num => member(e.clone(), items(|c| if let Const::Num(n) = c { Some(Expr::Num(*n)) } else { None })),
+            Kind::Bool => {
+                member(e.clone(), items(|c| if let Const::Bool(b) = c { Some(Expr::Bool(*b)) } else { None }))
+            }
             Kind::Shifted(shift) => {
                 // A moved day is in the list when it is one of its dates;
                 // a moved month or year never is (see docs/sql.md).
                 let (first, last) = shifted_days(e.clone(), shift);
-                let mut all = dates.clone();
-                all.extend(
-                    list.items.iter().filter_map(|c| if let Const::Str(s) = c { Date::parse_lenient(s) } else { None }),
-                );
-                let same = Expr::eq(first.clone(), last).known();
-                Expr::and(vec![same, member(first, all.into_iter().map(Expr::Date).collect())])
+                let same = Expr::eq(first.clone(), last.clone()).known();
+                let found = Expr::and(vec![same, member(first.clone(), list_days(list))]);
+                // Present when it moved: a date that is not one is missing.
+                let present = Expr::and(vec![first.present(), last.present()]);
+                return if negated { Expr::and(vec![present, Expr::not(found)]) } else { found };
             }
-            Kind::DateLit => {
-                let mut all = dates.clone();
-                all.extend(
-                    list.items.iter().filter_map(|c| if let Const::Str(s) = c { Date::parse_lenient(s) } else { None }),
-                );
-                member(e.clone(), all.into_iter().map(Expr::Date).collect())
-            }
+            Kind::DateLit => member(e.clone(), list_days(list)),
         };
         if negated { Expr::and(vec![e.present(), Expr::not(found)]) } else { found }
     }
+}
+
+/// The days a literal list holds: its dates, and its strings that read as
+/// days.
+fn list_days(list: &crate::check::ConstList) -> Vec<Expr> {
+    let day = |c: &Const| match c {
+        Const::Date(d) => Some(*d),
+        Const::Str(s) => Date::parse_lenient(s),
+        _ => None,
+    };
+    list.items.iter().filter_map(day).map(Expr::Date).collect()
 }
 
 /// A value as one scalar: a column or literal, or a record's id.

@@ -76,7 +76,11 @@ impl Compiler<'_> {
             let at = Located::new(format!("`lower` takes one string, {} given", args.len()), &o.loc, "here")
                 .help("write `lower(x.name)`");
             self.error(K::Arity, at);
-            return Typed { value: Term::Const(Arc::new(Const::Bool(false)), o.loc.clone()), ty: Ty::Str, through: None };
+            return Typed {
+                value: Term::Const(Arc::new(Const::Bool(false)), o.loc.clone()),
+                ty: Ty::Str,
+                through: None,
+            };
         };
         let a = self.scalar(arg, "`lower`");
         self.expect(&a, &[Ty::Str], "`lower` takes a string");
