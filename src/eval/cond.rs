@@ -282,15 +282,16 @@ pub(crate) trait Evaluator<'p> {
                 let found = self.any_element(r, |x| value::holds(CmpOp::Eq, v, x, dates, id));
                 found.is_some_and(|found| found == (op == CmpOp::In))
             }
-            CmpOp::Contains => match (self.scalar(l), self.scalar(r)) {
-                (hay, needle) if hay.text().is_some() && needle.text().is_some() => {
-                    hay.text().zip(needle.text()).is_some_and(|(hay, needle)| hay.contains(&*needle))
+            CmpOp::Contains => {
+                let needle = self.scalar(r);
+                match (self.scalar(l).text(), needle.text()) {
+                    (Some(hay), Some(text)) => hay.contains(&*text),
+                    _ if !needle.is_missing() => {
+                        self.any_element(l, |x| value::holds(CmpOp::Eq, x, needle, dates, id)).unwrap_or(false)
+                    }
+                    _ => false,
                 }
-                (_, needle) if !needle.is_missing() => {
-                    self.any_element(l, |x| value::holds(CmpOp::Eq, x, needle, dates, id)).unwrap_or(false)
-                }
-                _ => false,
-            },
+            }
             CmpOp::StartsWith => {
                 let (s, prefix) = (self.scalar(l).text(), self.scalar(r).text());
                 s.zip(prefix).is_some_and(|(s, prefix)| s.starts_with(&*prefix))
