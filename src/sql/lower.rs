@@ -1238,6 +1238,11 @@ impl<'c, 'p> RelLowerer<'c, 'p> {
                     Ok(Value::Scalar(d.shift(*shift).map_or(Expr::Null, Expr::Date), Kind::DateLit))
                 }
                 Value::Scalar(e, Kind::DateField) => Ok(Value::Scalar(e, Kind::Shifted(*shift))),
+                Value::Scalar(_, Kind::Shifted(_)) => Err(unsupported(
+                    "a date shifted twice (a def shifting a shifted argument)",
+                    loc,
+                    "shift once, by the sum: `x.date + 18 months`",
+                )),
                 _ => Err(unsupported("a date shift of a value that is not a date", loc, "shift a `date` field")),
             },
             Term::Lower(base, _) => Ok(match self.term(base)? {

@@ -86,3 +86,11 @@ fn untranslatable_rule_sets_are_located_errors() {
         );
     }
 }
+
+#[test]
+fn a_date_shifted_twice_is_a_located_error() {
+    let out = interdict(&["compile", "tests/fixtures/sql/double_shift.rules", "--target", "duckdb"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("a date shifted twice") && stderr.contains("double_shift.rules:3"), "{stderr}");
+}
