@@ -7,7 +7,7 @@
 
 pub(crate) mod text;
 
-use crate::date::Date;
+use crate::date::{Date, DateUnit};
 use crate::source::Loc;
 
 /// A name as written, e.g. `south_korean`.
@@ -441,13 +441,36 @@ pub enum OperandKind {
     Path(Path),
     /// `count(p.contacts)`
     Count(Path),
-    /// `south_korean(v.operator)` in operand position (a def call).
+    /// `as_of - 1 year`, `x.date + 30 days`: a date moved by an amount of a
+    /// unit.
+    Shift {
+        /// The date moved.
+        base: Box<Operand>,
+        /// By how much.
+        shift: Shift,
+    },
+    /// `south_korean(v.operator)` in operand position (a def call), or a
+    /// function such as `lower(p.origin)`.
     Call {
         /// The def called.
         name: Ident,
         /// Arguments.
         args: Vec<Operand>,
     },
+}
+
+/// `+ 30 days`, `- 1 year`, as written (`- 365` without a unit is written
+/// but does not check).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Shift {
+    /// Written `-`.
+    pub back: bool,
+    /// The amount's digits, without leading zeros (`0` for zero).
+    pub amount: String,
+    /// `days`, `months`, …; `None` when left out.
+    pub unit: Option<DateUnit>,
+    /// `+ 30 days` alone.
+    pub loc: Loc,
 }
 
 /// A literal value.

@@ -104,6 +104,122 @@ impl Date {
     }
 }
 
+/// A unit of `as_of - 1 year`, `x.date + 30 days`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DateUnit {
+    /// `day`, `days`
+    Day,
+    /// `week`, `weeks`: seven days
+    Week,
+    /// `month`, `months`: calendar months, clamped at the month's end
+    Month,
+    /// `year`, `years`: twelve calendar months
+    Year,
+}
+
+impl DateUnit {
+    /// The unit as `fmt` writes it after `amount` (`1 day`, `2 days`).
+    pub fn name(self, amount: u64) -> &'static str {
+        let one = amount == 1;
+        match self {
+            DateUnit::Day if one => "day",
+            DateUnit::Day => "days",
+            DateUnit::Week if one => "week",
+            DateUnit::Week => "weeks",
+            DateUnit::Month if one => "month",
+            DateUnit::Month => "months",
+            DateUnit::Year if one => "year",
+            DateUnit::Year => "years",
+        }
+    }
+
+    /// The unit a word names (`days`, `month`, …).
+    pub fn from_word(word: &str) -> Option<DateUnit> {
+        Some(match word {
+            "day" | "days" => DateUnit::Day,
+            "week" | "weeks" => DateUnit::Week,
+            "month" | "months" => DateUnit::Month,
+            "year" | "years" => DateUnit::Year,
+            _ => return None,
+        })
+    }
+
+    /// The largest amount of this unit between two dates of years 0000 to
+    /// 9999: more can never lead to a date.
+    pub fn max_amount(self) -> u64 {
+        match self {
+            DateUnit::Day => 3_652_425,
+            DateUnit::Week => 521_775,
+            DateUnit::Month => 120_000,
+            DateUnit::Year => 10_000,
+        }
+    }
+}
+
+/// `+ 30 days`, `- 1 year`: a signed amount of a unit to move a date by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct DateShift {
+    /// Negative to move back.
+    pub amount: i64,
+    /// Days, weeks, months or years.
+    pub unit: DateUnit,
+}
+
+impl fmt::Display for DateShift {
+    /// `+ 30 days`, `- 1 year`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sign = if self.amount < 0 { '-' } else { '+' };
+        let n = self.amount.unsigned_abs();
+        write!(f, "{sign} {n} {}", self.unit.name(n))
+    }
+}
+
+impl Date {
+    /// The day `shift` away: days and weeks count days; months and years
+    /// move the calendar month and keep the day, clamped to the new month's
+    /// last day (`2024-03-31 - 1 month` is `2024-02-29`, `2024-02-29 + 1
+    /// year` is `2025-02-28`). `None` outside years 0000 to 9999.
+    pub fn shift(self, shift: DateShift) -> Option<Date> {
+        match shift.unit {
+            DateUnit::Day => self.add_days(shift.amount),
+            DateUnit::Week => self.add_days(shift.amount.checked_mul(7)?),
+            DateUnit::Month => self.add_months(shift.amount),
+            DateUnit::Year => self.add_months(shift.amount.checked_mul(12)?),
+        }
+    }
+
+    fn add_days(self, days: i64) -> Option<Date> {
+        let target = self.days_since_epoch().checked_add(days)?;
+        // Beyond these, the year is outside 0000 to 9999.
+        if !(-719_528..=2_932_896).contains(&target) {
+            return None;
+        }
+        Some(Date::from_days_since_epoch(target))
+    }
+
+    fn add_months(self, months: i64) -> Option<Date> {
+        let index = i64::from(self.year()) * 12 + i64::from(self.month()) - 1;
+        let target = index.checked_add(months)?;
+        let year = u32::try_from(target.div_euclid(12)).ok()?;
+        let month = target.rem_euclid(12) as u32 + 1;
+        if year > 9999 {
+            return None;
+        }
+        Some(Date::packed(year, month, self.day().min(days_in_month(year, month))))
+    }
+
+    /// Days since 1970-01-01 (H. Hinnant's algorithm), negative before.
+    fn days_since_epoch(self) -> i64 {
+        let (y, m, d) = (i64::from(self.year()), i64::from(self.month()), i64::from(self.day()));
+        let y = if m <= 2 { y - 1 } else { y };
+        let era = y.div_euclid(400);
+        let yoe = y.rem_euclid(400);
+        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+}
+
 /// The number the ASCII digits spell; `None` if any byte is not one.
 fn digits(b: &[u8]) -> Option<u32> {
     let mut n = 0;
@@ -217,6 +333,45 @@ impl Period {
     }
 }
 
+impl Period {
+    /// Each of its days moved by `shift` ([`Date::shift`]), as the days
+    /// from the first moved to the last moved: `2019-03 + 1 month` is
+    /// 2019-04-01 to 2019-04-30, `2019-02 + 1 month` 2019-03-01 to
+    /// 2019-03-28. `None` when either end leaves years 0000 to 9999.
+    pub fn shift(self, shift: DateShift) -> Option<Period> {
+        Some(Period { first: self.first.shift(shift)?, last: self.last.shift(shift)? })
+    }
+
+    /// The single day it is, if it is one.
+    pub fn day(self) -> Option<Date> {
+        (self.first == self.last).then_some(self.first)
+    }
+}
+
+impl fmt::Display for Period {
+    /// A day as `2019-03-04`, a whole month as `2019-03`, a whole year as
+    /// `2019`, any other run of days as `2019-02-01..2020-01-31`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (first, last) = (self.first, self.last);
+        if first == last {
+            return write!(f, "{first}");
+        }
+        let whole_month = first.day() == 1
+            && (first.year(), first.month()) == (last.year(), last.month())
+            && last.day() == days_in_month(last.year(), last.month());
+        if whole_month {
+            return write!(f, "{:04}-{:02}", first.year(), first.month());
+        }
+        let whole_year = first.year() == last.year()
+            && (first.month(), first.day()) == (1, 1)
+            && (last.month(), last.day()) == (12, 31);
+        if whole_year {
+            return write!(f, "{:04}", first.year());
+        }
+        write!(f, "{first}..{last}")
+    }
+}
+
 impl From<Date> for Period {
     fn from(day: Date) -> Period {
         Period { first: day, last: day }
@@ -327,6 +482,88 @@ mod tests {
         assert_eq!(order("2019-12-31", "2019"), Some(OnOrAfter));
         assert_eq!(order("2019-02", "2019-02-28"), Some(OnOrBefore));
         assert_eq!(order("2020-02", "2020-02-28"), None);
+    }
+
+    fn shifted(s: &str, amount: i64, unit: DateUnit) -> Option<String> {
+        day(s).shift(DateShift { amount, unit }).map(|d| d.to_string())
+    }
+
+    #[test]
+    fn shifts_by_days_and_weeks() {
+        assert_eq!(shifted("2024-01-31", 30, DateUnit::Day).as_deref(), Some("2024-03-01"));
+        assert_eq!(shifted("2024-03-01", -1, DateUnit::Day).as_deref(), Some("2024-02-29"));
+        assert_eq!(shifted("2023-03-01", -1, DateUnit::Day).as_deref(), Some("2023-02-28"));
+        assert_eq!(shifted("2024-12-31", 1, DateUnit::Day).as_deref(), Some("2025-01-01"));
+        assert_eq!(shifted("2024-06-01", -365, DateUnit::Day).as_deref(), Some("2023-06-02"));
+        assert_eq!(shifted("2024-01-01", 2, DateUnit::Week).as_deref(), Some("2024-01-15"));
+        assert_eq!(shifted("2024-01-01", 0, DateUnit::Day).as_deref(), Some("2024-01-01"));
+        assert_eq!(shifted("1970-01-01", -1, DateUnit::Day).as_deref(), Some("1969-12-31"));
+        assert_eq!(shifted("2000-03-01", -1, DateUnit::Day).as_deref(), Some("2000-02-29"));
+        assert_eq!(shifted("1900-03-01", -1, DateUnit::Day).as_deref(), Some("1900-02-28"));
+    }
+
+    #[test]
+    fn days_round_trip_through_the_epoch() {
+        for s in ["0000-01-01", "0000-03-01", "1600-02-29", "1969-12-31", "2024-02-29", "9999-12-31"] {
+            assert_eq!(Date::from_days_since_epoch(day(s).days_since_epoch()), day(s), "{s}");
+        }
+        assert_eq!(day("1970-01-01").days_since_epoch(), 0);
+        assert_eq!(day("2021-01-01").days_since_epoch(), 18_628);
+    }
+
+    #[test]
+    fn months_and_years_clamp_at_the_end_of_the_month() {
+        assert_eq!(shifted("2024-03-31", -1, DateUnit::Month).as_deref(), Some("2024-02-29"));
+        assert_eq!(shifted("2023-03-31", -1, DateUnit::Month).as_deref(), Some("2023-02-28"));
+        assert_eq!(shifted("2024-01-31", 1, DateUnit::Month).as_deref(), Some("2024-02-29"));
+        assert_eq!(shifted("2024-01-31", 3, DateUnit::Month).as_deref(), Some("2024-04-30"));
+        assert_eq!(shifted("2024-02-29", 1, DateUnit::Year).as_deref(), Some("2025-02-28"));
+        assert_eq!(shifted("2024-02-29", 4, DateUnit::Year).as_deref(), Some("2028-02-29"));
+        assert_eq!(shifted("2024-02-29", -100, DateUnit::Year).as_deref(), Some("1924-02-29"));
+        assert_eq!(shifted("2000-02-29", 100, DateUnit::Year).as_deref(), Some("2100-02-28"));
+        assert_eq!(shifted("2024-06-15", -6, DateUnit::Month).as_deref(), Some("2023-12-15"));
+        assert_eq!(shifted("2024-01-15", -13, DateUnit::Month).as_deref(), Some("2022-12-15"));
+        assert_eq!(shifted("2024-12-15", 1, DateUnit::Month).as_deref(), Some("2025-01-15"));
+    }
+
+    #[test]
+    fn shifts_beyond_the_calendar_are_none() {
+        assert_eq!(shifted("9999-12-31", 1, DateUnit::Day), None);
+        assert_eq!(shifted("0000-01-01", -1, DateUnit::Day), None);
+        assert_eq!(shifted("9999-12-01", 1, DateUnit::Month), None);
+        assert_eq!(shifted("0000-01-31", -1, DateUnit::Month), None);
+        assert_eq!(shifted("2024-01-01", 100_000_000, DateUnit::Year), None);
+        assert_eq!(shifted("2024-01-01", i64::MAX, DateUnit::Year), None);
+        assert_eq!(shifted("2024-01-01", i64::MIN, DateUnit::Week), None);
+        assert_eq!(shifted("2024-01-01", i64::MIN, DateUnit::Day), None);
+        assert_eq!(shifted("2024-01-01", i64::MAX, DateUnit::Month), None);
+        assert_eq!(shifted("0000-01-01", 3_652_424, DateUnit::Day).as_deref(), Some("9999-12-31"));
+        assert_eq!(shifted("9999-12-31", -10_000, DateUnit::Year), None);
+    }
+
+    #[test]
+    fn a_period_shifts_both_ends() {
+        let shift = |s: &str, amount, unit| period(s).shift(DateShift { amount, unit }).map(|p| p.to_string());
+        assert_eq!(shift("2019-03", 1, DateUnit::Month).as_deref(), Some("2019-04"));
+        assert_eq!(shift("2019-02", 1, DateUnit::Month).as_deref(), Some("2019-03-01..2019-03-28"));
+        assert_eq!(shift("2019", 1, DateUnit::Year).as_deref(), Some("2020"));
+        assert_eq!(shift("2019", 1, DateUnit::Month).as_deref(), Some("2019-02-01..2020-01-31"));
+        assert_eq!(shift("2024", 1, DateUnit::Year).as_deref(), Some("2025"));
+        assert_eq!(shift("2024-02", 1, DateUnit::Year).as_deref(), Some("2025-02"));
+        assert_eq!(shift("2023-02", 1, DateUnit::Year).as_deref(), Some("2024-02-01..2024-02-28"));
+        assert_eq!(shift("2019-03", 7, DateUnit::Day).as_deref(), Some("2019-03-08..2019-04-07"));
+        assert_eq!(shift("9999", 1, DateUnit::Day), None);
+        assert_eq!(period("2019-03").to_string(), "2019-03");
+        assert_eq!(period("2019").to_string(), "2019");
+        assert_eq!(period("2019-03-04").to_string(), "2019-03-04");
+    }
+
+    #[test]
+    fn shifts_display_as_written() {
+        assert_eq!(DateShift { amount: -1, unit: DateUnit::Year }.to_string(), "- 1 year");
+        assert_eq!(DateShift { amount: 30, unit: DateUnit::Day }.to_string(), "+ 30 days");
+        assert_eq!(DateUnit::from_word("weeks"), Some(DateUnit::Week));
+        assert_eq!(DateUnit::from_word("fortnight"), None);
     }
 
     #[test]

@@ -541,3 +541,125 @@ fn a_def_answer_cut_short_by_a_limit_is_not_remembered() {
     assert_eq!(reference[8..], ["x error", "y flag 1"]);
     assert_eq!(fast, reference);
 }
+
+// ------------------------------------------------------------ date shifts and lower()
+
+const DATED: &str = r#"
+{"id":"a","type":"t","d":"2024-01-31"}
+{"id":"b","type":"t","d":"2023-06-15T08:00:00Z"}
+{"id":"c","type":"t","d":"2019-02"}
+{"id":"d","type":"t","d":"2019"}
+{"id":"e","type":"t","d":"circa 2019"}
+{"id":"f","type":"t","d":"9999-12-31"}
+{"id":"g","type":"t"}
+{"id":"h","type":"t","d":["2024-01-31"]}
+"#;
+
+#[test]
+fn as_of_moves_with_the_run() {
+    // A list field (`h`) compares element by element, as without a shift.
+    let rules = "rule recent { flag t x when x.d >= as_of - 1 year }";
+    let lines = |flagged: &[&str]| {
+        let ids = ["a", "b", "c", "d", "e", "f", "g", "h"];
+        ids.map(|id| if flagged.contains(&id) { format!("{id} flag recent") } else { format!("{id} allow") }).join("\n")
+    };
+    check_at(rules, DATED, "2025-01-31", &lines(&["a", "f", "h"]));
+    check_at(rules, DATED, "2024-06-01", &lines(&["a", "b", "f", "h"]));
+    check_at(rules, DATED, "2025-02-01", &lines(&["f"]));
+    // 2024-02-29 - 1 year is 2023-02-28: clamped at the end of February.
+    let rules = "rule r { flag t x when as_of - 1 year == 2023-02-28 }";
+    check_at(rules, r#"{"id":"a","type":"t"}"#, "2024-02-29", "a flag r");
+}
+
+#[test]
+fn fields_and_literals_move_by_calendar_units() {
+    holds_for("x.d + 1 month == 2024-02-29", DATED, &["a"]);
+    holds_for("x.d + 30 days == 2024-03-01", DATED, &["a"]);
+    holds_for("x.d + 1 week == 2024-02-07", DATED, &["a"]);
+    holds_for("x.d - 1 year == 2023-01-31", DATED, &["a"]);
+    // The date part of a date-time moves.
+    holds_for("x.d + 6 months == 2023-12-15", DATED, &["b"]);
+    holds_for("2024-01-31 + 1 month == 2024-02-29", r#"{"id":"a","type":"t"}"#, &["a"]);
+    holds_for("2024-03-31 - 1 month == 2024-02-29", r#"{"id":"a","type":"t"}"#, &["a"]);
+    holds_for("x.d < 2024-01-31 + 1 day", DATED, &["a", "b", "c", "d", "h"]);
+}
+
+#[test]
+fn a_month_or_a_year_moves_every_day() {
+    // 2019-02 + 1 month is 2019-03-01 to 2019-03-28: each of its days, moved.
+    holds_for("x.d + 1 month < 2019-03-29", DATED, &["c"]);
+    holds_for("x.d + 1 month >= 2019-03-01", DATED, &["a", "b", "c"]);
+    // 2019 + 1 month is 2019-02-01 to 2020-01-31: some days are before.
+    holds_for("x.d + 1 month >= 2019-02-01", DATED, &["a", "b", "c", "d"]);
+    holds_for("x.d + 1 month <= 2019-03-27", DATED, &[]);
+    // 2019 + 1 year is 2020, a whole year again.
+    holds_for(r#"x.d + 1 year == "2020""#, DATED, &["d"]);
+    holds_for("x.d + 1 year > 2019-12-31", DATED, &["a", "b", "c", "d"]);
+    holds_for("x.d + 1 year < 2021-01-01", DATED, &["c", "d"]);
+}
+
+#[test]
+fn what_does_not_move_is_missing() {
+    // Not a date, beyond 9999-12-31, absent, or a list: the comparison is
+    // false, `!=` and its negation's negation alike.
+    holds_for("x.d + 1 day > 2000-01-01", DATED, &["a", "b", "c", "d"]);
+    holds_for("x.d + 1 day != 2000-01-01", DATED, &["a", "b", "c", "d"]);
+    holds_for("not x.d + 1 day > 2000-01-01", DATED, &["e", "f", "g", "h"]);
+    holds_for("x.d - 1 day == 9999-12-30", DATED, &["f"]);
+    // A literal moved off the calendar is missing too, never a panic.
+    holds_for("9999-12-31 + 1 day > 2000-01-01 or 0000-01-01 - 1 week < 2000-01-01", DATED, &[]);
+    holds_for("0000-01-01 + 10000 years == 0000-01-01", DATED, &[]);
+}
+
+#[test]
+fn shifted_values_in_lists() {
+    holds_for("x.d + 1 month in [2024-02-29, 2020-01-01]", DATED, &["a"]);
+    holds_for("x.d + 1 month not in [2024-02-29]", DATED, &["b", "c", "d"]);
+}
+
+const NAMES: &str = r#"
+{"id":"a","type":"t","s":"KR","name":"Kim Min-JUN"}
+{"id":"b","type":"t","s":"kr","name":"ΟΔΥΣΣΕΥΣ"}
+{"id":"c","type":"t","s":"Kp","n":3}
+{"id":"d","type":"t","s":null,"name":["KIM"]}
+"#;
+
+#[test]
+fn lower_compares_in_lower_case() {
+    holds_for(r#"lower(x.s) == "kr""#, NAMES, &["a", "b"]);
+    holds_for(r#"lower(x.s) == "KR""#, NAMES, &[]);
+    holds_for(r#"lower(x.s) != "kr""#, NAMES, &["c"]);
+    holds_for(r#"lower(x.s) in ["kr", "kp"]"#, NAMES, &["a", "b", "c"]);
+    holds_for(r#"lower(x.s) not in ["kr"]"#, NAMES, &["c"]);
+    holds_for(r#"lower(x.s) < "kq""#, NAMES, &["c"]);
+    holds_for(r#"lower(x.name) contains "min-jun""#, NAMES, &["a"]);
+    holds_for(r#"lower(x.name) starts_with "kim""#, NAMES, &["a"]);
+    holds_for(r#"lower(x.name) matches "^kim min""#, NAMES, &["a"]);
+    // Unicode's lower case, final sigma included.
+    holds_for(r#"lower(x.name) == "οδυσσευς""#, NAMES, &["b"]);
+    holds_for(r#"lower(x.s) == lower(x.s)"#, NAMES, &["a", "b", "c"]);
+    // Not a string (a number, a list, missing): missing.
+    holds_for(r#"lower(x.n) == "3""#, NAMES, &[]);
+    holds_for(r#"lower(x.name) == "kim""#, NAMES, &[]);
+}
+
+#[test]
+fn computed_values_show_how_in_evidence() {
+    let rules = r#"rule r { flag t x when x.d >= as_of - 1 year and lower(x.s) == "kr" }"#;
+    let records = r#"{"id":"a","type":"t","d":"2024-01-31","s":"KR"}"#;
+    let program = RuleSet::from_sources(vec![SourceFile::new("t.rules", rules)]).unwrap();
+    let store = RecordStore::load([Input::new("t.jsonl", records.as_bytes().to_vec())]);
+    let options = EvalOptions { as_of: Date::parse_exact("2024-06-01").unwrap() };
+    let outcomes = Engine::new(program.program(), &store, options).evaluate();
+    let mut json = Vec::new();
+    write_json(&mut json, program.program(), &store, &outcomes).unwrap();
+    let json = String::from_utf8_lossy(&json);
+    assert!(json.contains(r#""summary":"t a → d \"2024-01-31\" >= as_of - 1 year = \"2023-06-01\"""#), "{json}");
+    assert!(
+        json.contains(
+            r#""value":"2023-06-01","computed":{"text":"as_of - 1 year","from":{"chain":[],"value":"2024-06-01"}}"#
+        ),
+        "{json}"
+    );
+    assert!(json.contains(r#""summary":"lower(t a → s \"KR\") = \"kr\" == \"kr\"""#), "{json}");
+}

@@ -43,6 +43,20 @@ impl Display for Operand {
             OperandKind::Path(p) => write!(f, "{p}"),
             OperandKind::Count(p) => write!(f, "count({p})"),
             OperandKind::Call { name, args } => call(f, name, args),
+            OperandKind::Shift { base, shift } => write!(f, "{base} {shift}"),
+        }
+    }
+}
+
+impl Display for super::Shift {
+    /// `+ 30 days`, `- 1 year`: one space around the amount, the unit
+    /// singular for 1 and plural otherwise.
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        let sign = if self.back { '-' } else { '+' };
+        write!(f, "{sign} {}", self.amount)?;
+        match self.unit {
+            Some(unit) => write!(f, " {}", unit.name(self.amount.parse().unwrap_or(u64::MAX))),
+            None => Ok(()),
         }
     }
 }

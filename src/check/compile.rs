@@ -1,4 +1,8 @@
 //! Name resolution, type checking and compilation, in one walk of the AST.
+//! Computed operands (`as_of - 1 year`, `lower(x.name)`) are checked in
+//! `compute.rs`.
+
+mod compute;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -912,6 +916,10 @@ impl<'a> Compiler<'a> {
 
     fn call(&mut self, name: &ast::Ident, args: &[ast::Operand], loc: Loc) -> Cond {
         let Some((def, decl, params)) = self.defs.get(name.name.as_str()).map(|(i, d, p)| (*i, *d, p.clone())) else {
+            if name.name == "lower" {
+                self.lower_alone(&loc);
+                return Cond::Const(false);
+            }
             self.unknown("def", name, self.defs.keys().copied().collect());
             return Cond::Const(false);
         };
@@ -1063,6 +1071,8 @@ impl<'a> Compiler<'a> {
                 }
                 Typed { value: Term::Count(t.value, o.loc.clone()), ty: Ty::Num, through: None }
             }
+            OperandKind::Shift { base, shift } => self.shifted(o, base, shift),
+            OperandKind::Call { name, args } if name.name == "lower" => self.lower(o, args),
             OperandKind::Call { name, .. } => {
                 self.error(
                     K::Type,
@@ -1344,6 +1354,8 @@ fn clone_term(t: &Term) -> Term {
         Term::Path(p) => Term::Path(clone_path(p)),
         Term::Count(p, loc) => Term::Count(clone_path(p), loc.clone()),
         Term::AsOf(loc) => Term::AsOf(loc.clone()),
+        Term::Shift(base, shift, loc) => Term::Shift(Box::new(clone_term(base)), *shift, loc.clone()),
+        Term::Lower(base, loc) => Term::Lower(Box::new(clone_term(base)), loc.clone()),
     }
 }
 

@@ -36,6 +36,9 @@ pub enum CheckErrorKind {
     Regex,
     /// A `list("FILE")` that cannot be read, or lies outside the rule set.
     ListFile,
+    /// A date shift without a unit (`as_of - 365`) or beyond any date
+    /// (`+ 100000000 years`).
+    DateShift,
 }
 
 impl CheckErrorKind {
@@ -52,6 +55,7 @@ impl CheckErrorKind {
             CheckErrorKind::Recursion => "interdict::check::recursion",
             CheckErrorKind::Regex => "interdict::check::regex",
             CheckErrorKind::ListFile => "interdict::check::list_file",
+            CheckErrorKind::DateShift => "interdict::check::date_shift",
         }
     }
 }

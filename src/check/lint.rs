@@ -437,11 +437,10 @@ fn names_in_operand<'a>(o: &'a ast::Operand, out: &mut HashSet<&'a str>) {
         OperandKind::Call { name, args } => {
             out.insert(name.name.as_str());
             for a in args {
-                if let OperandKind::Path(p) = &a.kind {
-                    out.insert(p.head.name.as_str());
-                }
+                names_in_operand(a, out);
             }
         }
+        OperandKind::Shift { base, .. } => names_in_operand(base, out),
         OperandKind::Literal(_) => {}
     }
 }

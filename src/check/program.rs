@@ -9,7 +9,7 @@ use std::sync::Arc;
 use super::schema::Schema;
 use super::types::Ty;
 use crate::ast::{CmpOp, Effect, HopRange, Quantifier, Severity, VerdictWord};
-use crate::date::Date;
+use crate::date::{Date, DateShift};
 use crate::source::{Loc, SourceFile};
 
 /// Index of a rule in [`Program::rules`].
@@ -378,12 +378,21 @@ pub(crate) enum Term {
     Count(PathExpr, Loc),
     /// `as_of`: the day the run judges against (`--as-of`), a date.
     AsOf(Loc),
+    /// `as_of - 1 year`, `x.date + 30 days`: the date moved (missing when
+    /// the value is not a date or the result is outside the calendar).
+    Shift(Box<Term>, DateShift, Loc),
+    /// `lower(x.name)`: the string in lower case (missing when not a string).
+    Lower(Box<Term>, Loc),
 }
 
 impl Term {
     pub(crate) fn loc(&self) -> &Loc {
         match self {
-            Term::Const(_, loc) | Term::Count(_, loc) | Term::AsOf(loc) => loc,
+            Term::Const(_, loc)
+            | Term::Count(_, loc)
+            | Term::AsOf(loc)
+            | Term::Shift(_, _, loc)
+            | Term::Lower(_, loc) => loc,
             Term::Path(p) => &p.loc,
         }
     }

@@ -14,7 +14,7 @@ use crate::source::Loc;
 
 use super::judge::Judge;
 use super::value::{self, Scalar, list_shown};
-use super::{Budget, Decision, Fact, FactKind, Fault, MISSES_SHOWN, Miss, Observed, Witness};
+use super::{Budget, Computation, Computed, Decision, Fact, FactKind, Fault, MISSES_SHOWN, Miss, Observed, Witness};
 
 /// One evaluation of conditions on a record, with or without evidence:
 /// what an engine provides so that [`Evaluator::cond`] can give its
@@ -105,7 +105,24 @@ pub(crate) trait Evaluator<'p> {
             Term::AsOf(_) => self.plain(Scalar::Date(self.judge().as_of())),
             Term::Path(p) => self.path(p, env),
             Term::Count(p, _) => self.counted(self.path(p, env)),
+            Term::Shift(base, shift, _) => self.plain(self.scalar(&self.term(base, env)).shifted(*shift)),
+            Term::Lower(base, _) => self.plain(self.scalar(&self.term(base, env)).lowered()),
         }
+    }
+
+    /// A term's value `c` as evidence shows it: a computed one (`as_of - 1
+    /// year`) with the value it was computed from, evaluated again (only
+    /// when tracing, and a term's value depends on nothing but `env`).
+    fn seen(&self, t: &'p Term, c: Self::Cursor, env: &Self::Env) -> Observed {
+        let mut o = self.observed(c);
+        let (base, how) = match t {
+            Term::Shift(base, shift, _) => (base, Computation::Shift(*shift)),
+            Term::Lower(base, _) => (base, Computation::Lower),
+            _ => return o,
+        };
+        let from = self.seen(base, self.term(base, env), env);
+        o.computed = Some(Box::new(Computed { how, text: t.loc().text().to_string(), from }));
+        o
     }
 
     /// A rule's or exemption's condition on a record.
@@ -129,9 +146,9 @@ pub(crate) trait Evaluator<'p> {
                 let (l, r) = (self.term(lhs, env), self.term(rhs, env));
                 let holds = self.compare(*op, &l, &r, *dates);
                 self.fact(facts, loc, holds, || FactKind::Compare {
-                    lhs: self.observed(l),
+                    lhs: self.seen(lhs, l, env),
                     op: *op,
-                    rhs: self.observed(r),
+                    rhs: self.seen(rhs, r, env),
                 });
                 Ok(holds)
             }
@@ -141,15 +158,15 @@ pub(crate) trait Evaluator<'p> {
                 let v = self.scalar(&l);
                 let holds = !v.is_missing() && value::in_const_list(v, list, |r| self.id(r)) != *negated;
                 let op = if *negated { CmpOp::NotIn } else { CmpOp::In };
-                let rhs = Observed { chain: Vec::new(), value: list_shown(list) };
-                self.fact(facts, loc, holds, || FactKind::Compare { lhs: self.observed(l), op, rhs });
+                let rhs = Observed { chain: Vec::new(), value: list_shown(list), computed: None };
+                self.fact(facts, loc, holds, || FactKind::Compare { lhs: self.seen(lhs, l, env), op, rhs });
                 Ok(holds)
             }
             Cond::Matches { subject, re, loc } => {
                 let s = self.term(subject, env);
-                let holds = matches!(self.scalar(&s), Scalar::Str(text) if re.is_match(text));
+                let holds = self.scalar(&s).text().is_some_and(|text| re.is_match(&text));
                 let pattern = re.as_str().to_string();
-                self.fact(facts, loc, holds, || FactKind::Matches { subject: self.observed(s), pattern });
+                self.fact(facts, loc, holds, || FactKind::Matches { subject: self.seen(subject, s, env), pattern });
                 Ok(holds)
             }
             Cond::Exists { path, loc } => {
@@ -161,7 +178,7 @@ pub(crate) trait Evaluator<'p> {
             Cond::Truthy { term, loc } => {
                 let c = self.term(term, env);
                 let holds = self.scalar(&c) == Scalar::Bool(true);
-                self.fact(facts, loc, holds, || FactKind::Truthy { value: self.observed(c) });
+                self.fact(facts, loc, holds, || FactKind::Truthy { value: self.seen(term, c, env) });
                 Ok(holds)
             }
             Cond::Is { subject, verdict, by, loc, .. } => self.is(subject, *verdict, *by, loc, env, facts),
@@ -272,15 +289,19 @@ pub(crate) trait Evaluator<'p> {
                 let found = self.any_element(r, |x| value::holds(CmpOp::Eq, v, x, dates, id));
                 found.is_some_and(|found| found == (op == CmpOp::In))
             }
-            CmpOp::Contains => match (self.scalar(l), self.scalar(r)) {
-                (Scalar::Str(hay), Scalar::Str(needle)) => hay.contains(needle),
-                (_, needle) if !needle.is_missing() => {
-                    self.any_element(l, |x| value::holds(CmpOp::Eq, x, needle, dates, id)).unwrap_or(false)
+            CmpOp::Contains => {
+                let needle = self.scalar(r);
+                match (self.scalar(l).text(), needle.text()) {
+                    (Some(hay), Some(text)) => hay.contains(&*text),
+                    _ if !needle.is_missing() => {
+                        self.any_element(l, |x| value::holds(CmpOp::Eq, x, needle, dates, id)).unwrap_or(false)
+                    }
+                    _ => false,
                 }
-                _ => false,
-            },
+            }
             CmpOp::StartsWith => {
-                matches!((self.scalar(l), self.scalar(r)), (Scalar::Str(s), Scalar::Str(p)) if s.starts_with(p))
+                let (s, prefix) = (self.scalar(l).text(), self.scalar(r).text());
+                s.zip(prefix).is_some_and(|(s, prefix)| s.starts_with(&*prefix))
             }
             _ => value::holds(op, self.scalar(l), self.scalar(r), dates, id),
         }

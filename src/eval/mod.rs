@@ -29,8 +29,9 @@ pub(crate) use reverse::ReverseIndex;
 pub(crate) use value::{Scalar, const_shown};
 pub(crate) use verdict::Chain;
 pub use verdict::{
-    Decision, ExemptionExplanation, ExemptionStatus, Explanation, Fact, FactKind, Fired, Hop, LinkProblem, LinkWarning,
-    MISSES_SHOWN, Miss, Observed, Outcome, RuleExplanation, RuleStatus, Shown, Verdict, Waived, Witness,
+    Computation, Computed, Decision, ExemptionExplanation, ExemptionStatus, Explanation, Fact, FactKind, Fired, Hop,
+    LinkProblem, LinkWarning, MISSES_SHOWN, Miss, Observed, Outcome, RuleExplanation, RuleStatus, Shown, Verdict, Waived,
+    Witness,
 };
 
 use crate::date::Date;

@@ -4,13 +4,14 @@
 //! Each engine keeps values its own way; to compare, it projects one onto
 //! a [`Scalar`], and the meaning of `==`, `<`, `in` … is written here once.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 use serde_json::Value;
 
 use crate::ast::CmpOp;
 use crate::check::{Const, ConstList, num_key};
-use crate::date::{Date, Period, PeriodOrder};
+use crate::date::{Date, DateShift, Period, PeriodOrder};
 use crate::records::RecordIdx;
 
 use super::Shown;
@@ -28,6 +29,11 @@ pub(crate) enum Scalar<'v> {
     Date(Date),
     /// A record: a binder, or a declared link.
     Record(RecordIdx),
+    /// A month or a year moved by a date shift, or any run of days it
+    /// became (`2019-02 + 1 month`): never a single day, which is `Date`.
+    Period(Period),
+    /// `lower(s)`: the string `s` in lower case, folded when compared.
+    Folded(&'v str),
     /// A list or a JSON object: equal to nothing.
     Other,
 }
@@ -42,8 +48,37 @@ impl<'v> Scalar<'v> {
     fn as_period(self) -> Option<Period> {
         match self {
             Scalar::Date(d) => Some(d.into()),
-            Scalar::Str(s) => Period::parse_lenient(s),
+            Scalar::Period(p) => Some(p),
+            Scalar::Str(s) | Scalar::Folded(s) => Period::parse_lenient(s),
             _ => None,
+        }
+    }
+
+    /// The text of a string (in lower case for `lower(…)`); `None` for
+    /// anything else.
+    pub(crate) fn text(self) -> Option<Cow<'v, str>> {
+        match self {
+            Scalar::Str(s) => Some(Cow::Borrowed(s)),
+            Scalar::Folded(s) => Some(fold(s)),
+            _ => None,
+        }
+    }
+
+    /// The value `shift` away, for `as_of - 1 year`: a date, or a string
+    /// that reads as one, moved ([`Period::shift`]); missing for anything
+    /// else and for a result outside the calendar.
+    pub(crate) fn shifted(self, shift: DateShift) -> Scalar<'v> {
+        match self.as_period().and_then(|p| p.shift(shift)) {
+            Some(p) => p.day().map_or(Scalar::Period(p), Scalar::Date),
+            None => Scalar::Missing,
+        }
+    }
+
+    /// `lower(…)` of the value: a string, folded; missing for anything else.
+    pub(crate) fn lowered(self) -> Scalar<'v> {
+        match self {
+            Scalar::Str(s) | Scalar::Folded(s) => Scalar::Folded(s),
+            _ => Scalar::Missing,
         }
     }
 
@@ -66,8 +101,20 @@ impl<'v> Scalar<'v> {
             Scalar::Num(n) => Shown::Value(number_value(n)),
             Scalar::Str(s) => Shown::Value(Value::String(s.to_string())),
             Scalar::Date(d) => Shown::Value(Value::String(d.to_string())),
+            Scalar::Period(p) => Shown::Value(Value::String(p.to_string())),
+            Scalar::Folded(s) => Shown::Value(Value::String(fold(s).into_owned())),
             Scalar::Record(_) | Scalar::Other => Shown::Missing,
         }
+    }
+}
+
+/// A string in lower case (Unicode's lowercase mapping, as SQL's `LOWER`),
+/// borrowed when it has no upper-case letter.
+pub(crate) fn fold(s: &str) -> Cow<'_, str> {
+    if s.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(s.to_lowercase())
     }
 }
 
@@ -156,6 +203,27 @@ pub(crate) fn relate<'v>(
     dates: bool,
     id: impl Fn(RecordIdx) -> &'v str,
 ) -> Option<Compared> {
+    if !matches!(a, Scalar::Folded(_)) && !matches!(b, Scalar::Folded(_)) {
+        return relate_unfolded(a, b, dates, id);
+    }
+    // `lower(…)`: compared as the lower-case string it stands for.
+    let folded = |v: Scalar<'v>| match v {
+        Scalar::Folded(s) => Some(fold(s)),
+        _ => None,
+    };
+    let (fa, fb) = (folded(a), folded(b));
+    let a = fa.as_deref().map_or(a, Scalar::Str);
+    let b = fb.as_deref().map_or(b, Scalar::Str);
+    relate_unfolded(a, b, dates, |r| id(r))
+}
+
+/// [`relate`] of values neither of which is `Folded`.
+fn relate_unfolded<'v>(
+    a: Scalar<'v>,
+    b: Scalar<'v>,
+    dates: bool,
+    id: impl Fn(RecordIdx) -> &'v str,
+) -> Option<Compared> {
     if a.is_missing() || b.is_missing() {
         return None;
     }
@@ -204,16 +272,20 @@ fn same_str(a: &str, b: &str) -> bool {
 /// `v in set` for a literal list, in O(1).
 pub(crate) fn in_const_list<'v>(v: Scalar<'v>, set: &ConstList, id: impl Fn(RecordIdx) -> &'v str) -> bool {
     match v {
-        Scalar::Str(s) => {
-            set.strs.contains(s)
-                || (!set.dates.is_empty() && Date::parse_lenient(s).is_some_and(|d| set.dates.contains(&d)))
-        }
+        Scalar::Str(s) => str_in_list(s, set),
+        Scalar::Folded(s) => str_in_list(&fold(s), set),
+        Scalar::Period(p) => set.strs.iter().any(|s| Period::parse_lenient(s) == Some(p)),
         Scalar::Num(n) => set.nums.contains(&num_key(n)),
         Scalar::Bool(b) => set.bools[usize::from(b)],
         Scalar::Date(d) => set.dates.contains(&d) || set.strs.iter().any(|s| Date::parse_lenient(s) == Some(d)),
         Scalar::Record(r) => set.strs.contains(id(r)),
         Scalar::Missing | Scalar::Other => false,
     }
+}
+
+/// A string in a literal list: one of its strings, or a date it holds.
+fn str_in_list(s: &str, set: &ConstList) -> bool {
+    set.strs.contains(s) || (!set.dates.is_empty() && Date::parse_lenient(s).is_some_and(|d| set.dates.contains(&d)))
 }
 
 #[cfg(test)]

@@ -292,6 +292,29 @@ pub struct Observed {
     pub chain: Vec<Hop>,
     /// The value at the end.
     pub value: Shown,
+    /// For a value computed from another (`as_of - 1 year`,
+    /// `lower(x.name)`): how, and from what.
+    pub computed: Option<Box<Computed>>,
+}
+
+/// How a value seen was computed: `as_of - 1 year`, `lower(x.name)`.
+#[derive(Debug, Clone)]
+pub struct Computed {
+    /// The computation.
+    pub how: Computation,
+    /// The operand as written in the rule (`as_of - 1 year`).
+    pub text: String,
+    /// The value it was computed from, with its chain.
+    pub from: Observed,
+}
+
+/// The computations of the language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Computation {
+    /// A date moved: `+ 30 days`.
+    Shift(crate::date::DateShift),
+    /// `lower(…)`.
+    Lower,
 }
 
 /// The hops from a rule's record to a value (empty for literals, and

@@ -101,9 +101,10 @@ impl<'s> Evaluator<'s> for Ctx<'_, 's> {
 
     fn observed(&self, c: Cursor<'s>) -> Observed {
         match c {
-            Cursor::One(v, chain) => Observed { chain, value: self.shown(v) },
+            Cursor::One(v, chain) => Observed { chain, value: self.shown(v), computed: None },
             Cursor::Many(items) => {
-                Observed { chain: Vec::new(), value: Shown::List(items.iter().map(|i| self.shown(i.val)).collect()) }
+                let value = Shown::List(items.iter().map(|i| self.shown(i.val)).collect());
+                Observed { chain: Vec::new(), value, computed: None }
             }
         }
     }
@@ -268,7 +269,7 @@ impl<'s> Ctx<'_, 's> {
             self.cond(f, env, &mut facts)?;
         }
         self.cond(&q.body, env, &mut facts)?;
-        let element = Observed { chain: take_chain(env, q.slot), value: self.shown(found.val) };
+        let element = Observed { chain: take_chain(env, q.slot), value: self.shown(found.val), computed: None };
         Ok(Settled { witness: Witness { element, depth: found.depth, position: found.pos }, facts })
     }
 

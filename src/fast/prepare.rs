@@ -217,10 +217,13 @@ fn link_checks<'s>(
 /// working it out for every record of a type costs little.
 fn local(e: &Cond) -> bool {
     let path = |p: &PathExpr| p.steps.iter().all(|s| s.hops.is_none());
-    let term = |t: &Term| match t {
-        Term::Path(p) | Term::Count(p, _) => path(p),
-        Term::Const(..) | Term::AsOf(_) => true,
-    };
+    fn term(t: &Term) -> bool {
+        match t {
+            Term::Path(p) | Term::Count(p, _) => p.steps.iter().all(|s| s.hops.is_none()),
+            Term::Const(..) | Term::AsOf(_) => true,
+            Term::Shift(base, ..) | Term::Lower(base, _) => term(base),
+        }
+    }
     match e {
         Cond::And(ts, _) | Cond::Or(ts, _) => ts.iter().all(local),
         Cond::Not(t) => local(t),

@@ -33,6 +33,9 @@ pub(crate) enum Val<'s> {
     Json(&'s Value),
     /// A literal list.
     Const(&'s ConstList),
+    /// A value computed by the rule (`as_of - 1 year`, `lower(x.name)`)
+    /// that is none of the above.
+    Computed(Scalar<'s>),
 }
 
 impl<'s> Val<'s> {
@@ -51,6 +54,7 @@ impl<'s> Val<'s> {
             Scalar::Str(s) => Val::Str(s),
             Scalar::Date(d) => Val::Date(d),
             Scalar::Record(r) => Val::Rec(r),
+            Scalar::Period(_) | Scalar::Folded(_) => Val::Computed(v),
             Scalar::Missing | Scalar::Other => Val::Missing,
         }
     }
@@ -90,6 +94,7 @@ impl<'s> Val<'s> {
             Val::Rec(r) => Scalar::Record(r),
             Val::IdStr(r) => Scalar::Str(id(r)),
             Val::List(_) | Val::Links(_) | Val::Json(_) | Val::Const(_) => Scalar::Other,
+            Val::Computed(v) => v,
         }
     }
 }

@@ -88,10 +88,11 @@ impl<'a> Evaluator<'a> for Ctx<'_, 'a> {
 
     fn observed(&self, c: Cursor<'a>) -> Observed {
         match c {
-            Cursor::One(v, chain) => Observed { chain, value: v.shown(self.store()) },
+            Cursor::One(v, chain) => Observed { chain, value: v.shown(self.store()), computed: None },
             Cursor::Many(items) => Observed {
                 chain: Vec::new(),
                 value: Shown::List(items.iter().map(|i| i.val.shown(self.store())).collect()),
+                computed: None,
             },
         }
     }
@@ -231,7 +232,7 @@ impl<'a> Ctx<'_, 'a> {
             Cursor::One(_, chain) => chain,
             Cursor::Many(_) => Vec::new(),
         };
-        let element = Observed { chain, value: item.val.shown(self.store()) };
+        let element = Observed { chain, value: item.val.shown(self.store()), computed: None };
         Witness { element, depth: (item.depth > 0).then_some(item.depth), position: item.pos }
     }
 

@@ -23,6 +23,9 @@ pub(crate) enum Val<'a> {
     Json(&'a Value),
     /// A literal list.
     List(&'a ConstList),
+    /// A value computed by the rule (`as_of - 1 year`, `lower(x.name)`)
+    /// that is none of the above.
+    Computed(Scalar<'a>),
 }
 
 impl<'a> Val<'a> {
@@ -51,6 +54,7 @@ impl<'a> Val<'a> {
             Scalar::Str(s) => Val::Str(s),
             Scalar::Date(d) => Val::Date(d),
             Scalar::Record(r) => Val::Record(r),
+            Scalar::Period(_) | Scalar::Folded(_) => Val::Computed(v),
             Scalar::Missing | Scalar::Other => Val::Missing,
         }
     }
@@ -69,6 +73,7 @@ impl<'a> Val<'a> {
             Val::Date(d) => Scalar::Date(d),
             Val::Record(r) => Scalar::Record(r),
             Val::Json(_) | Val::List(_) => Scalar::Other,
+            Val::Computed(v) => v,
         }
     }
 

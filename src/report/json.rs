@@ -329,12 +329,20 @@ impl Json<'_> {
         Ok(())
     }
 
-    /// `{"chain": […], …the value's own keys}`.
+    /// `{"chain": […], …the value's own keys}`, and for a computed value
+    /// `"computed": {"text", "from"}`.
     fn observed(&mut self, o: &Observed) -> io::Result<()> {
         self.raw("{\"chain\":");
         self.chain(&o.chain)?;
         self.raw(",");
         self.shown_entries(&o.value)?;
+        if let Some(c) = &o.computed {
+            self.raw(",\"computed\":{\"text\":");
+            self.str(&c.text)?;
+            self.raw(",\"from\":");
+            self.observed(&c.from)?;
+            self.raw("}");
+        }
         self.raw("}");
         Ok(())
     }
@@ -541,6 +549,7 @@ mod tests {
                 crate::eval::Hop { via: ".nationality".into(), to: Shown::Value("KR".into()) },
             ],
             value: Shown::Value("KR".into()),
+            computed: None,
         };
         assert_eq!(chain_text(&o), "venue v-12 → operator p-7 \"Kim\" → nationality \"KR\"");
     }
@@ -660,6 +669,7 @@ mod tests {
         Observed {
             chain: vec![Hop { via: String::new(), to: record("p\"1") }, Hop { via: ".a".into(), to: value.clone() }],
             value,
+            computed: None,
         }
     }
 

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::ast::Quantifier;
-use crate::eval::{Decision, Fact, FactKind, Observed, Shown, Witness};
+use crate::eval::{Computation, Computed, Decision, Fact, FactKind, Observed, Shown, Witness};
 
 /// Record content shown on a terminal: control characters (escape
 /// sequences included) and the invisible marks that reorder text
@@ -89,6 +89,10 @@ pub(crate) fn chain_text(o: &Observed) -> String {
 }
 
 fn write_chain(out: &mut String, o: &Observed) {
+    if let Some(c) = &o.computed {
+        write_computed(out, c, &o.value);
+        return;
+    }
     if o.chain.is_empty() {
         write_shown(out, &o.value);
         return;
@@ -108,6 +112,28 @@ fn write_chain(out: &mut String, o: &Observed) {
         }
         write_shown(out, &hop.to);
     }
+}
+
+/// `as_of - 1 year = "2025-06-01"`; `visit x-1 → date "2024-01-01" + 30
+/// days = "2024-01-31"`; `lower(person p-1 → name "Kim") = "kim"`: what
+/// it was computed from (as written when no record was followed), how,
+/// and the result.
+fn write_computed(out: &mut String, c: &Computed, value: &Shown) {
+    let from_records = !c.from.chain.is_empty() || c.from.computed.is_some();
+    match c.how {
+        Computation::Shift(shift) if from_records => {
+            write_chain(out, &c.from);
+            let _ = write!(out, " {shift}");
+        }
+        Computation::Lower if from_records => {
+            out.push_str("lower(");
+            write_chain(out, &c.from);
+            out.push(')');
+        }
+        _ => out.push_str(&clean(&c.text)),
+    }
+    out.push_str(" = ");
+    write_shown(out, value);
 }
 
 /// One line saying what a fact observed.

@@ -3,7 +3,7 @@
 //! grouping and `ROW_NUMBER` ranking. Nothing here knows a dialect; the
 //! printer (`print.rs`) does.
 
-use crate::date::Date;
+use crate::date::{Date, DateShift};
 
 /// A relation.
 #[derive(Clone, Debug)]
@@ -132,6 +132,12 @@ pub(crate) enum Expr {
     },
     /// `CAST(e AS VARCHAR)` and friends.
     ToText(Box<Expr>),
+    /// A `DATE` moved by days, weeks, months or years, months clamped at
+    /// the month's end as `Date::shift` does (each dialect's interval
+    /// arithmetic).
+    Shift(Box<Expr>, DateShift),
+    /// `LOWER(e)`.
+    Lower(Box<Expr>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -17,7 +17,7 @@ use crate::ast::{CmpOp, Effect, Quantifier, VerdictWord};
 use crate::check::{
     Base, Cond, Const, DefId, FieldType, Head, PathExpr, Program, QRange, Quant, ReverseLookup, RuleId, Schema, Term,
 };
-use crate::date::Date;
+use crate::date::{Date, DateShift};
 use crate::source::{Loc, Located};
 
 use super::error::{SqlError, SqlErrorKind};
@@ -645,6 +645,7 @@ fn term_slots(t: &Term, out: &mut Vec<usize>) {
     match t {
         Term::Path(p) | Term::Count(p, _) => path_slots(p, out),
         Term::Const(..) | Term::AsOf(_) => {}
+        Term::Shift(base, ..) | Term::Lower(base, _) => term_slots(base, out),
     }
 }
 
@@ -668,6 +669,9 @@ enum Kind {
     DateField,
     /// A date literal or `as_of`.
     DateLit,
+    /// A declared `date` field moved by a shift: its first and last days,
+    /// each moved.
+    Shifted(DateShift),
     /// A record's id (a resolved link).
     Id,
 }
@@ -1228,6 +1232,23 @@ impl<'c, 'p> RelLowerer<'c, 'p> {
                 Value::List(_) => Err(unsupported("`count` over a hop range", loc, "count a list field")),
                 Value::Scalar(..) | Value::Record { .. } => Ok(Value::Scalar(Expr::Null, Kind::Num)),
             },
+            Term::Shift(base, shift, loc) => match self.term(base)? {
+                // A literal or `as_of` is moved here, as the evaluators move it.
+                Value::Scalar(Expr::Date(d), Kind::DateLit) => {
+                    Ok(Value::Scalar(d.shift(*shift).map_or(Expr::Null, Expr::Date), Kind::DateLit))
+                }
+                Value::Scalar(e, Kind::DateField) => Ok(Value::Scalar(e, Kind::Shifted(*shift))),
+                Value::Scalar(_, Kind::Shifted(_)) => Err(unsupported(
+                    "a date shifted twice (a def shifting a shifted argument)",
+                    loc,
+                    "shift once, by the sum: `x.date + 18 months`",
+                )),
+                _ => Err(unsupported("a date shift of a value that is not a date", loc, "shift a `date` field")),
+            },
+            Term::Lower(base, _) => Ok(match self.term(base)? {
+                Value::Scalar(e, Kind::Str) => Value::Scalar(Expr::Lower(Box::new(e)), Kind::Str),
+                _ => Value::Scalar(Expr::Null, Kind::Str),
+            }),
         }
     }
 
@@ -1422,12 +1443,8 @@ impl<'c, 'p> RelLowerer<'c, 'p> {
             };
         }
         let Some((e, kind)) = scalar(&v) else { return Expr::Bool(false) };
-        let strs = || -> Vec<Expr> {
-            list.items
-                .iter()
-                .filter_map(|c| if let Const::Str(s) = c { Some(Expr::Str(s.clone())) } else { None })
-                .collect()
-        };
+        let items = |f: fn(&Const) -> Option<Expr>| -> Vec<Expr> { list.items.iter().filter_map(f).collect() };
+        let strs = || items(|c| if let Const::Str(s) = c { Some(Expr::Str(s.clone())) } else { None });
         let dates: Vec<Date> =
             list.items.iter().filter_map(|c| if let Const::Date(d) = c { Some(*d) } else { None }).collect();
         let member = |e: Expr, items: Vec<Expr>| {
@@ -1445,30 +1462,35 @@ impl<'c, 'p> RelLowerer<'c, 'p> {
                 Expr::or(alts)
             }
             Kind::Id => member(e.clone(), strs()),
-            Kind::Num => member(
-                e.clone(),
-                list.items
-                    .iter()
-                    .filter_map(|c| if let Const::Num(n) = c { Some(Expr::Num(*n)) } else { None })
-                    .collect(),
-            ),
-            Kind::Bool => member(
-                e.clone(),
-                list.items
-                    .iter()
-                    .filter_map(|c| if let Const::Bool(b) = c { Some(Expr::Bool(*b)) } else { None })
-                    .collect(),
-            ),
-            Kind::DateLit => {
-                let mut all = dates.clone();
-                all.extend(
-                    list.items.iter().filter_map(|c| if let Const::Str(s) = c { Date::parse_lenient(s) } else { None }),
-                );
-                member(e.clone(), all.into_iter().map(Expr::Date).collect())
+            Kind::Num => member(e.clone(), items(|c| if let Const::Num(n) = c { Some(Expr::Num(*n)) } else { None })),
+            Kind::Bool => {
+                member(e.clone(), items(|c| if let Const::Bool(b) = c { Some(Expr::Bool(*b)) } else { None }))
             }
+            Kind::Shifted(shift) => {
+                // A moved day is in the list when it is one of its dates;
+                // a moved month or year never is (see docs/sql.md).
+                let (first, last) = shifted_days(e.clone(), shift);
+                let same = Expr::eq(first.clone(), last.clone()).known();
+                let found = Expr::and(vec![same, member(first.clone(), list_days(list))]);
+                // Present when it moved: a date that is not one is missing.
+                let present = Expr::and(vec![first.present(), last.present()]);
+                return if negated { Expr::and(vec![present, Expr::not(found)]) } else { found };
+            }
+            Kind::DateLit => member(e.clone(), list_days(list)),
         };
         if negated { Expr::and(vec![e.present(), Expr::not(found)]) } else { found }
     }
+}
+
+/// The days a literal list holds: its dates, and its strings that read as
+/// days.
+fn list_days(list: &crate::check::ConstList) -> Vec<Expr> {
+    let day = |c: &Const| match c {
+        Const::Date(d) => Some(*d),
+        Const::Str(s) => Date::parse_lenient(s),
+        _ => None,
+    };
+    list.items.iter().filter_map(day).map(Expr::Date).collect()
 }
 
 /// A value as one scalar: a column or literal, or a record's id.
@@ -1524,9 +1546,10 @@ fn relate((a, ak): (Expr, Kind), op: BinOp, (b, bk): (Expr, Kind), dates: bool) 
     let days = |e: Expr, k: Kind| match k {
         DateLit => Some((e.clone(), e)),
         Str | DateField => Some((Expr::FirstDay(Box::new(e.clone())), Expr::LastDay(Box::new(e)))),
+        Shifted(s) => Some(shifted_days(e, s)),
         _ => None,
     };
-    if dates || ak == DateLit || bk == DateLit {
+    if dates || ak == DateLit || bk == DateLit || matches!(ak, Shifted(_)) || matches!(bk, Shifted(_)) {
         return match (days(a, ak), days(b, bk)) {
             (Some(a), Some(b)) => period_cmp(a, op, b, ak == DateLit || bk == DateLit),
             _ => Expr::Bool(false),
@@ -1542,6 +1565,13 @@ fn relate((a, ak): (Expr, Kind), op: BinOp, (b, bk): (Expr, Kind), dates: bool) 
         (Bool, Bool) | (Id, Id) | (Id, Str | DateField) | (Str | DateField, Id) => unordered(a, b),
         _ => Expr::Bool(false),
     }
+}
+
+/// The first and last days of a `date` field (a day, month or year)
+/// moved by `shift`, as `Period::shift` moves them.
+fn shifted_days(e: Expr, shift: DateShift) -> (Expr, Expr) {
+    let first = Expr::Shift(Box::new(Expr::FirstDay(Box::new(e.clone()))), shift);
+    (first, Expr::Shift(Box::new(Expr::LastDay(Box::new(e))), shift))
 }
 
 /// `a op b` between two dates given as their first and last days, as

@@ -9,6 +9,7 @@ use std::fmt::Write;
 
 use super::ir::{Expr, Join, JoinKind, Rel, Select, Source};
 use super::script::Dialect;
+use crate::date::{DateShift, DateUnit};
 
 /// What a date-looking string must match before it is cast: `YYYY-MM-DD`,
 /// then the end or a time part (`Date::parse_lenient`'s rule).
@@ -233,10 +234,30 @@ impl Printer {
                 let order: Vec<String> = order.iter().map(|e| self.expr(e, indent)).collect();
                 format!("ROW_NUMBER() OVER (PARTITION BY {} ORDER BY {})", partition.join(", "), order.join(", "))
             }
+            Expr::Shift(inner, shift) => self.shift(&self.expr(inner, indent), *shift),
+            Expr::Lower(inner) => format!("LOWER({})", self.expr(inner, indent)),
             Expr::ToText(inner) => match self.dialect {
                 Dialect::Spark => format!("CAST({} AS STRING)", self.expr(inner, indent)),
                 _ => format!("CAST({} AS VARCHAR)", self.expr(inner, indent)),
             },
+        }
+    }
+
+    /// A `DATE` moved by `shift` in the dialect's words; each clamps a
+    /// month's day at the end of the month it lands in.
+    fn shift(&self, date: &str, shift: DateShift) -> String {
+        let (n, unit) = match shift.unit {
+            DateUnit::Day => (shift.amount, "day"),
+            DateUnit::Week => (shift.amount.saturating_mul(7), "day"),
+            DateUnit::Month => (shift.amount, "month"),
+            DateUnit::Year => (shift.amount.saturating_mul(12), "month"),
+        };
+        match self.dialect {
+            Dialect::Spark if unit == "day" => format!("date_add({date}, {n})"),
+            Dialect::Spark => format!("add_months({date}, {n})"),
+            Dialect::Trino => format!("date_add('{unit}', {n}, {date})"),
+            Dialect::DuckDb => format!("CAST({date} + INTERVAL ({n}) {} AS DATE)", unit.to_uppercase()),
+            Dialect::DataFusion => format!("CAST({date} + INTERVAL '{n} {unit}' AS DATE)"),
         }
     }
 

@@ -31,6 +31,8 @@ fn describe_value(rule: Rule) -> Option<&'static str> {
         Rule::list => "a list",
         Rule::literal => "a value",
         Rule::operand => "a value or path",
+        Rule::shift_amount => "a whole number",
+        Rule::shift_unit => UNITS,
         Rule::count_call | Rule::kw_count => "`count(…)`",
         Rule::call => "a call",
         Rule::path => "a path",
@@ -104,12 +106,21 @@ fn describe_keyword(rule: Rule) -> Option<&'static str> {
     })
 }
 
+/// A date shift's units, as an error lists them.
+const UNITS: &str = "a unit (`days`, `weeks`, `months`, `years`)";
+
 /// Literal tokens worth listing; whitespace and comment starts are not.
 fn describe_token(token: &impl std::fmt::Display) -> Option<String> {
     let token = token.to_string();
     // Character ranges print as `a..z`; whitespace, comments and escapes are noise.
     let is_range = token.chars().count() == 4 && token.get(1..3) == Some("..");
-    let noise = token.trim().is_empty() || ["#", "\\", "\"", "_"].contains(&token.as_str());
+    // `+` and `-` may follow any operand (a date shift): listing them after
+    // every value says nothing.
+    // The unit words are listed once, as `UNITS`.
+    let units = ["day", "days", "week", "weeks", "month", "months", "year", "years"];
+    let noise = token.trim().is_empty()
+        || ["#", "\\", "\"", "_", "+", "-"].contains(&token.as_str())
+        || units.contains(&token.as_str());
     (!is_range && !noise).then(|| format!("`{token}`"))
 }
 
@@ -173,9 +184,27 @@ impl Expected {
         join_alternatives(&alternatives)
     }
 
+    /// The fix for a date shift written wrong (`as_of - 1.5 years`, `- 2
+    /// fortnights`, two shifts in a row, a shift in a `let`).
+    fn date_help(&self, found: &str) -> Option<&'static str> {
+        Some(if self.wants(UNITS) {
+            "a date moves by `days`, `weeks`, `months` or `years`: `as_of - 6 months`"
+        } else if self.wants("a whole number") && found.chars().all(|c| c.is_ascii_digit()) {
+            "a date moves by a whole number of a unit: `as_of - 18 months`, not `1.5 years`"
+        } else if ["+", "-"].contains(&found) && self.wants("`and`") {
+            "only a date moves, by one amount of a unit: write `as_of - 18 months`, not `- 1 year - 6 months`"
+        } else if found == "as_of" && self.wants("`list`") {
+            "a `let` binds a literal; write `as_of - 1 year` where it is compared: it moves with `--as-of`"
+        } else {
+            return None;
+        })
+    }
+
     /// The likeliest fix for finding `found` where these were expected.
     fn help(&self, found: &str) -> String {
-        if self.ident && is_reserved(found) {
+        if let Some(help) = self.date_help(found) {
+            help.to_string()
+        } else if self.ident && is_reserved(found) {
             format!(
                 "`{found}` is a reserved word: it cannot name a rule, def, let, entity or binder (a field may use it: `x.{found}`)"
             )

@@ -10,7 +10,7 @@ use pest::iterators::{Pair, Pairs};
 use super::error::{SyntaxError, SyntaxErrorKind};
 use super::grammar::{MAX_DEPTH, Rule};
 use crate::ast::*;
-use crate::date::Date;
+use crate::date::{Date, DateUnit};
 use crate::source::{Loc, Located, SourceFile, Span};
 
 type Result<T> = std::result::Result<T, SyntaxError>;
@@ -451,15 +451,17 @@ impl Cx<'_> {
         if depth > MAX_DEPTH {
             return Err(self.too_deep(&loc));
         }
-        let Some(inner) = Kids::of(p).next() else { return Err(self.internal(loc.span.start, "operand")) };
+        let mut kids = Kids::of(p);
+        let Some(inner) = kids.next() else { return Err(self.internal(loc.span.start, "operand")) };
+        let base_loc = self.loc(&inner);
         let kind = match inner.as_rule() {
             Rule::literal => OperandKind::Literal(self.literal(inner)?),
             Rule::count_call => OperandKind::Count(self.path(Kids::of(inner).expect(Rule::path, self)?)?),
             Rule::call => {
-                let mut kids = Kids::of(inner);
-                let name = self.ident(&kids.expect(Rule::ident, self)?);
+                let mut call = Kids::of(inner);
+                let name = self.ident(&call.expect(Rule::ident, self)?);
                 let mut args = Vec::new();
-                while let Some(a) = kids.take(Rule::operand) {
+                while let Some(a) = call.take(Rule::operand) {
                     args.push(self.operand(a, depth + 1)?);
                 }
                 OperandKind::Call { name, args }
@@ -467,7 +469,20 @@ impl Cx<'_> {
             Rule::path => OperandKind::Path(self.path(inner)?),
             _ => return Err(self.internal(loc.span.start, "operand kind")),
         };
-        Ok(Operand { kind, loc })
+        let Some(shift) = kids.take(Rule::date_shift) else { return Ok(Operand { kind, loc }) };
+        let shift = self.shift(shift)?;
+        Ok(Operand { kind: OperandKind::Shift { base: Box::new(Operand { kind, loc: base_loc }), shift }, loc })
+    }
+
+    /// `+ 30 days`, `- 365` (a unit left out is the checker's to report).
+    fn shift(&self, p: Pair<'_, Rule>) -> Result<Shift> {
+        let loc = self.loc(&p);
+        let mut kids = Kids::of(p);
+        let back = kids.expect(Rule::shift_sign, self)?.as_str() == "-";
+        let digits = kids.expect(Rule::shift_amount, self)?.as_str().trim_start_matches('0');
+        let amount = if digits.is_empty() { "0".to_string() } else { digits.to_string() };
+        let unit = kids.take(Rule::shift_unit).and_then(|u| DateUnit::from_word(u.as_str()));
+        Ok(Shift { back, amount, unit, loc })
     }
 
     fn path(&self, p: Pair<'_, Rule>) -> Result<Path> {

@@ -232,7 +232,7 @@ fn every_rule_of_the_trade_screening_set_fires_and_does_not_fire() {
         .concat();
     let declared: Vec<&str> =
         text.lines().filter_map(|l| l.strip_prefix("rule ")).filter_map(|l| l.split(' ').next()).collect();
-    assert_eq!(declared.len(), 16);
+    assert_eq!(declared.len(), 18);
     for rule in declared {
         let n = fired.get(rule).copied().unwrap_or(0);
         assert!(n > 0, "rule {rule} never fires");

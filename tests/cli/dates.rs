@@ -60,3 +60,37 @@ fn declared_date_fields_compare_partial_dates() {
          same-day: same_period",
     );
 }
+
+/// `as_of - 1 year` moves with `--as-of`: the same visit is in the window
+/// on 2026-03-01 and out of it on 2026-06-01, and the evidence shows the
+/// day the window starts, in human and JSON.
+#[test]
+fn a_window_moves_with_the_as_of_day() {
+    let run = |as_of: &str, format: &str| {
+        let rules = "tests/fixtures/dates/window.rules";
+        let out =
+            interdict(&["check", rules, "tests/fixtures/dates/window.jsonl", "--as-of", as_of, "--format", format]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let inside = run("2026-03-01", "human");
+    assert!(inside.contains("flag  visit v-1"), "{inside}");
+    assert!(inside.contains(r#"visit v-1 → date "2025-03-10" >= as_of - 1 year = "2025-03-01""#), "{inside}");
+    assert!(inside.contains(r#"lower(visit v-1 → visitor p-1 "Kim" → origin "KR") = "kr" == "kr""#), "{inside}");
+    assert!(run("2026-06-01", "human").contains("allow visit v-1"));
+    let json = run("2026-03-01", "json");
+    let computed =
+        r#""value":"2025-03-01","computed":{"text":"as_of - 1 year","from":{"chain":[],"value":"2026-03-01"}}"#;
+    assert!(json.contains(computed), "{json}");
+    let why_not = interdict(&[
+        "explain",
+        "tests/fixtures/dates/window.rules",
+        "tests/fixtures/dates/window.jsonl",
+        "--as-of",
+        "2026-06-01",
+        "--id",
+        "v-1",
+    ]);
+    let text = String::from_utf8(why_not.stdout).unwrap();
+    assert!(text.contains(r#">= as_of - 1 year = "2025-06-01" (false)"#), "{text}");
+}

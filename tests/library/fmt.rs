@@ -133,13 +133,35 @@ fn path() -> impl Strategy<Value = Path> {
     })
 }
 
-fn operand() -> impl Strategy<Value = Operand> {
-    prop_oneof![
+fn operand() -> BoxedStrategy<Operand> {
+    let plain = prop_oneof![
         literal().prop_map(OperandKind::Literal),
         path().prop_map(OperandKind::Path),
         path().prop_map(OperandKind::Count),
     ]
     .prop_map(|kind| Operand { kind, loc: dummy() })
+    .boxed();
+    let unit = prop::option::of(prop::sample::select(vec![
+        interdict::date::DateUnit::Day,
+        interdict::date::DateUnit::Week,
+        interdict::date::DateUnit::Month,
+        interdict::date::DateUnit::Year,
+    ]));
+    // `as_of - 1 year`, `x.d + 30 days`, `… - 365` (which parses; the checker rejects it).
+    let shift = (any::<bool>(), 0u64..100_000_000_000, unit).prop_map(|(back, amount, unit)| Shift {
+        back,
+        amount: amount.to_string(),
+        unit,
+        loc: dummy(),
+    });
+    prop_oneof![
+        3 => plain.clone(),
+        1 => (plain, shift).prop_map(|(base, shift)| Operand {
+            kind: OperandKind::Shift { base: Box::new(base), shift },
+            loc: dummy()
+        }),
+    ]
+    .boxed()
 }
 
 fn c(kind: CondKind) -> Cond {

@@ -17,6 +17,15 @@ fn trade_screening_in_every_dialect() {
     }
 }
 
+/// Date shifts (`as_of - 1 year` folded to a date; a field's first and
+/// last days moved by each dialect's interval arithmetic) and `LOWER`.
+#[test]
+fn date_shifts_in_every_dialect() {
+    for target in ["datafusion", "duckdb", "spark", "trino"] {
+        insta::assert_snapshot!(format!("date_shifts_{target}"), compile("tests/fixtures/sql/shift.rules", target));
+    }
+}
+
 #[test]
 fn bench_rules() {
     insta::assert_snapshot!(compile("tests/fixtures/sql/bench.rules", "datafusion"));
@@ -76,4 +85,12 @@ fn untranslatable_rule_sets_are_located_errors() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+}
+
+#[test]
+fn a_date_shifted_twice_is_a_located_error() {
+    let out = interdict(&["compile", "tests/fixtures/sql/double_shift.rules", "--target", "duckdb"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("a date shifted twice") && stderr.contains("double_shift.rules:3"), "{stderr}");
 }

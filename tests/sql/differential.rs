@@ -270,3 +270,14 @@ fn bench_rules_on_generated_records() {
     let n = same_as_check("tests/fixtures/sql/bench.rules", &[file], "2026-01-01", "bench-2k");
     assert_eq!(n, 2000);
 }
+
+/// Date shifts (month-end clamping, leap days, months and years read as
+/// periods) and `lower()`: DataFusion's interval arithmetic and `LOWER`
+/// agree with the evaluator's.
+#[test]
+fn date_shifts_and_lower() {
+    let file = root().join("tests/fixtures/sql/dates.jsonl");
+    for day in ["2024-06-01", "2024-02-29", "2025-03-01"] {
+        same_as_check("tests/fixtures/sql/dates.rules", std::slice::from_ref(&file), day, &format!("dates-{day}"));
+    }
+}
