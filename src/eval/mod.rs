@@ -10,6 +10,7 @@
 
 mod budget;
 mod cond;
+mod conform;
 mod error;
 mod judge;
 mod reverse;
@@ -21,6 +22,7 @@ pub use budget::Limits;
 pub(crate) use cond::{
     Evaluator, Frame, RangeText, Settled, SumSeen, bind_slot, finish_quantifier, finish_sum, settled_by,
 };
+pub(crate) use conform::{Conformance, Declared, JsonView, Kind, data_warnings, unfit_error};
 pub(crate) use error::Fault;
 pub use error::{EvalError, EvalErrorKind};
 pub(crate) use judge::{Judge, Owner, Standing};

@@ -7,6 +7,7 @@
 //! [`Engine`] in `judge.rs`); this file holds the engine's state and its
 //! public API.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
@@ -17,7 +18,7 @@ use crate::check::{BranchId, Program, RuleId};
 use crate::date::Date;
 use crate::eval::{
     EvalError, EvalOptions, Explanation, Fact, FactKind, Fault, Judge, Limits, LinkProblem, LinkWarning, Outcome,
-    Owner, ReverseIndex, RuleExplanation, RuleStatus, Shown, Standing, Verdict,
+    Owner, ReverseIndex, RuleExplanation, RuleStatus, Shown, Standing, Verdict, data_warnings, unfit_error,
 };
 use crate::records::{Entry, RecordIdx, RecordStore};
 
@@ -32,15 +33,24 @@ pub struct Engine<'a> {
     pub(crate) standings: RefCell<HashMap<(RecordIdx, RuleId), Option<Standing>>>,
     /// (record type, field) → field value → records, built on first use.
     reverse: RefCell<HashMap<(String, String), Rc<ReverseIndex<'a>>>>,
+    /// Link warnings and data warnings (fields that do not fit the declarations).
     warnings: HashMap<RecordIdx, Vec<LinkWarning>>,
+    /// `--strict`: a record that does not fit its declaration gets an error.
+    strict: bool,
     /// Per `and`/`or` chain and term: how often the term decided the chain.
     coverage: Option<RefCell<Vec<Vec<u64>>>>,
 }
 
 impl<'a> Engine<'a> {
-    /// Prepares evaluation; finds the links that lead nowhere.
+    /// Prepares evaluation; finds the links that lead nowhere and the
+    /// fields that do not fit the `entity` declarations.
     pub fn new(program: &'a Program, store: &'a RecordStore, options: EvalOptions) -> Self {
-        let warnings = link_warnings(program, store);
+        let mut warnings = link_warnings(program, store);
+        for (idx, data) in data_warnings(program, store) {
+            let all = warnings.entry(idx).or_default();
+            all.extend(data);
+            LinkWarning::sort(all);
+        }
         Engine {
             program,
             store,
@@ -49,8 +59,28 @@ impl<'a> Engine<'a> {
             standings: RefCell::new(HashMap::new()),
             reverse: RefCell::new(HashMap::new()),
             warnings,
+            strict: false,
             coverage: None,
         }
+    }
+
+    /// `--strict`: a record that does not fit its `entity` declaration gets
+    /// an error instead of a verdict (default: the misfits are warnings).
+    pub fn strict(mut self, strict: bool) -> Self {
+        self.strict = strict;
+        self
+    }
+
+    /// With [`Engine::strict`], the error a record that does not fit its
+    /// declaration gets in place of its verdict.
+    pub fn unfit(&self, rec: RecordIdx) -> Option<crate::records::RecordError> {
+        let warnings = self.warnings.get(&rec).filter(|_| self.strict)?;
+        unfit_error(self.store.record(rec).id(), self.store.position(rec), warnings)
+    }
+
+    /// A record's warnings: links that lead nowhere, fields that do not fit.
+    pub fn warnings(&self, rec: RecordIdx) -> &[LinkWarning] {
+        self.warnings.get(&rec).map_or(&[], Vec::as_slice)
     }
 
     /// Sets the per-record limits (default: [`Limits::default`]).
@@ -85,11 +115,14 @@ impl<'a> Engine<'a> {
             .entries()
             .iter()
             .map(|entry| match entry {
-                Entry::Record(idx) => match self.verdict(*idx) {
-                    Ok(v) => Outcome::Verdict(v),
-                    Err(e) => Outcome::EvalError(e),
+                Entry::Record(idx) => match self.unfit(*idx) {
+                    Some(unfit) => Outcome::RecordError(Cow::Owned(unfit)),
+                    None => match self.verdict(*idx) {
+                        Ok(v) => Outcome::Verdict(v),
+                        Err(e) => Outcome::EvalError(e),
+                    },
                 },
-                Entry::Error(e) => Outcome::RecordError(e),
+                Entry::Error(e) => Outcome::RecordError(Cow::Borrowed(e)),
             })
             .collect()
     }

@@ -26,7 +26,8 @@ enum Line<'a> {
 #[derive(Serialize)]
 struct WarningOut<'a> {
     field: &'a str,
-    target: &'a str,
+    /// `null` for a field absent or a key undeclared.
+    target: Option<&'a str>,
     problem: &'a LinkProblem,
     message: String,
 }
@@ -422,7 +423,11 @@ impl Json<'_> {
         })?;
         self.raw(",\"warnings\":");
         self.list(&v.warnings, |j, w| {
-            j.serde(&WarningOut { field: &w.field, target: &w.target, problem: &w.problem, message: w.message(id) })
+            let target = match w.problem {
+                LinkProblem::Absent | LinkProblem::Undeclared { .. } => None,
+                _ => Some(w.target.as_str()),
+            };
+            j.serde(&WarningOut { field: &w.field, target, problem: &w.problem, message: w.message(id) })
         })?;
         self.raw("}");
         Ok(())

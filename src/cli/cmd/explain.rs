@@ -31,7 +31,9 @@ pub(in crate::cli) fn run(config: &ExplainConfig) -> io::Result<Exit> {
             None => return Ok(Exit::Rules),
         },
     };
-    let engine = Engine::new(program, &store, EvalOptions { as_of: config.as_of }).with_limits(config.limits);
+    let engine = Engine::new(program, &store, EvalOptions { as_of: config.as_of })
+        .with_limits(config.limits)
+        .strict(config.strict);
     let explanation = match engine.explain(rec, only, LINK_DEPTH) {
         Ok(e) => e,
         Err(e) => {
