@@ -357,6 +357,9 @@ pub struct Explanation {
     pub decision: Decision,
     /// Every rule of its type (or the one asked for), in declaration order.
     pub rules: Vec<RuleExplanation>,
+    /// Its warnings, as a verdict has them: links that lead nowhere, fields
+    /// that do not fit its `entity` declaration.
+    pub warnings: Vec<LinkWarning>,
     /// Linked records whose verdict a rule read (`x.venue is denied`), explained in turn.
     pub linked: Vec<Explanation>,
 }

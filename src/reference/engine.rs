@@ -167,7 +167,8 @@ impl<'a> Engine<'a> {
                 }
             }
         }
-        Ok(Explanation { record: rec, decision: self.decision(rec)?, rules, linked })
+        let warnings = self.warnings(rec).to_vec();
+        Ok(Explanation { record: rec, decision: self.decision(rec)?, rules, warnings, linked })
     }
 
     /// Where one rule stands on a record, with the evidence either way.

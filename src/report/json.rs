@@ -12,7 +12,9 @@ use serde::ser::{SerializeStruct, Serializer};
 use super::text::fact_text;
 use crate::ast::CmpOp;
 use crate::check::Program;
-use crate::eval::{Decision, Fact, FactKind, Hop, LinkProblem, Observed, Outcome, Shown, Verdict, Witness};
+use crate::eval::{
+    Decision, Fact, FactKind, Hop, LinkProblem, LinkWarning, Observed, Outcome, Shown, Verdict, Witness,
+};
 use crate::records::{RecordError, Records};
 use crate::source::{Loc, Position};
 
@@ -24,7 +26,7 @@ enum Line<'a> {
 }
 
 #[derive(Serialize)]
-struct WarningOut<'a> {
+pub(super) struct WarningOut<'a> {
     field: &'a str,
     /// `null` for a field absent or a key undeclared.
     target: Option<&'a str>,
@@ -422,15 +424,20 @@ impl Json<'_> {
             Ok(())
         })?;
         self.raw(",\"warnings\":");
-        self.list(&v.warnings, |j, w| {
-            let target = match w.problem {
-                LinkProblem::Absent | LinkProblem::Undeclared { .. } => None,
-                _ => Some(w.target.as_str()),
-            };
-            j.serde(&WarningOut { field: &w.field, target, problem: &w.problem, message: w.message(id) })
-        })?;
+        self.list(&v.warnings, |j, w| j.serde(&WarningOut::of(w, id)))?;
         self.raw("}");
         Ok(())
+    }
+}
+
+impl<'a> WarningOut<'a> {
+    /// A warning on record `id`.
+    pub(super) fn of(w: &'a LinkWarning, id: &str) -> WarningOut<'a> {
+        let target = match w.problem {
+            LinkProblem::Absent | LinkProblem::Undeclared { .. } => None,
+            _ => Some(w.target.as_str()),
+        };
+        WarningOut { field: &w.field, target, problem: &w.problem, message: w.message(id) }
     }
 }
 
