@@ -220,8 +220,11 @@ fn csv_row(
     let declared = options.columns.get(&record_type);
     let mut fields = Map::new();
     for (i, (header, cell)) in headers.iter().zip(&cells).enumerate() {
-        if header.is_empty() || (cell.is_empty() && i != id_col && Some(i) != type_col) {
-            continue; // an empty cell is an absent field
+        // An empty cell is an absent field; in a column declared as a list,
+        // the empty list (CSV has no other way to write one).
+        let list_column = declared.and_then(|d| d.get(header)).is_some_and(|c| c.list);
+        if header.is_empty() || (cell.is_empty() && i != id_col && Some(i) != type_col && !list_column) {
+            continue;
         }
         let value = if i == id_col || Some(i) == type_col {
             Value::String((*cell).to_string())
