@@ -530,7 +530,7 @@ mod tests {
         let doc = include_str!("../../docs/json.md");
         let examples: Vec<String> =
             doc.split("```json\n").skip(1).map(|b| minified(b.split("```").next().unwrap_or(""))).collect();
-        assert_eq!(examples.len(), 2, "docs/json.md: a verdict and an error example");
+        assert_eq!(examples.len(), 3, "docs/json.md: a verdict, an error and a warning example");
         let trade = check_lines(
             "rules/trade-screening",
             &[
@@ -560,6 +560,13 @@ mod tests {
             "2024-01-01",
         );
         assert!(messy.contains(&examples[1]), "docs/json.md's error example is not in the output:\n{}", examples[1]);
+        let unfit = check_lines(
+            "tests/fixtures/unfit.rules",
+            &[("tests/fixtures/unfit.jsonl", include_bytes!("../../tests/fixtures/unfit.jsonl"))],
+            "2023-06-01",
+        );
+        // A warning, not a line: inside the verdict line of `d-1`.
+        assert!(unfit.iter().any(|l| l.contains(&examples[2])), "docs/json.md's warning example is not in the output:\n{}", examples[2]);
     }
 
     /// JSON without the whitespace between tokens.
