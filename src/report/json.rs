@@ -566,7 +566,11 @@ mod tests {
             "2023-06-01",
         );
         // A warning, not a line: inside the verdict line of `d-1`.
-        assert!(unfit.iter().any(|l| l.contains(&examples[2])), "docs/json.md's warning example is not in the output:\n{}", examples[2]);
+        assert!(
+            unfit.iter().any(|l| l.contains(&examples[2])),
+            "docs/json.md's warning example is not in the output:\n{}",
+            examples[2]
+        );
     }
 
     /// JSON without the whitespace between tokens.

@@ -14,3 +14,4 @@ mod conventions;
 mod dates;
 mod export;
 mod inputs;
+mod unfit;
