@@ -10,6 +10,7 @@ use std::fmt;
 use rayon::prelude::*;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
+use smallvec::SmallVec;
 
 use crate::check::{FieldId, Program};
 use crate::eval::{Conformance, Declared, JsonView, Kind, LinkWarning};
@@ -223,7 +224,7 @@ struct Fit<'p> {
     /// How many of the ids are the program's.
     program_fields: usize,
     /// Per declared entity: the slot of each field id in its declaration.
-    slots: FastMap<&'p str, Vec<Option<usize>>>,
+    slots: FastMap<&'p str, Vec<Option<u16>>>,
 }
 
 impl<'p> Wanted<'p> {
@@ -239,8 +240,9 @@ impl<'p> Wanted<'p> {
         }
         let ids = names.iter().enumerate().map(|(i, n)| (*n, FieldId(i as u32))).collect();
         let fit = conformance.map(|conformance| {
+            let slot = |decl: &Declared<'_>, n: &str| decl.slot(n).and_then(|s| u16::try_from(s).ok());
             let slots =
-                conformance.entities().map(|(ty, decl)| (ty, names.iter().map(|n| decl.slot(n)).collect())).collect();
+                conformance.entities().map(|(ty, decl)| (ty, names.iter().map(|n| slot(decl, n)).collect())).collect();
             Fit { conformance, names, program_fields, slots }
         });
         Wanted { ids, fit }
@@ -256,9 +258,9 @@ impl Fit<'_> {
         fields: &mut Vec<(FieldId, FVal<'_>)>,
         skipped: &mut [Text<'_>],
     ) -> Vec<LinkWarning> {
-        let warnings = match (self.conformance.entity(record_type), self.slots.get(record_type)) {
-            (Some(decl), Some(slots)) => self.misfits(decl, slots, fields, skipped),
-            _ => Vec::new(),
+        let warnings = match self.slots.get(record_type) {
+            Some(slots) => self.misfits(record_type, slots, fields, skipped),
+            None => Vec::new(),
         };
         if fields.iter().any(|(f, _)| f.0 as usize >= self.program_fields) {
             fields.retain(|(f, _)| (f.0 as usize) < self.program_fields);
@@ -268,24 +270,28 @@ impl Fit<'_> {
 
     fn misfits(
         &self,
-        decl: &Declared<'_>,
-        slots: &[Option<usize>],
+        record_type: &str,
+        slots: &[Option<u16>],
         fields: &[(FieldId, FVal<'_>)],
         skipped: &mut [Text<'_>],
     ) -> Vec<LinkWarning> {
         // A key written twice counts once, with its last value (as in the reference store).
         let last = |i: usize, f: FieldId| !fields.get(i + 1..).is_some_and(|rest| rest.iter().any(|(g, _)| *g == f));
-        let seen: Vec<(&str, Option<usize>, &FVal<'_>)> = (fields.iter().enumerate())
+        // On the stack: this runs for every record.
+        let seen: SmallVec<[(&str, Option<usize>, &FVal<'_>); 16]> = (fields.iter().enumerate())
             .filter(|(i, (f, _))| last(*i, *f))
             .map(|(_, (f, v))| {
                 let at = f.0 as usize;
-                (self.names.get(at).copied().unwrap_or(""), slots.get(at).copied().flatten(), v)
+                (self.names.get(at).copied().unwrap_or(""), slots.get(at).copied().flatten().map(usize::from), v)
             })
             .collect();
         skipped.sort_unstable_by(|a, b| a.as_str().cmp(b.as_str()));
         let mut keys: Vec<&str> = skipped.iter().map(Text::as_str).collect();
         keys.dedup();
-        self.conformance.check(decl, &seen, &keys)
+        match self.conformance.entity(record_type) {
+            Some(decl) => self.conformance.check(decl, &seen, &keys),
+            None => Vec::new(),
+        }
     }
 }
 
