@@ -60,10 +60,14 @@ impl JsonView for Value {
     }
 }
 
+/// Looked up once or more per record: a fast hasher (the keys are the
+/// rule set's names, not input).
+type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 /// One declared entity's fields, each with a slot (its index here).
 pub(crate) struct Declared<'p> {
     pub(crate) fields: Vec<(&'p str, &'p FieldType)>,
-    slots: HashMap<&'p str, usize>,
+    slots: Map<&'p str, usize>,
 }
 
 impl<'p> Declared<'p> {
@@ -75,7 +79,7 @@ impl<'p> Declared<'p> {
 
 /// The declarations records are held to; exists only when entities are declared.
 pub(crate) struct Conformance<'p> {
-    entities: HashMap<&'p str, Declared<'p>>,
+    entities: Map<&'p str, Declared<'p>>,
     /// Keys the rules read that no declaration can name (`x["first-name"]`).
     read_keys: HashSet<&'p str>,
 }

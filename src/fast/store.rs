@@ -697,8 +697,9 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Shape<'de>, A::Error> {
-        let mut head =
-            ObjectHead { id: Head::Missing, record_type: Head::Missing, fields: Vec::new(), skipped: Vec::new() };
+        // Checked records keep their declared fields until checked: room for them.
+        let fields = if self.typed { Vec::with_capacity(8) } else { Vec::new() };
+        let mut head = ObjectHead { id: Head::Missing, record_type: Head::Missing, fields, skipped: Vec::new() };
         while let Some(key) = map.next_key_seed(KeySeed)? {
             match key.as_str() {
                 "id" => head.id = map.next_value_seed(HeadSeed)?,
