@@ -916,6 +916,37 @@ mod load_tests {
     }
 }
 
+#[cfg(test)]
+mod fit_tests {
+    use super::*;
+    use crate::{RuleSet, SourceFile};
+
+    /// Declared fields the rules do not read are read to be checked, then
+    /// dropped: the store keeps what the program reads, and the misfits.
+    #[test]
+    fn declared_fields_are_checked_then_dropped() {
+        let rules = "entity t { name: string, seen: date, unread: number, list: [string]? }\n\
+                     rule r { flag t x when x.seen > 2020-01-01 }";
+        let rules = RuleSet::from_sources(vec![SourceFile::new("t.rules", rules)]).unwrap_or_else(|e| panic!("{e:?}"));
+        let text = concat!(
+            "{\"unread\":1,\"type\":\"t\",\"id\":\"a\",\"name\":\"A\",\"seen\":\"2021\",\"Extra\":[1]}\n",
+            "{\"id\":\"b\",\"type\":\"t\",\"name\":\"B\",\"seen\":\"2021-01-01\",\"unread\":\"x\",\"unread\":2}\n",
+        );
+        let inputs = vec![Ok(Input::new("t.jsonl", text.as_bytes().to_vec()))];
+        let store = FastStore::load(&inputs, rules.program());
+        let program_fields = rules.program().field_names().len();
+        for r in &store.records {
+            assert!(r.fields.iter().all(|(f, _)| (f.0 as usize) < program_fields), "only the program's fields");
+        }
+        let misfits = |id: &str| -> Vec<String> {
+            let r = store.lookup(id).unwrap_or_else(|| panic!("{id}"));
+            store.misfits.get(&r).into_iter().flatten().map(|w| w.message(id)).collect()
+        };
+        assert_eq!(misfits("a"), ["`a` has the key `Extra`, which its entity does not declare"]);
+        assert_eq!(misfits("b"), Vec::<String>::new(), "a key written twice counts with its last value");
+    }
+}
+
 impl FastStore<'_> {
     /// A stored value as the JSON it was read from.
     pub(crate) fn json(&self, v: &FVal<'_>) -> Value {
