@@ -395,14 +395,16 @@ fn typed_links_to_the_wrong_type_are_unresolved_and_warned() {
     let warnings: Vec<String> = engine
         .evaluate()
         .iter()
-        .filter_map(|o| match o {
-            Outcome::Verdict(v) if !v.warnings.is_empty() => Some(v.warnings[0].message(store.record(v.record).id())),
-            _ => None,
+        .flat_map(|o| match o {
+            Outcome::Verdict(v) => v.warnings.iter().map(|w| w.message(store.record(v.record).id())).collect(),
+            _ => Vec::new(),
         })
         .collect();
     assert_eq!(
         warnings,
         [
+            // A key its entity does not declare is a warning too.
+            "`v2` has the key `nationality`, which its entity does not declare",
             "`v2`.operator links to `v1`, a `venue` record, where a `person` is declared",
             "`v3`.operator links to `nobody`, which is not a record id",
         ]
@@ -662,4 +664,73 @@ fn computed_values_show_how_in_evidence() {
         "{json}"
     );
     assert!(json.contains(r#""summary":"lower(t a → s \"KR\") = \"kr\" == \"kr\"""#), "{json}");
+}
+
+/// Both engines' JSON for `records`, with or without `--strict`, after
+/// checking they write the same bytes.
+fn json_of_both(rules: &str, records: &str, strict: bool) -> String {
+    let rules = RuleSet::from_sources(vec![SourceFile::new("t.rules", rules)]).unwrap();
+    let (program, options) = (rules.program(), EvalOptions { as_of: Date::parse_exact("2024-01-01").unwrap() });
+    let store = RecordStore::load([Input::new("t.jsonl", records.as_bytes().to_vec())]);
+    let mut reference = Vec::new();
+    write_json(&mut reference, program, &store, &Engine::new(program, &store, options).strict(strict).evaluate())
+        .unwrap();
+    let inputs = vec![Ok(Input::new("t.jsonl", records.as_bytes().to_vec()))];
+    let fast_store = FastStore::load(&inputs, program);
+    let fast_engine = FastEngine::new(program, &fast_store, options, Evidence::Full).strict(strict);
+    let mut fast = Vec::new();
+    write_json(&mut fast, program, &fast_store, &fast_engine.evaluate()).unwrap();
+    let (fast, reference) = (String::from_utf8(fast).unwrap(), String::from_utf8(reference).unwrap());
+    assert_eq!(fast, reference, "the engines disagree");
+    reference
+}
+
+/// Issue 22: a record that does not fit its declaration (a key in the
+/// wrong case, a date that is not one, a required field missing, a list
+/// where one value is declared, a key written twice) is warned about alike
+/// by both engines, whether the rules read the field or not; with
+/// `--strict` it is an error in its place, and the other records are judged.
+#[test]
+fn records_that_do_not_fit_their_declaration_are_warned_about_or_with_strict_errors() {
+    let rules = r#"
+        entity product { name: string, origin: string, made: date?, tags: [string]?, maker: person? }
+        entity person { name: string }
+        rule r { deny product p when p.origin == "KR" }
+    "#;
+    let records = r#"
+        {"id":"g1","type":"product","name":"Rice cooker","Origin":"KR","made":"01/05/2023"}
+        {"type":"product","tags":"a","id":"g2","name":3,"origin":"KR","origin":"KR","maker":["p1"],"x-y":{"a":1}}
+        {"id":"g3","type":"product","name":"Shampoo","origin":"KR","made":"2023-05","tags":["a"],"maker":"p1"}
+        {"id":"p1","type":"person","name":"Kim","tags":[1, 2]}
+        {"id":"p2","type":"person","name":null}
+    "#;
+    let warnings = |json: &str| -> Vec<String> {
+        json.lines()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                let kinds = v["warnings"].as_array().into_iter().flatten();
+                let kinds: Vec<String> = kinds.map(|w| format!("{}:{}", w["field"], w["problem"]["kind"])).collect();
+                format!("{} {} {}", v["id"], v["kind"], kinds.join(" ")).replace('"', "")
+            })
+            .collect()
+    };
+    let lenient = json_of_both(rules, records, false);
+    assert_eq!(
+        warnings(&lenient),
+        [
+            "g1 verdict Origin:undeclared made:not_of_type origin:absent",
+            "g2 verdict maker:not_of_type name:not_of_type tags:not_of_type x-y:undeclared",
+            "g3 verdict ",
+            "p1 verdict tags:undeclared",
+            "p2 verdict name:absent",
+        ]
+    );
+    assert!(lenient.contains(r#""problem":{"kind":"undeclared","did_you_mean":"origin"}"#), "{lenient}");
+    let strict = json_of_both(rules, records, true);
+    assert_eq!(warnings(&strict), ["g1 error ", "g2 error ", "g3 verdict ", "p1 error ", "p2 error "]);
+    assert!(strict.contains(r#""code":"interdict::records::does_not_fit""#), "{strict}");
+    // Without declarations nothing is checked.
+    let untyped = json_of_both(r#"rule r { deny product p when p.origin == "KR" }"#, records, true);
+    assert_eq!(untyped.matches(r#""kind":"verdict""#).count(), 5);
+    assert!(!untyped.contains("does_not_fit") && !untyped.contains("undeclared"));
 }

@@ -13,7 +13,7 @@ mod types;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-pub use error::{CheckError, CheckErrorKind, did_you_mean};
+pub use error::{CheckError, CheckErrorKind, did_you_mean, did_you_mean_name};
 pub use lint::{LintKind, LintWarning, lint};
 pub use program::{
     BranchId, BranchSet, Def, DefId, Exemption, ExemptionId, FieldId, LinkFields, Program, Rule, RuleId,

@@ -121,6 +121,9 @@ pub(super) struct CheckArgs {
     /// Per-record limits
     #[command(flatten)]
     pub(super) limits: LimitArgs,
+    /// A record that does not fit its `entity` declaration is an error (exit 3), not a warning
+    #[arg(long)]
+    pub(super) strict: bool,
 }
 
 /// How much one rule may spend on one record before the record gets an
@@ -194,6 +197,9 @@ pub(super) struct ExplainArgs {
     /// Per-record limits
     #[command(flatten)]
     pub(super) limits: LimitArgs,
+    /// A record that does not fit its `entity` declaration is an error (exit 3), not a warning
+    #[arg(long)]
+    pub(super) strict: bool,
     /// Only this rule
     #[arg(long)]
     pub(super) rule: Option<String>,
@@ -234,6 +240,9 @@ pub(super) struct DiffArgs {
     /// Per-record limits
     #[command(flatten)]
     pub(super) limits: LimitArgs,
+    /// A record that does not fit its `entity` declaration is an error (exit 3), not a warning
+    #[arg(long)]
+    pub(super) strict: bool,
     /// Colour
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub(super) color: ColorChoice,
@@ -262,6 +271,9 @@ pub(super) struct TestArgs {
     /// Per-record limits
     #[command(flatten)]
     pub(super) limits: LimitArgs,
+    /// A record that does not fit its `entity` declaration is an error (exit 3), not a warning
+    #[arg(long)]
+    pub(super) strict: bool,
     /// Colour
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub(super) color: ColorChoice,
@@ -294,6 +306,9 @@ pub(super) struct SnapshotArgs {
     /// Per-record limits
     #[command(flatten)]
     pub(super) limits: LimitArgs,
+    /// A record that does not fit its `entity` declaration is an error (exit 3), not a warning
+    #[arg(long)]
+    pub(super) strict: bool,
     /// Colour
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub(super) color: ColorChoice,

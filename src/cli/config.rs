@@ -163,6 +163,8 @@ pub(super) struct CheckConfig {
     pub(super) evidence: Evidence,
     pub(super) engine: EngineChoice,
     pub(super) limits: Limits,
+    /// `--strict`: records that do not fit their declaration are errors.
+    pub(super) strict: bool,
 }
 
 impl CheckConfig {
@@ -182,6 +184,7 @@ impl CheckConfig {
             timings: args.timings,
             engine: args.engine,
             limits: limits(args.limits),
+            strict: args.strict,
         }
     }
 }
@@ -243,6 +246,8 @@ pub(super) struct ExplainConfig {
     /// Only this rule.
     pub(super) rule: Option<String>,
     pub(super) limits: Limits,
+    /// `--strict`: records that do not fit their declaration are errors.
+    pub(super) strict: bool,
     pub(super) format: Format,
     pub(super) as_of: Date,
     pub(super) style: Style,
@@ -256,6 +261,7 @@ impl ExplainConfig {
             id: args.id,
             rule: args.rule,
             limits: limits(args.limits),
+            strict: args.strict,
             format: args.format,
             as_of: as_of_or_today(args.as_of),
             style: Style::new(args.color),
@@ -277,6 +283,8 @@ pub(super) struct DiffConfig {
     /// Examples with evidence per group.
     pub(super) examples: usize,
     pub(super) limits: Limits,
+    /// `--strict`: records that do not fit their declaration are errors.
+    pub(super) strict: bool,
     pub(super) style: Style,
 }
 
@@ -291,6 +299,7 @@ impl DiffConfig {
             fail_on_change: args.fail_on_change,
             examples: args.examples,
             limits: limits(args.limits),
+            strict: args.strict,
             style: Style::new(args.color),
         }
     }
@@ -308,6 +317,8 @@ pub(super) struct TestConfig {
     pub(super) review: bool,
     pub(super) snapshots: Policy,
     pub(super) limits: Limits,
+    /// `--strict`: records that do not fit their declaration are errors.
+    pub(super) strict: bool,
     pub(super) style: Style,
 }
 
@@ -320,6 +331,7 @@ impl TestConfig {
             review: args.review,
             snapshots: snapshot_policy(args.accept),
             limits: limits(args.limits),
+            strict: args.strict,
             style: Style::new(args.color),
         }
     }
@@ -338,6 +350,8 @@ pub(super) struct SnapshotConfig {
     pub(super) review: bool,
     pub(super) policy: Policy,
     pub(super) limits: Limits,
+    /// `--strict`: records that do not fit their declaration are errors.
+    pub(super) strict: bool,
     pub(super) style: Style,
 }
 
@@ -358,6 +372,7 @@ impl SnapshotConfig {
             review: args.review,
             policy: snapshot_policy(args.accept),
             limits: limits(args.limits),
+            strict: args.strict,
             style: Style::new(args.color),
         }
     }

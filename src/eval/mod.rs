@@ -10,6 +10,7 @@
 
 mod budget;
 mod cond;
+mod conform;
 mod error;
 mod judge;
 mod reverse;
@@ -22,6 +23,7 @@ pub(crate) use cond::{
     Evaluator, Frame, Misses, RangeText, Settled, SumSeen, bind_slot, finish_quantifier, finish_quantifier_with_misses,
     finish_sum, settled_by,
 };
+pub(crate) use conform::{Conformance, Declared, JsonView, Kind, data_warnings, unfit_error};
 pub(crate) use error::Fault;
 pub use error::{EvalError, EvalErrorKind};
 pub(crate) use judge::{Judge, Owner, Standing};
@@ -30,8 +32,8 @@ pub(crate) use value::{Scalar, const_shown};
 pub(crate) use verdict::Chain;
 pub use verdict::{
     Computation, Computed, Decision, ExemptionExplanation, ExemptionStatus, Explanation, Fact, FactKind, Fired, Hop,
-    LinkProblem, LinkWarning, MISSES_SHOWN, Miss, Observed, Outcome, RuleExplanation, RuleStatus, Shown, Verdict, Waived,
-    Witness,
+    LinkProblem, LinkWarning, MISSES_SHOWN, Miss, Observed, Outcome, RuleExplanation, RuleStatus, Shown, Verdict,
+    Waived, Witness,
 };
 
 use crate::date::Date;

@@ -1,5 +1,7 @@
 //! What evaluation produces: one [`Verdict`] per record, with evidence.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 
 use crate::ast::{CmpOp, Quantifier, VerdictWord};
@@ -38,8 +40,9 @@ impl Decision {
 pub enum Outcome<'a> {
     /// The record was evaluated.
     Verdict(Verdict),
-    /// The record could not be read.
-    RecordError(&'a RecordError),
+    /// The record could not be read (or, with `--strict`, does not fit its
+    /// `entity` declaration: an error made for it, not held by the store).
+    RecordError(Cow<'a, RecordError>),
     /// The record was read but could not be evaluated.
     EvalError(EvalError),
 }
@@ -55,7 +58,8 @@ pub struct Verdict {
     pub fired: Vec<Fired>,
     /// Rules that fired and were waived, with the exemption.
     pub waived: Vec<Waived>,
-    /// Links of this record that lead nowhere.
+    /// Links of this record that lead nowhere, and fields that do not fit
+    /// its `entity` declaration.
     pub warnings: Vec<LinkWarning>,
 }
 
@@ -81,12 +85,14 @@ pub struct Waived {
     pub exemption_evidence: Vec<Fact>,
 }
 
-/// A link field whose value does not lead to a usable record.
+/// A warning on a record: a link field whose value does not lead to a
+/// usable record, or (with `entity` declarations) a field that does not fit
+/// its declaration ([`LinkProblem::is_unfit`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LinkWarning {
-    /// The field.
+    /// The field, or the key.
     pub field: String,
-    /// The value found there.
+    /// The value found there (empty for a field absent or undeclared).
     pub target: String,
     /// What is wrong with it.
     pub problem: LinkProblem,
@@ -107,9 +113,34 @@ pub enum LinkProblem {
     },
     /// The value is not a string id.
     NotAnId,
+    /// A field declared without `?` is missing or `null`.
+    Absent,
+    /// A key the record's entity does not declare.
+    Undeclared {
+        /// The declared field closest to the key, if any is close.
+        did_you_mean: Option<String>,
+    },
+    /// A value that does not read as its declared type.
+    NotOfType {
+        /// The declared type as written (`date`, `[person]`, `string?`).
+        expected: String,
+        /// What the value is instead (`a number`, `a string that is not a date`).
+        found: String,
+    },
 }
 
 impl LinkProblem {
+    /// Whether the record does not fit its `entity` declaration: `--strict`
+    /// makes it an error. A link to an id that is not a record (of the
+    /// declared type) is not: the record is as declared, the data around
+    /// it is incomplete.
+    pub fn is_unfit(&self) -> bool {
+        matches!(
+            self,
+            LinkProblem::NotAnId | LinkProblem::Absent | LinkProblem::Undeclared { .. } | LinkProblem::NotOfType { .. }
+        )
+    }
+
     /// What is wrong with a link to an id: no record has it (`found`, the
     /// type of the record that does, is `None`), or that record is not of
     /// the `declared` entity.
@@ -142,6 +173,16 @@ impl LinkWarning {
             ),
             LinkProblem::NotAnId => {
                 format!("`{record_id}`.{} holds {}, not a record id", self.field, self.target)
+            }
+            LinkProblem::Absent => {
+                format!("`{record_id}` has no `{}`, which is declared without `?`", self.field)
+            }
+            LinkProblem::Undeclared { did_you_mean } => {
+                let hint = did_you_mean.as_ref().map(|f| format!("; did you mean `{f}`?")).unwrap_or_default();
+                format!("`{record_id}` has the key `{}`, which its entity does not declare{hint}", self.field)
+            }
+            LinkProblem::NotOfType { expected, found } => {
+                format!("`{record_id}`.{} holds `{}`, {found}, where `{expected}` is declared", self.field, self.target)
             }
         }
     }
@@ -366,6 +407,9 @@ pub struct Explanation {
     pub rules: Vec<RuleExplanation>,
     /// The exemption asked for (`explain --rule EXEMPTION`), if one was.
     pub exemptions: Vec<ExemptionExplanation>,
+    /// Its warnings, as a verdict has them: links that lead nowhere, fields
+    /// that do not fit its `entity` declaration.
+    pub warnings: Vec<LinkWarning>,
     /// Linked records whose verdict a rule read (`x.venue is denied`), explained in turn.
     pub linked: Vec<Explanation>,
 }

@@ -7,6 +7,7 @@
 //! judged is [`crate::eval::Judge`]'s (implemented in `judge.rs`); the
 //! tables worked out before judging are built in `prepare.rs`.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 
@@ -16,8 +17,10 @@ use super::index::{Candidates, TypeRules};
 use super::store::{FVal, FastEntry, FastStore, id_prefix};
 use crate::check::{DefId, FieldId, PathStep, Program, RuleId};
 use crate::date::Date;
-use crate::eval::{Decision, EvalError, Judge, Limits, LinkProblem, LinkWarning, Outcome, ReverseIndex, Verdict};
-use crate::records::{RecordIdx, Records};
+use crate::eval::{
+    Decision, EvalError, Judge, Limits, LinkProblem, LinkWarning, Outcome, ReverseIndex, Verdict, unfit_error,
+};
+use crate::records::{RecordError, RecordIdx, Records};
 
 /// Whether verdicts carry evidence.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,6 +60,8 @@ pub struct FastEngine<'s> {
     /// [`id_prefix`]), read in order at start, as traced walks sort each
     /// depth by id and reading ids from the records was a cache miss each.
     pub(crate) id_prefixes: Vec<u64>,
+    /// `--strict`: a record that does not fit its declaration gets an error.
+    pub(crate) strict: bool,
 }
 
 /// One link field's targets for every record, in two arrays (compressed
@@ -114,6 +119,13 @@ impl<'s> FastEngine<'s> {
         self
     }
 
+    /// `--strict`: a record that does not fit its `entity` declaration gets
+    /// an error instead of a verdict (default: the misfits are warnings).
+    pub fn strict(mut self, strict: bool) -> Self {
+        self.strict = strict;
+        self
+    }
+
     /// One outcome per input record, in input order, computed in parallel.
     pub fn evaluate(&self) -> Vec<Outcome<'s>> {
         self.evaluate_batch(0, self.store.entries.len())
@@ -133,11 +145,14 @@ impl<'s> FastEngine<'s> {
 
     fn outcome_of(&self, entry: &'s FastEntry) -> Outcome<'s> {
         match entry {
-            FastEntry::Record(r) => match self.verdict(*r) {
-                Ok(v) => Outcome::Verdict(v),
-                Err(e) => Outcome::EvalError(e),
+            FastEntry::Record(r) => match self.unfit(*r) {
+                Some(unfit) => Outcome::RecordError(Cow::Owned(unfit)),
+                None => match self.verdict(*r) {
+                    Ok(v) => Outcome::Verdict(v),
+                    Err(e) => Outcome::EvalError(e),
+                },
             },
-            FastEntry::Error(e) => Outcome::RecordError(e),
+            FastEntry::Error(e) => Outcome::RecordError(Cow::Borrowed(e)),
         }
     }
 
@@ -153,6 +168,13 @@ impl<'s> FastEngine<'s> {
         self.remember_decision(rec, judged.decision);
         let warnings = self.warnings(rec);
         Ok(Verdict { record: rec, decision: judged.decision, fired: judged.fired, waived: judged.waived, warnings })
+    }
+
+    /// With [`FastEngine::strict`], the error a record that does not fit
+    /// its declaration gets in place of its verdict.
+    fn unfit(&self, rec: RecordIdx) -> Option<RecordError> {
+        let misfits = self.store.misfits.get(&rec).filter(|_| self.strict)?;
+        unfit_error(self.store.id(rec), self.store.position(rec), misfits)
     }
 
     /// The rules that can fire on a record (the others cannot: a value they
@@ -228,8 +250,18 @@ impl<'s> FastEngine<'s> {
         self.reverse.get(&(record_type.to_string(), field)).map_or_else(Vec::new, |i| i.get(key).to_vec())
     }
 
-    /// The record's link fields whose values name no record (of the declared type).
+    /// The record's link fields whose values name no record (of the
+    /// declared type), then its fields that do not fit its declaration.
     fn warnings(&self, rec: RecordIdx) -> Vec<LinkWarning> {
+        let mut out = self.link_warnings(rec);
+        if let Some(misfits) = self.store.misfits.get(&rec) {
+            out.extend(misfits.iter().cloned());
+            LinkWarning::sort(&mut out);
+        }
+        out
+    }
+
+    fn link_warnings(&self, rec: RecordIdx) -> Vec<LinkWarning> {
         let r = self.store.record(rec);
         let Some(checks) = self.link_checks.get(r.ty.0 as usize) else { return Vec::new() };
         let mut out = Vec::new();

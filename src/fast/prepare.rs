@@ -81,6 +81,7 @@ impl<'s> FastEngine<'s> {
             def_answers: Vec::new(),
             adjacency: Vec::new(),
             id_prefixes: Vec::new(),
+            strict: false,
         };
         engine.def_answers = (0..program.defs.len()).map(|d| engine.sweep_def(DefId(d as u32))).collect();
         if evidence == Evidence::Full && !needs.walked.is_empty() {

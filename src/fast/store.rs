@@ -10,8 +10,10 @@ use std::fmt;
 use rayon::prelude::*;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
+use smallvec::SmallVec;
 
 use crate::check::{FieldId, Program};
+use crate::eval::{Conformance, Declared, JsonView, Kind, LinkWarning};
 use crate::records::json::{JsonValue, Skip};
 use crate::records::load::{self, Found, Piece, Reader};
 use crate::records::{Input, RecordError, RecordErrorKind, RecordIdx, Records};
@@ -199,6 +201,126 @@ pub struct FastStore<'a> {
     pub(crate) by_type: Vec<Vec<RecordIdx>>,
     by_id: IdMap<'a>,
     pub(crate) entries: Vec<FastEntry>,
+    /// With `entity` declarations: the records that do not fit theirs,
+    /// with the warnings that say how (worked out while parsing, when
+    /// every key is seen).
+    pub(crate) misfits: FastMap<RecordIdx, Box<[LinkWarning]>>,
+}
+
+/// What parsing a record needs to know: the fields to keep and, with
+/// `entity` declarations, what to check them against.
+struct Wanted<'p> {
+    /// Field name → id: the program's fields, then (with declarations) the
+    /// other declared fields, with ids past the program's, read to be
+    /// checked and then dropped.
+    ids: FastMap<&'p str, FieldId>,
+    fit: Option<Fit<'p>>,
+}
+
+struct Fit<'p> {
+    conformance: Conformance<'p>,
+    /// Field names by id.
+    names: Vec<&'p str>,
+    /// How many of the ids are the program's.
+    program_fields: usize,
+    /// Per declared entity: the slot of each field id in its declaration.
+    slots: FastMap<&'p str, Vec<Option<u16>>>,
+}
+
+impl<'p> Wanted<'p> {
+    fn new(program: &'p Program) -> Wanted<'p> {
+        let mut names: Vec<&str> = program.field_names().iter().map(String::as_str).collect();
+        let program_fields = names.len();
+        let conformance = Conformance::of(program);
+        if let Some(c) = &conformance {
+            let mut declared: Vec<&str> = c.declared_names().filter(|n| !names.contains(n)).collect();
+            declared.sort_unstable();
+            declared.dedup();
+            names.extend(declared);
+        }
+        let ids = names.iter().enumerate().map(|(i, n)| (*n, FieldId(i as u32))).collect();
+        let fit = conformance.map(|conformance| {
+            let slot = |decl: &Declared<'_>, n: &str| decl.slot(n).and_then(|s| u16::try_from(s).ok());
+            let slots =
+                conformance.entities().map(|(ty, decl)| (ty, names.iter().map(|n| slot(decl, n)).collect())).collect();
+            Fit { conformance, names, program_fields, slots }
+        });
+        Wanted { ids, fit }
+    }
+}
+
+impl Fit<'_> {
+    /// The warnings of a record of `record_type` that does not fit its
+    /// declaration; drops the fields read only to be checked.
+    fn check(
+        &self,
+        record_type: &str,
+        fields: &mut Vec<(FieldId, FVal<'_>)>,
+        skipped: &mut [Text<'_>],
+    ) -> Vec<LinkWarning> {
+        let warnings = match self.slots.get(record_type) {
+            Some(slots) => self.misfits(record_type, slots, fields, skipped),
+            None => Vec::new(),
+        };
+        if fields.iter().any(|(f, _)| f.0 as usize >= self.program_fields) {
+            fields.retain(|(f, _)| (f.0 as usize) < self.program_fields);
+        }
+        warnings
+    }
+
+    fn misfits(
+        &self,
+        record_type: &str,
+        slots: &[Option<u16>],
+        fields: &[(FieldId, FVal<'_>)],
+        skipped: &mut [Text<'_>],
+    ) -> Vec<LinkWarning> {
+        // A key written twice counts once, with its last value (as in the reference store).
+        let last = |i: usize, f: FieldId| !fields.get(i + 1..).is_some_and(|rest| rest.iter().any(|(g, _)| *g == f));
+        // On the stack: this runs for every record.
+        let seen: SmallVec<[(&str, Option<usize>, &FVal<'_>); 16]> = (fields.iter().enumerate())
+            .filter(|(i, (f, _))| last(*i, *f))
+            .map(|(_, (f, v))| {
+                let at = f.0 as usize;
+                (self.names.get(at).copied().unwrap_or(""), slots.get(at).copied().flatten().map(usize::from), v)
+            })
+            .collect();
+        skipped.sort_unstable_by(|a, b| a.as_str().cmp(b.as_str()));
+        let mut keys: Vec<&str> = skipped.iter().map(Text::as_str).collect();
+        keys.dedup();
+        match self.conformance.entity(record_type) {
+            Some(decl) => self.conformance.check(decl, &seen, &keys),
+            None => Vec::new(),
+        }
+    }
+}
+
+impl JsonView for FVal<'_> {
+    fn kind(&self) -> Kind<'_, Self> {
+        match self {
+            FVal::Null => Kind::Null,
+            FVal::Bool(_) => Kind::Bool,
+            FVal::Num(_) => Kind::Num,
+            FVal::Str(s) => Kind::Str(s.as_str()),
+            FVal::Link(_) => Kind::Id,
+            FVal::Links(_) => Kind::Ids,
+            FVal::List(items) => Kind::List(items),
+            FVal::Json(_) => Kind::Object,
+        }
+    }
+
+    /// Records are checked as they are parsed, before links are resolved:
+    /// a link shows as `null` here, and is never shown.
+    fn to_json(&self) -> Value {
+        match self {
+            FVal::Null | FVal::Link(_) | FVal::Links(_) => Value::Null,
+            FVal::Bool(b) => Value::Bool(*b),
+            FVal::Num(n) => Value::Number(n.clone()),
+            FVal::Str(s) => Value::String(s.as_str().to_string()),
+            FVal::List(items) => Value::Array(items.iter().map(JsonView::to_json).collect()),
+            FVal::Json(v) => (**v).clone(),
+        }
+    }
 }
 
 /// A record as parsed, before ids are checked across inputs.
@@ -209,6 +331,8 @@ struct Parsed<'a> {
     fields: Box<[(FieldId, FVal<'a>)]>,
     line: u32,
     column: u32,
+    /// How it does not fit its declaration.
+    misfits: Vec<LinkWarning>,
 }
 
 impl<'a> FastStore<'a> {
@@ -217,8 +341,7 @@ impl<'a> FastStore<'a> {
     /// parallel; the result (entries, errors, positions) is the same as
     /// [`crate::RecordStore::load`]'s.
     pub fn load(inputs: &'a [Result<Input, RecordError>], program: &Program) -> FastStore<'a> {
-        let wanted: FastMap<&str, FieldId> =
-            program.field_names().iter().enumerate().map(|(i, n)| (n.as_str(), FieldId(i as u32))).collect();
+        let wanted = Wanted::new(program);
         let mut store = FastStore {
             files: Vec::new(),
             records: Vec::new(),
@@ -227,6 +350,7 @@ impl<'a> FastStore<'a> {
             by_type: Vec::new(),
             by_id: IdMap::default(),
             entries: Vec::new(),
+            misfits: FastMap::default(),
         };
         for input in inputs {
             match input {
@@ -242,7 +366,7 @@ impl<'a> FastStore<'a> {
     /// cores, and each part is added (ids checked, on one thread) while the
     /// next is parsed on the others — adding 1M bench records took 0.2 s
     /// with the other core idle.
-    fn load_input(&mut self, input: &'a Input, wanted: &FastMap<&str, FieldId>) {
+    fn load_input(&mut self, input: &'a Input, wanted: &Wanted<'_>) {
         let file = self.files.len() as u32;
         self.files.push(input.name.clone());
         let (reader, pieces) = load::split(input);
@@ -315,6 +439,9 @@ impl<'a> FastStore<'a> {
         };
         self.by_type[ty.0 as usize].push(idx);
         self.records.push(FastRecord { id: p.id, ty, fields: p.fields, file, line: p.line, column: p.column });
+        if !p.misfits.is_empty() {
+            self.misfits.insert(idx, p.misfits.into_boxed_slice());
+        }
         self.entries.push(FastEntry::Record(idx));
     }
 
@@ -437,12 +564,14 @@ fn parse<'a>(
     end: usize,
     line_mode: bool,
     at: Option<(u32, u32)>,
-    wanted: &FastMap<&str, FieldId>,
+    wanted: &Wanted<'_>,
 ) -> Result<Parsed<'a>, RecordError> {
     let text: &'a [u8] = &reader.bytes[start..end];
     let mut de = serde_json::Deserializer::from_slice(text);
-    let parsed = RecordSeed { wanted }.deserialize(&mut de).and_then(|p| de.end().map(|()| p));
-    let head = match parsed {
+    let parsed = RecordSeed { wanted: &wanted.ids, typed: wanted.fit.is_some() }
+        .deserialize(&mut de)
+        .and_then(|p| de.end().map(|()| p));
+    let mut head = match parsed {
         Ok(Shape::Object(head)) => head,
         Ok(Shape::Other(kind)) => return Err(reader.not_an_object(&kind, start)),
         // The same error as the reference loader's, at the same place: the
@@ -463,7 +592,11 @@ fn parse<'a>(
         let (line, column) = reader.line_col(start);
         (u32::try_from(line).unwrap_or(u32::MAX), u32::try_from(column).unwrap_or(u32::MAX))
     });
-    Ok(Parsed { id, record_type, fields: head.fields.into_boxed_slice(), line, column })
+    let misfits = match &wanted.fit {
+        Some(fit) => fit.check(record_type.as_str(), &mut head.fields, &mut head.skipped),
+        None => Vec::new(),
+    };
+    Ok(Parsed { id, record_type, fields: head.fields.into_boxed_slice(), line, column, misfits })
 }
 
 enum Head<'a> {
@@ -486,6 +619,8 @@ struct ObjectHead<'a> {
     id: Head<'a>,
     record_type: Head<'a>,
     fields: Vec<(FieldId, FVal<'a>)>,
+    /// With `entity` declarations: the keys not read, which no entity declares.
+    skipped: Vec<Text<'a>>,
 }
 
 enum Shape<'a> {
@@ -496,6 +631,8 @@ enum Shape<'a> {
 
 struct RecordSeed<'w> {
     wanted: &'w FastMap<&'w str, FieldId>,
+    /// Whether keys not read are kept, to be warned about.
+    typed: bool,
 }
 
 impl<'de> DeserializeSeed<'de> for RecordSeed<'_> {
@@ -560,14 +697,21 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Shape<'de>, A::Error> {
-        let mut head = ObjectHead { id: Head::Missing, record_type: Head::Missing, fields: Vec::new() };
+        // Checked records keep their declared fields until checked: room for them.
+        let fields = if self.typed { Vec::with_capacity(8) } else { Vec::new() };
+        let mut head = ObjectHead { id: Head::Missing, record_type: Head::Missing, fields, skipped: Vec::new() };
         while let Some(key) = map.next_key_seed(KeySeed)? {
             match key.as_str() {
                 "id" => head.id = map.next_value_seed(HeadSeed)?,
                 "type" => head.record_type = map.next_value_seed(HeadSeed)?,
                 k => match self.wanted.get(k) {
                     Some(fid) => head.fields.push((*fid, map.next_value_seed(ValSeed)?)),
-                    None => map.next_value_seed(Skip)?,
+                    None => {
+                        map.next_value_seed(Skip)?;
+                        if self.typed {
+                            head.skipped.push(key);
+                        }
+                    }
                 },
             }
         }
@@ -769,6 +913,37 @@ mod load_tests {
         assert_eq!(fast, expected);
         assert_eq!(fast.iter().filter(|e| e.starts_with("error")).count(), 3);
         assert_eq!(store.lookup("r7").map(|r| store.position(r).line), Some(8));
+    }
+}
+
+#[cfg(test)]
+mod fit_tests {
+    use super::*;
+    use crate::{RuleSet, SourceFile};
+
+    /// Declared fields the rules do not read are read to be checked, then
+    /// dropped: the store keeps what the program reads, and the misfits.
+    #[test]
+    fn declared_fields_are_checked_then_dropped() {
+        let rules = "entity t { name: string, seen: date, unread: number, list: [string]? }\n\
+                     rule r { flag t x when x.seen > 2020-01-01 }";
+        let rules = RuleSet::from_sources(vec![SourceFile::new("t.rules", rules)]).unwrap_or_else(|e| panic!("{e:?}"));
+        let text = concat!(
+            "{\"unread\":1,\"type\":\"t\",\"id\":\"a\",\"name\":\"A\",\"seen\":\"2021\",\"Extra\":[1]}\n",
+            "{\"id\":\"b\",\"type\":\"t\",\"name\":\"B\",\"seen\":\"2021-01-01\",\"unread\":\"x\",\"unread\":2}\n",
+        );
+        let inputs = vec![Ok(Input::new("t.jsonl", text.as_bytes().to_vec()))];
+        let store = FastStore::load(&inputs, rules.program());
+        let program_fields = rules.program().field_names().len();
+        for r in &store.records {
+            assert!(r.fields.iter().all(|(f, _)| (f.0 as usize) < program_fields), "only the program's fields");
+        }
+        let misfits = |id: &str| -> Vec<String> {
+            let r = store.lookup(id).unwrap_or_else(|| panic!("{id}"));
+            store.misfits.get(&r).into_iter().flatten().map(|w| w.message(id)).collect()
+        };
+        assert_eq!(misfits("a"), ["`a` has the key `Extra`, which its entity does not declare"]);
+        assert_eq!(misfits("b"), Vec::<String>::new(), "a key written twice counts with its last value");
     }
 }
 

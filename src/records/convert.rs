@@ -220,8 +220,11 @@ fn csv_row(
     let declared = options.columns.get(&record_type);
     let mut fields = Map::new();
     for (i, (header, cell)) in headers.iter().zip(&cells).enumerate() {
-        if header.is_empty() || (cell.is_empty() && i != id_col && Some(i) != type_col) {
-            continue; // an empty cell is an absent field
+        // An empty cell is an absent field; in a column declared as a list,
+        // the empty list (CSV has no other way to write one).
+        let list_column = declared.and_then(|d| d.get(header)).is_some_and(|c| c.list);
+        if header.is_empty() || (cell.is_empty() && i != id_col && Some(i) != type_col && !list_column) {
+            continue;
         }
         let value = if i == id_col || Some(i) == type_col {
             Value::String((*cell).to_string())
@@ -565,7 +568,8 @@ mod tests {
             got,
             [
                 r#"2:1 {"age":42,"contacts":["p-2","p-3"],"id":"p-1","note":"a, b","type":"person"}"#,
-                r#"3:1 {"id":"p-2","type":"person"}"#,
+                // An empty cell is absent, but in a list column the empty list.
+                r#"3:1 {"contacts":[],"id":"p-2","type":"person"}"#,
                 "4:12 error: `age` is declared a number, found `old`",
                 "5:1 error: this row has 2 cells but the header row has 5",
             ]

@@ -50,6 +50,9 @@ pub enum RecordErrorKind {
     Csv,
     /// YAML that cannot be read, or a YAML record that is not a mapping.
     Yaml,
+    /// With `--strict`: a record that does not fit its `entity` declaration
+    /// (a required field missing, an undeclared key, a value not of its type).
+    DoesNotFit,
 }
 
 impl RecordErrorKind {
@@ -65,6 +68,7 @@ impl RecordErrorKind {
             RecordErrorKind::Io => "interdict::records::io",
             RecordErrorKind::Csv => "interdict::records::csv",
             RecordErrorKind::Yaml => "interdict::records::yaml",
+            RecordErrorKind::DoesNotFit => "interdict::records::does_not_fit",
         }
     }
 }

@@ -7,6 +7,7 @@
 //! [`Engine`] in `judge.rs`); this file holds the engine's state and its
 //! public API.
 
+use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
@@ -18,6 +19,7 @@ use crate::date::Date;
 use crate::eval::{
     EvalError, EvalOptions, ExemptionExplanation, ExemptionStatus, Explanation, Fact, FactKind, Fault, Judge, Limits,
     LinkProblem, LinkWarning, Outcome, Owner, ReverseIndex, RuleExplanation, RuleStatus, Shown, Standing, Verdict,
+    data_warnings, unfit_error,
 };
 use crate::records::{Entry, RecordIdx, RecordStore};
 
@@ -32,7 +34,10 @@ pub struct Engine<'a> {
     pub(crate) standings: RefCell<HashMap<(RecordIdx, RuleId), Option<Standing>>>,
     /// (record type, field) → field value → records, built on first use.
     reverse: RefCell<HashMap<(String, String), Rc<ReverseIndex<'a>>>>,
+    /// Link warnings and data warnings (fields that do not fit the declarations).
     warnings: HashMap<RecordIdx, Vec<LinkWarning>>,
+    /// `--strict`: a record that does not fit its declaration gets an error.
+    strict: bool,
     /// Per `and`/`or` chain and term: how often the term decided the chain.
     coverage: Option<RefCell<Vec<Vec<u64>>>>,
     /// Set while `explain` traces: quantifiers then keep the elements that
@@ -42,9 +47,15 @@ pub struct Engine<'a> {
 }
 
 impl<'a> Engine<'a> {
-    /// Prepares evaluation; finds the links that lead nowhere.
+    /// Prepares evaluation; finds the links that lead nowhere and the
+    /// fields that do not fit the `entity` declarations.
     pub fn new(program: &'a Program, store: &'a RecordStore, options: EvalOptions) -> Self {
-        let warnings = link_warnings(program, store);
+        let mut warnings = link_warnings(program, store);
+        for (idx, data) in data_warnings(program, store) {
+            let all = warnings.entry(idx).or_default();
+            all.extend(data);
+            LinkWarning::sort(all);
+        }
         Engine {
             program,
             store,
@@ -53,9 +64,29 @@ impl<'a> Engine<'a> {
             standings: RefCell::new(HashMap::new()),
             reverse: RefCell::new(HashMap::new()),
             warnings,
+            strict: false,
             coverage: None,
             examining: Cell::new(false),
         }
+    }
+
+    /// `--strict`: a record that does not fit its `entity` declaration gets
+    /// an error instead of a verdict (default: the misfits are warnings).
+    pub fn strict(mut self, strict: bool) -> Self {
+        self.strict = strict;
+        self
+    }
+
+    /// With [`Engine::strict`], the error a record that does not fit its
+    /// declaration gets in place of its verdict.
+    pub fn unfit(&self, rec: RecordIdx) -> Option<crate::records::RecordError> {
+        let warnings = self.warnings.get(&rec).filter(|_| self.strict)?;
+        unfit_error(self.store.record(rec).id(), self.store.position(rec), warnings)
+    }
+
+    /// A record's warnings: links that lead nowhere, fields that do not fit.
+    pub fn warnings(&self, rec: RecordIdx) -> &[LinkWarning] {
+        self.warnings.get(&rec).map_or(&[], Vec::as_slice)
     }
 
     /// Sets the per-record limits (default: [`Limits::default`]).
@@ -90,11 +121,14 @@ impl<'a> Engine<'a> {
             .entries()
             .iter()
             .map(|entry| match entry {
-                Entry::Record(idx) => match self.verdict(*idx) {
-                    Ok(v) => Outcome::Verdict(v),
-                    Err(e) => Outcome::EvalError(e),
+                Entry::Record(idx) => match self.unfit(*idx) {
+                    Some(unfit) => Outcome::RecordError(Cow::Owned(unfit)),
+                    None => match self.verdict(*idx) {
+                        Ok(v) => Outcome::Verdict(v),
+                        Err(e) => Outcome::EvalError(e),
+                    },
                 },
-                Entry::Error(e) => Outcome::RecordError(e),
+                Entry::Error(e) => Outcome::RecordError(Cow::Borrowed(e)),
             })
             .collect()
     }
@@ -142,6 +176,7 @@ impl<'a> Engine<'a> {
                 decision: self.decision(rec)?,
                 rules: Vec::new(),
                 exemptions: vec![x],
+                warnings: self.warnings(rec).to_vec(),
                 linked,
             })
         });
@@ -161,7 +196,8 @@ impl<'a> Engine<'a> {
             rules.push(self.explain_rule(rec, rule)?);
         }
         let linked = self.explain_linked(&read_verdicts_of(&rules), depth, seen)?;
-        Ok(Explanation { record: rec, decision: self.decision(rec)?, rules, exemptions: Vec::new(), linked })
+        let warnings = self.warnings(rec).to_vec();
+        Ok(Explanation { record: rec, decision: self.decision(rec)?, rules, exemptions: Vec::new(), warnings, linked })
     }
 
     /// The records with these ids not explained yet, each explained to

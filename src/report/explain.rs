@@ -8,7 +8,7 @@ use miette::Severity;
 use serde::Serialize;
 
 use super::human::{Drawn, drawn, indent, record_header, render_diagnostic};
-use super::json::{FactsJson, LocJson};
+use super::json::{FactsJson, LocJson, WarningOut};
 use super::text::clean;
 use crate::check::Program;
 use crate::date::Date;
@@ -66,6 +66,9 @@ impl Tree<'_> {
         let pad = "    ".repeat(level);
         let arrow = if level == 0 { "" } else { "↳ " };
         writeln!(w, "{pad}{arrow}{}", record_header(self.store, e.record, e.decision))?;
+        for warning in &e.warnings {
+            writeln!(w, "{pad}  warning: {}", clean(&warning.message(self.store.id(e.record))))?;
+        }
         for r in &e.rules {
             self.write_rule(w, r, &pad)?;
         }
@@ -179,6 +182,7 @@ struct ExplanationOut<'a> {
     rules: Vec<RuleOut<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     exemptions: Vec<ExemptionStandingOut<'a>>,
+    warnings: Vec<WarningOut<'a>>,
     linked: Vec<ExplanationOut<'a>>,
 }
 
@@ -272,13 +276,15 @@ fn out<'a>(program: &'a Program, store: &'a dyn Records, e: &'a Explanation) -> 
             })
             .collect(),
         exemptions: e.exemptions.iter().map(|x| exemption_out(program, x)).collect(),
+        warnings: e.warnings.iter().map(|w| WarningOut::of(w, store.id(e.record))).collect(),
         linked: e.linked.iter().map(|l| out(program, store, l)).collect(),
     }
 }
 
 /// Writes an explanation as one JSON object: `{id, type, decision, source,
 /// rules: [{rule, title, effect, severity, location, status
-/// (fired|waived|not_fired|not_in_effect), evidence, exemption?}], linked: […]}`.
+/// (fired|waived|not_fired|not_in_effect), evidence, exemption?}], warnings
+/// (as a verdict's), linked: […]}`.
 pub fn write_explain_json(
     w: &mut impl Write,
     program: &Program,

@@ -12,7 +12,9 @@ use serde::ser::{SerializeStruct, Serializer};
 use super::text::fact_text;
 use crate::ast::CmpOp;
 use crate::check::Program;
-use crate::eval::{Decision, Fact, FactKind, Hop, LinkProblem, Miss, Observed, Outcome, Shown, Verdict, Witness};
+use crate::eval::{
+    Decision, Fact, FactKind, Hop, LinkProblem, LinkWarning, Miss, Observed, Outcome, Shown, Verdict, Witness,
+};
 use crate::records::{RecordError, Records};
 use crate::source::{Loc, Position};
 
@@ -24,9 +26,10 @@ enum Line<'a> {
 }
 
 #[derive(Serialize)]
-struct WarningOut<'a> {
+pub(super) struct WarningOut<'a> {
     field: &'a str,
-    target: &'a str,
+    /// `null` for a field absent or a key undeclared.
+    target: Option<&'a str>,
     problem: &'a LinkProblem,
     message: String,
 }
@@ -463,11 +466,20 @@ impl Json<'_> {
             Ok(())
         })?;
         self.raw(",\"warnings\":");
-        self.list(&v.warnings, |j, w| {
-            j.serde(&WarningOut { field: &w.field, target: &w.target, problem: &w.problem, message: w.message(id) })
-        })?;
+        self.list(&v.warnings, |j, w| j.serde(&WarningOut::of(w, id)))?;
         self.raw("}");
         Ok(())
+    }
+}
+
+impl<'a> WarningOut<'a> {
+    /// A warning on record `id`.
+    pub(super) fn of(w: &'a LinkWarning, id: &str) -> WarningOut<'a> {
+        let target = match w.problem {
+            LinkProblem::Absent | LinkProblem::Undeclared { .. } => None,
+            _ => Some(w.target.as_str()),
+        };
+        WarningOut { field: &w.field, target, problem: &w.problem, message: w.message(id) }
     }
 }
 
@@ -561,7 +573,7 @@ mod tests {
         let doc = include_str!("../../docs/json.md");
         let examples: Vec<String> =
             doc.split("```json\n").skip(1).map(|b| minified(b.split("```").next().unwrap_or(""))).collect();
-        assert_eq!(examples.len(), 2, "docs/json.md: a verdict and an error example");
+        assert_eq!(examples.len(), 3, "docs/json.md: a verdict, an error and a warning example");
         let trade = check_lines(
             "rules/trade-screening",
             &[
@@ -591,6 +603,17 @@ mod tests {
             "2024-01-01",
         );
         assert!(messy.contains(&examples[1]), "docs/json.md's error example is not in the output:\n{}", examples[1]);
+        let unfit = check_lines(
+            "tests/fixtures/unfit.rules",
+            &[("tests/fixtures/unfit.jsonl", include_bytes!("../../tests/fixtures/unfit.jsonl"))],
+            "2023-06-01",
+        );
+        // A warning, not a line: inside the verdict line of `d-1`.
+        assert!(
+            unfit.iter().any(|l| l.contains(&examples[2])),
+            "docs/json.md's warning example is not in the output:\n{}",
+            examples[2]
+        );
     }
 
     /// JSON without the whitespace between tokens.

@@ -15,4 +15,5 @@ mod dates;
 mod export;
 mod inputs;
 mod rule_changes;
+mod unfit;
 mod whynot;

@@ -47,7 +47,9 @@ pub(in crate::cli) fn run(config: &CheckConfig) -> io::Result<Exit> {
 fn run_reference(config: &CheckConfig, program: &Program, written: &mut Written, started: Instant) -> io::Result<()> {
     let store = load_records(&config.inputs, Some(program));
     let loaded = started.elapsed();
-    let engine = Engine::new(program, &store, EvalOptions { as_of: config.as_of }).with_limits(config.limits);
+    let engine = Engine::new(program, &store, EvalOptions { as_of: config.as_of })
+        .with_limits(config.limits)
+        .strict(config.strict);
     let mut outcomes = engine.evaluate();
     if config.evidence == Evidence::Omitted {
         strip_evidence(&mut outcomes);
@@ -72,7 +74,8 @@ fn run_fast(config: &CheckConfig, program: &Program, written: &mut Written, star
         eprintln!("interdict: loaded {} records in {:.1}s; evaluating…", store.len(), loaded.as_secs_f64());
     }
     let options = EvalOptions { as_of: config.as_of };
-    let engine = FastEngine::new(program, &store, options, config.evidence).with_limits(config.limits);
+    let engine =
+        FastEngine::new(program, &store, options, config.evidence).with_limits(config.limits).strict(config.strict);
     write_in_batches(&engine, &Output::new(config, program, &store), written)?;
     timings(config, loaded, started.elapsed() - loaded);
     if progress {

@@ -27,8 +27,8 @@ pub(in crate::cli) fn run(config: &DiffConfig) -> io::Result<Exit> {
     };
     let store = load_records(&config.inputs, Some(new.program()));
     let options = EvalOptions { as_of: config.as_of };
-    let old_engine = Engine::new(old.program(), &store, options).with_limits(config.limits);
-    let new_engine = Engine::new(new.program(), &store, options).with_limits(config.limits);
+    let old_engine = Engine::new(old.program(), &store, options).with_limits(config.limits).strict(config.strict);
+    let new_engine = Engine::new(new.program(), &store, options).with_limits(config.limits).strict(config.strict);
     let old_out = old_engine.evaluate();
     let new_out = new_engine.evaluate();
     let runs = ComparedRuns { old: (old.program(), &old_out), new: (new.program(), &new_out), store: &store };

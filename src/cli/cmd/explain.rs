@@ -35,7 +35,13 @@ pub(in crate::cli) fn run(config: &ExplainConfig) -> io::Result<Exit> {
             None => return Ok(Exit::Rules),
         },
     };
-    let engine = Engine::new(program, &store, EvalOptions { as_of: config.as_of }).with_limits(config.limits);
+    let engine = Engine::new(program, &store, EvalOptions { as_of: config.as_of })
+        .with_limits(config.limits)
+        .strict(config.strict);
+    if let Some(unfit) = engine.unfit(rec) {
+        eprint!("{}", report::render_diagnostic(&unfit, false, config.style.width));
+        return Ok(Exit::Data);
+    }
     let explained = match subject {
         Subject::Record(only) => engine.explain(rec, only, LINK_DEPTH),
         Subject::Exemption(x) => engine.explain_exemption(rec, x, LINK_DEPTH),

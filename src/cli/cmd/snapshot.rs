@@ -15,7 +15,9 @@ pub(in crate::cli) fn run(config: &SnapshotConfig) -> io::Result<Exit> {
     let Some(rules) = load_rules(std::slice::from_ref(&config.rules), config.style)? else { return Ok(Exit::Rules) };
     let program = rules.program();
     let store = load_records(&config.inputs, Some(program));
-    let engine = Engine::new(program, &store, EvalOptions { as_of: config.as_of }).with_limits(config.limits);
+    let engine = Engine::new(program, &store, EvalOptions { as_of: config.as_of })
+        .with_limits(config.limits)
+        .strict(config.strict);
     let outcomes = engine.evaluate();
     let content = report::decision_snapshot(program, &store, &outcomes);
     let source = format!("interdict snapshot {} {}", config.rules.display(), config.inputs.paths.join(" "));

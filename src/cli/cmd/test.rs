@@ -202,7 +202,9 @@ impl<W: Write> Runner<'_, W> {
     where
         Self: 's,
     {
-        let mut engine = Engine::new(self.program, store, EvalOptions { as_of }).with_limits(self.config.limits);
+        let mut engine = Engine::new(self.program, store, EvalOptions { as_of })
+            .with_limits(self.config.limits)
+            .strict(self.config.strict);
         if self.coverage.is_some() {
             engine.record_coverage();
         }
