@@ -28,14 +28,19 @@ pub fn example_rules(root: &str) -> RuleSet {
 }
 
 /// (b) Load arbitrary record bytes and evaluate them with both engines:
-/// one outcome per entry, and the same output byte for byte.
+/// one outcome per entry, and the same output byte for byte; `--strict`
+/// when the input's length is odd (so both ways are searched), and the
+/// first record explained, why-not included.
 pub fn records(rules: &RuleSet, data: &[u8]) {
     let program = rules.program();
     let options = EvalOptions { as_of: Date::parse_exact("2023-06-01").unwrap() };
     let input = Input::new("fuzz.jsonl", data.to_vec());
+    let strict = data.len() % 2 == 1;
 
     let store = RecordStore::load([input.clone()]);
-    let outcomes = Engine::new(program, &store, options).evaluate();
+    let engine = Engine::new(program, &store, options).strict(strict);
+    let outcomes = engine.evaluate();
+    explain_first(program, &store, &engine);
     assert_eq!(outcomes.len(), store.entries().len(), "an entry without an outcome");
     let mut reference = Vec::new();
     report::write_json(&mut reference, program, &store, &outcomes).unwrap();
@@ -45,11 +50,29 @@ pub fn records(rules: &RuleSet, data: &[u8]) {
 
     let inputs = vec![Ok(input)];
     let fast_store = FastStore::load(&inputs, program);
-    let fast = FastEngine::new(program, &fast_store, options, Evidence::Full).evaluate();
+    let fast = FastEngine::new(program, &fast_store, options, Evidence::Full).strict(strict).evaluate();
     assert_eq!(fast.len(), outcomes.len(), "the engines disagree on the number of outcomes");
     let mut fast_json = Vec::new();
     report::write_json(&mut fast_json, program, &fast_store, &fast).unwrap();
     assert_eq!(String::from_utf8_lossy(&fast_json), String::from_utf8_lossy(&reference), "the engines disagree");
+}
+
+/// `explain` on the store's first record: it explains or answers with an
+/// error, and renders both ways.
+fn explain_first(program: &interdict::Program, store: &RecordStore, engine: &Engine) {
+    let Some(rec) = store.entries().iter().find_map(|e| match e {
+        interdict::records::Entry::Record(rec) => Some(*rec),
+        interdict::records::Entry::Error(_) => None,
+    }) else {
+        return;
+    };
+    if engine.unfit(rec).is_some() {
+        return;
+    }
+    let Ok(explanation) = engine.explain(rec, None, 8) else { return };
+    let as_of = Date::parse_exact("2023-06-01").unwrap();
+    report::write_explain_human(&mut Vec::new(), program, store, &explanation, as_of, false, 80).unwrap();
+    report::write_explain_json(&mut Vec::new(), program, store, &explanation).unwrap();
 }
 
 /// (c) `fmt` round trip: formatting twice changes nothing more, and the
