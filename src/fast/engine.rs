@@ -172,9 +172,13 @@ impl<'s> FastEngine<'s> {
 
     /// With [`FastEngine::strict`], the error a record that does not fit
     /// its declaration gets in place of its verdict.
+    /// Every warning counts, not only the store's misfits: a link field
+    /// holding something that is not an id is a link warning and a misfit.
     fn unfit(&self, rec: RecordIdx) -> Option<RecordError> {
-        let misfits = self.store.misfits.get(&rec).filter(|_| self.strict)?;
-        unfit_error(self.store.id(rec), self.store.position(rec), misfits)
+        if !self.strict {
+            return None;
+        }
+        unfit_error(self.store.id(rec), self.store.position(rec), &self.warnings(rec))
     }
 
     /// The rules that can fire on a record (the others cannot: a value they
