@@ -433,10 +433,33 @@ impl CondWriter<'_> {
             CondKind::Quant { body, .. } => {
                 let (whole, body_text) = (cond(c), cond(body));
                 self.push(whole.get(..whole.len() - body_text.len()).unwrap_or_default());
-                self.cond(body, broken && matches!(body.kind, CondKind::And(_) | CondKind::Or(_)));
+                let broken = broken && matches!(body.kind, CondKind::And(_) | CondKind::Or(_));
+                if self.broken_after_colon(c, body) {
+                    self.body_on_next_line(body, broken);
+                } else {
+                    self.cond(body, broken);
+                }
             }
             _ => self.push(&cond(c)),
         }
+    }
+
+    /// Whether the author started the quantifier's body on a new line (a
+    /// line break after its last `:`).
+    fn broken_after_colon(&self, quant: &Cond, body: &Cond) -> bool {
+        let head = self.text.get(quant.loc.span.start..body.loc.span.start).unwrap_or_default();
+        head.rsplit_once(':').is_some_and(|(_, gap)| gap.contains('\n'))
+    }
+
+    /// The body of a quantifier on a line of its own, one level deeper.
+    fn body_on_next_line(&mut self, body: &Cond, broken: bool) {
+        if let Some(line) = self.lines.last_mut() {
+            line.text.truncate(line.text.trim_end().len());
+        }
+        self.indent += 1;
+        self.lines.push(Line::new(self.indent, "", body.loc.span.start));
+        self.cond(body, broken);
+        self.indent -= 1;
     }
 
     /// A chain: each term after a line break where `broken` or where the
@@ -570,6 +593,16 @@ mod tests {
                 "exempt e {\n    waive r for t x when any y in x.l: y.a == 1\n                                   and y.b == 2\n}\n",
             ),
         ]);
+    }
+
+    #[test]
+    fn a_quantifier_body_written_on_the_next_line_stays_there() {
+        let text = "rule r {\n    flag company c when any m in c.middlemen:\n        (any declaration d where d.importer == m: d.goods.origin == \"KR\"\n             and d.date >= as_of - 1 year)\n}\n";
+        let canonical = "rule r {\n    flag company c when any m in c.middlemen:\n        (any declaration d where d.importer == m: d.goods.origin == \"KR\"\n                                              and d.date >= as_of - 1 year)\n}\n";
+        assert_eq!(fmt(text), canonical);
+        assert_eq!(fmt(canonical), canonical);
+        let one_line = "rule r {\n    flag company c when any m in c.middlemen: m.country == \"KR\"\n}\n";
+        assert_eq!(fmt(one_line), one_line);
     }
 
     #[test]
