@@ -18,6 +18,16 @@ fn check(set: &Example, format: &str) -> Output {
 /// should be able to read in full.
 const SHOWN_WHOLE: &[(&str, &[&str])] = &[
     (
+        "rules/customs",
+        &[
+            "g-02", // a misspelt key: warned, with a did-you-mean
+            "d-03", // a date that is not one: warned
+            "d-12", // an exemption written differently: denied
+            "d-14", // waived by the special permit
+            "c-01", // a middleman's import inside the window
+        ],
+    ),
+    (
         "rules/sanctions-ftm",
         &[
             "ofac-ivanov", // listed by topic

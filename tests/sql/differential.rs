@@ -143,6 +143,17 @@ fn trade_screening_on_three_days() {
     }
 }
 
+/// A window on the as-of day, `lower()`, an exemption, records that do not
+/// fit their declaration: the same decisions on both sides of the window.
+#[test]
+fn customs_on_two_days() {
+    let files: Vec<PathBuf> = example("customs").records.iter().map(|r| root().join(r)).collect();
+    for day in ["2022-01-01", "2023-06-01"] {
+        let n = same_as_check("rules/customs", &files, day, &format!("customs-{day}"));
+        assert_eq!(n, 21);
+    }
+}
+
 /// A small deterministic generator (xorshift), so the graphs need no crate.
 struct Gen(u64);
 
