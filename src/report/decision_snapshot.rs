@@ -14,39 +14,7 @@ use crate::records::Records;
 /// `ID TYPE DECISION`, then its fired and waived rules with their evidence
 /// (one fact a line, nested facts indented).
 pub fn decision_snapshot(program: &Program, store: &dyn Records, outcomes: &[Outcome<'_>]) -> String {
-    let mut out = String::new();
-    for o in outcomes {
-        match o {
-            Outcome::Verdict(v) => {
-                let id = store.id(v.record);
-                let _ = writeln!(out, "{} {} {}", clean(id), clean(store.record_type(v.record)), v.decision.as_str());
-                for f in &v.fired {
-                    let rule = program.rule(f.rule);
-                    let _ =
-                        writeln!(out, "  fired {} ({} {})", rule.name, rule.effect.as_str(), rule.severity.as_str());
-                    facts(&mut out, &f.evidence, 2);
-                }
-                for w in &v.waived {
-                    let rule = program.rule(w.rule);
-                    let x = program.exemption(w.exemption);
-                    let _ = writeln!(out, "  waived {} by {}", rule.name, x.name);
-                    facts(&mut out, &w.evidence, 2);
-                    let _ = writeln!(out, "    because");
-                    facts(&mut out, &w.exemption_evidence, 3);
-                }
-                for warning in &v.warnings {
-                    let _ = writeln!(out, "  warning {}", clean(&warning.message(id)));
-                }
-            }
-            Outcome::RecordError(e) => {
-                let _ = writeln!(out, "error {} {}", e.position(), clean(e.message()));
-            }
-            Outcome::EvalError(e) => {
-                let _ = writeln!(out, "error {} {}", e.position(), clean(e.message()));
-            }
-        }
-    }
-    out
+    snapshot(program, store, outcomes, true)
 }
 
 /// The decisions-only snapshot text: for each input record, in input
@@ -55,6 +23,12 @@ pub fn decision_snapshot(program: &Program, store: &dyn Records, outcomes: &[Out
 /// no evidence and no warnings, so a change that moves conditions around
 /// without changing a decision leaves it as it was.
 pub fn decisions_snapshot(program: &Program, store: &dyn Records, outcomes: &[Outcome<'_>]) -> String {
+    snapshot(program, store, outcomes, false)
+}
+
+/// Either snapshot: with `evidence`, the rules' effect and severity, their
+/// evidence, the exemptions' evidence and the warnings too.
+fn snapshot(program: &Program, store: &dyn Records, outcomes: &[Outcome<'_>], evidence: bool) -> String {
     let mut out = String::new();
     for o in outcomes {
         match o {
@@ -62,11 +36,26 @@ pub fn decisions_snapshot(program: &Program, store: &dyn Records, outcomes: &[Ou
                 let id = store.id(v.record);
                 let _ = writeln!(out, "{} {} {}", clean(id), clean(store.record_type(v.record)), v.decision.as_str());
                 for f in &v.fired {
-                    let _ = writeln!(out, "  fired {}", program.rule(f.rule).name);
+                    let rule = program.rule(f.rule);
+                    if !evidence {
+                        let _ = writeln!(out, "  fired {}", rule.name);
+                        continue;
+                    }
+                    let _ =
+                        writeln!(out, "  fired {} ({} {})", rule.name, rule.effect.as_str(), rule.severity.as_str());
+                    facts(&mut out, &f.evidence, 2);
                 }
                 for w in &v.waived {
                     let (rule, x) = (program.rule(w.rule), program.exemption(w.exemption));
                     let _ = writeln!(out, "  waived {} by {}", rule.name, x.name);
+                    if evidence {
+                        facts(&mut out, &w.evidence, 2);
+                        let _ = writeln!(out, "    because");
+                        facts(&mut out, &w.exemption_evidence, 3);
+                    }
+                }
+                for warning in v.warnings.iter().filter(|_| evidence) {
+                    let _ = writeln!(out, "  warning {}", clean(&warning.message(id)));
                 }
             }
             Outcome::RecordError(e) => {
