@@ -14,7 +14,8 @@ says otherwise) and sqlglot. For each case below, from the repository root:
    compare the rows with `check` as `scripts/compare_sql.py` does: decisions,
    fired and waived rules with the exemption, witnesses; the Spark and DuckDB
    rows must also be identical;
-3. compile for Trino and parse every step with sqlglot's Trino reader; a
+3. compile for Trino and parse every step, and the input tables'
+   statements of `scripts/trino_tables.py`, with sqlglot's Trino reader; a
    function sqlglot does not know in Trino is an error too.
 
 Prints a line per case and engine with the wall time; exits 1 on any
@@ -30,6 +31,7 @@ from pathlib import Path
 
 import compare_sql
 import run_sql
+import trino_tables
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -47,32 +49,40 @@ def interdict(binary, *args, stdout=None):
     subprocess.run([binary, *args], check=True, stdout=stdout, stderr=subprocess.DEVNULL)
 
 
-def trino_problems(script_dir):
-    """The steps of a Trino script that sqlglot cannot parse, or that call a
-    function it does not know in Trino."""
+def trino_problems(statements):
+    """What sqlglot's Trino reader finds wrong in (name, SQL) statements:
+    a parse error, or a function it does not know in Trino."""
     import logging
 
     import sqlglot
     from sqlglot import exp
 
     logging.getLogger("sqlglot").setLevel(logging.ERROR)
-    manifest = json.loads(Path(script_dir, "manifest.json").read_text(encoding="utf-8"))
     problems = []
-    for step in manifest["steps"]:
-        sql = Path(script_dir, step["file"]).read_text(encoding="utf-8")
-        sql = sql.replace(step.get("placeholder", "{depth}"), "1")
+    for name, sql in statements:
         try:
             tree = sqlglot.parse_one(sql, read="trino")
         except sqlglot.errors.ParseError as e:
-            problems.append(f"{step['file']}: {e}")
+            problems.append(f"{name}: {e}")
             continue
         # What sqlglot cannot parse it may keep as an opaque command (with a
         # logged warning): that is a failure here.
         if any(tree.find_all(exp.Command)):
-            problems.append(f"{step['file']}: not parsed as SQL (kept as a command)")
+            problems.append(f"{name}: not parsed as SQL (kept as a command)")
         for call in tree.find_all(exp.Anonymous):
-            problems.append(f"{step['file']}: unknown function {call.name}")
+            problems.append(f"{name}: unknown function {call.name}")
     return problems
+
+
+def trino_statements(script_dir, parquet_dir):
+    """Every step of a Trino script ({depth} as 1), and the statements
+    `scripts/trino_tables.py` prints for its input tables."""
+    manifest = json.loads(Path(script_dir, "manifest.json").read_text(encoding="utf-8"))
+    for step in manifest["steps"]:
+        sql = Path(script_dir, step["file"]).read_text(encoding="utf-8")
+        yield step["file"], sql.replace(step.get("placeholder", "{depth}"), "1")
+    for sql in trino_tables.table_statements(parquet_dir, "s3://bucket/interdict/data"):
+        yield "trino_tables.py", sql
 
 
 def run_case(binary, work, engines, case):
@@ -100,9 +110,9 @@ def run_case(binary, work, engines, case):
         print(f"{name}: the engines' rows differ", flush=True)
         failed = True
     interdict(binary, "compile", rules, "--target", "trino", "--as-of", day, "--out", str(case_dir / "trino"))
-    problems = trino_problems(case_dir / "trino")
-    steps = len(list((case_dir / "trino").glob("*.sql")))
-    print(f"{name} on {day}, trino: {steps} steps parsed by sqlglot, {len(problems)} problems", flush=True)
+    statements = list(trino_statements(case_dir / "trino", case_dir / "data"))
+    problems = trino_problems(statements)
+    print(f"{name} on {day}, trino: {len(statements)} statements parsed by sqlglot, {len(problems)} problems", flush=True)
     for p in problems[:10]:
         print(f"  {p}")
     return failed or bool(problems)
@@ -118,7 +128,6 @@ def main():
     started = time.monotonic()
     engines = {"spark": run_sql.Spark(), "duckdb": run_sql.DuckDb()}
     print(f"spark session started ({time.monotonic() - started:.1f} s)", flush=True)
-    engines["spark"].spark.sparkContext.setLogLevel("WARN")
     try:
         failed = [case[0] for case in CASES if run_case(binary, work, engines, case)]
     finally:
