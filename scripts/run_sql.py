@@ -108,8 +108,10 @@ class Spark(Engine):
         self.database = None
 
     def load(self, parquet_dir, inputs):
+        # A URL (s3a://bucket/data) is joined as text: a Path would drop a `/`.
+        folder = str(parquet_dir).rstrip("/")
         for name in inputs:
-            self.spark.read.parquet(str(Path(parquet_dir, name + ".parquet"))).createOrReplaceTempView(name)
+            self.spark.read.parquet(f"{folder}/{name}.parquet").createOrReplaceTempView(name)
             self.views.append(name)
 
     def start(self, tables):

@@ -27,13 +27,14 @@ use super::ir::{BinOp, Expr, JoinKind, Rel, Select, Source};
 /// default bounds the records a walk reaches in the same way).
 pub(crate) const CLOSURE_MAX_ITERATIONS: u64 = 1_000_000;
 
-/// The exported table of every record (`id`, `type`, `seq`).
-pub(crate) const RECORD_TABLE: &str = crate::export::RECORD_TABLE;
+/// The exported table of every record (`id`, `type`, `seq`), as `export`
+/// names it.
+pub(crate) const RECORD_TABLE: &str = "interdict_record";
 
-/// How the tables the script makes begin: the prefix `export` keeps from
+/// How the tables the script makes begin: the prefix `export` refuses for
 /// record types, so no working table is an input (and never `_`, which
 /// Spark and Hive-style catalogs take for a hidden file).
-const WORK: &str = crate::export::TABLE_PREFIX;
+const WORK: &str = "interdict_";
 
 /// A step before printing.
 pub(crate) enum StepIr {
