@@ -46,7 +46,9 @@ CASES = [
 ]
 
 def interdict(binary, *args, stdout=None):
-    subprocess.run([binary, *args], check=True, stdout=stdout, stderr=subprocess.DEVNULL)
+    done = subprocess.run([binary, *args], stdout=stdout, stderr=subprocess.PIPE, text=True)
+    if done.returncode != 0:
+        sys.exit(f"interdict {' '.join(args)} exited with {done.returncode}:\n{done.stderr}")
 
 
 def trino_problems(statements):
