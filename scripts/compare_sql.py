@@ -29,11 +29,24 @@ def first_any_witness(facts):
     return None
 
 
-def main():
-    if len(sys.argv) != 4:
-        sys.exit(__doc__.strip().split("\n\n")[1])
-    sql_rows, check, manifest = sys.argv[1:]
-    witnessed = set(json.load(open(manifest, encoding="utf-8"))["witnessed_rules"])
+class Comparison:
+    """What `compare` found: verdicts seen, records that differ, records
+    only in the SQL rows, and a line for each of the first differences."""
+
+    def __init__(self):
+        self.seen = self.mismatches = self.only_sql = 0
+        self.lines = []
+
+    @property
+    def same(self):
+        return not self.mismatches and not self.only_sql
+
+    def summary(self):
+        return f"{self.seen} verdicts, {self.mismatches} mismatches, {self.only_sql} records only in SQL"
+
+
+def sql_verdicts(sql_rows, witnessed):
+    """Per record id: [decision, {rule: (waived_by, witness)}]."""
     got = defaultdict(lambda: [None, {}])
     for line in open(sql_rows, encoding="utf-8"):
         row = json.loads(line)
@@ -42,25 +55,40 @@ def main():
         if row["rule"]:
             witness = row["witness"] if row["rule"] in witnessed else None
             record[1][row["rule"]] = (row["waived_by"], witness)
-    mismatches = seen = 0
+    return got
+
+
+def compare(sql_rows, check, manifest):
+    witnessed = set(json.load(open(manifest, encoding="utf-8"))["witnessed_rules"])
+    got = sql_verdicts(sql_rows, witnessed)
+    result = Comparison()
     for line in open(check, encoding="utf-8"):
         verdict = json.loads(line)
         if verdict["kind"] != "verdict":
             continue
-        seen += 1
+        result.seen += 1
         want = {}
         for key, waived in (("fired", False), ("waived", True)):
             for r in verdict[key]:
                 witness = first_any_witness(r["evidence"]) if r["rule"] in witnessed else None
                 want[r["rule"]] = (r["waived_by"] if waived else None, witness)
         if got.pop(verdict["id"], None) != [verdict["decision"], want]:
-            mismatches += 1
-            if mismatches <= 5:
-                print(f"mismatch {verdict['id']}: check {verdict['decision']} {want}")
-    for extra in list(got)[:5]:
-        print(f"only in SQL: {extra}")
-    print(f"{seen} verdicts, {mismatches} mismatches, {len(got)} records only in SQL")
-    sys.exit(1 if mismatches or got else 0)
+            result.mismatches += 1
+            if result.mismatches <= 5:
+                result.lines.append(f"mismatch {verdict['id']}: check {verdict['decision']} {want}")
+    result.only_sql = len(got)
+    result.lines += [f"only in SQL: {extra}" for extra in list(got)[:5]]
+    return result
+
+
+def main():
+    if len(sys.argv) != 4:
+        sys.exit(__doc__.strip().split("\n\n")[1])
+    result = compare(*sys.argv[1:])
+    for line in result.lines:
+        print(line)
+    print(result.summary())
+    sys.exit(0 if result.same else 1)
 
 
 if __name__ == "__main__":

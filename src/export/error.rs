@@ -3,6 +3,10 @@
 
 use crate::source::Position;
 
+/// What a record type may be called (for Spark, Hive and Trino as much as
+/// for the file system).
+const TYPE_NAME_HELP: &str = "a record type becomes a file name (`TYPE.parquet`) and a table: use only letters, digits, `_` and `-`, do not begin with `_` (Spark and Hive-style catalogs skip such files as hidden) nor with `interdict_` (the prefix of interdict's own tables)";
+
 /// Why a table (or part of one) was not exported.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 #[non_exhaustive]
@@ -12,10 +16,7 @@ pub enum ExportError {
         "record type `{record_type}` cannot name a table: {count} record{} not exported (the first at {first})",
         if *count == 1 { "" } else { "s" }
     )]
-    #[diagnostic(
-        code(interdict::export::type_name),
-        help("a record type becomes a file name (`TYPE.parquet`): use only letters, digits, `_` and `-`")
-    )]
+    #[diagnostic(code(interdict::export::type_name), help("{TYPE_NAME_HELP}"))]
     TypeName {
         /// The type as read.
         record_type: String,
@@ -23,6 +24,13 @@ pub enum ExportError {
         count: usize,
         /// Where the first of them was read.
         first: Position,
+    },
+    /// A declared entity (without records) whose name cannot name a table.
+    #[error("entity `{entity}` cannot name a table: the compiled SQL finds no table for it")]
+    #[diagnostic(code(interdict::export::type_name), help("{TYPE_NAME_HELP}"))]
+    EntityName {
+        /// The entity's name.
+        entity: String,
     },
     /// A list field whose name is not a safe file name: its elements are not
     /// exported (its length column still is).
@@ -44,7 +52,7 @@ pub enum ExportError {
     #[error("table `{table}` would be written twice (for {what}); the second is not exported")]
     #[diagnostic(
         code(interdict::export::table_clash),
-        help("rename the record type or the field: `_record` and `TYPE__FIELD` are the names of other tables")
+        help("rename the record type or the field: `TYPE__FIELD` is the name of a list field's table")
     )]
     TableClash {
         /// The table name.

@@ -2,7 +2,7 @@
 //!
 //! [`build_tables`] turns a [`RecordStore`] (and, when given, the entity
 //! declarations) into Arrow record batches; [`write_parquet`] writes one of
-//! them to any `impl Write`. The layout — `_record`, one table per type, one
+//! them to any `impl Write`. The layout — `interdict_record`, one table per type, one
 //! per list field — is the contract with the compiled SQL of `crate::sql`
 //! and is documented in `docs/sql.md` ("Exported tables").
 //!
@@ -27,8 +27,13 @@ use serde_json::Value;
 use crate::check::{Base, Entity, FieldType, Schema};
 use crate::records::{RecordIdx, RecordStore};
 
+/// How every table interdict names itself begins: this one and the
+/// working tables of the compiled SQL. No record type may begin with it,
+/// so those tables never clash with a type's.
+pub const TABLE_PREFIX: &str = "interdict_";
+
 /// The table of every exported record: `id`, `type`, `seq`.
-pub const RECORD_TABLE: &str = "_record";
+pub const RECORD_TABLE: &str = "interdict_record";
 
 /// The column every type table starts with, after `id`: the record's
 /// position in the store.
@@ -37,7 +42,7 @@ pub const SEQ: &str = "seq";
 /// One table: its name (the file name without `.parquet`) and its rows.
 #[derive(Debug)]
 pub struct Table {
-    /// `_record`, a record type, or `TYPE__FIELD`.
+    /// `interdict_record`, a record type, or `TYPE__FIELD`.
     pub name: String,
     /// The columns and rows.
     pub batch: RecordBatch,
@@ -46,14 +51,14 @@ pub struct Table {
 /// What [`build_tables`] made of a store.
 #[derive(Debug, Default)]
 pub struct Export {
-    /// `_record` first, then each type's table followed by its list tables,
+    /// `interdict_record` first, then each type's table followed by its list tables,
     /// types in name order.
     pub tables: Vec<Table>,
     /// Values exported as missing because they did not fit their column.
     pub warnings: Vec<ExportWarning>,
     /// Records and fields that could not be exported at all.
     pub errors: Vec<ExportError>,
-    /// Records exported (rows of `_record`).
+    /// Records exported (rows of `interdict_record`).
     pub records: usize,
     /// Type tables written.
     pub types: usize,
@@ -163,9 +168,17 @@ impl fmt::Display for ExportWarning {
     }
 }
 
-/// Whether a record type or list field can name a file.
+/// Whether a list field (or, with [`valid_type_name`]'s further rules, a
+/// record type) can name a file.
 pub fn valid_table_name(name: &str) -> bool {
     !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+/// Whether a record type can name a table: a valid file name that does not
+/// begin with `_` (Spark and Hive-style catalogs skip such files as hidden)
+/// nor with [`TABLE_PREFIX`] (kept for interdict's own tables).
+pub fn valid_type_name(name: &str) -> bool {
+    valid_table_name(name) && !name.starts_with('_') && !name.starts_with(TABLE_PREFIX)
 }
 
 /// Builds every table of the store. With a schema, declared field types win
@@ -181,19 +194,15 @@ pub fn build_tables(store: &RecordStore, schema: Option<&Schema>) -> Export {
         by_type.entry(record.record_type()).or_default().push(idx);
     }
     by_type.retain(|record_type, records| {
-        if !valid_table_name(record_type) {
-            // Declared entity names are identifiers: a bad name comes from records.
-            if let Some(&first) = records.first() {
-                export.errors.push(ExportError::TypeName {
+        if !valid_type_name(record_type) {
+            export.errors.push(match records.first() {
+                Some(&first) => ExportError::TypeName {
                     record_type: record_type.to_string(),
                     count: records.len(),
                     first: store.position(first),
-                });
-            }
-            false
-        } else if *record_type == RECORD_TABLE {
-            let what = format!("record type `{record_type}`");
-            export.errors.push(ExportError::TableClash { table: RECORD_TABLE.to_string(), what });
+                },
+                None => ExportError::EntityName { entity: record_type.to_string() },
+            });
             false
         } else {
             true
@@ -245,7 +254,7 @@ pub fn write_parquet(table: &Table, out: impl Write + Send) -> Result<(), Export
     Ok(())
 }
 
-/// `_record`: `id`, `type`, `seq` of every exported record, in store order.
+/// `interdict_record`: `id`, `type`, `seq` of every exported record, in store order.
 fn record_table(store: &RecordStore, rows: &[RecordIdx]) -> Result<Table, ArrowError> {
     let mut id = StringBuilder::new();
     let mut record_type = StringBuilder::new();

@@ -43,9 +43,9 @@ fn record_table_has_every_valid_record_in_store_order_and_error_entries_are_skip
         ),
         None,
     );
-    assert_eq!(names(&e), ["_record", "person", "venue"]);
+    assert_eq!(names(&e), ["interdict_record", "person", "venue"]);
     assert_eq!(
-        table(&e, "_record"),
+        table(&e, "interdict_record"),
         "id: Utf8 not null, type: Utf8 not null, seq: Int64 not null\n\
          \"p-1\" | \"person\" | 0\n\"v-1\" | \"venue\" | 1\n\"p-3\" | \"person\" | 2\n"
     );
@@ -109,7 +109,7 @@ fn a_list_column_holds_the_length_so_missing_and_empty_lists_differ() {
         ),
         None,
     );
-    assert_eq!(names(&e), ["_record", "person", "person__contacts"]);
+    assert_eq!(names(&e), ["interdict_record", "person", "person__contacts"]);
     assert_eq!(
         table(&e, "person"),
         "id: Utf8 not null, seq: Int64 not null, contacts: Int64\n\
@@ -163,7 +163,7 @@ fn declared_types_win_and_every_declared_entity_and_list_gets_a_table() {
         ),
         Some(rules),
     );
-    assert_eq!(names(&e), ["_record", "person", "person__tags", "venue", "venue__scores"]);
+    assert_eq!(names(&e), ["interdict_record", "person", "person__tags", "venue", "venue__scores"]);
     assert_eq!(
         table(&e, "person"),
         "id: Utf8 not null, seq: Int64 not null, age: Float64, born: Utf8, note: Float64, senior: Boolean, \
@@ -195,20 +195,41 @@ fn a_type_that_cannot_name_a_file_is_an_error_for_its_records_only() {
             "{\"id\":\"x-1\",\"type\":\"../up\"}\n",
             "{\"id\":\"p-1\",\"type\":\"person\"}\n",
             "{\"id\":\"x-2\",\"type\":\"../up\"}\n",
-            "{\"id\":\"r-1\",\"type\":\"_record\"}\n",
+            "{\"id\":\"r-1\",\"type\":\"interdict_record\"}\n",
+            "{\"id\":\"h-1\",\"type\":\"_hidden\"}\n",
         ),
         None,
     );
-    assert_eq!(names(&e), ["_record", "person"]);
+    assert_eq!(names(&e), ["interdict_record", "person"]);
     assert_eq!(
-        table(&e, "_record"),
+        table(&e, "interdict_record"),
         "id: Utf8 not null, type: Utf8 not null, seq: Int64 not null\n\"p-1\" | \"person\" | 1\n"
     );
     assert_eq!(
         errors(&e),
         [
             "record type `../up` cannot name a table: 2 records not exported (the first at t.jsonl:1:1)",
-            "table `_record` would be written twice (for record type `_record`); the second is not exported",
+            "record type `_hidden` cannot name a table: 1 record not exported (the first at t.jsonl:5:1)",
+            "record type `interdict_record` cannot name a table: 1 record not exported (the first at t.jsonl:4:1)",
+        ]
+    );
+}
+
+/// Spark and Hive-style catalogs skip files that begin with `_`, and
+/// `interdict_` is kept for the record table and the SQL's working tables:
+/// a declared entity named so is an error even without records.
+#[test]
+fn a_declared_entity_that_cannot_name_a_table_is_an_error() {
+    let e = export(
+        "",
+        Some("entity _hidden { a: string? }\nentity interdict_x { a: string? }\nentity ok { a: string? }\n"),
+    );
+    assert_eq!(names(&e), ["interdict_record", "ok"]);
+    assert_eq!(
+        errors(&e),
+        [
+            "entity `_hidden` cannot name a table: the compiled SQL finds no table for it",
+            "entity `interdict_x` cannot name a table: the compiled SQL finds no table for it",
         ]
     );
 }
@@ -222,7 +243,7 @@ fn list_fields_that_cannot_name_a_table_keep_their_length_column() {
         ),
         None,
     );
-    assert_eq!(names(&e), ["_record", "a", "a__b"]);
+    assert_eq!(names(&e), ["interdict_record", "a", "a__b"]);
     assert_eq!(table(&e, "a"), "id: Utf8 not null, seq: Int64 not null, b: Int64, x/y: Int64\n\"a-1\" | 0 | 1 | 1\n");
     assert_eq!(
         errors(&e),
@@ -251,5 +272,9 @@ fn table_names_are_letters_digits_underscores_and_dashes() {
     assert!(valid_table_name("trade-cert_2"));
     for bad in ["", "a b", "a/b", "..", "a.b", "é"] {
         assert!(!valid_table_name(bad), "{bad:?}");
+    }
+    assert!(valid_type_name("trade-cert_2") && valid_type_name("a_interdict_"));
+    for bad in ["_record", "_x", "interdict_record", "interdict_", "a b", ""] {
+        assert!(!valid_type_name(bad), "{bad:?}");
     }
 }

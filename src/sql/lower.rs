@@ -27,8 +27,14 @@ use super::ir::{BinOp, Expr, JoinKind, Rel, Select, Source};
 /// default bounds the records a walk reaches in the same way).
 pub(crate) const CLOSURE_MAX_ITERATIONS: u64 = 1_000_000;
 
-/// The exported table of every record (`id`, `type`, `seq`).
-pub(crate) const RECORD_TABLE: &str = "_record";
+/// The exported table of every record (`id`, `type`, `seq`), as `export`
+/// names it.
+pub(crate) const RECORD_TABLE: &str = "interdict_record";
+
+/// How the tables the script makes begin: the prefix `export` refuses for
+/// record types, so no working table is an input (and never `_`, which
+/// Spark and Hive-style catalogs take for a hidden file).
+const WORK: &str = "interdict_";
 
 /// A step before printing.
 pub(crate) enum StepIr {
@@ -138,10 +144,10 @@ fn unsupported(what: &str, loc: &Loc, help: &str) -> SqlError {
 impl<'p> Compiler<'p> {
     fn table_name(node: &Node, program: &Program) -> String {
         match node {
-            Node::Hit(r) => format!("_hit_{}", program.rule(*r).name),
-            Node::State(r) => format!("_fired_{}", program.rule(*r).name),
-            Node::Exempt(x) => format!("_exempt_{}", program.exemptions[*x].name),
-            Node::Decision(t) => format!("_decision_{t}"),
+            Node::Hit(r) => format!("{WORK}hit_{}", program.rule(*r).name),
+            Node::State(r) => format!("{WORK}fired_{}", program.rule(*r).name),
+            Node::Exempt(x) => format!("{WORK}exempt_{}", program.exemptions[*x].name),
+            Node::Decision(t) => format!("{WORK}decision_{t}"),
         }
     }
 
@@ -368,7 +374,8 @@ impl<'p> Compiler<'p> {
         if let Some(name) = self.hops.get(&key) {
             return name.clone();
         }
-        let name = format!("_hops_{}_{}_{}", link.entity, link.field, max.map_or("all".to_string(), |m| m.to_string()));
+        let name =
+            format!("{WORK}hops_{}_{}_{}", link.entity, link.field, max.map_or("all".to_string(), |m| m.to_string()));
         if link.list {
             self.inputs.insert(link.list_table(), ());
         }
@@ -441,7 +448,7 @@ impl Compiler<'_> {
     /// which a hop range never contains. Returns the table of start records
     /// with a target in reach (`src`, `dist`: the hops to the nearest).
     fn goal(&mut self, key: usize, link: &LinkField, targets: Rel) -> String {
-        let base = format!("_goal{key}_{}_{}", link.entity, link.field);
+        let base = format!("{WORK}goal{key}_{}_{}", link.entity, link.field);
         let (targets_table, labels, reach) =
             (format!("{base}_targets"), format!("{base}_labels"), format!("{base}_reach"));
         if link.list {

@@ -2,7 +2,7 @@
 //! the parquet files `interdict export --parquet` writes.
 //!
 //! [`run`] registers every `*.parquet` file of the folder as a table named by
-//! its file stem (`_record`, `person`, `person__contacts`), checks that every
+//! its file stem (`interdict_record`, `person`, `person__contacts`), checks that every
 //! table of [`Script::inputs`] is there, then runs the steps in order:
 //!
 //! - [`StepKind::Statement`]: executed once (`CREATE TABLE … AS SELECT …`).

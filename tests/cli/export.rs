@@ -90,7 +90,7 @@ fn records_from_stdin_and_existing_tables_overwritten() {
     std::fs::remove_file(dir.join("other.parquet")).unwrap();
     assert_eq!(
         dump(&dir),
-        "== _record.parquet: 1 rows, SNAPPY\nid: Utf8 not null, type: Utf8 not null, seq: Int64 not null\n\
+        "== interdict_record.parquet: 1 rows, SNAPPY\nid: Utf8 not null, type: Utf8 not null, seq: Int64 not null\n\
          \"p-1\" | \"person\" | 0\n\
          == person.parquet: 1 rows, SNAPPY\nid: Utf8 not null, seq: Int64 not null, age: Float64\n\"p-1\" | 0 | 30\n"
     );

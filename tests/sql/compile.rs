@@ -94,3 +94,39 @@ fn a_date_shifted_twice_is_a_located_error() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("a date shifted twice") && stderr.contains("double_shift.rules:3"), "{stderr}");
 }
+
+/// Spark's and Hive's file listings skip names that begin with `_` or `.`
+/// (a table named so is read as empty, or not at all), and a working table
+/// must never be a user's table: every table a script makes begins with
+/// `interdict_`, and no table it reads begins with `_` or `.`.
+#[test]
+fn every_table_is_visible_to_spark_and_owned_by_interdict() {
+    let mut rule_sets: Vec<String> = std::fs::read_dir(crate::common::root().join("rules"))
+        .unwrap()
+        .map(|e| format!("rules/{}", e.unwrap().file_name().to_string_lossy()))
+        .collect();
+    rule_sets.extend(["edge", "bench", "dates", "shift"].map(|f| format!("tests/fixtures/sql/{f}.rules")));
+    let mut checked = 0;
+    for rules in &rule_sets {
+        for target in ["datafusion", "duckdb", "spark", "trino"] {
+            let dir = scratch(&format!("sql-table-names-{}-{target}", rules.replace(['/', '.'], "_")));
+            let out = interdict(&["compile", rules, "--target", target, "--out", dir.to_str().unwrap()]);
+            if !out.status.success() {
+                continue; // no SQL form (sanctions-ftm): its own test says why
+            }
+            let manifest: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();
+            for input in manifest["inputs"].as_array().unwrap() {
+                let input = input.as_str().unwrap();
+                assert!(!input.starts_with(['_', '.']), "{rules} ({target}) reads `{input}`");
+            }
+            for step in manifest["steps"].as_array().unwrap() {
+                let table = step["table"].as_str().unwrap();
+                let ours = table.starts_with("interdict_") || step["kind"] == "query";
+                assert!(ours, "{rules} ({target}) makes `{table}`");
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 5 * 4, "{checked} scripts checked");
+}

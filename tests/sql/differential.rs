@@ -275,6 +275,25 @@ fn generated_edge_graphs() {
     }
 }
 
+/// The generated graph that CI runs on Spark and DuckDB
+/// (`scripts/sql_engines.py`), kept as a file so the script can read it.
+const CI_GRAPH: &str = "tests/fixtures/sql/edge-graph.jsonl";
+
+/// The file is `edge_graph`'s output (`UPDATE_FIXTURES=1` rewrites it after
+/// the generator changes), and DataFusion agrees with `check` on it.
+#[test]
+fn the_graph_ci_runs_on_spark_is_the_generators() {
+    let want = edge_graph(7, 300);
+    let path = root().join(CI_GRAPH);
+    if std::env::var_os("UPDATE_FIXTURES").is_some() {
+        std::fs::write(&path, &want).unwrap();
+    }
+    let have = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(have == want, "{CI_GRAPH} is not edge_graph(7, 300): rewrite it with UPDATE_FIXTURES=1");
+    let n = same_as_check("tests/fixtures/sql/edge.rules", &[path], "2026-01-01", "edge-ci");
+    assert_eq!(n, 750);
+}
+
 #[test]
 fn bench_rules_on_generated_records() {
     let file = root().join("tests/fixtures/sql/bench-2k.jsonl");

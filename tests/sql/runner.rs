@@ -36,7 +36,7 @@ fn export(test: &str) -> PathBuf {
     let people = ["p1", "p2", "p3", "p4", "p5"].map(Some);
     write(
         &dir,
-        "_record",
+        "interdict_record",
         vec![
             ("id", strings(&[people.as_slice(), &[Some("c1")]].concat())),
             (
@@ -85,7 +85,7 @@ fn script(max_iterations: u64) -> Script {
     Script {
         dialect: Dialect::DataFusion,
         as_of: Date::parse_exact("2024-01-01").unwrap(),
-        inputs: vec!["_record".into(), "person".into(), "person__contacts".into()],
+        inputs: vec!["interdict_record".into(), "person".into(), "person__contacts".into()],
         witnessed: Vec::new(),
         steps: vec![
             step("kr", StepKind::Statement, "CREATE TABLE kr AS SELECT id FROM person WHERE nationality = 'KR'"),
@@ -111,7 +111,7 @@ fn script(max_iterations: u64) -> Script {
                    CASE WHEN h.dst IS NULL THEN NULL ELSE 'reaches_kr' END AS rule, \
                    CAST(NULL AS VARCHAR) AS waived_by, \
                    h.dst AS witness \
-                 FROM _record r LEFT JOIN ( \
+                 FROM interdict_record r LEFT JOIN ( \
                    SELECT reach.src, MIN(reach.dst) AS dst FROM reach JOIN kr ON kr.id = reach.dst \
                    WHERE reach.src <> reach.dst GROUP BY reach.src) h ON h.src = r.id",
             ),
@@ -192,7 +192,7 @@ fn a_failing_step_is_named() {
 fn a_query_without_the_result_columns_is_an_error() {
     let dir = export("columns");
     let mut script = script(10);
-    script.steps[3].sql = "SELECT seq, id FROM _record".into();
+    script.steps[3].sql = "SELECT seq, id FROM interdict_record".into();
     match run(&script, &dir) {
         Err(RunError::Result { step, message }) => {
             assert_eq!(step, "result");
@@ -209,11 +209,11 @@ fn result_columns_may_be_int32_and_large_or_plain_utf8() {
     script.steps[3].sql = "SELECT CAST(seq AS INT) AS seq, arrow_cast(id, 'LargeUtf8') AS id, \
          CAST(type AS VARCHAR) AS type, 'allow' AS decision, NULL AS rule, \
          CAST(NULL AS VARCHAR) AS waived_by, arrow_cast(NULL, 'Utf8View') AS witness \
-         FROM _record WHERE id = 'c1'"
+         FROM interdict_record WHERE id = 'c1'"
         .into();
     assert_eq!(run(&script, &dir).unwrap(), vec![row(5, "c1", "company", None)]);
     script.steps[3].sql = "SELECT seq, id, type, CAST(NULL AS VARCHAR) AS decision, NULL AS rule, \
-         NULL AS waived_by, NULL AS witness FROM _record"
+         NULL AS waived_by, NULL AS witness FROM interdict_record"
         .into();
     match run(&script, &dir) {
         Err(RunError::Result { message, .. }) => assert!(message.contains("`decision` is NULL"), "{message}"),

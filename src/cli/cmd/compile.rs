@@ -77,8 +77,11 @@ fn run_on_datafusion(script: &Script, parquet_dir: &std::path::Path, config: &Co
     Ok(Exit::Clean)
 }
 
+/// `01-hit_R.sql`: the step's number and its table without the prefix
+/// every working table has.
 fn step_file(i: usize, name: &str) -> String {
-    format!("{:02}-{}.sql", i + 1, name.trim_start_matches('_'))
+    let short = name.strip_prefix(crate::export::TABLE_PREFIX).unwrap_or(name);
+    format!("{:02}-{short}.sql", i + 1)
 }
 
 /// The whole script, each step headed by a comment saying how to run it.
