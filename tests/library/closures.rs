@@ -19,8 +19,7 @@ const RULES: &[&str] = &[
     r#"rule r_near { flag person p when any c in p.contacts{R}: c.nationality == "{N}" or c.name starts_with "B" }"#,
 ];
 
-const ENTITIES: &str =
-    "entity person { name: string, nationality: string, spouse: person?, contacts: [person] }\nentity venue { name: string }\n";
+const ENTITIES: &str = "entity person { name: string, nationality: string, spouse: person?, contacts: [person] }\nentity venue { name: string }\n";
 
 fn rule_set(picks: &[bool], quantifier: &str, range: &str, nat: &str, typed: bool) -> String {
     let mut text = if typed { ENTITIES.to_string() } else { String::new() };
@@ -128,16 +127,17 @@ proptest! {
 /// their first and last hops and count the others, in both engines.
 #[test]
 fn a_long_ring_is_shown_by_its_ends() {
-    let rules = RuleSet::from_sources(vec![SourceFile::new(
-        "ring.rules",
-        rule_set(&[true], "any", "{1..}", "KR", true),
-    )])
-    .unwrap_or_else(|e| panic!("{e:?}"));
+    let rules =
+        RuleSet::from_sources(vec![SourceFile::new("ring.rules", rule_set(&[true], "any", "{1..}", "KR", true))])
+            .unwrap_or_else(|e| panic!("{e:?}"));
     let n = 100;
     let text: Vec<String> = (0..n)
         .map(|i| {
             let nat = if i == n - 1 { "KR" } else { "CN" };
-            format!(r#"{{"id":"p{i}","type":"person","name":"P","nationality":"{nat}","contacts":["p{}"]}}"#, (i + 1) % n)
+            format!(
+                r#"{{"id":"p{i}","type":"person","name":"P","nationality":"{nat}","contacts":["p{}"]}}"#,
+                (i + 1) % n
+            )
         })
         .collect();
     let inputs = [Input::new("ring.jsonl", text.join("\n").into_bytes())];
