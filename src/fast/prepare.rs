@@ -83,7 +83,7 @@ impl<'s> FastEngine<'s> {
             adjacency: Vec::new(),
             id_prefixes: Vec::new(),
             strict: false,
-            closures: closures(program.conditions().map(|(_, c)| c)),
+            closures: closures(program),
         };
         engine.def_answers = (0..program.defs.len()).map(|d| engine.sweep_def(DefId(d as u32))).collect();
         if evidence == Evidence::Full && !needs.walked.is_empty() {

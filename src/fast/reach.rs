@@ -9,19 +9,19 @@ use super::closure::{Closure, Closures, End, Links};
 use super::engine::FastEngine;
 use super::value::{Cursor, Env, Val};
 use super::walk::Ctx;
-use crate::check::{Cond, Head, PathExpr, PathStep, QRange, Quant, Term};
+use crate::check::{Cond, Head, PathExpr, PathStep, Program, QRange, Quant, Term};
 use crate::eval::{Budget, CHAIN_ENDS, Chain, Evaluator, Hop, Limits, Shown, elide, settled_by};
 use crate::records::{RecordIdx, Records};
 
 /// The quantifiers of `conds` that can be judged for the whole store: over
 /// a hop range from depth 1 (`p.contacts{1..}`, `{1..n}`), with a body
 /// that reads only the record reached.
-pub(crate) fn closures<'c>(conds: impl Iterator<Item = &'c Cond>) -> Closures {
+pub(crate) fn closures(program: &Program) -> Closures {
     let mut out = Closures::new();
-    for cond in conds {
+    for (_, cond) in program.conditions() {
         cond.visit(&mut |e| {
             if let Cond::Quant(q) = e
-                && closure_step(q).is_some()
+                && closure_step(program, q).is_some()
             {
                 out.insert(key(q), OnceLock::new());
             }
@@ -35,11 +35,31 @@ fn key(q: &Quant) -> usize {
 }
 
 /// The hop step a store-wide closure would walk, if `q` can have one.
-fn closure_step(q: &Quant) -> Option<&PathStep> {
+fn closure_step<'q>(program: &Program, q: &'q Quant) -> Option<&'q PathStep> {
     let QRange::Path(Term::Path(p)) = &q.range else { return None };
     let step = p.steps.last()?;
     let hops = step.hops?;
-    (hops.min == 1 && local(&q.body, Some(q.slot))).then_some(step)
+    (hops.min == 1 && reads_only_element(program, &q.body, q.slot)).then_some(step)
+}
+
+/// Whether a quantifier's body reads only the record bound to `slot`:
+/// [`local`] to it, or — the usual way to name what is looked for — a call
+/// of a def whose body is local, on that record or what single links from
+/// it lead to (`any c in p.contacts{1..}: banned(c)`).
+fn reads_only_element(program: &Program, body: &Cond, slot: usize) -> bool {
+    let Cond::Call { def, args, .. } = body else { return local(body, Some(slot)) };
+    let arg_local = |t: &Term| term_reads(t, &|p: &PathExpr| local_path(p, Some(slot)));
+    let def_local = program.defs.get(def.0 as usize).is_some_and(|d| local(&d.body, None));
+    def_local && args.iter().all(arg_local)
+}
+
+/// A path of no hop range, from the record in `slot` (`None`: from any).
+fn local_path(p: &PathExpr, slot: Option<usize>) -> bool {
+    p.steps.iter().all(|s| s.hops.is_none())
+        && match (&p.head, slot) {
+            (Head::Var(s, _), Some(slot)) => *s == slot,
+            _ => true,
+        }
 }
 
 /// A condition that reads only one record — the one bound to `slot`, or
@@ -47,13 +67,7 @@ fn closure_step(q: &Quant) -> Option<&PathStep> {
 /// to (no hop range, quantifier, sum, call or verdict): bounded and cheap,
 /// so working it out for every record costs little.
 pub(crate) fn local(e: &Cond, slot: Option<usize>) -> bool {
-    let path = |p: &PathExpr| {
-        p.steps.iter().all(|s| s.hops.is_none())
-            && match (&p.head, slot) {
-                (Head::Var(s, _), Some(slot)) => *s == slot,
-                _ => true,
-            }
-    };
+    let path = |p: &PathExpr| local_path(p, slot);
     let term = |t: &Term| term_reads(t, &path);
     match e {
         Cond::And(ts, _) | Cond::Or(ts, _) => ts.iter().all(|t| local(t, slot)),
@@ -91,7 +105,7 @@ impl<'s> FastEngine<'s> {
     /// The body reads one record, so it cannot run out of budget; it gets
     /// one of its own, without limits.
     fn build_closure(&self, q: &'s Quant) -> Option<Closure> {
-        let step = closure_step(q)?;
+        let step = closure_step(self.program, q)?;
         let adjacency = self.adjacency(step)?;
         let unlimited = Limits { max_steps: u64::MAX, max_visited: u64::MAX };
         let settling = settled_by(q.quantifier);
@@ -150,5 +164,43 @@ impl<'s> Ctx<'_, 's> {
         chain.extend(way.last.into_iter().map(hop));
         elide(&mut chain);
         chain
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{RuleSet, SourceFile};
+
+    /// Which of each rule's quantifiers can be judged for the whole store.
+    fn store_wide(rules: &str) -> Vec<bool> {
+        let rules = RuleSet::from_sources(vec![SourceFile::new("t.rules", rules.to_string())])
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        let program = rules.program();
+        let mut out = Vec::new();
+        for rule in &program.rules {
+            rule.cond.visit(&mut |e| {
+                if let Cond::Quant(q) = e {
+                    out.push(closure_step(program, q).is_some());
+                }
+            });
+        }
+        out
+    }
+
+    #[test]
+    fn only_a_body_that_reads_the_record_reached_is_judged_for_the_whole_store() {
+        let rules = r#"
+            def kr(x: person) = x.nationality == "KR"
+            def near(x: person) = any c in x.contacts{1..2}: c.nationality == "KR"
+            rule local { flag person p when any c in p.contacts{1..}: c.spouse.nationality == "KR" }
+            rule call { flag person p when all c in p.contacts{1..5}: kr(c.spouse) }
+            rule outer { flag person p when any c in p.contacts{1..}: c.nationality == p.nationality }
+            rule outer_arg { flag person p when any c in p.contacts{1..}: kr(p) }
+            rule deep { flag person p when any c in p.contacts{1..}: near(c) }
+            rule from_two { flag person p when any c in p.contacts{2..}: kr(c) }
+            rule nested { flag person p when any c in p.contacts{1..}: any d in c.contacts: kr(d) }
+        "#;
+        assert_eq!(store_wide(rules), [true, true, false, false, false, false, false, false]);
     }
 }

@@ -17,12 +17,19 @@ const RULES: &[&str] = &[
     r#"rule r_not { flag person p when not ({Q} c in p.contacts{R}: c.nationality != "CN" and exists c.contacts) }"#,
     r#"rule r_spouse { flag person p when {Q} c in p.spouse.contacts{R}: c.nationality in ["{N}", "JP"] }"#,
     r#"rule r_near { flag person p when any c in p.contacts{R}: c.nationality == "{N}" or c.name starts_with "B" }"#,
+    r#"rule r_def { flag person p when {Q} c in p.contacts{R}: national(c) }"#,
+    r#"rule r_def_spouse { flag person p when {Q} c in p.contacts{R}: national(c.spouse) }"#,
 ];
+
+/// A def of one record, as a quantifier's body.
+const DEF: &str = r#"def national(x: person) = x.nationality == "{N}" and not x.name starts_with "Bo""#;
 
 const ENTITIES: &str = "entity person { name: string, nationality: string, spouse: person?, contacts: [person] }\nentity venue { name: string }\n";
 
 fn rule_set(picks: &[bool], quantifier: &str, range: &str, nat: &str, typed: bool) -> String {
     let mut text = if typed { ENTITIES.to_string() } else { String::new() };
+    text.push_str(&DEF.replace("{N}", nat));
+    text.push('\n');
     for (rule, _) in RULES.iter().zip(picks).filter(|(_, p)| **p) {
         text.push_str(&rule.replace("{Q}", quantifier).replace("{R}", range).replace("{N}", nat));
         text.push('\n');
