@@ -17,7 +17,9 @@
 //! `v` orders, in the same order). Such records get their witness and
 //! their next record here; the others (several shortest ways) are left to
 //! their own walk, as are the records the walk from which reaches only
-//! what it started from.
+//! what it started from. When nothing settles the walk, its evidence
+//! counts the records it reached: the strongly connected components give
+//! that count, added up where the components reached form a tree.
 
 use std::sync::OnceLock;
 
@@ -63,6 +65,10 @@ pub(crate) enum End {
 /// The walks of every record, worked out together.
 pub(crate) struct Closure {
     ends: Vec<End>,
+    /// How many records the whole walk from each record reaches (itself
+    /// not counted), where the records reachable form a tree of strongly
+    /// connected components so that the count adds up; else `FAR`.
+    reached: Vec<u32>,
     /// How many hops before the witness `anchor` is (at most).
     tail: u32,
 }
@@ -83,7 +89,8 @@ impl Closure {
     /// kept as its first and last `tail` records.
     pub(crate) fn new(links: &Links<'_>, settles: &[bool], tail: u32) -> Closure {
         let (dist, order) = distances(links, settles);
-        let mut closure = Closure { ends: vec![End::Unsettled; settles.len()], tail };
+        let reached = reach_counts(links, settles.len());
+        let mut closure = Closure { ends: vec![End::Unsettled; settles.len()], reached, tail };
         // Nearest first: a record's end is read from one a hop nearer.
         for &r in &order {
             let r = r as usize;
@@ -101,6 +108,11 @@ impl Closure {
 
     pub(crate) fn end(&self, r: RecordIdx) -> End {
         self.ends.get(r.index()).copied().unwrap_or(End::Walk)
+    }
+
+    /// How many records the whole walk from `r` reaches, if known.
+    pub(crate) fn reached(&self, r: RecordIdx) -> Option<usize> {
+        self.reached.get(r.index()).filter(|n| **n != FAR).map(|n| *n as usize)
     }
 
     /// The way from `r` to its witness; `None` unless its walk is settled.
@@ -239,6 +251,98 @@ fn distances(links: &Links<'_>, settles: &[bool]) -> (Vec<u32>, Vec<u32>) {
     (dist, order)
 }
 
+/// How many records each record reaches (see [`Closure::reached`]): the
+/// strongly connected components, then their sizes added up from the last
+/// component reached back, where no component is reached two ways.
+fn reach_counts(links: &Links<'_>, n: usize) -> Vec<u32> {
+    let (comp, comps) = components(links, n);
+    let mut size = vec![0u32; comps];
+    for &c in &comp {
+        size[c as usize] += 1;
+    }
+    // The links between components, each once: (from, to).
+    let mut edges: Vec<(u32, u32)> = Vec::new();
+    for (r, &from) in comp.iter().enumerate() {
+        for &(_, t) in links.of(r) {
+            let to = comp[t.index()];
+            if to != from {
+                edges.push((from, to));
+            }
+        }
+    }
+    edges.sort_unstable();
+    edges.dedup();
+    let mut parents = vec![0u32; comps];
+    for &(_, to) in &edges {
+        parents[to as usize] += 1;
+    }
+    // Components are numbered in the order they were completed: every
+    // component a component reaches has a smaller number.
+    let mut total: Vec<u32> = size;
+    let mut at = 0;
+    for c in 0..comps {
+        while let Some(&(from, to)) = edges.get(at).filter(|e| e.0 as usize == c) {
+            at += 1;
+            let add = if parents[to as usize] == 1 { total[to as usize] } else { FAR };
+            total[from as usize] = total[from as usize].saturating_add(add);
+        }
+    }
+    comp.iter().map(|&c| if total[c as usize] == FAR { FAR } else { total[c as usize] - 1 }).collect()
+}
+
+/// Each record's strongly connected component (Tarjan's, without
+/// recursion), numbered in the order completed, and how many there are.
+fn components(links: &Links<'_>, n: usize) -> (Vec<u32>, usize) {
+    const NEW: u32 = u32::MAX;
+    let mut index = vec![NEW; n];
+    let mut low = vec![0u32; n];
+    let mut comp = vec![NEW; n];
+    let mut stack: Vec<u32> = Vec::new();
+    // (record, next link to look at)
+    let mut calls: Vec<(usize, usize)> = Vec::new();
+    let (mut next_index, mut comps) = (0u32, 0u32);
+    for root in 0..n {
+        if index[root] != NEW {
+            continue;
+        }
+        calls.push((root, 0));
+        index[root] = next_index;
+        low[root] = next_index;
+        next_index += 1;
+        stack.push(root as u32);
+        while let Some(&mut (v, ref mut i)) = calls.last_mut() {
+            if let Some(&(_, t)) = links.of(v).get(*i) {
+                *i += 1;
+                let w = t.index();
+                if index[w] == NEW {
+                    index[w] = next_index;
+                    low[w] = next_index;
+                    next_index += 1;
+                    stack.push(w as u32);
+                    calls.push((w, 0));
+                } else if comp[w] == NEW {
+                    low[v] = low[v].min(index[w]);
+                }
+                continue;
+            }
+            calls.pop();
+            if let Some(&(parent, _)) = calls.last() {
+                low[parent] = low[parent].min(low[v]);
+            }
+            if low[v] == index[v] {
+                while let Some(w) = stack.pop() {
+                    comp[w as usize] = comps;
+                    if w as usize == v {
+                        break;
+                    }
+                }
+                comps += 1;
+            }
+        }
+    }
+    (comp, comps as usize)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -292,6 +396,29 @@ mod tests {
         let c = closure(&[&[None, Some(0), Some(2), Some(1)], &[], &[]], &[true, true, true], 8);
         assert_eq!(c.end(RecordIdx(0)), settled(2, 1, 2, 2, 0));
         assert_eq!(c.end(RecordIdx(1)), End::Unsettled);
+    }
+
+    #[test]
+    fn what_a_walk_reaches_is_counted_where_no_component_is_reached_two_ways() {
+        // 0 → 1 ⇄ 2 → 3; 4 → [0, 0]; 5 → [6, 7] → 8: 8 is reached two
+        // ways, so what reaches it is not counted (it is walked instead).
+        let lists: &[&[Option<u32>]] = &[
+            &[Some(1)],
+            &[Some(2)],
+            &[Some(1), Some(3)],
+            &[],
+            &[Some(0), Some(0)],
+            &[Some(6), Some(7)],
+            &[Some(8)],
+            &[Some(8)],
+            &[],
+        ];
+        let c = closure(lists, &[false; 9], 8);
+        let reached: Vec<Option<usize>> = (0..9).map(|r| c.reached(RecordIdx(r))).collect();
+        assert_eq!(reached, [Some(3), Some(2), Some(2), Some(0), Some(4), None, None, None, Some(0)]);
+        // A ring reaches every other record.
+        let c = closure(&[&[Some(1)], &[Some(2)], &[Some(0), Some(0)]], &[false; 3], 8);
+        assert_eq!(c.reached(RecordIdx(1)), Some(2));
     }
 
     #[test]

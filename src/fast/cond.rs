@@ -300,8 +300,9 @@ impl<'s> Ctx<'_, 's> {
                 let settled = self.settle(q, None, found, || self.closure_chain(q, step, start), env)?;
                 return Ok(finish_quantifier(self, q, text, Some(0), Some(settled), facts));
             }
-            // Without evidence, how many records the walk reached is not told.
-            Some(Reached::Unsettled) => return Ok(finish_quantifier(self, q, text, Some(0), None, facts)),
+            Some(Reached::Unsettled { count }) => {
+                return Ok(finish_quantifier(self, q, text, Some(count), None, facts));
+            }
             None => {}
         }
         let mut walk = self.start_walk(start);

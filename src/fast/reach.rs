@@ -127,26 +127,35 @@ impl<'s> FastEngine<'s> {
 pub(crate) enum Reached {
     /// Settled by `witness`, `depth` hops away, reached from list position `pos`.
     Settled { witness: RecordIdx, depth: u32, pos: usize },
-    /// Nothing in the range settles it.
-    Unsettled,
+    /// Nothing in the range settles it; `count` records were reached (0
+    /// when that is not shown: without evidence).
+    Unsettled { count: usize },
 }
 
 impl<'s> Ctx<'_, 's> {
     /// What the walk of `q` over `range` from `start` comes to, read from
     /// the store-wide closure; `None` when the walk itself must tell (no
     /// closure, several starts, several shortest ways, or an unsettled
-    /// walk whose evidence counts what it reached).
+    /// walk whose evidence counts what it reached, where the closure could
+    /// not count it).
     pub(crate) fn reached(&self, q: &'s Quant, step: &PathStep, start: &Cursor<'s>) -> Option<Reached> {
         let closure = self.engine.closure(q)?;
         let Cursor::One(v, _) = start else { return None };
         let max = step.hops?.max;
-        match closure.end(self.resolve_val(*v)?) {
+        let r = self.resolve_val(*v)?;
+        match closure.end(r) {
             End::Settled { witness, depth, pos, .. } if max.is_none_or(|m| depth <= m) => {
                 Some(Reached::Settled { witness, depth, pos: pos as usize })
             }
             End::Walk => None,
+            // With evidence, an unsettled quantifier shows how many records
+            // its walk reached: known for a whole walk, where it adds up.
+            End::Unsettled if self.trace => match max {
+                None => closure.reached(r).map(|count| Reached::Unsettled { count }),
+                Some(_) => None,
+            },
             _ if self.trace => None,
-            _ => Some(Reached::Unsettled),
+            _ => Some(Reached::Unsettled { count: 0 }),
         }
     }
 
