@@ -5,6 +5,10 @@
     python3 benches/ring/ring.py 100000 > /tmp/ring-100k.jsonl
     interdict check benches/ring/closure /tmp/ring-100k.jsonl --format json
     interdict check benches/ring/two-hops /tmp/ring-100k.jsonl --format json
+    interdict check benches/ring/none /tmp/ring-100k.jsonl --format json
+
+`closure` and `none` are judged for the whole store at once (linear);
+`two-hops` walks two hops from each record.
 """
 
 import sys
