@@ -203,6 +203,9 @@ pub(super) struct ExplainArgs {
     /// Only this rule
     #[arg(long)]
     pub(super) rule: Option<String>,
+    /// Show every hop of a long chain (by default a chain of more than 16 hops shows its first and last 8)
+    #[arg(long)]
+    pub(super) full: bool,
     /// Output format (`summary` is the human format here)
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub(super) format: Format,

@@ -245,6 +245,8 @@ pub(super) struct ExplainConfig {
     pub(super) id: String,
     /// Only this rule.
     pub(super) rule: Option<String>,
+    /// `--full`: long chains shown whole.
+    pub(super) full: bool,
     pub(super) limits: Limits,
     /// `--strict`: records that do not fit their declaration are errors.
     pub(super) strict: bool,
@@ -260,6 +262,7 @@ impl ExplainConfig {
             inputs: Inputs::new(args.records, args.input),
             id: args.id,
             rule: args.rule,
+            full: args.full,
             limits: limits(args.limits),
             strict: args.strict,
             format: args.format,

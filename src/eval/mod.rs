@@ -29,12 +29,12 @@ pub use error::{EvalError, EvalErrorKind};
 pub(crate) use judge::{Judge, Owner, Standing};
 pub(crate) use reverse::ReverseIndex;
 pub(crate) use value::{Scalar, const_shown};
-pub(crate) use verdict::Chain;
 pub use verdict::{
-    Computation, Computed, Decision, ExemptionExplanation, ExemptionStatus, Explanation, Fact, FactKind, Fired, Hop,
-    LinkProblem, LinkWarning, MISSES_SHOWN, Miss, Observed, Outcome, RuleExplanation, RuleStatus, Shown, Verdict,
-    Waived, Witness,
+    CHAIN_ENDS, Computation, Computed, Decision, ExemptionExplanation, ExemptionStatus, Explanation, Fact, FactKind,
+    Fired, Hop, LinkProblem, LinkWarning, MISSES_SHOWN, Miss, Observed, Outcome, RuleExplanation, RuleStatus, Shown,
+    Verdict, Waived, Witness,
 };
+pub(crate) use verdict::{Chain, elide};
 
 use crate::date::Date;
 

@@ -362,6 +362,40 @@ pub enum Computation {
 /// while no evidence is collected).
 pub(crate) type Chain = Vec<Hop>;
 
+/// How many hops a long chain shows at each end: a chain of more than
+/// twice as many shows its first and last `CHAIN_ENDS` with one
+/// [`Shown::Elided`] hop counting those between, so evidence stays small
+/// on a walk of any length (`explain --full` shows every hop).
+pub const CHAIN_ENDS: usize = 8;
+
+/// Leaves out the middle of a chain longer than `2 × CHAIN_ENDS` hops
+/// (counting those an elided hop stands for). A chain whose middle was left
+/// out as it was built (a long walk, with at least `CHAIN_ENDS` hops shown
+/// either side) comes out as if it had been built whole.
+pub(crate) fn elide(chain: &mut Chain) {
+    let weight = |h: &Hop| match h.to {
+        Shown::Elided(n) => n,
+        _ => 1,
+    };
+    let total: usize = chain.iter().map(weight).sum();
+    if total <= 2 * CHAIN_ENDS {
+        return;
+    }
+    let shown = |hops: &mut dyn Iterator<Item = &Hop>| {
+        hops.take(CHAIN_ENDS).take_while(|h| !matches!(h.to, Shown::Elided(_))).count()
+    };
+    let front = shown(&mut chain.iter());
+    let back = shown(&mut chain.iter().rev());
+    if front + back >= chain.len() {
+        return;
+    }
+    let left_out = total - front - back;
+    let last = chain.split_off(chain.len() - back);
+    chain.truncate(front);
+    chain.push(Hop { via: String::new(), to: Shown::Elided(left_out) });
+    chain.extend(last);
+}
+
 /// One step of a chain: the field followed and what it led to. The first
 /// hop of a chain has an empty `via` (the binder's record).
 #[derive(Debug, Clone)]
@@ -393,6 +427,9 @@ pub enum Shown {
     Missing,
     /// A link to an id that is not a record (of the declared type).
     Unresolved(String),
+    /// Only in a chain, between its first and last hops: this many hops
+    /// left out (see [`CHAIN_ENDS`]).
+    Elided(usize),
 }
 
 /// Everything about one record: each rule of its type and where it stands,

@@ -6,13 +6,14 @@
 //! is remembered.
 
 use super::engine::FastEngine;
+use super::reach::Reached;
 use super::value::{Cursor, Env, Item, Val, take_chain};
 use super::walk::{Ctx, Depth, HopWalk};
 use crate::ast::HopRange;
 use crate::check::{Cond, Const, DefId, PathExpr, PathStep, QRange, Quant, Sum, Term};
 use crate::eval::{
     Budget, Chain, Evaluator, Fact, Fault, Observed, RangeText, Scalar, Settled, Shown, SumSeen, Witness, bind_slot,
-    finish_quantifier, finish_sum, settled_by,
+    elide, finish_quantifier, finish_sum, settled_by,
 };
 use crate::records::RecordIdx;
 use crate::source::Loc;
@@ -101,7 +102,10 @@ impl<'s> Evaluator<'s> for Ctx<'_, 's> {
 
     fn observed(&self, c: Cursor<'s>) -> Observed {
         match c {
-            Cursor::One(v, chain) => Observed { chain, value: self.shown(v), computed: None },
+            Cursor::One(v, mut chain) => {
+                elide(&mut chain);
+                Observed { chain, value: self.shown(v), computed: None }
+            }
             Cursor::Many(items) => {
                 let value = Shown::List(items.iter().map(|i| self.shown(i.val)).collect());
                 Observed { chain: Vec::new(), value, computed: None }
@@ -269,7 +273,9 @@ impl<'s> Ctx<'_, 's> {
             self.cond(f, env, &mut facts)?;
         }
         self.cond(&q.body, env, &mut facts)?;
-        let element = Observed { chain: take_chain(env, q.slot), value: self.shown(found.val), computed: None };
+        let mut chain = take_chain(env, q.slot);
+        elide(&mut chain);
+        let element = Observed { chain, value: self.shown(found.val), computed: None };
         Ok(Settled { witness: Witness { element, depth: found.depth, position: found.pos }, facts })
     }
 
@@ -286,7 +292,20 @@ impl<'s> Ctx<'_, 's> {
         env: &mut Env<'s>,
         facts: &mut Vec<Fact>,
     ) -> Result<bool, Fault> {
-        let mut walk = self.start_walk(self.follow(path, env, path.steps.len() - 1));
+        let start = self.follow(path, env, path.steps.len() - 1);
+        let text = RangeText { over: path.loc.text(), of_type: false };
+        match self.reached(q, step, &start) {
+            Some(Reached::Settled { witness, depth, pos }) => {
+                let found = Found { val: Val::Rec(witness), depth: Some(depth), pos };
+                let settled = self.settle(q, None, found, || self.closure_chain(q, step, start), env)?;
+                return Ok(finish_quantifier(self, q, text, Some(0), Some(settled), facts));
+            }
+            Some(Reached::Unsettled { count }) => {
+                return Ok(finish_quantifier(self, q, text, Some(count), None, facts));
+            }
+            None => {}
+        }
+        let mut walk = self.start_walk(start);
         let mut examined = 0;
         let followed = self.budget.follow(&step.field);
         let settled = loop {
@@ -306,7 +325,6 @@ impl<'s> Ctx<'_, 's> {
             }
         };
         self.budget.unfollow(followed);
-        let text = RangeText { over: path.loc.text(), of_type: false };
         Ok(finish_quantifier(self, q, text, Some(examined), settled, facts))
     }
 

@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 
 use rayon::prelude::*;
 
+use super::closure::Closures;
 use super::index::{Candidates, TypeRules};
 use super::store::{FVal, FastEntry, FastStore, id_prefix};
 use crate::check::{DefId, FieldId, PathStep, Program, RuleId};
@@ -62,6 +63,8 @@ pub struct FastEngine<'s> {
     pub(crate) id_prefixes: Vec<u64>,
     /// `--strict`: a record that does not fit its declaration gets an error.
     pub(crate) strict: bool,
+    /// Hop-range quantifiers judged for the whole store at once.
+    pub(crate) closures: Closures,
 }
 
 /// One link field's targets for every record, in two arrays (compressed

@@ -7,11 +7,13 @@
 //! the input, links are resolved once, fields are found by id, decisions are
 //! memoised in one byte per record, and records are judged on all cores.
 
+mod closure;
 mod cond;
 mod engine;
 mod index;
 mod judge;
 mod prepare;
+mod reach;
 mod store;
 mod value;
 mod walk;

@@ -10,9 +10,10 @@ use rayon::prelude::*;
 
 use super::engine::{Adjacency, DefAnswers, Evidence, FastEngine, Link};
 use super::index::TypeRules;
+use super::reach::{closures, local};
 use super::store::{FVal, FastStore, TypeId, id_prefix};
 use super::walk::Ctx;
-use crate::check::{Cond, DefId, FieldId, PathExpr, PathStep, Program, QRange, RuleId, Term, Ty};
+use crate::check::{Cond, DefId, FieldId, PathStep, Program, QRange, RuleId, Term, Ty};
 use crate::eval::{Budget, EvalOptions, Evaluator, Limits, ReverseIndex};
 use crate::records::{RecordIdx, Records};
 
@@ -82,6 +83,7 @@ impl<'s> FastEngine<'s> {
             adjacency: Vec::new(),
             id_prefixes: Vec::new(),
             strict: false,
+            closures: closures(program),
         };
         engine.def_answers = (0..program.defs.len()).map(|d| engine.sweep_def(DefId(d as u32))).collect();
         if evidence == Evidence::Full && !needs.walked.is_empty() {
@@ -173,7 +175,7 @@ impl<'s> FastEngine<'s> {
         let d = &self.program.defs[def.0 as usize];
         let [Ty::Entity(entity)] = d.param_types.as_slice() else { return None };
         let records = self.of_type(entity);
-        if records.is_empty() || !local(&d.body) {
+        if records.is_empty() || !local(&d.body, None) {
             return None;
         }
         let answers: Vec<Option<(bool, (u64, u64))>> = records
@@ -211,31 +213,6 @@ fn link_checks<'s>(
 ) -> Vec<(FieldId, &'s str, Option<&'s str>)> {
     let fields = program.checked_links(record_type);
     fields.into_iter().filter_map(|(f, e)| field_ids.get(f).map(|id| (*id, f, e))).collect()
-}
-
-/// A condition that reads only its record and what single links lead to
-/// (no hop range, quantifier, sum, call or verdict): bounded and cheap, so
-/// working it out for every record of a type costs little.
-fn local(e: &Cond) -> bool {
-    let path = |p: &PathExpr| p.steps.iter().all(|s| s.hops.is_none());
-    fn term(t: &Term) -> bool {
-        match t {
-            Term::Path(p) | Term::Count(p, _) => p.steps.iter().all(|s| s.hops.is_none()),
-            Term::Const(..) | Term::AsOf(_) => true,
-            Term::Shift(base, ..) | Term::Lower(base, _) => term(base),
-        }
-    }
-    match e {
-        Cond::And(ts, _) | Cond::Or(ts, _) => ts.iter().all(local),
-        Cond::Not(t) => local(t),
-        Cond::Cmp { lhs, rhs, .. } => term(lhs) && term(rhs),
-        Cond::InSet { lhs, .. } => term(lhs),
-        Cond::Matches { subject, .. } => term(subject),
-        Cond::Exists { path: p, .. } => path(p),
-        Cond::Truthy { term: t, .. } => term(t),
-        Cond::Const(_) => true,
-        Cond::Is { .. } | Cond::Quant(_) | Cond::Sum(_) | Cond::Call { .. } => false,
-    }
 }
 
 #[cfg(test)]

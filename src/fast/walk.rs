@@ -14,7 +14,7 @@ use super::store::{FVal, FastRecord};
 use super::value::{Cursor, Env, Item, ItemChain, Parent, Val, WalkTree};
 use crate::ast::HopRange;
 use crate::check::{Head, PathExpr, PathStep};
-use crate::eval::{Budget, Chain, Hop, Shown, const_shown};
+use crate::eval::{Budget, CHAIN_ENDS, Chain, Hop, Shown, const_shown};
 use crate::records::{RecordIdx, Records};
 
 /// One evaluation of conditions on a record, with or without evidence
@@ -193,8 +193,21 @@ impl<'s> Ctx<'_, 's> {
                 Parent::Start(s) => break s,
             }
         };
+        records.reverse();
         let mut chain = starts.get(start as usize).cloned().unwrap_or_default();
-        chain.extend(records.into_iter().rev().map(|r| Hop { via: via.to_string(), to: self.record_shown(r) }));
+        let hop = |r: &RecordIdx| Hop { via: via.to_string(), to: self.record_shown(*r) };
+        // A long walk's middle is left out here, never built.
+        let (first, last) = match records.len().checked_sub(2 * CHAIN_ENDS) {
+            Some(left_out) if left_out > 0 => {
+                (&records[..CHAIN_ENDS], Some((left_out, &records[records.len() - CHAIN_ENDS..])))
+            }
+            _ => (&records[..], None),
+        };
+        chain.extend(first.iter().map(hop));
+        if let Some((left_out, last)) = last {
+            chain.push(Hop { via: String::new(), to: Shown::Elided(left_out) });
+            chain.extend(last.iter().map(hop));
+        }
         chain
     }
 

@@ -6,8 +6,8 @@
 use crate::ast::Quantifier;
 use crate::check::{Cond, Const, PathExpr, QRange, Quant, Sum};
 use crate::eval::{
-    Evaluator, Fact, Fault, Miss, Misses, Observed, RangeText, Scalar, Settled, Shown, SumSeen, Witness, bind_slot,
-    finish_quantifier, finish_quantifier_with_misses, finish_sum, settled_by,
+    Chain, Evaluator, Fact, Fault, Miss, Misses, Observed, RangeText, Scalar, Settled, Shown, SumSeen, Witness,
+    bind_slot, elide, finish_quantifier, finish_quantifier_with_misses, finish_sum, settled_by,
 };
 use crate::records::RecordIdx;
 
@@ -88,7 +88,9 @@ impl<'a> Evaluator<'a> for Ctx<'_, 'a> {
 
     fn observed(&self, c: Cursor<'a>) -> Observed {
         match c {
-            Cursor::One(v, chain) => Observed { chain, value: v.shown(self.store()), computed: None },
+            Cursor::One(v, chain) => {
+                Observed { chain: self.shown_chain(chain), value: v.shown(self.store()), computed: None }
+            }
             Cursor::Many(items) => Observed {
                 chain: Vec::new(),
                 value: Shown::List(items.iter().map(|i| i.val.shown(self.store())).collect()),
@@ -225,6 +227,15 @@ impl<'a> Ctx<'_, 'a> {
         Ok(Tried { holds, facts, body_from, terms_held: self.terms_held.get() - held_before })
     }
 
+    /// A chain as evidence shows it: its middle left out when long,
+    /// unless `explain --full` asked for every hop.
+    fn shown_chain(&self, mut chain: Chain) -> Chain {
+        if !self.engine.full_chains {
+            elide(&mut chain);
+        }
+        chain
+    }
+
     /// The element bound to `slot`, with the chain that reached it (taken
     /// from the slot), as a witness shows it.
     fn witness(&self, item: &Item<'a>, slot: usize, env: &mut Env<'a>) -> Witness {
@@ -232,7 +243,7 @@ impl<'a> Ctx<'_, 'a> {
             Cursor::One(_, chain) => chain,
             Cursor::Many(_) => Vec::new(),
         };
-        let element = Observed { chain, value: item.val.shown(self.store()), computed: None };
+        let element = Observed { chain: self.shown_chain(chain), value: item.val.shown(self.store()), computed: None };
         Witness { element, depth: (item.depth > 0).then_some(item.depth), position: item.pos }
     }
 

@@ -44,6 +44,8 @@ pub struct Engine<'a> {
     /// did not satisfy them (why-not inside quantifiers), which verdicts
     /// never carry.
     pub(crate) examining: Cell<bool>,
+    /// `explain --full`: chains are shown whole, their middle never left out.
+    pub(crate) full_chains: bool,
 }
 
 impl<'a> Engine<'a> {
@@ -67,6 +69,7 @@ impl<'a> Engine<'a> {
             strict: false,
             coverage: None,
             examining: Cell::new(false),
+            full_chains: false,
         }
     }
 
@@ -74,6 +77,13 @@ impl<'a> Engine<'a> {
     /// an error instead of a verdict (default: the misfits are warnings).
     pub fn strict(mut self, strict: bool) -> Self {
         self.strict = strict;
+        self
+    }
+
+    /// Shows every hop of a long chain (`explain --full`); by default its
+    /// middle is left out (see [`crate::eval::CHAIN_ENDS`]).
+    pub fn full_chains(mut self, full: bool) -> Self {
+        self.full_chains = full;
         self
     }
 

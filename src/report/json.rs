@@ -398,6 +398,11 @@ impl Json<'_> {
                 self.raw("\"unresolved\":");
                 self.str(id)
             }
+            Shown::Elided(n) => {
+                self.raw("\"elided\":");
+                self.int(*n);
+                Ok(())
+            }
         }
     }
 

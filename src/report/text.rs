@@ -50,7 +50,25 @@ fn write_shown(out: &mut String, s: &Shown) {
             out.push_str(&clean(id));
             out.push_str(" (no such record)");
         }
+        Shown::Elided(n) => {
+            out.push_str("… ");
+            out.push_str(&with_commas(*n));
+            out.push_str(if *n == 1 { " hop …" } else { " hops …" });
+        }
     }
+}
+
+/// `49983` as `49,983`.
+fn with_commas(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
 }
 
 /// A string as a JSON literal, control characters escaped.
@@ -101,7 +119,9 @@ fn write_chain(out: &mut String, o: &Observed) {
         if i > 0 {
             out.push_str(" → ");
         }
-        if i == 0 && hop.via.is_empty() {
+        if matches!(hop.to, Shown::Elided(_)) {
+            // `… 49,983 hops …`, no field: they may be several.
+        } else if i == 0 && hop.via.is_empty() {
             if let Shown::Record { record_type, .. } = &hop.to {
                 out.push_str(&clean(record_type));
                 out.push(' ');

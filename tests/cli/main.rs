@@ -9,6 +9,7 @@ mod common;
 
 mod author;
 mod bad_input;
+mod chains;
 mod check;
 mod conventions;
 mod dates;

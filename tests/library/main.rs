@@ -8,6 +8,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod closures;
 mod diagnostics;
 mod differential;
 mod fmt;

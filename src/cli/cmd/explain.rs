@@ -37,7 +37,8 @@ pub(in crate::cli) fn run(config: &ExplainConfig) -> io::Result<Exit> {
     };
     let engine = Engine::new(program, &store, EvalOptions { as_of: config.as_of })
         .with_limits(config.limits)
-        .strict(config.strict);
+        .strict(config.strict)
+        .full_chains(config.full);
     if let Some(unfit) = engine.unfit(rec) {
         eprint!("{}", report::render_diagnostic(&unfit, false, config.style.width));
         return Ok(Exit::Data);

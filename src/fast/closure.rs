@@ -1,0 +1,432 @@
+//! A hop-range quantifier (`any c in p.contacts{1..}: …`) whose body reads
+//! only the record reached, judged once for the whole store: in time linear
+//! in records and links, where walking from each record is quadratic on a
+//! long chain or a ring.
+//!
+//! The body is worked out on every record first (the set `S` of records
+//! that settle the quantifier: those where `any`'s and `none`'s body holds,
+//! where `all`'s fails). A breadth-first search backwards from `S` gives
+//! each record its distance to `S`, which is the depth of its witness.
+//! Which witness the walk from a record shows depends on how each depth of
+//! that walk is ordered (the position in the list a record was reached
+//! from, then id), and that order depends on where the walk started — but
+//! not when the way is forced: a record whose list holds one record of `S`
+//! first, or whose links on the way to `S` all lead to one record `v`,
+//! settles exactly as the walk from `v` does, one hop later (every record
+//! the walk from it orders on the way to its witness is one the walk from
+//! `v` orders, in the same order). Such records get their witness and
+//! their next record here; the others (several shortest ways) are left to
+//! their own walk, as are the records the walk from which reaches only
+//! what it started from. When nothing settles the walk, its evidence
+//! counts the records it reached: the strongly connected components give
+//! that count, added up where the components reached form a tree.
+
+use std::sync::OnceLock;
+
+use crate::records::RecordIdx;
+
+/// The store-wide closures of a program's quantifiers, by the quantifier's
+/// address; each worked out when first needed.
+pub(crate) type Closures = std::collections::HashMap<usize, OnceLock<Option<Closure>>>;
+
+/// The records of `S` are at distance 0; unreachable ones are at `FAR`.
+const FAR: u32 = u32::MAX;
+
+/// Every record's links over one field, in list order: record `r`'s are
+/// `links[starts[r]..starts[r + 1]]`, each (position in the list, target).
+pub(crate) struct Links<'a> {
+    pub(crate) starts: &'a [u32],
+    pub(crate) links: &'a [(u32, RecordIdx)],
+}
+
+impl Links<'_> {
+    fn of(&self, r: usize) -> &[(u32, RecordIdx)] {
+        match (self.starts.get(r), self.starts.get(r + 1)) {
+            (Some(&from), Some(&to)) => self.links.get(from as usize..to as usize).unwrap_or(&[]),
+            _ => &[],
+        }
+    }
+}
+
+/// What the walk from one record comes to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum End {
+    /// It reaches no record of `S` (besides itself).
+    Unsettled,
+    /// It stops at `witness`, `depth` hops away, reached from position
+    /// `pos` of the list before it; `next` is the record after the start
+    /// (the witness at depth 1), and `anchor` the record on the way at most
+    /// [`Closure::tail`] hops before the witness.
+    Settled { next: RecordIdx, depth: u32, witness: RecordIdx, pos: u32, anchor: RecordIdx },
+    /// Only the record's own walk can tell.
+    Walk,
+}
+
+/// The walks of every record, worked out together.
+pub(crate) struct Closure {
+    ends: Vec<End>,
+    /// How many records the whole walk from each record reaches (itself
+    /// not counted), where the records reachable form a tree of strongly
+    /// connected components so that the count adds up; else `FAR`.
+    reached: Vec<u32>,
+    /// How many hops before the witness `anchor` is (at most).
+    tail: u32,
+}
+
+/// The records a settled walk goes through to its witness (the start not
+/// included): all of them in `first`, or the first and the last `tail` ones
+/// with how many are left out between.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Way {
+    pub(crate) first: Vec<RecordIdx>,
+    pub(crate) left_out: u32,
+    pub(crate) last: Vec<RecordIdx>,
+}
+
+impl Closure {
+    /// The walks over `links` of every record, where `settles[r]` says
+    /// whether record `r` settles the quantifier; the way to a witness is
+    /// kept as its first and last `tail` records.
+    pub(crate) fn new(links: &Links<'_>, settles: &[bool], tail: u32) -> Closure {
+        let (dist, order) = distances(links, settles);
+        let reached = reach_counts(links, settles.len());
+        let mut closure = Closure { ends: vec![End::Unsettled; settles.len()], reached, tail };
+        // Nearest first: a record's end is read from one a hop nearer.
+        for &r in &order {
+            let r = r as usize;
+            if !settles[r] {
+                closure.ends[r] = closure.end_outside(links, &dist, settles, r);
+            }
+        }
+        for (r, &settles_here) in settles.iter().enumerate() {
+            if settles_here {
+                closure.ends[r] = closure.end_inside(links, &dist, settles, r);
+            }
+        }
+        closure
+    }
+
+    pub(crate) fn end(&self, r: RecordIdx) -> End {
+        self.ends.get(r.index()).copied().unwrap_or(End::Walk)
+    }
+
+    /// How many records the whole walk from `r` reaches, if known.
+    pub(crate) fn reached(&self, r: RecordIdx) -> Option<usize> {
+        self.reached.get(r.index()).filter(|n| **n != FAR).map(|n| *n as usize)
+    }
+
+    /// The way from `r` to its witness; `None` unless its walk is settled.
+    pub(crate) fn way(&self, r: RecordIdx) -> Option<Way> {
+        let End::Settled { depth, anchor, .. } = self.end(r) else { return None };
+        let follow = |from: RecordIdx, n: u32| -> Option<Vec<RecordIdx>> {
+            let mut out = Vec::with_capacity(n as usize);
+            let mut at = from;
+            for _ in 0..n {
+                let End::Settled { next, .. } = self.end(at) else { return None };
+                out.push(next);
+                at = next;
+            }
+            Some(out)
+        };
+        if depth <= 2 * self.tail {
+            return Some(Way { first: follow(r, depth)?, left_out: 0, last: Vec::new() });
+        }
+        let first = follow(r, self.tail)?;
+        let last = follow(anchor, self.tail)?;
+        Some(Way { first, left_out: depth - 2 * self.tail, last })
+    }
+
+    /// The end of a record outside `S` that `S` can be reached from.
+    fn end_outside(&self, links: &Links<'_>, dist: &[u32], settles: &[bool], r: usize) -> End {
+        let d = dist[r];
+        if d == 1 {
+            return self.first_in_s(links, settles, r).unwrap_or(End::Walk);
+        }
+        // Every link on the way to `S` must lead to the same record.
+        let mut only = None;
+        for &(_, t) in links.of(r) {
+            if dist[t.index()] == d - 1 {
+                match only {
+                    Some(o) if o != t => return End::Walk,
+                    _ => only = Some(t),
+                }
+            }
+        }
+        match only {
+            Some(v) => self.after(r, v),
+            None => End::Walk,
+        }
+    }
+
+    /// The end of a record of `S`: its walk starts from it, so it cannot
+    /// be its own witness.
+    fn end_inside(&self, links: &Links<'_>, dist: &[u32], settles: &[bool], r: usize) -> End {
+        if let Some(end) = self.first_in_s(links, settles, r) {
+            return end;
+        }
+        let own = RecordIdx(r as u32);
+        let mut only = None;
+        let mut several = false;
+        for &(_, t) in links.of(r).iter().filter(|(_, t)| *t != own) {
+            several |= only.is_some_and(|o| o != t);
+            only = Some(t);
+        }
+        let reaching = links.of(r).iter().any(|(_, t)| *t != own && dist[t.index()] != FAR);
+        match only {
+            _ if !reaching => End::Unsettled,
+            Some(c) if !several => match self.after(r, c) {
+                // `c` is nearest to `S` through `r`: the walk from `r` must tell.
+                End::Settled { witness, .. } if witness == own => End::Walk,
+                end => end,
+            },
+            _ => End::Walk,
+        }
+    }
+
+    /// The first record of `S` in `r`'s list, besides `r` itself: the
+    /// witness at depth 1.
+    fn first_in_s(&self, links: &Links<'_>, settles: &[bool], r: usize) -> Option<End> {
+        let own = RecordIdx(r as u32);
+        let &(pos, t) = links.of(r).iter().find(|(_, t)| *t != own && settles[t.index()])?;
+        Some(End::Settled { next: t, depth: 1, witness: t, pos, anchor: own })
+    }
+
+    /// The end of `r` whose walk goes on as the walk from `v` does.
+    fn after(&self, r: usize, v: RecordIdx) -> End {
+        match self.end(v) {
+            End::Settled { depth, witness, pos, anchor, .. } => {
+                let depth = depth + 1;
+                let anchor = if depth <= self.tail { RecordIdx(r as u32) } else { anchor };
+                End::Settled { next: v, depth, witness, pos, anchor }
+            }
+            other => other,
+        }
+    }
+}
+
+/// Each record's distance to `S` (`FAR` if it cannot reach it), and the
+/// records that can, nearest first: one breadth-first search backwards
+/// over the links from every record of `S` at once.
+fn distances(links: &Links<'_>, settles: &[bool]) -> (Vec<u32>, Vec<u32>) {
+    let n = settles.len();
+    // The links reversed, in the same compressed rows.
+    let mut starts = vec![0u32; n + 1];
+    for r in 0..n {
+        for &(_, t) in links.of(r) {
+            if let Some(s) = starts.get_mut(t.index() + 1) {
+                *s += 1;
+            }
+        }
+    }
+    for i in 0..n {
+        starts[i + 1] += starts[i];
+    }
+    let mut fill = starts.clone();
+    let mut from = vec![0u32; starts[n] as usize];
+    for r in 0..n {
+        for &(_, t) in links.of(r) {
+            if let Some(at) = fill.get_mut(t.index()) {
+                from[*at as usize] = r as u32;
+                *at += 1;
+            }
+        }
+    }
+    let mut dist = vec![FAR; n];
+    let mut order: Vec<u32> = Vec::new();
+    for (r, _) in settles.iter().enumerate().filter(|(_, s)| **s) {
+        dist[r] = 0;
+        order.push(r as u32);
+    }
+    let mut at = 0;
+    while let Some(&u) = order.get(at) {
+        at += 1;
+        let u = u as usize;
+        for &s in &from[starts[u] as usize..starts[u + 1] as usize] {
+            if dist[s as usize] == FAR {
+                dist[s as usize] = dist[u] + 1;
+                order.push(s);
+            }
+        }
+    }
+    (dist, order)
+}
+
+/// How many records each record reaches (see [`Closure::reached`]): the
+/// strongly connected components, then their sizes added up from the last
+/// component reached back, where no component is reached two ways.
+fn reach_counts(links: &Links<'_>, n: usize) -> Vec<u32> {
+    let (comp, comps) = components(links, n);
+    let mut size = vec![0u32; comps];
+    for &c in &comp {
+        size[c as usize] += 1;
+    }
+    // The links between components, each once: (from, to).
+    let mut edges: Vec<(u32, u32)> = Vec::new();
+    for (r, &from) in comp.iter().enumerate() {
+        for &(_, t) in links.of(r) {
+            let to = comp[t.index()];
+            if to != from {
+                edges.push((from, to));
+            }
+        }
+    }
+    edges.sort_unstable();
+    edges.dedup();
+    let mut parents = vec![0u32; comps];
+    for &(_, to) in &edges {
+        parents[to as usize] += 1;
+    }
+    // Components are numbered in the order they were completed: every
+    // component a component reaches has a smaller number.
+    let mut total: Vec<u32> = size;
+    let mut at = 0;
+    for c in 0..comps {
+        while let Some(&(from, to)) = edges.get(at).filter(|e| e.0 as usize == c) {
+            at += 1;
+            let add = if parents[to as usize] == 1 { total[to as usize] } else { FAR };
+            total[from as usize] = total[from as usize].saturating_add(add);
+        }
+    }
+    comp.iter().map(|&c| if total[c as usize] == FAR { FAR } else { total[c as usize] - 1 }).collect()
+}
+
+/// Each record's strongly connected component (Tarjan's, without
+/// recursion), numbered in the order completed, and how many there are.
+fn components(links: &Links<'_>, n: usize) -> (Vec<u32>, usize) {
+    const NEW: u32 = u32::MAX;
+    let mut index = vec![NEW; n];
+    let mut low = vec![0u32; n];
+    let mut comp = vec![NEW; n];
+    let mut stack: Vec<u32> = Vec::new();
+    // (record, next link to look at)
+    let mut calls: Vec<(usize, usize)> = Vec::new();
+    let (mut next_index, mut comps) = (0u32, 0u32);
+    for root in 0..n {
+        if index[root] != NEW {
+            continue;
+        }
+        calls.push((root, 0));
+        index[root] = next_index;
+        low[root] = next_index;
+        next_index += 1;
+        stack.push(root as u32);
+        while let Some(&mut (v, ref mut i)) = calls.last_mut() {
+            if let Some(&(_, t)) = links.of(v).get(*i) {
+                *i += 1;
+                let w = t.index();
+                if index[w] == NEW {
+                    index[w] = next_index;
+                    low[w] = next_index;
+                    next_index += 1;
+                    stack.push(w as u32);
+                    calls.push((w, 0));
+                } else if comp[w] == NEW {
+                    low[v] = low[v].min(index[w]);
+                }
+                continue;
+            }
+            calls.pop();
+            if let Some(&(parent, _)) = calls.last() {
+                low[parent] = low[parent].min(low[v]);
+            }
+            if low[v] == index[v] {
+                while let Some(w) = stack.pop() {
+                    comp[w as usize] = comps;
+                    if w as usize == v {
+                        break;
+                    }
+                }
+                comps += 1;
+            }
+        }
+    }
+    (comp, comps as usize)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Links from lists of targets (`None`: a link that leads nowhere is
+    /// left out, as the adjacency arrays leave it out).
+    fn closure(lists: &[&[Option<u32>]], settles: &[bool], tail: u32) -> Closure {
+        let mut starts = vec![0];
+        let mut links = Vec::new();
+        for list in lists {
+            for (pos, t) in list.iter().enumerate() {
+                if let Some(t) = t {
+                    links.push((pos as u32, RecordIdx(*t)));
+                }
+            }
+            starts.push(links.len() as u32);
+        }
+        Closure::new(&Links { starts: &starts, links: &links }, settles, tail)
+    }
+
+    fn settled(next: u32, depth: u32, witness: u32, pos: u32, anchor: u32) -> End {
+        let (next, witness, anchor) = (RecordIdx(next), RecordIdx(witness), RecordIdx(anchor));
+        End::Settled { next, depth, witness, pos, anchor }
+    }
+
+    #[test]
+    fn a_ring_settles_every_record_at_the_one_that_holds() {
+        // 0 → 1 → 2 → 3 → 0; only 3 holds.
+        let c = closure(&[&[Some(1)], &[Some(2)], &[Some(3)], &[Some(0)]], &[false, false, false, true], 1);
+        assert_eq!(c.end(RecordIdx(2)), settled(3, 1, 3, 0, 2));
+        assert_eq!(c.end(RecordIdx(1)), settled(2, 2, 3, 0, 2));
+        assert_eq!(c.end(RecordIdx(0)), settled(1, 3, 3, 0, 2));
+        // 3 is not its own witness, and the ring reaches nothing else.
+        assert_eq!(c.end(RecordIdx(3)), End::Walk);
+        let way = c.way(RecordIdx(0));
+        assert_eq!(way, Some(Way { first: vec![RecordIdx(1)], left_out: 1, last: vec![RecordIdx(3)] }));
+    }
+
+    #[test]
+    fn several_shortest_ways_are_left_to_the_walk() {
+        // 0 → [1, 2], both → 3 (holds).
+        let c = closure(&[&[Some(1), Some(2)], &[Some(3)], &[Some(3)], &[]], &[false, false, false, true], 8);
+        assert_eq!(c.end(RecordIdx(0)), End::Walk);
+        assert_eq!(c.end(RecordIdx(1)), settled(3, 1, 3, 0, 1));
+        assert_eq!(c.end(RecordIdx(3)), End::Unsettled);
+    }
+
+    #[test]
+    fn depth_one_takes_the_first_in_list_order_and_skips_the_start() {
+        // 0 → [missing, 0, 2, 1]; 0, 1 and 2 hold.
+        let c = closure(&[&[None, Some(0), Some(2), Some(1)], &[], &[]], &[true, true, true], 8);
+        assert_eq!(c.end(RecordIdx(0)), settled(2, 1, 2, 2, 0));
+        assert_eq!(c.end(RecordIdx(1)), End::Unsettled);
+    }
+
+    #[test]
+    fn what_a_walk_reaches_is_counted_where_no_component_is_reached_two_ways() {
+        // 0 → 1 ⇄ 2 → 3; 4 → [0, 0]; 5 → [6, 7] → 8: 8 is reached two
+        // ways, so what reaches it is not counted (it is walked instead).
+        let lists: &[&[Option<u32>]] = &[
+            &[Some(1)],
+            &[Some(2)],
+            &[Some(1), Some(3)],
+            &[],
+            &[Some(0), Some(0)],
+            &[Some(6), Some(7)],
+            &[Some(8)],
+            &[Some(8)],
+            &[],
+        ];
+        let c = closure(lists, &[false; 9], 8);
+        let reached: Vec<Option<usize>> = (0..9).map(|r| c.reached(RecordIdx(r))).collect();
+        assert_eq!(reached, [Some(3), Some(2), Some(2), Some(0), Some(4), None, None, None, Some(0)]);
+        // A ring reaches every other record.
+        let c = closure(&[&[Some(1)], &[Some(2)], &[Some(0), Some(0)]], &[false; 3], 8);
+        assert_eq!(c.reached(RecordIdx(1)), Some(2));
+    }
+
+    #[test]
+    fn a_record_of_s_goes_on_through_its_one_link() {
+        // 0 (holds) → 1 → 2 (holds); 3 (holds) → 4 → 3.
+        let settles = [true, false, true, true, false];
+        let c = closure(&[&[Some(1)], &[Some(2)], &[], &[Some(4)], &[Some(3)]], &settles, 8);
+        assert_eq!(c.end(RecordIdx(0)), settled(1, 2, 2, 0, 0));
+        assert_eq!(c.end(RecordIdx(3)), End::Walk);
+    }
+}

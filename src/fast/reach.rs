@@ -1,0 +1,215 @@
+//! Hop-range quantifiers judged for the whole store at once (see
+//! [`super::closure`]): which ones can be, the body worked out on every
+//! record to build their [`Closure`] on first use, and a record's answer
+//! read from it with its witness and the way there.
+
+use std::sync::OnceLock;
+
+use super::closure::{Closure, Closures, End, Links};
+use super::engine::FastEngine;
+use super::value::{Cursor, Env, Val};
+use super::walk::Ctx;
+use crate::check::{Cond, Head, PathExpr, PathStep, Program, QRange, Quant, Term};
+use crate::eval::{Budget, CHAIN_ENDS, Chain, Evaluator, Hop, Limits, Shown, elide, settled_by};
+use crate::records::{RecordIdx, Records};
+
+/// The quantifiers of `conds` that can be judged for the whole store: over
+/// a hop range from depth 1 (`p.contacts{1..}`, `{1..n}`), with a body
+/// that reads only the record reached.
+pub(crate) fn closures(program: &Program) -> Closures {
+    let mut out = Closures::new();
+    for (_, cond) in program.conditions() {
+        cond.visit(&mut |e| {
+            if let Cond::Quant(q) = e
+                && closure_step(program, q).is_some()
+            {
+                out.insert(key(q), OnceLock::new());
+            }
+        });
+    }
+    out
+}
+
+fn key(q: &Quant) -> usize {
+    std::ptr::from_ref(q) as usize
+}
+
+/// The hop step a store-wide closure would walk, if `q` can have one.
+fn closure_step<'q>(program: &Program, q: &'q Quant) -> Option<&'q PathStep> {
+    let QRange::Path(Term::Path(p)) = &q.range else { return None };
+    let step = p.steps.last()?;
+    let hops = step.hops?;
+    (hops.min == 1 && reads_only_element(program, &q.body, q.slot)).then_some(step)
+}
+
+/// Whether a quantifier's body reads only the record bound to `slot`:
+/// [`local`] to it, or — the usual way to name what is looked for — a call
+/// of a def whose body is local, on that record or what single links from
+/// it lead to (`any c in p.contacts{1..}: banned(c)`).
+fn reads_only_element(program: &Program, body: &Cond, slot: usize) -> bool {
+    let Cond::Call { def, args, .. } = body else { return local(body, Some(slot)) };
+    let arg_local = |t: &Term| term_reads(t, &|p: &PathExpr| local_path(p, Some(slot)));
+    let def_local = program.defs.get(def.0 as usize).is_some_and(|d| local(&d.body, None));
+    def_local && args.iter().all(arg_local)
+}
+
+/// A path of no hop range, from the record in `slot` (`None`: from any).
+fn local_path(p: &PathExpr, slot: Option<usize>) -> bool {
+    p.steps.iter().all(|s| s.hops.is_none())
+        && match (&p.head, slot) {
+            (Head::Var(s, _), Some(slot)) => *s == slot,
+            _ => true,
+        }
+}
+
+/// A condition that reads only one record — the one bound to `slot`, or
+/// with `None` whichever its paths start from — and what single links lead
+/// to (no hop range, quantifier, sum, call or verdict): bounded and cheap,
+/// so working it out for every record costs little.
+pub(crate) fn local(e: &Cond, slot: Option<usize>) -> bool {
+    let path = |p: &PathExpr| local_path(p, slot);
+    let term = |t: &Term| term_reads(t, &path);
+    match e {
+        Cond::And(ts, _) | Cond::Or(ts, _) => ts.iter().all(|t| local(t, slot)),
+        Cond::Not(t) => local(t, slot),
+        Cond::Cmp { lhs, rhs, .. } => term(lhs) && term(rhs),
+        Cond::InSet { lhs, .. } => term(lhs),
+        Cond::Matches { subject, .. } => term(subject),
+        Cond::Exists { path: p, .. } => path(p),
+        Cond::Truthy { term: t, .. } => term(t),
+        Cond::Const(_) => true,
+        Cond::Is { .. } | Cond::Quant(_) | Cond::Sum(_) | Cond::Call { .. } => false,
+    }
+}
+
+/// Whether every path a term reads passes `path`.
+fn term_reads(t: &Term, path: &impl Fn(&PathExpr) -> bool) -> bool {
+    match t {
+        Term::Path(p) | Term::Count(p, _) => path(p),
+        Term::Const(..) | Term::AsOf(_) => true,
+        Term::Shift(base, ..) | Term::Lower(base, _) => term_reads(base, path),
+    }
+}
+
+impl<'s> FastEngine<'s> {
+    /// `q`'s store-wide closure, worked out on first use; `None` when `q`
+    /// cannot have one.
+    pub(crate) fn closure(&self, q: &'s Quant) -> Option<&Closure> {
+        let cell = self.closures.get(&key(q))?;
+        cell.get_or_init(|| self.build_closure(q)).as_ref()
+    }
+
+    /// Works the body out on every record (one thread: other threads wait
+    /// for it, and a parallel loop here could pick up their work and ask
+    /// for this closure again), then the walks of every record together.
+    /// The body reads one record, so it cannot run out of budget; it gets
+    /// one of its own, without limits.
+    fn build_closure(&self, q: &'s Quant) -> Option<Closure> {
+        let step = closure_step(self.program, q)?;
+        let adjacency = self.adjacency(step)?;
+        let unlimited = Limits { max_steps: u64::MAX, max_visited: u64::MAX };
+        let settling = settled_by(q.quantifier);
+        let mut env: Env<'s> = (0..=q.slot).map(|_| Cursor::default()).collect();
+        let mut settles = Vec::with_capacity(self.store.len());
+        for i in 0..self.store.len() {
+            let r = RecordIdx(i as u32);
+            let budget = Budget::new(unlimited, "quantifier", &q.var, self.store.id(r));
+            let ctx = Ctx { engine: self, trace: false, budget: &budget };
+            env[q.slot] = Cursor::One(Val::Rec(r), Vec::new());
+            settles.push(ctx.cond(&q.body, &mut env, &mut Vec::new()).ok()? == settling);
+        }
+        let links = Links { starts: &adjacency.starts, links: &adjacency.links };
+        Some(Closure::new(&links, &settles, CHAIN_ENDS as u32))
+    }
+}
+
+/// What a store-wide closure says of one walk.
+pub(crate) enum Reached {
+    /// Settled by `witness`, `depth` hops away, reached from list position `pos`.
+    Settled { witness: RecordIdx, depth: u32, pos: usize },
+    /// Nothing in the range settles it; `count` records were reached (0
+    /// when that is not shown: without evidence).
+    Unsettled { count: usize },
+}
+
+impl<'s> Ctx<'_, 's> {
+    /// What the walk of `q` over `range` from `start` comes to, read from
+    /// the store-wide closure; `None` when the walk itself must tell (no
+    /// closure, several starts, several shortest ways, or an unsettled
+    /// walk whose evidence counts what it reached, where the closure could
+    /// not count it).
+    pub(crate) fn reached(&self, q: &'s Quant, step: &PathStep, start: &Cursor<'s>) -> Option<Reached> {
+        let closure = self.engine.closure(q)?;
+        let Cursor::One(v, _) = start else { return None };
+        let max = step.hops?.max;
+        let r = self.resolve_val(*v)?;
+        match closure.end(r) {
+            End::Settled { witness, depth, pos, .. } if max.is_none_or(|m| depth <= m) => {
+                Some(Reached::Settled { witness, depth, pos: pos as usize })
+            }
+            End::Walk => None,
+            // With evidence, an unsettled quantifier shows how many records
+            // its walk reached: known for a whole walk, where it adds up.
+            End::Unsettled if self.trace => match max {
+                None => closure.reached(r).map(|count| Reached::Unsettled { count }),
+                Some(_) => None,
+            },
+            _ if self.trace => None,
+            _ => Some(Reached::Unsettled { count: 0 }),
+        }
+    }
+
+    /// The chain to the witness of the walk from `start`: its own chain,
+    /// then the records on the way, the middle of a long way left out.
+    pub(crate) fn closure_chain(&self, q: &'s Quant, step: &PathStep, start: Cursor<'s>) -> Chain {
+        let Cursor::One(v, mut chain) = start else { return Vec::new() };
+        let way = self.resolve_val(v).and_then(|r| self.engine.closure(q)?.way(r));
+        let Some(way) = way else { return chain };
+        let hop = |r: RecordIdx| Hop { via: step.field.clone(), to: self.record_shown(r) };
+        chain.extend(way.first.into_iter().map(hop));
+        if way.left_out > 0 {
+            chain.push(Hop { via: String::new(), to: Shown::Elided(way.left_out as usize) });
+        }
+        chain.extend(way.last.into_iter().map(hop));
+        elide(&mut chain);
+        chain
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{RuleSet, SourceFile};
+
+    /// Which of each rule's quantifiers can be judged for the whole store.
+    fn store_wide(rules: &str) -> Vec<bool> {
+        let rules = RuleSet::from_sources(vec![SourceFile::new("t.rules", rules.to_string())])
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        let program = rules.program();
+        let mut out = Vec::new();
+        for rule in &program.rules {
+            rule.cond.visit(&mut |e| {
+                if let Cond::Quant(q) = e {
+                    out.push(closure_step(program, q).is_some());
+                }
+            });
+        }
+        out
+    }
+
+    #[test]
+    fn only_a_body_that_reads_the_record_reached_is_judged_for_the_whole_store() {
+        let rules = r#"
+            def kr(x: person) = x.nationality == "KR"
+            def near(x: person) = any c in x.contacts{1..2}: c.nationality == "KR"
+            rule local { flag person p when any c in p.contacts{1..}: c.spouse.nationality == "KR" }
+            rule call { flag person p when all c in p.contacts{1..5}: kr(c.spouse) }
+            rule outer { flag person p when any c in p.contacts{1..}: c.nationality == p.nationality }
+            rule outer_arg { flag person p when any c in p.contacts{1..}: kr(p) }
+            rule deep { flag person p when any c in p.contacts{1..}: near(c) }
+            rule from_two { flag person p when any c in p.contacts{2..}: kr(c) }
+            rule nested { flag person p when any c in p.contacts{1..}: any d in c.contacts: kr(d) }
+        "#;
+        assert_eq!(store_wide(rules), [true, true, false, false, false, false, false, false]);
+    }
+}

@@ -1,0 +1,69 @@
+//! Long chains in evidence: a walk of more than 16 hops is shown by its
+//! first and last 8 with the count of the others between, in the human
+//! format and the JSON, by both engines; `explain --full` shows every hop.
+
+use std::path::Path;
+
+use crate::common::{Interdict, scratch, shown_in, stdout};
+
+/// 40 people in a ring of contacts, p39 South Korean.
+fn ring(dir: &Path) {
+    std::fs::write(
+        dir.join("ring.rules"),
+        "entity person { nationality: string, contacts: [person] }\n\n\
+         rule kr \"KR contact\" {\n  flag person p when any c in p.contacts{1..}: c.nationality == \"KR\"\n}\n",
+    )
+    .unwrap();
+    let people: Vec<String> = (0..40)
+        .map(|i| {
+            let nat = if i == 39 { "KR" } else { "CN" };
+            format!(r#"{{"id":"p{i}","type":"person","nationality":"{nat}","contacts":["p{}"]}}"#, (i + 1) % 40)
+        })
+        .collect();
+    std::fs::write(dir.join("ring.jsonl"), people.join("\n")).unwrap();
+}
+
+fn run(dir: &Path, args: &[&str]) -> std::process::Output {
+    Interdict::new(args).in_dir(dir).run()
+}
+
+#[test]
+fn a_long_walk_is_shown_by_its_ends() {
+    let dir = scratch("chains-ends");
+    ring(&dir);
+    let check = ["check", "ring.rules", "ring.jsonl", "--as-of", "2026-01-01", "--fail-on", "never"];
+    let json = stdout(&run(&dir, &[&check[..], &["--format", "json"]].concat()));
+    let reference = stdout(&run(&dir, &[&check[..], &["--format", "json", "--engine", "reference"]].concat()));
+    assert_eq!(json, reference, "the engines disagree");
+    // p0 reaches p39 in 39 hops: the witness's chain of 40 shows p0 and
+    // p1..p7, leaves out 24, and shows p32..p39.
+    let p0 = json.lines().next().unwrap_or_default();
+    assert!(p0.contains(r#"{"via":"contacts","record":"p7","type":"person","name":null},{"via":null,"elided":24},{"via":"contacts","record":"p32""#), "{p0}");
+    assert!(p0.contains(r#""depth":39"#), "{p0}");
+    assert!(!p0.contains(r#""record":"p20""#), "{p0}");
+    // p24 is 15 hops away: the witness's chain (16 with p24) is shown
+    // whole, the condition's, one hop longer, is not.
+    let p24 = json.lines().nth(24).unwrap_or_default();
+    assert_eq!(p24.matches("elided").count(), 1, "{p24}");
+    assert!(p24.contains(r#"{"via":null,"elided":1}"#), "{p24}");
+    let human = run(&dir, &[&check[..], &["--engine", "reference"]].concat());
+    let fast = run(&dir, &check);
+    assert_eq!(stdout(&human), stdout(&fast), "the engines disagree");
+    let first: String = stdout(&fast).lines().take(11).map(|l| format!("{l}\n")).collect();
+    insta::assert_snapshot!(first);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn explain_full_shows_every_hop() {
+    let dir = scratch("chains-full");
+    ring(&dir);
+    let explain = ["explain", "ring.rules", "ring.jsonl", "--id", "p0", "--as-of", "2026-01-01"];
+    let short = stdout(&run(&dir, &explain));
+    assert!(short.contains("→ … 24 hops … →") && !short.contains("contacts p20 "), "{short}");
+    let full = run(&dir, &[&explain[..], &["--full"]].concat());
+    insta::assert_snapshot!(shown_in(&full, &dir));
+    let json = stdout(&run(&dir, &[&explain[..], &["--full", "--format", "json"]].concat()));
+    assert!(!json.contains("elided") && json.contains(r#""record":"p20""#), "{json}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
