@@ -332,6 +332,30 @@ pub(crate) trait Evaluator<'p> {
         Some(if op == CmpOp::Ne { !some } else { some })
     }
 
+    /// [`Evaluator::add_numbers`] for sum `s`: on a cycle (see
+    /// [`Sum::on_cycle`]) a negative number is an error.
+    fn add_term(&self, s: &Sum, c: &Self::Cursor, total: &mut f64) -> Result<bool, Fault> {
+        if s.on_cycle {
+            let mut negative = None;
+            if let Scalar::Num(n) = self.scalar(c) {
+                negative = (n < 0.0).then_some(n);
+            } else {
+                self.any_element(c, |x| {
+                    if let Scalar::Num(n) = x
+                        && n < 0.0
+                    {
+                        negative.get_or_insert(n);
+                    }
+                    false
+                });
+            }
+            if let Some(n) = negative {
+                return Err(super::negative_in_cycle(n));
+            }
+        }
+        Ok(self.add_numbers(c, total))
+    }
+
     /// What an element of a sum adds to `total`: its number, or each number
     /// of the list it is. Whether it added anything.
     fn add_numbers(&self, c: &Self::Cursor, total: &mut f64) -> bool {

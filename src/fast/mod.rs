@@ -9,6 +9,7 @@
 
 mod cond;
 mod engine;
+mod fixpoint;
 mod index;
 mod judge;
 mod prepare;

@@ -17,9 +17,9 @@ use serde_json::Value;
 use crate::check::{BranchId, ExemptionId, Program, RuleId};
 use crate::date::Date;
 use crate::eval::{
-    EvalError, EvalOptions, ExemptionExplanation, ExemptionStatus, Explanation, Fact, FactKind, Fault, Judge, Limits,
-    LinkProblem, LinkWarning, Outcome, Owner, ReverseIndex, RuleExplanation, RuleStatus, Shown, Standing, Verdict,
-    data_warnings, unfit_error,
+    EvalError, EvalOptions, ExemptionExplanation, ExemptionStatus, Explanation, Fact, FactKind, Fault, Fixpoints,
+    Judge, Limits, LinkProblem, LinkWarning, Outcome, Owner, ReverseIndex, RuleExplanation, RuleStatus, Shown,
+    Standing, Verdict, data_warnings, unfit_error,
 };
 use crate::records::{Entry, RecordIdx, RecordStore};
 
@@ -44,6 +44,8 @@ pub struct Engine<'a> {
     /// did not satisfy them (why-not inside quantifiers), which verdicts
     /// never carry.
     pub(crate) examining: Cell<bool>,
+    /// The standings of the recursive groups, worked out on first need.
+    pub(crate) fixpoints: Fixpoints,
 }
 
 impl<'a> Engine<'a> {
@@ -67,6 +69,7 @@ impl<'a> Engine<'a> {
             strict: false,
             coverage: None,
             examining: Cell::new(false),
+            fixpoints: Fixpoints::new(program, store.len()),
         }
     }
 
@@ -135,6 +138,7 @@ impl<'a> Engine<'a> {
 
     /// The verdict on one record, with evidence for every rule that fired.
     pub fn verdict(&self, rec: RecordIdx) -> Result<Verdict, EvalError> {
+        self.settle();
         let judged = self.judge(rec).map_err(|fault| self.error(rec, fault))?;
         let warnings = self.warnings.get(&rec).cloned().unwrap_or_default();
         Ok(Verdict { record: rec, decision: judged.decision, fired: judged.fired, waived: judged.waived, warnings })
@@ -148,6 +152,7 @@ impl<'a> Engine<'a> {
     /// standing and evidence, and the linked records whose verdicts those
     /// rules read, to `depth` levels.
     pub fn explain(&self, rec: RecordIdx, only: Option<RuleId>, depth: usize) -> Result<Explanation, EvalError> {
+        self.settle();
         let mut seen = HashSet::from([rec]);
         self.examining.set(true);
         let explained = self.explain_record(rec, only, depth, &mut seen);
@@ -165,6 +170,7 @@ impl<'a> Engine<'a> {
         exemption: ExemptionId,
         depth: usize,
     ) -> Result<Explanation, EvalError> {
+        self.settle();
         let mut seen = HashSet::from([rec]);
         self.examining.set(true);
         let explained = self.exemption_standing(rec, exemption).and_then(|x| {
