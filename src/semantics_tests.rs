@@ -734,3 +734,5 @@ fn records_that_do_not_fit_their_declaration_are_warned_about_or_with_strict_err
     assert_eq!(untyped.matches(r#""kind":"verdict""#).count(), 5);
     assert!(!untyped.contains("does_not_fit") && !untyped.contains("undeclared"));
 }
+
+mod recursion;

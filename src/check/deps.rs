@@ -423,4 +423,133 @@ mod tests {
             (0..n).map(|i| if i + 1 < n { vec![(i + 1, loc())] } else { vec![] }).collect();
         assert!(find_cycles(&edges).is_empty());
     }
+
+    /// The rule set's recursive groups (rule names), or its cycle errors as
+    /// (message, label, help).
+    fn cycles(rules: &str) -> Result<Vec<Vec<String>>, Vec<(String, String, String)>> {
+        let src = SourceFile::new("t.rules", rules);
+        let file = crate::syntax::parse(&src).unwrap_or_else(|e| panic!("{e}: {rules}"));
+        match crate::check::check(&[(src, file)]) {
+            Ok(p) => {
+                Ok(p.recursive_groups().iter().map(|g| g.iter().map(|r| p.rule(*r).name.clone()).collect()).collect())
+            }
+            Err(errors) => Err(errors
+                .into_iter()
+                .map(|e| {
+                    assert_eq!(e.kind(), CheckErrorKind::Cycle);
+                    use miette::Diagnostic;
+                    let label = e.labels().and_then(|mut l| l.next()).and_then(|l| l.label().map(String::from));
+                    (e.to_string(), label.unwrap_or_default(), e.help().map(|h| h.to_string()).unwrap_or_default())
+                })
+                .collect()),
+        }
+    }
+
+    #[track_caller]
+    fn refused(rules: &str, message: &str, label: &str, help: &str) {
+        match cycles(rules) {
+            Ok(groups) => panic!("accepted as {groups:?}: {rules}"),
+            Err(errors) => {
+                assert_eq!(errors.len(), 1, "{errors:?}");
+                let (m, l, h) = &errors[0];
+                assert_eq!(m, message);
+                assert_eq!(l, label);
+                assert!(h.contains(help), "{h}");
+            }
+        }
+    }
+
+    #[test]
+    fn positive_cycles_are_recursive_groups() {
+        let one = "rule a { deny c x when x.l == true or any o in x.owners: o is denied by a }";
+        assert_eq!(cycles(one), Ok(vec![vec!["a".to_string()]]));
+        let two = "rule a { flag c x when any o in x.up: o is flagged by b }\n\
+                   rule b { flag c x when x.s == true or (all o in x.down: o is flagged by a) }\n\
+                   rule z { flag c x when x is flagged by a }";
+        assert_eq!(cycles(two), Ok(vec![vec!["a".to_string(), "b".to_string()]]));
+        let sum = "rule a { deny c x when sum(stake k where k.asset == x and (k.owner is denied by a): k.pct) > 50 }";
+        assert_eq!(cycles(sum), Ok(vec![vec!["a".to_string()]]));
+        // Through a def, and `not` twice.
+        let def = "def owned(x: c) = any o in x.owners: not (not (o is denied by a))\n\
+                   rule a { deny c x when owned(x) }";
+        assert_eq!(cycles(def), Ok(vec![vec!["a".to_string()]]));
+    }
+
+    #[test]
+    fn reads_that_are_not_positive_are_refused() {
+        refused(
+            "rule a { deny c x when not (x.o is denied by a) }",
+            "rule `a` depends on its own verdict, and not positively",
+            "read under `not`",
+            "could take itself away",
+        );
+        refused(
+            "rule a { deny c x when none o in x.os: o is denied by a }",
+            "rule `a` depends on its own verdict, and not positively",
+            "read under `none`",
+            "could take itself away",
+        );
+        refused(
+            "rule a { deny c x when all c o where o.p == x and o is denied by a: o.k == 1 }",
+            "rule `a` depends on its own verdict, and not positively",
+            "read in the `where` of `all`",
+            "could take itself away",
+        );
+        refused(
+            "rule a { deny c x when sum(stake k where k.asset == x and (k.owner is denied by a): k.pct) < 50 }",
+            "rule `a` depends on its own verdict, and not positively",
+            "read in a sum compared with `<`",
+            "compared with `>=` or `>`",
+        );
+        refused(
+            "rule a { deny c x when sum(stake k where k.asset == x and (k.owner is denied by a): k.pct) == 50 }",
+            "rule `a` depends on its own verdict, and not positively",
+            "read in a sum compared with `==`",
+            "compared with `>=` or `>`",
+        );
+    }
+
+    #[test]
+    fn a_cycle_through_not_names_every_rule_on_it() {
+        refused(
+            "rule a { deny c x when x.o is denied by b }\n\
+             rule b { deny c x when x.o is denied by z }\n\
+             rule z { deny c x when not (x.o is denied by a) }",
+            "rules depend on each other's verdicts in a cycle that is not positive: `z` → `a` → `b` → `z`",
+            "read under `not`",
+            "recursion must be positive",
+        );
+    }
+
+    #[test]
+    fn verdict_words_that_are_not_positive_are_refused() {
+        let typed = "entity c { o: c }\n";
+        refused(
+            &format!("{typed}rule a {{ deny c x when x.o is allowed }}"),
+            "rule `a` depends on its own verdict, and not positively",
+            "`is allowed` holds while rules do not fire",
+            "is denied by RULE",
+        );
+        refused(
+            &format!("{typed}rule a {{ deny c x when x.o is flagged }}\nrule f {{ flag c x when x.o is denied }}"),
+            "rule `a` depends on its own verdict, and not positively",
+            "`is flagged` holds only while no deny rule fires",
+            "is flagged by RULE",
+        );
+    }
+
+    #[test]
+    fn an_exemption_that_reads_the_cycle_is_refused() {
+        refused(
+            "rule a { deny c x when any o in x.os: o is denied by a }\n\
+             exempt e \"waiver\" { waive a for c x when any o in x.os: o is denied by a }",
+            "rules depend on each other's verdicts in a cycle that is not positive: `a` → exemption `e` → `a`",
+            "`a` is waived by exemption `e`, which depends on the cycle",
+            "an exemption that reads the cycle",
+        );
+        // An exemption that reads no verdict of the cycle may waive its rules.
+        let fixed = "rule a { deny c x when any o in x.os: o is denied by a }\n\
+                     exempt e \"waiver\" { waive a for c x when x.ok == true }";
+        assert_eq!(cycles(fixed), Ok(vec![vec!["a".to_string()]]));
+    }
 }

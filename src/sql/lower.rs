@@ -79,6 +79,10 @@ pub(crate) fn lower(program: &Program, as_of: Date) -> Result<Lowered, Vec<SqlEr
             None => Vec::new(),
         });
     };
+    let recursive = recursion_errors(program);
+    if !recursive.is_empty() {
+        return Err(recursive);
+    }
     let mut c = Compiler {
         program,
         schema,
@@ -126,6 +130,24 @@ struct Compiler<'p> {
     /// Goal-directed closures by (quantifier body, negated): their reach tables.
     goals: HashMap<(usize, bool), String>,
     done_walks: Vec<String>,
+}
+
+/// Recursive groups are not lowered (for any dialect): one error per
+/// group, at its first rule, naming every rule of it.
+fn recursion_errors(program: &Program) -> Vec<SqlError> {
+    let groups = program.recursive_groups().iter().filter_map(|group| Some((group.first()?, group)));
+    groups
+        .map(|(first, group)| {
+            let names: Vec<String> = group.iter().map(|r| format!("`{}`", program.rule(*r).name)).collect();
+            let what = format!("the recursive rules {} (least fixpoint)", names.join(", "));
+            unsupported(
+                &what,
+                &program.rule(*first).loc,
+                "no dialect's SQL is generated for recursive rules yet (neither `WITH RECURSIVE` nor the driver's \
+                 loop): evaluate this rule set with `interdict check`",
+            )
+        })
+        .collect()
 }
 
 fn unsupported(what: &str, loc: &Loc, help: &str) -> SqlError {
