@@ -238,9 +238,13 @@ pub(crate) trait Evaluator<'p> {
             (Some(t), None) => is_verdict(verdict, judge.decision(t)?),
         };
         if self.tracing() {
-            let (decision, rules) = match target {
-                Some(t) => (Some(judge.decision(t)?), judge.fired_rule_names(t)?),
-                None => (None, Vec::new()),
+            // What the record's verdict is, for the reader: shown only. A
+            // verdict that cannot be worked out (an error of its own) is
+            // shown as none, so that evidence — which the engines trace for
+            // different elements — never turns an outcome into an error.
+            let (decision, rules) = match target.map(|t| (judge.decision(t), judge.fired_rule_names(t))) {
+                Some((Ok(decision), Ok(rules))) => (Some(decision), rules),
+                _ => (None, Vec::new()),
             };
             let by = by.map(|r| self.program().rule(r).name.clone());
             let kind = FactKind::Is { subject: self.observed(c), verdict, by, decision, rules };

@@ -13,3 +13,4 @@ mod differential;
 mod fmt;
 mod fuzz_smoke;
 mod properties;
+mod recursion;
