@@ -303,18 +303,27 @@ fn read_verdicts_of(rules: &[RuleExplanation]) -> Vec<String> {
     targets
 }
 
-/// Ids of the records whose verdicts the facts read (`… is denied`), in order.
+/// Ids of the records whose verdicts the facts read (`… is denied`), in
+/// order: a record, or an id read from a field (untyped rule sets), also
+/// inside a sum's filter — so a recursive rule's derivation is a tree.
 fn read_verdicts(facts: &[Fact], out: &mut Vec<String>) {
     for f in facts {
         match &f.kind {
             FactKind::Is { subject, .. } => {
-                if let Shown::Record { id, .. } = &subject.value
+                let id = match &subject.value {
+                    Shown::Record { id, .. } => Some(id),
+                    Shown::Value(Value::String(id)) => Some(id),
+                    _ => None,
+                };
+                if let Some(id) = id
                     && !out.contains(id)
                 {
                     out.push(id.clone());
                 }
             }
-            FactKind::Quantifier { body, .. } | FactKind::Call { body, .. } => read_verdicts(body, out),
+            FactKind::Quantifier { body, .. } | FactKind::Call { body, .. } | FactKind::Sum { body, .. } => {
+                read_verdicts(body, out)
+            }
             _ => {}
         }
     }
