@@ -424,9 +424,11 @@ mod tests {
         assert!(find_cycles(&edges).is_empty());
     }
 
-    /// The rule set's recursive groups (rule names), or its cycle errors as
-    /// (message, label, help).
-    fn cycles(rules: &str) -> Result<Vec<Vec<String>>, Vec<(String, String, String)>> {
+    /// A cycle error as (message, label, help).
+    type Refusal = (String, String, String);
+
+    /// The rule set's recursive groups (rule names), or its cycle errors.
+    fn cycles(rules: &str) -> Result<Vec<Vec<String>>, Vec<Refusal>> {
         let src = SourceFile::new("t.rules", rules);
         let file = crate::syntax::parse(&src).unwrap_or_else(|e| panic!("{e}: {rules}"));
         match crate::check::check(&[(src, file)]) {

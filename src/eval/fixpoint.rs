@@ -20,7 +20,7 @@ use crate::check::{ExemptionId, Program, RuleId};
 use crate::records::RecordIdx;
 
 use super::error::{EvalErrorKind, Fault};
-use super::judge::Standing;
+use super::standing::Standing;
 
 /// Which fires of a group a condition sees: those of rounds before `round`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -12,15 +12,8 @@ use crate::date::Date;
 use crate::records::RecordIdx;
 
 use super::fixpoint::{Fixpoints, Read, View, with_view};
+pub(crate) use super::standing::Standing;
 use super::{Budget, Decision, EvalErrorKind, Fact, Fault, Fired, Limits, Waived};
-
-/// Where a rule stands on a record.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Standing {
-    NotFired,
-    Fired,
-    Waived(ExemptionId),
-}
 
 /// Whose condition is evaluated: a rule's or an exemption's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

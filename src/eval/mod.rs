@@ -15,6 +15,7 @@ mod error;
 mod fixpoint;
 mod judge;
 mod reverse;
+mod standing;
 mod value;
 mod verdict;
 
