@@ -16,16 +16,18 @@ const BLOCKED: &str = r#"
 rule blocked { deny c x when x.listed == true or any o in x.owners: o is denied by blocked }
 "#;
 
+/// a ← b ← c ← d, d listed.
+const CHAIN: &str = r#"
+    {"id":"a","type":"c","owners":["b"]}
+    {"id":"b","type":"c","owners":["c"]}
+    {"id":"c","type":"c","owners":["d"]}
+    {"id":"d","type":"c","listed":true}
+"#;
+
 #[test]
 fn a_rule_reads_its_own_verdict_down_a_chain() {
     // a ← b ← c ← d: d is listed; the verdict climbs the chain.
-    let records = r#"
-        {"id":"a","type":"c","owners":["b"]}
-        {"id":"b","type":"c","owners":["c"]}
-        {"id":"c","type":"c","owners":["d"]}
-        {"id":"d","type":"c","listed":true}
-    "#;
-    check(BLOCKED, records, "a deny blocked\nb deny blocked\nc deny blocked\nd deny blocked");
+    check(BLOCKED, CHAIN, "a deny blocked\nb deny blocked\nc deny blocked\nd deny blocked");
 }
 
 #[test]
@@ -120,19 +122,13 @@ fn json_with_limits(rules: &str, records: &str, limits: Limits) -> String {
 #[test]
 fn a_fixpoint_that_does_not_settle_in_max_rounds_is_an_error_for_the_open_records() {
     // The chain needs 4 rounds; with 2, d and c have fired, b and a are open.
-    let records = r#"
-        {"id":"a","type":"c","owners":["b"]}
-        {"id":"b","type":"c","owners":["c"]}
-        {"id":"c","type":"c","owners":["d"]}
-        {"id":"d","type":"c","listed":true}
-    "#;
-    let json = json_with_limits(BLOCKED, records, Limits { max_rounds: 2, ..Limits::default() });
+    let json = json_with_limits(BLOCKED, CHAIN, Limits { max_rounds: 2, ..Limits::default() });
     let lines: Vec<&str> = json.lines().collect();
     assert!(lines[0].contains("did not settle within 2 rounds (--max-rounds)"), "{}", lines[0]);
     assert!(lines[1].contains("did not settle within 2 rounds"), "{}", lines[1]);
     assert!(lines[2].contains(r#""decision":"deny""#), "{}", lines[2]);
     assert!(lines[3].contains(r#""decision":"deny""#), "{}", lines[3]);
-    let settled = json_with_limits(BLOCKED, records, Limits { max_rounds: 4, ..Limits::default() });
+    let settled = json_with_limits(BLOCKED, CHAIN, Limits { max_rounds: 4, ..Limits::default() });
     assert!(settled.lines().all(|l| l.contains(r#""decision":"deny""#)), "{settled}");
 }
 

@@ -8,23 +8,17 @@ use crate::common::{Interdict, interdict, shown, stderr, stdout};
 const RULES: &str = "rules/sanctions-ftm";
 const CHAINS: &str = "rules/sanctions-ftm/records/chains.ftm.json";
 
+/// `explain` of `ofac_50` on a record of the chains fixture, as JSON.
+fn explain_json(id: &str) -> serde_json::Value {
+    let args = ["explain", RULES, CHAINS, "--as-of", "2024-01-01", "--id", id, "--rule", "ofac_50", "--format", "json"];
+    let out = interdict(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", shown(&out));
+    serde_json::from_str(&stdout(&out)).unwrap()
+}
+
 #[test]
 fn explain_shows_a_recursive_fire_s_derivation_as_a_tree() {
-    let out = interdict(&[
-        "explain",
-        RULES,
-        CHAINS,
-        "--as-of",
-        "2024-01-01",
-        "--id",
-        "c-tier3",
-        "--rule",
-        "ofac_50",
-        "--format",
-        "json",
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", shown(&out));
-    let value: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let value = explain_json("c-tier3");
     // c-tier3 ← c-tier2 ← c-tier1 (owned by a listed person: the
     // derivation's leaf, read through `listed`, not a verdict): each level
     // is the record its parent's `is denied by ofac_50` read, and ofac_50
@@ -61,21 +55,7 @@ fn a_cross_holding_explains_without_looping() {
     // Tier Three's 50 %, South through North. South's derivation reads
     // North, whose derivation reads Tier Three (not South: South had not
     // fired in the round North did).
-    let out = interdict(&[
-        "explain",
-        RULES,
-        CHAINS,
-        "--as-of",
-        "2024-01-01",
-        "--id",
-        "c-south",
-        "--rule",
-        "ofac_50",
-        "--format",
-        "json",
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", shown(&out));
-    let value: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let value = explain_json("c-south");
     let north = &value["linked"][0];
     assert_eq!(north["id"], "c-north");
     let read: Vec<&str> = north["linked"].as_array().unwrap().iter().map(|l| l["id"].as_str().unwrap()).collect();
