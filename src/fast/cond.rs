@@ -128,7 +128,7 @@ impl<'s> Evaluator<'s> for Ctx<'_, 's> {
         };
         // Inside a recursive group's round, a def that reads verdicts
         // answers as that round sees them: not remembered.
-        let viewed = current_view().is_some() && self.engine.def_reads_verdicts.get(def.0 as usize) == Some(&true);
+        let viewed = self.engine.def_reads_verdicts.get(def.0 as usize) == Some(&true) && current_view().is_some();
         let Some(r) = record.filter(|_| !viewed) else { return self.call_def(def, args, loc, env, facts) };
         if let Some((known, steps, visited)) = self.engine.def_memo(def, r) {
             self.budget.spend_steps(steps)?;
