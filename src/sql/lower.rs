@@ -79,10 +79,6 @@ pub(crate) fn lower(program: &Program, as_of: Date) -> Result<Lowered, Vec<SqlEr
             None => Vec::new(),
         });
     };
-    let recursive = recursion_errors(program);
-    if !recursive.is_empty() {
-        return Err(recursive);
-    }
     let mut c = Compiler {
         program,
         schema,
@@ -95,6 +91,7 @@ pub(crate) fn lower(program: &Program, as_of: Date) -> Result<Lowered, Vec<SqlEr
         errors: Vec::new(),
         goals: HashMap::new(),
         done_walks: Vec::new(),
+        recursing: None,
     };
     c.inputs.insert(RECORD_TABLE.to_string(), ());
     let in_effect: Vec<RuleId> =
@@ -130,24 +127,8 @@ struct Compiler<'p> {
     /// Goal-directed closures by (quantifier body, negated): their reach tables.
     goals: HashMap<(usize, bool), String>,
     done_walks: Vec<String>,
-}
-
-/// Recursive groups are not lowered (for any dialect): one error per
-/// group, at its first rule, naming every rule of it.
-fn recursion_errors(program: &Program) -> Vec<SqlError> {
-    let groups = program.recursive_groups().iter().filter_map(|group| Some((group.first()?, group)));
-    groups
-        .map(|(first, group)| {
-            let names: Vec<String> = group.iter().map(|r| format!("`{}`", program.rule(*r).name)).collect();
-            let what = format!("the recursive rules {} (least fixpoint)", names.join(", "));
-            unsupported(
-                &what,
-                &program.rule(*first).loc,
-                "no dialect's SQL is generated for recursive rules yet (neither `WITH RECURSIVE` nor the driver's \
-                 loop): evaluate this rule set with `interdict check`",
-            )
-        })
-        .collect()
+    /// The recursive group whose loop is being lowered.
+    recursing: Option<usize>,
 }
 
 fn unsupported(what: &str, loc: &Loc, help: &str) -> SqlError {
@@ -179,6 +160,13 @@ impl<'p> Compiler<'p> {
             None => {}
         }
         self.done.insert(node.clone(), false);
+        if let Node::State(r) = node
+            && let Some(group) = self.program.group_of(*r)
+        {
+            self.recursive_state(*r, group, &name);
+            self.done.insert(node.clone(), true);
+            return name;
+        }
         let rel = match node {
             Node::Hit(r) => self.hit(*r),
             Node::State(r) => self.state(*r),
@@ -222,8 +210,56 @@ impl<'p> Compiler<'p> {
     /// `SELECT h.id, waived_by, witness FROM hit h LEFT JOIN exempt … LEFT JOIN witness …`.
     fn state(&mut self, rule: RuleId) -> Result<Rel, SqlError> {
         let hit = self.ensure(&Node::Hit(rule));
+        self.state_of(rule, Select::new(Source::table(&hit, "h")))
+    }
+
+    /// A recursive rule's fired table, filled by the driver's loop: empty
+    /// at first, then each run adds the records where the condition holds
+    /// reading the table as the runs before left it (with the waiver and
+    /// witness of that run), until a run adds none — the least fixpoint's
+    /// rounds, as `check` works them out, the witness of the round a
+    /// record first fired included. One rule a group: several rules that
+    /// read each other would need one loop filling several tables.
+    fn recursive_state(&mut self, rule: RuleId, group: usize, name: &str) {
         let r = self.program.rule(rule);
-        let mut select = Select::new(Source::table(&hit, "h")).column(Expr::col("h", "id"), "id");
+        if self.program.recursive_groups().get(group).is_some_and(|g| g.len() > 1) {
+            let help =
+                "`interdict check` evaluates it; for SQL, one rule may read its own verdict, not several each other's";
+            self.errors.push(unsupported("a group of rules that read each other's verdicts", &r.loc, help));
+            return;
+        }
+        let table = self.entity_table(&r.record_type);
+        let text_null = || Expr::ToText(Box::new(Expr::Null));
+        let empty = Select::new(Source::table(&table, "r"))
+            .column(Expr::col("r", "id"), "id")
+            .column(text_null(), "waived_by")
+            .column(text_null(), "witness")
+            .filter(Expr::Bool(false));
+        self.steps.push(StepIr::Create { name: name.to_string(), rel: empty.rel() });
+        self.recursing = Some(group);
+        let round = self.hit(rule).and_then(|hit| {
+            let fresh = Select::new(Source::Sub { rel: Box::new(hit), alias: "h".into() })
+                .join(
+                    JoinKind::Left,
+                    Source::table(name, "seen"),
+                    Expr::eq(Expr::col("seen", "id"), Expr::col("h", "id")),
+                )
+                .filter(Expr::IsNull(Box::new(Expr::col("seen", "id"))));
+            self.state_of(rule, fresh)
+        });
+        self.recursing = None;
+        match round {
+            Ok(rel) => {
+                self.steps.push(StepIr::Loop { name: name.to_string(), rel, max_iterations: CLOSURE_MAX_ITERATIONS })
+            }
+            Err(e) => self.errors.push(e),
+        }
+    }
+
+    /// [`Compiler::state`] over the hits `select` reads (as `h`).
+    fn state_of(&mut self, rule: RuleId, select: Select) -> Result<Rel, SqlError> {
+        let r = self.program.rule(rule);
+        let mut select = select.column(Expr::col("h", "id"), "id");
         let mut arms = Vec::new();
         for (i, &x) in r.waived_by.iter().enumerate() {
             let table = self.ensure(&Node::Exempt(x.index()));
@@ -898,6 +934,13 @@ impl<'c, 'p> RelLowerer<'c, 'p> {
                 };
                 match by {
                     Some(rule) => self.fired_unwaived(id, *rule),
+                    None if self.reads_own_group(target) => {
+                        return Err(unsupported(
+                            "`is` without `by` on a recursive rule's own type",
+                            loc,
+                            "name the rule (`is denied by RULE`): the decision table is built after the loop",
+                        ));
+                    }
                     None => self.has_decision(id, target, *verdict),
                 }
             }
@@ -923,6 +966,12 @@ impl<'c, 'p> RelLowerer<'c, 'p> {
                 "compare a link declared in an entity",
             )),
         }
+    }
+
+    /// Whether the recursive group being lowered has a rule for `target`.
+    fn reads_own_group(&self, target: &str) -> bool {
+        let program = self.c.program;
+        self.c.recursing.is_some_and(|g| program.rules_for(target).iter().any(|r| program.group_of(*r) == Some(g)))
     }
 
     /// `id is denied by RULE` (or flagged): the rule, in effect, fired on

@@ -74,18 +74,32 @@ fn a_refused_cycle_names_its_rules_and_why() {
 }
 
 #[test]
-fn compile_says_it_cannot_lower_recursion() {
+fn compile_lowers_a_recursive_rule_to_a_loop_and_says_what_it_cannot() {
     let dir = crate::common::scratch("recursion-compile");
-    let rules = dir.join("owned.rules");
+    let one = dir.join("one.rules");
     std::fs::write(
-        &rules,
+        &one,
         "entity company { listed: bool, owners: [company] }\n\
          rule blocked { deny company c when c.listed or any o in c.owners: o is denied by blocked }\n",
     )
     .unwrap();
-    let out = interdict(&["compile", "--target", "duckdb", rules.to_str().unwrap()]);
+    let out = interdict(&["compile", "--target", "duckdb", one.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", shown(&out));
+    let sql = stdout(&out);
+    assert!(sql.contains("-- step 2: _fired_blocked (repeat with {depth} = 1, 2, … until it inserts no row"), "{sql}");
+    assert!(sql.contains("INSERT INTO \"_fired_blocked\""), "{sql}");
+
+    let two = dir.join("two.rules");
+    std::fs::write(
+        &two,
+        "entity company { listed: bool, owners: [company] }\n\
+         rule up { flag company c when c.listed or any o in c.owners: o is flagged by down }\n\
+         rule down { flag company c when any o in c.owners: o is flagged by up }\n",
+    )
+    .unwrap();
+    let out = interdict(&["compile", "--target", "duckdb", two.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2), "{}", shown(&out));
     let err = stderr(&out);
-    assert!(err.contains("the recursive rules `blocked` (least fixpoint) has no SQL translation yet"), "{err}");
-    assert!(err.contains("owned.rules:2:1"), "{err}");
+    assert!(err.contains("a group of rules that read each other's verdicts has no SQL translation yet"), "{err}");
+    assert!(err.contains("two.rules:2:1"), "{err}");
 }
