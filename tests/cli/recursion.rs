@@ -74,7 +74,7 @@ fn a_refused_cycle_names_its_rules_and_why() {
 }
 
 #[test]
-fn compile_lowers_a_recursive_rule_to_a_loop_and_says_what_it_cannot() {
+fn compile_lowers_recursive_rules_to_a_loop_and_says_what_it_cannot() {
     let dir = crate::common::scratch("recursion-compile");
     let one = dir.join("one.rules");
     std::fs::write(
@@ -86,8 +86,12 @@ fn compile_lowers_a_recursive_rule_to_a_loop_and_says_what_it_cannot() {
     let out = interdict(&["compile", "--target", "duckdb", one.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", shown(&out));
     let sql = stdout(&out);
-    assert!(sql.contains("-- step 2: _fired_blocked (repeat with {depth} = 1, 2, … until it inserts no row"), "{sql}");
-    assert!(sql.contains("INSERT INTO \"_fired_blocked\""), "{sql}");
+    assert!(
+        sql.contains("-- step 2: _fixpoint_blocked (repeat with {depth} = 1, 2, … until it inserts no row"),
+        "{sql}"
+    );
+    assert!(sql.contains("INSERT INTO \"_fixpoint_blocked\""), "{sql}");
+    assert!(sql.contains("-- step 3: _fired_blocked (run once)"), "{sql}");
 
     let two = dir.join("two.rules");
     std::fs::write(
@@ -98,8 +102,22 @@ fn compile_lowers_a_recursive_rule_to_a_loop_and_says_what_it_cannot() {
     )
     .unwrap();
     let out = interdict(&["compile", "--target", "duckdb", two.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", shown(&out));
+    let sql = stdout(&out);
+    assert!(sql.contains("INSERT INTO \"_fixpoint_up_down\""), "{sql}");
+
+    // `is flagged` without `by` on the rules' own type reads the decision
+    // table, built after the loop: a located error.
+    let own = dir.join("own.rules");
+    std::fs::write(
+        &own,
+        "entity company { listed: bool, owners: [company] }\n\
+         rule near { flag company c when c.listed or any o in c.owners: o is flagged }\n",
+    )
+    .unwrap();
+    let out = interdict(&["compile", "--target", "duckdb", own.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2), "{}", shown(&out));
     let err = stderr(&out);
-    assert!(err.contains("a group of rules that read each other's verdicts has no SQL translation yet"), "{err}");
-    assert!(err.contains("two.rules:2:1"), "{err}");
+    assert!(err.contains("`is` without `by` on a recursive rule's own type has no SQL translation yet"), "{err}");
+    assert!(err.contains("own.rules:2:"), "{err}");
 }
