@@ -41,6 +41,9 @@ CASES = [
     # Hop ranges, goal-directed and per-start {1..}, is denied, exemptions,
     # cycles, dangling ids: written by tests/sql/differential.rs's generator.
     ("edge-graph", "tests/fixtures/sql/edge.rules", ["tests/fixtures/sql/edge-graph.jsonl"], "2026-01-01"),
+    # Recursive rules (a least fixpoint filled by the driver's loop) over an
+    # ownership graph with cross-holdings and self-links: same generator.
+    ("recursive", "tests/fixtures/sql/recursive.rules", ["tests/fixtures/sql/recursive-graph.jsonl"], "2026-01-01"),
     # Month-end clamping, leap days, months and years read as periods, lower().
     ("date-shifts", "tests/fixtures/sql/dates.rules", ["tests/fixtures/sql/dates.jsonl"], "2024-02-29"),
 ]

@@ -558,7 +558,7 @@ fn a_def_answer_cut_short_by_a_limit_is_not_remembered() {
 "#,
     );
     let rules = RuleSet::from_sources(vec![SourceFile::new("t.rules", rules)]).unwrap();
-    let limits = Limits { max_steps: Limits::DEFAULT_STEPS, max_visited: 8 };
+    let limits = Limits { max_visited: 8, ..Limits::default() };
     let as_of = EvalOptions { as_of: Date::parse_exact("2024-01-01").unwrap() };
     let line = |o: &Outcome<'_>, id: &dyn Fn(crate::records::RecordIdx) -> String| match o {
         Outcome::Verdict(v) => format!("{} {} {}", id(v.record), v.decision.as_str(), v.fired.len()),
@@ -777,3 +777,5 @@ fn records_that_do_not_fit_their_declaration_are_warned_about_or_with_strict_err
     assert_eq!(untyped.matches(r#""kind":"verdict""#).count(), 5);
     assert!(!untyped.contains("does_not_fit") && !untyped.contains("undeclared"));
 }
+
+mod recursion;

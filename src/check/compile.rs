@@ -7,8 +7,9 @@ mod compute;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use super::deps::{self, Bodies, BodyDeps, VerdictRef};
+use super::deps::{self, Bodies, BodyDeps, Recursion};
 use super::error::{CheckError, CheckErrorKind as K, did_you_mean};
+use super::polarity;
 use super::program::*;
 use super::schema::{Base, Entity, FieldType, Schema};
 use super::types::{Ty, comparable};
@@ -119,11 +120,11 @@ impl<'a> Compiler<'a> {
         let mut rules = c.rules(&decls.rules);
         let exemptions = c.exemptions(&decls.exempts, &mut rules.items);
         c.follow_def_arguments();
-        let errors = c.dependency_errors(&defs, &rules, &exemptions);
+        let (errors, recursion) = c.dependency_errors(&defs, &rules, &exemptions);
         if !errors.is_empty() {
             return Err(errors);
         }
-        Ok(c.finish(files, defs.items, rules.items, exemptions.items))
+        Ok(c.finish(files, defs.items, rules.items, exemptions.items, recursion))
     }
 
     fn new(typed: bool, def_count: usize) -> Self {
@@ -302,13 +303,14 @@ impl<'a> Compiler<'a> {
         defs: &Bodies<Def>,
         rules: &Bodies<Rule>,
         exemptions: &Bodies<Exemption>,
-    ) -> Vec<CheckError> {
+    ) -> (Vec<CheckError>, Recursion) {
         let mut errors = std::mem::take(&mut self.errors);
+        let mut recursion = Recursion::default();
         if deps::check_recursion(defs, &mut errors) {
-            deps::check_cycles(rules, exemptions, defs, &mut errors);
+            recursion = deps::check_cycles(rules, exemptions, defs, &mut errors);
         }
         errors.sort_by_key(|a| a.position());
-        errors
+        (errors, recursion)
     }
 
     fn finish(
@@ -317,7 +319,18 @@ impl<'a> Compiler<'a> {
         defs: Vec<Def>,
         rules: Vec<Rule>,
         exemptions: Vec<Exemption>,
+        recursion: Recursion,
     ) -> Program {
+        let (mut rules, mut defs) = (rules, defs);
+        for cond in rules.iter_mut().map(|r| &mut r.cond).chain(defs.iter_mut().map(|d| &mut d.body)) {
+            polarity::mark_sums(cond, &recursion.sums);
+        }
+        let mut group_of = vec![None; rules.len()];
+        for (g, group) in recursion.groups.iter().enumerate() {
+            for r in group {
+                group_of[r.index()] = Some(g as u32);
+            }
+        }
         let mut rules_by_type: HashMap<String, Vec<RuleId>> = HashMap::new();
         for (i, r) in rules.iter().enumerate() {
             rules_by_type.entry(r.record_type.clone()).or_default().push(RuleId(i as u32));
@@ -332,6 +345,8 @@ impl<'a> Compiler<'a> {
             files: files.iter().map(|(f, _)| Arc::clone(f)).collect(),
             branches: self.branches,
             field_names: self.field_names.into_iter().collect(),
+            groups: recursion.groups,
+            group_of,
         }
     }
 
@@ -556,7 +571,16 @@ impl<'a> Compiler<'a> {
             CondKind::Sum { var, range, value, op, rhs, .. } => {
                 let (slot, range, value) = self.sum_range(var, range, value);
                 let rhs = self.sum_comparison(*op, rhs, &c.loc);
-                Cond::Sum(Box::new(Sum { slot, var: var.name.clone(), range, value, op: *op, rhs, loc }))
+                Cond::Sum(Box::new(Sum {
+                    slot,
+                    var: var.name.clone(),
+                    range,
+                    value,
+                    op: *op,
+                    rhs,
+                    loc,
+                    on_cycle: false,
+                }))
             }
             CondKind::Quant { quantifier, var, range, body, head } => {
                 let (range, slot, range_path) = self.range(var, range, quantifier.as_str());
@@ -611,7 +635,6 @@ impl<'a> Compiler<'a> {
         }
         let target = self.verdict_target(&p.ty, verdict, subject, path);
         let by = by.and_then(|r| self.is_by(r, target.as_deref(), verdict));
-        self.body.deps.refs.push(VerdictRef { target: target.clone(), verdict, by, loc: loc.clone() });
         Cond::Is { subject: Term::Path(p.value), verdict, by, target, loc }
     }
 

@@ -6,6 +6,7 @@ mod deps;
 mod error;
 mod lint;
 mod lists;
+mod polarity;
 mod program;
 mod schema;
 mod types;

@@ -64,6 +64,12 @@ pub struct Program {
     pub(crate) branches: Vec<BranchSet>,
     /// Every field name a path reads and every declared link, `name` first.
     pub(crate) field_names: Vec<String>,
+    /// The recursive groups: rules that read each other's verdicts (or a
+    /// rule its own) positively, each group in declaration order, the
+    /// groups in dependency order (a group reads only groups before it).
+    pub(crate) groups: Vec<Vec<RuleId>>,
+    /// Per rule: the index of its recursive group, if it is on one.
+    pub(crate) group_of: Vec<Option<u32>>,
 }
 
 /// Index of an `and`/`or` chain in [`Program::branches`].
@@ -122,6 +128,17 @@ impl Program {
     /// An exemption by name.
     pub fn exemption_named(&self, name: &str) -> Option<ExemptionId> {
         self.exemptions.iter().position(|x| x.name == name).map(|i| ExemptionId(i as u32))
+    }
+
+    /// The recursive group a rule is on, if any (see [`Program::groups`]).
+    pub(crate) fn group_of(&self, rule: RuleId) -> Option<usize> {
+        self.group_of.get(rule.index()).copied().flatten().map(|g| g as usize)
+    }
+
+    /// The recursive groups, in dependency order: the rules of each read
+    /// one another's verdicts, and their meaning is the least fixpoint.
+    pub fn recursive_groups(&self) -> &[Vec<RuleId>] {
+        &self.groups
     }
 
     /// The rules that apply to records of `record_type`.
@@ -352,6 +369,10 @@ pub(crate) struct Sum {
     pub(crate) op: CmpOp,
     pub(crate) rhs: Term,
     pub(crate) loc: Loc,
+    /// Whether its `where` reads a verdict of the recursive group it is
+    /// on: then a negative number added is an error, as it could lower
+    /// the sum as verdicts fire.
+    pub(crate) on_cycle: bool,
 }
 
 /// What a quantifier ranges over.

@@ -136,6 +136,9 @@ pub(super) struct LimitArgs {
     /// Records one rule may reach through hop ranges and `any TYPE x` on one record
     #[arg(long, value_name = "N", default_value_t = Limits::DEFAULT_VISITED)]
     pub(super) max_visited: u64,
+    /// Rounds a recursive rule's least fixpoint may take over the whole store
+    #[arg(long, value_name = "N", default_value_t = Limits::DEFAULT_ROUNDS)]
+    pub(super) max_rounds: u64,
 }
 
 /// How record files are read.

@@ -106,7 +106,7 @@ fn snapshot_policy(accept: bool) -> Policy {
 }
 
 fn limits(args: LimitArgs) -> Limits {
-    Limits { max_steps: args.max_steps, max_visited: args.max_visited }
+    Limits { max_steps: args.max_steps, max_visited: args.max_visited, max_rounds: args.max_rounds }
 }
 
 /// The record inputs named on the command line and how to read them.

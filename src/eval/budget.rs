@@ -24,6 +24,9 @@ pub struct Limits {
     /// Records reached by hop ranges and ranged over by `any TYPE x`
     /// (`--max-visited`).
     pub max_visited: u64,
+    /// Rounds the least fixpoint of a recursive group may take before the
+    /// records it has not settled get an error (`--max-rounds`).
+    pub max_rounds: u64,
 }
 
 impl Limits {
@@ -31,11 +34,13 @@ impl Limits {
     pub const DEFAULT_STEPS: u64 = 10_000_000;
     /// Default `--max-visited`.
     pub const DEFAULT_VISITED: u64 = 1_000_000;
+    /// Default `--max-rounds`.
+    pub const DEFAULT_ROUNDS: u64 = 1_000_000;
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_steps: Self::DEFAULT_STEPS, max_visited: Self::DEFAULT_VISITED }
+        Limits { max_steps: Self::DEFAULT_STEPS, max_visited: Self::DEFAULT_VISITED, max_rounds: Self::DEFAULT_ROUNDS }
     }
 }
 

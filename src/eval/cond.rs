@@ -238,9 +238,13 @@ pub(crate) trait Evaluator<'p> {
             (Some(t), None) => is_verdict(verdict, judge.decision(t)?),
         };
         if self.tracing() {
-            let (decision, rules) = match target {
-                Some(t) => (Some(judge.decision(t)?), judge.fired_rule_names(t)?),
-                None => (None, Vec::new()),
+            // What the record's verdict is, for the reader: shown only. A
+            // verdict that cannot be worked out (an error of its own) is
+            // shown as none, so that evidence — which the engines trace for
+            // different elements — never turns an outcome into an error.
+            let (decision, rules) = match target.map(|t| (judge.decision(t), judge.fired_rule_names(t))) {
+                Some((Ok(decision), Ok(rules))) => (Some(decision), rules),
+                _ => (None, Vec::new()),
             };
             let by = by.map(|r| self.program().rule(r).name.clone());
             let kind = FactKind::Is { subject: self.observed(c), verdict, by, decision, rules };
@@ -330,6 +334,30 @@ pub(crate) trait Evaluator<'p> {
             if flipped { value::holds(want, v, x, dates, id) } else { value::holds(want, x, v, dates, id) }
         })?;
         Some(if op == CmpOp::Ne { !some } else { some })
+    }
+
+    /// [`Evaluator::add_numbers`] for sum `s`: on a cycle (see
+    /// [`Sum::on_cycle`]) a negative number is an error.
+    fn add_term(&self, s: &Sum, c: &Self::Cursor, total: &mut f64) -> Result<bool, Fault> {
+        if s.on_cycle {
+            let mut negative = None;
+            if let Scalar::Num(n) = self.scalar(c) {
+                negative = (n < 0.0).then_some(n);
+            } else {
+                self.any_element(c, |x| {
+                    if let Scalar::Num(n) = x
+                        && n < 0.0
+                    {
+                        negative.get_or_insert(n);
+                    }
+                    false
+                });
+            }
+            if let Some(n) = negative {
+                return Err(super::negative_in_cycle(n));
+            }
+        }
+        Ok(self.add_numbers(c, total))
     }
 
     /// What an element of a sum adds to `total`: its number, or each number

@@ -25,6 +25,9 @@ pub enum EvalErrorKind {
     /// A rule spent more than the per-record limits (`--max-steps`,
     /// `--max-visited`) on the record.
     Limit,
+    /// A recursive group that did not settle within `--max-rounds`, or a
+    /// sum on a cycle that met a negative number.
+    Recursion,
 }
 
 impl EvalErrorKind {
@@ -33,6 +36,7 @@ impl EvalErrorKind {
         match self {
             EvalErrorKind::Cycle => "interdict::eval::cycle",
             EvalErrorKind::Limit => "interdict::eval::limit",
+            EvalErrorKind::Recursion => "interdict::eval::recursion",
         }
     }
 }
@@ -77,6 +81,9 @@ impl EvalError {
             }
             EvalErrorKind::Limit => {
                 "raise the limit with --max-steps / --max-visited, or narrow the rule (a shorter hop range, a `where` on a link)"
+            }
+            EvalErrorKind::Recursion => {
+                "raise --max-rounds for a longer chain of recursive verdicts; a sum on a cycle adds only numbers that are not negative"
             }
         }
     }

@@ -11,15 +11,9 @@ use crate::check::{Cond, ExemptionId, Program, RuleId};
 use crate::date::Date;
 use crate::records::RecordIdx;
 
+use super::fixpoint::{Fixpoints, Read, View, with_view};
+pub(crate) use super::standing::Standing;
 use super::{Budget, Decision, EvalErrorKind, Fact, Fault, Fired, Limits, Waived};
-
-/// Where a rule stands on a record.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Standing {
-    NotFired,
-    Fired,
-    Waived(ExemptionId),
-}
 
 /// Whose condition is evaluated: a rule's or an exemption's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -68,6 +62,8 @@ pub(crate) trait Judge<'p> {
     /// A rule's standing on a record: [`Judge::fire_then_waive`],
     /// remembered as the engine sees fit, cycles detected.
     fn standing(&self, rec: RecordIdx, rule: RuleId) -> Result<Standing, Fault>;
+    /// The standings of the recursive groups.
+    fn fixpoints(&self) -> &Fixpoints;
 
     /// Whether verdicts carry evidence (`--no-evidence` turns it off).
     fn with_evidence(&self) -> bool {
@@ -89,12 +85,49 @@ pub(crate) trait Judge<'p> {
         Ok(Standing::Fired)
     }
 
+    /// A rule of recursive group `g` on a record: as its group settled it,
+    /// or as the current view of the group sees it.
+    fn group_standing(&self, rec: RecordIdx, rule: RuleId, g: usize) -> Result<Standing, Fault> {
+        match self.fixpoints().read(g, rule, rec) {
+            Read::Known(standing) => standing,
+            Read::Unsettled => Err(self.cycle(rec, rule)),
+        }
+    }
+
+    /// A rule of a recursive group in the round `view` names: its condition
+    /// read in that view, then its exemptions (which read no verdict of
+    /// the group, or the checker refuses the cycle) outside any view.
+    fn fire_in_round(&self, rec: RecordIdx, rule: RuleId, view: View) -> Result<Standing, Fault> {
+        let r = self.program().rule(rule);
+        if !r.in_effect(self.as_of()) || !with_view(Some(view), || self.evaluate(Owner::Rule(rule), rec, false))?.0 {
+            return Ok(Standing::NotFired);
+        }
+        with_view(None, || {
+            for &x in &r.waived_by {
+                if self.evaluate(Owner::Exemption(x), rec, false)?.0 {
+                    return Ok(Standing::Waived(x));
+                }
+            }
+            Ok(Standing::Fired)
+        })
+    }
+
+    /// The view a condition's evidence is evaluated in: for a rule of a
+    /// recursive group, the round it was settled in (its derivation then),
+    /// or every round when it did not fire; none for other conditions.
+    fn evidence_view(&self, owner: Owner, rec: RecordIdx) -> Option<View> {
+        let Owner::Rule(rule) = owner else { return None };
+        let group = self.program().group_of(rule)?;
+        let round = self.fixpoints().groups.get(group)?.round(rule, rec);
+        Some(View { group, round: if round == 0 { u32::MAX } else { round } })
+    }
+
     /// Why a condition held (or did not), if verdicts carry evidence.
     fn evidence(&self, owner: Owner, rec: RecordIdx) -> Result<Vec<Fact>, Fault> {
         if !self.with_evidence() {
             return Ok(Vec::new());
         }
-        Ok(self.evaluate(owner, rec, true)?.1)
+        Ok(with_view(self.evidence_view(owner, rec), || self.evaluate(owner, rec, true))?.1)
     }
 
     /// `is denied by RULE`: the rule fired on the record and was not waived.

@@ -12,8 +12,10 @@ mod budget;
 mod cond;
 mod conform;
 mod error;
+mod fixpoint;
 mod judge;
 mod reverse;
+mod standing;
 mod value;
 mod verdict;
 
@@ -26,6 +28,9 @@ pub(crate) use cond::{
 pub(crate) use conform::{Conformance, Declared, JsonView, Kind, data_warnings, unfit_error};
 pub(crate) use error::Fault;
 pub use error::{EvalError, EvalErrorKind};
+pub(crate) use fixpoint::{
+    Fixpoints, MAX_ROUNDS, View, current_view, negative_in_cycle, record_lookups, too_many_rounds, with_view,
+};
 pub(crate) use judge::{Judge, Owner, Standing};
 pub(crate) use reverse::ReverseIndex;
 pub(crate) use value::{Scalar, const_shown};

@@ -13,7 +13,7 @@ use crate::ast::HopRange;
 use crate::check::{Cond, Const, DefId, PathExpr, PathStep, QRange, Quant, Sum, Term};
 use crate::eval::{
     Budget, Chain, Evaluator, Fact, Fault, Observed, RangeText, Scalar, Settled, Shown, SumSeen, Witness, bind_slot,
-    elide, finish_quantifier, finish_sum, settled_by,
+    current_view, elide, finish_quantifier, finish_sum, settled_by,
 };
 use crate::records::RecordIdx;
 use crate::source::Loc;
@@ -130,7 +130,10 @@ impl<'s> Evaluator<'s> for Ctx<'_, 's> {
             },
             _ => None,
         };
-        let Some(r) = record else { return self.call_def(def, args, loc, env, facts) };
+        // Inside a recursive group's round, a def that reads verdicts
+        // answers as that round sees them: not remembered.
+        let viewed = self.engine.def_reads_verdicts.get(def.0 as usize) == Some(&true) && current_view().is_some();
+        let Some(r) = record.filter(|_| !viewed) else { return self.call_def(def, args, loc, env, facts) };
         if let Some((known, steps, visited)) = self.engine.def_memo(def, r) {
             self.budget.spend_steps(steps)?;
             self.budget.spend_visited(visited)?;
@@ -201,7 +204,7 @@ impl<'s> Evaluator<'s> for Ctx<'_, 's> {
                 continue;
             }
             let c = self.path(&s.value, env);
-            if self.add_numbers(&c, &mut seen.total) && self.trace {
+            if self.add_term(s, &c, &mut seen.total)? && self.trace {
                 seen.terms.push(self.observed(c));
                 // Why the term was added: its filter, traced again.
                 if let Some(f) = range.filter {

@@ -9,6 +9,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 
 use rayon::prelude::*;
@@ -19,7 +20,8 @@ use super::store::{FVal, FastEntry, FastStore, id_prefix};
 use crate::check::{DefId, FieldId, PathStep, Program, RuleId};
 use crate::date::Date;
 use crate::eval::{
-    Decision, EvalError, Judge, Limits, LinkProblem, LinkWarning, Outcome, ReverseIndex, Verdict, unfit_error,
+    Decision, EvalError, Fixpoints, Judge, Limits, LinkProblem, LinkWarning, Outcome, ReverseIndex, Verdict,
+    unfit_error,
 };
 use crate::records::{RecordError, RecordIdx, Records};
 
@@ -65,6 +67,13 @@ pub struct FastEngine<'s> {
     pub(crate) strict: bool,
     /// Hop-range quantifiers judged for the whole store at once.
     pub(crate) closures: Closures,
+    /// The standings of the recursive groups ([`FastEngine::settle`]).
+    pub(crate) fixpoints: Fixpoints,
+    /// Set once the recursive groups are worked out.
+    pub(crate) settled: OnceLock<()>,
+    /// Per def: whether its body reads a verdict, through the defs it calls
+    /// (its answers are then not remembered inside a recursive group's round).
+    pub(crate) def_reads_verdicts: Vec<bool>,
 }
 
 /// One link field's targets for every record, in two arrays (compressed
@@ -136,6 +145,7 @@ impl<'s> FastEngine<'s> {
 
     /// The outcomes of input records `from..to` (for output in batches).
     pub fn evaluate_batch(&self, from: usize, to: usize) -> Vec<Outcome<'s>> {
+        self.settle();
         let entries: &'s [FastEntry] = &self.store.entries[from.min(to)..to.min(self.store.entries.len())];
         entries.par_iter().with_min_len(64).map(|entry| self.outcome_of(entry)).collect()
     }
@@ -143,6 +153,7 @@ impl<'s> FastEngine<'s> {
     /// The outcome of input record `entry` (its index in input order);
     /// `None` past the end.
     pub fn outcome(&self, entry: usize) -> Option<Outcome<'s>> {
+        self.settle();
         self.store.entries.get(entry).map(|e| self.outcome_of(e))
     }
 
@@ -166,6 +177,7 @@ impl<'s> FastEngine<'s> {
 
     /// The verdict on one record.
     pub fn verdict(&self, rec: RecordIdx) -> Result<Verdict, EvalError> {
+        self.settle();
         let judged =
             self.judge(rec).map_err(|fault| EvalError::new(fault, self.store.id(rec), self.store.position(rec)))?;
         self.remember_decision(rec, judged.decision);

@@ -12,7 +12,7 @@ use super::engine::{Evidence, FastEngine};
 use super::walk::Ctx;
 use crate::check::{ExemptionId, Program, RuleId};
 use crate::date::Date;
-use crate::eval::{Decision, Evaluator, Fact, Fault, Judge, Owner, Standing};
+use crate::eval::{Decision, Evaluator, Fact, Fault, Fixpoints, Judge, Owner, Standing, current_view, with_view};
 use crate::records::{RecordIdx, Records};
 
 thread_local! {
@@ -50,7 +50,14 @@ impl<'s> Judge<'s> for FastEngine<'s> {
         self.evidence == Evidence::Full
     }
 
+    fn fixpoints(&self) -> &Fixpoints {
+        &self.fixpoints
+    }
+
     fn standing(&self, rec: RecordIdx, rule: RuleId) -> Result<Standing, Fault> {
+        if let Some(g) = self.program.group_of(rule) {
+            return self.group_standing(rec, rule, g);
+        }
         let memo = self.by_standings.get(&rule).map(|v| &v[rec.index()]);
         if let Some(known) = memo.and_then(|m| decode(m.load(Ordering::Relaxed))) {
             return Ok(known);
@@ -66,7 +73,7 @@ impl<'s> Judge<'s> for FastEngine<'s> {
         if on_stack {
             return Err(self.cycle(rec, rule));
         }
-        let worked_out = self.fire_then_waive(rec, rule);
+        let worked_out = with_view(None, || self.fire_then_waive(rec, rule));
         STACK.with(|s| s.borrow_mut().pop());
         if let (Ok(standing), Some(m)) = (&worked_out, memo) {
             m.store(encode(*standing), Ordering::Relaxed);
@@ -75,6 +82,11 @@ impl<'s> Judge<'s> for FastEngine<'s> {
     }
 
     fn decision(&self, rec: RecordIdx) -> Result<Decision, Fault> {
+        // Inside a recursive group's round a decision is as that round
+        // sees it: worked out afresh, never remembered.
+        if current_view().is_some() {
+            return self.decide(rec);
+        }
         if let Some(known) = self.known_decision(rec) {
             return Ok(known);
         }

@@ -10,6 +10,7 @@
 mod closure;
 mod cond;
 mod engine;
+mod fixpoint;
 mod index;
 mod judge;
 mod prepare;

@@ -4,6 +4,7 @@
 //! ranges walk, and the answers of cheap one-record defs.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU8, AtomicU64};
 
 use rayon::prelude::*;
@@ -14,7 +15,7 @@ use super::reach::{closures, local};
 use super::store::{FVal, FastStore, TypeId, id_prefix};
 use super::walk::Ctx;
 use crate::check::{Cond, DefId, FieldId, PathStep, Program, QRange, RuleId, Term, Ty};
-use crate::eval::{Budget, EvalOptions, Evaluator, Limits, ReverseIndex};
+use crate::eval::{Budget, EvalOptions, Evaluator, Fixpoints, Limits, ReverseIndex};
 use crate::records::{RecordIdx, Records};
 
 /// What the program's conditions ask of the store beyond fields.
@@ -53,6 +54,31 @@ impl<'s> Needs<'s> {
     }
 }
 
+/// Per def: whether its body reads a verdict (`is …`), directly or through
+/// the defs it calls (defs do not recurse, so this settles).
+fn def_reads_verdicts(program: &Program) -> Vec<bool> {
+    let mut reads = vec![false; program.defs.len()];
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for (d, def) in program.defs.iter().enumerate() {
+            let mut found = false;
+            def.body.visit(&mut |c| {
+                found |= match c {
+                    Cond::Is { .. } => true,
+                    Cond::Call { def, .. } => reads.get(def.0 as usize).copied().unwrap_or(false),
+                    _ => false,
+                }
+            });
+            if found && !reads[d] {
+                reads[d] = true;
+                changed = true;
+            }
+        }
+    }
+    reads
+}
+
 fn atomics<T: Default>(n: usize) -> Vec<T> {
     (0..n).map(|_| T::default()).collect()
 }
@@ -84,6 +110,9 @@ impl<'s> FastEngine<'s> {
             id_prefixes: Vec::new(),
             strict: false,
             closures: closures(program),
+            fixpoints: Fixpoints::new(program, n),
+            settled: OnceLock::new(),
+            def_reads_verdicts: def_reads_verdicts(program),
         };
         engine.def_answers = (0..program.defs.len()).map(|d| engine.sweep_def(DefId(d as u32))).collect();
         if evidence == Evidence::Full && !needs.walked.is_empty() {

@@ -107,7 +107,7 @@ impl<'s> FastEngine<'s> {
     fn build_closure(&self, q: &'s Quant) -> Option<Closure> {
         let step = closure_step(self.program, q)?;
         let adjacency = self.adjacency(step)?;
-        let unlimited = Limits { max_steps: u64::MAX, max_visited: u64::MAX };
+        let unlimited = Limits { max_steps: u64::MAX, max_visited: u64::MAX, max_rounds: u64::MAX };
         let settling = settled_by(q.quantifier);
         let mut env: Env<'s> = (0..=q.slot).map(|_| Cursor::default()).collect();
         let mut settles = Vec::with_capacity(self.store.len());

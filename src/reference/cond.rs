@@ -152,7 +152,7 @@ impl<'a> Evaluator<'a> for Ctx<'_, 'a> {
         for item in range.items.unwrap_or_default() {
             let Some(mut why) = self.element(&item, s.slot, range.filter, range.text.of_type, env)? else { continue };
             let c = self.path(&s.value, env);
-            if self.add_numbers(&c, &mut seen.total) && self.trace {
+            if self.add_term(s, &c, &mut seen.total)? && self.trace {
                 seen.terms.push(self.observed(c));
                 seen.body.append(&mut why);
             }

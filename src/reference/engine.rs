@@ -17,9 +17,9 @@ use serde_json::Value;
 use crate::check::{BranchId, ExemptionId, Program, RuleId};
 use crate::date::Date;
 use crate::eval::{
-    EvalError, EvalOptions, ExemptionExplanation, ExemptionStatus, Explanation, Fact, FactKind, Fault, Judge, Limits,
-    LinkProblem, LinkWarning, Outcome, Owner, ReverseIndex, RuleExplanation, RuleStatus, Shown, Standing, Verdict,
-    data_warnings, unfit_error,
+    EvalError, EvalOptions, ExemptionExplanation, ExemptionStatus, Explanation, Fact, FactKind, Fault, Fixpoints,
+    Judge, Limits, LinkProblem, LinkWarning, Outcome, Owner, ReverseIndex, RuleExplanation, RuleStatus, Shown,
+    Standing, Verdict, data_warnings, unfit_error,
 };
 use crate::records::{Entry, RecordIdx, RecordStore};
 
@@ -46,6 +46,8 @@ pub struct Engine<'a> {
     pub(crate) examining: Cell<bool>,
     /// `explain --full`: chains are shown whole, their middle never left out.
     pub(crate) full_chains: bool,
+    /// The standings of the recursive groups, worked out on first need.
+    pub(crate) fixpoints: Fixpoints,
 }
 
 impl<'a> Engine<'a> {
@@ -70,6 +72,7 @@ impl<'a> Engine<'a> {
             coverage: None,
             examining: Cell::new(false),
             full_chains: false,
+            fixpoints: Fixpoints::new(program, store.len()),
         }
     }
 
@@ -145,6 +148,7 @@ impl<'a> Engine<'a> {
 
     /// The verdict on one record, with evidence for every rule that fired.
     pub fn verdict(&self, rec: RecordIdx) -> Result<Verdict, EvalError> {
+        self.settle();
         let judged = self.judge(rec).map_err(|fault| self.error(rec, fault))?;
         let warnings = self.warnings.get(&rec).cloned().unwrap_or_default();
         Ok(Verdict { record: rec, decision: judged.decision, fired: judged.fired, waived: judged.waived, warnings })
@@ -158,6 +162,7 @@ impl<'a> Engine<'a> {
     /// standing and evidence, and the linked records whose verdicts those
     /// rules read, to `depth` levels.
     pub fn explain(&self, rec: RecordIdx, only: Option<RuleId>, depth: usize) -> Result<Explanation, EvalError> {
+        self.settle();
         let mut seen = HashSet::from([rec]);
         self.examining.set(true);
         let explained = self.explain_record(rec, only, depth, &mut seen);
@@ -175,6 +180,7 @@ impl<'a> Engine<'a> {
         exemption: ExemptionId,
         depth: usize,
     ) -> Result<Explanation, EvalError> {
+        self.settle();
         let mut seen = HashSet::from([rec]);
         self.examining.set(true);
         let explained = self.exemption_standing(rec, exemption).and_then(|x| {
@@ -307,18 +313,27 @@ fn read_verdicts_of(rules: &[RuleExplanation]) -> Vec<String> {
     targets
 }
 
-/// Ids of the records whose verdicts the facts read (`… is denied`), in order.
+/// Ids of the records whose verdicts the facts read (`… is denied`), in
+/// order: a record, or an id read from a field (untyped rule sets), also
+/// inside a sum's filter — so a recursive rule's derivation is a tree.
 fn read_verdicts(facts: &[Fact], out: &mut Vec<String>) {
     for f in facts {
         match &f.kind {
             FactKind::Is { subject, .. } => {
-                if let Shown::Record { id, .. } = &subject.value
+                let id = match &subject.value {
+                    Shown::Record { id, .. } => Some(id),
+                    Shown::Value(Value::String(id)) => Some(id),
+                    _ => None,
+                };
+                if let Some(id) = id
                     && !out.contains(id)
                 {
                     out.push(id.clone());
                 }
             }
-            FactKind::Quantifier { body, .. } | FactKind::Call { body, .. } => read_verdicts(body, out),
+            FactKind::Quantifier { body, .. } | FactKind::Call { body, .. } | FactKind::Sum { body, .. } => {
+                read_verdicts(body, out)
+            }
             _ => {}
         }
     }

@@ -5,7 +5,7 @@
 
 use crate::check::{Program, RuleId};
 use crate::date::Date;
-use crate::eval::{Evaluator, Fact, Fault, Judge, Owner, Standing};
+use crate::eval::{Evaluator, Fact, Fault, Fixpoints, Judge, Owner, Standing, with_view};
 use crate::records::RecordIdx;
 
 use super::engine::Engine;
@@ -36,14 +36,22 @@ impl<'a> Judge<'a> for Engine<'a> {
         Ok((holds, facts))
     }
 
+    fn fixpoints(&self) -> &Fixpoints {
+        &self.fixpoints
+    }
+
     fn standing(&self, rec: RecordIdx, rule: RuleId) -> Result<Standing, Fault> {
+        if let Some(g) = self.program.group_of(rule) {
+            self.settle();
+            return self.group_standing(rec, rule, g);
+        }
         match self.standings.borrow().get(&(rec, rule)) {
             Some(Some(known)) => return Ok(*known),
             Some(None) => return Err(self.cycle(rec, rule)),
             None => {}
         }
         self.standings.borrow_mut().insert((rec, rule), None);
-        let worked_out = self.fire_then_waive(rec, rule);
+        let worked_out = with_view(None, || self.fire_then_waive(rec, rule));
         match &worked_out {
             Ok(standing) => self.standings.borrow_mut().insert((rec, rule), Some(*standing)),
             Err(_) => self.standings.borrow_mut().remove(&(rec, rule)),

@@ -7,6 +7,7 @@
 
 mod cond;
 mod engine;
+mod fixpoint;
 mod judge;
 mod value;
 mod walk;

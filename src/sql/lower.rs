@@ -97,6 +97,7 @@ pub(crate) fn lower(program: &Program, as_of: Date) -> Result<Lowered, Vec<SqlEr
         errors: Vec::new(),
         goals: HashMap::new(),
         done_walks: Vec::new(),
+        recursing: None,
     };
     c.inputs.insert(RECORD_TABLE.to_string(), ());
     let in_effect: Vec<RuleId> =
@@ -132,6 +133,14 @@ struct Compiler<'p> {
     /// Goal-directed closures by (quantifier body, negated): their reach tables.
     goals: HashMap<(usize, bool), String>,
     done_walks: Vec<String>,
+    /// The recursive group whose loop is being lowered.
+    recursing: Option<usize>,
+}
+
+/// The table a recursive group's loop fills: `interdict_fixpoint_` and its rules' names.
+fn group_table(program: &Program, rules: &[RuleId]) -> String {
+    let names: Vec<&str> = rules.iter().map(|r| program.rule(*r).name.as_str()).collect();
+    format!("{WORK}fixpoint_{}", names.join("_"))
 }
 
 fn unsupported(what: &str, loc: &Loc, help: &str) -> SqlError {
@@ -163,6 +172,13 @@ impl<'p> Compiler<'p> {
             None => {}
         }
         self.done.insert(node.clone(), false);
+        if let Node::State(r) = node
+            && let Some(group) = self.program.group_of(*r)
+        {
+            self.recursive_state(group);
+            self.done.insert(node.clone(), true);
+            return name;
+        }
         let rel = match node {
             Node::Hit(r) => self.hit(*r),
             Node::State(r) => self.state(*r),
@@ -206,8 +222,74 @@ impl<'p> Compiler<'p> {
     /// `SELECT h.id, waived_by, witness FROM hit h LEFT JOIN exempt … LEFT JOIN witness …`.
     fn state(&mut self, rule: RuleId) -> Result<Rel, SqlError> {
         let hit = self.ensure(&Node::Hit(rule));
+        Ok(self.state_of(rule, Select::new(Source::table(&hit, "h")))?.rel())
+    }
+
+    /// A recursive group's fired tables, filled by the driver's loop: one
+    /// table for the group (a `rule` column), empty at first; each run adds
+    /// the (record, rule) pairs whose condition holds reading the table as
+    /// the runs before left it (with the waiver and witness of that run),
+    /// until a run adds none — the least fixpoint's rounds as `check` works
+    /// them out, the witness of the round a record first fired included.
+    /// Then each rule's fired table is its rows.
+    fn recursive_state(&mut self, group: usize) {
+        let rules = self.program.recursive_groups().get(group).cloned().unwrap_or_default();
+        let table = group_table(self.program, &rules);
+        let Some(&first) = rules.first() else { return };
+        let entity = self.entity_table(&self.program.rule(first).record_type);
+        let text_null = || Expr::ToText(Box::new(Expr::Null));
+        let empty = Select::new(Source::table(&entity, "r"))
+            .column(Expr::col("r", "id"), "id")
+            .column(text_null(), "waived_by")
+            .column(text_null(), "witness")
+            .column(text_null(), "rule")
+            .filter(Expr::Bool(false));
+        self.steps.push(StepIr::Create { name: table.clone(), rel: empty.rel() });
+        self.recursing = Some(group);
+        let rounds: Result<Vec<Rel>, SqlError> = rules.iter().map(|&r| self.round_of(r, &table)).collect();
+        self.recursing = None;
+        match rounds {
+            Ok(parts) => {
+                let rel = if parts.len() == 1 {
+                    parts.into_iter().next().unwrap_or(Rel::UnionAll(Vec::new()))
+                } else {
+                    Rel::UnionAll(parts)
+                };
+                self.steps.push(StepIr::Loop { name: table.clone(), rel, max_iterations: CLOSURE_MAX_ITERATIONS });
+            }
+            Err(e) => self.errors.push(e),
+        }
+        for &r in &rules {
+            let name = Self::table_name(&Node::State(r), self.program);
+            let rows = Select::new(Source::table(&table, "g"))
+                .column(Expr::col("g", "id"), "id")
+                .column(Expr::col("g", "waived_by"), "waived_by")
+                .column(Expr::col("g", "witness"), "witness")
+                .filter(Expr::eq(Expr::col("g", "rule"), Expr::Str(self.program.rule(r).name.clone())));
+            self.steps.push(StepIr::Create { name, rel: rows.rel() });
+            self.done.insert(Node::State(r), true);
+        }
+    }
+
+    /// One rule's rows of a round: where its condition holds and it has no
+    /// row in the group's table yet.
+    fn round_of(&mut self, rule: RuleId, table: &str) -> Result<Rel, SqlError> {
+        let hit = self.hit(rule)?;
+        let name = Expr::Str(self.program.rule(rule).name.clone());
+        let on = Expr::and(vec![
+            Expr::eq(Expr::col("seen", "id"), Expr::col("h", "id")),
+            Expr::eq(Expr::col("seen", "rule"), name.clone()),
+        ]);
+        let fresh = Select::new(Source::Sub { rel: Box::new(hit), alias: "h".into() })
+            .join(JoinKind::Left, Source::table(table, "seen"), on)
+            .filter(Expr::IsNull(Box::new(Expr::col("seen", "id"))));
+        Ok(self.state_of(rule, fresh)?.column(name, "rule").rel())
+    }
+
+    /// [`Compiler::state`] over the hits `select` reads (as `h`).
+    fn state_of(&mut self, rule: RuleId, select: Select) -> Result<Select, SqlError> {
         let r = self.program.rule(rule);
-        let mut select = Select::new(Source::table(&hit, "h")).column(Expr::col("h", "id"), "id");
+        let mut select = select.column(Expr::col("h", "id"), "id");
         let mut arms = Vec::new();
         for (i, &x) in r.waived_by.iter().enumerate() {
             let table = self.ensure(&Node::Exempt(x.index()));
@@ -233,7 +315,7 @@ impl<'p> Compiler<'p> {
             }
             None => Expr::ToText(Box::new(Expr::Null)),
         };
-        Ok(select.column(witness, "witness").rel())
+        Ok(select.column(witness, "witness"))
     }
 
     /// The witness of the rule's first top-level `any`: per record, the
@@ -883,6 +965,13 @@ impl<'c, 'p> RelLowerer<'c, 'p> {
                 };
                 match by {
                     Some(rule) => self.fired_unwaived(id, *rule),
+                    None if self.reads_own_group(target) => {
+                        return Err(unsupported(
+                            "`is` without `by` on a recursive rule's own type",
+                            loc,
+                            "name the rule (`is denied by RULE`): the decision table is built after the loop",
+                        ));
+                    }
                     None => self.has_decision(id, target, *verdict),
                 }
             }
@@ -910,11 +999,29 @@ impl<'c, 'p> RelLowerer<'c, 'p> {
         }
     }
 
+    /// Whether the recursive group being lowered has a rule for `target`.
+    fn reads_own_group(&self, target: &str) -> bool {
+        let program = self.c.program;
+        self.c.recursing.is_some_and(|g| program.rules_for(target).iter().any(|r| program.group_of(*r) == Some(g)))
+    }
+
     /// `id is denied by RULE` (or flagged): the rule, in effect, fired on
-    /// the record and nothing waived it.
+    /// the record and nothing waived it. Inside its recursive group's loop,
+    /// read from the group's table.
     fn fired_unwaived(&mut self, id: Expr, rule: RuleId) -> Expr {
-        if !self.c.program.rule(rule).in_effect(self.c.as_of) {
+        let program = self.c.program;
+        if !program.rule(rule).in_effect(self.c.as_of) {
             return Expr::Bool(false);
+        }
+        if let Some(g) = self.c.recursing.filter(|g| program.group_of(rule) == Some(*g)) {
+            let rules = program.recursive_groups().get(g).cloned().unwrap_or_default();
+            let name = Expr::Str(program.rule(rule).name.clone());
+            return self.in_table(id, &group_table(program, &rules), "id", |m| {
+                Some(Expr::and(vec![
+                    Expr::IsNull(Box::new(Expr::col(m, "waived_by"))),
+                    Expr::eq(Expr::col(m, "rule"), name),
+                ]))
+            });
         }
         let fired = self.c.ensure(&Node::State(rule));
         self.in_table(id, &fired, "id", |m| Some(Expr::IsNull(Box::new(Expr::col(m, "waived_by")))))

@@ -15,6 +15,7 @@ mod conventions;
 mod dates;
 mod export;
 mod inputs;
+mod recursion;
 mod rule_changes;
 mod unfit;
 mod whynot;

@@ -261,7 +261,10 @@ fn limit_errors_are_deterministic() {
     let options = EvalOptions { as_of: date("2023-06-01") };
     let inputs = vec![Ok(Input::new("all.jsonl", text.into_bytes()))];
     let store = FastStore::load(&inputs, rules.program());
-    for limits in [Limits { max_steps: 8, max_visited: 1_000 }, Limits { max_steps: 1_000, max_visited: 3 }] {
+    for limits in [
+        Limits { max_steps: 8, max_visited: 1_000, ..Limits::default() },
+        Limits { max_steps: 1_000, max_visited: 3, ..Limits::default() },
+    ] {
         let mut runs = Vec::new();
         for threads in [1, 2, 4, 4, 1] {
             let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();

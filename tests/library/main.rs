@@ -14,3 +14,4 @@ mod differential;
 mod fmt;
 mod fuzz_smoke;
 mod properties;
+mod recursion;

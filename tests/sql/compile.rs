@@ -26,6 +26,14 @@ fn date_shifts_in_every_dialect() {
     }
 }
 
+/// Recursive rules: one loop per group, in every dialect.
+#[test]
+fn recursive_rules_in_every_dialect() {
+    for target in ["datafusion", "duckdb", "spark", "trino"] {
+        insta::assert_snapshot!(format!("recursive_{target}"), compile("tests/fixtures/sql/recursive.rules", target));
+    }
+}
+
 #[test]
 fn bench_rules() {
     insta::assert_snapshot!(compile("tests/fixtures/sql/bench.rules", "datafusion"));

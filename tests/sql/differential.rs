@@ -275,23 +275,31 @@ fn generated_edge_graphs() {
     }
 }
 
-/// The generated graph that CI runs on Spark and DuckDB
-/// (`scripts/sql_engines.py`), kept as a file so the script can read it.
-const CI_GRAPH: &str = "tests/fixtures/sql/edge-graph.jsonl";
+/// The generated graphs that CI runs on Spark and DuckDB
+/// (`scripts/sql_engines.py`), kept as files so the script can read them:
+/// each file, its rules and the generator's output it must equal.
+fn ci_graphs() -> [(&'static str, &'static str, String); 2] {
+    [
+        ("tests/fixtures/sql/edge-graph.jsonl", "tests/fixtures/sql/edge.rules", edge_graph(7, 300)),
+        ("tests/fixtures/sql/recursive-graph.jsonl", "tests/fixtures/sql/recursive.rules", ownership_graph(15, 300)),
+    ]
+}
 
-/// The file is `edge_graph`'s output (`UPDATE_FIXTURES=1` rewrites it after
-/// the generator changes), and DataFusion agrees with `check` on it.
+/// Each file is its generator's output (`UPDATE_FIXTURES=1` rewrites them
+/// after a generator changes), and DataFusion agrees with `check` on it.
 #[test]
-fn the_graph_ci_runs_on_spark_is_the_generators() {
-    let want = edge_graph(7, 300);
-    let path = root().join(CI_GRAPH);
-    if std::env::var_os("UPDATE_FIXTURES").is_some() {
-        std::fs::write(&path, &want).unwrap();
+fn the_graphs_ci_runs_on_spark_are_the_generators() {
+    for (file, rules, want) in ci_graphs() {
+        let path = root().join(file);
+        if std::env::var_os("UPDATE_FIXTURES").is_some() {
+            std::fs::write(&path, &want).unwrap();
+        }
+        let have = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(have == want, "{file} is not its generator's output: rewrite it with UPDATE_FIXTURES=1");
+        let name = format!("ci-{}", path.file_stem().unwrap_or_default().to_string_lossy());
+        let n = same_as_check(rules, &[path], "2026-01-01", &name);
+        assert_eq!(n, want.lines().count(), "{file}");
     }
-    let have = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(have == want, "{CI_GRAPH} is not edge_graph(7, 300): rewrite it with UPDATE_FIXTURES=1");
-    let n = same_as_check("tests/fixtures/sql/edge.rules", &[path], "2026-01-01", "edge-ci");
-    assert_eq!(n, 750);
 }
 
 #[test]
@@ -309,5 +317,49 @@ fn date_shifts_and_lower() {
     let file = root().join("tests/fixtures/sql/dates.jsonl");
     for day in ["2024-06-01", "2024-02-29", "2025-03-01"] {
         same_as_check("tests/fixtures/sql/dates.rules", std::slice::from_ref(&file), day, &format!("dates-{day}"));
+    }
+}
+
+/// Companies with owner lists (rings, self-links, chains) and parents, some
+/// listed, some cleared: what `recursive.rules` reads.
+fn ownership_graph(seed: u64, n: usize) -> String {
+    use serde_json::json;
+    let mut g = Gen(seed);
+    let mut out = Vec::new();
+    for i in 0..n {
+        let mut owners: Vec<String> = Vec::new();
+        if i > 0 && g.chance(50) {
+            owners.push(format!("c{}", i - 1));
+        }
+        for _ in 0..g.below(3) {
+            owners.push(format!("c{}", g.below(n)));
+        }
+        if g.chance(5) {
+            owners.push(format!("c{i}"));
+        }
+        let mut r = json!({"id": format!("c{i}"), "type": "company", "owners": owners, "rank": g.below(4)});
+        if g.chance(8) {
+            r["listed"] = true.into();
+        }
+        if g.chance(10) {
+            r["cleared"] = true.into();
+        }
+        if i > 0 && g.chance(80) {
+            r["parent"] = format!("c{}", if g.chance(90) { i - 1 } else { g.below(n) }).into();
+        }
+        out.push(r);
+    }
+    out.iter().map(|r| format!("{r}\n")).collect()
+}
+
+/// Recursive rules run by the driver's loop: the fires, waivers and each
+/// fire's witness (the round it first fired in) equal `check`'s.
+#[test]
+fn recursive_rules_by_the_loop() {
+    let dir = scratch("sql-differential-recursive");
+    for (seed, n) in [(11, 10), (12, 30), (13, 80), (14, 300)] {
+        let file = dir.join(format!("owned-{seed}.jsonl"));
+        std::fs::write(&file, ownership_graph(seed, n)).unwrap();
+        same_as_check("tests/fixtures/sql/recursive.rules", &[file], "2026-01-01", &format!("recursive-{seed}"));
     }
 }

@@ -76,6 +76,8 @@ fn run_fast(config: &CheckConfig, program: &Program, written: &mut Written, star
     let options = EvalOptions { as_of: config.as_of };
     let engine =
         FastEngine::new(program, &store, options, config.evidence).with_limits(config.limits).strict(config.strict);
+    // Recursive rules first, on every core, before the judging threads start.
+    engine.settle();
     write_in_batches(&engine, &Output::new(config, program, &store), written)?;
     timings(config, loaded, started.elapsed() - loaded);
     if progress {
