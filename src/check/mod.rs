@@ -22,6 +22,7 @@ pub(crate) use program::{
     Cond, Const, ConstList, Head, PathExpr, PathStep, QRange, Quant, ReverseLookup, Sum, Term, num_key,
 };
 pub use schema::{Base, Entity, FieldType, Schema};
+pub(crate) use lists::read as read_list_file;
 pub(crate) use types::Ty;
 
 use crate::ast;
