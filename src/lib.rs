@@ -37,6 +37,7 @@ pub mod eval;
 pub mod export;
 pub mod fast;
 pub mod fixtures;
+pub mod lsp;
 pub mod records;
 pub mod reference;
 pub mod report;

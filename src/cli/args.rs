@@ -41,6 +41,11 @@ pub(super) enum Command {
     Compile(CompileArgs),
     /// Write the records as Parquet tables for the compiled SQL (see docs/sql.md)
     Export(ExportArgs),
+    /// Serve the Language Server Protocol on stdin and stdout, for editors
+    ///
+    /// Diagnostics while typing, hover, go to definition, references, rename, completion,
+    /// formatting, outline, folding and fire counts over each rule (see docs/editor.md).
+    Lsp(LspArgs),
     /// Print a completion script for a shell
     ///
     /// For example `interdict completions bash > ~/.local/share/bash-completion/completions/interdict`,
@@ -170,6 +175,13 @@ pub(super) enum EngineChoice {
     Fast,
     /// The simple evaluator the fast one is tested against
     Reference,
+}
+
+#[derive(Args, Debug)]
+pub(super) struct LspArgs {
+    /// Talk over stdin and stdout (the only transport; accepted because editors pass it)
+    #[arg(long)]
+    pub(super) stdio: bool,
 }
 
 #[derive(Args, Debug)]
