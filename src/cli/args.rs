@@ -182,6 +182,9 @@ pub(super) struct LspArgs {
     /// Talk over stdin and stdout (the only transport; accepted because editors pass it)
     #[arg(long)]
     pub(super) stdio: bool,
+    /// Lint `effective … to …` against this day [default: today]
+    #[arg(long, value_parser = parse_date)]
+    pub(super) as_of: Option<Date>,
 }
 
 #[derive(Args, Debug)]

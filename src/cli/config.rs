@@ -60,7 +60,7 @@ impl Config {
             Command::Export(args) => Config::Export(ExportConfig::new(args)),
             Command::Completions(args) => Config::Completions(args.shell),
             Command::Man => Config::Man,
-            Command::Lsp(_) => Config::Lsp(as_of_or_today(None)),
+            Command::Lsp(args) => Config::Lsp(as_of_or_today(args.as_of)),
         }
     }
 }

@@ -45,12 +45,12 @@ fn code(text: &str) -> String {
 }
 
 fn entity(set: &RuleSetState, name: &str) -> String {
-    match set.index.entities.get(name) {
-        Some(fields) => {
-            let mut names: Vec<_> = fields.iter().map(|(n, f)| format!("    {n}: {}", f.ty)).collect();
-            names.sort();
-            code(&format!("entity {name} {{\n{}\n}}", names.join("\n")))
-        }
+    let declared = set.analysis.files.iter().flat_map(|(_, f)| &f.items).find_map(|item| match item {
+        Item::Entity(e) if e.name.name == name => Some(e),
+        _ => None,
+    });
+    match declared {
+        Some(e) => code(e.loc.text()),
         None => format!("record type `{name}` (no `entity` declaration)"),
     }
 }
