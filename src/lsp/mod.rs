@@ -26,4 +26,24 @@ mod text;
 mod uri;
 mod workspace;
 
+use std::io;
+
 pub use server::{run_stdio, serve};
+
+use crate::date::Date;
+
+/// Serves `messages` (JSON-RPC messages, in order: the handshake first,
+/// `shutdown` and `exit` last) on an in-memory connection, and returns what
+/// the server sent. For tests and fuzzing: the server as an editor sees
+/// it, without a process.
+pub fn serve_messages(as_of: Date, messages: Vec<serde_json::Value>) -> io::Result<Vec<serde_json::Value>> {
+    let (server, client) = lsp_server::Connection::memory();
+    for message in messages {
+        let message: lsp_server::Message = serde_json::from_value(message).map_err(io::Error::other)?;
+        client.sender.send(message).map_err(io::Error::other)?;
+    }
+    drop(client.sender);
+    serve(&server, as_of)?;
+    drop(server);
+    client.receiver.try_iter().map(|m| serde_json::to_value(m).map_err(io::Error::other)).collect()
+}

@@ -2,7 +2,7 @@
 //! with `Content-Length`, and reads the server's answers on a thread (so a
 //! server that stops answering fails the test instead of hanging it).
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{Receiver, channel};
@@ -131,11 +131,6 @@ impl Client {
     /// Text with the root folder shown as `ROOT`.
     pub fn shown_text(&self, text: &str) -> String {
         text.replace(&format!("file://{}", self.root), "ROOT").replace(&self.root, "ROOT")
-    }
-
-    /// A JSON answer, pretty, with the root folder shown as `ROOT`.
-    pub fn shown(&self, value: &Value) -> String {
-        self.shown_text(&serde_json::to_string_pretty(value).unwrap_or_default())
     }
 
     /// `shutdown`, `exit`, and the exit status (0 when it shut down cleanly).

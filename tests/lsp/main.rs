@@ -8,5 +8,6 @@
 mod common;
 
 mod client;
+mod fuzz_smoke;
 mod robust;
 mod session;
