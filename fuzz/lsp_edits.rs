@@ -65,11 +65,17 @@ pub fn lsp_edits(folder: &Path, data: &[u8]) {
     let mut messages = vec![
         request(0, "initialize", json!({ "capabilities": {} })),
         notify("initialized", json!({})),
-        notify("textDocument/didOpen", json!({ "textDocument": { "uri": uri, "languageId": "interdict", "version": 0, "text": original } })),
+        notify(
+            "textDocument/didOpen",
+            json!({ "textDocument": { "uri": uri, "languageId": "interdict", "version": 0, "text": original } }),
+        ),
     ];
     for (i, (range, text, _)) in edits.iter().enumerate() {
         let change = json!({ "range": range, "text": text });
-        messages.push(notify("textDocument/didChange", json!({ "textDocument": { "uri": uri, "version": i + 1 }, "contentChanges": [change] })));
+        messages.push(notify(
+            "textDocument/didChange",
+            json!({ "textDocument": { "uri": uri, "version": i + 1 }, "contentChanges": [change] }),
+        ));
     }
     let mut id = 1;
     let mut ask = |method: &str, params: Value, messages: &mut Vec<Value>| {
@@ -80,19 +86,37 @@ pub fn lsp_edits(folder: &Path, data: &[u8]) {
     for (_, _, at) in &edits {
         let at = position(&last, boundary(&last, *at));
         let here = json!({ "textDocument": doc, "position": at });
-        for method in ["textDocument/hover", "textDocument/completion", "textDocument/definition", "textDocument/prepareRename"] {
+        for method in
+            ["textDocument/hover", "textDocument/completion", "textDocument/definition", "textDocument/prepareRename"]
+        {
             ask(method, here.clone(), &mut messages);
         }
-        ask("textDocument/references", json!({ "textDocument": doc, "position": at, "context": { "includeDeclaration": true } }), &mut messages);
+        ask(
+            "textDocument/references",
+            json!({ "textDocument": doc, "position": at, "context": { "includeDeclaration": true } }),
+            &mut messages,
+        );
         ask("textDocument/rename", json!({ "textDocument": doc, "position": at, "newName": "renamed" }), &mut messages);
         let range = json!({ "start": at, "end": at });
-        ask("textDocument/codeAction", json!({ "textDocument": doc, "range": range, "context": { "diagnostics": [] } }), &mut messages);
-        ask("textDocument/rangeFormatting", json!({ "textDocument": doc, "range": range, "options": { "tabSize": 4, "insertSpaces": true } }), &mut messages);
+        ask(
+            "textDocument/codeAction",
+            json!({ "textDocument": doc, "range": range, "context": { "diagnostics": [] } }),
+            &mut messages,
+        );
+        ask(
+            "textDocument/rangeFormatting",
+            json!({ "textDocument": doc, "range": range, "options": { "tabSize": 4, "insertSpaces": true } }),
+            &mut messages,
+        );
     }
     for method in ["textDocument/codeLens", "textDocument/foldingRange", "textDocument/semanticTokens/full"] {
         ask(method, json!({ "textDocument": doc }), &mut messages);
     }
-    ask("textDocument/formatting", json!({ "textDocument": doc, "options": { "tabSize": 4, "insertSpaces": true } }), &mut messages);
+    ask(
+        "textDocument/formatting",
+        json!({ "textDocument": doc, "options": { "tabSize": 4, "insertSpaces": true } }),
+        &mut messages,
+    );
     ask("shutdown", Value::Null, &mut messages);
     messages.push(notify("exit", Value::Null));
 

@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 pub use error::{CheckError, CheckErrorKind, did_you_mean, did_you_mean_name};
 pub use lint::{LintKind, LintWarning, lint};
+pub(crate) use lists::read as read_list_file;
 pub use program::{
     BranchId, BranchSet, Def, DefId, Exemption, ExemptionId, FieldId, LinkFields, Program, Rule, RuleId,
 };
@@ -22,7 +23,6 @@ pub(crate) use program::{
     Cond, Const, ConstList, Head, PathExpr, PathStep, QRange, Quant, ReverseLookup, Sum, Term, num_key,
 };
 pub use schema::{Base, Entity, FieldType, Schema};
-pub(crate) use lists::read as read_list_file;
 pub(crate) use types::Ty;
 
 use crate::ast;

@@ -6,14 +6,21 @@ use std::collections::HashMap;
 
 use lsp_types::{CodeAction, CodeActionKind, Diagnostic, Range, TextEdit, Uri, WorkspaceEdit};
 
-use super::diagnostics::location;
 use super::text::{position, span};
+use super::uri::location;
 use super::workspace::RuleSetState;
 use crate::ast::Item;
 use crate::source::{Loc, Span};
 
 /// The fixes for the diagnostics given, and the rule under the cursor.
-pub(crate) fn actions(set: &RuleSetState, uri: &Uri, file: &str, text: &str, at: Range, diagnostics: &[Diagnostic]) -> Vec<CodeAction> {
+pub(crate) fn actions(
+    set: &RuleSetState,
+    uri: &Uri,
+    file: &str,
+    text: &str,
+    at: Range,
+    diagnostics: &[Diagnostic],
+) -> Vec<CodeAction> {
     let mut out = Vec::new();
     for d in diagnostics {
         out.extend(did_you_mean(uri, text, d));

@@ -16,10 +16,48 @@ use super::workspace::RuleSetState;
 
 /// The words a condition or declaration can use.
 const KEYWORDS: &[&str] = &[
-    "entity", "let", "def", "rule", "exempt", "deny", "flag", "when", "severity", "effective", "from", "to", "waive",
-    "for", "and", "or", "not", "in", "exists", "contains", "starts_with", "matches", "count", "any", "all", "none",
-    "where", "is", "by", "true", "false", "denied", "flagged", "allowed", "low", "medium", "high", "critical", "as_of",
-    "sum", "lower", "list",
+    "entity",
+    "let",
+    "def",
+    "rule",
+    "exempt",
+    "deny",
+    "flag",
+    "when",
+    "severity",
+    "effective",
+    "from",
+    "to",
+    "waive",
+    "for",
+    "and",
+    "or",
+    "not",
+    "in",
+    "exists",
+    "contains",
+    "starts_with",
+    "matches",
+    "count",
+    "any",
+    "all",
+    "none",
+    "where",
+    "is",
+    "by",
+    "true",
+    "false",
+    "denied",
+    "flagged",
+    "allowed",
+    "low",
+    "medium",
+    "high",
+    "critical",
+    "as_of",
+    "sum",
+    "lower",
+    "list",
 ];
 
 /// The declaration snippets: label and body.
@@ -42,36 +80,50 @@ fn regex(pattern: &str) -> Option<Regex> {
 static PATH_DOT: LazyLock<Option<Regex>> =
     LazyLock::new(|| regex(r"([A-Za-z_]\w*)((?:\.\w+(?:\{[0-9.]*\})?)*)\.(\w*)$"));
 /// `waive a, b` or `by a` at the end of the text.
-static RULE_NAME: LazyLock<Option<Regex>> =
-    LazyLock::new(|| regex(r"(?:\bwaive\s+(?:\w+\s*,\s*)*|\bby\s+)\w*$"));
+static RULE_NAME: LazyLock<Option<Regex>> = LazyLock::new(|| regex(r"(?:\bwaive\s+(?:\w+\s*,\s*)*|\bby\s+)\w*$"));
 /// Binders of a record type: `deny venue v when`, `for venue v when`,
 /// `any visit x where`, `sum(ownership o:`, `p: person` (def parameters).
 static TYPED_BINDER: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    regex(r"(?:\b(?:deny|flag|for|any|all|none|sum\()\s*([A-Za-z_]\w*)\s+([A-Za-z_]\w*)\s*(?:when|where|:))|(?:([A-Za-z_]\w*)\s*:\s*\[?\s*([A-Za-z_]\w*))")
+    regex(
+        r"(?:\b(?:deny|flag|for|any|all|none|sum\()\s*([A-Za-z_]\w*)\s+([A-Za-z_]\w*)\s*(?:when|where|:))|(?:([A-Za-z_]\w*)\s*:\s*\[?\s*([A-Za-z_]\w*))",
+    )
 });
 /// Binders over a path: `any c in p.contacts{1..2}:`.
-static PATH_BINDER: LazyLock<Option<Regex>> =
-    LazyLock::new(|| regex(r"\b(?:any|all|none|sum\()\s*([A-Za-z_]\w*)\s+in\s+([A-Za-z_]\w*(?:\.\w+(?:\{[0-9.]*\})?)*)"));
+static PATH_BINDER: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    regex(r"\b(?:any|all|none|sum\()\s*([A-Za-z_]\w*)\s+in\s+([A-Za-z_]\w*(?:\.\w+(?:\{[0-9.]*\})?)*)")
+});
 
 /// The completions at byte `offset` of `text` (the editor's text of a file
 /// of `set`).
-pub(crate) fn complete(set: &RuleSetState, counts: Option<&FireCounts>, text: &str, offset: usize) -> Vec<CompletionItem> {
+pub(crate) fn complete(
+    set: &RuleSetState,
+    counts: Option<&FireCounts>,
+    text: &str,
+    offset: usize,
+) -> Vec<CompletionItem> {
     let before = text.get(..offset).unwrap_or("");
     let line = before.rsplit('\n').next().unwrap_or("");
     let declaration = declaration_text(before);
     if let Some(c) = PATH_DOT.as_ref().and_then(|r| r.captures(line)) {
         let head = c.get(1).map_or("", |m| m.as_str());
         let steps = c.get(2).map_or("", |m| m.as_str());
-        let ty = binder_type(set, declaration, head).and_then(|t| follow(set, t, steps));
+        let ty = binder_type(set, declaration, head, 0).and_then(|t| follow(set, t, steps));
         return fields(set, counts, ty.as_deref());
     }
     if RULE_NAME.as_ref().is_some_and(|r| r.is_match(line)) {
-        return set.index.occurrences.iter().filter(|o| o.decl).filter_map(|o| match &o.sym {
-            Sym::Rule(n) => Some(item(n, CompletionItemKind::EVENT, "rule")),
-            _ => None,
-        }).collect();
+        return set
+            .index
+            .occurrences
+            .iter()
+            .filter(|o| o.decl)
+            .filter_map(|o| match &o.sym {
+                Sym::Rule(n) => Some(item(n, CompletionItemKind::EVENT, "rule")),
+                _ => None,
+            })
+            .collect();
     }
-    let mut out: Vec<CompletionItem> = binders(declaration).into_iter().map(|b| item(&b, CompletionItemKind::VARIABLE, "binder")).collect();
+    let mut out: Vec<CompletionItem> =
+        binders(declaration).into_iter().map(|b| item(&b, CompletionItemKind::VARIABLE, "binder")).collect();
     for o in set.index.occurrences.iter().filter(|o| o.decl) {
         match &o.sym {
             Sym::Def(n) => out.push(item(n, CompletionItemKind::FUNCTION, "def")),
@@ -93,7 +145,12 @@ pub(crate) fn complete(set: &RuleSetState, counts: Option<&FireCounts>, text: &s
 }
 
 fn item(label: &str, kind: CompletionItemKind, detail: &str) -> CompletionItem {
-    CompletionItem { label: label.to_string(), kind: Some(kind), detail: Some(detail.to_string()), ..CompletionItem::default() }
+    CompletionItem {
+        label: label.to_string(),
+        kind: Some(kind),
+        detail: Some(detail.to_string()),
+        ..CompletionItem::default()
+    }
 }
 
 /// The text of the declaration the cursor is in, up to the cursor: from
@@ -127,9 +184,14 @@ fn binders(declaration: &str) -> BTreeSet<String> {
     out
 }
 
+/// How many binders over paths are followed back to find a type.
+const MAX_BINDER_DEPTH: usize = 16;
+
 /// The record type of the binder `name`, its last binding in the
-/// declaration so far (the innermost, usually).
-fn binder_type(set: &RuleSetState, declaration: &str, name: &str) -> Option<String> {
+/// declaration so far (the innermost, usually); a binder over a path
+/// (`any c in p.contacts`) is typed through `p`'s, at most
+/// [`MAX_BINDER_DEPTH`] deep.
+fn binder_type(set: &RuleSetState, declaration: &str, name: &str, depth: usize) -> Option<String> {
     let mut found: Option<(usize, String)> = None;
     if let Some(r) = TYPED_BINDER.as_ref() {
         for c in r.captures_iter(declaration) {
@@ -143,7 +205,7 @@ fn binder_type(set: &RuleSetState, declaration: &str, name: &str) -> Option<Stri
             }
         }
     }
-    if let Some(r) = PATH_BINDER.as_ref() {
+    if let Some(r) = PATH_BINDER.as_ref().filter(|_| depth < MAX_BINDER_DEPTH) {
         for c in r.captures_iter(declaration) {
             let (Some(var), Some(path)) = (c.get(1), c.get(2)) else { continue };
             if var.as_str() != name || found.as_ref().is_some_and(|(at, _)| *at > var.start()) {
@@ -151,7 +213,9 @@ fn binder_type(set: &RuleSetState, declaration: &str, name: &str) -> Option<Stri
             }
             let (head, steps) = path.as_str().split_once('.').map_or((path.as_str(), ""), |(h, s)| (h, s));
             let before = declaration.get(..var.start()).unwrap_or("");
-            if let Some(ty) = binder_type(set, before, head).and_then(|t| follow(set, t, &format!(".{steps}"))) {
+            if let Some(ty) =
+                binder_type(set, before, head, depth + 1).and_then(|t| follow(set, t, &format!(".{steps}")))
+            {
                 found = Some((var.start(), ty));
             }
         }
@@ -186,7 +250,9 @@ fn fields(set: &RuleSetState, counts: Option<&FireCounts>, entity: Option<&str>)
     let seen = entity.and_then(|e| counts?.fields.get(e));
     let names: BTreeSet<&str> = match seen {
         Some(names) => names.iter().map(String::as_str).collect(),
-        None => set.index.occurrences.iter().filter(|o| matches!(o.sym, Sym::Field { .. })).map(|o| o.sym.name()).collect(),
+        None => {
+            set.index.occurrences.iter().filter(|o| matches!(o.sym, Sym::Field { .. })).map(|o| o.sym.name()).collect()
+        }
     };
     names.into_iter().map(|n| item(n, CompletionItemKind::FIELD, "field")).collect()
 }

@@ -4,15 +4,13 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use lsp_types::{
-    Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString, Range,
-};
+use lsp_types::{Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, NumberOrString};
 
-use super::text::range;
-use super::uri::path_to_uri;
+use super::text::loc_range;
+use super::uri::location;
 use super::workspace::RuleSetState;
 use crate::RuleError;
-use crate::source::{Located, Loc};
+use crate::source::Located;
 
 /// Every file of the rule set and its diagnostics (none for a clean file,
 /// so that the editor clears what it showed).
@@ -47,7 +45,9 @@ pub(crate) fn diagnostic(located: &Located, code: &str, severity: DiagnosticSeve
     }
     let related: Vec<DiagnosticRelatedInformation> = std::iter::once((&located.loc, &located.label))
         .chain(located.also.iter().map(|(loc, label)| (loc, label)))
-        .filter_map(|(loc, label)| Some(DiagnosticRelatedInformation { location: location(loc)?, message: label.clone() }))
+        .filter_map(|(loc, label)| {
+            Some(DiagnosticRelatedInformation { location: location(loc)?, message: label.clone() })
+        })
         .collect();
     Diagnostic {
         range: loc_range(&located.loc),
@@ -58,14 +58,4 @@ pub(crate) fn diagnostic(located: &Located, code: &str, severity: DiagnosticSeve
         related_information: Some(related),
         ..Diagnostic::default()
     }
-}
-
-/// The LSP range of a location in its file.
-pub(crate) fn loc_range(loc: &Loc) -> Range {
-    range(loc.src.text(), loc.span)
-}
-
-/// The LSP location of a location.
-pub(crate) fn location(loc: &Loc) -> Option<Location> {
-    Some(Location { uri: path_to_uri(std::path::Path::new(loc.src.name()))?, range: loc_range(loc) })
 }

@@ -64,7 +64,11 @@ mod tests {
         for e in edits.iter().rev() {
             super::super::text::apply_change(
                 &mut out,
-                lsp_types::TextDocumentContentChangeEvent { range: Some(e.range), range_length: None, text: e.new_text.clone() },
+                lsp_types::TextDocumentContentChangeEvent {
+                    range: Some(e.range),
+                    range_length: None,
+                    text: e.new_text.clone(),
+                },
             );
         }
         out

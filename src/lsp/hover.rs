@@ -85,7 +85,12 @@ fn rule(r: &ast::RuleDecl) -> String {
 fn exemption(x: &ast::ExemptDecl) -> String {
     let title = x.title.as_ref().map_or(x.name.name.as_str(), |t| t.value.as_str());
     let rules: Vec<String> = x.rules.iter().map(|r| format!("`{}`", r.name)).collect();
-    format!("**{title}**\n\nexemption `{}`: waives {} for `{}` records", x.name.name, rules.join(", "), x.record_type.name)
+    format!(
+        "**{title}**\n\nexemption `{}`: waives {} for `{}` records",
+        x.name.name,
+        rules.join(", "),
+        x.record_type.name
+    )
 }
 
 fn let_value(l: &ast::LetDecl, folder: &Path) -> String {
@@ -93,7 +98,13 @@ fn let_value(l: &ast::LetDecl, folder: &Path) -> String {
         LetValue::Literal(Literal::List(items)) => {
             let shown: Vec<String> = items.iter().take(SHOWN).map(ToString::to_string).collect();
             let more = if items.len() > SHOWN { ", …" } else { "" };
-            format!("`{}`: a list of {} item{}: {}{more}", l.name.name, items.len(), plural(items.len()), shown.join(", "))
+            format!(
+                "`{}`: a list of {} item{}: {}{more}",
+                l.name.name,
+                items.len(),
+                plural(items.len()),
+                shown.join(", ")
+            )
         }
         LetValue::Literal(value) => format!("`{}` = `{value}`", l.name.name),
         LetValue::File(file) => list_file(&l.name.name, file, folder),

@@ -114,9 +114,9 @@ impl Index {
 
     /// The name at byte `offset` of the file `file`.
     pub(crate) fn at(&self, file: &str, offset: usize) -> Option<&Occurrence> {
-        self.occurrences.iter().find(|o| {
-            o.loc.src.name() == file && o.loc.span.start <= offset && offset <= o.loc.span.end
-        })
+        self.occurrences
+            .iter()
+            .find(|o| o.loc.src.name() == file && o.loc.span.start <= offset && offset <= o.loc.span.end)
     }
 
     /// Every occurrence of `sym` (declarations first).
@@ -210,7 +210,8 @@ impl Walker<'_> {
 
     /// Binds a name in scope (until the scope is cut back).
     fn bind(&mut self, ident: &ast::Ident, entity: Option<String>) {
-        let sym = Sym::Local { file: ident.loc.src.name().to_string(), at: ident.loc.span.start, name: ident.name.clone() };
+        let sym =
+            Sym::Local { file: ident.loc.src.name().to_string(), at: ident.loc.span.start, name: ident.name.clone() };
         if let Some(e) = &entity {
             self.index.local_types.insert(sym.clone(), e.clone());
         }

@@ -11,7 +11,7 @@ use std::path::Path;
 
 use lsp_types::{CodeLens, Command};
 
-use super::diagnostics::loc_range;
+use super::text::loc_range;
 use super::workspace::RuleSetState;
 use crate::check::Program;
 use crate::date::Date;
@@ -96,7 +96,11 @@ pub(crate) fn lenses(set: &RuleSetState, file: &str, counts: Option<&FireCounts>
         let range = loc_range(&rule.name.loc);
         if let Some(counts) = counts.filter(|c| c.tests > 0) {
             let title = counts.label(&rule.name.name, &rule.record_type.name);
-            out.push(CodeLens { range, command: Some(Command { title, command: String::new(), arguments: None }), data: None });
+            out.push(CodeLens {
+                range,
+                command: Some(Command { title, command: String::new(), arguments: None }),
+                data: None,
+            });
         }
         let run = Command {
             title: "▶ run tests".to_string(),

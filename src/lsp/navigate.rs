@@ -5,9 +5,8 @@ use std::path::Path;
 
 use lsp_types::{Location, TextEdit, Uri, WorkspaceEdit};
 
-use super::diagnostics::location;
 use super::index::Sym;
-use super::uri::path_to_uri;
+use super::uri::{location, path_to_uri};
 use super::workspace::RuleSetState;
 use crate::syntax::is_reserved;
 
@@ -22,10 +21,15 @@ pub(crate) fn definition(set: &RuleSetState, file: &str, offset: usize) -> Optio
 }
 
 /// The `list("FILE")` string at `offset`, if any: where, and the path as written.
-pub(crate) fn list_file_at<'a>(set: &'a RuleSetState, file: &str, offset: usize) -> Option<&'a (crate::source::Loc, String)> {
-    set.index.list_files.iter().find(|(loc, _)| {
-        loc.src.name() == file && loc.span.start <= offset && offset <= loc.span.end
-    })
+pub(crate) fn list_file_at<'a>(
+    set: &'a RuleSetState,
+    file: &str,
+    offset: usize,
+) -> Option<&'a (crate::source::Loc, String)> {
+    set.index
+        .list_files
+        .iter()
+        .find(|(loc, _)| loc.src.name() == file && loc.span.start <= offset && offset <= loc.span.end)
 }
 
 /// Every place the name at `offset` is written.
@@ -37,7 +41,7 @@ pub(crate) fn references(set: &RuleSetState, file: &str, offset: usize, declarat
 /// The name at `offset` and its range, if it can be renamed.
 pub(crate) fn prepare_rename(set: &RuleSetState, file: &str, offset: usize) -> Option<lsp_types::Range> {
     let occ = set.index.at(file, offset)?;
-    Some(super::diagnostics::loc_range(&occ.loc))
+    Some(super::text::loc_range(&occ.loc))
 }
 
 /// The edits that rename the name at `offset` everywhere, or why not.

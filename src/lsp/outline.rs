@@ -6,24 +6,25 @@ use lsp_types::{
     SemanticTokensLegend, SymbolKind,
 };
 
-use super::diagnostics::loc_range;
 use super::index::Sym;
+use super::text::loc_range;
 use super::workspace::RuleSetState;
 use crate::ast::{self, Item};
 
 /// The outline of one file: its declarations, an entity's fields under it.
 #[allow(deprecated)] // `DocumentSymbol::deprecated` must still be written.
 pub(crate) fn symbols(parsed: &ast::File) -> Vec<DocumentSymbol> {
-    let symbol = |name: &ast::Ident, detail: Option<String>, kind: SymbolKind, whole: &crate::source::Loc| DocumentSymbol {
-        name: name.name.clone(),
-        detail,
-        kind,
-        tags: None,
-        deprecated: None,
-        range: loc_range(whole),
-        selection_range: loc_range(&name.loc),
-        children: None,
-    };
+    let symbol =
+        |name: &ast::Ident, detail: Option<String>, kind: SymbolKind, whole: &crate::source::Loc| DocumentSymbol {
+            name: name.name.clone(),
+            detail,
+            kind,
+            tags: None,
+            deprecated: None,
+            range: loc_range(whole),
+            selection_range: loc_range(&name.loc),
+            children: None,
+        };
     parsed
         .items
         .iter()
@@ -32,7 +33,9 @@ pub(crate) fn symbols(parsed: &ast::File) -> Vec<DocumentSymbol> {
                 let fields = e
                     .fields
                     .iter()
-                    .map(|f| symbol(&f.name, Some(f.ty.loc.text().to_string()), SymbolKind::FIELD, &f.name.loc.to(&f.ty.loc)))
+                    .map(|f| {
+                        symbol(&f.name, Some(f.ty.loc.text().to_string()), SymbolKind::FIELD, &f.name.loc.to(&f.ty.loc))
+                    })
                     .collect();
                 DocumentSymbol { children: Some(fields), ..symbol(&e.name, None, SymbolKind::STRUCT, &e.loc) }
             }
@@ -72,7 +75,12 @@ pub(crate) fn folding(parsed: &ast::File, text: &str) -> Vec<FoldingRange> {
             continue;
         }
         if let Some((start, end)) = run.take().filter(|(s, e)| e > s) {
-            out.push(FoldingRange { start_line: start, end_line: end, kind: Some(FoldingRangeKind::Comment), ..FoldingRange::default() });
+            out.push(FoldingRange {
+                start_line: start,
+                end_line: end,
+                kind: Some(FoldingRangeKind::Comment),
+                ..FoldingRange::default()
+            });
         }
     }
     out
@@ -100,7 +108,10 @@ const TOKEN_TYPES: [SemanticTokenType; 6] = [
 
 /// The legend announced in the server's capabilities.
 pub(crate) fn legend() -> SemanticTokensLegend {
-    SemanticTokensLegend { token_types: TOKEN_TYPES.to_vec(), token_modifiers: vec![SemanticTokenModifier::DECLARATION] }
+    SemanticTokensLegend {
+        token_types: TOKEN_TYPES.to_vec(),
+        token_modifiers: vec![SemanticTokenModifier::DECLARATION],
+    }
 }
 
 /// Semantic tokens for the names of one file (keywords, strings and

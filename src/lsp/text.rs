@@ -5,7 +5,7 @@
 
 use lsp_types::{Position, Range, TextDocumentContentChangeEvent};
 
-use crate::source::Span;
+use crate::source::{Loc, SourceFile, Span};
 
 /// The byte offset of an LSP position in `text`.
 pub(crate) fn offset(text: &str, pos: Position) -> usize {
@@ -45,6 +45,25 @@ pub(crate) fn range(text: &str, span: Span) -> Range {
     Range { start: position(text, span.start), end: position(text, span.end) }
 }
 
+/// The LSP range of a location in its file. The line is found in the
+/// file's line index, so converting many locations of a large file stays cheap.
+pub(crate) fn loc_range(loc: &Loc) -> Range {
+    Range { start: indexed_position(&loc.src, loc.span.start), end: indexed_position(&loc.src, loc.span.end) }
+}
+
+fn indexed_position(src: &SourceFile, offset: usize) -> Position {
+    let text = src.text();
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let (line, _) = src.line_col(offset);
+    let before = text.get(..offset).unwrap_or("");
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let character = before.get(line_start..).unwrap_or("").encode_utf16().count();
+    Position { line: line.saturating_sub(1) as u32, character: character as u32 }
+}
+
 /// The byte span of an LSP range in `text` (start and end in order).
 pub(crate) fn span(text: &str, range: Range) -> Span {
     let (a, b) = (offset(text, range.start), offset(text, range.end));
@@ -79,10 +98,21 @@ mod tests {
     }
 
     #[test]
+    fn locations_convert_like_offsets() {
+        let src = SourceFile::new("t.rules", "ab\n\u{1F600}x\nrule\n");
+        let loc = Loc { src: std::sync::Arc::clone(&src), span: Span::new(7, 12) };
+        assert_eq!(loc_range(&loc), range(src.text(), loc.span));
+        assert_eq!(loc_range(&loc), Range::new(Position::new(1, 2), Position::new(2, 1)));
+    }
+
+    #[test]
     fn edits_apply_in_place() {
         let mut text = "rule a {\n}\n".to_string();
         let range = Range::new(Position::new(0, 5), Position::new(0, 6));
-        apply_change(&mut text, TextDocumentContentChangeEvent { range: Some(range), range_length: None, text: "bc".into() });
+        apply_change(
+            &mut text,
+            TextDocumentContentChangeEvent { range: Some(range), range_length: None, text: "bc".into() },
+        );
         assert_eq!(text, "rule bc {\n}\n");
     }
 }

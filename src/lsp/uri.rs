@@ -3,7 +3,10 @@
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use lsp_types::Uri;
+use lsp_types::{Location, Uri};
+
+use super::text::loc_range;
+use crate::source::Loc;
 
 /// The path of a `file://` URI; `None` for any other scheme.
 pub(crate) fn uri_to_path(uri: &Uri) -> Option<PathBuf> {
@@ -25,6 +28,11 @@ pub(crate) fn path_to_uri(path: &Path) -> Option<Uri> {
         }
     }
     Uri::from_str(&out).ok()
+}
+
+/// The LSP location of a location.
+pub(crate) fn location(loc: &Loc) -> Option<Location> {
+    Some(Location { uri: path_to_uri(Path::new(loc.src.name()))?, range: loc_range(loc) })
 }
 
 fn percent_decode(s: &str) -> Vec<u8> {

@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::index::Index;
-use super::lens::FireCounts;
 use crate::check::LintWarning;
 use crate::date::Date;
 use crate::source::SourceFile;
@@ -46,26 +45,41 @@ pub(crate) struct Workspace {
     pub(crate) docs: HashMap<PathBuf, Doc>,
     /// Rule sets by folder; `None` when one of their files changed since.
     sets: HashMap<PathBuf, Option<RuleSetState>>,
-    /// Fire counts by folder, refreshed when a file is opened or saved.
-    pub(crate) fire_counts: HashMap<PathBuf, FireCounts>,
+    /// The rule files on disk by folder, and their text: listed and read
+    /// when a rule set is first read, and again after a file is opened,
+    /// saved, closed or changed on disk (not on every keystroke).
+    disk: HashMap<PathBuf, BTreeMap<PathBuf, String>>,
     /// The day lint judges `effective` ranges against.
     pub(crate) as_of: Date,
 }
 
 impl Workspace {
     pub(crate) fn new(as_of: Date) -> Workspace {
-        Workspace { docs: HashMap::new(), sets: HashMap::new(), fire_counts: HashMap::new(), as_of }
+        Workspace { docs: HashMap::new(), sets: HashMap::new(), disk: HashMap::new(), as_of }
     }
 
-    /// Marks the rule set holding `path` as changed.
-    pub(crate) fn touch(&mut self, path: &Path) {
-        if let Some(folder) = path.parent() {
-            self.sets.insert(folder.to_path_buf(), None);
+    /// Marks the rule sets holding `path` as changed (its folder's, and
+    /// those of the folders above it that were read: a rule set holds the
+    /// files below its folder), on disk too when `disk`; returns their folders.
+    pub(crate) fn touch(&mut self, path: &Path, disk: bool) -> Vec<PathBuf> {
+        let mut folders: Vec<PathBuf> = self.sets.keys().filter(|f| path.starts_with(f)).cloned().collect();
+        if let Some(folder) = path.parent().filter(|f| !folders.iter().any(|known| known == f)) {
+            folders.push(folder.to_path_buf());
         }
+        for folder in &folders {
+            self.sets.insert(folder.clone(), None);
+            if disk {
+                self.disk.remove(folder);
+            }
+        }
+        folders
     }
 
     /// Reads the rule set in `folder` again if one of its files changed.
     pub(crate) fn refresh(&mut self, folder: &Path) {
+        if !self.disk.contains_key(folder) {
+            self.disk.insert(folder.to_path_buf(), on_disk(folder));
+        }
         if !matches!(self.sets.get(folder), Some(Some(_))) {
             let state = self.read(folder);
             self.sets.insert(folder.to_path_buf(), Some(state));
@@ -79,7 +93,8 @@ impl Workspace {
 
     /// Reads and checks the rule set in `folder`.
     fn read(&self, folder: &Path) -> RuleSetState {
-        let sources = self.texts(folder).into_iter().map(|(path, text)| SourceFile::new(path.display().to_string(), text));
+        let sources =
+            self.texts(folder).into_iter().map(|(path, text)| SourceFile::new(path.display().to_string(), text));
         let analysis = Analysis::new(sources.collect(), &[folder.to_path_buf()]);
         let lint = analysis.lint(self.as_of);
         let index = Index::new(&analysis.files);
@@ -89,12 +104,7 @@ impl Workspace {
     /// The rule files of `folder` (and the open ones not yet on disk), each
     /// with the editor's text when open, else the disk's.
     fn texts(&self, folder: &Path) -> BTreeMap<PathBuf, String> {
-        let mut texts = BTreeMap::new();
-        for path in rule_files(folder).unwrap_or_default() {
-            if let Ok(bytes) = std::fs::read(&path) {
-                texts.insert(path, String::from_utf8_lossy(&bytes).into_owned());
-            }
-        }
+        let mut texts = self.disk.get(folder).cloned().unwrap_or_default();
         for (path, doc) in &self.docs {
             if path.starts_with(folder) && path.extension().is_some_and(|e| e == "rules") {
                 texts.insert(path.clone(), doc.text.clone());
@@ -102,4 +112,15 @@ impl Workspace {
         }
         texts
     }
+}
+
+/// The rule files of `folder` as saved, and their text.
+fn on_disk(folder: &Path) -> BTreeMap<PathBuf, String> {
+    let mut texts = BTreeMap::new();
+    for path in rule_files(folder).unwrap_or_default() {
+        if let Ok(bytes) = std::fs::read(&path) {
+            texts.insert(path, String::from_utf8_lossy(&bytes).into_owned());
+        }
+    }
+    texts
 }

@@ -47,7 +47,8 @@ impl Client {
             }
         });
         let stdin = child.stdin.take();
-        let mut client = Client { child, stdin, messages, next_id: 0, notes: Vec::new(), root: root.display().to_string() };
+        let mut client =
+            Client { child, stdin, messages, next_id: 0, notes: Vec::new(), root: root.display().to_string() };
         let init = client.request("initialize", json!({ "capabilities": {}, "rootUri": client.uri(root) }));
         assert!(init["result"]["capabilities"]["hoverProvider"].as_bool().unwrap_or(false), "{init}");
         client.notify("initialized", json!({}));
@@ -97,7 +98,8 @@ impl Client {
     /// Replaces a document's whole text.
     pub fn change(&mut self, path: &Path, version: i32, text: &str) {
         let uri = self.uri(path);
-        let params = json!({ "textDocument": { "uri": uri, "version": version }, "contentChanges": [{ "text": text }] });
+        let params =
+            json!({ "textDocument": { "uri": uri, "version": version }, "contentChanges": [{ "text": text }] });
         self.notify("textDocument/didChange", params);
     }
 

@@ -47,7 +47,10 @@ fn diagnostic_lines(all: &Value) -> String {
             let line = d["range"]["start"]["line"].as_u64().unwrap_or(0) + 1;
             let col = d["range"]["start"]["character"].as_u64().unwrap_or(0) + 1;
             let code = d["code"].as_str().unwrap_or("");
-            out.push_str(&format!("{file}:{line}:{col} {code}\n  {}\n", d["message"].as_str().unwrap_or("").replace('\n', "\n  ")));
+            out.push_str(&format!(
+                "{file}:{line}:{col} {code}\n  {}\n",
+                d["message"].as_str().unwrap_or("").replace('\n', "\n  ")
+            ));
             for r in d["relatedInformation"].as_array().into_iter().flatten() {
                 let line = r["location"]["range"]["start"]["line"].as_u64().unwrap_or(0) + 1;
                 out.push_str(&format!("  related: line {line}: {}\n", r["message"].as_str().unwrap_or("")));
@@ -101,7 +104,13 @@ fn a_session_on_customs() {
         for (uri, edits) in action["edit"]["changes"].as_object().unwrap() {
             for e in edits.as_array().unwrap() {
                 let at = &e["range"]["start"];
-                shown.push_str(&format!("  {} {}:{} {:?}\n", client.shown_text(uri), at["line"], at["character"], e["newText"].as_str().unwrap_or("")));
+                shown.push_str(&format!(
+                    "  {} {}:{} {:?}\n",
+                    client.shown_text(uri),
+                    at["line"],
+                    at["character"],
+                    e["newText"].as_str().unwrap_or("")
+                ));
             }
         }
     }
@@ -122,7 +131,10 @@ fn a_session_on_customs() {
     for (needle, nth, offset, what) in hovers {
         let (line, col) = pos(&original, needle, nth, offset);
         let answer = client.at("textDocument/hover", &file, line, col, json!({}));
-        shown.push_str(&format!("### {what} (`{needle}`)\n{}\n", answer["result"]["contents"]["value"].as_str().unwrap_or("(none)")));
+        shown.push_str(&format!(
+            "### {what} (`{needle}`)\n{}\n",
+            answer["result"]["contents"]["value"].as_str().unwrap_or("(none)")
+        ));
     }
 
     shown.push_str("\n## definitions\n");
@@ -130,15 +142,25 @@ fn a_session_on_customs() {
         let (line, col) = pos(&original, needle, 1.min(original.matches(needle).count() - 1), 1);
         let answer = client.at("textDocument/definition", &file, line, col, json!({}));
         let r = &answer["result"];
-        shown.push_str(&format!("`{needle}` → {} line {}\n", client.shown_text(r["uri"].as_str().unwrap_or("none")), r["range"]["start"]["line"].as_u64().unwrap_or(0) + 1));
+        shown.push_str(&format!(
+            "`{needle}` → {} line {}\n",
+            client.shown_text(r["uri"].as_str().unwrap_or("none")),
+            r["range"]["start"]["line"].as_u64().unwrap_or(0) + 1
+        ));
     }
 
     shown.push_str("\n## references to kr_goods\n");
     let (line, col) = pos(&original, "kr_goods", 0, 1);
-    let refs = client.at("textDocument/references", &file, line, col, json!({ "context": { "includeDeclaration": true } }));
+    let refs =
+        client.at("textDocument/references", &file, line, col, json!({ "context": { "includeDeclaration": true } }));
     for r in refs["result"].as_array().unwrap() {
         let at = &r["range"]["start"];
-        shown.push_str(&format!("{} {}:{}\n", client.shown_text(r["uri"].as_str().unwrap_or("")), at["line"], at["character"]));
+        shown.push_str(&format!(
+            "{} {}:{}\n",
+            client.shown_text(r["uri"].as_str().unwrap_or("")),
+            at["line"],
+            at["character"]
+        ));
     }
 
     shown.push_str("\n## rename kr_goods to korean_goods\n");
@@ -146,7 +168,13 @@ fn a_session_on_customs() {
     for (uri, edits) in renamed["result"]["changes"].as_object().unwrap() {
         for e in edits.as_array().unwrap() {
             let at = &e["range"]["start"];
-            shown.push_str(&format!("{} {}:{} {}\n", client.shown_text(uri), at["line"], at["character"], e["newText"]));
+            shown.push_str(&format!(
+                "{} {}:{} {}\n",
+                client.shown_text(uri),
+                at["line"],
+                at["character"],
+                e["newText"]
+            ));
         }
     }
     let refused = client.at("textDocument/rename", &file, line, col, json!({ "newName": "when" }));
@@ -173,11 +201,19 @@ fn a_session_on_customs() {
     );
     for e in formatting["result"].as_array().unwrap() {
         let (s, end) = (&e["range"]["start"], &e["range"]["end"]);
-        shown.push_str(&format!("{}:{}-{}:{} {:?}\n", s["line"], s["character"], end["line"], end["character"], e["newText"].as_str().unwrap_or("")));
+        shown.push_str(&format!(
+            "{}:{}-{}:{} {:?}\n",
+            s["line"],
+            s["character"],
+            end["line"],
+            end["character"],
+            e["newText"].as_str().unwrap_or("")
+        ));
     }
 
     shown.push_str("\n## outline\n");
-    let symbols = client.request("textDocument/documentSymbol", json!({ "textDocument": { "uri": client.uri(&file) } }));
+    let symbols =
+        client.request("textDocument/documentSymbol", json!({ "textDocument": { "uri": client.uri(&file) } }));
     for s in symbols["result"].as_array().unwrap() {
         shown.push_str(&format!("{} ({})\n", s["name"].as_str().unwrap_or(""), s["detail"].as_str().unwrap_or("")));
     }
@@ -187,7 +223,72 @@ fn a_session_on_customs() {
 }
 
 fn labels(answer: &Value) -> String {
-    let mut labels: Vec<&str> = answer["result"].as_array().unwrap().iter().filter_map(|i| i["label"].as_str()).collect();
+    let mut labels: Vec<&str> =
+        answer["result"].as_array().unwrap().iter().filter_map(|i| i["label"].as_str()).collect();
     labels.sort();
     labels.join(", ")
+}
+
+/// On trade-screening: a syntax error in one file and an unknown name in
+/// another are both reported, as `validate` reports them (same codes,
+/// messages and lines); a `list("FILE")` hovers with its row count and
+/// opens its file; `is flagged by R` hovers with R's title.
+#[test]
+fn a_rule_set_with_mistakes_in_two_files() {
+    let dir = copy_example("trade-screening", "lsp-two-files");
+    std::fs::create_dir_all(dir.join("lists")).unwrap();
+    std::fs::write(dir.join("lists/banned.txt"), "# banned categories\ncosmetics\nmedicine\n\nrice-cookers\n").unwrap();
+    let venues = dir.join("venues.rules");
+    let goods = dir.join("goods.rules");
+    let applications = dir.join("applications.rules");
+    let broken_venues = std::fs::read_to_string(&venues).unwrap().replacen(" when ", " when == ", 1);
+    let goods_text = std::fs::read_to_string(&goods).unwrap()
+        + "\nlet banned_file = list(\"lists/banned.txt\")\n\nrule uses_it {\n    deny product p when p.category in banned_file and p.nationalty == \"KR\"\n}\n";
+    std::fs::write(&venues, &broken_venues).unwrap();
+    std::fs::write(&goods, &goods_text).unwrap();
+
+    let mut client = Client::start(&dir);
+    client.open(&venues, &broken_venues);
+    let diagnostics = client.diagnostics(&venues);
+    let lines = client.shown_text(&diagnostic_lines(&diagnostics));
+
+    // The same problems as `validate` prints for the folder.
+    let validate = crate::common::interdict(&["validate", &dir.display().to_string()]);
+    let printed = crate::common::stderr(&validate);
+    let mut count = 0;
+    for (file, list) in diagnostics.as_object().unwrap() {
+        for d in list.as_array().unwrap() {
+            count += 1;
+            let code = d["code"].as_str().unwrap();
+            let message = d["message"].as_str().unwrap().lines().next().unwrap();
+            let line = d["range"]["start"]["line"].as_u64().unwrap() + 1;
+            let name = file.trim_start_matches("ROOT/");
+            assert!(
+                printed.contains(code) && printed.contains(message),
+                "`{message}` ({code}) not in validate's output:\n{printed}"
+            );
+            assert!(printed.contains(&format!("{name}:{line}:")), "{name}:{line} not in validate's output:\n{printed}");
+        }
+    }
+    assert!(printed.contains(&format!("error: {count} problem")), "{count} problems, validate:\n{printed}");
+
+    client.open(&goods, &goods_text);
+    let (line, col) = pos(&goods_text, "list(\"lists", 0, 7);
+    let hover = client.at("textDocument/hover", &goods, line, col, json!({}));
+    let definition = client.at("textDocument/definition", &goods, line, col, json!({}));
+    let (line, col) = pos(&goods_text, "in banned_file", 0, 5);
+    let let_hover = client.at("textDocument/hover", &goods, line, col, json!({}));
+    let apps = std::fs::read_to_string(&applications).unwrap();
+    client.open(&applications, &apps);
+    let (line, col) = pos(&apps, "by direct_contact", 0, 4);
+    let by_hover = client.at("textDocument/hover", &applications, line, col, json!({}));
+    let shown = format!(
+        "## diagnostics\n{lines}\n## hover on the list file\n{}\n\n## its definition\n{}\n\n## hover on the let\n{}\n\n## hover on `by direct_contact`\n{}\n",
+        hover["result"]["contents"]["value"].as_str().unwrap_or("(none)"),
+        client.shown_text(definition["result"]["uri"].as_str().unwrap_or("(none)")),
+        let_hover["result"]["contents"]["value"].as_str().unwrap_or("(none)"),
+        by_hover["result"]["contents"]["value"].as_str().unwrap_or("(none)"),
+    );
+    insta::assert_snapshot!("trade_screening_two_files", shown);
+    assert_eq!(client.shut_down(), 0);
 }
