@@ -127,8 +127,8 @@ pub fn lsp_edits(folder: &Path, data: &[u8]) {
     }
     let published = answers
         .iter()
-        .filter(|a| a["method"] == "textDocument/publishDiagnostics" && a["params"]["uri"] == json!(uri))
-        .last()
+        .rev()
+        .find(|a| a["method"] == "textDocument/publishDiagnostics" && a["params"]["uri"] == json!(uri))
         .expect("diagnostics published");
     assert_eq!(shown(&published["params"]["diagnostics"]), expected(folder, &file, &last, as_of), "on:\n{last}");
 }

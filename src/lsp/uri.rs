@@ -63,7 +63,7 @@ mod tests {
     fn paths_round_trip_through_uris() {
         let path = Path::new("/tmp/a b/ü#.rules");
         let uri = path_to_uri(path);
-        assert_eq!(uri.as_ref().map(Uri::as_str), Some("file:///tmp/a%20b/%C3%BC%23.rules"));
+        assert_eq!(uri.as_ref().map(|u| u.as_str()), Some("file:///tmp/a%20b/%C3%BC%23.rules"));
         assert_eq!(uri.and_then(|u| uri_to_path(&u)).as_deref(), Some(path));
     }
 }
