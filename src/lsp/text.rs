@@ -102,7 +102,7 @@ mod tests {
         let src = SourceFile::new("t.rules", "ab\n\u{1F600}x\nrule\n");
         let loc = Loc { src: std::sync::Arc::clone(&src), span: Span::new(7, 12) };
         assert_eq!(loc_range(&loc), range(src.text(), loc.span));
-        assert_eq!(loc_range(&loc), Range::new(Position::new(1, 2), Position::new(2, 1)));
+        assert_eq!(loc_range(&loc), Range::new(Position::new(1, 2), Position::new(2, 3)));
     }
 
     #[test]
