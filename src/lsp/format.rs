@@ -82,6 +82,9 @@ mod tests {
         assert_eq!(Ok(apply(text, &whole)), expected);
         let first_line = format("t.rules", text, Some((0, 0))).unwrap_or_default();
         // The first line's edit (with the blank line `fmt` puts after it); the rule and the last let untouched.
-        assert_eq!(apply(text, &first_line), "let a = [\"x\"]\n\nrule r {\n  deny t x when   x.a == 1\n}\nlet b =   2\n");
+        assert_eq!(
+            apply(text, &first_line),
+            "let a = [\"x\"]\n\nrule r {\n  deny t x when   x.a == 1\n}\nlet b =   2\n"
+        );
     }
 }
