@@ -13,52 +13,11 @@ use regex::Regex;
 use super::index::Sym;
 use super::lens::FireCounts;
 use super::workspace::RuleSetState;
+use crate::syntax::RESERVED;
 
-/// The words a condition or declaration can use.
-const KEYWORDS: &[&str] = &[
-    "entity",
-    "let",
-    "def",
-    "rule",
-    "exempt",
-    "deny",
-    "flag",
-    "when",
-    "severity",
-    "effective",
-    "from",
-    "to",
-    "waive",
-    "for",
-    "and",
-    "or",
-    "not",
-    "in",
-    "exists",
-    "contains",
-    "starts_with",
-    "matches",
-    "count",
-    "any",
-    "all",
-    "none",
-    "where",
-    "is",
-    "by",
-    "true",
-    "false",
-    "denied",
-    "flagged",
-    "allowed",
-    "low",
-    "medium",
-    "high",
-    "critical",
-    "as_of",
-    "sum",
-    "lower",
-    "list",
-];
+/// The words a condition or declaration can use besides the reserved ones.
+const MORE_KEYWORDS: &[&str] =
+    &["denied", "flagged", "allowed", "low", "medium", "high", "critical", "as_of", "sum", "lower", "list"];
 
 /// The declaration snippets: label and body.
 const SNIPPETS: &[(&str, &str)] = &[
@@ -132,7 +91,7 @@ pub(crate) fn complete(
             _ => {}
         }
     }
-    out.extend(KEYWORDS.iter().map(|k| item(k, CompletionItemKind::KEYWORD, "keyword")));
+    out.extend(RESERVED.iter().chain(MORE_KEYWORDS).map(|k| item(k, CompletionItemKind::KEYWORD, "keyword")));
     out.extend(SNIPPETS.iter().map(|(label, body)| CompletionItem {
         label: (*label).to_string(),
         kind: Some(CompletionItemKind::SNIPPET),

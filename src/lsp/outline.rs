@@ -59,7 +59,7 @@ pub(crate) fn folding(parsed: &ast::File, text: &str) -> Vec<FoldingRange> {
     let mut out: Vec<FoldingRange> = parsed
         .items
         .iter()
-        .map(|item| loc_range(item_loc(item)))
+        .map(|item| loc_range(item.loc()))
         .filter(|r| r.end.line > r.start.line)
         .map(|r| FoldingRange {
             start_line: r.start.line,
@@ -84,16 +84,6 @@ pub(crate) fn folding(parsed: &ast::File, text: &str) -> Vec<FoldingRange> {
         }
     }
     out
-}
-
-fn item_loc(item: &Item) -> &crate::source::Loc {
-    match item {
-        Item::Entity(e) => &e.loc,
-        Item::Let(l) => &l.loc,
-        Item::Def(d) => &d.loc,
-        Item::Rule(r) => &r.loc,
-        Item::Exempt(x) => &x.loc,
-    }
 }
 
 /// The token types, in the legend's order.
