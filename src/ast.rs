@@ -41,6 +41,19 @@ pub enum Item {
     Exempt(ExemptDecl),
 }
 
+impl Item {
+    /// The whole declaration.
+    pub fn loc(&self) -> &Loc {
+        match self {
+            Item::Entity(e) => &e.loc,
+            Item::Let(l) => &l.loc,
+            Item::Def(d) => &d.loc,
+            Item::Rule(r) => &r.loc,
+            Item::Exempt(x) => &x.loc,
+        }
+    }
+}
+
 /// `entity NAME { FIELD: TYPE, … }`
 #[derive(Clone, Debug, PartialEq)]
 pub struct EntityDecl {

@@ -36,6 +36,8 @@ pub mod date;
 pub mod eval;
 pub mod export;
 pub mod fast;
+pub mod fixtures;
+pub mod lsp;
 pub mod records;
 pub mod reference;
 pub mod report;
@@ -143,25 +145,10 @@ impl RuleSet {
     }
 
     fn from_sources_in(files: Vec<Arc<SourceFile>>, roots: &[PathBuf]) -> Result<RuleSet, Vec<RuleError>> {
-        let mut parsed = Vec::new();
-        let mut errors = Vec::new();
-        let mut broken = Broken::default();
-        for src in files {
-            let read = syntax::parse_all(&src);
-            broken.names.extend(read.broken);
-            broken.unnamed |= read.broken_unnamed;
-            errors.extend(read.errors.into_iter().map(RuleError::Syntax));
-            parsed.push((src, read.file));
-        }
-        match check::check_in(&parsed, roots) {
-            Ok(program) if errors.is_empty() => Ok(RuleSet { program, files: parsed }),
-            Ok(_) => Err(errors),
-            Err(more) => {
-                // The declarations that parse are checked too; but a name
-                // that a broken declaration declares is not unknown.
-                errors.extend(more.into_iter().filter(|e| !broken.explains(e)).map(RuleError::Check));
-                Err(errors)
-            }
+        let Analysis { files, errors, program } = Analysis::new(files, roots);
+        match program {
+            Some(program) => Ok(RuleSet { program, files }),
+            None => Err(errors),
         }
     }
 
@@ -174,6 +161,52 @@ impl RuleSet {
     /// (see [`check::lint`]); `as_of` decides which `effective` ranges have ended.
     pub fn lint(&self, as_of: date::Date) -> Vec<check::LintWarning> {
         check::lint(&self.files, &self.program, as_of)
+    }
+}
+
+/// A rule set read as far as it goes: every file's declarations that
+/// parse, every problem `validate` reports, and the program when there are
+/// none. What [`RuleSet`] is made from, and what an editor shows.
+#[derive(Debug)]
+pub struct Analysis {
+    /// Each file and the declarations of it that parse.
+    pub files: Vec<(Arc<SourceFile>, ast::File)>,
+    /// The syntax and check errors, all of them.
+    pub errors: Vec<RuleError>,
+    /// The compiled program, when there are no errors.
+    pub program: Option<Program>,
+}
+
+impl Analysis {
+    /// Parses and checks rule texts; `roots` as for [`RuleSet::load`] (a
+    /// `list("FILE")` must stay inside the root holding its rule file).
+    pub fn new(files: Vec<Arc<SourceFile>>, roots: &[PathBuf]) -> Analysis {
+        let mut parsed = Vec::new();
+        let mut errors = Vec::new();
+        let mut broken = Broken::default();
+        for src in files {
+            let read = syntax::parse_all(&src);
+            broken.names.extend(read.broken);
+            broken.unnamed |= read.broken_unnamed;
+            errors.extend(read.errors.into_iter().map(RuleError::Syntax));
+            parsed.push((src, read.file));
+        }
+        let program = match check::check_in(&parsed, roots) {
+            Ok(program) if errors.is_empty() => Some(program),
+            Ok(_) => None,
+            Err(more) => {
+                // The declarations that parse are checked too; but a name
+                // that a broken declaration declares is not unknown.
+                errors.extend(more.into_iter().filter(|e| !broken.explains(e)).map(RuleError::Check));
+                None
+            }
+        };
+        Analysis { files: parsed, errors, program }
+    }
+
+    /// The lint warnings, when the rule set checks (as [`RuleSet::lint`]).
+    pub fn lint(&self, as_of: date::Date) -> Vec<check::LintWarning> {
+        self.program.as_ref().map(|p| check::lint(&self.files, p, as_of)).unwrap_or_default()
     }
 }
 

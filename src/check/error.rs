@@ -42,7 +42,8 @@ pub enum CheckErrorKind {
 }
 
 impl CheckErrorKind {
-    fn code(self) -> &'static str {
+    /// The stable code, e.g. `interdict::check::unknown_name`.
+    pub fn code(self) -> &'static str {
         match self {
             CheckErrorKind::UnknownName => "interdict::check::unknown_name",
             CheckErrorKind::Duplicate => "interdict::check::duplicate",
@@ -68,6 +69,12 @@ impl CheckError {
     /// What went wrong.
     pub fn kind(&self) -> CheckErrorKind {
         self.kind
+    }
+
+    /// Its message, location, label, help and related places (for a
+    /// language server, which shows them its own way).
+    pub fn located(&self) -> &Located {
+        &self.at
     }
 
     /// Where, as `file:line:column`.

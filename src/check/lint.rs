@@ -58,6 +58,16 @@ impl LintWarning {
     pub fn kind(&self) -> LintKind {
         self.kind
     }
+
+    /// Its message, location, label, help and related places.
+    pub fn located(&self) -> &Located {
+        &self.at
+    }
+
+    /// Its stable code, e.g. `interdict::lint::unused`.
+    pub fn code(&self) -> &'static str {
+        self.kind.code()
+    }
 }
 
 impl std::fmt::Display for LintWarning {

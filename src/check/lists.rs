@@ -11,7 +11,7 @@ use crate::source::Located;
 /// The values of a list file: one per line (blank lines and lines starting
 /// with `#` skipped, each trimmed), or with `column`, the non-empty cells of
 /// that column of a CSV file with a header row.
-pub(super) fn read(file: &ListFile, roots: &[PathBuf]) -> Result<Vec<String>, Located> {
+pub(crate) fn read(file: &ListFile, roots: &[PathBuf]) -> Result<Vec<String>, Located> {
     let path = inside_path(file, roots)?;
     let bytes = std::fs::read(&path).map_err(|e| cannot_read(file, &path, e.to_string()))?;
     let text = String::from_utf8(bytes).map_err(|e| {

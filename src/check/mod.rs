@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 pub use error::{CheckError, CheckErrorKind, did_you_mean, did_you_mean_name};
 pub use lint::{LintKind, LintWarning, lint};
+pub(crate) use lists::read as read_list_file;
 pub use program::{
     BranchId, BranchSet, Def, DefId, Exemption, ExemptionId, FieldId, LinkFields, Program, Rule, RuleId,
 };

@@ -41,6 +41,11 @@ pub(super) enum Command {
     Compile(CompileArgs),
     /// Write the records as Parquet tables for the compiled SQL (see docs/sql.md)
     Export(ExportArgs),
+    /// Serve the Language Server Protocol on stdin and stdout, for editors
+    ///
+    /// Diagnostics while typing, hover, go to definition, references, rename, completion,
+    /// formatting, outline, folding and fire counts over each rule (see docs/editor.md).
+    Lsp(LspArgs),
     /// Print a completion script for a shell
     ///
     /// For example `interdict completions bash > ~/.local/share/bash-completion/completions/interdict`,
@@ -173,6 +178,16 @@ pub(super) enum EngineChoice {
     Fast,
     /// The simple evaluator the fast one is tested against
     Reference,
+}
+
+#[derive(Args, Debug)]
+pub(super) struct LspArgs {
+    /// Talk over stdin and stdout (the only transport; accepted because editors pass it)
+    #[arg(long)]
+    pub(super) stdio: bool,
+    /// Lint `effective … to …` against this day [default: today]
+    #[arg(long, value_parser = parse_date)]
+    pub(super) as_of: Option<Date>,
 }
 
 #[derive(Args, Debug)]

@@ -40,6 +40,8 @@ pub(super) enum Config {
     Export(ExportConfig),
     Completions(Shell),
     Man,
+    /// `interdict lsp`: the day lint judges `effective` ranges against.
+    Lsp(Date),
 }
 
 impl Config {
@@ -58,6 +60,7 @@ impl Config {
             Command::Export(args) => Config::Export(ExportConfig::new(args)),
             Command::Completions(args) => Config::Completions(args.shell),
             Command::Man => Config::Man,
+            Command::Lsp(args) => Config::Lsp(as_of_or_today(args.as_of)),
         }
     }
 }

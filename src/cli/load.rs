@@ -2,15 +2,15 @@
 //! stderr) and record inputs (files or stdin, converted from CSV, YAML or
 //! FtM when they are not JSON).
 
-use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::path::PathBuf;
 
 use miette::Diagnostic;
 
 use super::config::{Inputs, ReadOptions, Style};
-use crate::check::{Base, Program};
-use crate::records::convert::{Column, ConvertOptions, InputFormat, Scalar, convert};
+use crate::check::Program;
+use crate::fixtures::declared_columns;
+use crate::records::convert::{ConvertOptions, InputFormat, convert};
 use crate::records::{Input, RecordError, RecordStore};
 use crate::report::{self, plural};
 use crate::{RuleError, RuleSet};
@@ -45,19 +45,7 @@ pub(super) fn load_rules(paths: &[PathBuf], style: Style) -> io::Result<Option<R
 /// What converting the inputs needs: the options given and the entity
 /// declarations (CSV cells are typed by them).
 pub(super) fn convert_options(read: &ReadOptions, program: Option<&Program>) -> ConvertOptions {
-    let mut columns: HashMap<String, HashMap<String, Column>> = HashMap::new();
-    for entity in program.and_then(Program::schema).map(|s| s.entities.values()).into_iter().flatten() {
-        let fields = entity.fields.iter().map(|(name, t)| {
-            let scalar = match t.base {
-                Base::Num => Scalar::Num,
-                Base::Bool => Scalar::Bool,
-                Base::Date => Scalar::Date,
-                Base::Str | Base::Entity(_) => Scalar::Str,
-            };
-            (name.clone(), Column { scalar, list: t.list })
-        });
-        columns.insert(entity.name.clone(), fields.collect());
-    }
+    let columns = program.map(declared_columns).unwrap_or_default();
     ConvertOptions { record_type: read.record_type.clone(), list_separator: read.list_separator, columns }
 }
 

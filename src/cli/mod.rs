@@ -51,6 +51,7 @@ pub fn run(cli: Cli) -> Exit {
         Config::Export(config) => cmd::export::run(&config),
         Config::Completions(shell) => cmd::completions::run(shell),
         Config::Man => cmd::man::run(),
+        Config::Lsp(as_of) => cmd::lsp::run(as_of),
     };
     match result {
         Ok(exit) => exit,

@@ -31,7 +31,8 @@ pub enum SyntaxErrorKind {
 }
 
 impl SyntaxErrorKind {
-    fn code(self) -> &'static str {
+    /// The stable code, e.g. `interdict::check::unknown_name`.
+    pub fn code(self) -> &'static str {
         match self {
             SyntaxErrorKind::Unexpected => "interdict::syntax::unexpected",
             SyntaxErrorKind::TooDeep => "interdict::syntax::too_deep",
@@ -51,6 +52,12 @@ impl SyntaxError {
     /// What went wrong.
     pub fn kind(&self) -> SyntaxErrorKind {
         self.kind
+    }
+
+    /// Its message, location, label, help and related places (for a
+    /// language server, which shows them its own way).
+    pub fn located(&self) -> &Located {
+        &self.at
     }
 
     /// Where, as `file:line:column`.

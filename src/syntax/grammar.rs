@@ -13,7 +13,8 @@ pub(super) use derived::{Grammar, Rule};
 /// error, never a stack overflow.
 pub const MAX_DEPTH: usize = 256;
 
-const RESERVED: &[&str] = &[
+/// The reserved words (listed in docs/language.md, "Reserved words").
+pub const RESERVED: &[&str] = &[
     "entity",
     "let",
     "def",

@@ -19,6 +19,6 @@ mod print;
 mod recover;
 
 pub use error::{SyntaxError, SyntaxErrorKind};
-pub use grammar::{MAX_DEPTH, is_reserved};
+pub use grammar::{MAX_DEPTH, RESERVED, is_reserved};
 pub use parse::{MAX_ERRORS, Parsed, parse, parse_all};
 pub use print::{format_source, print_file};

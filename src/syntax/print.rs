@@ -107,8 +107,8 @@ pub fn print_file(file: &File, text: &str) -> String {
     let mut out = String::new();
     let mut previous: Option<(&Item, bool)> = None;
     for (i, item) in file.items.iter().enumerate() {
-        let span = item_loc(item).span;
-        let next_item = file.items.get(i + 1).map_or(text.len(), |next| item_loc(next).span.start);
+        let span = item.loc().span;
+        let next_item = file.items.get(i + 1).map_or(text.len(), |next| next.loc().span.start);
         let end = next_comment + own_comments(text, &comments[next_comment..], span.end, next_item);
         let before = next_comment + comments[next_comment..end].iter().take_while(|c| c.at < span.start).count();
         let lines = print_item(item, &comments[before..end], span.start, span.end, text);
@@ -118,7 +118,7 @@ pub fn print_file(file: &File, text: &str) -> String {
             let together = prev_one_line
                 && one_line
                 && same_kind(prev, item)
-                && !blank_line_between(text, item_loc(prev).span.end, span.start)
+                && !blank_line_between(text, prev.loc().span.end, span.start)
                 && before == next_comment
                 && attached.before[0].is_empty();
             out.push_str(if together { "\n" } else { "\n\n" });
@@ -160,16 +160,6 @@ fn own_comments(text: &str, comments: &[Comment], end: usize, next_item: usize) 
         .get(inside)
         .is_some_and(|c| c.at < next_item && text.get(end..c.at).is_some_and(|gap| !gap.contains('\n')));
     inside + usize::from(trails_last_line)
-}
-
-fn item_loc(item: &Item) -> &crate::source::Loc {
-    match item {
-        Item::Entity(e) => &e.loc,
-        Item::Let(l) => &l.loc,
-        Item::Def(d) => &d.loc,
-        Item::Rule(r) => &r.loc,
-        Item::Exempt(x) => &x.loc,
-    }
 }
 
 fn same_kind(a: &Item, b: &Item) -> bool {

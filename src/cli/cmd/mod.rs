@@ -9,6 +9,7 @@ pub(super) mod explain;
 pub(super) mod export;
 pub(super) mod fmt;
 pub(super) mod lint;
+pub(super) mod lsp;
 pub(super) mod man;
 pub(super) mod snapshot;
 pub(super) mod test;

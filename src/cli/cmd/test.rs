@@ -6,69 +6,19 @@ use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
-
 use crate::check::{ExemptionId, Program, RuleId, did_you_mean};
 use crate::cli::config::Format;
-use crate::cli::config::{ReadOptions, TestConfig};
+use crate::cli::config::TestConfig;
 use crate::cli::coverage::Coverage;
 use crate::cli::exit::Exit;
-use crate::cli::load::{convert_options, load_rules};
+use crate::cli::load::load_rules;
 use crate::cli::snapshot_files::{self, Compared};
 use crate::date::Date;
 use crate::eval::{Decision, EvalOptions, Outcome, Verdict};
-use crate::records::convert::{InputFormat, convert};
-use crate::records::{Input, RecordStore};
+use crate::fixtures::{Expect, SnapshotContent, TestFile, find_tests};
+use crate::records::RecordStore;
 use crate::reference::Engine;
 use crate::report::{self, plural};
-
-/// One test file.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct TestFile {
-    /// The day `effective` clauses are judged against.
-    as_of: Option<String>,
-    /// Record files, relative to the test file.
-    #[serde(default)]
-    records: Vec<String>,
-    /// Records written in the test file.
-    #[serde(default)]
-    inline: Vec<serde_json::Value>,
-    /// Expectations per record.
-    #[serde(default)]
-    expect: Vec<Expect>,
-    /// A decision snapshot of every record, in `snapshots/NAME.snap` beside the test file.
-    snapshot: Option<String>,
-    /// What the snapshot holds.
-    #[serde(default)]
-    snapshot_content: SnapshotContent,
-}
-
-/// What a test file's decision snapshot holds.
-#[derive(Debug, Default, Clone, Copy, Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum SnapshotContent {
-    /// Decisions, fired and waived rules, and their evidence.
-    #[default]
-    Full,
-    /// Decisions and the names of the fired and waived rules (and
-    /// exemptions) only.
-    Decisions,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Expect {
-    id: String,
-    decision: Option<Decision>,
-    #[serde(default)]
-    fires: Vec<String>,
-    #[serde(default)]
-    does_not_fire: Vec<String>,
-    /// rule → the exemption that must waive it.
-    #[serde(default)]
-    waived: BTreeMap<String, String>,
-}
 
 /// Tallies of a run.
 #[derive(Default)]
@@ -80,9 +30,7 @@ struct Tally {
 
 pub(in crate::cli) fn run(config: &TestConfig) -> io::Result<Exit> {
     let Some(rules) = load_rules(std::slice::from_ref(&config.path), config.style)? else { return Ok(Exit::Rules) };
-    let mut files = Vec::new();
-    find_tests(&config.path, &mut files)?;
-    files.sort();
+    let files = find_tests(&config.path)?;
     let mut out = io::BufWriter::new(io::stdout().lock());
     if files.is_empty() {
         writeln!(out, "no `*.test.yaml` files under {}", config.path.display())?;
@@ -120,24 +68,6 @@ pub(in crate::cli) fn run(config: &TestConfig) -> io::Result<Exit> {
     Ok(if tally.failed > 0 { Exit::Denied } else { Exit::Clean })
 }
 
-fn find_tests(path: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
-    if path.is_file() {
-        if path.to_string_lossy().ends_with(".test.yaml") {
-            out.push(path.to_path_buf());
-        }
-        return Ok(());
-    }
-    for entry in std::fs::read_dir(path)? {
-        let p = entry?.path();
-        if p.is_dir() {
-            find_tests(&p, out)?;
-        } else if p.to_string_lossy().ends_with(".test.yaml") {
-            out.push(p);
-        }
-    }
-    Ok(())
-}
-
 enum FileResult {
     Ran,
     Broken(String),
@@ -167,19 +97,19 @@ impl<W: Write> Runner<'_, W> {
     /// expectations and its snapshot reported.
     fn run_file(&mut self, file: &Path) -> io::Result<FileResult> {
         let text = std::fs::read_to_string(file)?;
-        let test: TestFile = match serde_yaml_ng::from_str(&text) {
+        let test = match TestFile::parse(&text) {
             Ok(t) => t,
-            Err(e) => return Ok(FileResult::Broken(e.to_string())),
+            Err(e) => return Ok(FileResult::Broken(e)),
         };
         if let Some(problem) = unknown_names(&test, self.program) {
             return Ok(FileResult::Broken(problem));
         }
-        let as_of = match test_day(&test, self.config.as_of) {
+        let as_of = match test.day(self.config.as_of) {
             Ok(day) => day,
             Err(problem) => return Ok(FileResult::Broken(problem)),
         };
         let dir = file.parent().unwrap_or(Path::new("."));
-        let store = match test_records(file, dir, &test, self.program) {
+        let store = match test.records(file, self.program) {
             Ok(store) => store,
             Err(problem) => return Ok(FileResult::Broken(problem)),
         };
@@ -368,37 +298,6 @@ impl<W: Write> Runner<'_, W> {
         }
         Ok(())
     }
-}
-
-/// The file's `as_of`, else the run's day.
-fn test_day(test: &TestFile, default: Date) -> Result<Date, String> {
-    match &test.as_of {
-        None => Ok(default),
-        Some(d) => Date::parse_exact(d).ok_or_else(|| format!("`as_of: {d}` is not a date (YYYY-MM-DD)")),
-    }
-}
-
-/// The test's record files (typed by extension: `.csv`, `.yaml`,
-/// `.ftm.json`…, as `check` does) and inline records, in one store.
-fn test_records(file: &Path, dir: &Path, test: &TestFile, program: &Program) -> Result<RecordStore, String> {
-    let mut store = RecordStore::default();
-    let options = convert_options(&ReadOptions::default(), Some(program));
-    for r in &test.records {
-        let path = dir.join(r);
-        let bytes = std::fs::read(&path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-        let input = Input::new(path.display().to_string(), bytes);
-        let format = InputFormat::from_name(&input.name);
-        store.add_input(&convert(input, format, &options));
-    }
-    if !test.inline.is_empty() {
-        let mut bytes = Vec::new();
-        for record in &test.inline {
-            bytes.extend(serde_json::to_vec(record).unwrap_or_default());
-            bytes.push(b'\n');
-        }
-        store.add_input(&Input::new(format!("{} (inline record)", file.display()), bytes));
-    }
-    Ok(store)
 }
 
 /// A rule or exemption named in an expectation that the rule set does not have.

@@ -1,0 +1,126 @@
+//! The open documents and the rule sets they belong to. A rule set is the
+//! open file's folder, read as `validate` reads it (every `.rules` file
+//! below it), with the editor's unsaved text in place of what is on disk.
+//! Each rule set is read again, whole, when one of its files changes: the
+//! check needs every file anyway, and a rule set is a folder of text.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::index::Index;
+use crate::check::LintWarning;
+use crate::date::Date;
+use crate::source::SourceFile;
+use crate::{Analysis, rule_files};
+
+/// An open document.
+pub(crate) struct Doc {
+    /// The editor's text.
+    pub(crate) text: String,
+    /// The editor's version of it.
+    pub(crate) version: i32,
+}
+
+/// A rule set read as far as it goes, with what the editor asks of it.
+pub(crate) struct RuleSetState {
+    /// Files, errors and program.
+    pub(crate) analysis: Analysis,
+    /// Lint warnings (when the rule set checks).
+    pub(crate) lint: Vec<LintWarning>,
+    /// Every name.
+    pub(crate) index: Index,
+}
+
+impl RuleSetState {
+    /// The text of one of its files, by name.
+    pub(crate) fn source(&self, name: &str) -> Option<&Arc<SourceFile>> {
+        self.analysis.files.iter().map(|(src, _)| src).find(|src| src.name() == name)
+    }
+}
+
+/// Everything the server holds.
+pub(crate) struct Workspace {
+    /// Open documents by path.
+    pub(crate) docs: HashMap<PathBuf, Doc>,
+    /// Rule sets by folder; `None` when one of their files changed since.
+    sets: HashMap<PathBuf, Option<RuleSetState>>,
+    /// The rule files on disk by folder, and their text: listed and read
+    /// when a rule set is first read, and again after a file is opened,
+    /// saved, closed or changed on disk (not on every keystroke).
+    disk: HashMap<PathBuf, BTreeMap<PathBuf, String>>,
+    /// The day lint judges `effective` ranges against.
+    pub(crate) as_of: Date,
+}
+
+impl Workspace {
+    pub(crate) fn new(as_of: Date) -> Workspace {
+        Workspace { docs: HashMap::new(), sets: HashMap::new(), disk: HashMap::new(), as_of }
+    }
+
+    /// Marks the rule sets holding `path` as changed (its folder's, and
+    /// those of the folders above it that were read: a rule set holds the
+    /// files below its folder), on disk too when `disk`; returns their folders.
+    pub(crate) fn touch(&mut self, path: &Path, disk: bool) -> Vec<PathBuf> {
+        let mut folders: Vec<PathBuf> = self.sets.keys().filter(|f| path.starts_with(f)).cloned().collect();
+        if let Some(folder) = path.parent().filter(|f| !folders.iter().any(|known| known == f)) {
+            folders.push(folder.to_path_buf());
+        }
+        for folder in &folders {
+            self.sets.insert(folder.clone(), None);
+            if disk {
+                self.disk.remove(folder);
+            }
+        }
+        folders
+    }
+
+    /// Reads the rule set in `folder` again if one of its files changed.
+    pub(crate) fn refresh(&mut self, folder: &Path) {
+        if !self.disk.contains_key(folder) {
+            self.disk.insert(folder.to_path_buf(), on_disk(folder));
+        }
+        if !matches!(self.sets.get(folder), Some(Some(_))) {
+            let state = self.read(folder);
+            self.sets.insert(folder.to_path_buf(), Some(state));
+        }
+    }
+
+    /// The rule set in `folder`, as last read.
+    pub(crate) fn get(&self, folder: &Path) -> Option<&RuleSetState> {
+        self.sets.get(folder).and_then(Option::as_ref)
+    }
+
+    /// Reads and checks the rule set in `folder`.
+    fn read(&self, folder: &Path) -> RuleSetState {
+        let sources =
+            self.texts(folder).into_iter().map(|(path, text)| SourceFile::new(path.display().to_string(), text));
+        let analysis = Analysis::new(sources.collect(), &[folder.to_path_buf()]);
+        let lint = analysis.lint(self.as_of);
+        let index = Index::new(&analysis.files);
+        RuleSetState { analysis, lint, index }
+    }
+
+    /// The rule files of `folder` (and the open ones not yet on disk), each
+    /// with the editor's text when open, else the disk's.
+    fn texts(&self, folder: &Path) -> BTreeMap<PathBuf, String> {
+        let mut texts = self.disk.get(folder).cloned().unwrap_or_default();
+        for (path, doc) in &self.docs {
+            if path.starts_with(folder) && path.extension().is_some_and(|e| e == "rules") {
+                texts.insert(path.clone(), doc.text.clone());
+            }
+        }
+        texts
+    }
+}
+
+/// The rule files of `folder` as saved, and their text.
+fn on_disk(folder: &Path) -> BTreeMap<PathBuf, String> {
+    let mut texts = BTreeMap::new();
+    for path in rule_files(folder).unwrap_or_default() {
+        if let Ok(bytes) = std::fs::read(&path) {
+            texts.insert(path, String::from_utf8_lossy(&bytes).into_owned());
+        }
+    }
+    texts
+}

@@ -1,0 +1,64 @@
+//! The server on bad and half-typed input: it answers an error for a
+//! request it cannot serve and keeps serving; every prefix of every
+//! example rule file is served; the diagnostics match `validate`'s.
+
+use serde_json::json;
+
+use crate::client::Client;
+use crate::session::copy_example;
+
+#[test]
+fn failing_requests_answer_errors_and_the_server_goes_on() {
+    let dir = copy_example("customs", "lsp-errors");
+    let file = dir.join("customs.rules");
+    let mut client = Client::start(&dir);
+    client.open(&file, &std::fs::read_to_string(&file).unwrap());
+    let unknown = client.request("textDocument/unheardOf", json!({}));
+    assert_eq!(unknown["error"]["code"], json!(-32601), "{unknown}");
+    let bad = client.request("textDocument/hover", json!({ "textDocument": 3 }));
+    assert_eq!(bad["error"]["code"], json!(-32602), "{bad}");
+    let elsewhere = client.at("textDocument/hover", &dir.join("README.md"), 0, 0, json!({}));
+    assert!(elsewhere.get("error").is_some(), "{elsewhere}");
+    // Past the end of the text: clamped, answered.
+    let far = client.at("textDocument/hover", &file, 10_000, 10_000, json!({}));
+    assert!(far.get("error").is_none(), "{far}");
+    let hover = client.at("textDocument/hover", &file, 4, 7, json!({}));
+    assert!(hover["result"]["contents"]["value"].as_str().unwrap_or("").contains("kr_goods"), "{hover}");
+    assert_eq!(client.shut_down(), 0);
+}
+
+/// Prefixes of each example rule file (60 of them, evenly spaced: a debug
+/// build checks a broken prefix of the largest file in about 0.1 s),
+/// typed into the editor: each gets its diagnostics and a completion, the
+/// server never stops, and the whole text is clean again at the end.
+#[test]
+fn every_prefix_of_every_example_file_is_served() {
+    for example in ["customs", "trade-screening", "sanctions-ftm"] {
+        let dir = copy_example(example, &format!("lsp-prefixes-{example}"));
+        let mut client = Client::start(&dir);
+        for path in interdict::rule_files(&dir).unwrap() {
+            let text = std::fs::read_to_string(&path).unwrap();
+            client.open(&path, "");
+            let step = text.len().div_ceil(60).max(1);
+            let mut version = 1;
+            for end in (0..=text.len()).filter(|i| text.is_char_boundary(*i)).step_by(step) {
+                version += 1;
+                client.change(&path, version, &text[..end]);
+                let line = text[..end].matches('\n').count() as u32;
+                let answer = client.at("textDocument/completion", &path, line, 0, json!({}));
+                assert!(answer.get("error").is_none(), "{}: prefix of {end} bytes: {answer}", path.display());
+            }
+            client.change(&path, version + 1, &text);
+        }
+        let last = interdict::rule_files(&dir).unwrap().pop().unwrap();
+        let diagnostics = client.diagnostics(&last);
+        let errors: Vec<_> = diagnostics
+            .as_object()
+            .unwrap()
+            .values()
+            .flat_map(|d| d.as_array().unwrap().iter().filter(|d| d["severity"] == json!(1)))
+            .collect();
+        assert!(errors.is_empty(), "{example}, whole again, has errors: {errors:?}");
+        assert_eq!(client.shut_down(), 0);
+    }
+}
