@@ -51,6 +51,10 @@ pub fn run(cli: Cli) -> Exit {
         Config::Export(config) => cmd::export::run(&config),
         Config::Completions(shell) => cmd::completions::run(shell),
         Config::Man => cmd::man::run(),
+        #[cfg(feature = "serve")]
+        Config::Serve(config) => cmd::serve::run(config),
+        #[cfg(feature = "serve")]
+        Config::Replay(config) => cmd::serve::replay(&config),
     };
     match result {
         Ok(exit) => exit,

@@ -9,6 +9,8 @@ pub(super) mod explain;
 pub(super) mod export;
 pub(super) mod fmt;
 pub(super) mod lint;
+#[cfg(feature = "serve")]
+pub(super) mod serve;
 pub(super) mod man;
 pub(super) mod snapshot;
 pub(super) mod test;
