@@ -5,6 +5,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+use crate::RuleError;
+
 /// An answer that is not a verdict.
 #[derive(Debug)]
 pub struct ApiError {
@@ -33,7 +35,11 @@ impl ApiError {
     }
 
     pub(super) fn not_utf8(valid_up_to: usize) -> ApiError {
-        ApiError::new(StatusCode::BAD_REQUEST, "not_utf8", format!("the body is not UTF-8 (invalid byte at offset {valid_up_to})"))
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "not_utf8",
+            format!("the body is not UTF-8 (invalid byte at offset {valid_up_to})"),
+        )
     }
 
     pub(super) fn bad_json(e: &serde_json::Error) -> ApiError {
@@ -53,7 +59,11 @@ impl ApiError {
     }
 
     pub(super) fn body_too_large(max: usize) -> ApiError {
-        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", format!("the body is over {max} bytes (`--max-body`)"))
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            format!("the body is over {max} bytes (`--max-body`)"),
+        )
     }
 
     pub(super) fn body_unread(e: &dyn std::fmt::Display) -> ApiError {
@@ -65,7 +75,11 @@ impl ApiError {
     }
 
     pub(super) fn unauthorized() -> ApiError {
-        ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "a valid `Authorization: Bearer TOKEN` header is required")
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "a valid `Authorization: Bearer TOKEN` header is required",
+        )
     }
 
     pub(super) fn no_record(id: &str) -> ApiError {
@@ -77,7 +91,11 @@ impl ApiError {
     }
 
     pub(super) fn method(path: &str) -> ApiError {
-        ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", format!("`{path}` does not take this method"))
+        ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            format!("`{path}` does not take this method"),
+        )
     }
 
     pub(super) fn bad_query(e: &dyn std::fmt::Display) -> ApiError {
@@ -88,13 +106,14 @@ impl ApiError {
         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
     }
 
-    pub(super) fn rules_refused(diagnostics: serde_json::Value, n: usize) -> ApiError {
+    pub(super) fn rules_refused(errors: &[RuleError]) -> ApiError {
+        let n = errors.len();
         let mut e = ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "rules_refused",
             format!("{n} problem{} in the rule set; the rules in service are unchanged", crate::report::plural(n)),
         );
-        e.details = Some(diagnostics);
+        e.details = Some(diagnostics_json(errors));
         e
     }
 
@@ -109,7 +128,11 @@ impl ApiError {
     pub(super) fn internal(what: &str) -> ApiError {
         // Not a 500: the request is refused as one the service cannot
         // answer now, and the service goes on.
-        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", format!("the request could not be answered: {what}"))
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            format!("the request could not be answered: {what}"),
+        )
     }
 }
 
@@ -121,4 +144,17 @@ impl IntoResponse for ApiError {
         }
         (self.status, axum::Json(body)).into_response()
     }
+}
+
+/// Rule errors as JSON: one object each, as miette's JSON report handler
+/// writes a diagnostic (message, code, severity, help, labels with their
+/// file, line and column).
+fn diagnostics_json(errors: &[RuleError]) -> serde_json::Value {
+    let handler = miette::JSONReportHandler::new();
+    let rendered = errors.iter().filter_map(|e| {
+        let mut out = String::new();
+        handler.render_report(&mut out, e).ok()?;
+        serde_json::from_str::<serde_json::Value>(&out).ok()
+    });
+    serde_json::Value::Array(rendered.collect())
 }

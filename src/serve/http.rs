@@ -172,9 +172,14 @@ async fn check(State(service): State<Shared>, headers: HeaderMap, req: Request) 
 }
 
 /// `GET /v1/records/{id}`: the stored record's verdict.
-async fn record(State(service): State<Shared>, headers: HeaderMap, Path(id): Path<String>) -> Result<Response, ApiError> {
+async fn record(
+    State(service): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
     let snapshot = service.current.get();
-    let judged = snapshot.by_id.get(&id).and_then(|&i| snapshot.stored.get(i)).ok_or_else(|| ApiError::no_record(&id))?;
+    let judged =
+        snapshot.by_id.get(&id).and_then(|&i| snapshot.stored.get(i)).ok_or_else(|| ApiError::no_record(&id))?;
     let judged = std::slice::from_ref(judged);
     let request = request_id(&service, &headers);
     let entries = log_entries(&service, &snapshot, &request, "record", snapshot.as_of, judged, None);
@@ -238,14 +243,16 @@ fn explain_json(snapshot: &Snapshot, id: &str, as_of: Date, settings: Settings) 
     }
     let program = snapshot.rules.program();
     let rec = store.lookup(id).ok_or_else(|| ApiError::no_record(id))?;
-    let engine = Engine::new(program, &store, EvalOptions { as_of }).with_limits(settings.limits).strict(settings.strict);
+    let engine =
+        Engine::new(program, &store, EvalOptions { as_of }).with_limits(settings.limits).strict(settings.strict);
     if let Some(unfit) = engine.unfit(rec) {
         return Err(ApiError::unprocessable("record_unfit", unfit.to_string()));
     }
     let explanation =
         engine.explain(rec, None, LINK_DEPTH).map_err(|e| ApiError::unprocessable("eval_error", e.to_string()))?;
     let mut out = Vec::new();
-    report::write_explain_json(&mut out, program, &store, &explanation).map_err(|e| ApiError::internal(&e.to_string()))?;
+    report::write_explain_json(&mut out, program, &store, &explanation)
+        .map_err(|e| ApiError::internal(&e.to_string()))?;
     Ok(out)
 }
 
@@ -260,10 +267,16 @@ async fn reload(State(service): State<Shared>) -> Result<Response, ApiError> {
 pub(super) async fn reload_rules(service: &Shared) -> Result<(serde_json::Value, Arc<Snapshot>), ApiError> {
     let _one_at_a_time = service.reloading.lock().await;
     let old = service.current.get();
-    let (path, settings, as_of, data) =
-        (service.rules_path.clone(), service.settings, service.as_of.unwrap_or_else(Date::today), Arc::clone(&old.data));
+    let (path, settings, as_of, data) = (
+        service.rules_path.clone(),
+        service.settings,
+        service.as_of.unwrap_or_else(Date::today),
+        Arc::clone(&old.data),
+    );
     let loaded = tokio::task::spawn_blocking(move || match load_rules(&path) {
-        Ok(rules) => Snapshot::new(rules, data, as_of, settings).map(Ok).map_err(|e| ApiError::internal(&e.to_string())),
+        Ok(rules) => {
+            Snapshot::new(rules, data, as_of, settings).map(Ok).map_err(|e| ApiError::internal(&e.to_string()))
+        }
         Err(errors) => Ok(Err(errors)),
     })
     .await
@@ -272,7 +285,7 @@ pub(super) async fn reload_rules(service: &Shared) -> Result<(serde_json::Value,
         Ok(new) => Arc::new(new),
         Err(errors) => {
             service.metrics.reloads.get_or_create(&metrics::Result { result: "refused" }).inc();
-            return Err(ApiError::rules_refused(super::diagnostics_json(&errors), errors.len()));
+            return Err(ApiError::rules_refused(&errors));
         }
     };
     let changed = old.changed_decisions(&new);
@@ -315,7 +328,8 @@ fn evidence_wanted(query: Option<&str>) -> Result<Evidence, ApiError> {
 /// The body, at most `max` bytes (a larger `Content-Length` is refused
 /// before anything is read).
 async fn read_body(headers: &HeaderMap, body: Body, max: usize) -> Result<Vec<u8>, ApiError> {
-    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    let declared =
+        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > max as u64) {
         return Err(ApiError::body_too_large(max));
     }

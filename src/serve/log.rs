@@ -9,8 +9,8 @@
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use tokio::sync::{mpsc, oneshot};
 
@@ -48,8 +48,15 @@ impl DecisionLog {
         let healthy = Arc::new(AtomicBool::new(true));
         let depth = Arc::new(AtomicI64::new(0));
         let (h, d) = (Arc::clone(&healthy), Arc::clone(&depth));
-        let writer = std::thread::Builder::new().name("decision-log".into()).spawn(move || write(file, batches, &h, &d))?;
-        Ok(DecisionLog { enabled: true, queue: Mutex::new(Some(queue)), healthy, depth, writer: Mutex::new(Some(writer)) })
+        let writer =
+            std::thread::Builder::new().name("decision-log".into()).spawn(move || write(file, batches, &h, &d))?;
+        Ok(DecisionLog {
+            enabled: true,
+            queue: Mutex::new(Some(queue)),
+            healthy,
+            depth,
+            writer: Mutex::new(Some(writer)),
+        })
     }
 
     /// Whether there is a log.
@@ -99,7 +106,6 @@ impl DecisionLog {
             let _ = writer.join();
         }
     }
-
 }
 
 /// The writer thread: takes every batch waiting, writes them with one call,

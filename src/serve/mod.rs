@@ -28,9 +28,9 @@ use tokio::net::TcpListener;
 pub use http::{RULES_HEADER, RequestLimits};
 pub use judge::{Judged, Settings, content_hash, judge_from};
 
+use crate::RuleSet;
 use crate::date::Date;
 use crate::records::{Input, RecordError};
-use crate::{RuleError, RuleSet};
 
 /// How `serve` runs.
 pub struct Options {
@@ -168,17 +168,4 @@ async fn reload_on_hangup(service: Arc<http::Service>) {
     }
     #[cfg(not(unix))]
     let _ = service;
-}
-
-/// Rule errors as JSON: one object each, as miette's JSON report handler
-/// writes a diagnostic (message, code, severity, help, labels with their
-/// file, line and column).
-pub fn diagnostics_json(errors: &[RuleError]) -> serde_json::Value {
-    let handler = miette::JSONReportHandler::new();
-    let rendered = errors.iter().filter_map(|e| {
-        let mut out = String::new();
-        handler.render_report(&mut out, e).ok()?;
-        serde_json::from_str::<serde_json::Value>(&out).ok()
-    });
-    serde_json::Value::Array(rendered.collect())
 }

@@ -10,10 +10,10 @@ use indexmap::IndexMap;
 use serde_json::{Value, json};
 
 use super::judge::{Judged, Settings, judge_from};
+use crate::RuleSet;
 use crate::date::Date;
 use crate::fast::Evidence;
 use crate::records::{Input, RecordError};
-use crate::RuleSet;
 
 /// What a replay found.
 #[derive(Debug, Default)]
@@ -79,8 +79,12 @@ pub fn replay(
     }
     for (as_of, entries) in &stored {
         let judged = judged_on(rules, records, 0, as_of, settings)?;
-        let by_id: HashMap<&str, &Judged> =
-            judged.iter().rev().filter_map(|j| Some((j.id.as_deref()?, j))).filter(|(_, j)| j.decision.is_some()).collect();
+        let by_id: HashMap<&str, &Judged> = judged
+            .iter()
+            .rev()
+            .filter_map(|j| Some((j.id.as_deref()?, j)))
+            .filter(|(_, j)| j.decision.is_some())
+            .collect();
         compare(&mut replayed, entries, |_, e| by_id.get(e.str("id")).copied());
     }
     Ok(replayed)
@@ -93,11 +97,7 @@ fn record_line(value: &Value) -> Vec<u8> {
 }
 
 /// How many entries the record inputs alone make.
-fn records_entries(
-    rules: &RuleSet,
-    records: &[Result<Input, RecordError>],
-    settings: Settings,
-) -> io::Result<usize> {
+fn records_entries(rules: &RuleSet, records: &[Result<Input, RecordError>], settings: Settings) -> io::Result<usize> {
     // Judging nothing past the end: only the count is wanted.
     judge_from(rules.program(), records, usize::MAX, Date::today(), settings, Evidence::Omitted).map(|(n, _)| n)
 }
@@ -117,8 +117,14 @@ fn judged_on(
 fn compare<'j>(replayed: &mut Replayed, entries: &[Entry], now: impl Fn(usize, &Entry) -> Option<&'j Judged>) {
     for (i, entry) in entries.iter().enumerate() {
         replayed.decisions += 1;
-        let logged_fired: Vec<&str> =
-            entry.value.get("fired").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
+        let logged_fired: Vec<&str> = entry
+            .value
+            .get("fired")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
         let logged = json!({ "decision": entry.str("decision"), "fired": logged_fired });
         let current = match now(i, entry) {
             Some(j) => json!({ "decision": j.decision.map_or("error", |d| d.as_str()), "fired": j.fired }),

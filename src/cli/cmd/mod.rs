@@ -9,9 +9,9 @@ pub(super) mod explain;
 pub(super) mod export;
 pub(super) mod fmt;
 pub(super) mod lint;
+pub(super) mod man;
 #[cfg(feature = "serve")]
 pub(super) mod serve;
-pub(super) mod man;
 pub(super) mod snapshot;
 pub(super) mod test;
 pub(super) mod validate;
