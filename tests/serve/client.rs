@@ -59,6 +59,10 @@ impl Server {
         panic!("serve did not stop within 5 s of SIGTERM");
     }
 
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub(crate) fn get(&self, path: &str) -> Answer {
         request(self.addr, "GET", path, &[], b"")
     }
