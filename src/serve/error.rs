@@ -98,6 +98,10 @@ impl ApiError {
         )
     }
 
+    pub(super) fn bad_path(e: &dyn std::fmt::Display) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, "bad_path", format!("bad path: {e}"))
+    }
+
     pub(super) fn bad_query(e: &dyn std::fmt::Display) -> ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, "bad_query", format!("bad query string: {e}"))
     }

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::body::Body;
+use axum::extract::rejection::PathRejection;
 use axum::extract::{MatchedPath, Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -175,8 +176,9 @@ async fn check(State(service): State<Shared>, headers: HeaderMap, req: Request) 
 async fn record(
     State(service): State<Shared>,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
+    let Path(id) = id.map_err(|e| ApiError::bad_path(&e))?;
     let snapshot = service.current.get();
     let judged =
         snapshot.by_id.get(&id).and_then(|&i| snapshot.stored.get(i)).ok_or_else(|| ApiError::no_record(&id))?;
@@ -217,7 +219,8 @@ fn count_decisions(metrics: &Metrics, judged: &[Judged]) {
 }
 
 /// `GET /v1/records/{id}/explain`: explain's JSON (reference engine).
-async fn explain(State(service): State<Shared>, Path(id): Path<String>) -> Result<Response, ApiError> {
+async fn explain(State(service): State<Shared>, id: Result<Path<String>, PathRejection>) -> Result<Response, ApiError> {
+    let Path(id) = id.map_err(|e| ApiError::bad_path(&e))?;
     let snapshot = service.current.get();
     if !snapshot.by_id.contains_key(&id) {
         return Err(ApiError::no_record(&id));

@@ -109,6 +109,7 @@ fn client_errors_are_4xx_with_json_and_the_server_goes_on() {
         (400, "bad_query", server.post("/v1/check?evidence=maybe", "application/x-ndjson", NEW.as_bytes())),
         (400, "not_utf8", server.post("/v1/check", "application/json", b"\xff\xfe")),
         (404, "no_route", server.get("/v2/check")),
+        (400, "bad_path", server.get("/v1/records/%FF%FE")),
         (405, "method_not_allowed", server.get("/v1/check")),
     ];
     for (status, code, answer) in cases {
