@@ -198,3 +198,20 @@ fn a_broken_reload_is_refused_and_the_old_rules_keep_serving() {
     assert!(now.text().contains(r#""decision":"allow""#));
     assert!(server.stop().success());
 }
+
+#[test]
+fn sighup_reloads_the_rules() {
+    let dir = design("serve_sighup");
+    let server = Server::start(&dir, "design.rules", &["design.jsonl"], &[]);
+    let rules = std::fs::read_to_string(dir.join("design.rules")).unwrap();
+    std::fs::write(dir.join("design.rules"), rules.replace("p.nationality == \"KR\"", "p.nationality == \"XX\"")).unwrap();
+    let _ = std::process::Command::new("kill").arg("-HUP").arg(server.pid().to_string()).status();
+    // The reload judges the stored records first: wait for the new hash (at most 10 s).
+    let reloaded = (0..200).any(|_| {
+        std::thread::sleep(Duration::from_millis(50));
+        server.get("/healthz").header("interdict-rules") != Some(server.hash.as_str())
+    });
+    assert!(reloaded, "SIGHUP did not reload the rules");
+    assert!(server.get("/v1/records/v-1").text().contains(r#""decision":"allow""#));
+    assert!(server.stop().success());
+}
