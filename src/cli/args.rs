@@ -154,6 +154,9 @@ pub(super) struct ServeArgs {
     /// Append one JSON line per decision served to this file
     #[arg(long, value_name = "FILE")]
     pub(super) decision_log: Option<PathBuf>,
+    /// Each decision-log entry holds the verdict line answered, evidence included
+    #[arg(long, requires = "decision_log")]
+    pub(super) log_evidence: bool,
     /// Bytes in one request body
     #[arg(long, value_name = "BYTES", default_value_t = 16 << 20)]
     pub(super) max_body: usize,

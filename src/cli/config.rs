@@ -449,6 +449,7 @@ pub(super) struct ServeConfig {
     pub(super) as_of: Option<Date>,
     pub(super) token_file: Option<PathBuf>,
     pub(super) decision_log: Option<PathBuf>,
+    pub(super) log_evidence: bool,
     pub(super) limits: crate::serve::RequestLimits,
     pub(super) header_timeout: std::time::Duration,
     pub(super) settings: crate::serve::Settings,
@@ -466,6 +467,7 @@ impl ServeConfig {
             as_of: args.as_of,
             token_file: args.token_file,
             decision_log: args.decision_log,
+            log_evidence: args.log_evidence,
             limits: crate::serve::RequestLimits {
                 max_body: args.max_body,
                 max_records: args.max_records,

@@ -54,6 +54,8 @@ pub struct Service {
     pub(super) log: DecisionLog,
     pub(super) metrics: Metrics,
     pub(super) limits: RequestLimits,
+    /// `--log-evidence`: each log entry holds the verdict line answered.
+    pub(super) log_evidence: bool,
     /// The stored records' content hash (the data version in the log).
     pub(super) data_hash: String,
     /// One reload at a time.
@@ -398,6 +400,10 @@ fn log_entries(
             "waived": j.waived,
             "record": raw,
         });
+        let mut entry = entry;
+        if service.log_evidence {
+            entry["verdict"] = serde_json::from_slice(&j.line).unwrap_or_default();
+        }
         if serde_json::to_writer(&mut out, &entry).is_ok() {
             out.push(b'\n');
         }

@@ -48,6 +48,8 @@ pub struct Options {
     pub token: Option<String>,
     /// The decision log.
     pub decision_log: Option<PathBuf>,
+    /// Whether each log entry holds the verdict answered, evidence included.
+    pub log_evidence: bool,
     /// Body, record and time limits on one request.
     pub limits: RequestLimits,
     /// How long a connection may take to send a request's headers.
@@ -87,6 +89,7 @@ async fn serve(options: Options, rules: RuleSet) -> io::Result<()> {
         log,
         metrics: metrics::Metrics::new(),
         limits: options.limits,
+        log_evidence: options.log_evidence,
         data_hash,
         reloading: tokio::sync::Mutex::new(()),
         requests: Default::default(),

@@ -204,7 +204,8 @@ fn sighup_reloads_the_rules() {
     let dir = design("serve_sighup");
     let server = Server::start(&dir, "design.rules", &["design.jsonl"], &[]);
     let rules = std::fs::read_to_string(dir.join("design.rules")).unwrap();
-    std::fs::write(dir.join("design.rules"), rules.replace("p.nationality == \"KR\"", "p.nationality == \"XX\"")).unwrap();
+    std::fs::write(dir.join("design.rules"), rules.replace("p.nationality == \"KR\"", "p.nationality == \"XX\""))
+        .unwrap();
     let _ = std::process::Command::new("kill").arg("-HUP").arg(server.pid().to_string()).status();
     // The reload judges the stored records first: wait for the new hash (at most 10 s).
     let reloaded = (0..200).any(|_| {

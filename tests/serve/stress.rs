@@ -54,10 +54,17 @@ fn checks_during_reloads_are_wholly_old_or_wholly_new_and_all_logged() {
 #[test]
 fn replay_finds_what_new_rules_change_and_skips_a_torn_line() {
     let dir = design("serve_replay");
-    let server = Server::start(&dir, "design.rules", &["design.jsonl"], &["--decision-log", "log.jsonl"]);
-    assert_eq!(server.post("/v1/check", "application/x-ndjson", NEW.as_bytes()).status, 200);
+    let server =
+        Server::start(&dir, "design.rules", &["design.jsonl"], &["--decision-log", "log.jsonl", "--log-evidence"]);
+    let answer = server.post("/v1/check", "application/x-ndjson", NEW.as_bytes());
+    assert_eq!(answer.status, 200);
     assert_eq!(server.get("/v1/records/v-2").status, 200);
     assert!(server.stop().success());
+    // With `--log-evidence`, each entry holds the line answered.
+    let first = std::fs::read_to_string(dir.join("log.jsonl")).unwrap().lines().next().unwrap().to_string();
+    let logged: serde_json::Value = serde_json::from_str(&first).unwrap();
+    let answered: serde_json::Value = serde_json::from_str(answer.text().lines().next().unwrap()).unwrap();
+    assert_eq!(logged["verdict"], answered);
     let same = Interdict::new(&["replay", "log.jsonl", "design.rules", "design.jsonl"]).in_dir(&dir).run();
     assert_eq!(same.status.code(), Some(0), "{}", String::from_utf8_lossy(&same.stderr));
     assert!(String::from_utf8_lossy(&same.stderr).contains("replayed 4 decisions: 0 differ"));

@@ -27,6 +27,7 @@ pub(in crate::cli) fn run(config: ServeConfig) -> io::Result<Exit> {
         settings: config.settings,
         token,
         decision_log: config.decision_log,
+        log_evidence: config.log_evidence,
         limits: config.limits,
         header_timeout: config.header_timeout,
     };
