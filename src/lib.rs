@@ -41,6 +41,8 @@ pub mod lsp;
 pub mod records;
 pub mod reference;
 pub mod report;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod source;
 pub mod sql;
 pub mod syntax;

@@ -46,6 +46,12 @@ pub(super) enum Command {
     /// Diagnostics while typing, hover, go to definition, references, rename, completion,
     /// formatting, outline, folding and fire counts over each rule (see docs/editor.md).
     Lsp(LspArgs),
+    /// Serve verdicts over HTTP: the rules and records loaded once, rules reloaded live (docs/serve.md)
+    #[cfg(feature = "serve")]
+    Serve(ServeArgs),
+    /// Judge every decision in a `serve --decision-log` again; report those that now differ
+    #[cfg(feature = "serve")]
+    Replay(ReplayArgs),
     /// Print a completion script for a shell
     ///
     /// For example `interdict completions bash > ~/.local/share/bash-completion/completions/interdict`,
@@ -127,6 +133,71 @@ pub(super) struct CheckArgs {
     #[command(flatten)]
     pub(super) limits: LimitArgs,
     /// A record that does not fit its `entity` declaration is an error (exit 3), not a warning
+    #[arg(long)]
+    pub(super) strict: bool,
+}
+
+#[cfg(feature = "serve")]
+#[derive(Args, Debug)]
+pub(super) struct ServeArgs {
+    /// A `.rules` file or a folder of them (read again on `POST /v1/reload` and SIGHUP)
+    pub(super) rules: PathBuf,
+    /// The stored record files (JSON array, JSON Lines, CSV, YAML, FtM)
+    #[arg(required = true)]
+    pub(super) records: Vec<String>,
+    #[command(flatten)]
+    pub(super) input: InputArgs,
+    /// Address to listen on (loopback unless you say otherwise)
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub(super) listen: std::net::SocketAddr,
+    /// Judge `effective from … to …` against this day [default: the day of each request, UTC]
+    #[arg(long, value_parser = parse_date)]
+    pub(super) as_of: Option<Date>,
+    /// A file holding the bearer token every request but `/healthz` must carry
+    #[arg(long, value_name = "FILE")]
+    pub(super) token_file: Option<PathBuf>,
+    /// Append one JSON line per decision served to this file
+    #[arg(long, value_name = "FILE")]
+    pub(super) decision_log: Option<PathBuf>,
+    /// Each decision-log entry holds the verdict line answered, evidence included
+    #[arg(long, requires = "decision_log")]
+    pub(super) log_evidence: bool,
+    /// Bytes in one request body
+    #[arg(long, value_name = "BYTES", default_value_t = 16 << 20)]
+    pub(super) max_body: usize,
+    /// Records in one request body
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub(super) max_records: usize,
+    /// Seconds to answer one request, its body read included
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub(super) request_timeout: u64,
+    /// Seconds a connection may take to send a request's headers
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    pub(super) header_timeout: u64,
+    /// Per-record limits
+    #[command(flatten)]
+    pub(super) limits: LimitArgs,
+    /// A record that does not fit its `entity` declaration is an error, not a warning
+    #[arg(long)]
+    pub(super) strict: bool,
+}
+
+#[cfg(feature = "serve")]
+#[derive(Args, Debug)]
+pub(super) struct ReplayArgs {
+    /// The decision log (`serve --decision-log`)
+    pub(super) log: PathBuf,
+    /// A `.rules` file or a folder of them
+    pub(super) rules: PathBuf,
+    /// The stored record files
+    #[arg(required = true)]
+    pub(super) records: Vec<String>,
+    #[command(flatten)]
+    pub(super) input: InputArgs,
+    /// Per-record limits
+    #[command(flatten)]
+    pub(super) limits: LimitArgs,
+    /// A record that does not fit its `entity` declaration is an error, not a warning
     #[arg(long)]
     pub(super) strict: bool,
 }

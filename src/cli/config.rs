@@ -42,6 +42,10 @@ pub(super) enum Config {
     Man,
     /// `interdict lsp`: the day lint judges `effective` ranges against.
     Lsp(Date),
+    #[cfg(feature = "serve")]
+    Serve(ServeConfig),
+    #[cfg(feature = "serve")]
+    Replay(ReplayConfig),
 }
 
 impl Config {
@@ -61,6 +65,10 @@ impl Config {
             Command::Completions(args) => Config::Completions(args.shell),
             Command::Man => Config::Man,
             Command::Lsp(args) => Config::Lsp(as_of_or_today(args.as_of)),
+            #[cfg(feature = "serve")]
+            Command::Serve(args) => Config::Serve(ServeConfig::new(args)),
+            #[cfg(feature = "serve")]
+            Command::Replay(args) => Config::Replay(ReplayConfig::new(args)),
         }
     }
 }
@@ -434,6 +442,69 @@ impl ExportConfig {
             parquet: args.parquet,
             rules: args.rules,
             style: Style::new(args.color),
+        }
+    }
+}
+
+/// `interdict serve`.
+#[cfg(feature = "serve")]
+pub(super) struct ServeConfig {
+    pub(super) rules: PathBuf,
+    pub(super) inputs: Inputs,
+    pub(super) listen: std::net::SocketAddr,
+    pub(super) as_of: Option<Date>,
+    pub(super) token_file: Option<PathBuf>,
+    pub(super) decision_log: Option<PathBuf>,
+    pub(super) log_evidence: bool,
+    pub(super) limits: crate::serve::RequestLimits,
+    pub(super) header_timeout: std::time::Duration,
+    pub(super) settings: crate::serve::Settings,
+    pub(super) style: Style,
+}
+
+#[cfg(feature = "serve")]
+impl ServeConfig {
+    fn new(args: super::args::ServeArgs) -> ServeConfig {
+        use std::time::Duration;
+        ServeConfig {
+            rules: args.rules,
+            inputs: Inputs::new(args.records, args.input),
+            listen: args.listen,
+            as_of: args.as_of,
+            token_file: args.token_file,
+            decision_log: args.decision_log,
+            log_evidence: args.log_evidence,
+            limits: crate::serve::RequestLimits {
+                max_body: args.max_body,
+                max_records: args.max_records,
+                request_timeout: Duration::from_secs(args.request_timeout.max(1)),
+            },
+            header_timeout: Duration::from_secs(args.header_timeout.max(1)),
+            settings: crate::serve::Settings { limits: limits(args.limits), strict: args.strict },
+            style: Style::new(ColorChoice::Auto),
+        }
+    }
+}
+
+/// `interdict replay`.
+#[cfg(feature = "serve")]
+pub(super) struct ReplayConfig {
+    pub(super) log: PathBuf,
+    pub(super) rules: PathBuf,
+    pub(super) inputs: Inputs,
+    pub(super) settings: crate::serve::Settings,
+    pub(super) style: Style,
+}
+
+#[cfg(feature = "serve")]
+impl ReplayConfig {
+    fn new(args: super::args::ReplayArgs) -> ReplayConfig {
+        ReplayConfig {
+            log: args.log,
+            rules: args.rules,
+            inputs: Inputs::new(args.records, args.input),
+            settings: crate::serve::Settings { limits: limits(args.limits), strict: args.strict },
+            style: Style::new(ColorChoice::Auto),
         }
     }
 }

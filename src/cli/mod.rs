@@ -52,6 +52,10 @@ pub fn run(cli: Cli) -> Exit {
         Config::Completions(shell) => cmd::completions::run(shell),
         Config::Man => cmd::man::run(),
         Config::Lsp(as_of) => cmd::lsp::run(as_of),
+        #[cfg(feature = "serve")]
+        Config::Serve(config) => cmd::serve::run(config),
+        #[cfg(feature = "serve")]
+        Config::Replay(config) => cmd::serve::replay(&config),
     };
     match result {
         Ok(exit) => exit,

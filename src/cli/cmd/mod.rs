@@ -11,6 +11,8 @@ pub(super) mod fmt;
 pub(super) mod lint;
 pub(super) mod lsp;
 pub(super) mod man;
+#[cfg(feature = "serve")]
+pub(super) mod serve;
 pub(super) mod snapshot;
 pub(super) mod test;
 pub(super) mod validate;
