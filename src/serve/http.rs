@@ -18,7 +18,7 @@ use subtle::ConstantTimeEq;
 
 use super::body::{self, BodyKind, BodyRecords};
 use super::error::ApiError;
-use super::judge::{Judged, Settings, content_hash, judge_from};
+use super::judge::{Judged, Settings, content_hash};
 use super::log::DecisionLog;
 use super::metrics::{self, Metrics};
 use super::snapshot::{Current, Snapshot, load_rules};
@@ -161,9 +161,8 @@ async fn check(State(service): State<Shared>, headers: HeaderMap, req: Request) 
     let (settings, judging) = (service.settings, Arc::clone(&snapshot));
     let (body, judged) = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
         let body = body::records(&bytes, kind, max_records)?;
-        let mut inputs = judging.data.inputs.clone();
-        inputs.push(Ok(body.input.clone()));
-        let (_, judged) = judge_from(judging.rules.program(), &inputs, judging.entries(), as_of, settings, evidence)
+        let judged = judging
+            .judge_new(&body.input, as_of, settings, evidence)
             .map_err(|e| ApiError::internal(&e.to_string()))?;
         Ok((body, judged))
     })

@@ -47,8 +47,19 @@ pub fn judge_from(
     settings: Settings,
     evidence: Evidence,
 ) -> io::Result<(usize, Vec<Judged>)> {
-    let store = FastStore::load(inputs, program);
-    let engine = FastEngine::new(program, &store, EvalOptions { as_of }, evidence)
+    judge_store(program, &FastStore::load(inputs, program), from, as_of, settings, evidence)
+}
+
+/// The store's entries from `from` on, judged over the whole store.
+pub fn judge_store(
+    program: &Program,
+    store: &FastStore<'_>,
+    from: usize,
+    as_of: Date,
+    settings: Settings,
+    evidence: Evidence,
+) -> io::Result<(usize, Vec<Judged>)> {
+    let engine = FastEngine::new(program, store, EvalOptions { as_of }, evidence)
         .with_limits(settings.limits)
         .strict(settings.strict);
     // Recursive rules first, on every core, as `check` does.
@@ -57,7 +68,7 @@ pub fn judge_from(
         .into_par_iter()
         .with_min_len(64)
         .filter_map(|i| engine.outcome(i))
-        .map(|outcome| judged(program, &store, &outcome))
+        .map(|outcome| judged(program, store, &outcome))
         .collect::<io::Result<Vec<_>>>()?;
     Ok((engine.entries(), judged))
 }

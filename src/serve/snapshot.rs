@@ -7,10 +7,10 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
-use super::judge::{Judged, Settings, content_hash, judge_from};
+use super::judge::{Judged, Settings, content_hash, judge_from, judge_store};
 use crate::date::Date;
 use crate::eval::Decision;
-use crate::fast::Evidence;
+use crate::fast::{Evidence, Overlay};
 use crate::records::{Input, RecordError};
 use crate::{RuleError, RuleSet};
 
@@ -20,6 +20,16 @@ pub struct Data {
     pub inputs: Vec<Result<Input, RecordError>>,
 }
 
+self_cell::self_cell!(
+    /// The stored records loaded for one rule set, kept beside the inputs
+    /// they borrow from, so a request is judged without loading them again.
+    pub struct Graph {
+        owner: Arc<Data>,
+        #[covariant]
+        dependent: Overlay,
+    }
+);
+
 /// A rule set over the stored records, with every stored record judged.
 pub struct Snapshot {
     /// The rules.
@@ -28,6 +38,8 @@ pub struct Snapshot {
     pub hash: String,
     /// The stored records.
     pub data: Arc<Data>,
+    /// The stored records loaded for `rules`.
+    pub graph: Graph,
     /// The day the stored verdicts were judged on.
     pub as_of: Date,
     /// Every stored entry's answer, in input order.
@@ -40,14 +52,41 @@ impl Snapshot {
     /// Judges every stored record under `rules`.
     pub fn new(rules: RuleSet, data: Arc<Data>, as_of: Date, settings: Settings) -> io::Result<Snapshot> {
         let hash = rule_set_hash(&rules);
-        let (_, stored) = judge_from(rules.program(), &data.inputs, 0, as_of, settings, Evidence::Full)?;
+        let graph = Graph::new(Arc::clone(&data), |data| Overlay::new(&data.inputs, rules.program()));
+        let stored = graph.with_dependent(|_, overlay| {
+            judge_store(rules.program(), overlay.store(), 0, as_of, settings, Evidence::Full)
+        })?;
+        let (_, stored) = stored;
         let mut by_id = HashMap::with_capacity(stored.len());
         for (i, j) in stored.iter().enumerate() {
             if let (Some(id), Some(_)) = (&j.id, j.decision) {
                 by_id.entry(id.clone()).or_insert(i);
             }
         }
-        Ok(Snapshot { rules, hash, data, as_of, stored, by_id })
+        Ok(Snapshot { rules, hash, data, graph, as_of, stored, by_id })
+    }
+
+    /// New records judged with the stored ones, as `check --format json`
+    /// over the stored inputs and `request` judges them: with the stored
+    /// records judging them can read (see [`Overlay`]), or, when a new
+    /// record repeats a stored id, with all of them.
+    pub fn judge_new(
+        &self,
+        request: &Input,
+        as_of: Date,
+        settings: Settings,
+        evidence: Evidence,
+    ) -> io::Result<Vec<Judged>> {
+        let program = self.rules.program();
+        let (inputs, from) = match self.graph.borrow_dependent().inputs_for(request, program) {
+            Some(part) => part,
+            None => {
+                let mut inputs = self.data.inputs.clone();
+                inputs.push(Ok(request.clone()));
+                (inputs, self.entries())
+            }
+        };
+        Ok(judge_from(program, &inputs, from, as_of, settings, evidence)?.1)
     }
 
     /// How many stored entries there are (records and errors).
