@@ -21,5 +21,5 @@ mod value;
 mod walk;
 
 pub use engine::{Evidence, FastEngine};
-pub use overlay::Overlay;
+pub use overlay::{Judging, Overlay, record_ids};
 pub use store::FastStore;

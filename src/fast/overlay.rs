@@ -13,23 +13,26 @@
 //! lookup and every budget spent is what the whole graph would give, and
 //! the verdicts are byte for byte those of `check` over all the records.
 
+mod readers;
 mod reads;
 
 use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
+use self::readers::Incoming;
 use self::reads::{Reads, Scan};
 use super::store::{FVal, FastEntry, FastStore};
 use crate::check::{FieldId, Program};
 use crate::records::load::{Piece, split};
-use crate::records::{Input, RecordError, RecordIdx, Records};
+use crate::records::{Input, Origin, RecordError, RecordIdx, Records};
 
 /// The stored graph, loaded once, and what a program reads of it.
 pub struct Overlay<'a> {
     store: FastStore<'a>,
-    /// Each stored record's text, by record index.
-    texts: Vec<&'a [u8]>,
+    /// Each stored record's input (its index) and text, by record index.
+    texts: Vec<(u32, &'a [u8])>,
+    inputs: &'a [Result<Input, RecordError>],
     /// Per record type with rules: what judging one of its records reads.
     reads: Vec<Reads>,
     /// Record type → its entry in `reads`.
@@ -38,6 +41,20 @@ pub struct Overlay<'a> {
     reverse: HashMap<(String, FieldId), HashMap<String, Vec<RecordIdx>>>,
     /// The program's string constants.
     constants: HashSet<String>,
+    /// Who links to each stored record.
+    incoming: Incoming,
+}
+
+/// What to judge over the stored graph as it is now.
+pub struct Judging<'i> {
+    /// Stored records taken out (deleted, or replaced by one in `added`).
+    pub removed: &'i HashSet<RecordIdx>,
+    /// The records added since the store was loaded (JSON Lines).
+    pub added: &'i Input,
+    /// Stored records to judge again (besides the added ones).
+    pub again: &'i [RecordIdx],
+    /// Records to judge that are not stored (they come last).
+    pub request: Option<&'i Input>,
 }
 
 /// A record reached: stored, or one of the request's.
@@ -59,7 +76,14 @@ impl<'a> Overlay<'a> {
             contexts.insert(ty, u16::try_from(reads.len()).unwrap_or(u16::MAX));
             reads.push(r);
         }
-        let mut overlay = Overlay { store, texts, reads, contexts, reverse: HashMap::new(), constants };
+        let followed: HashSet<FieldId> = reads.iter().flat_map(|r| r.fields.iter().copied()).collect();
+        let links = link_fields(program);
+        // Link warnings read every link field: a link that resolves now, or
+        // no longer, changes them.
+        let read: HashSet<FieldId> = followed.union(&links).copied().collect();
+        let incoming = Incoming::new(&store, &read, &links);
+        let mut overlay =
+            Overlay { store, texts, inputs, reads, contexts, reverse: HashMap::new(), constants, incoming };
         overlay.index_reverse_lookups();
         overlay
     }
@@ -70,38 +94,116 @@ impl<'a> Overlay<'a> {
     }
 
     /// The inputs that judge the records of `request` as `check` would over
-    /// the stored records and them: the stored records judging them can
-    /// read (one JSON Lines input), then `request`; and how many entries
-    /// the first gives (the request's verdicts follow them).
-    ///
-    /// `None` when a new record has a stored record's id: its duplicate-id
-    /// error names where the stored one is, which only the whole stored
-    /// inputs tell.
-    pub fn inputs_for(&self, request: &Input, program: &Program) -> Option<(Vec<Result<Input, RecordError>>, usize)> {
-        let parsed = [Ok(request.clone())];
-        let new = FastStore::load(&parsed, program);
-        if (0..new.len()).any(|i| self.store.lookup(new.id(RecordIdx(i as u32))).is_some()) {
-            return None;
-        }
-        let reached = self.reach(&new);
-        let mut bytes = Vec::new();
-        for r in &reached {
-            // One line each: JSON strings hold no raw line breaks.
-            let text = self.texts.get(r.index()).copied().unwrap_or_default();
-            bytes.extend(text.iter().map(|&b| if b == b'\n' || b == b'\r' { b' ' } else { b }));
-            bytes.push(b'\n');
-        }
-        let [request] = parsed;
-        Some((vec![Ok(Input::new("stored", bytes)), request], reached.len()))
+    /// the stored records and them (see [`Overlay::inputs_to_judge`]).
+    pub fn inputs_for(&self, request: &Input, program: &Program) -> (Vec<Result<Input, RecordError>>, usize) {
+        let (removed, added) = (HashSet::new(), Input::new("added", Vec::new()));
+        let judging = Judging { removed: &removed, added: &added, again: &[], request: Some(request) };
+        // The empty input of added records gives no entry.
+        self.inputs_to_judge(&judging, program)
     }
 
-    /// The stored records judging `new`'s can read, in input order.
-    fn reach(&self, new: &FastStore<'_>) -> Vec<RecordIdx> {
+    /// The inputs that judge `judging`'s records as `check` would over the
+    /// graph they make: the stored records judging them can read, each
+    /// input's in one input of the same name that keeps their positions,
+    /// then the records added, then the request; and how many entries come
+    /// before the added records'.
+    pub fn inputs_to_judge(&self, judging: &Judging<'_>, program: &Program) -> (Vec<Result<Input, RecordError>>, usize) {
+        let mut parsed = vec![Ok(judging.added.clone())];
+        parsed.extend(judging.request.map(|r| Ok(r.clone())));
+        let new = FastStore::load(&parsed, program);
+        let mut reached = self.reach(&new, judging.again);
+        reached.retain(|r| !judging.removed.contains(r));
+        let mut inputs = self.stored_inputs(&reached);
+        inputs.extend(parsed);
+        (inputs, reached.len())
+    }
+
+    /// The stored inputs less the records `removed`, then `added`: what
+    /// `check` reads for the graph as written to. An input that lost records
+    /// is one record a line, each keeping its position (errors too).
+    pub fn inputs_now(&self, removed: &HashSet<RecordIdx>, added: &Input) -> Vec<Result<Input, RecordError>> {
+        let mut out = Vec::with_capacity(self.inputs.len() + 1);
+        let mut entries = self.store.entries.iter();
+        for input in self.inputs {
+            let Ok(whole) = input else {
+                entries.next();
+                out.push(input.clone());
+                continue;
+            };
+            let (_, pieces) = split(whole);
+            let mine: Vec<&FastEntry> = entries.by_ref().take(pieces.len()).collect();
+            let lost = mine.iter().any(|e| matches!(e, FastEntry::Record(r) if removed.contains(r)));
+            if !lost {
+                out.push(input.clone());
+                continue;
+            }
+            let mut left = Input::new(whole.name.clone(), Vec::new());
+            for entry in mine {
+                match entry {
+                    FastEntry::Record(r) if removed.contains(r) => {}
+                    FastEntry::Record(r) => self.push_line(&mut left, *r),
+                    FastEntry::Error(e) => {
+                        left.bytes.extend_from_slice(b"{}\n");
+                        left.origins.push(Origin::Error((**e).clone()));
+                    }
+                }
+            }
+            out.push(Ok(left));
+        }
+        out.push(Ok(added.clone()));
+        out
+    }
+
+    /// Stored record `r` as one line of `input`, with its position.
+    fn push_line(&self, input: &mut Input, r: RecordIdx) {
+        let text = self.texts.get(r.index()).map_or(&[][..], |(_, t)| t);
+        // One line: JSON strings hold no raw line breaks.
+        input.bytes.extend(text.iter().map(|&b| if b == b'\n' || b == b'\r' { b' ' } else { b }));
+        input.bytes.push(b'\n');
+        let at = self.store.position(r);
+        let fit = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        input.origins.push(Origin::At { line: fit(at.line), column: fit(at.column) });
+    }
+
+    /// Stored records (in input order) as inputs: one per input they are
+    /// from, named as it is, each record on one line with its position.
+    fn stored_inputs(&self, records: &[RecordIdx]) -> Vec<Result<Input, RecordError>> {
+        let mut out: Vec<(u32, Input)> = Vec::new();
+        for &r in records {
+            let Some(&(from, _)) = self.texts.get(r.index()) else { continue };
+            if out.last().is_none_or(|(i, _)| *i != from) {
+                let name = match self.inputs.get(from as usize) {
+                    Some(Ok(input)) => input.name.clone(),
+                    _ => String::new(),
+                };
+                out.push((from, Input::new(name, Vec::new())));
+            }
+            if let Some((_, input)) = out.last_mut() {
+                self.push_line(input, r);
+            }
+        }
+        out.into_iter().map(|(_, input)| Ok(input)).collect()
+    }
+
+    /// The stored records judging `new`'s and `again` can read, in input order.
+    fn reach(&self, new: &FastStore<'_>, again: &[RecordIdx]) -> Vec<RecordIdx> {
         let mut walk = Reach { overlay: self, new, seen: HashSet::new(), queue: Vec::new(), contexts: HashSet::new() };
+        for &r in again {
+            walk.judge(Node::Stored(r));
+            // Link warnings name what each link field finds.
+            for (_, v) in self.store.record(r).fields.iter() {
+                let mut targets = Vec::new();
+                links_of(v, &mut targets);
+                targets.into_iter().for_each(|t| walk.mark(Node::Stored(t)));
+                for_each_value(v, &mut |s| walk.found(s));
+            }
+        }
         for i in 0..new.len() {
             let r = RecordIdx(i as u32);
             walk.judge(Node::New(r));
-            // Link warnings name what each link field finds.
+            // A stored record with its id makes it a duplicate; link
+            // warnings name what each link field finds.
+            walk.found(new.id(r));
             for (_, v) in new.record(r).fields.iter() {
                 for_each_value(v, &mut |s| walk.found(s));
             }
@@ -143,11 +245,33 @@ impl<'a> Overlay<'a> {
     }
 }
 
+/// The ids of an input's records, in order, or the first error in it.
+pub fn record_ids(input: &Input, program: &Program) -> Result<Vec<String>, RecordError> {
+    let inputs = [Ok(input.clone())];
+    let store = FastStore::load(&inputs, program);
+    (store.entries.iter())
+        .map(|e| match e {
+            FastEntry::Record(r) => Ok(store.id(*r).to_string()),
+            FastEntry::Error(e) => Err((**e).clone()),
+        })
+        .collect()
+}
+
+/// The fields that hold links, for any type.
+fn link_fields(program: &Program) -> HashSet<FieldId> {
+    let links = program.link_fields();
+    let names: HashSet<&str> = (links.by_type.values().flat_map(|fields| fields.keys()))
+        .chain(links.any_type.iter())
+        .map(String::as_str)
+        .collect();
+    (0u32..).zip(program.field_names()).filter(|(_, n)| names.contains(n.as_str())).map(|(i, _)| FieldId(i)).collect()
+}
+
 /// Each stored record's text in its input, by record index.
-fn record_texts<'a>(inputs: &'a [Result<Input, RecordError>], store: &FastStore<'a>) -> Vec<&'a [u8]> {
-    let mut texts: Vec<&'a [u8]> = vec![&[]; store.len()];
+fn record_texts<'a>(inputs: &'a [Result<Input, RecordError>], store: &FastStore<'a>) -> Vec<(u32, &'a [u8])> {
+    let mut texts: Vec<(u32, &'a [u8])> = vec![(0, &[]); store.len()];
     let mut entries = store.entries.iter();
-    for input in inputs {
+    for (from, input) in (0u32..).zip(inputs) {
         let Ok(input) = input else {
             entries.next();
             continue;
@@ -158,7 +282,7 @@ fn record_texts<'a>(inputs: &'a [Result<Input, RecordError>], store: &FastStore<
             if let (Piece::Value { start, end, .. }, Some(FastEntry::Record(r))) = (piece, entries.next())
                 && let (Some(slot), Some(text)) = (texts.get_mut(r.index()), reader.bytes.get(start..end))
             {
-                *slot = text;
+                *slot = (from, text);
             }
         }
     }

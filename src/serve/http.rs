@@ -12,7 +12,7 @@ use axum::extract::{MatchedPath, Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use serde_json::json;
 use subtle::ConstantTimeEq;
 
@@ -21,6 +21,7 @@ use super::error::ApiError;
 use super::judge::{Judged, Settings, content_hash};
 use super::log::DecisionLog;
 use super::metrics::{self, Metrics};
+use super::records;
 use super::snapshot::{Current, Snapshot, load_rules};
 use crate::date::Date;
 use crate::eval::EvalOptions;
@@ -56,21 +57,23 @@ pub struct Service {
     pub(super) limits: RequestLimits,
     /// `--log-evidence`: each log entry holds the verdict line answered.
     pub(super) log_evidence: bool,
-    /// The stored records' content hash (the data version in the log).
-    pub(super) data_hash: String,
     /// One reload at a time.
     pub(super) reloading: tokio::sync::Mutex<()>,
     pub(super) requests: AtomicU64,
     pub(super) started: u64,
+    /// The decisions writes change, for `GET /v1/changes`.
+    pub(super) changes: tokio::sync::broadcast::Sender<String>,
 }
 
-type Shared = Arc<Service>;
+pub(super) type Shared = Arc<Service>;
 
 /// The router of the service.
 pub fn router(service: Shared) -> Router {
     let protected = Router::new()
         .route("/v1/check", post(check))
-        .route("/v1/records/{id}", get(record))
+        .route("/v1/records", put(records::put))
+        .route("/v1/records/{id}", get(record).delete(records::delete))
+        .route("/v1/changes", get(records::changes))
         .route("/v1/records/{id}/explain", get(explain))
         .route("/v1/reload", post(reload))
         .route("/metrics", get(metrics_text))
@@ -101,7 +104,9 @@ async fn measure(State(service): State<Shared>, req: Request, next: Next) -> Res
 fn route_label(path: Option<&str>) -> &'static str {
     match path {
         Some("/v1/check") => "check",
+        Some("/v1/records") => "records",
         Some("/v1/records/{id}") => "record",
+        Some("/v1/changes") => "changes",
         Some("/v1/records/{id}/explain") => "explain",
         Some("/v1/reload") => "reload",
         Some("/healthz") => "healthz",
@@ -181,8 +186,7 @@ async fn record(
 ) -> Result<Response, ApiError> {
     let Path(id) = id.map_err(|e| ApiError::bad_path(&e))?;
     let snapshot = service.current.get();
-    let judged =
-        snapshot.by_id.get(&id).and_then(|&i| snapshot.stored.get(i)).ok_or_else(|| ApiError::no_record(&id))?;
+    let judged = snapshot.verdict(&id).ok_or_else(|| ApiError::no_record(&id))?;
     let judged = std::slice::from_ref(judged);
     let request = request_id(&service, &headers);
     let entries = log_entries(&service, &snapshot, &request, "record", snapshot.as_of, judged, None);
@@ -223,7 +227,7 @@ fn count_decisions(metrics: &Metrics, judged: &[Judged]) {
 async fn explain(State(service): State<Shared>, id: Result<Path<String>, PathRejection>) -> Result<Response, ApiError> {
     let Path(id) = id.map_err(|e| ApiError::bad_path(&e))?;
     let snapshot = service.current.get();
-    if !snapshot.by_id.contains_key(&id) {
+    if snapshot.verdict(&id).is_none() {
         return Err(ApiError::no_record(&id));
     }
     let (settings, as_of, explaining) = (service.settings, snapshot.as_of, Arc::clone(&snapshot));
@@ -239,7 +243,7 @@ const LINK_DEPTH: usize = 8;
 
 fn explain_json(snapshot: &Snapshot, id: &str, as_of: Date, settings: Settings) -> Result<Vec<u8>, ApiError> {
     let mut store = RecordStore::default();
-    for input in &snapshot.data.inputs {
+    for input in &snapshot.data_now().inputs {
         match input {
             Ok(input) => store.add_input(input),
             Err(e) => store.push_error(e.clone()),
@@ -275,7 +279,7 @@ pub(super) async fn reload_rules(service: &Shared) -> Result<(serde_json::Value,
         service.rules_path.clone(),
         service.settings,
         service.as_of.unwrap_or_else(Date::today),
-        Arc::clone(&old.data),
+        old.data_now(),
     );
     let loaded = tokio::task::spawn_blocking(move || match load_rules(&path) {
         Ok(rules) => {
@@ -310,7 +314,7 @@ pub(super) async fn reload_rules(service: &Shared) -> Result<(serde_json::Value,
 /// The changed decisions a reload's answer lists at most (all are counted).
 const MAX_LISTED: usize = 1000;
 
-fn with_rules(snapshot: &Snapshot, mut response: Response) -> Response {
+pub(super) fn with_rules(snapshot: &Snapshot, mut response: Response) -> Response {
     if let Ok(v) = HeaderValue::from_str(&snapshot.hash) {
         response.headers_mut().insert(RULES_HEADER, v);
     }
@@ -331,7 +335,7 @@ fn evidence_wanted(query: Option<&str>) -> Result<Evidence, ApiError> {
 
 /// The body, at most `max` bytes (a larger `Content-Length` is refused
 /// before anything is read).
-async fn read_body(headers: &HeaderMap, body: Body, max: usize) -> Result<Vec<u8>, ApiError> {
+pub(super) async fn read_body(headers: &HeaderMap, body: Body, max: usize) -> Result<Vec<u8>, ApiError> {
     let declared =
         headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > max as u64) {
@@ -356,7 +360,7 @@ fn is_length_limit(e: &axum::Error) -> bool {
 }
 
 /// The client's `X-Request-Id` when it is short and printable, else one made here.
-fn request_id(service: &Service, headers: &HeaderMap) -> String {
+pub(super) fn request_id(service: &Service, headers: &HeaderMap) -> String {
     let given = headers.get("x-request-id").and_then(|v| v.to_str().ok());
     match given {
         Some(id) if !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_graphic()) => id.to_string(),
@@ -365,7 +369,7 @@ fn request_id(service: &Service, headers: &HeaderMap) -> String {
 }
 
 /// One decision-log line per verdict served (errors are not decisions).
-fn log_entries(
+pub(super) fn log_entries(
     service: &Service,
     snapshot: &Snapshot,
     request: &str,
@@ -390,7 +394,7 @@ fn log_entries(
             "request": request,
             "route": route,
             "rules": snapshot.hash,
-            "data": service.data_hash,
+            "data": snapshot.data_version,
             "as_of": as_of.to_string(),
             "id": j.id,
             "record_hash": record.map(|r| content_hash([r.as_slice()])),

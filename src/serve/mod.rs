@@ -11,8 +11,10 @@ mod http;
 mod judge;
 mod log;
 mod metrics;
+mod records;
 pub mod replay;
 mod snapshot;
+mod write;
 
 use std::io;
 use std::net::SocketAddr;
@@ -67,7 +69,6 @@ pub fn run(options: Options, rules: RuleSet) -> io::Result<()> {
 }
 
 async fn serve(options: Options, rules: RuleSet) -> io::Result<()> {
-    let data_hash = content_hash(options.records.iter().filter_map(|i| i.as_ref().ok()).map(|i| i.bytes.as_slice()));
     let data = Arc::new(snapshot::Data { inputs: options.records });
     let as_of = options.as_of.unwrap_or_else(Date::today);
     let settings = options.settings;
@@ -90,9 +91,9 @@ async fn serve(options: Options, rules: RuleSet) -> io::Result<()> {
         metrics: metrics::Metrics::new(),
         limits: options.limits,
         log_evidence: options.log_evidence,
-        data_hash,
         reloading: tokio::sync::Mutex::new(()),
         requests: Default::default(),
+        changes: tokio::sync::broadcast::channel(records::CHANGE_QUEUE).0,
         started: std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()),
     });
     let listener = TcpListener::bind(options.listen).await?;

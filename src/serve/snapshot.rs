@@ -10,7 +10,8 @@ use std::sync::{Arc, RwLock};
 use super::judge::{Judged, Settings, content_hash, judge_from, judge_store};
 use crate::date::Date;
 use crate::eval::Decision;
-use crate::fast::{Evidence, Overlay};
+use super::write::Edits;
+use crate::fast::{Evidence, Judging, Overlay};
 use crate::records::{Input, RecordError};
 use crate::{RuleError, RuleSet};
 
@@ -33,25 +34,33 @@ self_cell::self_cell!(
 /// A rule set over the stored records, with every stored record judged.
 pub struct Snapshot {
     /// The rules.
-    pub rules: RuleSet,
+    pub rules: Arc<RuleSet>,
     /// The rule set's content hash (its files and the list files they read).
     pub hash: String,
     /// The stored records.
     pub data: Arc<Data>,
     /// The stored records loaded for `rules`.
-    pub graph: Graph,
+    pub graph: Arc<Graph>,
     /// The day the stored verdicts were judged on.
     pub as_of: Date,
-    /// Every stored entry's answer, in input order.
-    pub stored: Vec<Judged>,
+    /// Every stored entry's answer as loaded, in input order (see
+    /// [`Snapshot::verdict`] for a record's answer now).
+    pub stored: Arc<Vec<Judged>>,
     /// Record id → its entry in `stored` (the first, for a repeated id).
-    pub by_id: HashMap<String, usize>,
+    pub by_id: Arc<HashMap<String, usize>>,
+    /// The records written since the graph was loaded.
+    pub edits: Edits,
+    /// The stored records' version: their content hash as loaded, then one
+    /// more hash for each write.
+    pub data_version: String,
 }
 
 impl Snapshot {
     /// Judges every stored record under `rules`.
     pub fn new(rules: RuleSet, data: Arc<Data>, as_of: Date, settings: Settings) -> io::Result<Snapshot> {
         let hash = rule_set_hash(&rules);
+        let data_version =
+            content_hash(data.inputs.iter().filter_map(|i| i.as_ref().ok()).map(|i| i.bytes.as_slice()));
         let graph = Graph::new(Arc::clone(&data), |data| Overlay::new(&data.inputs, rules.program()));
         let stored = graph.with_dependent(|_, overlay| {
             judge_store(rules.program(), overlay.store(), 0, as_of, settings, Evidence::Full)
@@ -63,44 +72,66 @@ impl Snapshot {
                 by_id.entry(id.clone()).or_insert(i);
             }
         }
-        Ok(Snapshot { rules, hash, data, graph, as_of, stored, by_id })
+        Ok(Snapshot {
+            rules: Arc::new(rules),
+            hash,
+            data,
+            graph: Arc::new(graph),
+            as_of,
+            stored: Arc::new(stored),
+            by_id: Arc::new(by_id),
+            edits: Edits::default(),
+            data_version,
+        })
     }
 
     /// New records judged with the stored ones, as `check --format json`
     /// over the stored inputs and `request` judges them: with the stored
-    /// records judging them can read (see [`Overlay`]), or, when a new
-    /// record repeats a stored id, with all of them.
-    pub fn judge_new(
-        &self,
-        request: &Input,
-        as_of: Date,
-        settings: Settings,
-        evidence: Evidence,
-    ) -> io::Result<Vec<Judged>> {
+    /// records judging them can read (see [`Overlay`]).
+    pub fn judge_new(&self, request: &Input, as_of: Date, settings: Settings, evidence: Evidence) -> io::Result<Vec<Judged>> {
         let program = self.rules.program();
-        let (inputs, from) = match self.graph.borrow_dependent().inputs_for(request, program) {
-            Some(part) => part,
-            None => {
-                let mut inputs = self.data.inputs.clone();
-                inputs.push(Ok(request.clone()));
-                (inputs, self.entries())
-            }
-        };
-        Ok(judge_from(program, &inputs, from, as_of, settings, evidence)?.1)
+        let added = self.edits.added_input();
+        let judging =
+            Judging { removed: &self.edits.removed, added: &added, again: &[], request: Some(request) };
+        let (inputs, stored) = self.graph.borrow_dependent().inputs_to_judge(&judging, program);
+        Ok(judge_from(program, &inputs, stored + self.edits.added.len(), as_of, settings, evidence)?.1)
+    }
+
+    /// A stored record's answer now, by id.
+    pub fn verdict(&self, id: &str) -> Option<&Judged> {
+        match self.edits.verdicts.get(id) {
+            Some(now) => now.as_ref(),
+            None => self.by_id.get(id).and_then(|&i| self.stored.get(i)),
+        }
+    }
+
+    /// The stored records now: the inputs as loaded, or, after writes, the
+    /// records that are left of them (in place) and those written.
+    pub fn data_now(&self) -> Arc<Data> {
+        if self.edits.is_empty() {
+            return Arc::clone(&self.data);
+        }
+        let added = self.edits.added_input();
+        Arc::new(Data { inputs: self.graph.borrow_dependent().inputs_now(&self.edits.removed, &added) })
     }
 
     /// How many stored entries there are (records and errors).
     pub fn entries(&self) -> usize {
-        self.stored.len()
+        self.stored.len() + self.edits.added.len() - self.edits.removed.len()
     }
 
     /// The stored records whose decision differs in `newer`: (id, before, after).
     pub fn changed_decisions<'s>(&'s self, newer: &'s Snapshot) -> Vec<(&'s str, Option<Decision>, Option<Decision>)> {
-        self.stored
-            .iter()
-            .zip(&newer.stored)
-            .filter(|(old, new)| old.decision != new.decision)
-            .map(|(old, new)| (old.id.as_deref().unwrap_or(""), old.decision, new.decision))
+        if self.edits.is_empty() && newer.edits.is_empty() && self.stored.len() == newer.stored.len() {
+            return (self.stored.iter().zip(newer.stored.iter()))
+                .filter(|(old, new)| old.decision != new.decision)
+                .map(|(old, new)| (old.id.as_deref().unwrap_or(""), old.decision, new.decision))
+                .collect();
+        }
+        // After writes, the stored records are matched by id.
+        (newer.stored.iter().filter_map(|new| Some((new.id.as_deref()?, new.decision))))
+            .map(|(id, after)| (id, self.verdict(id).and_then(|j| j.decision), after))
+            .filter(|(_, before, after)| before != after)
             .collect()
     }
 }
