@@ -15,13 +15,13 @@
 
 mod readers;
 mod reads;
+mod values;
 
 use std::collections::{HashMap, HashSet};
 
-use serde_json::Value;
-
-use self::readers::Incoming;
+use self::readers::{Back, Incoming};
 use self::reads::{Reads, Scan};
+use self::values::{for_each_key, for_each_value, links_of};
 use super::store::{FVal, FastEntry, FastStore};
 use crate::check::{FieldId, Program};
 use crate::records::load::{Piece, split};
@@ -88,6 +88,13 @@ impl<'a> Overlay<'a> {
         overlay
     }
 
+    /// The stored records whose verdicts can change when the records of
+    /// `changed` change (their versions before and after) and the loaded
+    /// records `gone` are taken out, in input order.
+    pub fn readers(&self, changed: &FastStore<'_>, gone: &[RecordIdx]) -> Vec<RecordIdx> {
+        Back::new(&self.store, &self.reads, &self.contexts, &self.constants, &self.incoming).readers(changed, gone)
+    }
+
     /// The stored records as loaded.
     pub fn store(&self) -> &FastStore<'a> {
         &self.store
@@ -107,7 +114,11 @@ impl<'a> Overlay<'a> {
     /// input's in one input of the same name that keeps their positions,
     /// then the records added, then the request; and how many entries come
     /// before the added records'.
-    pub fn inputs_to_judge(&self, judging: &Judging<'_>, program: &Program) -> (Vec<Result<Input, RecordError>>, usize) {
+    pub fn inputs_to_judge(
+        &self,
+        judging: &Judging<'_>,
+        program: &Program,
+    ) -> (Vec<Result<Input, RecordError>>, usize) {
         let mut parsed = vec![Ok(judging.added.clone())];
         parsed.extend(judging.request.map(|r| Ok(r.clone())));
         let new = FastStore::load(&parsed, program);
@@ -430,45 +441,5 @@ impl Reach<'_, '_, '_> {
                 self.judge(Node::Stored(r));
             }
         }
-    }
-}
-
-/// The records a value links to (a list's links too).
-fn links_of(value: &FVal<'_>, out: &mut Vec<RecordIdx>) {
-    match value {
-        FVal::Link(t) => out.push(*t),
-        FVal::Links(ts) => out.extend(ts.iter().copied()),
-        FVal::List(items) => items.iter().for_each(|item| links_of(item, out)),
-        _ => {}
-    }
-}
-
-/// Calls `f` on every string in a value (list items and nested objects too).
-fn for_each_value(value: &FVal<'_>, f: &mut impl FnMut(&str)) {
-    match value {
-        FVal::Str(s) => f(s.as_str()),
-        FVal::List(items) => items.iter().for_each(|item| for_each_value(item, f)),
-        FVal::Json(v) => for_each_json(v, f),
-        FVal::Null | FVal::Bool(_) | FVal::Num(_) | FVal::Link(_) | FVal::Links(_) => {}
-    }
-}
-
-fn for_each_json(value: &Value, f: &mut impl FnMut(&str)) {
-    match value {
-        Value::String(s) => f(s),
-        Value::Array(items) => items.iter().for_each(|item| for_each_json(item, f)),
-        Value::Object(map) => map.values().for_each(|item| for_each_json(item, f)),
-        Value::Null | Value::Bool(_) | Value::Number(_) => {}
-    }
-}
-
-/// The keys a reverse index files a field's value under, as the engine's.
-fn for_each_key(store: &FastStore<'_>, value: &FVal<'_>, f: &mut impl FnMut(&str)) {
-    match value {
-        FVal::Str(s) => f(s.as_str()),
-        FVal::Link(t) => f(store.record(*t).id.as_str()),
-        FVal::Links(ts) => ts.iter().for_each(|t| f(store.record(*t).id.as_str())),
-        FVal::List(items) => items.iter().for_each(|item| for_each_key(store, item, f)),
-        _ => {}
     }
 }

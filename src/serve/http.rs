@@ -12,7 +12,7 @@ use axum::extract::{MatchedPath, Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{get, post};
 use serde_json::json;
 use subtle::ConstantTimeEq;
 
@@ -21,7 +21,6 @@ use super::error::ApiError;
 use super::judge::{Judged, Settings, content_hash};
 use super::log::DecisionLog;
 use super::metrics::{self, Metrics};
-use super::records;
 use super::snapshot::{Current, Snapshot, load_rules};
 use crate::date::Date;
 use crate::eval::EvalOptions;
@@ -63,17 +62,19 @@ pub struct Service {
     pub(super) started: u64,
     /// The decisions writes change, for `GET /v1/changes`.
     pub(super) changes: tokio::sync::broadcast::Sender<String>,
+    /// Set when the service stops: streams end.
+    pub(super) stopping: tokio::sync::watch::Receiver<bool>,
 }
 
 pub(super) type Shared = Arc<Service>;
 
-/// The router of the service.
-pub fn router(service: Shared) -> Router {
+/// The router of the service; `writes` holds the routes that write the
+/// stored graph (behind the token too).
+pub fn router(service: Shared, writes: Router<Shared>) -> Router {
     let protected = Router::new()
         .route("/v1/check", post(check))
-        .route("/v1/records", put(records::put))
-        .route("/v1/records/{id}", get(record).delete(records::delete))
-        .route("/v1/changes", get(records::changes))
+        .route("/v1/records/{id}", get(record))
+        .merge(writes)
         .route("/v1/records/{id}/explain", get(explain))
         .route("/v1/reload", post(reload))
         .route("/metrics", get(metrics_text))
@@ -275,12 +276,8 @@ async fn reload(State(service): State<Shared>) -> Result<Response, ApiError> {
 pub(super) async fn reload_rules(service: &Shared) -> Result<(serde_json::Value, Arc<Snapshot>), ApiError> {
     let _one_at_a_time = service.reloading.lock().await;
     let old = service.current.get();
-    let (path, settings, as_of, data) = (
-        service.rules_path.clone(),
-        service.settings,
-        service.as_of.unwrap_or_else(Date::today),
-        old.data_now(),
-    );
+    let (path, settings, as_of, data) =
+        (service.rules_path.clone(), service.settings, service.as_of.unwrap_or_else(Date::today), old.data_now());
     let loaded = tokio::task::spawn_blocking(move || match load_rules(&path) {
         Ok(rules) => {
             Snapshot::new(rules, data, as_of, settings).map(Ok).map_err(|e| ApiError::internal(&e.to_string()))

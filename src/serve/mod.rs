@@ -81,6 +81,7 @@ async fn serve(options: Options, rules: RuleSet) -> io::Result<()> {
         None => log::DecisionLog::none(),
     };
     let (records, hash) = (first.entries(), first.hash.clone());
+    let (stop, stopping) = tokio::sync::watch::channel(false);
     let service = Arc::new(http::Service {
         current: snapshot::Current::new(first),
         rules_path: options.rules_path,
@@ -94,13 +95,14 @@ async fn serve(options: Options, rules: RuleSet) -> io::Result<()> {
         reloading: tokio::sync::Mutex::new(()),
         requests: Default::default(),
         changes: tokio::sync::broadcast::channel(records::CHANGE_QUEUE).0,
+        stopping,
         started: std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()),
     });
     let listener = TcpListener::bind(options.listen).await?;
     let address = listener.local_addr()?;
     eprintln!("interdict: serving {records} records on http://{address} (rules {hash})");
     tokio::spawn(reload_on_hangup(Arc::clone(&service)));
-    accept(listener, http::router(Arc::clone(&service)), options.header_timeout).await;
+    accept(listener, http::router(Arc::clone(&service), records::router()), options.header_timeout, stop).await;
     service.log.close();
     eprintln!("interdict: stopped");
     Ok(())
@@ -108,12 +110,17 @@ async fn serve(options: Options, rules: RuleSet) -> io::Result<()> {
 
 /// Takes connections until a stop signal, then waits (at most [`DRAIN`])
 /// for those open to finish the requests they are in.
-async fn accept(listener: TcpListener, router: axum::Router, header_timeout: Duration) {
+async fn accept(
+    listener: TcpListener,
+    router: axum::Router,
+    header_timeout: Duration,
+    stop: tokio::sync::watch::Sender<bool>,
+) {
     let graceful = GracefulShutdown::new();
     let mut http1 = hyper::server::conn::http1::Builder::new();
     http1.timer(TokioTimer::new()).header_read_timeout(header_timeout);
-    let stop = stop_signal();
-    tokio::pin!(stop);
+    let signal = stop_signal();
+    tokio::pin!(signal);
     loop {
         tokio::select! {
             accepted = listener.accept() => {
@@ -130,11 +137,13 @@ async fn accept(listener: TcpListener, router: axum::Router, header_timeout: Dur
                     let _ = connection.await;
                 });
             }
-            () = &mut stop => break,
+            () = &mut signal => break,
         }
     }
     drop(listener);
     eprintln!("interdict: stopping; finishing the requests in flight");
+    // Nobody may be listening: that is no error.
+    let _ = stop.send(true);
     let _ = tokio::time::timeout(DRAIN, graceful.shutdown()).await;
 }
 

@@ -6,11 +6,13 @@
 use std::convert::Infallible;
 use std::sync::Arc;
 
+use axum::Router;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, put};
 use serde_json::json;
 use tokio::sync::broadcast;
 
@@ -22,12 +24,20 @@ use super::snapshot::Snapshot;
 use super::write::Change;
 use crate::fast::record_ids;
 
+/// The routes that write the stored graph, and the stream of what they change.
+pub(super) fn router() -> Router<Shared> {
+    Router::new()
+        .route("/v1/records", put(put_records))
+        .route("/v1/records/{id}", delete(delete_record))
+        .route("/v1/changes", get(changes))
+}
+
 /// How many change events wait for a slow subscriber before it misses some.
 pub(super) const CHANGE_QUEUE: usize = 4096;
 
 /// `PUT /v1/records`: one record, an array or JSON Lines; each is added,
 /// or replaces the stored record with its id.
-pub(super) async fn put(State(service): State<Shared>, headers: HeaderMap, req: Request) -> Result<Response, ApiError> {
+async fn put_records(State(service): State<Shared>, headers: HeaderMap, req: Request) -> Result<Response, ApiError> {
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
     let kind = BodyKind::of(content_type)?;
     let bytes = read_body(&headers, req.into_body(), service.limits.max_body).await?;
@@ -40,7 +50,7 @@ pub(super) async fn put(State(service): State<Shared>, headers: HeaderMap, req: 
 }
 
 /// `DELETE /v1/records/{id}`.
-pub(super) async fn delete(
+async fn delete_record(
     State(service): State<Shared>,
     headers: HeaderMap,
     id: Result<Path<String>, PathRejection>,
@@ -109,17 +119,23 @@ fn change_json(snapshot: &Snapshot, request: &str, change: &Change) -> serde_jso
 /// record whose decision a write changed, from the moment of subscribing;
 /// a subscriber too slow to keep up gets a `lagged` event saying how many
 /// it missed.
-pub(super) async fn changes(State(service): State<Shared>) -> Response {
+async fn changes(State(service): State<Shared>) -> Response {
     let receiver = service.changes.subscribe();
-    let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
-        let event = match receiver.recv().await {
+    let stopping = service.stopping.clone();
+    let stream = futures_util::stream::unfold((receiver, stopping), |(mut receiver, mut stopping)| async move {
+        let received = tokio::select! {
+            r = receiver.recv() => r,
+            // Shutting down: the stream ends, so the connection can drain.
+            _ = stopping.wait_for(|stop| *stop) => return None,
+        };
+        let event = match received {
             Ok(change) => Event::default().event("change").data(change),
             Err(broadcast::error::RecvError::Lagged(missed)) => {
                 Event::default().event("lagged").data(json!({ "missed": missed }).to_string())
             }
             Err(broadcast::error::RecvError::Closed) => return None,
         };
-        Some((Ok::<_, Infallible>(event), receiver))
+        Some((Ok::<_, Infallible>(event), (receiver, stopping)))
     });
     Sse::new(stream).keep_alive(KeepAlive::default()).into_response()
 }

@@ -2,7 +2,7 @@
 //! their verdicts, taken as one `Arc` when the request starts, so a reload
 //! that swaps in a new snapshot never changes an answer half-way.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
@@ -10,9 +10,8 @@ use std::sync::{Arc, RwLock};
 use super::judge::{Judged, Settings, content_hash, judge_from, judge_store};
 use crate::date::Date;
 use crate::eval::Decision;
-use super::write::Edits;
 use crate::fast::{Evidence, Judging, Overlay};
-use crate::records::{Input, RecordError};
+use crate::records::{Input, RecordError, RecordIdx};
 use crate::{RuleError, RuleSet};
 
 /// The stored record graph: the inputs as read at start.
@@ -59,8 +58,7 @@ impl Snapshot {
     /// Judges every stored record under `rules`.
     pub fn new(rules: RuleSet, data: Arc<Data>, as_of: Date, settings: Settings) -> io::Result<Snapshot> {
         let hash = rule_set_hash(&rules);
-        let data_version =
-            content_hash(data.inputs.iter().filter_map(|i| i.as_ref().ok()).map(|i| i.bytes.as_slice()));
+        let data_version = content_hash(data.inputs.iter().filter_map(|i| i.as_ref().ok()).map(|i| i.bytes.as_slice()));
         let graph = Graph::new(Arc::clone(&data), |data| Overlay::new(&data.inputs, rules.program()));
         let stored = graph.with_dependent(|_, overlay| {
             judge_store(rules.program(), overlay.store(), 0, as_of, settings, Evidence::Full)
@@ -88,11 +86,16 @@ impl Snapshot {
     /// New records judged with the stored ones, as `check --format json`
     /// over the stored inputs and `request` judges them: with the stored
     /// records judging them can read (see [`Overlay`]).
-    pub fn judge_new(&self, request: &Input, as_of: Date, settings: Settings, evidence: Evidence) -> io::Result<Vec<Judged>> {
+    pub fn judge_new(
+        &self,
+        request: &Input,
+        as_of: Date,
+        settings: Settings,
+        evidence: Evidence,
+    ) -> io::Result<Vec<Judged>> {
         let program = self.rules.program();
         let added = self.edits.added_input();
-        let judging =
-            Judging { removed: &self.edits.removed, added: &added, again: &[], request: Some(request) };
+        let judging = Judging { removed: &self.edits.removed, added: &added, again: &[], request: Some(request) };
         let (inputs, stored) = self.graph.borrow_dependent().inputs_to_judge(&judging, program);
         Ok(judge_from(program, &inputs, stored + self.edits.added.len(), as_of, settings, evidence)?.1)
     }
@@ -133,6 +136,35 @@ impl Snapshot {
             .map(|(id, after)| (id, self.verdict(id).and_then(|j| j.decision), after))
             .filter(|(_, before, after)| before != after)
             .collect()
+    }
+}
+
+/// The records written since the graph was loaded.
+#[derive(Clone, Default)]
+pub struct Edits {
+    /// Loaded records taken out (deleted, or replaced by one in `added`).
+    pub removed: HashSet<RecordIdx>,
+    /// The records written, latest version of each, in the order last
+    /// written: (id, one JSON line).
+    pub added: Vec<(String, Vec<u8>)>,
+    /// Answers that differ from the loaded ones, by id (`None`: deleted).
+    pub verdicts: HashMap<String, Option<Judged>>,
+}
+
+impl Edits {
+    /// No writes.
+    pub fn is_empty(&self) -> bool {
+        self.removed.is_empty() && self.added.is_empty()
+    }
+
+    /// The records written, as one JSON Lines input named `added`.
+    pub fn added_input(&self) -> Input {
+        let mut bytes = Vec::new();
+        for (_, line) in &self.added {
+            bytes.extend_from_slice(line);
+            bytes.push(b'\n');
+        }
+        Input::new("added", bytes)
     }
 }
 

@@ -8,39 +8,10 @@ use std::io;
 use std::sync::Arc;
 
 use super::judge::{Judged, Settings, content_hash, judge_from};
-use super::snapshot::Snapshot;
+use super::snapshot::{Edits, Snapshot};
 use crate::eval::Decision;
 use crate::fast::{Evidence, FastStore, Judging};
-use crate::records::{Input, RecordIdx, Records};
-
-/// The records written since the graph was loaded.
-#[derive(Clone, Default)]
-pub struct Edits {
-    /// Loaded records taken out (deleted, or replaced by one in `added`).
-    pub removed: HashSet<RecordIdx>,
-    /// The records written, latest version of each, in the order last
-    /// written: (id, one JSON line).
-    pub added: Vec<(String, Vec<u8>)>,
-    /// Answers that differ from the loaded ones, by id (`None`: deleted).
-    pub verdicts: HashMap<String, Option<Judged>>,
-}
-
-impl Edits {
-    /// No writes.
-    pub fn is_empty(&self) -> bool {
-        self.removed.is_empty() && self.added.is_empty()
-    }
-
-    /// The records written, as one JSON Lines input named `added`.
-    pub fn added_input(&self) -> Input {
-        let mut bytes = Vec::new();
-        for (_, line) in &self.added {
-            bytes.extend_from_slice(line);
-            bytes.push(b'\n');
-        }
-        Input::new("added", bytes)
-    }
-}
+use crate::records::{Input, Records};
 
 /// A stored record whose decision a write changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -177,16 +148,19 @@ exempt kin { waive at_bad for visit x when x.visitor.spouse.nationality == "KR" 
     /// A record for `id` (its type from its first letter), links drawn from `pick`.
     fn record(id: &str, pick: &[u8; 4]) -> String {
         let person = |i: u8| format!("p{}", i % 7);
-        let contacts: Vec<String> = [person(pick[1]), person(pick[2] / 3)].into_iter().take(usize::from(pick[3] % 3)).collect();
+        let contacts: Vec<String> =
+            [person(pick[1]), person(pick[2] / 3)].into_iter().take(usize::from(pick[3] % 3)).collect();
         let value = match id.as_bytes().first() {
             Some(b'p') => serde_json::json!({
                 "id": id, "type": "person",
-                "nationality": if pick[0] % 3 == 0 { "KR" } else { "CN" },
+                "nationality": if pick[0].is_multiple_of(3) { "KR" } else { "CN" },
                 "contacts": contacts,
                 "spouse": person(pick[2]),
             }),
             Some(b'v') => serde_json::json!({"id": id, "type": "venue", "operator": person(pick[0])}),
-            _ => serde_json::json!({"id": id, "type": "visit", "visitor": person(pick[0]), "venue": format!("v{}", pick[1] % 4)}),
+            _ => {
+                serde_json::json!({"id": id, "type": "visit", "visitor": person(pick[0]), "venue": format!("v{}", pick[1] % 4)})
+            }
         };
         value.to_string()
     }

@@ -38,7 +38,8 @@ fn overlay_agrees(rules: &RuleSet, text: &str, new: &[usize]) {
     let overlay = Overlay::new(&stored, rules.program());
     let (inputs, from) = overlay.inputs_for(&request, rules.program());
     let got = lines_from(rules, &inputs, from);
-    let given: Vec<String> = inputs.iter().map(|i| String::from_utf8_lossy(&i.as_ref().unwrap().bytes).into()).collect();
+    let given: Vec<String> =
+        inputs.iter().map(|i| String::from_utf8_lossy(&i.as_ref().unwrap().bytes).into()).collect();
     assert_eq!(got, expected, "inputs given: {given:?}");
 }
 

@@ -8,7 +8,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::{Overlay, for_each_key};
+use super::reads::Reads;
+use super::values::{for_each_key, for_each_value, links_of};
 use crate::check::FieldId;
 use crate::fast::store::FastStore;
 use crate::records::{RecordIdx, Records};
@@ -33,9 +34,9 @@ impl Incoming {
             let r = RecordIdx(i as u32);
             for (f, v) in store.record(r).fields.iter().filter(|(f, _)| followed.contains(f)) {
                 let mut targets = Vec::new();
-                super::links_of(v, &mut targets);
+                links_of(v, &mut targets);
                 edges.extend(targets.into_iter().map(|t| (t, r)));
-                super::for_each_value(v, &mut |s| match store.lookup(s) {
+                for_each_value(v, &mut |s| match store.lookup(s) {
                     Some(t) => edges.push((t, r)),
                     None if links.contains(f) => dangling.entry(s.to_string()).or_default().push(r),
                     None => {}
@@ -64,49 +65,73 @@ impl Incoming {
     }
 }
 
-/// The walk back from changed records to their readers.
-struct Back<'o, 'a> {
-    overlay: &'o Overlay<'a>,
+/// The walk back from changed records to their readers, over what the
+/// overlay knows of the stored graph.
+pub(super) struct Back<'o, 'a> {
+    pub(super) store: &'o FastStore<'a>,
+    pub(super) reads: &'o [Reads],
+    pub(super) contexts: &'o HashMap<String, u16>,
+    pub(super) constants: &'o HashSet<String>,
+    pub(super) incoming: &'o Incoming,
     seen: HashSet<RecordIdx>,
     queue: Vec<RecordIdx>,
     /// Types whose every record was added already.
     whole: HashSet<String>,
 }
 
-impl<'a> Overlay<'a> {
+impl<'o, 'a> Back<'o, 'a> {
+    pub(super) fn new(
+        store: &'o FastStore<'a>,
+        reads: &'o [Reads],
+        contexts: &'o HashMap<String, u16>,
+        constants: &'o HashSet<String>,
+        incoming: &'o Incoming,
+    ) -> Self {
+        Back {
+            store,
+            reads,
+            contexts,
+            constants,
+            incoming,
+            seen: HashSet::new(),
+            queue: Vec::new(),
+            whole: HashSet::new(),
+        }
+    }
+
     /// The stored records whose verdicts can change when the records of
     /// `changed` change (their versions before and after: ids, types and
     /// field values) and the loaded records `gone` are taken out, in input
     /// order. `changed` may name stored records and records not stored.
-    pub fn readers(&self, changed: &FastStore<'_>, gone: &[RecordIdx]) -> Vec<RecordIdx> {
-        let mut back = Back { overlay: self, seen: HashSet::new(), queue: Vec::new(), whole: HashSet::new() };
+    pub(super) fn readers(mut self, changed: &FastStore<'_>, gone: &[RecordIdx]) -> Vec<RecordIdx> {
         for &r in gone {
-            back.add(r);
+            self.add(r);
             if self.constants.contains(self.store.id(r)) {
-                back.everything();
+                self.everything();
             }
         }
         for i in 0..changed.len() {
             let c = RecordIdx(i as u32);
             let id = changed.id(c);
             if let Some(r) = self.store.lookup(id) {
-                back.add(r);
+                self.add(r);
             }
             for &r in self.incoming.dangling.get(id).map_or(&[][..], Vec::as_slice) {
-                back.add(r);
+                self.add(r);
             }
             if self.constants.contains(id) {
-                back.everything();
+                self.everything();
             }
-            back.found_by_scans(changed, c);
+            self.found_by_scans(changed, c);
         }
-        while let Some(r) = back.queue.pop() {
+        while let Some(r) = self.queue.pop() {
             for &reader in self.incoming.of(r) {
-                back.add(reader);
+                self.add(reader);
             }
-            back.found_by_scans(&self.store, r);
+            let store = self.store;
+            self.found_by_scans(store, r);
         }
-        let mut readers: Vec<RecordIdx> = back.seen.into_iter().collect();
+        let mut readers: Vec<RecordIdx> = self.seen.into_iter().collect();
         readers.sort_unstable();
         readers
     }
@@ -120,7 +145,7 @@ impl Back<'_, '_> {
     }
 
     fn everything(&mut self) {
-        for i in 0..self.overlay.store.len() {
+        for i in 0..self.store.len() {
             self.add(RecordIdx(i as u32));
         }
     }
@@ -129,7 +154,7 @@ impl Back<'_, '_> {
         if !self.whole.insert(record_type.to_string()) {
             return;
         }
-        let store = &self.overlay.store;
+        let store = self.store;
         let records = store.type_id(record_type).map_or(&[][..], |t| store.by_type[t.0 as usize].as_slice());
         for &r in records {
             self.add(r);
@@ -141,9 +166,9 @@ impl Back<'_, '_> {
     /// reads it, or is read by what does), or every record of the looking
     /// type when the key names none; without one, every such record.
     fn found_by_scans(&mut self, store: &FastStore<'_>, c: RecordIdx) {
-        let overlay = self.overlay;
+        let (reads_of, contexts) = (self.reads, self.contexts);
         let ty = store.record_type(c);
-        for (looking, reads) in overlay.contexts.iter().filter_map(|(t, &i)| Some((t, overlay.reads.get(usize::from(i))?))) {
+        for (looking, reads) in contexts.iter().filter_map(|(t, &i)| Some((t, reads_of.get(usize::from(i))?))) {
             for scan in reads.scans.iter().filter(|s| s.record_type == ty) {
                 let field = match &scan.by {
                     Some((name, field)) if name != "type" => *field,
@@ -157,8 +182,8 @@ impl Back<'_, '_> {
                     for_each_key(store, v, &mut |k| keys.push(k.to_string()));
                 }
                 for key in keys {
-                    match overlay.store.lookup(&key) {
-                        Some(r) if !overlay.constants.contains(&key) => self.add(r),
+                    match self.store.lookup(&key) {
+                        Some(r) if !self.constants.contains(&key) => self.add(r),
                         _ => self.all_of(looking),
                     }
                 }
