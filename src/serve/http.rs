@@ -187,8 +187,13 @@ async fn record(
 ) -> Result<Response, ApiError> {
     let Path(id) = id.map_err(|e| ApiError::bad_path(&e))?;
     let snapshot = service.current.get();
-    let judged = snapshot.verdict(&id).ok_or_else(|| ApiError::no_record(&id))?;
-    let judged = std::slice::from_ref(judged);
+    let (rendering, settings) = (Arc::clone(&snapshot), service.settings);
+    let judged = tokio::task::spawn_blocking(move || rendering.line(&id, settings).map(|j| j.ok_or(id)))
+        .await
+        .map_err(|e| ApiError::internal(&e.to_string()))?
+        .map_err(|e| ApiError::internal(&e.to_string()))?
+        .map_err(|id| ApiError::no_record(&id))?;
+    let judged = std::slice::from_ref(&judged);
     let request = request_id(&service, &headers);
     let entries = log_entries(&service, &snapshot, &request, "record", snapshot.as_of, judged, None);
     serve_decisions(&service, &snapshot, &request, entries, judged).await

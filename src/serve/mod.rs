@@ -100,8 +100,10 @@ async fn serve(options: Options, rules: RuleSet) -> io::Result<()> {
     });
     let listener = TcpListener::bind(options.listen).await?;
     let address = listener.local_addr()?;
+    // SIGHUP is taken over before the line that says the service is ready:
+    // until then it would stop the process.
+    tokio::spawn(reload_on_hangup(Arc::clone(&service), hangup()));
     eprintln!("interdict: serving {records} records on http://{address} (rules {hash})");
-    tokio::spawn(reload_on_hangup(Arc::clone(&service)));
     accept(listener, http::router(Arc::clone(&service), records::router()), options.header_timeout, stop).await;
     service.log.close();
     eprintln!("interdict: stopped");
@@ -167,18 +169,28 @@ async fn stop_signal() {
     }
 }
 
+/// SIGHUP's stream, where there is one.
+#[cfg(unix)]
+fn hangup() -> Option<tokio::signal::unix::Signal> {
+    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok()
+}
+
+#[cfg(not(unix))]
+fn hangup() -> Option<()> {
+    None
+}
+
 /// SIGHUP reloads the rules, as `POST /v1/reload` does.
-async fn reload_on_hangup(service: Arc<http::Service>) {
-    #[cfg(unix)]
-    {
-        let Ok(mut hangup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) else { return };
-        while hangup.recv().await.is_some() {
-            match http::reload_rules(&service).await {
-                Ok((summary, _)) => eprintln!("interdict: reloaded: {summary}"),
-                Err(e) => eprintln!("interdict: reload refused: {}", e.message),
-            }
+#[cfg(unix)]
+async fn reload_on_hangup(service: Arc<http::Service>, hangup: Option<tokio::signal::unix::Signal>) {
+    let Some(mut hangup) = hangup else { return };
+    while hangup.recv().await.is_some() {
+        match http::reload_rules(&service).await {
+            Ok((summary, _)) => eprintln!("interdict: reloaded: {summary}"),
+            Err(e) => eprintln!("interdict: reload refused: {}", e.message),
         }
     }
-    #[cfg(not(unix))]
-    let _ = service;
 }
+
+#[cfg(not(unix))]
+async fn reload_on_hangup(_: Arc<http::Service>, _: Option<()>) {}

@@ -4,6 +4,7 @@
 //! snapshot that requests starting after it see whole.
 
 use std::convert::Infallible;
+use std::io;
 use std::sync::Arc;
 
 use axum::Router;
@@ -77,11 +78,20 @@ async fn write(
     let _one_at_a_time = service.reloading.lock().await;
     let (old, settings) = (service.current.get(), service.settings);
     let writing = Arc::clone(&old);
-    let (next, changes) = tokio::task::spawn_blocking(move || writing.write(&records, &deleted, settings))
-        .await
-        .map_err(|e| ApiError::internal(&e.to_string()))?
-        .map_err(|e| ApiError::internal(&e.to_string()))?;
-    let judged: Vec<Judged> = changes.iter().filter_map(|c| next.verdict(&c.id).cloned()).collect();
+    let evidence = service.log_evidence;
+    let (next, changes, judged) = tokio::task::spawn_blocking(move || -> io::Result<_> {
+        let (next, changes) = writing.write(&records, &deleted, settings)?;
+        let mut judged: Vec<Judged> = Vec::with_capacity(changes.len());
+        for c in &changes {
+            // Lines only where the log keeps them.
+            let now = if evidence { next.line(&c.id, settings)? } else { next.verdict(&c.id).cloned() };
+            judged.extend(now);
+        }
+        Ok((next, changes, judged))
+    })
+    .await
+    .map_err(|e| ApiError::internal(&e.to_string()))?
+    .map_err(|e| ApiError::internal(&e.to_string()))?;
     let request = request_id(service, headers);
     let entries = log_entries(service, &next, &request, route, next.as_of, &judged, None);
     if !service.log.append(entries).await {

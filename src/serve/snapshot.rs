@@ -7,7 +7,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
-use super::judge::{Judged, Settings, content_hash, judge_from, judge_store};
+use super::judge::{Judged, Lines, Settings, content_hash, judge_from, judge_store};
 use crate::date::Date;
 use crate::eval::Decision;
 use crate::fast::{Evidence, Judging, Overlay};
@@ -61,7 +61,8 @@ impl Snapshot {
         let data_version = content_hash(data.inputs.iter().filter_map(|i| i.as_ref().ok()).map(|i| i.bytes.as_slice()));
         let graph = Graph::new(Arc::clone(&data), |data| Overlay::new(&data.inputs, rules.program()));
         let stored = graph.with_dependent(|_, overlay| {
-            judge_store(rules.program(), overlay.store(), 0, as_of, settings, Evidence::Full)
+            // Lines are rendered on request: a million of them is most of the memory.
+            judge_store(rules.program(), overlay.store(), 0, as_of, settings, Evidence::Full, Lines::Left)
         })?;
         let (_, stored) = stored;
         let mut by_id = HashMap::with_capacity(stored.len());
@@ -100,7 +101,27 @@ impl Snapshot {
         Ok(judge_from(program, &inputs, stored + self.edits.added.len(), as_of, settings, evidence)?.1)
     }
 
-    /// A stored record's answer now, by id.
+    /// A stored record's answer now, by id, its line rendered: as `check
+    /// --format json` writes it for the stored records now, on the day the
+    /// rule set was loaded.
+    pub fn line(&self, id: &str, settings: Settings) -> io::Result<Option<Judged>> {
+        let Some(now) = self.verdict(id) else { return Ok(None) };
+        if !now.line.is_empty() {
+            return Ok(Some(now.clone()));
+        }
+        let overlay = self.graph.borrow_dependent();
+        let again: Vec<RecordIdx> =
+            overlay.store().lookup(id).filter(|r| !self.edits.removed.contains(r)).into_iter().collect();
+        let added = self.edits.added_input();
+        let judging = Judging { removed: &self.edits.removed, added: &added, again: &again, request: None };
+        let program = self.rules.program();
+        let (inputs, _) = overlay.inputs_to_judge(&judging, program);
+        let (_, judged) = judge_from(program, &inputs, 0, self.as_of, settings, Evidence::Full)?;
+        Ok(judged.into_iter().find(|j| j.id.as_deref() == Some(id) && j.decision.is_some()))
+    }
+
+    /// A stored record's answer now, by id (its line may be left to
+    /// [`Snapshot::line`]).
     pub fn verdict(&self, id: &str) -> Option<&Judged> {
         match self.edits.verdicts.get(id) {
             Some(now) => now.as_ref(),
