@@ -16,7 +16,7 @@ entity visit { visitor: person, venue: venue, date: date }
 "#;
 
 /// Rule templates; `{N}` is a nationality, `{K}` a number of hops.
-pub(crate) const RULES: &[&str] = &[
+const RULES: &[&str] = &[
     r#"rule r_ban "ban" { deny venue v when v.operator.nationality == "{N}" severity high }"#,
     r#"rule r_spouse { deny venue v when v.operator.spouse.nationality in ["KR", "{N}"] }"#,
     r#"rule r_near { flag person p when any c in p.contacts{1..{K}}: c.nationality == "{N}" }"#,
@@ -38,12 +38,12 @@ pub(crate) const RULES: &[&str] = &[
 /// `watched` costs more on some records than others (`or` stops early).
 const DEF: &str = r#"def is_national(p: person) = p.nationality == "{N}"
 def watched(p: person) = p.rank == "senior" or (p.spouse.nationality == "{N}" and not p.name starts_with "Z")"#;
-pub(crate) const EXEMPTIONS: &[&str] = &[
+const EXEMPTIONS: &[&str] = &[
     r#"exempt e_senior { waive r_visit for visit x when x.visitor.rank == "senior" }"#,
     r#"exempt e_name { waive r_name, r_count for person p when p.name starts_with "Z" }"#,
 ];
 
-pub(crate) fn rule_set(picks: &[bool], exempt: &[bool], nat: &str, hops: u32, typed: bool) -> String {
+fn rule_set(picks: &[bool], exempt: &[bool], nat: &str, hops: u32, typed: bool) -> String {
     let mut text = if typed { ENTITIES.to_string() } else { String::new() };
     text.push_str(&DEF.replace("{N}", nat));
     text.push('\n');
@@ -65,6 +65,18 @@ pub(crate) fn rule_set(picks: &[bool], exempt: &[bool], nat: &str, hops: u32, ty
         }
     }
     text
+}
+
+/// A generated rule set's text, as [`rule_set`] writes one.
+pub(crate) fn rule_sets() -> impl Strategy<Value = String> {
+    (
+        prop::collection::vec(any::<bool>(), RULES.len()),
+        prop::collection::vec(any::<bool>(), EXEMPTIONS.len()),
+        prop::sample::select(vec!["KR", "KP", "CN"]),
+        1u32..4,
+        any::<bool>(),
+    )
+        .prop_map(|(picks, exempt, nat, hops, typed)| rule_set(&picks, &exempt, nat, hops, typed))
 }
 
 /// A random graph as JSON Lines, with some of everything that goes wrong.

@@ -9,7 +9,7 @@ use interdict::{EvalOptions, Input, RuleSet, SourceFile, report};
 use proptest::prelude::*;
 
 use crate::common::{date, proptest_config, root};
-use crate::differential::{EXEMPTIONS, RULES, records, rule_set};
+use crate::differential::{records, rule_sets};
 
 /// The fast engine's JSON lines for `inputs`, from entry `from` on.
 fn lines_from(rules: &RuleSet, inputs: &[Result<Input, RecordError>], from: usize) -> Vec<String> {
@@ -48,15 +48,10 @@ proptest! {
 
     #[test]
     fn new_records_judged_over_a_loaded_store_as_check_judges_them(
-        picks in prop::collection::vec(any::<bool>(), RULES.len()),
-        exempt in prop::collection::vec(any::<bool>(), EXEMPTIONS.len()),
-        nat in prop::sample::select(vec!["KR", "KP", "CN"]),
-        hops in 1u32..4,
-        typed in any::<bool>(),
+        rules_text in rule_sets(),
         text in records(),
         new in prop::collection::vec(0usize..30, 1..5),
     ) {
-        let rules_text = rule_set(&picks, &exempt, nat, hops, typed);
         let rules = RuleSet::from_sources(vec![SourceFile::new("gen.rules", rules_text)]).unwrap();
         overlay_agrees(&rules, &text, &new);
     }

@@ -67,6 +67,11 @@ fn writes_change_decisions_and_say_which() {
             assert_eq!(server.get(&format!("/v1/records/{id}")).text(), format!("{line}\n"), "{id}");
         }
     }
+    // A reload reads the records as written: nothing changes, p-99 stays.
+    let reload = server.post("/v1/reload", "application/json", b"");
+    assert_eq!((reload.status, reload.json()["changed"].as_u64()), (200, Some(0)), "{}", reload.text());
+    assert!(server.get("/v1/records/v-3").text().contains(r#""decision":"deny""#));
+    assert_eq!(server.get("/v1/records/p-99/explain").status, 200);
     // Deleting it lifts the ban again.
     let deleted = request(server.addr, "DELETE", "/v1/records/p-99", &[], b"");
     assert_eq!(deleted.status, 200, "{}", deleted.text());
