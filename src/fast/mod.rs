@@ -13,6 +13,7 @@ mod engine;
 mod fixpoint;
 mod index;
 mod judge;
+mod overlay;
 mod prepare;
 mod reach;
 mod store;
@@ -20,4 +21,5 @@ mod value;
 mod walk;
 
 pub use engine::{Evidence, FastEngine};
+pub use overlay::{Judging, Overlay, record_ids};
 pub use store::FastStore;

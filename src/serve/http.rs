@@ -18,7 +18,7 @@ use subtle::ConstantTimeEq;
 
 use super::body::{self, BodyKind, BodyRecords};
 use super::error::ApiError;
-use super::judge::{Judged, Settings, content_hash, judge_from};
+use super::judge::{Judged, Settings, content_hash};
 use super::log::DecisionLog;
 use super::metrics::{self, Metrics};
 use super::snapshot::{Current, Snapshot, load_rules};
@@ -56,21 +56,25 @@ pub struct Service {
     pub(super) limits: RequestLimits,
     /// `--log-evidence`: each log entry holds the verdict line answered.
     pub(super) log_evidence: bool,
-    /// The stored records' content hash (the data version in the log).
-    pub(super) data_hash: String,
     /// One reload at a time.
     pub(super) reloading: tokio::sync::Mutex<()>,
     pub(super) requests: AtomicU64,
     pub(super) started: u64,
+    /// The decisions writes change, for `GET /v1/changes`.
+    pub(super) changes: tokio::sync::broadcast::Sender<String>,
+    /// Set when the service stops: streams end.
+    pub(super) stopping: tokio::sync::watch::Receiver<bool>,
 }
 
-type Shared = Arc<Service>;
+pub(super) type Shared = Arc<Service>;
 
-/// The router of the service.
-pub fn router(service: Shared) -> Router {
+/// The router of the service; `writes` holds the routes that write the
+/// stored graph (behind the token too).
+pub fn router(service: Shared, writes: Router<Shared>) -> Router {
     let protected = Router::new()
         .route("/v1/check", post(check))
         .route("/v1/records/{id}", get(record))
+        .merge(writes)
         .route("/v1/records/{id}/explain", get(explain))
         .route("/v1/reload", post(reload))
         .route("/metrics", get(metrics_text))
@@ -101,7 +105,9 @@ async fn measure(State(service): State<Shared>, req: Request, next: Next) -> Res
 fn route_label(path: Option<&str>) -> &'static str {
     match path {
         Some("/v1/check") => "check",
+        Some("/v1/records") => "records",
         Some("/v1/records/{id}") => "record",
+        Some("/v1/changes") => "changes",
         Some("/v1/records/{id}/explain") => "explain",
         Some("/v1/reload") => "reload",
         Some("/healthz") => "healthz",
@@ -161,9 +167,8 @@ async fn check(State(service): State<Shared>, headers: HeaderMap, req: Request) 
     let (settings, judging) = (service.settings, Arc::clone(&snapshot));
     let (body, judged) = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
         let body = body::records(&bytes, kind, max_records)?;
-        let mut inputs = judging.data.inputs.clone();
-        inputs.push(Ok(body.input.clone()));
-        let (_, judged) = judge_from(judging.rules.program(), &inputs, judging.entries(), as_of, settings, evidence)
+        let judged = judging
+            .judge_new(&body.input, as_of, settings, evidence)
             .map_err(|e| ApiError::internal(&e.to_string()))?;
         Ok((body, judged))
     })
@@ -182,9 +187,13 @@ async fn record(
 ) -> Result<Response, ApiError> {
     let Path(id) = id.map_err(|e| ApiError::bad_path(&e))?;
     let snapshot = service.current.get();
-    let judged =
-        snapshot.by_id.get(&id).and_then(|&i| snapshot.stored.get(i)).ok_or_else(|| ApiError::no_record(&id))?;
-    let judged = std::slice::from_ref(judged);
+    let (rendering, settings) = (Arc::clone(&snapshot), service.settings);
+    let judged = tokio::task::spawn_blocking(move || rendering.line(&id, settings).map(|j| j.ok_or(id)))
+        .await
+        .map_err(|e| ApiError::internal(&e.to_string()))?
+        .map_err(|e| ApiError::internal(&e.to_string()))?
+        .map_err(|id| ApiError::no_record(&id))?;
+    let judged = std::slice::from_ref(&judged);
     let request = request_id(&service, &headers);
     let entries = log_entries(&service, &snapshot, &request, "record", snapshot.as_of, judged, None);
     serve_decisions(&service, &snapshot, &request, entries, judged).await
@@ -224,7 +233,7 @@ fn count_decisions(metrics: &Metrics, judged: &[Judged]) {
 async fn explain(State(service): State<Shared>, id: Result<Path<String>, PathRejection>) -> Result<Response, ApiError> {
     let Path(id) = id.map_err(|e| ApiError::bad_path(&e))?;
     let snapshot = service.current.get();
-    if !snapshot.by_id.contains_key(&id) {
+    if snapshot.verdict(&id).is_none() {
         return Err(ApiError::no_record(&id));
     }
     let (settings, as_of, explaining) = (service.settings, snapshot.as_of, Arc::clone(&snapshot));
@@ -240,7 +249,7 @@ const LINK_DEPTH: usize = 8;
 
 fn explain_json(snapshot: &Snapshot, id: &str, as_of: Date, settings: Settings) -> Result<Vec<u8>, ApiError> {
     let mut store = RecordStore::default();
-    for input in &snapshot.data.inputs {
+    for input in &snapshot.data_now().inputs {
         match input {
             Ok(input) => store.add_input(input),
             Err(e) => store.push_error(e.clone()),
@@ -272,12 +281,8 @@ async fn reload(State(service): State<Shared>) -> Result<Response, ApiError> {
 pub(super) async fn reload_rules(service: &Shared) -> Result<(serde_json::Value, Arc<Snapshot>), ApiError> {
     let _one_at_a_time = service.reloading.lock().await;
     let old = service.current.get();
-    let (path, settings, as_of, data) = (
-        service.rules_path.clone(),
-        service.settings,
-        service.as_of.unwrap_or_else(Date::today),
-        Arc::clone(&old.data),
-    );
+    let (path, settings, as_of, data) =
+        (service.rules_path.clone(), service.settings, service.as_of.unwrap_or_else(Date::today), old.data_now());
     let loaded = tokio::task::spawn_blocking(move || match load_rules(&path) {
         Ok(rules) => {
             Snapshot::new(rules, data, as_of, settings).map(Ok).map_err(|e| ApiError::internal(&e.to_string()))
@@ -311,7 +316,7 @@ pub(super) async fn reload_rules(service: &Shared) -> Result<(serde_json::Value,
 /// The changed decisions a reload's answer lists at most (all are counted).
 const MAX_LISTED: usize = 1000;
 
-fn with_rules(snapshot: &Snapshot, mut response: Response) -> Response {
+pub(super) fn with_rules(snapshot: &Snapshot, mut response: Response) -> Response {
     if let Ok(v) = HeaderValue::from_str(&snapshot.hash) {
         response.headers_mut().insert(RULES_HEADER, v);
     }
@@ -332,7 +337,7 @@ fn evidence_wanted(query: Option<&str>) -> Result<Evidence, ApiError> {
 
 /// The body, at most `max` bytes (a larger `Content-Length` is refused
 /// before anything is read).
-async fn read_body(headers: &HeaderMap, body: Body, max: usize) -> Result<Vec<u8>, ApiError> {
+pub(super) async fn read_body(headers: &HeaderMap, body: Body, max: usize) -> Result<Vec<u8>, ApiError> {
     let declared =
         headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > max as u64) {
@@ -357,7 +362,7 @@ fn is_length_limit(e: &axum::Error) -> bool {
 }
 
 /// The client's `X-Request-Id` when it is short and printable, else one made here.
-fn request_id(service: &Service, headers: &HeaderMap) -> String {
+pub(super) fn request_id(service: &Service, headers: &HeaderMap) -> String {
     let given = headers.get("x-request-id").and_then(|v| v.to_str().ok());
     match given {
         Some(id) if !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_graphic()) => id.to_string(),
@@ -366,7 +371,7 @@ fn request_id(service: &Service, headers: &HeaderMap) -> String {
 }
 
 /// One decision-log line per verdict served (errors are not decisions).
-fn log_entries(
+pub(super) fn log_entries(
     service: &Service,
     snapshot: &Snapshot,
     request: &str,
@@ -391,7 +396,7 @@ fn log_entries(
             "request": request,
             "route": route,
             "rules": snapshot.hash,
-            "data": service.data_hash,
+            "data": snapshot.data_version,
             "as_of": as_of.to_string(),
             "id": j.id,
             "record_hash": record.map(|r| content_hash([r.as_slice()])),

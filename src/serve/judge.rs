@@ -25,7 +25,8 @@ pub struct Settings {
 /// One input record's answer.
 #[derive(Debug, Clone)]
 pub struct Judged {
-    /// Its `check --format json` line, newline included.
+    /// Its `check --format json` line, newline included (empty for a
+    /// stored record as loaded: `Snapshot::line` renders it).
     pub line: Vec<u8>,
     /// The record's id, when it has one.
     pub id: Option<String>,
@@ -47,8 +48,29 @@ pub fn judge_from(
     settings: Settings,
     evidence: Evidence,
 ) -> io::Result<(usize, Vec<Judged>)> {
-    let store = FastStore::load(inputs, program);
-    let engine = FastEngine::new(program, &store, EvalOptions { as_of }, evidence)
+    judge_store(program, &FastStore::load(inputs, program), from, as_of, settings, evidence, Lines::Rendered)
+}
+
+/// Whether judging renders each record's line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lines {
+    /// `Judged::line` holds the line.
+    Rendered,
+    /// `Judged::line` is empty (the stored records: rendered on request).
+    Left,
+}
+
+/// The store's entries from `from` on, judged over the whole store.
+pub fn judge_store(
+    program: &Program,
+    store: &FastStore<'_>,
+    from: usize,
+    as_of: Date,
+    settings: Settings,
+    evidence: Evidence,
+    lines: Lines,
+) -> io::Result<(usize, Vec<Judged>)> {
+    let engine = FastEngine::new(program, store, EvalOptions { as_of }, evidence)
         .with_limits(settings.limits)
         .strict(settings.strict);
     // Recursive rules first, on every core, as `check` does.
@@ -57,14 +79,17 @@ pub fn judge_from(
         .into_par_iter()
         .with_min_len(64)
         .filter_map(|i| engine.outcome(i))
-        .map(|outcome| judged(program, &store, &outcome))
+        .map(|outcome| judged(program, store, &outcome, lines))
         .collect::<io::Result<Vec<_>>>()?;
     Ok((engine.entries(), judged))
 }
 
-fn judged(program: &Program, store: &FastStore<'_>, outcome: &Outcome<'_>) -> io::Result<Judged> {
-    let mut line = Vec::with_capacity(512);
-    report::append_json(&mut line, program, store, std::slice::from_ref(outcome))?;
+fn judged(program: &Program, store: &FastStore<'_>, outcome: &Outcome<'_>, lines: Lines) -> io::Result<Judged> {
+    let mut line = Vec::new();
+    if lines == Lines::Rendered {
+        line.reserve(512);
+        report::append_json(&mut line, program, store, std::slice::from_ref(outcome))?;
+    }
     let rule_name = |r| program.rule(r).name.clone();
     Ok(match outcome {
         Outcome::Verdict(v) => Judged {

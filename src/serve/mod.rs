@@ -11,8 +11,10 @@ mod http;
 mod judge;
 mod log;
 mod metrics;
+mod records;
 pub mod replay;
 mod snapshot;
+mod write;
 
 use std::io;
 use std::net::SocketAddr;
@@ -67,7 +69,6 @@ pub fn run(options: Options, rules: RuleSet) -> io::Result<()> {
 }
 
 async fn serve(options: Options, rules: RuleSet) -> io::Result<()> {
-    let data_hash = content_hash(options.records.iter().filter_map(|i| i.as_ref().ok()).map(|i| i.bytes.as_slice()));
     let data = Arc::new(snapshot::Data { inputs: options.records });
     let as_of = options.as_of.unwrap_or_else(Date::today);
     let settings = options.settings;
@@ -80,6 +81,7 @@ async fn serve(options: Options, rules: RuleSet) -> io::Result<()> {
         None => log::DecisionLog::none(),
     };
     let (records, hash) = (first.entries(), first.hash.clone());
+    let (stop, stopping) = tokio::sync::watch::channel(false);
     let service = Arc::new(http::Service {
         current: snapshot::Current::new(first),
         rules_path: options.rules_path,
@@ -90,16 +92,19 @@ async fn serve(options: Options, rules: RuleSet) -> io::Result<()> {
         metrics: metrics::Metrics::new(),
         limits: options.limits,
         log_evidence: options.log_evidence,
-        data_hash,
         reloading: tokio::sync::Mutex::new(()),
         requests: Default::default(),
+        changes: tokio::sync::broadcast::channel(records::CHANGE_QUEUE).0,
+        stopping,
         started: std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()),
     });
     let listener = TcpListener::bind(options.listen).await?;
     let address = listener.local_addr()?;
+    // SIGHUP is taken over before the line that says the service is ready:
+    // until then it would stop the process.
+    tokio::spawn(reload_on_hangup(Arc::clone(&service), hangup()));
     eprintln!("interdict: serving {records} records on http://{address} (rules {hash})");
-    tokio::spawn(reload_on_hangup(Arc::clone(&service)));
-    accept(listener, http::router(Arc::clone(&service)), options.header_timeout).await;
+    accept(listener, http::router(Arc::clone(&service), records::router()), options.header_timeout, stop).await;
     service.log.close();
     eprintln!("interdict: stopped");
     Ok(())
@@ -107,12 +112,17 @@ async fn serve(options: Options, rules: RuleSet) -> io::Result<()> {
 
 /// Takes connections until a stop signal, then waits (at most [`DRAIN`])
 /// for those open to finish the requests they are in.
-async fn accept(listener: TcpListener, router: axum::Router, header_timeout: Duration) {
+async fn accept(
+    listener: TcpListener,
+    router: axum::Router,
+    header_timeout: Duration,
+    stop: tokio::sync::watch::Sender<bool>,
+) {
     let graceful = GracefulShutdown::new();
     let mut http1 = hyper::server::conn::http1::Builder::new();
     http1.timer(TokioTimer::new()).header_read_timeout(header_timeout);
-    let stop = stop_signal();
-    tokio::pin!(stop);
+    let signal = stop_signal();
+    tokio::pin!(signal);
     loop {
         tokio::select! {
             accepted = listener.accept() => {
@@ -129,11 +139,13 @@ async fn accept(listener: TcpListener, router: axum::Router, header_timeout: Dur
                     let _ = connection.await;
                 });
             }
-            () = &mut stop => break,
+            () = &mut signal => break,
         }
     }
     drop(listener);
     eprintln!("interdict: stopping; finishing the requests in flight");
+    // Nobody may be listening: that is no error.
+    let _ = stop.send(true);
     let _ = tokio::time::timeout(DRAIN, graceful.shutdown()).await;
 }
 
@@ -157,18 +169,28 @@ async fn stop_signal() {
     }
 }
 
+/// SIGHUP's stream, where there is one.
+#[cfg(unix)]
+fn hangup() -> Option<tokio::signal::unix::Signal> {
+    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok()
+}
+
+#[cfg(not(unix))]
+fn hangup() -> Option<()> {
+    None
+}
+
 /// SIGHUP reloads the rules, as `POST /v1/reload` does.
-async fn reload_on_hangup(service: Arc<http::Service>) {
-    #[cfg(unix)]
-    {
-        let Ok(mut hangup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) else { return };
-        while hangup.recv().await.is_some() {
-            match http::reload_rules(&service).await {
-                Ok((summary, _)) => eprintln!("interdict: reloaded: {summary}"),
-                Err(e) => eprintln!("interdict: reload refused: {}", e.message),
-            }
+#[cfg(unix)]
+async fn reload_on_hangup(service: Arc<http::Service>, hangup: Option<tokio::signal::unix::Signal>) {
+    let Some(mut hangup) = hangup else { return };
+    while hangup.recv().await.is_some() {
+        match http::reload_rules(&service).await {
+            Ok((summary, _)) => eprintln!("interdict: reloaded: {summary}"),
+            Err(e) => eprintln!("interdict: reload refused: {}", e.message),
         }
     }
-    #[cfg(not(unix))]
-    let _ = service;
 }
+
+#[cfg(not(unix))]
+async fn reload_on_hangup(_: Arc<http::Service>, _: Option<()>) {}

@@ -9,7 +9,7 @@ use std::io;
 use indexmap::IndexMap;
 use serde_json::{Value, json};
 
-use super::judge::{Judged, Settings, judge_from};
+use super::judge::{Judged, Settings, content_hash, judge_from};
 use crate::RuleSet;
 use crate::date::Date;
 use crate::fast::Evidence;
@@ -22,7 +22,9 @@ pub struct Replayed {
     pub decisions: usize,
     /// One JSON object per decision that differs now (or cannot be judged).
     pub differences: Vec<Value>,
-    /// Lines that are not entries: (line number, why), a torn last line among them.
+    /// Lines skipped: (line number, why): those that are not entries (a torn
+    /// last line among them), and entries judged after writes to the stored
+    /// records (their data version is not the records given).
     pub unreadable: Vec<(usize, String)>,
 }
 
@@ -46,6 +48,7 @@ pub fn replay(
     settings: Settings,
 ) -> io::Result<Replayed> {
     let mut replayed = Replayed::default();
+    let version = content_hash(records.iter().filter_map(|i| i.as_ref().ok()).map(|i| i.bytes.as_slice()));
     // Checks by request (their records were judged together); stored
     // records by day.
     let mut checks: IndexMap<(String, String), Vec<Entry>> = IndexMap::new();
@@ -55,6 +58,11 @@ pub fn replay(
     for (i, line) in lines.iter().enumerate() {
         let torn = i + 1 == lines.len() && !text.ends_with('\n');
         match serde_json::from_str::<Value>(line) {
+            Ok(value) if value.is_object() && value.get("data").and_then(Value::as_str) != Some(&version) => {
+                // Judged after writes (`PUT`, `DELETE`): on records `RECORDS` does not hold.
+                let data = value.get("data").and_then(Value::as_str).unwrap_or("none");
+                replayed.unreadable.push((i + 1, format!("judged on data version {data}, not RECORDS' ({version})")));
+            }
             Ok(value) if value.is_object() => {
                 let entry = Entry { line: i + 1, value };
                 let as_of = entry.str("as_of").to_string();

@@ -67,8 +67,20 @@ fn rule_set(picks: &[bool], exempt: &[bool], nat: &str, hops: u32, typed: bool) 
     text
 }
 
+/// A generated rule set's text, as [`rule_set`] writes one.
+pub(crate) fn rule_sets() -> impl Strategy<Value = String> {
+    (
+        prop::collection::vec(any::<bool>(), RULES.len()),
+        prop::collection::vec(any::<bool>(), EXEMPTIONS.len()),
+        prop::sample::select(vec!["KR", "KP", "CN"]),
+        1u32..4,
+        any::<bool>(),
+    )
+        .prop_map(|(picks, exempt, nat, hops, typed)| rule_set(&picks, &exempt, nat, hops, typed))
+}
+
 /// A random graph as JSON Lines, with some of everything that goes wrong.
-fn records() -> impl Strategy<Value = String> {
+pub(crate) fn records() -> impl Strategy<Value = String> {
     let person = (
         0usize..3,
         prop::sample::select(vec!["Kim", "Lee", "Zhao", "Anna", "Bo"]),

@@ -13,5 +13,6 @@ mod diagnostics;
 mod differential;
 mod fmt;
 mod fuzz_smoke;
+mod overlay;
 mod properties;
 mod recursion;

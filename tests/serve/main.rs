@@ -11,5 +11,6 @@ mod common;
 mod client;
 mod service;
 mod stress;
+mod writes;
 
 use client::{Answer, Server, request};

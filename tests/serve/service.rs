@@ -56,6 +56,41 @@ fn check_answers_as_check_does_byte_for_byte() {
     assert!(server.stop().success());
 }
 
+/// New records a reverse lookup finds (a new person's new visit to a new
+/// venue run by a stored person), hop ranges into the stored graph (the new
+/// person's contacts), a new visit whose stored visitor's verdict reads
+/// every visit, and a new record that repeats a stored id (an error naming
+/// where the stored one is).
+#[test]
+fn check_answers_as_check_does_with_reverse_lookups_and_repeated_ids() {
+    let dir = design("serve_check_reverse");
+    let server = Server::start(&dir, "design.rules", &["design.jsonl"], &[]);
+    let bodies = [
+        concat!(
+            r#"{"id":"p-8","type":"person","name":"New","nationality":"CN","contacts":["p-2"]}"#,
+            "\n",
+            r#"{"id":"vi-8","type":"visit","visitor":"p-8","venue":"v-9","date":"2022-01-01"}"#,
+            "\n",
+            r#"{"id":"v-9","type":"venue","name":"N","kind":"bar","operator":"p-1"}"#,
+            "\n",
+            r#"{"id":"x-8","type":"purchase","buyer":"p-8","product":"pr-1","date":"2022-03-01"}"#,
+            "\n"
+        ),
+        concat!(r#"{"id":"vi-7","type":"visit","visitor":"p-3","venue":"v-1","date":"2022-01-01"}"#, "\n"),
+        concat!(r#"{"id":"p-3","type":"person","name":"Again","nationality":"KR","contacts":[]}"#, "\n"),
+    ];
+    for body in bodies {
+        let answer = server.post("/v1/check", "application/x-ndjson", body.as_bytes());
+        assert_eq!(answer.status, 200, "{}", answer.text());
+        assert_eq!(answer.text(), check_json(&dir, body, &[]));
+    }
+    // The new person is flagged for their new visit to the new banned venue.
+    let first = server.post("/v1/check", "application/x-ndjson", bodies[0].as_bytes()).text();
+    assert!(first.lines().next().unwrap().contains("frequent_visitor"), "{first}");
+    assert!(first.lines().nth(1).unwrap().contains(r#""decision":"deny""#), "{first}");
+    assert!(server.stop().success());
+}
+
 #[test]
 fn stored_records_their_verdicts_and_explanations() {
     let dir = design("serve_records");

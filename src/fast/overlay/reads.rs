@@ -1,0 +1,184 @@
+//! What judging a record of one type can read, worked out from the program
+//! alone: the fields its rules, exemptions and the defs they call follow,
+//! the records whose verdicts they read (`is`), the types they range over
+//! (`any T x …`) and the string constants they hold (a constant can name a
+//! record, or be the key of a reverse lookup). Coarse on purpose: every
+//! answer is a superset of what evaluation can touch.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::check::{Cond, Const, DefId, FieldId, Head, PathExpr, Program, QRange, Term};
+
+/// Which records reached while judging a record are judged in turn.
+#[derive(Debug, Default)]
+pub(super) enum Judged {
+    /// Those reached through one of these fields (`x.f is denied`).
+    #[default]
+    None,
+    Via(HashSet<FieldId>),
+    /// Every record reached (an `is` on a bound record, whose binding the
+    /// analysis does not follow).
+    All,
+}
+
+impl Judged {
+    pub(super) fn through(&self, field: FieldId) -> bool {
+        match self {
+            Judged::None => false,
+            Judged::Via(fields) => fields.contains(&field),
+            Judged::All => true,
+        }
+    }
+
+    pub(super) fn all(&self) -> bool {
+        matches!(self, Judged::All)
+    }
+
+    fn add(&mut self, field: Option<FieldId>) {
+        match (field, &mut *self) {
+            (_, Judged::All) => {}
+            (None, _) => *self = Judged::All,
+            (Some(f), Judged::Via(fields)) => {
+                fields.insert(f);
+            }
+            (Some(f), Judged::None) => *self = Judged::Via(HashSet::from([f])),
+        }
+    }
+}
+
+/// A type a body ranges over: every record of it, or (with a reverse
+/// lookup `where x.f == …`) those whose field `f` holds a key.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(super) struct Scan {
+    pub(super) record_type: String,
+    pub(super) by: Option<(String, FieldId)>,
+}
+
+/// What judging a record of one type can read.
+#[derive(Debug, Default)]
+pub(super) struct Reads {
+    /// The fields path steps read, by id.
+    pub(super) fields: HashSet<FieldId>,
+    pub(super) judged: Judged,
+    pub(super) scans: Vec<Scan>,
+}
+
+/// Per record type with rules or exemptions, what judging one reads; and
+/// the program's string constants (lower-cased too).
+pub(super) fn of_program(program: &Program) -> (HashMap<String, Reads>, HashSet<String>) {
+    let mut types: Vec<&str> = program.rules().map(|r| r.record_type.as_str()).collect();
+    types.extend(program.exemptions().map(|x| x.record_type.as_str()));
+    types.sort_unstable();
+    types.dedup();
+    let mut constants = HashSet::new();
+    let reads = types
+        .into_iter()
+        .map(|ty| {
+            let mut walk = Walk { program, reads: Reads::default(), constants: &mut constants, defs: HashSet::new() };
+            for &rule in program.rules_for(ty) {
+                walk.body(&program.rule(rule).cond);
+            }
+            for x in program.exemptions().filter(|x| x.record_type == ty) {
+                walk.body(&x.cond);
+            }
+            (ty.to_string(), walk.reads)
+        })
+        .collect();
+    let lowered: Vec<String> = constants.iter().map(|c| c.to_lowercase()).collect();
+    constants.extend(lowered);
+    (reads, constants)
+}
+
+struct Walk<'p, 'c> {
+    program: &'p Program,
+    reads: Reads,
+    constants: &'c mut HashSet<String>,
+    defs: HashSet<DefId>,
+}
+
+impl Walk<'_, '_> {
+    fn body(&mut self, cond: &Cond) {
+        let mut calls = Vec::new();
+        cond.visit(&mut |c| self.cond(c, &mut calls));
+        for def in calls {
+            if self.defs.insert(def)
+                && let Some(d) = self.program.defs.get(def.0 as usize)
+            {
+                self.body(&d.body);
+            }
+        }
+    }
+
+    fn cond(&mut self, cond: &Cond, calls: &mut Vec<DefId>) {
+        match cond {
+            Cond::Cmp { lhs, rhs, .. } => {
+                self.term(lhs);
+                self.term(rhs);
+            }
+            Cond::InSet { lhs, set, .. } => {
+                self.term(lhs);
+                self.constant(set);
+            }
+            Cond::Matches { subject: term, .. } | Cond::Truthy { term, .. } => self.term(term),
+            Cond::Exists { path, .. } => self.path(path),
+            Cond::Is { subject, .. } => {
+                self.term(subject);
+                let through = match subject {
+                    Term::Path(p) => p.steps.last().map(|s| s.field_id),
+                    _ => None,
+                };
+                self.reads.judged.add(through);
+            }
+            Cond::Quant(q) => self.range(&q.range),
+            Cond::Sum(s) => {
+                self.range(&s.range);
+                self.path(&s.value);
+                self.term(&s.rhs);
+            }
+            Cond::Call { def, args, .. } => {
+                args.iter().for_each(|a| self.term(a));
+                calls.push(*def);
+            }
+            Cond::And(..) | Cond::Or(..) | Cond::Not(_) | Cond::Const(_) => {}
+        }
+    }
+
+    fn range(&mut self, range: &QRange) {
+        match range {
+            QRange::Path(term) => self.term(term),
+            QRange::Type { record_type, reverse, .. } => {
+                let by = reverse.as_ref().map(|r| (r.field.clone(), r.field_id));
+                let scan = Scan { record_type: record_type.clone(), by };
+                if !self.reads.scans.contains(&scan) {
+                    self.reads.scans.push(scan);
+                }
+            }
+        }
+    }
+
+    fn term(&mut self, term: &Term) {
+        match term {
+            Term::Const(c, _) => self.constant(c),
+            Term::Path(p) | Term::Count(p, _) => self.path(p),
+            Term::Shift(base, _, _) | Term::Lower(base, _) => self.term(base),
+            Term::AsOf(_) => {}
+        }
+    }
+
+    fn path(&mut self, path: &PathExpr) {
+        if let Head::Const(c, _) = &path.head {
+            self.constant(c);
+        }
+        self.reads.fields.extend(path.steps.iter().map(|s| s.field_id));
+    }
+
+    fn constant(&mut self, c: &Const) {
+        match c {
+            Const::Str(s) => {
+                self.constants.insert(s.clone());
+            }
+            Const::List(list) => list.items.iter().for_each(|item| self.constant(item)),
+            Const::Num(_) | Const::Bool(_) | Const::Date(_) => {}
+        }
+    }
+}
