@@ -6,6 +6,7 @@
 //! served is in the decision log first. docs/serve.md is the user's guide.
 
 mod body;
+mod desk;
 mod error;
 mod http;
 mod judge;
@@ -92,6 +93,7 @@ async fn serve(options: Options, rules: RuleSet) -> io::Result<()> {
         log_evidence: options.log_evidence,
         data_hash,
         reloading: tokio::sync::Mutex::new(()),
+        desk: desk::Desk::new(),
         requests: Default::default(),
         started: std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()),
     });

@@ -9,7 +9,6 @@ use std::sync::{Arc, RwLock};
 
 use super::judge::{Judged, Settings, content_hash, judge_from};
 use crate::date::Date;
-use crate::eval::Decision;
 use crate::fast::Evidence;
 use crate::records::{Input, RecordError};
 use crate::{RuleError, RuleSet};
@@ -53,16 +52,6 @@ impl Snapshot {
     /// How many stored entries there are (records and errors).
     pub fn entries(&self) -> usize {
         self.stored.len()
-    }
-
-    /// The stored records whose decision differs in `newer`: (id, before, after).
-    pub fn changed_decisions<'s>(&'s self, newer: &'s Snapshot) -> Vec<(&'s str, Option<Decision>, Option<Decision>)> {
-        self.stored
-            .iter()
-            .zip(&newer.stored)
-            .filter(|(old, new)| old.decision != new.decision)
-            .map(|(old, new)| (old.id.as_deref().unwrap_or(""), old.decision, new.decision))
-            .collect()
     }
 }
 
