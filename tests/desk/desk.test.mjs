@@ -137,6 +137,18 @@ test("a denied purchase shows the records whose verdicts it read as a tree", asy
   const tree = page.locator("ul.tree").first();
   assert.match(await tree.textContent(), /g-01/);
   assert.match(await tree.textContent(), /middleman_import/);
+  await shot("record-tree");
+});
+
+test("a waived rule shows the exemption that waived it and its evidence", async () => {
+  await open("#/records/vi-001");
+  assert.match(await page.locator("article.record h1").textContent(), /ALLOW/);
+  const waived = page.locator("section.rule.waived", { hasText: "banned_visit" });
+  const exemption = waived.locator(".exemption");
+  assert.match(await exemption.locator("h5").textContent(), /Waived by cadre_visits — Senior cadres may visit banned venues/);
+  assert.match(await exemption.textContent(), /rank.*“senior-cadre” == “senior-cadre”/s);
+  assert.ok(await exemption.locator('a.rec[href="#/records/p-003"]').count() > 0);
+  await shot("record-waived");
 });
 
 test("screening a pasted record shows its verdict and evidence", async () => {
