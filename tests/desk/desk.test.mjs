@@ -137,6 +137,13 @@ test("a denied purchase shows the records whose verdicts it read as a tree", asy
   const tree = page.locator("ul.tree").first();
   assert.match(await tree.textContent(), /g-01/);
   assert.match(await tree.textContent(), /middleman_import/);
+  // An application reads its applicant's verdict, which read others'.
+  await open("#/records/ap-03");
+  assert.ok(await page.locator("ul.tree ul.tree a.rec").count() > 0, "a tree two levels deep");
+  await page.locator("ul.tree ul.tree a.rec").first().click();
+  await page.waitForFunction(() => /^#\/records\/./.test(document.body.dataset.rendered) && document.body.dataset.rendered !== "#/records/ap-03");
+  await page.goBack();
+  await rendered("#/records/ap-03");
   await shot("record-tree");
 });
 

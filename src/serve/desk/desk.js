@@ -230,7 +230,7 @@ function diagnosticsList(list) {
     h("strong", {}, d.message), " ", d.code ? h("code", {}, d.code) : null,
     d.filename ? [" in ", h("span", { class: "place" }, d.filename)] : null,
     d.help ? h("p", {}, "help: " + d.help) : null,
-    (d.labels || []).length ? h("ul", {}, d.labels.map((l) => h("li", {}, (l.label || "") + " (at byte " + l.span.offset + ")"))) : null)));
+    (d.labels || []).length ? h("ul", {}, d.labels.map((l) => h("li", {}, (l.label || ""), " ", l.line ? h("span", { class: "place" }, (d.filename || "") + ":" + l.line + ":" + l.column) : "(at byte " + l.span.offset + ")"))) : null)));
 }
 
 // ------------------------------------------------------------ records
@@ -507,7 +507,7 @@ async function statusView() {
 
 // A bar per rule: fired (solid) and waived (hatched), drawn here as SVG.
 function firesChart(rules) {
-  const row = 26, label = 230, width = 720, bar = width - label - 90;
+  const row = 26, label = 200, width = 760, bar = width - label - 190;
   const max = Math.max(1, ...rules.map((r) => r.fired + r.waived));
   const chart = svg("svg", { viewBox: "0 0 " + width + " " + (rules.length * row + 8), class: "chart", role: "img", "aria-labelledby": "fires-title fires-desc" },
     svg("desc", { id: "fires-desc" }, rules.map((r) => r.rule + ": " + r.fired + " fired, " + r.waived + " waived").join("; ")));
@@ -519,9 +519,9 @@ function firesChart(rules) {
       svg("text", { x: label - 8, y: y + 16, "text-anchor": "end" }, r.rule),
       svg("rect", { x: label, y: y + 2, width: wf, height: row - 8, class: "fired" }),
       svg("rect", { x: label + wf, y: y + 2, width: ww, height: row - 8, class: "waived" }),
-      svg("text", { x: label + wf + ww + 6, y: y + 16, class: "count" }, r.fired + (r.waived ? " (+" + r.waived + " waived)" : ""))));
+      svg("text", { x: label + wf + ww + 6, y: y + 16, class: "count" }, r.fired + " " + r.effect + (r.waived ? " (+" + r.waived + " waived)" : ""))));
   });
-  return h("figure", {}, chart, h("figcaption", {}, "Solid: fired (deny red, flag amber); light: fired and waived. Over the stored records."));
+  return h("figure", {}, chart, h("figcaption", {}, "Each rule's fires over the stored records: solid, fired (deny red, flag amber, also written after the count); light, fired and waived."));
 }
 
 // ------------------------------------------------------------- routing
