@@ -157,7 +157,7 @@ pub async fn convert_csv(
     };
     let bytes = axum::body::to_bytes(req.into_body(), service.limits.max_body)
         .await
-        .map_err(|_| ApiError::unprocessable("body_too_large", "the CSV is over `--max-body`"))?;
+        .map_err(|_| ApiError::body_too_large(service.limits.max_body))?;
     let snapshot = service.current.get();
     let options = ConvertOptions {
         record_type,
