@@ -7,10 +7,10 @@
 
 mod review;
 mod search;
+mod state;
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::State;
@@ -19,73 +19,14 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
+use state::locked;
+pub use state::{Desk, Host};
+
 use super::error::ApiError;
-use super::http::Service;
 use super::snapshot::Snapshot;
 
-type Shared = Arc<Service>;
-
-/// What the desk remembers between requests.
-pub struct Desk {
-    /// When the rules in service were loaded (ms since the epoch).
-    loaded_at: Mutex<u64>,
-    /// The review of the last reload applied.
-    applied: Mutex<Option<Arc<Value>>>,
-    /// The last reload refused: when, and its diagnostics.
-    refused: Mutex<Option<Arc<Value>>>,
-    /// The stored records' ids and names, for the search.
-    names: search::NameCache,
-}
-
-impl Desk {
-    /// Remembers that the rules in service were loaded now.
-    pub fn new() -> Desk {
-        Desk {
-            loaded_at: Mutex::new(now_ms()),
-            applied: Mutex::new(None),
-            refused: Mutex::new(None),
-            names: search::NameCache::default(),
-        }
-    }
-
-    /// A reload from `old` to `new` is applied: reviews it (kept for
-    /// `GET /v1/reloads/last`) and answers its summary.
-    pub fn applied(&self, old: &Snapshot, new: &Snapshot) -> Value {
-        let at = now_ms();
-        let review = review::Review::of(old, new, at);
-        let summary = review.summary();
-        *locked(&self.loaded_at) = at;
-        *locked(&self.applied) = Some(Arc::new(review.full()));
-        summary
-    }
-
-    /// A reload is refused: keeps its diagnostics for the status.
-    pub fn refused(&self, error: &ApiError) {
-        let refused = json!({
-            "at": now_ms(),
-            "message": error.message,
-            "diagnostics": error.details.clone().unwrap_or(Value::Array(Vec::new())),
-        });
-        *locked(&self.refused) = Some(Arc::new(refused));
-    }
-}
-
-impl Default for Desk {
-    fn default() -> Desk {
-        Desk::new()
-    }
-}
-
-fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-}
-
 /// The page and its files: no token needed (they hold no data).
-pub fn pages() -> Router<Shared> {
+pub fn pages<H: Host>() -> Router<Arc<H>> {
     Router::new()
         .route("/", get(|| async { page("text/html; charset=utf-8", include_str!("desk/index.html")) }))
         .route("/desk/desk.css", get(|| async { page("text/css; charset=utf-8", include_str!("desk/desk.css")) }))
@@ -93,12 +34,12 @@ pub fn pages() -> Router<Shared> {
 }
 
 /// The desk's JSON endpoints (behind the token, as the rest of the API).
-pub fn api() -> Router<Shared> {
+pub fn api<H: Host>() -> Router<Arc<H>> {
     Router::new()
-        .route("/v1/status", get(status))
-        .route("/v1/search", get(search::search))
-        .route("/v1/convert", post(search::convert_csv))
-        .route("/v1/reloads/last", get(last_reload))
+        .route("/v1/status", get(status::<H>))
+        .route("/v1/search", get(search::search::<H>))
+        .route("/v1/convert", post(search::convert_csv::<H>))
+        .route("/v1/reloads/last", get(last_reload::<H>))
 }
 
 /// The metrics label of a desk route.
@@ -133,28 +74,29 @@ fn page(content_type: &'static str, text: &'static str) -> Response {
 
 /// `GET /v1/reloads/last`: the review of the last reload applied, with
 /// each changed record's verdict before and after (`null` before any).
-async fn last_reload(State(service): State<Shared>) -> Response {
-    let applied = locked(&service.desk.applied).clone();
+async fn last_reload<H: Host>(State(host): State<Arc<H>>) -> Response {
+    let applied = locked(&host.desk().applied).clone();
     axum::Json(applied.map_or(Value::Null, |a| (*a).clone())).into_response()
 }
 
 /// `GET /v1/status`: the rule set in service, the store, decisions and
 /// fires over the stored records, the last reload refused.
-async fn status(State(service): State<Shared>) -> Result<Response, ApiError> {
-    let snapshot = service.current.get();
+async fn status<H: Host>(State(host): State<Arc<H>>) -> Result<Response, ApiError> {
+    let snapshot = host.snapshot();
     let counting = Arc::clone(&snapshot);
     let counts = tokio::task::spawn_blocking(move || Counts::of(&counting))
         .await
         .map_err(|e| ApiError::internal(&e.to_string()))?;
-    let loaded_at = *locked(&service.desk.loaded_at);
-    let refused = locked(&service.desk.refused).as_deref().cloned();
-    let applied = locked(&service.desk.applied).as_deref().map(review::headline);
+    let desk = host.desk();
+    let loaded_at = *locked(&desk.loaded_at);
+    let refused = locked(&desk.refused).as_deref().cloned();
+    let applied = locked(&desk.applied).as_deref().map(review::headline);
     let body = json!({
         "rules": snapshot.hash,
         "loaded_at": loaded_at,
         "as_of": snapshot.as_of.to_string(),
         "records": snapshot.entries(),
-        "decision_log": if service.log.healthy() { "ok" } else { "unwritable" },
+        "decision_log": if host.log_healthy() { "ok" } else { "unwritable" },
         "decisions": counts.decisions,
         "rules_fired": counts.rules,
         "last_reload": applied,
@@ -198,7 +140,7 @@ impl Counts {
             })
             .collect();
         // Most fired first; the rule set's order among equals.
-        rules.sort_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)));
+        rules.sort_by_key(|r| std::cmp::Reverse((r.0, r.1)));
         Counts { decisions, rules: rules.into_iter().map(|(_, _, r)| r).collect() }
     }
 }

@@ -69,6 +69,21 @@ pub struct Service {
 
 type Shared = Arc<Service>;
 
+impl desk::Host for Service {
+    fn snapshot(&self) -> Arc<Snapshot> {
+        self.current.get()
+    }
+    fn desk(&self) -> &Desk {
+        &self.desk
+    }
+    fn log_healthy(&self) -> bool {
+        self.log.healthy()
+    }
+    fn max_body(&self) -> usize {
+        self.limits.max_body
+    }
+}
+
 /// The router of the service.
 pub fn router(service: Shared) -> Router {
     let protected = Router::new()

@@ -2,81 +2,31 @@
 //! completion; `POST /v1/convert`: CSV read as records, typed by the rule
 //! set's declarations, as `check` reads a `.csv` file.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::{Shared, locked};
+use super::state::{Host, Named};
 use crate::fixtures::declared_columns;
 use crate::records::convert::{ConvertOptions, InputFormat, convert};
-use crate::records::{Input, Origin, RecordStore};
+use crate::records::{Input, Origin};
 use crate::serve::error::ApiError;
-use crate::serve::snapshot::{Data, Snapshot};
+use crate::serve::snapshot::Snapshot;
 
 /// Search answers at most this many records.
 const MAX_FOUND: usize = 100;
 
-/// A stored record as the search sees it.
-struct Named {
-    id: String,
-    /// `id` and `name` lower-cased, for matching.
-    folded_id: String,
-    folded_name: String,
-    name: Option<String>,
-    record_type: String,
-}
-
-/// The names of one record graph, built at the first search over it.
-#[derive(Default)]
-pub struct NameCache {
-    built: Mutex<Option<(usize, Arc<Vec<Named>>)>>,
-}
-
-impl NameCache {
-    fn of(&self, data: &Arc<Data>) -> Arc<Vec<Named>> {
-        // The graph's address says which graph the names are of.
-        let key = Arc::as_ptr(data) as usize;
-        let mut built = locked(&self.built);
-        if let Some((k, names)) = built.as_ref()
-            && *k == key
-        {
-            return Arc::clone(names);
-        }
-        let names = Arc::new(names_of(data));
-        *built = Some((key, Arc::clone(&names)));
-        names
-    }
-}
-
-fn names_of(data: &Data) -> Vec<Named> {
-    let mut store = RecordStore::default();
-    for input in data.inputs.iter().flatten() {
-        store.add_input(input);
-    }
-    store
-        .iter()
-        .map(|(_, r)| Named {
-            id: r.id().to_string(),
-            folded_id: r.id().to_lowercase(),
-            folded_name: r.name().unwrap_or_default().to_lowercase(),
-            name: r.name().map(str::to_string),
-            record_type: r.record_type().to_string(),
-        })
-        .collect()
-}
-
 /// `GET /v1/search?q=TEXT[&limit=N]`: ids that start with `q` first, then
 /// ids and names that hold it (case ignored), at most `limit` (20; ≤ 100).
-pub async fn search(State(service): State<Shared>, req: Request) -> Result<Response, ApiError> {
+pub async fn search<H: Host>(State(host): State<Arc<H>>, req: Request) -> Result<Response, ApiError> {
     let (query, limit) = search_query(req.uri().query())?;
-    let snapshot = service.current.get();
-    let searching = Arc::clone(&snapshot);
     let found = tokio::task::spawn_blocking(move || {
-        let names = service.desk.names.of(&searching.data);
-        found(&names, &searching, &query.to_lowercase(), limit)
+        let snapshot = host.snapshot();
+        let names = host.desk().names.of(&snapshot.data);
+        found(&names, &snapshot, &query.to_lowercase(), limit)
     })
     .await
     .map_err(|e| ApiError::internal(&e.to_string()))?;
@@ -140,10 +90,10 @@ fn percent_decoded(v: &str) -> Result<String, ApiError> {
 }
 
 /// `POST /v1/convert[?type=T]` with a `text/csv` body: `{"records": [...],
-/// "errors": [{"row", "message"}]}`, each row typed by the declarations
+/// "errors": [{"line", "message"}]}`, each row typed by the declarations
 /// (`type` names the type of rows without a `type` column).
-pub async fn convert_csv(
-    State(service): State<Shared>,
+pub async fn convert_csv<H: Host>(
+    State(host): State<Arc<H>>,
     headers: HeaderMap,
     req: Request,
 ) -> Result<Response, ApiError> {
@@ -155,10 +105,9 @@ pub async fn convert_csv(
         Some(t) => Some(percent_decoded(t)?),
         None => None,
     };
-    let bytes = axum::body::to_bytes(req.into_body(), service.limits.max_body)
-        .await
-        .map_err(|_| ApiError::body_too_large(service.limits.max_body))?;
-    let snapshot = service.current.get();
+    let max = host.max_body();
+    let bytes = axum::body::to_bytes(req.into_body(), max).await.map_err(|_| ApiError::body_too_large(max))?;
+    let snapshot = host.snapshot();
     let options = ConvertOptions {
         record_type,
         columns: declared_columns(snapshot.rules.program()),
