@@ -27,6 +27,7 @@ const SCRIPT = "<script>window.__pwned=2</script>";
 
 let dir, server, base, browser, page;
 const pageErrors = [];
+const consoleLines = [];
 
 before(async () => {
   assert.ok(fs.existsSync(binary), `no interdict binary at ${binary} (cargo build, or set INTERDICT)`);
@@ -47,6 +48,8 @@ before(async () => {
   });
   page = await browser.newPage({ viewport: wide });
   page.on("pageerror", (e) => pageErrors.push(e.message));
+  page.on("console", (m) => consoleLines.push(m.type() + ": " + m.text()));
+  page.on("requestfailed", (r) => consoleLines.push("request failed: " + r.url() + " " + (r.failure() || {}).errorText));
   page.on("dialog", (d) => { pageErrors.push("dialog: " + d.message()); d.dismiss(); });
   fs.mkdirSync(shots, { recursive: true });
 });
@@ -64,7 +67,8 @@ function listening(child) {
     const timer = setTimeout(() => reject(new Error("serve did not start: " + err)), 60000);
     child.stderr.on("data", (chunk) => {
       err += chunk;
-      const m = /on (http:\/\/[0-9.:]+)/.exec(err);
+      // The whole address: stderr may arrive cut anywhere.
+      const m = /on (http:\/\/[0-9.:]+) \(rules/.exec(err);
       if (m) { clearTimeout(timer); resolve(m[1]); }
     });
     child.on("exit", (code) => reject(new Error(`serve exited (${code}): ${err}`)));
@@ -78,7 +82,14 @@ async function open(hash) {
 }
 
 async function rendered(hash) {
-  await page.waitForFunction((h) => document.body.dataset.rendered === h, hash, { timeout: 20000 });
+  try {
+    // Polled on a timer: animation frames can stall in a loaded headless browser.
+    await page.waitForFunction((h) => document.body.dataset.rendered === h, hash, { timeout: 20000, polling: 100 });
+  } catch (e) {
+    const state = await page.evaluate(() => [location.href, document.body.dataset.rendered, document.body.innerText.slice(0, 300)])
+      .catch((err) => String(err));
+    throw new Error(`${hash} not drawn: ${e.message}; page: ${JSON.stringify(state)}; console: ${JSON.stringify(consoleLines.slice(-10))}; errors: ${JSON.stringify(pageErrors)}`);
+  }
 }
 
 async function shot(name) {
@@ -141,7 +152,7 @@ test("a denied purchase shows the records whose verdicts it read as a tree", asy
   await open("#/records/ap-03");
   assert.ok(await page.locator("ul.tree ul.tree a.rec").count() > 0, "a tree two levels deep");
   await page.locator("ul.tree ul.tree a.rec").first().click();
-  await page.waitForFunction(() => /^#\/records\/./.test(document.body.dataset.rendered) && document.body.dataset.rendered !== "#/records/ap-03");
+  await page.waitForFunction(() => /^#\/records\/./.test(document.body.dataset.rendered) && document.body.dataset.rendered !== "#/records/ap-03", null, { polling: 100 });
   await page.goBack();
   await rendered("#/records/ap-03");
   await shot("record-tree");
@@ -242,6 +253,7 @@ test("a reload of a changed rule file lists the changed records by rule", async 
 
 test("a refused reload shows its diagnostics; the old rules keep serving", async () => {
   const venues = path.join(dir, "rules/venues.rules");
+  const good = fs.readFileSync(venues, "utf8");
   fs.appendFileSync(venues, "\nrule broken {\n");
   await open("#/changes");
   await page.getByRole("button", { name: "Reload the rules now" }).click();
@@ -252,6 +264,7 @@ test("a refused reload shows its diagnostics; the old rules keep serving", async
   await open("#/status");
   assert.match(await page.locator("section.problem").textContent(), /rule `broken` is not closed.*venues\.rules/s);
   await shot("status-refused");
+  fs.writeFileSync(venues, good);
 });
 
 test("the page works on a narrow window and by keyboard alone", async () => {
@@ -272,4 +285,31 @@ test("the page works on a narrow window and by keyboard alone", async () => {
   assert.equal(focused, "Status");
   await page.keyboard.press("Enter");
   await rendered("#/status");
+});
+
+test("with --token-file the page asks for the token and keeps it for the tab", async () => {
+  fs.writeFileSync(path.join(dir, "token"), "s3cret-desk-token\n");
+  const guarded = spawn(binary, ["serve", "rules", "rules/records/goods.jsonl", "--as-of", "2023-06-01",
+    "--listen", "127.0.0.1:0", "--token-file", "token"], { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
+  try {
+    const address = await listening(guarded);
+    const tab = await browser.newPage({ viewport: wide });
+    await tab.goto(address + "/#/status");
+    await tab.locator("#token").fill("wrong");
+    await tab.locator("#token").press("Enter");
+    // Refused again: the form is back, nothing drawn.
+    await tab.locator("#token").waitFor();
+    assert.equal(await tab.locator("dl.facts").count(), 0);
+    await tab.locator("#token").fill("s3cret-desk-token");
+    await tab.locator("#token").press("Enter");
+    await tab.locator("dl.facts").waitFor();
+    assert.match(await tab.locator("dl.facts").textContent(), /Stored records60/);
+    // Kept for the tab: another view needs no second asking.
+    await tab.goto(address + "/#/records/g-01");
+    await tab.locator("article.record h1").waitFor();
+    assert.match(await tab.locator("article.record h1").textContent(), /g-01/);
+    await tab.close();
+  } finally {
+    guarded.kill("SIGTERM");
+  }
 });

@@ -263,7 +263,10 @@ function lookupForm(initial) {
       list.hidden = !options.length;
       input.setAttribute("aria-expanded", options.length ? "true" : "false");
       active = -1;
-    } catch (e) { close(); }
+    } catch (e) {
+      close();
+      if (e instanceof NeedsToken) show("Token", tokenForm());
+    }
   };
   const open = (id) => { close(); location.hash = "#/records/" + encodeURIComponent(id); };
   input.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(complete, 120); });
