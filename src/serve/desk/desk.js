@@ -323,7 +323,7 @@ async function recordView(id) {
       (x.warnings || []).length ? h("ul", { class: "warnings" }, x.warnings.map((w) => h("li", {}, w.message || JSON.stringify(w)))) : null,
       section("Fired", by("fired"), "No rule fired."),
       section("Waived", by("waived"), "No rule was waived."),
-      section("Did not fire", [...by("not_fired"), ...by("not_in_effect")], "Every rule of this type fired."),
+      section("Did not fire", [...by("not_fired"), ...by("not_in_effect")], "Every rule of this type fired or was waived."),
       h("section", { class: "group" }, h("h3", {}, "Records whose verdicts it read"),
         (x.linked || []).length ? linkedTree(x.linked) : h("p", { class: "quiet" }, "None: no rule read another record's verdict."))));
   main.focus();
