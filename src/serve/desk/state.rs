@@ -1,13 +1,13 @@
 //! What the desk remembers between requests, and what it asks of the
 //! service it is part of.
 
+use std::borrow::Cow;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
 
 use super::review::Review;
-use crate::records::RecordStore;
 use crate::serve::error::ApiError;
 use crate::serve::snapshot::{Data, Snapshot};
 
@@ -116,19 +116,53 @@ impl NameCache {
     }
 }
 
+/// The id, type and name of every stored record: only those keys are read
+/// (the rest skipped), so this costs a fraction of loading a store.
 fn names_of(data: &Data) -> Vec<Named> {
-    let mut store = RecordStore::default();
+    let mut names = Vec::new();
     for input in data.inputs.iter().flatten() {
-        store.add_input(input);
+        let bytes = input.bytes.as_slice();
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+            // A JSON array; one that does not read is left out (its
+            // records stay findable by id, from their verdicts).
+            let heads: Vec<Head<'_>> = serde_json::from_slice(bytes).unwrap_or_default();
+            names.extend(heads.into_iter().filter_map(Head::named));
+        } else {
+            let heads = bytes.split(|&b| b == b'\n').filter_map(|l| serde_json::from_slice::<Head<'_>>(l).ok());
+            names.extend(heads.filter_map(Head::named));
+        }
     }
-    store
-        .iter()
-        .map(|(_, r)| Named {
-            id: r.id().to_string(),
-            folded_id: r.id().to_lowercase(),
-            folded_name: r.name().unwrap_or_default().to_lowercase(),
-            name: r.name().map(str::to_string),
-            record_type: r.record_type().to_string(),
+    names
+}
+
+/// The keys of a record the search reads; `name` as a record's name is:
+/// its `name` if a string, else `caption` if one, else the first of a
+/// `name` list (FollowTheMoney's).
+#[derive(serde::Deserialize)]
+struct Head<'a> {
+    #[serde(borrow)]
+    id: Option<Cow<'a, str>>,
+    #[serde(rename = "type", borrow)]
+    record_type: Option<Cow<'a, str>>,
+    name: Option<Value>,
+    caption: Option<Value>,
+}
+
+impl Head<'_> {
+    fn named(self) -> Option<Named> {
+        let id = self.id?.into_owned();
+        let name = match (self.name, self.caption) {
+            (Some(Value::String(n)), _) => Some(n),
+            (_, Some(Value::String(c))) => Some(c),
+            (Some(Value::Array(list)), _) => list.into_iter().next().and_then(|v| v.as_str().map(str::to_string)),
+            _ => None,
+        };
+        Some(Named {
+            folded_id: id.to_lowercase(),
+            folded_name: name.as_deref().unwrap_or_default().to_lowercase(),
+            id,
+            name,
+            record_type: self.record_type.map(Cow::into_owned).unwrap_or_default(),
         })
-        .collect()
+    }
 }
