@@ -36,13 +36,29 @@ fn a_reload_answers_the_changes_grouped_as_interdict_diff_groups_them() {
     let text = std::fs::read_to_string(&venues).unwrap();
     std::fs::write(&venues, text.replace("deny venue v when south_korean", "flag venue v when south_korean")).unwrap();
 
+    let summary = reload_is_diff(&server, &dir, &args);
+    assert!(!summary["groups"].as_array().unwrap().is_empty());
+
+    // The review keeps each change's verdict before and after.
+    let last = server.get("/v1/reloads/last").json();
+    let v01 = last["changes"].as_array().unwrap().iter().find(|c| c["id"] == "v-01").unwrap();
+    assert_eq!((v01["before"].as_str(), v01["after"].as_str()), (Some("deny"), Some("flag")));
+    assert_eq!(v01["old_verdict"]["fired"][0]["effect"], "deny");
+    assert_eq!(v01["new_verdict"]["fired"][0]["effect"], "flag");
+    let status = server.get("/v1/status").json();
+    assert_eq!(status["rules"], summary["rules"]);
+    assert_eq!(status["last_reload"]["changed"], summary["changed"]);
+    assert!(server.stop().success());
+}
+
+/// Reloads `server` and checks its answer against `interdict diff old rules`.
+fn reload_is_diff(server: &Server, dir: &std::path::Path, args: &[&str]) -> Value {
     let reloaded = server.post("/v1/reload", "application/json", b"");
     assert_eq!(reloaded.status, 200, "{}", reloaded.text());
     let summary = reloaded.json();
-    let diff =
-        Interdict::new(&[&["diff", "old", "rules"], args.as_slice(), &["--format", "json", "--as-of", AS_OF]].concat())
-            .in_dir(&dir)
-            .run();
+    let diff = Interdict::new(&[&["diff", "old", "rules"], args, &["--format", "json", "--as-of", AS_OF]].concat())
+        .in_dir(dir)
+        .run();
     let diff: Value = serde_json::from_slice(&diff.stdout).unwrap();
     assert_eq!(summary["compared"], diff["compared"]);
     assert_eq!(summary["changed"].as_u64(), diff["changed"].as_array().map(|c| c.len() as u64));
@@ -56,20 +72,26 @@ fn a_reload_answers_the_changes_grouped_as_interdict_diff_groups_them() {
             .collect()
     };
     assert_eq!(groups(&summary), groups(&diff));
-    assert!(!groups(&summary).is_empty());
     for (ours, theirs) in summary["changes"].as_array().unwrap().iter().zip(diff["changed"].as_array().unwrap()) {
         assert_eq!((&ours["id"], &ours["old"], &ours["new"]), (&theirs["id"], &theirs["old"], &theirs["new"]));
     }
+    summary
+}
 
-    // The review keeps each change's verdict before and after.
-    let last = server.get("/v1/reloads/last").json();
-    let v01 = last["changes"].as_array().unwrap().iter().find(|c| c["id"] == "v-01").unwrap();
-    assert_eq!((v01["before"].as_str(), v01["after"].as_str()), (Some("deny"), Some("flag")));
-    assert_eq!(v01["old_verdict"]["fired"][0]["effect"], "deny");
-    assert_eq!(v01["new_verdict"]["fired"][0]["effect"], "flag");
-    let status = server.get("/v1/status").json();
-    assert_eq!(status["rules"], summary["rules"]);
-    assert_eq!(status["last_reload"]["changed"], summary["changed"]);
+#[test]
+fn a_reload_that_changes_only_which_exemption_waives_a_rule_lists_the_record() {
+    let (dir, records) = trade_screening("desk_exemption");
+    let args: Vec<&str> = records.iter().map(String::as_str).collect();
+    let server = Server::start(&dir, "rules", &args, &[]);
+    let exemptions = dir.join("rules/exemptions.rules");
+    let text = std::fs::read_to_string(&exemptions).unwrap();
+    let narrower = r#"x.buyer.rank == "senior-cadre" and x.date >= 2021-01-01"#;
+    std::fs::write(&exemptions, text.replace(r#"x.buyer.rank == "senior-cadre""#, narrower)).unwrap();
+    let summary = reload_is_diff(&server, &dir, &args);
+    // pu-011 stays allowed, now waived by before_the_ban instead of cadre_purchases.
+    assert_eq!(summary["changed"], 1, "{summary}");
+    assert_eq!(summary["changes"][0]["id"], "pu-011");
+    assert_eq!(summary["changes"][0]["new"]["waived"][0][1], "before_the_ban");
     assert!(server.stop().success());
 }
 

@@ -30,8 +30,9 @@ impl Review {
         for (a, b) in old.stored.iter().zip(&new.stored) {
             let (Some(before), Some(after)) = (a.decision, b.decision) else { continue };
             compared += 1;
-            // Only what differs in decision or rule names is read again.
-            if before == after && a.fired == b.fired && a.waived == b.waived {
+            // Only what differs in decision or rule names is read again,
+            // and waived rules (the exemption that waived one may differ).
+            if before == after && a.fired == b.fired && a.waived == b.waived && a.waived.is_empty() {
                 continue;
             }
             let (line_a, line_b) = (parsed(a), parsed(b));
