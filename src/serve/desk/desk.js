@@ -306,12 +306,15 @@ function nameIn(explanation) {
 async function recordView(id) {
   show(id, lookupForm(id), h("p", { class: "quiet" }, "Loading " + id + "…"));
   let x;
+  // The name, when no chain of the evidence starts at the record, from the search.
+  const named = api("/v1/search?limit=1&q=" + encodeURIComponent(id))
+    .then((found) => found.records.filter((r) => r.id === id).map((r) => r.name)[0] || null, () => null);
   try {
     x = await api("/v1/records/" + encodeURIComponent(id) + "/explain");
   } catch (e) {
     return show(id, lookupForm(id), failure(e));
   }
-  const name = nameIn(x);
+  const name = nameIn(x) || await named;
   const by = (s) => (x.rules || []).filter((r) => r.status === s);
   const section = (title, rules, empty) => h("section", { class: "group" }, h("h3", {}, title + " (" + rules.length + ")"),
     rules.length ? rules.map((r) => ruleCard(r)) : h("p", { class: "quiet" }, empty));
