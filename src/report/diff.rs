@@ -138,6 +138,13 @@ impl Diff {
                 });
             }
         }
+        Diff::from_changed(compared, changed)
+    }
+
+    /// Groups records whose verdicts changed (`compared` in all), by rule
+    /// and kind of change; for callers that compare verdicts they keep
+    /// rather than outcomes (the service's reload).
+    pub fn from_changed(compared: usize, changed: Vec<ChangedRecord>) -> Diff {
         let mut groups: BTreeMap<(String, Change), Group> = BTreeMap::new();
         let mut transitions = BTreeMap::new();
         for c in &changed {

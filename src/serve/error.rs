@@ -152,13 +152,28 @@ impl IntoResponse for ApiError {
 
 /// Rule errors as JSON: one object each, as miette's JSON report handler
 /// writes a diagnostic (message, code, severity, help, labels with their
-/// file, line and column).
+/// span), each label with its `line` and `column` (from 1) added.
 fn diagnostics_json(errors: &[RuleError]) -> serde_json::Value {
     let handler = miette::JSONReportHandler::new();
     let rendered = errors.iter().filter_map(|e| {
         let mut out = String::new();
         handler.render_report(&mut out, e).ok()?;
-        serde_json::from_str::<serde_json::Value>(&out).ok()
+        let mut json = serde_json::from_str::<serde_json::Value>(&out).ok()?;
+        add_lines(e, &mut json);
+        Some(json)
     });
     serde_json::Value::Array(rendered.collect())
+}
+
+/// The line and column of each label, which miette's JSON gives as a byte span.
+fn add_lines(error: &RuleError, json: &mut serde_json::Value) {
+    use miette::Diagnostic;
+    let (Some(source), Some(labels)) = (error.source_code(), error.labels()) else { return };
+    let Some(rendered) = json.get_mut("labels").and_then(|l| l.as_array_mut()) else { return };
+    for (label, out) in labels.zip(rendered) {
+        if let Ok(at) = source.read_span(label.inner(), 0, 0) {
+            out["line"] = json!(at.line() + 1);
+            out["column"] = json!(at.column() + 1);
+        }
+    }
 }

@@ -17,6 +17,7 @@ use serde_json::json;
 use subtle::ConstantTimeEq;
 
 use super::body::{self, BodyKind, BodyRecords};
+use super::desk::{self, Desk};
 use super::error::ApiError;
 use super::judge::{Judged, Settings, content_hash};
 use super::log::DecisionLog;
@@ -58,6 +59,8 @@ pub struct Service {
     pub(super) log_evidence: bool,
     /// One reload at a time.
     pub(super) reloading: tokio::sync::Mutex<()>,
+    /// The screening desk's memory (the last reload's review).
+    pub(super) desk: Desk,
     pub(super) requests: AtomicU64,
     pub(super) started: u64,
     /// The decisions writes change, for `GET /v1/changes`.
@@ -67,6 +70,21 @@ pub struct Service {
 }
 
 pub(super) type Shared = Arc<Service>;
+
+impl desk::Host for Service {
+    fn snapshot(&self) -> Arc<Snapshot> {
+        self.current.get()
+    }
+    fn desk(&self) -> &Desk {
+        &self.desk
+    }
+    fn log_healthy(&self) -> bool {
+        self.log.healthy()
+    }
+    fn max_body(&self) -> usize {
+        self.limits.max_body
+    }
+}
 
 /// The router of the service; `writes` holds the routes that write the
 /// stored graph (behind the token too).
@@ -78,9 +96,11 @@ pub fn router(service: Shared, writes: Router<Shared>) -> Router {
         .route("/v1/records/{id}/explain", get(explain))
         .route("/v1/reload", post(reload))
         .route("/metrics", get(metrics_text))
+        .merge(desk::api())
         .route_layer(middleware::from_fn_with_state(Arc::clone(&service), authorize));
     Router::new()
         .route("/healthz", get(healthz))
+        .merge(desk::pages())
         .merge(protected)
         .fallback(|req: Request| async move { ApiError::not_found(req.uri().path()) })
         .method_not_allowed_fallback(|req: Request| async move { ApiError::method(req.uri().path()) })
@@ -112,7 +132,7 @@ fn route_label(path: Option<&str>) -> &'static str {
         Some("/v1/reload") => "reload",
         Some("/healthz") => "healthz",
         Some("/metrics") => "metrics",
-        _ => "other",
+        other => desk::route_label(other),
     }
 }
 
@@ -295,26 +315,23 @@ pub(super) async fn reload_rules(service: &Shared) -> Result<(serde_json::Value,
         Ok(new) => Arc::new(new),
         Err(errors) => {
             service.metrics.reloads.get_or_create(&metrics::Result { result: "refused" }).inc();
-            return Err(ApiError::rules_refused(&errors));
+            let refused = ApiError::rules_refused(&errors);
+            service.desk.refused(&refused);
+            return Err(refused);
         }
     };
-    let changed = old.changed_decisions(&new);
-    let name = |d: Option<crate::eval::Decision>| d.map_or("error", |d| d.as_str());
-    let summary = json!({
-        "rules": new.hash,
-        "previous": old.hash,
-        "changed": changed.len(),
-        "changes": changed.iter().take(MAX_LISTED).map(|(id, before, after)| json!({
-            "id": id, "before": name(*before), "after": name(*after)
-        })).collect::<Vec<_>>(),
-    });
+    // The review renders the listed records' verdicts before and after: off
+    // the async workers.
+    let summary = {
+        let (service, new) = (Arc::clone(service), Arc::clone(&new));
+        tokio::task::spawn_blocking(move || service.desk.applied(&old, &new, settings))
+            .await
+            .map_err(|e| ApiError::internal(&e.to_string()))?
+    };
     service.current.replace(Arc::clone(&new));
     service.metrics.reloads.get_or_create(&metrics::Result { result: "ok" }).inc();
     Ok((summary, new))
 }
-
-/// The changed decisions a reload's answer lists at most (all are counted).
-const MAX_LISTED: usize = 1000;
 
 pub(super) fn with_rules(snapshot: &Snapshot, mut response: Response) -> Response {
     if let Ok(v) = HeaderValue::from_str(&snapshot.hash) {

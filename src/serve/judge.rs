@@ -23,7 +23,7 @@ pub struct Settings {
 }
 
 /// One input record's answer.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Judged {
     /// Its `check --format json` line, newline included (empty for a
     /// stored record as loaded: `Snapshot::line` renders it).
@@ -36,6 +36,8 @@ pub struct Judged {
     pub fired: Vec<String>,
     /// The rules that fired and were waived, by name.
     pub waived: Vec<String>,
+    /// The exemption that waived each of `waived`, by name.
+    pub waived_by: Vec<String>,
 }
 
 /// The inputs' records from entry `from` on, judged over all the inputs
@@ -98,13 +100,10 @@ fn judged(program: &Program, store: &FastStore<'_>, outcome: &Outcome<'_>, lines
             decision: Some(v.decision),
             fired: v.fired.iter().map(|f| rule_name(f.rule)).collect(),
             waived: v.waived.iter().map(|w| rule_name(w.rule)).collect(),
+            waived_by: v.waived.iter().map(|w| program.exemption(w.exemption).name.clone()).collect(),
         },
-        Outcome::RecordError(e) => {
-            Judged { line, id: e.id().map(str::to_string), decision: None, fired: Vec::new(), waived: Vec::new() }
-        }
-        Outcome::EvalError(e) => {
-            Judged { line, id: Some(e.id().to_string()), decision: None, fired: Vec::new(), waived: Vec::new() }
-        }
+        Outcome::RecordError(e) => Judged { line, id: e.id().map(str::to_string), decision: None, ..Judged::default() },
+        Outcome::EvalError(e) => Judged { line, id: Some(e.id().to_string()), decision: None, ..Judged::default() },
     })
 }
 

@@ -6,6 +6,7 @@
 //! served is in the decision log first. docs/serve.md is the user's guide.
 
 mod body;
+mod desk;
 mod error;
 mod http;
 mod judge;
@@ -93,6 +94,7 @@ async fn serve(options: Options, rules: RuleSet) -> io::Result<()> {
         limits: options.limits,
         log_evidence: options.log_evidence,
         reloading: tokio::sync::Mutex::new(()),
+        desk: desk::Desk::new(),
         requests: Default::default(),
         changes: tokio::sync::broadcast::channel(records::CHANGE_QUEUE).0,
         stopping,

@@ -9,9 +9,8 @@ use std::sync::{Arc, RwLock};
 
 use super::judge::{Judged, Lines, Settings, content_hash, judge_from, judge_store};
 use crate::date::Date;
-use crate::eval::Decision;
 use crate::fast::{Evidence, Judging, Overlay};
-use crate::records::{Input, RecordError, RecordIdx};
+use crate::records::{Input, RecordError, RecordIdx, Records};
 use crate::{RuleError, RuleSet};
 
 /// The stored record graph: the inputs as read at start.
@@ -144,19 +143,40 @@ impl Snapshot {
         self.stored.len() + self.edits.added.len() - self.edits.removed.len()
     }
 
-    /// The stored records whose decision differs in `newer`: (id, before, after).
-    pub fn changed_decisions<'s>(&'s self, newer: &'s Snapshot) -> Vec<(&'s str, Option<Decision>, Option<Decision>)> {
-        if self.edits.is_empty() && newer.edits.is_empty() && self.stored.len() == newer.stored.len() {
-            return (self.stored.iter().zip(newer.stored.iter()))
-                .filter(|(old, new)| old.decision != new.decision)
-                .map(|(old, new)| (old.id.as_deref().unwrap_or(""), old.decision, new.decision))
-                .collect();
-        }
-        // After writes, the stored records are matched by id.
-        (newer.stored.iter().filter_map(|new| Some((new.id.as_deref()?, new.decision))))
-            .map(|(id, after)| (id, self.verdict(id).and_then(|j| j.decision), after))
-            .filter(|(_, before, after)| before != after)
+    /// Every stored record's answer now: the loaded ones as writes left
+    /// them, in input order, then the records written that were not loaded.
+    pub fn answers(&self) -> impl Iterator<Item = &Judged> {
+        let loaded = self.stored.iter().filter_map(|j| {
+            let written = j.id.as_ref().filter(|_| j.decision.is_some()).and_then(|id| self.edits.verdicts.get(id));
+            written.map_or(Some(j), Option::as_ref)
+        });
+        let mut written: Vec<(&String, &Judged)> = (self.edits.verdicts.iter())
+            .filter(|(id, _)| !self.by_id.contains_key(*id))
+            .filter_map(|(id, j)| Some((id, j.as_ref()?)))
+            .collect();
+        written.sort_unstable_by_key(|(id, _)| *id);
+        loaded.chain(written.into_iter().map(|(_, j)| j))
+    }
+
+    /// The stored records judged in both `self` and `newer`, by id:
+    /// (before, after), in `newer`'s order.
+    pub fn paired<'s>(&'s self, newer: &'s Snapshot) -> Vec<(&'s Judged, &'s Judged)> {
+        (newer.answers().filter(|j| j.decision.is_some()))
+            .filter_map(|after| Some((self.verdict(after.id.as_deref()?)?, after)))
+            .filter(|(before, _)| before.decision.is_some())
             .collect()
+    }
+
+    /// A stored record's type, by id: from the loaded store, or from its
+    /// rendered line for a record written since.
+    pub fn record_type(&self, id: &str, settings: Settings) -> String {
+        let store = self.graph.borrow_dependent().store();
+        if let Some(r) = store.lookup(id).filter(|r| !self.edits.removed.contains(r)) {
+            return store.record_type(r).to_string();
+        }
+        let line = self.line(id, settings).ok().flatten().map(|j| j.line).unwrap_or_default();
+        let parsed: serde_json::Value = serde_json::from_slice(&line).unwrap_or_default();
+        parsed["type"].as_str().unwrap_or_default().to_string()
     }
 }
 

@@ -9,6 +9,7 @@
 mod common;
 
 mod client;
+mod desk;
 mod service;
 mod stress;
 mod writes;
