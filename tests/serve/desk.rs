@@ -167,3 +167,32 @@ fn the_page_is_served_with_a_policy_that_runs_only_its_own_script() {
     assert_eq!(server.get("/desk/desk.css").status, 200);
     assert!(server.stop().success());
 }
+
+#[test]
+fn a_reload_after_writes_reviews_the_records_as_written() {
+    let (dir, records) = trade_screening("desk_review_writes");
+    let args: Vec<&str> = records.iter().map(String::as_str).collect();
+    let server = Server::start(&dir, "rules", &args, &[]);
+    // A new venue run by p-030 (a Chinese national married to a South
+    // Korean one): denied by marriage_link, and after the change below too.
+    let venue = r#"{"id":"v-new","type":"venue","name":"New House","kind":"karaoke","operator":"p-030"}"#;
+    let put =
+        crate::request(server.addr, "PUT", "/v1/records", &[("Content-Type", "application/json")], venue.as_bytes());
+    assert_eq!(put.status, 200, "{}", put.text());
+    let marriage = server.get("/v1/records/v-new").json();
+    assert_eq!(marriage["decision"], "deny", "{marriage}");
+
+    let venues = dir.join("rules/venues.rules");
+    let text = std::fs::read_to_string(&venues).unwrap();
+    std::fs::write(
+        &venues,
+        text.replace("deny venue v when v.operator.nationality", "flag venue v when v.operator.nationality"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("written.jsonl"), format!("{venue}\n")).unwrap();
+    let with_written: Vec<&str> = args.iter().copied().chain(["written.jsonl"]).collect();
+    let summary = reload_is_diff(&server, &dir, &with_written);
+    let listed = summary["changes"].as_array().unwrap();
+    assert!(listed.iter().any(|c| c["id"] == "v-new" && c["after"] == "flag"), "{summary}");
+    assert!(server.stop().success());
+}
