@@ -19,6 +19,8 @@ use crate::records::load::{self, Found, Piece, Reader};
 use crate::records::{Input, RecordError, RecordErrorKind, RecordIdx, Records};
 use crate::source::Position;
 
+mod scan;
+
 /// A hash map with a fast, seeded hasher (ids are attacker-controlled input,
 /// so the seed matters; SipHash's cost does not).
 pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
@@ -567,10 +569,14 @@ fn parse<'a>(
     wanted: &Wanted<'_>,
 ) -> Result<Parsed<'a>, RecordError> {
     let text: &'a [u8] = &reader.bytes[start..end];
-    let mut de = serde_json::Deserializer::from_slice(text);
-    let parsed = RecordSeed { wanted: &wanted.ids, typed: wanted.fit.is_some() }
-        .deserialize(&mut de)
-        .and_then(|p| de.end().map(|()| p));
+    let typed = wanted.fit.is_some();
+    let parsed = match scan::record(text, &wanted.ids, typed) {
+        Some(head) => Ok(Shape::Object(head)),
+        None => {
+            let mut de = serde_json::Deserializer::from_slice(text);
+            RecordSeed { wanted: &wanted.ids, typed }.deserialize(&mut de).and_then(|p| de.end().map(|()| p))
+        }
+    };
     let mut head = match parsed {
         Ok(Shape::Object(head)) => head,
         Ok(Shape::Other(kind)) => return Err(reader.not_an_object(&kind, start)),
