@@ -595,7 +595,7 @@ fn parse<'a>(
 ) -> Result<Parsed<'a>, RecordError> {
     let text: &'a [u8] = &reader.bytes[start..end];
     let typed = wanted.fit.is_some();
-    let parsed = match scan::record(text, &wanted.ids, typed) {
+    let parsed = match scanned(text, &wanted.ids, typed) {
         Some(head) => Ok(Shape::Object(head)),
         None => {
             let mut de = serde_json::Deserializer::from_slice(text);
@@ -628,6 +628,33 @@ fn parse<'a>(
         None => Vec::new(),
     };
     Ok(Parsed { id, record_type, fields: head.fields.into_boxed_slice(), line, column, misfits })
+}
+
+/// A record read by the fast path ([`scan`]), as the serde seeds file it.
+fn scanned<'a>(text: &'a [u8], wanted: &FastMap<&str, FieldId>, typed: bool) -> Option<ObjectHead<'a>> {
+    let head = scan::record::<FVal<'a>>(text, |k| wanted.get(k).copied(), typed)?;
+    let text = |t: Option<&'a str>| t.map_or(Head::Missing, |t| Head::Str(Text::Borrowed(t)));
+    Some(ObjectHead {
+        id: text(head.id),
+        record_type: text(head.record_type),
+        fields: head.fields,
+        skipped: head.skipped.into_iter().map(Text::Borrowed).collect(),
+    })
+}
+
+impl<'a> scan::Build<'a> for FVal<'a> {
+    fn str(s: &'a str) -> Self {
+        FVal::Str(Text::Borrowed(s))
+    }
+    fn bool(b: bool) -> Self {
+        FVal::Bool(b)
+    }
+    fn null() -> Self {
+        FVal::Null
+    }
+    fn list(items: Vec<Self>) -> Self {
+        FVal::List(items.into_boxed_slice())
+    }
 }
 
 enum Head<'a> {

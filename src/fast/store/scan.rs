@@ -10,18 +10,40 @@
 //! scanned byte by byte (100k bench records: 3,000 instructions a record
 //! through serde_json).
 
-use super::{FVal, FastMap, FieldId, Head, ObjectHead, Text};
+use crate::check::FieldId;
+
+/// A value as the store keeps it, built from what the scan reads (this
+/// module does not know the store's types).
+pub(super) trait Build<'a>: Sized {
+    fn str(s: &'a str) -> Self;
+    fn bool(b: bool) -> Self;
+    fn null() -> Self;
+    fn list(items: Vec<Self>) -> Self;
+}
+
+/// A record as scanned: what `RecordSeed::visit_map` would have filed.
+pub(super) struct Scanned<'a, V> {
+    pub(super) id: Option<&'a str>,
+    pub(super) record_type: Option<&'a str>,
+    pub(super) fields: Vec<(FieldId, V)>,
+    /// The keys not kept, when listed.
+    pub(super) skipped: Vec<&'a str>,
+}
 
 /// The record in `text` as the serde path reads it, if it has the common
-/// shape. `wanted`: the fields kept; `typed`: whether the keys not kept
-/// are listed (to be checked against the record's entity).
-pub(super) fn record<'a>(text: &'a [u8], wanted: &FastMap<&str, FieldId>, typed: bool) -> Option<ObjectHead<'a>> {
+/// shape. `wanted`: the id of each field kept; `typed`: whether the keys
+/// not kept are listed (to be checked against the record's entity).
+pub(super) fn record<'a, V: Build<'a>>(
+    text: &'a [u8],
+    wanted: impl Fn(&str) -> Option<FieldId>,
+    typed: bool,
+) -> Option<Scanned<'a, V>> {
     let mut s = Scan { text: std::str::from_utf8(text).ok()?, at: 0 };
     s.ws();
     s.eat(b'{')?;
     // Checked records keep their declared fields until checked: room for them.
     let fields = if typed { Vec::with_capacity(8) } else { Vec::new() };
-    let mut head = ObjectHead { id: Head::Missing, record_type: Head::Missing, fields, skipped: Vec::new() };
+    let mut head = Scanned { id: None, record_type: None, fields, skipped: Vec::new() };
     s.ws();
     if s.peek() == Some(b'}') {
         s.at += 1;
@@ -34,14 +56,14 @@ pub(super) fn record<'a>(text: &'a [u8], wanted: &FastMap<&str, FieldId>, typed:
             s.ws();
             // As `RecordSeed::visit_map` files them.
             match key {
-                "id" => head.id = Head::Str(Text::Borrowed(s.string()?)),
-                "type" => head.record_type = Head::Str(Text::Borrowed(s.string()?)),
-                k => match wanted.get(k) {
-                    Some(fid) => head.fields.push((*fid, s.value()?)),
+                "id" => head.id = Some(s.string()?),
+                "type" => head.record_type = Some(s.string()?),
+                k => match wanted(k) {
+                    Some(fid) => head.fields.push((fid, s.value()?)),
                     None => {
-                        s.value()?;
+                        s.value::<V>()?;
                         if typed {
-                            head.skipped.push(Text::Borrowed(k));
+                            head.skipped.push(k);
                         }
                     }
                 },
@@ -106,7 +128,7 @@ impl<'a> Scan<'a> {
 
     /// A string, `true`, `false`, `null`, or a list of those (as
     /// `ValSeed` reads them).
-    fn value(&mut self) -> Option<FVal<'a>> {
+    fn value<V: Build<'a>>(&mut self) -> Option<V> {
         if self.peek()? != b'[' {
             return self.scalar();
         }
@@ -115,7 +137,7 @@ impl<'a> Scan<'a> {
         self.ws();
         if self.peek()? == b']' {
             self.at += 1;
-            return Some(FVal::List(items.into_boxed_slice()));
+            return Some(V::list(items));
         }
         loop {
             self.ws();
@@ -123,19 +145,19 @@ impl<'a> Scan<'a> {
             self.ws();
             match self.next()? {
                 b',' => {}
-                b']' => return Some(FVal::List(items.into_boxed_slice())),
+                b']' => return Some(V::list(items)),
                 _ => return None,
             }
         }
     }
 
-    fn scalar(&mut self) -> Option<FVal<'a>> {
+    fn scalar<V: Build<'a>>(&mut self) -> Option<V> {
         let rest = self.text.as_bytes().get(self.at..)?;
         let (value, len) = match rest.first()? {
-            b'"' => return self.string().map(|s| FVal::Str(Text::Borrowed(s))),
-            b't' if rest.starts_with(b"true") => (FVal::Bool(true), 4),
-            b'f' if rest.starts_with(b"false") => (FVal::Bool(false), 5),
-            b'n' if rest.starts_with(b"null") => (FVal::Null, 4),
+            b'"' => return self.string().map(V::str),
+            b't' if rest.starts_with(b"true") => (V::bool(true), 4),
+            b'f' if rest.starts_with(b"false") => (V::bool(false), 5),
+            b'n' if rest.starts_with(b"null") => (V::null(), 4),
             _ => return None,
         };
         self.at += len;
@@ -147,7 +169,7 @@ impl<'a> Scan<'a> {
 mod tests {
     use serde::de::DeserializeSeed;
 
-    use super::super::{RecordSeed, Shape};
+    use super::super::{FastMap, Head, ObjectHead, RecordSeed, Shape, Text, scanned};
     use super::*;
 
     fn wanted() -> FastMap<&'static str, FieldId> {
@@ -186,7 +208,7 @@ mod tests {
         ];
         for text in texts {
             for typed in [false, true] {
-                let fast = record(text.as_bytes(), &wanted(), typed).map(|h| shown(&h));
+                let fast = scanned(text.as_bytes(), &wanted(), typed).map(|h| shown(&h));
                 assert!(fast.is_some(), "the fast path takes {text}");
                 assert_eq!(fast, by_serde(text, typed), "{text}");
             }
@@ -214,7 +236,7 @@ mod tests {
             br#"{"id":"p1","type":"t","n":truex}"#,
         ];
         for text in texts {
-            assert!(record(text, &wanted(), true).is_none(), "{}", String::from_utf8_lossy(text));
+            assert!(scanned(text, &wanted(), true).is_none(), "{}", String::from_utf8_lossy(text));
         }
     }
 }
