@@ -19,6 +19,8 @@ use crate::records::load::{self, Found, Piece, Reader};
 use crate::records::{Input, RecordError, RecordErrorKind, RecordIdx, Records};
 use crate::source::Position;
 
+mod scan;
+
 /// A hash map with a fast, seeded hasher (ids are attacker-controlled input,
 /// so the seed matters; SipHash's cost does not).
 pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
@@ -59,11 +61,16 @@ impl std::hash::Hash for IdKey<'_> {
 /// key as one integer: its bytes, zero-padded, with its length in the last
 /// byte. Such an entry takes 16 bytes where a text key takes 32, and
 /// compares without reading the input (1M bench records: the map went
-/// from 66 to 34 MB). Longer ids are keyed by their text, borrowed from the
+/// from 66 to 34 MB). An id of 8 to 15 bytes is its own key as two
+/// integers (24 bytes an entry): the bench's ids are that long from 1M
+/// records on (`p1234567`, `vi2375614`), and keyed by their text they made
+/// every lookup read the input too (10M records: a third of the load in
+/// the id map). Longer ids are keyed by their text, borrowed from the
 /// input or, when JSON escapes were decoded, owned.
 #[derive(Debug, Default)]
 struct IdMap<'a> {
     short: FastMap<u64, RecordIdx>,
+    mid: FastMap<(u64, u64), RecordIdx>,
     long: FastMap<IdKey<'a>, RecordIdx>,
     owned: FastMap<Box<str>, RecordIdx>,
 }
@@ -73,10 +80,25 @@ fn short_id(id: &str) -> Option<u64> {
     (id.len() <= 7).then(|| id_prefix(id) | id.len() as u64)
 }
 
+/// The two-integer key of an id of 8 to 15 bytes: its first 8 bytes, then
+/// the rest zero-padded with the length in the last byte.
+fn mid_id(id: &str) -> Option<(u64, u64)> {
+    let bytes = id.as_bytes();
+    let (first, rest) = (bytes.get(..8)?, bytes.get(8..)?);
+    if rest.len() > 7 {
+        return None;
+    }
+    let fold = |bytes: &[u8]| (0..8).fold(0u64, |p, i| p << 8 | u64::from(bytes.get(i).copied().unwrap_or(0)));
+    Some((fold(first), fold(rest) | bytes.len() as u64))
+}
+
 impl<'a> IdMap<'a> {
     fn get(&self, id: &str) -> Option<RecordIdx> {
-        match short_id(id) {
-            Some(key) => self.short.get(&key),
+        if let Some(key) = short_id(id) {
+            return self.short.get(&key).copied();
+        }
+        match mid_id(id) {
+            Some(key) => self.mid.get(&key),
             None => self.long.get(&IdKey::new(id)).or_else(|| self.owned.get(id)),
         }
         .copied()
@@ -101,6 +123,9 @@ impl<'a> IdMap<'a> {
         if let Some(key) = short_id(id.as_str()) {
             return first(&mut self.short, key, idx);
         }
+        if let Some(key) = mid_id(id.as_str()) {
+            return first(&mut self.mid, key, idx);
+        }
         // One hash of the id where it is new: looked up and inserted at once.
         match id {
             Text::Borrowed(s) => match self.owned.get(*s) {
@@ -114,14 +139,16 @@ impl<'a> IdMap<'a> {
         }
     }
 
-    /// Room for `n` more ids, shared between the short and the long keys
+    /// Room for `n` more ids, shared between the short, mid and long keys
     /// as in `sample`.
     fn reserve<'i>(&mut self, n: usize, sample: impl Iterator<Item = &'i str>) {
-        let (short, all) =
-            sample.fold((0, 0), |(short, all), id| (short + usize::from(short_id(id).is_some()), all + 1));
+        let (short, mid, all) = sample.fold((0, 0, 0), |(short, mid, all), id| {
+            (short + usize::from(short_id(id).is_some()), mid + usize::from(mid_id(id).is_some()), all + 1)
+        });
         let share = |k: usize| n.checked_mul(k).and_then(|x| x.checked_div(all)).unwrap_or(0);
         self.short.reserve(share(short));
-        self.long.reserve(share(all - short));
+        self.mid.reserve(share(mid));
+        self.long.reserve(share(all - short - mid));
     }
 }
 
@@ -567,10 +594,14 @@ fn parse<'a>(
     wanted: &Wanted<'_>,
 ) -> Result<Parsed<'a>, RecordError> {
     let text: &'a [u8] = &reader.bytes[start..end];
-    let mut de = serde_json::Deserializer::from_slice(text);
-    let parsed = RecordSeed { wanted: &wanted.ids, typed: wanted.fit.is_some() }
-        .deserialize(&mut de)
-        .and_then(|p| de.end().map(|()| p));
+    let typed = wanted.fit.is_some();
+    let parsed = match scanned(text, &wanted.ids, typed) {
+        Some(head) => Ok(Shape::Object(head)),
+        None => {
+            let mut de = serde_json::Deserializer::from_slice(text);
+            RecordSeed { wanted: &wanted.ids, typed }.deserialize(&mut de).and_then(|p| de.end().map(|()| p))
+        }
+    };
     let mut head = match parsed {
         Ok(Shape::Object(head)) => head,
         Ok(Shape::Other(kind)) => return Err(reader.not_an_object(&kind, start)),
@@ -597,6 +628,33 @@ fn parse<'a>(
         None => Vec::new(),
     };
     Ok(Parsed { id, record_type, fields: head.fields.into_boxed_slice(), line, column, misfits })
+}
+
+/// A record read by the fast path ([`scan`]), as the serde seeds file it.
+fn scanned<'a>(text: &'a [u8], wanted: &FastMap<&str, FieldId>, typed: bool) -> Option<ObjectHead<'a>> {
+    let head = scan::record::<FVal<'a>>(text, |k| wanted.get(k).copied(), typed)?;
+    let text = |t: Option<&'a str>| t.map_or(Head::Missing, |t| Head::Str(Text::Borrowed(t)));
+    Some(ObjectHead {
+        id: text(head.id),
+        record_type: text(head.record_type),
+        fields: head.fields,
+        skipped: head.skipped.into_iter().map(Text::Borrowed).collect(),
+    })
+}
+
+impl<'a> scan::Build<'a> for FVal<'a> {
+    fn str(s: &'a str) -> Self {
+        FVal::Str(Text::Borrowed(s))
+    }
+    fn bool(b: bool) -> Self {
+        FVal::Bool(b)
+    }
+    fn null() -> Self {
+        FVal::Null
+    }
+    fn list(items: Vec<Self>) -> Self {
+        FVal::List(items.into_boxed_slice())
+    }
 }
 
 enum Head<'a> {
@@ -836,7 +894,21 @@ mod size_tests {
 
     #[test]
     fn the_id_map_finds_each_id_and_only_it_whatever_its_key() {
-        let ids = ["", "a", "ab", "ab\0", "p-1", "1234567", "12345678", "person-000123", "person-000124", "é"];
+        let ids = [
+            "",
+            "a",
+            "ab",
+            "ab\0",
+            "p-1",
+            "1234567",
+            "12345678",
+            "person-000123",
+            "person-000124",
+            "é",
+            "12345678\0",
+            "person-000000000123",
+            "person-000000000124",
+        ];
         let mut map = IdMap::default();
         for (i, id) in ids.iter().enumerate() {
             assert_eq!(map.insert_first(&Text::Borrowed(id), RecordIdx(i as u32)), None, "{id:?} is new");
@@ -846,15 +918,19 @@ mod size_tests {
         }
         assert_eq!(map.get("abc"), None);
         assert_eq!(map.get("person-000125"), None);
+        assert_eq!(map.get("person-000000000125"), None);
         // An id decoded from JSON escapes is owned; it is the same id.
-        for (owned, first) in [("p-1", 4), ("person-000123", 7), ("1234567", 5)] {
+        for (owned, first) in [("p-1", 4), ("person-000123", 7), ("1234567", 5), ("person-000000000123", 11)] {
             let again = Text::Owned(owned.into());
             assert_eq!(map.insert_first(&again, RecordIdx(99)), Some(RecordIdx(first)), "{owned}");
         }
-        assert_eq!(map.insert_first(&Text::Owned("new-and-long-id".into()), RecordIdx(10)), None);
-        assert_eq!(map.insert_first(&Text::Borrowed("new-and-long-id"), RecordIdx(11)), Some(RecordIdx(10)));
-        assert_eq!(map.get("new-and-long-id"), Some(RecordIdx(10)));
-        assert_eq!((map.short.len(), map.long.len(), map.owned.len()), (7, 3, 1));
+        for (new, at) in [("new-and-long-id", 20), ("a-new-and-longer-id", 30)] {
+            assert_eq!(map.insert_first(&Text::Owned(new.into()), RecordIdx(at)), None);
+            assert_eq!(map.insert_first(&Text::Borrowed(new), RecordIdx(at + 1)), Some(RecordIdx(at)));
+            assert_eq!(map.get(new), Some(RecordIdx(at)));
+        }
+        let sizes = (map.short.len(), map.mid.len(), map.long.len(), map.owned.len());
+        assert_eq!(sizes, (7, 5, 2, 1), "up to 7 bytes, 8 to 15, longer, longer and owned");
     }
 
     /// Hop walks are bound by memory latency: a record must stay within

@@ -92,6 +92,18 @@ impl Json<'_> {
     }
 
     fn str(&mut self, s: &str) -> io::Result<()> {
+        // Most strings written (ids, types, field names, the rules file's
+        // path) need no escape: one scan without an early exit (vectorised)
+        // and one copy, where a `memchr2` call per string cost more than the
+        // string (100k bench records with evidence: 245 instructions a call).
+        let plain = |b: u8| b >= 0x20 && b != b'"' && b != b'\\';
+        if s.bytes().fold(true, |ok, b| ok & plain(b)) {
+            self.0.reserve(s.len() + 2);
+            self.0.push(b'"');
+            self.0.extend_from_slice(s.as_bytes());
+            self.0.push(b'"');
+            return Ok(());
+        }
         // serde_json escapes only `"`, `\` and control characters below
         // 0x20, so the text between them (a summary's `→` included) is
         // copied as it is, a run at a time; control characters, rare, are
