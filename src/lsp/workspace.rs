@@ -1,8 +1,10 @@
 //! The open documents and the rule sets they belong to. A rule set is the
 //! open file's folder, read as `validate` reads it (every `.rules` file
 //! below it), with the editor's unsaved text in place of what is on disk.
-//! Each rule set is read again, whole, when one of its files changes: the
-//! check needs every file anyway, and a rule set is a folder of text.
+//! Each rule set is checked again, whole, when one of its files changes:
+//! the check needs every file anyway. Parsing is what costs, so each file
+//! keeps its parsed declarations and only those whose text changed are
+//! parsed again.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -12,6 +14,7 @@ use super::index::Index;
 use crate::check::LintWarning;
 use crate::date::Date;
 use crate::source::SourceFile;
+use crate::syntax::{Reparse, reparse};
 use crate::{Analysis, rule_files};
 
 /// An open document.
@@ -49,13 +52,16 @@ pub(crate) struct Workspace {
     /// when a rule set is first read, and again after a file is opened,
     /// saved, closed or changed on disk (not on every keystroke).
     disk: HashMap<PathBuf, BTreeMap<PathBuf, String>>,
+    /// Each rule file's declarations as last parsed, re-used when their
+    /// text has not changed.
+    parses: HashMap<PathBuf, Reparse>,
     /// The day lint judges `effective` ranges against.
     pub(crate) as_of: Date,
 }
 
 impl Workspace {
     pub(crate) fn new(as_of: Date) -> Workspace {
-        Workspace { docs: HashMap::new(), sets: HashMap::new(), disk: HashMap::new(), as_of }
+        Workspace { docs: HashMap::new(), sets: HashMap::new(), disk: HashMap::new(), parses: HashMap::new(), as_of }
     }
 
     /// Marks the rule sets holding `path` as changed (its folder's, and
@@ -91,11 +97,18 @@ impl Workspace {
         self.sets.get(folder).and_then(Option::as_ref)
     }
 
-    /// Reads and checks the rule set in `folder`.
-    fn read(&self, folder: &Path) -> RuleSetState {
-        let sources =
-            self.texts(folder).into_iter().map(|(path, text)| SourceFile::new(path.display().to_string(), text));
-        let analysis = Analysis::new(sources.collect(), &[folder.to_path_buf()]);
+    /// Reads and checks the rule set in `folder`, parsing again only the
+    /// declarations that changed.
+    fn read(&mut self, folder: &Path) -> RuleSetState {
+        let texts = self.texts(folder);
+        // Forget the files that are gone.
+        self.parses.retain(|path, _| !path.starts_with(folder) || texts.contains_key(path));
+        let mut parsed = Vec::new();
+        for (path, text) in texts {
+            let src = SourceFile::new(path.display().to_string(), text);
+            parsed.push((reparse(&src, self.parses.entry(path).or_default()), src));
+        }
+        let analysis = Analysis::from_parsed(parsed, &[folder.to_path_buf()]);
         let lint = analysis.lint(self.as_of);
         let index = Index::new(&analysis.files);
         RuleSetState { analysis, lint, index }

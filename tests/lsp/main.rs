@@ -9,5 +9,6 @@ mod common;
 
 mod client;
 mod fuzz_smoke;
+mod reparse;
 mod robust;
 mod session;
