@@ -4,6 +4,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::io;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
 use lsp_types::notification::{
@@ -13,7 +14,7 @@ use lsp_types::notification::{
 use lsp_types::request::{
     CodeActionRequest, CodeLensRequest, Completion, DocumentSymbolRequest, FoldingRangeRequest, Formatting,
     GotoDefinition, HoverRequest, PrepareRenameRequest, RangeFormatting, References, Rename, Request as _,
-    SemanticTokensFullRequest,
+    SemanticTokensFullRequest, Shutdown,
 };
 use lsp_types::{
     CodeActionProviderCapability, CodeLensOptions, CompletionOptions, Hover, HoverContents, HoverProviderCapability,
@@ -31,6 +32,10 @@ use super::workspace::{Doc, RuleSetState, Workspace};
 use super::{actions, complete, diagnostics, format, hover, navigate, outline};
 use crate::date::Date;
 
+/// How long the editor must pause for a large rule set to be linted
+/// (see [`super::workspace::LINT_AT_ONCE`]): longer than between keystrokes.
+const LINT_PAUSE: Duration = Duration::from_millis(300);
+
 /// Serves on stdin and stdout until the editor says `exit`.
 pub fn run_stdio(as_of: Date) -> io::Result<()> {
     let (connection, threads) = Connection::stdio();
@@ -47,9 +52,25 @@ pub fn serve(connection: &Connection, as_of: Date) -> io::Result<()> {
     connection.initialize(capabilities).map_err(io::Error::other)?;
     let mut server =
         Server { connection, workspace: Workspace::new(as_of), pending: BTreeSet::new(), fire_counts: HashMap::new() };
-    while let Ok(message) = connection.receiver.recv() {
+    loop {
+        let message = if server.workspace.unlinted().is_empty() {
+            connection.receiver.recv().ok()
+        } else {
+            match connection.receiver.recv_timeout(LINT_PAUSE) {
+                Ok(message) => Some(message),
+                Err(e) if e.is_timeout() => {
+                    server.lint();
+                    continue;
+                }
+                Err(_) => None,
+            }
+        };
+        let Some(message) = message else { break };
         match message {
             Message::Request(request) => {
+                if request.method == Shutdown::METHOD {
+                    server.lint();
+                }
                 if connection.handle_shutdown(&request).map_err(io::Error::other)? {
                     return Ok(());
                 }
@@ -221,6 +242,18 @@ impl Server<'_> {
         if let Some(counts) = counts {
             self.fire_counts.insert(folder, counts);
         }
+    }
+
+    /// Lints the rule sets read but not linted, and publishes their
+    /// diagnostics again.
+    fn lint(&mut self) {
+        for folder in self.workspace.unlinted() {
+            let linted = catch_unwind(AssertUnwindSafe(|| self.workspace.lint(&folder)));
+            if linted.unwrap_or(false) {
+                self.pending.insert(folder);
+            }
+        }
+        self.publish();
     }
 
     /// Publishes the diagnostics of every rule set changed since last time,
