@@ -140,6 +140,15 @@ impl Workspace {
     /// declarations that changed; lints it too if `lint_now` or if it is
     /// small (see [`LINT_AT_ONCE`]).
     fn read(&mut self, folder: &Path, lint_now: bool) -> RuleSetState {
+        let mut before = self.sets.remove(folder);
+        // The last parse's trees go back to be re-used.
+        if let Some(set) = &mut before {
+            for (src, file) in std::mem::take(&mut set.analysis.files) {
+                if let Some(last) = self.parses.get_mut(Path::new(src.name())) {
+                    last.give_back(&src, file);
+                }
+            }
+        }
         let texts = self.texts(folder);
         // Forget the files that are gone.
         self.parses.retain(|path, _| !path.starts_with(folder) || texts.contains_key(path));
@@ -151,7 +160,6 @@ impl Workspace {
         let analysis = Analysis::from_parsed(parsed, &[folder.to_path_buf()]);
         let index = Index::new(&analysis.files);
         let declarations: usize = analysis.files.iter().map(|(_, file)| file.items.len()).sum();
-        let before = self.sets.remove(folder);
         let mut set = RuleSetState { analysis, lint: Vec::new(), linted: false, index };
         if lint_now || declarations <= LINT_AT_ONCE {
             set.lint = set.analysis.lint(self.as_of);

@@ -49,7 +49,7 @@ pub fn parse_all(src: &Arc<SourceFile>) -> Parsed {
     if let Ok(file) = parse_piece(src, &whole, None) {
         return Parsed { file, errors: Vec::new(), broken: Vec::new(), broken_unnamed: false };
     }
-    read_pieces(src, &pieces(src.text()), |piece, next| parse_piece(src, piece, next))
+    read_pieces(src, &pieces(src.text()), |_, piece, next| parse_piece(src, piece, next))
 }
 
 /// pest's settings, once.
@@ -63,19 +63,19 @@ pub(super) fn set_up_pest() {
     });
 }
 
-/// Reads a file cut into `pieces`, each by `read` (given the piece and the
-/// next one): the declarations of those that parse, an error for each of
+/// Reads a file cut into `pieces`, each by `read` (given its index, the
+/// piece and the next one): the declarations of those that parse, an error for each of
 /// the others.
 pub(super) fn read_pieces(
     src: &Arc<SourceFile>,
     pieces: &[Piece],
-    mut read: impl FnMut(&Piece, Option<&Piece>) -> Result<ast::File, SyntaxError>,
+    mut read: impl FnMut(usize, &Piece, Option<&Piece>) -> Result<ast::File, SyntaxError>,
 ) -> Parsed {
     let mut parsed =
         Parsed { file: ast::File { items: Vec::new() }, errors: Vec::new(), broken: Vec::new(), broken_unnamed: false };
     let mut hidden: Option<(SyntaxError, usize)> = None;
     for (i, piece) in pieces.iter().enumerate() {
-        let error = match read(piece, pieces.get(i + 1)) {
+        let error = match read(i, piece, pieces.get(i + 1)) {
             Ok(file) => {
                 parsed.file.items.extend(file.items);
                 continue;

@@ -5,44 +5,126 @@
 //!
 //! The file is cut into declarations as `recover.rs` cuts a file that does
 //! not parse; a declaration's tree depends only on its text, so one whose
-//! text is unchanged has the tree it had, shifted. Only declarations that
-//! parse are kept: an error depends on what follows the declaration too.
+//! text is unchanged has the tree it had, shifted. The declarations before
+//! and after the edit are found by comparing the texts from each end; only
+//! declarations that parsed are kept (an error depends on what follows the
+//! declaration too). The trees are not copied: the caller gives back what
+//! the last parse returned.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::parse::{Parsed, parse_piece, read_pieces, set_up_pest};
-use super::recover::pieces;
+use super::recover::{Piece, pieces};
 use crate::ast::*;
 use crate::source::{Loc, SourceFile};
 
-/// The declarations of one file as last parsed, by their text.
+/// One file as last parsed.
 #[derive(Default)]
 pub struct Reparse {
-    /// A declaration's text → where it started and what it parsed to.
-    pieces: HashMap<String, (usize, Vec<Item>)>,
+    /// Its text.
+    src: Option<Arc<SourceFile>>,
+    /// Its declarations' byte ranges, and how many items each parsed to
+    /// (`None`: it did not parse).
+    pieces: Vec<(usize, usize, Option<usize>)>,
+    /// What the parse returned, once given back.
+    items: Option<Vec<Item>>,
 }
 
-/// Parses `src` as [`super::parse_all`] does, taking each declaration
-/// whose text `last` holds from it; keeps this parse's declarations in
-/// `last` for the next.
+impl Reparse {
+    /// Gives back the declarations [`reparse`] last returned for `src`,
+    /// so that the next one can re-use them without copying.
+    pub fn give_back(&mut self, src: &Arc<SourceFile>, file: File) {
+        let counted: usize = self.pieces.iter().filter_map(|p| p.2).sum();
+        if self.src.as_ref().is_some_and(|last| Arc::ptr_eq(last, src)) && counted == file.items.len() {
+            self.items = Some(file.items);
+        }
+    }
+
+    /// The last parse's declarations by piece (`None` for a piece that did
+    /// not parse, or all when they were not given back).
+    fn take_by_piece(&mut self) -> Vec<Option<Vec<Item>>> {
+        let pieces = std::mem::take(&mut self.pieces);
+        let Some(items) = self.items.take() else { return Vec::new() };
+        let mut items = items.into_iter();
+        pieces.iter().map(|(_, _, n)| n.map(|n| items.by_ref().take(n).collect())).collect()
+    }
+}
+
+/// Parses `src` as [`super::parse_all`] does, re-using the declarations of
+/// the last parse (`last`) whose text is unchanged; `last` becomes this parse.
 pub fn reparse(src: &Arc<SourceFile>, last: &mut Reparse) -> Parsed {
     set_up_pest();
-    let mut before = std::mem::take(&mut last.pieces);
     let text = src.text();
-    read_pieces(src, &pieces(text), |piece, next| {
-        let own = text.get(piece.start..piece.end).unwrap_or("");
-        let items = match before.remove(own) {
-            Some((at, mut items)) => {
-                let to = Move { src, from: at, to: piece.start };
+    let now = pieces(text);
+    let before_text = last.src.take();
+    let before_spans: Vec<(usize, usize)> = last.pieces.iter().map(|p| (p.0, p.1)).collect();
+    let mut before = last.take_by_piece();
+    if before.is_empty() {
+        // Nothing to re-use: the whole file at once is faster when it parses.
+        if let Some(parsed) = whole(src, &now, last) {
+            return parsed;
+        }
+    }
+    let (front, back) = match &before_text {
+        Some(old) if !before.is_empty() => unchanged_ends(old.text(), &before_spans, text, &now),
+        _ => (0, 0),
+    };
+    let mut counts = Vec::with_capacity(now.len());
+    let parsed = read_pieces(src, &now, |i, piece, next| {
+        let old = if i < front { Some(i) } else { (now.len() - i <= back).then(|| before.len() + i - now.len()) };
+        let kept = old.and_then(|o| Some((o, before.get_mut(o)?.take()?)));
+        let items = match kept {
+            Some((o, mut items)) => {
+                let to = Move { src, from: before_spans[o].0, to: piece.start };
                 items.iter_mut().for_each(|item| to.item(item));
                 items
             }
-            None => parse_piece(src, piece, next)?.items,
+            None => match parse_piece(src, piece, next) {
+                Ok(file) => file.items,
+                Err(e) => {
+                    counts.push((piece.start, piece.end, None));
+                    return Err(e);
+                }
+            },
         };
-        last.pieces.insert(own.to_string(), (piece.start, items.clone()));
+        counts.push((piece.start, piece.end, Some(items.len())));
         Ok(File { items })
-    })
+    });
+    last.src = Some(Arc::clone(src));
+    last.pieces = counts;
+    parsed
+}
+
+/// The whole file, if it parses; `last` becomes this parse.
+fn whole(src: &Arc<SourceFile>, now: &[Piece], last: &mut Reparse) -> Option<Parsed> {
+    let all = Piece { start: 0, end: src.text().len(), head: None };
+    let file = parse_piece(src, &all, None).ok()?;
+    let mut items = file.items.iter().map(|item| item.loc().span.start).peekable();
+    last.pieces = now
+        .iter()
+        .map(|piece| {
+            let mut n = 0;
+            while items.next_if(|at| *at < piece.end).is_some() {
+                n += 1;
+            }
+            (piece.start, piece.end, Some(n))
+        })
+        .collect();
+    last.src = Some(Arc::clone(src));
+    Some(Parsed { file, errors: Vec::new(), broken: Vec::new(), broken_unnamed: false })
+}
+
+/// How many pieces at the start and at the end of the text are unchanged
+/// (the two never overlap).
+fn unchanged_ends(old: &str, before: &[(usize, usize)], new: &str, now: &[Piece]) -> (usize, usize) {
+    let same = |o: usize, n: usize| {
+        let (Some(&(start, end)), Some(piece)) = (before.get(o), now.get(n)) else { return false };
+        old.get(start..end).is_some_and(|t| Some(t) == new.get(piece.start..piece.end))
+    };
+    let most = before.len().min(now.len());
+    let front = (0..most).take_while(|&i| same(i, i)).count();
+    let back = (0..most - front).take_while(|&j| same(before.len() - 1 - j, now.len() - 1 - j)).count();
+    (front, back)
 }
 
 /// Moves a tree parsed at byte `from` of some text to byte `to` of `src`.

@@ -4,8 +4,9 @@
 //! places, the same errors, the same check.
 
 use std::path::Path;
+use std::sync::Arc;
 
-use interdict::syntax::{Reparse, parse_all, reparse};
+use interdict::syntax::{Parsed, Reparse, parse_all, reparse};
 use interdict::{Analysis, SourceFile};
 use proptest::prelude::*;
 
@@ -44,10 +45,12 @@ fn apply(text: &mut String, (at, remove, insert): &(u16, u8, String)) {
 }
 
 /// The analysis of one rule file, its parse given; without the program
-/// (whose maps print in no fixed order) but with whether there is one.
-fn analysis(parsed: interdict::syntax::Parsed, src: std::sync::Arc<SourceFile>, folder: &Path) -> String {
-    let analysis = Analysis::from_parsed(vec![(parsed, src)], &[folder.to_path_buf()]);
-    format!("{:#?}\n{:#?}\nchecks: {}", analysis.files, analysis.errors, analysis.program.is_some())
+/// (whose maps print in no fixed order) but with whether there is one;
+/// and the file's declarations.
+fn analysis(parsed: Parsed, src: &Arc<SourceFile>, folder: &Path) -> (String, interdict::ast::File) {
+    let mut analysis = Analysis::from_parsed(vec![(parsed, Arc::clone(src))], &[folder.to_path_buf()]);
+    let shown = format!("{:#?}\n{:#?}\nchecks: {}", analysis.files, analysis.errors, analysis.program.is_some());
+    (shown, analysis.files.pop().map(|(_, file)| file).unwrap())
 }
 
 proptest! {
@@ -63,12 +66,15 @@ proptest! {
         let name = path.display().to_string();
         let mut text = std::fs::read_to_string(&path).unwrap();
         let mut last = Reparse::default();
-        let _ = reparse(&SourceFile::new(&name, text.clone()), &mut last);
+        let src = SourceFile::new(&name, text.clone());
+        let (_, parsed) = analysis(reparse(&src, &mut last), &src, folder);
+        last.give_back(&src, parsed);
         for e in &edits {
             apply(&mut text, e);
             let src = SourceFile::new(&name, text.clone());
-            let again = analysis(reparse(&src, &mut last), src.clone(), folder);
-            let fresh = analysis(parse_all(&src), src, folder);
+            let (again, parsed) = analysis(reparse(&src, &mut last), &src, folder);
+            last.give_back(&src, parsed);
+            let (fresh, _) = analysis(parse_all(&src), &src, folder);
             prop_assert_eq!(again, fresh, "after {:?}, on:\n{}", e, text);
         }
     }
