@@ -265,9 +265,10 @@ impl Server<'_> {
         }
     }
 
-    /// Lints the rule sets read but not linted, and publishes their
-    /// diagnostics again.
+    /// Lints the rule sets read but not linted (read first those changed),
+    /// and publishes their diagnostics again.
     fn lint(&mut self) {
+        self.publish();
         for folder in self.workspace.unlinted() {
             let linted = catch_unwind(AssertUnwindSafe(|| self.workspace.lint(&folder)));
             if linted.unwrap_or(false) {
