@@ -183,11 +183,16 @@ impl Analysis {
     /// Parses and checks rule texts; `roots` as for [`RuleSet::load`] (a
     /// `list("FILE")` must stay inside the root holding its rule file).
     pub fn new(files: Vec<Arc<SourceFile>>, roots: &[PathBuf]) -> Analysis {
+        Analysis::from_parsed(files.into_iter().map(|src| (syntax::parse_all(&src), src)).collect(), roots)
+    }
+
+    /// Checks rule texts already parsed (each as [`syntax::parse_all`] or
+    /// [`syntax::reparse`] reads it).
+    pub fn from_parsed(files: Vec<(syntax::Parsed, Arc<SourceFile>)>, roots: &[PathBuf]) -> Analysis {
         let mut parsed = Vec::new();
         let mut errors = Vec::new();
         let mut broken = Broken::default();
-        for src in files {
-            let read = syntax::parse_all(&src);
+        for (read, src) in files {
             broken.names.extend(read.broken);
             broken.unnamed |= read.broken_unnamed;
             errors.extend(read.errors.into_iter().map(RuleError::Syntax));

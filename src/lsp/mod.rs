@@ -10,7 +10,8 @@
 //! open file's folder) with the editor's text; `index.rs` finds every name
 //! and what it stands for; the features are one module each
 //! (`diagnostics`, `hover`, `navigate`, `complete`, `format`, `outline`,
-//! `lens`, `actions`); `text.rs` and `uri.rs` convert positions and URIs.
+//! `lens`, `actions`; `expectations` finds rule names in test files for
+//! rename); `text.rs` and `uri.rs` convert positions and URIs.
 
 // lsp-types' `WorkspaceEdit` keys its edits by `Uri`, whose cached parts
 // clippy takes for interior mutability; the keys are never changed.
@@ -19,6 +20,7 @@
 mod actions;
 mod complete;
 mod diagnostics;
+mod expectations;
 mod format;
 mod hover;
 mod index;

@@ -1,13 +1,17 @@
-//! Go to definition, find references and rename, answered from the index.
+//! Go to definition, find references and rename, answered from the index
+//! (rename also rewrites the names of rules and exemptions in the rule
+//! set's test files).
 
 use std::collections::HashMap;
 use std::path::Path;
 
 use lsp_types::{Location, TextEdit, Uri, WorkspaceEdit};
 
+use super::expectations::{Named, places};
 use super::index::Sym;
 use super::uri::{location, path_to_uri};
 use super::workspace::RuleSetState;
+use crate::fixtures::find_tests;
 use crate::syntax::is_reserved;
 
 /// Where the name at `offset` is declared; for a `list("FILE")` string, the file.
@@ -59,5 +63,26 @@ pub(crate) fn rename(set: &RuleSetState, file: &str, offset: usize, new_name: &s
         let Some(loc) = location(&o.loc) else { continue };
         changes.entry(loc.uri).or_default().push(TextEdit { range: loc.range, new_text: new_name.to_string() });
     }
+    if let Some(folder) = Path::new(file).parent() {
+        in_tests(&occ.sym, folder, new_name, &mut changes);
+    }
     Ok(WorkspaceEdit { changes: Some(changes), ..WorkspaceEdit::default() })
+}
+
+/// A rule's or an exemption's name where the expectations of the rule
+/// set's test files (the files as saved) write it.
+fn in_tests(sym: &Sym, folder: &Path, new_name: &str, changes: &mut HashMap<Uri, Vec<TextEdit>>) {
+    let (name, what) = match sym {
+        Sym::Rule(name) => (name, Named::Rule),
+        Sym::Exemption(name) => (name, Named::Exemption),
+        _ => return,
+    };
+    for test in find_tests(folder).unwrap_or_default() {
+        let Ok(text) = std::fs::read_to_string(&test) else { continue };
+        let Some(uri) = path_to_uri(&test) else { continue };
+        for span in places(&text, name, what) {
+            let edit = TextEdit { range: super::text::range(&text, span), new_text: new_name.to_string() };
+            changes.entry(uri.clone()).or_default().push(edit);
+        }
+    }
 }

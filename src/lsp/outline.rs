@@ -2,11 +2,11 @@
 //! one file, from its parsed declarations and the index.
 
 use lsp_types::{
-    DocumentSymbol, FoldingRange, FoldingRangeKind, SemanticToken, SemanticTokenModifier, SemanticTokenType,
+    DocumentSymbol, FoldingRange, FoldingRangeKind, Range, SemanticToken, SemanticTokenModifier, SemanticTokenType,
     SemanticTokensLegend, SymbolKind,
 };
 
-use super::index::Sym;
+use super::index::{Occurrence, Sym};
 use super::text::loc_range;
 use super::workspace::RuleSetState;
 use crate::ast::{self, Item};
@@ -106,9 +106,17 @@ pub(crate) fn legend() -> SemanticTokensLegend {
 
 /// Semantic tokens for the names of one file (keywords, strings and
 /// numbers are the TextMate grammar's): entities, fields, defs, lets,
-/// binders, rules and exemptions, each a line's part, delta-encoded.
-pub(crate) fn semantic_tokens(set: &RuleSetState, file: &str) -> Vec<SemanticToken> {
-    let mut names: Vec<_> = set.index.occurrences.iter().filter(|o| o.loc.src.name() == file).collect();
+/// binders, rules and exemptions, each a line's part, delta-encoded; only
+/// those that start `within` a range when one is given.
+pub(crate) fn semantic_tokens(set: &RuleSetState, file: &str, within: Option<Range>) -> Vec<SemanticToken> {
+    let wanted = |o: &&Occurrence| {
+        o.loc.src.name() == file
+            && within.is_none_or(|r| {
+                let at = loc_range(&o.loc).start;
+                r.start <= at && at < r.end
+            })
+    };
+    let mut names: Vec<_> = set.index.occurrences.iter().filter(wanted).collect();
     names.sort_by_key(|o| o.loc.span.start);
     let mut out = Vec::new();
     let (mut line, mut col) = (0u32, 0u32);

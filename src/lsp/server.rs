@@ -4,6 +4,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::io;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
 use lsp_types::notification::{
@@ -11,9 +12,9 @@ use lsp_types::notification::{
     Notification as _, PublishDiagnostics,
 };
 use lsp_types::request::{
-    CodeActionRequest, CodeLensRequest, Completion, DocumentSymbolRequest, FoldingRangeRequest, Formatting,
-    GotoDefinition, HoverRequest, PrepareRenameRequest, RangeFormatting, References, Rename, Request as _,
-    SemanticTokensFullRequest,
+    CodeActionRequest, CodeLensRefresh, CodeLensRequest, Completion, DocumentSymbolRequest, FoldingRangeRequest,
+    Formatting, GotoDefinition, HoverRequest, PrepareRenameRequest, RangeFormatting, References, Rename, Request as _,
+    SemanticTokensFullRequest, SemanticTokensRangeRequest, Shutdown,
 };
 use lsp_types::{
     CodeActionProviderCapability, CodeLensOptions, CompletionOptions, Hover, HoverContents, HoverProviderCapability,
@@ -31,6 +32,10 @@ use super::workspace::{Doc, RuleSetState, Workspace};
 use super::{actions, complete, diagnostics, format, hover, navigate, outline};
 use crate::date::Date;
 
+/// How long the editor must pause for a large rule set to be linted
+/// (see [`super::workspace::LINT_AT_ONCE`]): longer than between keystrokes.
+const LINT_PAUSE: Duration = Duration::from_millis(300);
+
 /// Serves on stdin and stdout until the editor says `exit`.
 pub fn run_stdio(as_of: Date) -> io::Result<()> {
     let (connection, threads) = Connection::stdio();
@@ -44,12 +49,35 @@ pub fn run_stdio(as_of: Date) -> io::Result<()> {
 /// `shutdown` and `exit`. `as_of` is the day lint judges `effective` ranges by.
 pub fn serve(connection: &Connection, as_of: Date) -> io::Result<()> {
     let capabilities = serde_json::to_value(capabilities()).map_err(io::Error::other)?;
-    connection.initialize(capabilities).map_err(io::Error::other)?;
-    let mut server =
-        Server { connection, workspace: Workspace::new(as_of), pending: BTreeSet::new(), fire_counts: HashMap::new() };
-    while let Ok(message) = connection.receiver.recv() {
+    let init = connection.initialize(capabilities).map_err(io::Error::other)?;
+    let lens_refresh = init["capabilities"]["workspace"]["codeLens"]["refreshSupport"].as_bool().unwrap_or(false);
+    let mut server = Server {
+        connection,
+        workspace: Workspace::new(as_of),
+        pending: BTreeSet::new(),
+        fire_counts: HashMap::new(),
+        lens_refresh,
+        requests_sent: 0,
+    };
+    loop {
+        let message = if server.workspace.unlinted().is_empty() {
+            connection.receiver.recv().ok()
+        } else {
+            match connection.receiver.recv_timeout(LINT_PAUSE) {
+                Ok(message) => Some(message),
+                Err(e) if e.is_timeout() => {
+                    server.lint();
+                    continue;
+                }
+                Err(_) => None,
+            }
+        };
+        let Some(message) = message else { break };
         match message {
             Message::Request(request) => {
+                if request.method == Shutdown::METHOD {
+                    server.lint();
+                }
                 if connection.handle_shutdown(&request).map_err(io::Error::other)? {
                     return Ok(());
                 }
@@ -104,7 +132,7 @@ fn capabilities() -> ServerCapabilities {
             SemanticTokensOptions {
                 legend: outline::legend(),
                 full: Some(SemanticTokensFullOptions::Bool(true)),
-                range: Some(false),
+                range: Some(true),
                 ..SemanticTokensOptions::default()
             },
         )),
@@ -120,6 +148,10 @@ struct Server<'a> {
     pending: BTreeSet<PathBuf>,
     /// Fire counts by folder, refreshed when a file is opened or saved.
     fire_counts: HashMap<PathBuf, FireCounts>,
+    /// Whether the editor asks for the code lenses again when told to.
+    lens_refresh: bool,
+    /// How many requests the server has sent the editor.
+    requests_sent: i32,
 }
 
 /// A request that failed: its LSP error code and message.
@@ -179,14 +211,15 @@ impl Server<'_> {
                 let Ok(p) = n.extract::<lsp_types::DidChangeWatchedFilesParams>(DidChangeWatchedFiles::METHOD) else {
                     return;
                 };
+                let mut recount = BTreeSet::new();
                 for path in p.changes.iter().filter_map(|c| uri_to_path(&c.uri)) {
                     self.changed(&path, true);
-                    // A test file is below its rule set's folder: count those above it again.
-                    let counted: Vec<PathBuf> =
-                        self.fire_counts.keys().filter(|f| path.starts_with(f)).cloned().collect();
-                    for folder in counted {
-                        self.count_fires(&folder.join("_"), true);
-                    }
+                    // A test or record file is below its rule set's folder:
+                    // the counts of those above it are counted again, once.
+                    recount.extend(self.fire_counts.keys().filter(|f| path.starts_with(f)).cloned());
+                }
+                for folder in recount {
+                    self.count_fires(&folder.join("_"), true);
                 }
             }
             _ => {}
@@ -204,8 +237,10 @@ impl Server<'_> {
     }
 
     /// Judges the test fixtures of the rule set holding `path`: on open for
-    /// a rule set not counted yet, and on every save. The editor's text is
-    /// judged when it checks; otherwise the files as saved, when they do.
+    /// a rule set not counted yet, and on every save or change on disk
+    /// below its folder (after which the editor, if it can, is asked to
+    /// ask for the lenses again). The editor's text is judged when it
+    /// checks; otherwise the files as saved, when they do.
     fn count_fires(&mut self, path: &Path, again: bool) {
         let Some(folder) = path.parent().map(Path::to_path_buf) else { return };
         if !again && self.fire_counts.contains_key(&folder) {
@@ -220,7 +255,27 @@ impl Server<'_> {
         };
         if let Some(counts) = counts {
             self.fire_counts.insert(folder, counts);
+            if again && self.lens_refresh {
+                // The editor shows the old counts until it asks again.
+                self.requests_sent += 1;
+                let id = format!("interdict-{}", self.requests_sent);
+                let refresh = Request::new(id.into(), CodeLensRefresh::METHOD.to_string(), ());
+                self.send(Message::Request(refresh));
+            }
         }
+    }
+
+    /// Lints the rule sets read but not linted (read first those changed),
+    /// and publishes their diagnostics again.
+    fn lint(&mut self) {
+        self.publish();
+        for folder in self.workspace.unlinted() {
+            let linted = catch_unwind(AssertUnwindSafe(|| self.workspace.lint(&folder)));
+            if linted.unwrap_or(false) {
+                self.pending.insert(folder);
+            }
+        }
+        self.publish();
     }
 
     /// Publishes the diagnostics of every rule set changed since last time,
@@ -322,6 +377,7 @@ impl Server<'_> {
             DocumentSymbolRequest::METHOD,
             FoldingRangeRequest::METHOD,
             SemanticTokensFullRequest::METHOD,
+            SemanticTokensRangeRequest::METHOD,
             CodeLensRequest::METHOD,
         ];
         if !served.contains(&method) {
@@ -340,8 +396,9 @@ impl Server<'_> {
             FoldingRangeRequest::METHOD => {
                 serde_json::to_value(parsed.map(|(src, f)| outline::folding(f, src.text())).unwrap_or_default())
             }
-            SemanticTokensFullRequest::METHOD => {
-                let data = outline::semantic_tokens(set, &file);
+            SemanticTokensFullRequest::METHOD | SemanticTokensRangeRequest::METHOD => {
+                let within = params.get("range").and_then(|r| serde_json::from_value(r.clone()).ok());
+                let data = outline::semantic_tokens(set, &file, within);
                 serde_json::to_value(lsp_types::SemanticTokensResult::Tokens(SemanticTokens { result_id: None, data }))
             }
             CodeLensRequest::METHOD => {

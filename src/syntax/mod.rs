@@ -6,7 +6,9 @@
 //! depth by a plain scan first (so pest never recurses deeply), runs the
 //! pest grammar, turns its error into words a rule author understands
 //! (`expected.rs`), or reports a body left open where it was opened, and
-//! lowers the pairs to [`crate::ast`] (`lower.rs`). `grammar.rs` holds pest's parser with the
+//! lowers the pairs to [`crate::ast`] (`lower.rs`). [`reparse`] parses
+//! a file again after an edit, through the grammar only the declarations
+//! whose text changed (`reparse.rs`). `grammar.rs` holds pest's parser with the
 //! language's reserved words and nesting limit; `print.rs` writes an AST
 //! back as text.
 
@@ -17,8 +19,10 @@ mod lower;
 mod parse;
 mod print;
 mod recover;
+mod reparse;
 
 pub use error::{SyntaxError, SyntaxErrorKind};
 pub use grammar::{MAX_DEPTH, RESERVED, is_reserved};
 pub use parse::{MAX_ERRORS, Parsed, parse, parse_all};
 pub use print::{format_source, print_file};
+pub use reparse::{Reparse, reparse};

@@ -42,6 +42,18 @@ pub fn parse(src: &Arc<SourceFile>) -> Result<ast::File, SyntaxError> {
 
 /// Parses one rule file, going on after an error at the next declaration.
 pub fn parse_all(src: &Arc<SourceFile>) -> Parsed {
+    set_up_pest();
+    // A file that parses is read in one go; one that does not is read
+    // again a declaration at a time, which costs more per declaration.
+    let whole = Piece { start: 0, end: src.text().len(), head: None };
+    if let Ok(file) = parse_piece(src, &whole, None) {
+        return Parsed { file, errors: Vec::new(), broken: Vec::new(), broken_unnamed: false };
+    }
+    read_pieces(src, &pieces(src.text()), |_, piece, next| parse_piece(src, piece, next))
+}
+
+/// pest's settings, once.
+pub(super) fn set_up_pest() {
     static INIT: Once = Once::new();
     INIT.call_once(|| {
         // Record the literal tokens expected at the failure point, for messages.
@@ -49,19 +61,21 @@ pub fn parse_all(src: &Arc<SourceFile>) -> Parsed {
         // A backstop against runaway backtracking on pathological input.
         pest::set_call_limit(std::num::NonZeroUsize::new(200_000_000));
     });
+}
+
+/// Reads a file cut into `pieces`, each by `read` (given its index, the
+/// piece and the next one): the declarations of those that parse, an error for each of
+/// the others.
+pub(super) fn read_pieces(
+    src: &Arc<SourceFile>,
+    pieces: &[Piece],
+    mut read: impl FnMut(usize, &Piece, Option<&Piece>) -> Result<ast::File, SyntaxError>,
+) -> Parsed {
     let mut parsed =
         Parsed { file: ast::File { items: Vec::new() }, errors: Vec::new(), broken: Vec::new(), broken_unnamed: false };
-    // A file that parses is read in one go; one that does not is read
-    // again a declaration at a time, which costs more per declaration.
-    let whole = Piece { start: 0, end: src.text().len(), head: None };
-    if let Ok(file) = parse_piece(src, &whole, None) {
-        parsed.file = file;
-        return parsed;
-    }
-    let pieces = pieces(src.text());
     let mut hidden: Option<(SyntaxError, usize)> = None;
     for (i, piece) in pieces.iter().enumerate() {
-        let error = match parse_piece(src, piece, pieces.get(i + 1)) {
+        let error = match read(i, piece, pieces.get(i + 1)) {
             Ok(file) => {
                 parsed.file.items.extend(file.items);
                 continue;
@@ -85,7 +99,11 @@ pub fn parse_all(src: &Arc<SourceFile>) -> Parsed {
 }
 
 /// One declaration: the nesting scan, the grammar, the lowering.
-fn parse_piece(src: &Arc<SourceFile>, piece: &Piece, next: Option<&Piece>) -> Result<ast::File, SyntaxError> {
+pub(super) fn parse_piece(
+    src: &Arc<SourceFile>,
+    piece: &Piece,
+    next: Option<&Piece>,
+) -> Result<ast::File, SyntaxError> {
     let text = src.text().get(piece.start..piece.end).unwrap_or("");
     let open = open_brackets(text).map_err(|at| too_deep(src, piece.start + at))?;
     let pairs = Grammar::parse(Rule::file, text).map_err(|e| {

@@ -29,6 +29,11 @@ impl Client {
     /// Starts the server and completes the handshake; paths under `root`
     /// are shown as `ROOT`.
     pub fn start(root: &Path) -> Client {
+        Client::start_with(root, json!({}))
+    }
+
+    /// [`Client::start`], for an editor with these capabilities.
+    pub fn start_with(root: &Path, capabilities: Value) -> Client {
         let mut child = Command::new(env!("CARGO_BIN_EXE_interdict"))
             .args(["lsp", "--as-of", "2023-06-01"])
             .stdin(Stdio::piped())
@@ -49,7 +54,7 @@ impl Client {
         let stdin = child.stdin.take();
         let mut client =
             Client { child, stdin, messages, next_id: 0, notes: Vec::new(), root: root.display().to_string() };
-        let init = client.request("initialize", json!({ "capabilities": {}, "rootUri": client.uri(root) }));
+        let init = client.request("initialize", json!({ "capabilities": capabilities, "rootUri": client.uri(root) }));
         assert!(init["result"]["capabilities"]["hoverProvider"].as_bool().unwrap_or(false), "{init}");
         client.notify("initialized", json!({}));
         client

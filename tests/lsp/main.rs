@@ -9,5 +9,7 @@ mod common;
 
 mod client;
 mod fuzz_smoke;
+mod large;
+mod reparse;
 mod robust;
 mod session;

@@ -222,6 +222,71 @@ fn a_session_on_customs() {
     assert_eq!(client.shut_down(), 0);
 }
 
+/// The fire counts are counted again when a record file changes on disk,
+/// and an editor that can is told to ask for the lenses again.
+#[test]
+fn lenses_follow_the_records() {
+    let dir = copy_example("customs", "lsp-lens-refresh");
+    let file = dir.join("customs.rules");
+    let capabilities = json!({ "workspace": { "codeLens": { "refreshSupport": true } } });
+    let mut client = Client::start_with(&dir, capabilities);
+    client.open(&file, &std::fs::read_to_string(&file).unwrap());
+    let lenses = |client: &mut Client| {
+        let answer = client.request("textDocument/codeLens", json!({ "textDocument": { "uri": client.uri(&file) } }));
+        answer["result"].as_array().unwrap().iter().map(|l| l["command"]["title"].to_string()).collect::<Vec<_>>()
+    };
+    let before = lenses(&mut client);
+    let records = dir.join("records/records.jsonl");
+    let all = std::fs::read_to_string(&records).unwrap();
+    // One declaration left of eight.
+    let first = all.lines().position(|l| l.contains("\"declaration\"")).unwrap();
+    let kept: Vec<&str> = all
+        .lines()
+        .enumerate()
+        .filter(|(i, l)| *i <= first || !l.contains("\"declaration\""))
+        .map(|(_, l)| l)
+        .collect();
+    std::fs::write(&records, kept.join("\n")).unwrap();
+    let change = json!({ "changes": [{ "uri": client.uri(&records), "type": 2 }] });
+    client.notify("workspace/didChangeWatchedFiles", change);
+    let after = lenses(&mut client);
+    assert_ne!(before, after);
+    assert!(after.iter().any(|t| t.contains("of 1 `declaration` records")), "{after:?}");
+    let refresh = client.notes.iter().filter(|n| n["method"] == "workspace/codeLens/refresh").count();
+    assert_eq!(refresh, 1, "{:?}", client.notes);
+    assert_eq!(client.shut_down(), 0);
+}
+
+/// Semantic tokens for a range are those of the whole file that start in it.
+#[test]
+fn semantic_tokens_of_a_range() {
+    let dir = copy_example("customs", "lsp-tokens");
+    let file = dir.join("customs.rules");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let mut client = Client::start(&dir);
+    client.open(&file, &text);
+    let doc = json!({ "uri": client.uri(&file) });
+    let full = client.request("textDocument/semanticTokens/full", json!({ "textDocument": doc }));
+    // Absolute (line, column, length, type) of delta-encoded tokens.
+    let absolute = |answer: &Value| {
+        let data: Vec<u64> = answer["result"]["data"].as_array().unwrap().iter().map(|n| n.as_u64().unwrap()).collect();
+        let (mut line, mut col) = (0, 0);
+        data.chunks(5)
+            .map(|t| {
+                col = if t[0] == 0 { col + t[1] } else { t[1] };
+                line += t[0];
+                (line, col, t[2], t[3])
+            })
+            .collect::<Vec<_>>()
+    };
+    let range = json!({ "start": { "line": 8, "character": 0 }, "end": { "line": 14, "character": 0 } });
+    let part = client.request("textDocument/semanticTokens/range", json!({ "textDocument": doc, "range": range }));
+    let expected: Vec<_> = absolute(&full).into_iter().filter(|t| (8..14).contains(&t.0)).collect();
+    assert!(!expected.is_empty());
+    assert_eq!(absolute(&part), expected);
+    assert_eq!(client.shut_down(), 0);
+}
+
 fn labels(answer: &Value) -> String {
     let mut labels: Vec<&str> =
         answer["result"].as_array().unwrap().iter().filter_map(|i| i["label"].as_str()).collect();

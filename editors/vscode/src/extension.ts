@@ -19,7 +19,9 @@ function serverOptions(): ServerOptions {
 async function start(context: vscode.ExtensionContext): Promise<void> {
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ scheme: "file", language: "interdict" }],
-    synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher("**/*.{rules,test.yaml}") },
+    // Rule files, test files and the record files tests read (JSON Lines,
+    // CSV, YAML): the server counts the fires again when one changes.
+    synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher("**/*.{rules,yaml,yml,json,jsonl,csv}") },
   };
   client = new LanguageClient("interdict", "interdict", serverOptions(), clientOptions);
   await client.start();
