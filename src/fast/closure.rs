@@ -40,6 +40,18 @@ pub(crate) struct Links<'a> {
 }
 
 impl Links<'_> {
+    /// Which of `n` records some link leads to: the only ones a walk can
+    /// reach (a walk never reaches its own start again).
+    pub(crate) fn targets(&self, n: usize) -> Vec<bool> {
+        let mut targeted = vec![false; n];
+        for &(_, t) in self.links {
+            if let Some(mark) = targeted.get_mut(t.index()) {
+                *mark = true;
+            }
+        }
+        targeted
+    }
+
     fn of(&self, r: usize) -> &[(u32, RecordIdx)] {
         match (self.starts.get(r), self.starts.get(r + 1)) {
             (Some(&from), Some(&to)) => self.links.get(from as usize..to as usize).unwrap_or(&[]),
@@ -67,7 +79,8 @@ pub(crate) struct Closure {
     ends: Vec<End>,
     /// How many records the whole walk from each record reaches (itself
     /// not counted), where the records reachable form a tree of strongly
-    /// connected components so that the count adds up; else `FAR`.
+    /// connected components so that the count adds up; else `FAR`. Empty
+    /// when not counted.
     reached: Vec<u32>,
     /// How many hops before the witness `anchor` is (at most).
     tail: u32,
@@ -86,10 +99,13 @@ pub(crate) struct Way {
 impl Closure {
     /// The walks over `links` of every record, where `settles[r]` says
     /// whether record `r` settles the quantifier; the way to a witness is
-    /// kept as its first and last `tail` records.
-    pub(crate) fn new(links: &Links<'_>, settles: &[bool], tail: u32) -> Closure {
+    /// kept as its first and last `tail` records. What each whole walk
+    /// reaches is counted only when `count_reached` asks (a hop range
+    /// with an end never reads it, and the count is the costly part: one
+    /// depth-first pass over every link, in no cache-friendly order).
+    pub(crate) fn new(links: &Links<'_>, settles: &[bool], tail: u32, count_reached: bool) -> Closure {
         let (dist, order) = distances(links, settles);
-        let reached = reach_counts(links, settles.len());
+        let reached = if count_reached { reach_counts(links, settles.len()) } else { Vec::new() };
         let mut closure = Closure { ends: vec![End::Unsettled; settles.len()], reached, tail };
         // Nearest first: a record's end is read from one a hop nearer.
         for &r in &order {
@@ -360,7 +376,7 @@ mod tests {
             }
             starts.push(links.len() as u32);
         }
-        Closure::new(&Links { starts: &starts, links: &links }, settles, tail)
+        Closure::new(&Links { starts: &starts, links: &links }, settles, tail, true)
     }
 
     fn settled(next: u32, depth: u32, witness: u32, pos: u32, anchor: u32) -> End {
@@ -419,6 +435,29 @@ mod tests {
         // A ring reaches every other record.
         let c = closure(&[&[Some(1)], &[Some(2)], &[Some(0), Some(0)]], &[false; 3], 8);
         assert_eq!(c.reached(RecordIdx(1)), Some(2));
+    }
+
+    #[test]
+    fn whether_a_record_no_link_leads_to_settles_changes_no_end() {
+        // 0 → 1 → 2 (holds); 3 → [1, 2]: nothing links to 0 or 3.
+        let lists: &[&[Option<u32>]] = &[&[Some(1)], &[Some(2)], &[], &[Some(1), Some(2)]];
+        let all = closure(lists, &[true, false, true, true], 8);
+        let targets_only = closure(lists, &[false, false, true, false], 8);
+        for r in 0..4 {
+            assert_eq!(all.end(RecordIdx(r)), targets_only.end(RecordIdx(r)), "record {r}");
+        }
+        assert_eq!(targets_only.end(RecordIdx(0)), settled(1, 2, 2, 0, 0));
+    }
+
+    #[test]
+    fn a_bounded_range_counts_nothing_reached() {
+        let lists: &[&[Option<u32>]] = &[&[Some(1)], &[Some(2)], &[]];
+        let (starts, links) = ([0, 1, 2, 2], [(0, RecordIdx(1)), (0, RecordIdx(2))]);
+        let links = Links { starts: &starts, links: &links };
+        assert_eq!(links.targets(3), [false, true, true]);
+        let bounded = Closure::new(&links, &[false; 3], 8, false);
+        assert_eq!(bounded.reached(RecordIdx(0)), None);
+        assert_eq!(closure(lists, &[false; 3], 8).reached(RecordIdx(0)), Some(2));
     }
 
     #[test]

@@ -99,9 +99,10 @@ impl<'s> FastEngine<'s> {
         cell.get_or_init(|| self.build_closure(q)).as_ref()
     }
 
-    /// Works the body out on every record (one thread: other threads wait
-    /// for it, and a parallel loop here could pick up their work and ask
-    /// for this closure again), then the walks of every record together.
+    /// Works the body out on every record a link leads to (one thread:
+    /// other threads wait for it, and a parallel loop here could pick up
+    /// their work and ask for this closure again), then the walks of every
+    /// record together.
     /// The body reads one record, so it cannot run out of budget; it gets
     /// one of its own, without limits.
     fn build_closure(&self, q: &'s Quant) -> Option<Closure> {
@@ -109,17 +110,21 @@ impl<'s> FastEngine<'s> {
         let adjacency = self.adjacency(step)?;
         let unlimited = Limits { max_steps: u64::MAX, max_visited: u64::MAX, max_rounds: u64::MAX };
         let settling = settled_by(q.quantifier);
+        let links = Links { starts: &adjacency.starts, links: &adjacency.links };
+        // Whether a record no link leads to settles the quantifier matters
+        // to no walk (not even its own: a walk does not reach its start),
+        // so the body is worked out only where some link leads.
+        let mut settles = links.targets(self.store.len());
         let mut env: Env<'s> = (0..=q.slot).map(|_| Cursor::default()).collect();
-        let mut settles = Vec::with_capacity(self.store.len());
-        for i in 0..self.store.len() {
+        for (i, settles_here) in settles.iter_mut().enumerate().filter(|(_, t)| **t) {
             let r = RecordIdx(i as u32);
             let budget = Budget::new(unlimited, "quantifier", &q.var, self.store.id(r));
             let ctx = Ctx { engine: self, trace: false, budget: &budget };
             env[q.slot] = Cursor::One(Val::Rec(r), Vec::new());
-            settles.push(ctx.cond(&q.body, &mut env, &mut Vec::new()).ok()? == settling);
+            *settles_here = ctx.cond(&q.body, &mut env, &mut Vec::new()).ok()? == settling;
         }
-        let links = Links { starts: &adjacency.starts, links: &adjacency.links };
-        Some(Closure::new(&links, &settles, CHAIN_ENDS as u32))
+        let count_reached = step.hops.is_some_and(|h| h.max.is_none());
+        Some(Closure::new(&links, &settles, CHAIN_ENDS as u32, count_reached))
     }
 }
 
