@@ -70,8 +70,11 @@ pub(crate) enum End {
     /// (the witness at depth 1), and `anchor` the record on the way at most
     /// [`Closure::tail`] hops before the witness.
     Settled { next: RecordIdx, depth: u32, witness: RecordIdx, pos: u32, anchor: RecordIdx },
-    /// Only the record's own walk can tell.
-    Walk,
+    /// Only the record's own walk can tell which witness it stops at;
+    /// `depth` is how far away that is, where known (for a record outside
+    /// `S`: its distance to `S`), which is all a walk without evidence
+    /// needs.
+    Walk { depth: Option<u32> },
 }
 
 /// The walks of every record, worked out together.
@@ -111,19 +114,26 @@ impl Closure {
         for &r in &order {
             let r = r as usize;
             if !settles[r] {
-                closure.ends[r] = closure.end_outside(links, &dist, settles, r);
+                closure.ends[r] = match closure.end_outside(links, &dist, settles, r) {
+                    End::Walk { .. } => End::Walk { depth: Some(dist[r]) },
+                    end => end,
+                };
             }
         }
         for (r, &settles_here) in settles.iter().enumerate() {
             if settles_here {
-                closure.ends[r] = closure.end_inside(links, &dist, settles, r);
+                // Its distance to `S` is 0: the depth of its own witness is unknown.
+                closure.ends[r] = match closure.end_inside(links, &dist, settles, r) {
+                    End::Walk { .. } => End::Walk { depth: None },
+                    end => end,
+                };
             }
         }
         closure
     }
 
     pub(crate) fn end(&self, r: RecordIdx) -> End {
-        self.ends.get(r.index()).copied().unwrap_or(End::Walk)
+        self.ends.get(r.index()).copied().unwrap_or(End::Walk { depth: None })
     }
 
     /// How many records the whole walk from `r` reaches, if known.
@@ -156,21 +166,21 @@ impl Closure {
     fn end_outside(&self, links: &Links<'_>, dist: &[u32], settles: &[bool], r: usize) -> End {
         let d = dist[r];
         if d == 1 {
-            return self.first_in_s(links, settles, r).unwrap_or(End::Walk);
+            return self.first_in_s(links, settles, r).unwrap_or(End::Walk { depth: None });
         }
         // Every link on the way to `S` must lead to the same record.
         let mut only = None;
         for &(_, t) in links.of(r) {
             if dist[t.index()] == d - 1 {
                 match only {
-                    Some(o) if o != t => return End::Walk,
+                    Some(o) if o != t => return End::Walk { depth: None },
                     _ => only = Some(t),
                 }
             }
         }
         match only {
             Some(v) => self.after(r, v),
-            None => End::Walk,
+            None => End::Walk { depth: None },
         }
     }
 
@@ -192,10 +202,10 @@ impl Closure {
             _ if !reaching => End::Unsettled,
             Some(c) if !several => match self.after(r, c) {
                 // `c` is nearest to `S` through `r`: the walk from `r` must tell.
-                End::Settled { witness, .. } if witness == own => End::Walk,
+                End::Settled { witness, .. } if witness == own => End::Walk { depth: None },
                 end => end,
             },
-            _ => End::Walk,
+            _ => End::Walk { depth: None },
         }
     }
 
@@ -392,7 +402,7 @@ mod tests {
         assert_eq!(c.end(RecordIdx(1)), settled(2, 2, 3, 0, 2));
         assert_eq!(c.end(RecordIdx(0)), settled(1, 3, 3, 0, 2));
         // 3 is not its own witness, and the ring reaches nothing else.
-        assert_eq!(c.end(RecordIdx(3)), End::Walk);
+        assert_eq!(c.end(RecordIdx(3)), End::Walk { depth: None });
         let way = c.way(RecordIdx(0));
         assert_eq!(way, Some(Way { first: vec![RecordIdx(1)], left_out: 1, last: vec![RecordIdx(3)] }));
     }
@@ -401,7 +411,7 @@ mod tests {
     fn several_shortest_ways_are_left_to_the_walk() {
         // 0 → [1, 2], both → 3 (holds).
         let c = closure(&[&[Some(1), Some(2)], &[Some(3)], &[Some(3)], &[]], &[false, false, false, true], 8);
-        assert_eq!(c.end(RecordIdx(0)), End::Walk);
+        assert_eq!(c.end(RecordIdx(0)), End::Walk { depth: Some(2) });
         assert_eq!(c.end(RecordIdx(1)), settled(3, 1, 3, 0, 1));
         assert_eq!(c.end(RecordIdx(3)), End::Unsettled);
     }
@@ -466,6 +476,6 @@ mod tests {
         let settles = [true, false, true, true, false];
         let c = closure(&[&[Some(1)], &[Some(2)], &[], &[Some(4)], &[Some(3)]], &settles, 8);
         assert_eq!(c.end(RecordIdx(0)), settled(1, 2, 2, 0, 0));
-        assert_eq!(c.end(RecordIdx(3)), End::Walk);
+        assert_eq!(c.end(RecordIdx(3)), End::Walk { depth: None });
     }
 }

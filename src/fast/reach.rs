@@ -132,6 +132,9 @@ impl<'s> FastEngine<'s> {
 pub(crate) enum Reached {
     /// Settled by `witness`, `depth` hops away, reached from list position `pos`.
     Settled { witness: RecordIdx, depth: u32, pos: usize },
+    /// Settled by a record in the range, which is not shown (without
+    /// evidence).
+    Held,
     /// Nothing in the range settles it; `count` records were reached (0
     /// when that is not shown: without evidence).
     Unsettled { count: usize },
@@ -152,7 +155,12 @@ impl<'s> Ctx<'_, 's> {
             End::Settled { witness, depth, pos, .. } if max.is_none_or(|m| depth <= m) => {
                 Some(Reached::Settled { witness, depth, pos: pos as usize })
             }
-            End::Walk => None,
+            // Without evidence, how far the witness is tells the answer.
+            End::Walk { depth: Some(depth) } if !self.trace => Some(match max {
+                Some(m) if depth > m => Reached::Unsettled { count: 0 },
+                _ => Reached::Held,
+            }),
+            End::Walk { .. } => None,
             // With evidence, an unsettled quantifier shows how many records
             // its walk reached: known for a whole walk, where it adds up.
             End::Unsettled if self.trace => match max {
