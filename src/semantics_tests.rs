@@ -299,7 +299,7 @@ fn closures_over_the_whole_store() {
 
 #[test]
 fn a_witness_reached_several_shortest_ways_is_judged_by_its_depth() {
-    // a → [b1, b2] → c → k (KR), and a → [e1, e2] → kk (KR): two ways to
+    // a → [b1, b2] → c → k (KR), and e → [e1, e2] → kk (KR): two ways to
     // a witness 3 hops from a, and two ways to one 2 hops from e.
     let records = r#"
         {"id":"a","type":"person","nationality":"CN","contacts":["b1","b2"]}
