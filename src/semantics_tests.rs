@@ -298,6 +298,33 @@ fn closures_over_the_whole_store() {
 }
 
 #[test]
+fn a_witness_reached_several_shortest_ways_is_judged_by_its_depth() {
+    // a → [b1, b2] → c → k (KR), and e → [e1, e2] → kk (KR): two ways to
+    // a witness 3 hops from a, and two ways to one 2 hops from e.
+    let records = r#"
+        {"id":"a","type":"person","nationality":"CN","contacts":["b1","b2"]}
+        {"id":"b1","type":"person","nationality":"CN","contacts":["c"]}
+        {"id":"b2","type":"person","nationality":"CN","contacts":["c"]}
+        {"id":"c","type":"person","nationality":"CN","contacts":["k"]}
+        {"id":"k","type":"person","nationality":"KR","contacts":[]}
+        {"id":"e","type":"person","nationality":"CN","contacts":["e1","e2"]}
+        {"id":"e1","type":"person","nationality":"CN","contacts":["kk"]}
+        {"id":"e2","type":"person","nationality":"CN","contacts":["kk"]}
+        {"id":"kk","type":"person","nationality":"KR","contacts":[]}
+    "#;
+    let rules = |hops: &str| {
+        let rule = format!(r#"rule r {{ flag person p when any c in p.contacts{{{hops}}}: c.nationality == "KR" }}"#);
+        format!("entity person {{ nationality: string, contacts: [person] }}\n{rule}")
+    };
+    let flagged = |hops: &str| -> Vec<String> {
+        let got = outcomes(&rules(hops), records, "2024-01-01").into_iter().filter(|l| l.ends_with("flag r"));
+        got.map(|l| l.split(' ').next().unwrap_or("").to_string()).collect()
+    };
+    assert_eq!(flagged("1..2"), ["b1", "b2", "c", "e", "e1", "e2"]);
+    assert_eq!(flagged("1..3"), ["a", "b1", "b2", "c", "e", "e1", "e2"]);
+}
+
+#[test]
 fn hop_ranges_over_single_links() {
     let records = r#"
         {"id":"c1","type":"company","parent":"c2"}

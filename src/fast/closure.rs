@@ -40,6 +40,18 @@ pub(crate) struct Links<'a> {
 }
 
 impl Links<'_> {
+    /// Which of `n` records some link leads to: the only ones a walk can
+    /// reach (a walk never reaches its own start again).
+    pub(crate) fn targets(&self, n: usize) -> Vec<bool> {
+        let mut targeted = vec![false; n];
+        for &(_, t) in self.links {
+            if let Some(mark) = targeted.get_mut(t.index()) {
+                *mark = true;
+            }
+        }
+        targeted
+    }
+
     fn of(&self, r: usize) -> &[(u32, RecordIdx)] {
         match (self.starts.get(r), self.starts.get(r + 1)) {
             (Some(&from), Some(&to)) => self.links.get(from as usize..to as usize).unwrap_or(&[]),
@@ -58,8 +70,11 @@ pub(crate) enum End {
     /// (the witness at depth 1), and `anchor` the record on the way at most
     /// [`Closure::tail`] hops before the witness.
     Settled { next: RecordIdx, depth: u32, witness: RecordIdx, pos: u32, anchor: RecordIdx },
-    /// Only the record's own walk can tell.
-    Walk,
+    /// Only the record's own walk can tell which witness it stops at;
+    /// `depth` is how far away that is, where known (for a record outside
+    /// `S`: its distance to `S`), which is all a walk without evidence
+    /// needs.
+    Walk { depth: Option<u32> },
 }
 
 /// The walks of every record, worked out together.
@@ -67,7 +82,8 @@ pub(crate) struct Closure {
     ends: Vec<End>,
     /// How many records the whole walk from each record reaches (itself
     /// not counted), where the records reachable form a tree of strongly
-    /// connected components so that the count adds up; else `FAR`.
+    /// connected components so that the count adds up; else `FAR`. Empty
+    /// when not counted.
     reached: Vec<u32>,
     /// How many hops before the witness `anchor` is (at most).
     tail: u32,
@@ -86,28 +102,38 @@ pub(crate) struct Way {
 impl Closure {
     /// The walks over `links` of every record, where `settles[r]` says
     /// whether record `r` settles the quantifier; the way to a witness is
-    /// kept as its first and last `tail` records.
-    pub(crate) fn new(links: &Links<'_>, settles: &[bool], tail: u32) -> Closure {
+    /// kept as its first and last `tail` records. What each whole walk
+    /// reaches is counted only when `count_reached` asks (a hop range
+    /// with an end never reads it, and the count is the costly part: one
+    /// depth-first pass over every link, in no cache-friendly order).
+    pub(crate) fn new(links: &Links<'_>, settles: &[bool], tail: u32, count_reached: bool) -> Closure {
         let (dist, order) = distances(links, settles);
-        let reached = reach_counts(links, settles.len());
+        let reached = if count_reached { reach_counts(links, settles.len()) } else { Vec::new() };
         let mut closure = Closure { ends: vec![End::Unsettled; settles.len()], reached, tail };
         // Nearest first: a record's end is read from one a hop nearer.
         for &r in &order {
             let r = r as usize;
             if !settles[r] {
-                closure.ends[r] = closure.end_outside(links, &dist, settles, r);
+                closure.ends[r] = match closure.end_outside(links, &dist, settles, r) {
+                    End::Walk { .. } => End::Walk { depth: Some(dist[r]) },
+                    end => end,
+                };
             }
         }
         for (r, &settles_here) in settles.iter().enumerate() {
             if settles_here {
-                closure.ends[r] = closure.end_inside(links, &dist, settles, r);
+                // Its distance to `S` is 0: the depth of its own witness is unknown.
+                closure.ends[r] = match closure.end_inside(links, &dist, settles, r) {
+                    End::Walk { .. } => End::Walk { depth: None },
+                    end => end,
+                };
             }
         }
         closure
     }
 
     pub(crate) fn end(&self, r: RecordIdx) -> End {
-        self.ends.get(r.index()).copied().unwrap_or(End::Walk)
+        self.ends.get(r.index()).copied().unwrap_or(End::Walk { depth: None })
     }
 
     /// How many records the whole walk from `r` reaches, if known.
@@ -140,21 +166,21 @@ impl Closure {
     fn end_outside(&self, links: &Links<'_>, dist: &[u32], settles: &[bool], r: usize) -> End {
         let d = dist[r];
         if d == 1 {
-            return self.first_in_s(links, settles, r).unwrap_or(End::Walk);
+            return self.first_in_s(links, settles, r).unwrap_or(End::Walk { depth: None });
         }
         // Every link on the way to `S` must lead to the same record.
         let mut only = None;
         for &(_, t) in links.of(r) {
             if dist[t.index()] == d - 1 {
                 match only {
-                    Some(o) if o != t => return End::Walk,
+                    Some(o) if o != t => return End::Walk { depth: None },
                     _ => only = Some(t),
                 }
             }
         }
         match only {
             Some(v) => self.after(r, v),
-            None => End::Walk,
+            None => End::Walk { depth: None },
         }
     }
 
@@ -176,10 +202,10 @@ impl Closure {
             _ if !reaching => End::Unsettled,
             Some(c) if !several => match self.after(r, c) {
                 // `c` is nearest to `S` through `r`: the walk from `r` must tell.
-                End::Settled { witness, .. } if witness == own => End::Walk,
+                End::Settled { witness, .. } if witness == own => End::Walk { depth: None },
                 end => end,
             },
-            _ => End::Walk,
+            _ => End::Walk { depth: None },
         }
     }
 
@@ -360,7 +386,7 @@ mod tests {
             }
             starts.push(links.len() as u32);
         }
-        Closure::new(&Links { starts: &starts, links: &links }, settles, tail)
+        Closure::new(&Links { starts: &starts, links: &links }, settles, tail, true)
     }
 
     fn settled(next: u32, depth: u32, witness: u32, pos: u32, anchor: u32) -> End {
@@ -376,7 +402,7 @@ mod tests {
         assert_eq!(c.end(RecordIdx(1)), settled(2, 2, 3, 0, 2));
         assert_eq!(c.end(RecordIdx(0)), settled(1, 3, 3, 0, 2));
         // 3 is not its own witness, and the ring reaches nothing else.
-        assert_eq!(c.end(RecordIdx(3)), End::Walk);
+        assert_eq!(c.end(RecordIdx(3)), End::Walk { depth: None });
         let way = c.way(RecordIdx(0));
         assert_eq!(way, Some(Way { first: vec![RecordIdx(1)], left_out: 1, last: vec![RecordIdx(3)] }));
     }
@@ -385,7 +411,7 @@ mod tests {
     fn several_shortest_ways_are_left_to_the_walk() {
         // 0 → [1, 2], both → 3 (holds).
         let c = closure(&[&[Some(1), Some(2)], &[Some(3)], &[Some(3)], &[]], &[false, false, false, true], 8);
-        assert_eq!(c.end(RecordIdx(0)), End::Walk);
+        assert_eq!(c.end(RecordIdx(0)), End::Walk { depth: Some(2) });
         assert_eq!(c.end(RecordIdx(1)), settled(3, 1, 3, 0, 1));
         assert_eq!(c.end(RecordIdx(3)), End::Unsettled);
     }
@@ -422,11 +448,34 @@ mod tests {
     }
 
     #[test]
+    fn whether_a_record_no_link_leads_to_settles_changes_no_end() {
+        // 0 → 1 → 2 (holds); 3 → [1, 2]: nothing links to 0 or 3.
+        let lists: &[&[Option<u32>]] = &[&[Some(1)], &[Some(2)], &[], &[Some(1), Some(2)]];
+        let all = closure(lists, &[true, false, true, true], 8);
+        let targets_only = closure(lists, &[false, false, true, false], 8);
+        for r in 0..4 {
+            assert_eq!(all.end(RecordIdx(r)), targets_only.end(RecordIdx(r)), "record {r}");
+        }
+        assert_eq!(targets_only.end(RecordIdx(0)), settled(1, 2, 2, 0, 0));
+    }
+
+    #[test]
+    fn a_bounded_range_counts_nothing_reached() {
+        let lists: &[&[Option<u32>]] = &[&[Some(1)], &[Some(2)], &[]];
+        let (starts, links) = ([0, 1, 2, 2], [(0, RecordIdx(1)), (0, RecordIdx(2))]);
+        let links = Links { starts: &starts, links: &links };
+        assert_eq!(links.targets(3), [false, true, true]);
+        let bounded = Closure::new(&links, &[false; 3], 8, false);
+        assert_eq!(bounded.reached(RecordIdx(0)), None);
+        assert_eq!(closure(lists, &[false; 3], 8).reached(RecordIdx(0)), Some(2));
+    }
+
+    #[test]
     fn a_record_of_s_goes_on_through_its_one_link() {
         // 0 (holds) → 1 → 2 (holds); 3 (holds) → 4 → 3.
         let settles = [true, false, true, true, false];
         let c = closure(&[&[Some(1)], &[Some(2)], &[], &[Some(4)], &[Some(3)]], &settles, 8);
         assert_eq!(c.end(RecordIdx(0)), settled(1, 2, 2, 0, 0));
-        assert_eq!(c.end(RecordIdx(3)), End::Walk);
+        assert_eq!(c.end(RecordIdx(3)), End::Walk { depth: None });
     }
 }

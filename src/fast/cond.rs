@@ -303,6 +303,9 @@ impl<'s> Ctx<'_, 's> {
                 let settled = self.settle(q, None, found, || self.closure_chain(q, step, start), env)?;
                 return Ok(finish_quantifier(self, q, text, Some(0), Some(settled), facts));
             }
+            Some(Reached::Held) => {
+                return Ok(finish_quantifier(self, q, text, Some(0), Some(Settled::untraced()), facts));
+            }
             Some(Reached::Unsettled { count }) => {
                 return Ok(finish_quantifier(self, q, text, Some(count), None, facts));
             }

@@ -99,9 +99,10 @@ impl<'s> FastEngine<'s> {
         cell.get_or_init(|| self.build_closure(q)).as_ref()
     }
 
-    /// Works the body out on every record (one thread: other threads wait
-    /// for it, and a parallel loop here could pick up their work and ask
-    /// for this closure again), then the walks of every record together.
+    /// Works the body out on every record a link leads to (one thread:
+    /// other threads wait for it, and a parallel loop here could pick up
+    /// their work and ask for this closure again), then the walks of every
+    /// record together.
     /// The body reads one record, so it cannot run out of budget; it gets
     /// one of its own, without limits.
     fn build_closure(&self, q: &'s Quant) -> Option<Closure> {
@@ -109,17 +110,21 @@ impl<'s> FastEngine<'s> {
         let adjacency = self.adjacency(step)?;
         let unlimited = Limits { max_steps: u64::MAX, max_visited: u64::MAX, max_rounds: u64::MAX };
         let settling = settled_by(q.quantifier);
+        let links = Links { starts: &adjacency.starts, links: &adjacency.links };
+        // Whether a record no link leads to settles the quantifier matters
+        // to no walk (not even its own: a walk does not reach its start),
+        // so the body is worked out only where some link leads.
+        let mut settles = links.targets(self.store.len());
         let mut env: Env<'s> = (0..=q.slot).map(|_| Cursor::default()).collect();
-        let mut settles = Vec::with_capacity(self.store.len());
-        for i in 0..self.store.len() {
+        for (i, settles_here) in settles.iter_mut().enumerate().filter(|(_, t)| **t) {
             let r = RecordIdx(i as u32);
             let budget = Budget::new(unlimited, "quantifier", &q.var, self.store.id(r));
             let ctx = Ctx { engine: self, trace: false, budget: &budget };
             env[q.slot] = Cursor::One(Val::Rec(r), Vec::new());
-            settles.push(ctx.cond(&q.body, &mut env, &mut Vec::new()).ok()? == settling);
+            *settles_here = ctx.cond(&q.body, &mut env, &mut Vec::new()).ok()? == settling;
         }
-        let links = Links { starts: &adjacency.starts, links: &adjacency.links };
-        Some(Closure::new(&links, &settles, CHAIN_ENDS as u32))
+        let count_reached = step.hops.is_some_and(|h| h.max.is_none());
+        Some(Closure::new(&links, &settles, CHAIN_ENDS as u32, count_reached))
     }
 }
 
@@ -127,6 +132,9 @@ impl<'s> FastEngine<'s> {
 pub(crate) enum Reached {
     /// Settled by `witness`, `depth` hops away, reached from list position `pos`.
     Settled { witness: RecordIdx, depth: u32, pos: usize },
+    /// Settled by a record in the range, which is not shown (without
+    /// evidence).
+    Held,
     /// Nothing in the range settles it; `count` records were reached (0
     /// when that is not shown: without evidence).
     Unsettled { count: usize },
@@ -147,7 +155,12 @@ impl<'s> Ctx<'_, 's> {
             End::Settled { witness, depth, pos, .. } if max.is_none_or(|m| depth <= m) => {
                 Some(Reached::Settled { witness, depth, pos: pos as usize })
             }
-            End::Walk => None,
+            // Without evidence, how far the witness is tells the answer.
+            End::Walk { depth: Some(depth) } if !self.trace => Some(match max {
+                Some(m) if depth > m => Reached::Unsettled { count: 0 },
+                _ => Reached::Held,
+            }),
+            End::Walk { .. } => None,
             // With evidence, an unsettled quantifier shows how many records
             // its walk reached: known for a whole walk, where it adds up.
             End::Unsettled if self.trace => match max {
