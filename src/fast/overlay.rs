@@ -43,6 +43,8 @@ pub struct Overlay<'a> {
     constants: HashSet<String>,
     /// Who links to each stored record.
     incoming: Incoming,
+    /// Per field, the most links along it in a row to walk back.
+    back_limits: HashMap<FieldId, u32>,
 }
 
 /// What to judge over the stored graph as it is now.
@@ -82,8 +84,18 @@ impl<'a> Overlay<'a> {
         // no longer, changes them.
         let read: HashSet<FieldId> = followed.union(&links).copied().collect();
         let incoming = Incoming::new(&store, &read, &links);
-        let mut overlay =
-            Overlay { store, texts, inputs, reads, contexts, reverse: HashMap::new(), constants, incoming };
+        let back_limits = reads::back_limits(program, &links);
+        let mut overlay = Overlay {
+            store,
+            texts,
+            inputs,
+            reads,
+            contexts,
+            reverse: HashMap::new(),
+            constants,
+            incoming,
+            back_limits,
+        };
         overlay.index_reverse_lookups();
         overlay
     }
@@ -92,7 +104,8 @@ impl<'a> Overlay<'a> {
     /// `changed` change (their versions before and after) and the loaded
     /// records `gone` are taken out, in input order.
     pub fn readers(&self, changed: &FastStore<'_>, gone: &[RecordIdx]) -> Vec<RecordIdx> {
-        Back::new(&self.store, &self.reads, &self.contexts, &self.constants, &self.incoming).readers(changed, gone)
+        Back::new(&self.store, &self.reads, &self.contexts, &self.constants, &self.incoming, &self.back_limits)
+            .readers(changed, gone)
     }
 
     /// The stored records as loaded.

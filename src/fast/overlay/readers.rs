@@ -4,8 +4,10 @@
 //! program follows, by those whose reverse lookup finds it (the record its
 //! key names; every record of the looking type when the key is not an id),
 //! by every record of a type whose rules range over all of its type, and so
-//! on, transitively.
+//! on, transitively — along a field no more links in a row than the
+//! program's paths take along it ([`super::reads::back_limits`]).
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
 use super::reads::Reads;
@@ -17,9 +19,10 @@ use crate::records::{RecordIdx, Records};
 /// Links between stored records, turned round.
 #[derive(Default)]
 pub(super) struct Incoming {
-    /// Record `t`'s readers are `from[starts[t]..starts[t + 1]]`.
+    /// Record `t`'s readers (and the field each links to it through) are
+    /// `from[starts[t]..starts[t + 1]]`.
     starts: Vec<u32>,
-    from: Vec<RecordIdx>,
+    from: Vec<(RecordIdx, FieldId)>,
     /// Link strings that name no stored record → the records holding them.
     dangling: HashMap<String, Vec<RecordIdx>>,
 }
@@ -28,16 +31,16 @@ impl Incoming {
     /// Every link in a followed field of a stored record, turned round;
     /// strings of link fields that name no record kept by string.
     pub(super) fn new(store: &FastStore<'_>, followed: &HashSet<FieldId>, links: &HashSet<FieldId>) -> Incoming {
-        let mut edges: Vec<(RecordIdx, RecordIdx)> = Vec::new();
+        let mut edges: Vec<(RecordIdx, RecordIdx, FieldId)> = Vec::new();
         let mut dangling: HashMap<String, Vec<RecordIdx>> = HashMap::new();
         for i in 0..store.len() {
             let r = RecordIdx(i as u32);
             for (f, v) in store.record(r).fields.iter().filter(|(f, _)| followed.contains(f)) {
                 let mut targets = Vec::new();
                 links_of(v, &mut targets);
-                edges.extend(targets.into_iter().map(|t| (t, r)));
+                edges.extend(targets.into_iter().map(|t| (t, r, *f)));
                 for_each_value(v, &mut |s| match store.lookup(s) {
-                    Some(t) => edges.push((t, r)),
+                    Some(t) => edges.push((t, r, *f)),
                     None if links.contains(f) => dangling.entry(s.to_string()).or_default().push(r),
                     None => {}
                 });
@@ -46,7 +49,7 @@ impl Incoming {
         edges.sort_unstable();
         edges.dedup();
         let mut starts = vec![0u32; store.len() + 1];
-        for (t, _) in &edges {
+        for (t, _, _) in &edges {
             if let Some(s) = starts.get_mut(t.index() + 1) {
                 *s += 1;
             }
@@ -54,10 +57,10 @@ impl Incoming {
         for i in 1..starts.len() {
             starts[i] += starts[i - 1];
         }
-        Incoming { starts, from: edges.into_iter().map(|(_, r)| r).collect(), dangling }
+        Incoming { starts, from: edges.into_iter().map(|(_, r, f)| (r, f)).collect(), dangling }
     }
 
-    fn of(&self, t: RecordIdx) -> &[RecordIdx] {
+    fn of(&self, t: RecordIdx) -> &[(RecordIdx, FieldId)] {
         match (self.starts.get(t.index()), self.starts.get(t.index() + 1)) {
             (Some(&a), Some(&b)) => self.from.get(a as usize..b as usize).unwrap_or(&[]),
             _ => &[],
@@ -73,8 +76,17 @@ pub(super) struct Back<'o, 'a> {
     pub(super) contexts: &'o HashMap<String, u16>,
     pub(super) constants: &'o HashSet<String>,
     pub(super) incoming: &'o Incoming,
+    /// Per field, the most links along it in a row to walk back (none
+    /// listed: no limit).
+    pub(super) limits: &'o HashMap<FieldId, u32>,
     seen: HashSet<RecordIdx>,
-    queue: Vec<RecordIdx>,
+    /// Per record and the field of the last link walked back to it (none:
+    /// a field without a limit, or no link), the fewest links along that
+    /// field in a row it was reached with.
+    rows: HashMap<(RecordIdx, Option<FieldId>), u32>,
+    queue: Vec<(RecordIdx, Option<FieldId>, u32)>,
+    /// Records whose type's scans were walked back already.
+    scanned: HashSet<RecordIdx>,
     /// Types whose every record was added already.
     whole: HashSet<String>,
 }
@@ -86,6 +98,7 @@ impl<'o, 'a> Back<'o, 'a> {
         contexts: &'o HashMap<String, u16>,
         constants: &'o HashSet<String>,
         incoming: &'o Incoming,
+        limits: &'o HashMap<FieldId, u32>,
     ) -> Self {
         Back {
             store,
@@ -93,8 +106,11 @@ impl<'o, 'a> Back<'o, 'a> {
             contexts,
             constants,
             incoming,
+            limits,
             seen: HashSet::new(),
+            rows: HashMap::new(),
             queue: Vec::new(),
+            scanned: HashSet::new(),
             whole: HashSet::new(),
         }
     }
@@ -124,12 +140,19 @@ impl<'o, 'a> Back<'o, 'a> {
             }
             self.found_by_scans(changed, c);
         }
-        while let Some(r) = self.queue.pop() {
-            for &reader in self.incoming.of(r) {
-                self.add(reader);
+        while let Some((r, along, row)) = self.queue.pop() {
+            for &(reader, field) in self.incoming.of(r) {
+                let next = if along == Some(field) { row.saturating_add(1) } else { 1 };
+                match self.limits.get(&field) {
+                    Some(&most) if next > most => {}
+                    Some(_) => self.reach(reader, Some(field), next),
+                    None => self.add(reader),
+                }
             }
-            let store = self.store;
-            self.found_by_scans(store, r);
+            if self.scanned.insert(r) {
+                let store = self.store;
+                self.found_by_scans(store, r);
+            }
         }
         let mut readers: Vec<RecordIdx> = self.seen.into_iter().collect();
         readers.sort_unstable();
@@ -138,9 +161,31 @@ impl<'o, 'a> Back<'o, 'a> {
 }
 
 impl Back<'_, '_> {
+    /// `r` reads what changed, whatever the links walked back to it.
     fn add(&mut self, r: RecordIdx) {
-        if self.seen.insert(r) {
-            self.queue.push(r);
+        self.reach(r, None, 0);
+    }
+
+    /// `r` reached with `row` links in a row along `along`: walked back
+    /// from again unless it was reached with no more (or with no row).
+    fn reach(&mut self, r: RecordIdx, along: Option<FieldId>, row: u32) {
+        if along.is_some() && self.rows.contains_key(&(r, None)) {
+            return;
+        }
+        let fewer = match self.rows.entry((r, along)) {
+            Entry::Vacant(slot) => {
+                slot.insert(row);
+                true
+            }
+            Entry::Occupied(mut slot) if row < *slot.get() => {
+                slot.insert(row);
+                true
+            }
+            Entry::Occupied(_) => false,
+        };
+        if fewer {
+            self.seen.insert(r);
+            self.queue.push((r, along, row));
         }
     }
 

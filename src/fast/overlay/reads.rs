@@ -61,6 +61,9 @@ pub(super) struct Reads {
     pub(super) fields: HashSet<FieldId>,
     pub(super) judged: Judged,
     pub(super) scans: Vec<Scan>,
+    /// Per field, the most links along it all the paths read take
+    /// together (a step one, a hop range its most; `None`: a closure).
+    pub(super) hops: HashMap<FieldId, Option<u32>>,
 }
 
 /// Per record type with rules or exemptions, what judging one reads; and
@@ -87,6 +90,32 @@ pub(super) fn of_program(program: &Program) -> (HashMap<String, Reads>, HashSet<
     let lowered: Vec<String> = constants.iter().map(|c| c.to_lowercase()).collect();
     constants.extend(lowered);
     (reads, constants)
+}
+
+/// Per field, how many links along it in a row a walk back from a changed
+/// record must take to find every record whose verdict can read it; a
+/// field not listed is walked back without a limit. Defs cannot recurse,
+/// so one record's judging takes no more links along a field in a row
+/// than all the program's paths along it together; a verdict read through
+/// the field (`x.f is …`, or `is` on a bound record) continues the row in
+/// the judged record's rules, without a limit. A link field no path reads
+/// is read one link back (its link warnings).
+pub(super) fn back_limits(program: &Program, links: &HashSet<FieldId>) -> HashMap<FieldId, u32> {
+    let mut constants = HashSet::new();
+    let mut walk = Walk { program, reads: Reads::default(), constants: &mut constants, defs: HashSet::new() };
+    for rule in program.rules() {
+        walk.body(&rule.cond);
+    }
+    for exemption in program.exemptions() {
+        walk.body(&exemption.cond);
+    }
+    let Reads { hops, judged, .. } = walk.reads;
+    if judged.all() {
+        return HashMap::new();
+    }
+    let unread = links.iter().filter(|f| !hops.contains_key(f)).map(|&f| (f, 1)).collect::<Vec<_>>();
+    let read = hops.into_iter().filter(|(f, _)| !judged.through(*f)).filter_map(|(f, n)| Some((f, n?)));
+    read.chain(unread).collect()
 }
 
 struct Walk<'p, 'c> {
@@ -170,6 +199,11 @@ impl Walk<'_, '_> {
             self.constant(c);
         }
         self.reads.fields.extend(path.steps.iter().map(|s| s.field_id));
+        for step in &path.steps {
+            let most = step.hops.map_or(Some(1), |h| h.max);
+            let sum = self.reads.hops.entry(step.field_id).or_insert(Some(0));
+            *sum = sum.zip(most).map(|(a, b)| a.saturating_add(b));
+        }
     }
 
     fn constant(&mut self, c: &Const) {
