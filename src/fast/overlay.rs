@@ -17,6 +17,7 @@ mod readers;
 mod reads;
 mod values;
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
 use self::readers::{Back, Incoming};
@@ -211,7 +212,14 @@ impl<'a> Overlay<'a> {
 
     /// The stored records judging `new`'s and `again` can read, in input order.
     fn reach(&self, new: &FastStore<'_>, again: &[RecordIdx]) -> Vec<RecordIdx> {
-        let mut walk = Reach { overlay: self, new, seen: HashSet::new(), queue: Vec::new(), contexts: HashSet::new() };
+        let mut walk = Reach {
+            overlay: self,
+            new,
+            seen: HashSet::new(),
+            rows: HashMap::new(),
+            queue: Vec::new(),
+            contexts: HashSet::new(),
+        };
         for &r in again {
             walk.judge(Node::Stored(r));
             // Link warnings name what each link field finds.
@@ -313,21 +321,29 @@ fn record_texts<'a>(inputs: &'a [Result<Input, RecordError>], store: &FastStore<
     texts
 }
 
+/// Links along a field in a row (none: no limit to count against).
+type Row = Option<(FieldId, u32)>;
+
 /// The walk over what judging the new records reads: (record, the type
 /// whose rules read it) pairs.
 struct Reach<'o, 'a, 'n> {
     overlay: &'o Overlay<'a>,
     new: &'n FastStore<'n>,
     seen: HashSet<(Node, u16)>,
-    queue: Vec<(Node, u16)>,
+    /// Per pair and the field of the last link followed to it (none: a
+    /// field without a limit, or no link), the fewest links along that
+    /// field in a row it was reached with: judging takes no more than
+    /// [`reads::back_limits`] in a row, walked forward as back.
+    rows: HashMap<(Node, u16, Option<FieldId>), u32>,
+    queue: Vec<(Node, u16, Row)>,
     /// The contexts met so far.
     contexts: HashSet<u16>,
 }
 
 impl Reach<'_, '_, '_> {
     fn run(&mut self) {
-        while let Some((node, context)) = self.queue.pop() {
-            self.visit(node, context);
+        while let Some((node, context, row)) = self.queue.pop() {
+            self.visit(node, context, row);
         }
     }
 
@@ -356,8 +372,28 @@ impl Reach<'_, '_, '_> {
     }
 
     fn push(&mut self, node: Node, context: u16) {
-        if self.seen.insert((node, context)) {
-            self.queue.push((node, context));
+        self.push_along(node, context, None);
+    }
+
+    /// `node` read by `context`'s rules, reached with `row` links in a row
+    /// along a field: visited again unless it was reached with no more.
+    fn push_along(&mut self, node: Node, context: u16, row: Row) {
+        self.seen.insert((node, context));
+        let key = (node, context, row.map(|(f, _)| f));
+        let fewer = (row.is_none() || !self.rows.contains_key(&(node, context, None)))
+            && match self.rows.entry(key) {
+                Entry::Vacant(slot) => {
+                    slot.insert(row.map_or(0, |(_, n)| n));
+                    true
+                }
+                Entry::Occupied(mut slot) if row.is_some_and(|(_, n)| n < *slot.get()) => {
+                    slot.insert(row.map_or(0, |(_, n)| n));
+                    true
+                }
+                Entry::Occupied(_) => false,
+            };
+        if fewer {
+            self.queue.push((node, context, row));
         }
         if self.contexts.insert(context) {
             self.enter(context);
@@ -387,7 +423,7 @@ impl Reach<'_, '_, '_> {
         }
     }
 
-    fn visit(&mut self, node: Node, context: u16) {
+    fn visit(&mut self, node: Node, context: u16, row: Row) {
         let overlay = self.overlay;
         let Some(reads) = overlay.reads.get(usize::from(context)) else { return };
         let (fields, id, ty) = match node {
@@ -397,7 +433,9 @@ impl Reach<'_, '_, '_> {
         let mut keys: Vec<String> = vec![id.to_string(), ty.to_string()];
         for (field, value) in fields.iter().filter(|(f, _)| reads.fields.contains(f)) {
             let judged = reads.judged.through(*field);
-            self.follow(node, value, context, judged);
+            if let Some(next) = self.next_row(row, *field) {
+                self.follow(node, value, context, judged, next);
+            }
             for_each_value(value, &mut |s| keys.push(s.to_string()));
         }
         let lowered: Vec<String> = keys.iter().map(|k| k.to_lowercase()).filter(|l| !keys.contains(l)).collect();
@@ -408,7 +446,20 @@ impl Reach<'_, '_, '_> {
     }
 
     /// The records a field's value links to.
-    fn follow(&mut self, from: Node, value: &FVal<'_>, context: u16, judged: bool) {
+    /// The row a link along `field` makes after `row`; none past its limit.
+    fn next_row(&self, row: Row, field: FieldId) -> Option<Row> {
+        let n = match row {
+            Some((f, n)) if f == field => n.saturating_add(1),
+            _ => 1,
+        };
+        match self.overlay.back_limits.get(&field) {
+            Some(&most) if n > most => None,
+            Some(_) => Some(Some((field, n))),
+            None => Some(None),
+        }
+    }
+
+    fn follow(&mut self, from: Node, value: &FVal<'_>, context: u16, judged: bool, row: Row) {
         let mut targets = Vec::new();
         links_of(value, &mut targets);
         let mut nodes: Vec<Node> = match from {
@@ -419,7 +470,7 @@ impl Reach<'_, '_, '_> {
         // links from new records to stored ones).
         for_each_value(value, &mut |s| nodes.extend(self.overlay.store.lookup(s).map(Node::Stored)));
         for node in nodes {
-            self.push(node, context);
+            self.push_along(node, context, row);
             if judged || self.overlay.reads.get(usize::from(context)).is_some_and(|r| r.judged.all()) {
                 self.judge(node);
             }
