@@ -17,11 +17,10 @@ mod readers;
 mod reads;
 mod values;
 
-use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
 use self::readers::{Back, Incoming};
-use self::reads::{Reads, Scan};
+use self::reads::{Reads, Scan, Used};
 use self::values::{for_each_key, for_each_value, links_of};
 use super::store::{FVal, FastEntry, FastStore};
 use crate::check::{FieldId, Program};
@@ -44,8 +43,8 @@ pub struct Overlay<'a> {
     constants: HashSet<String>,
     /// Who links to each stored record.
     incoming: Incoming,
-    /// Per field, the most links along it in a row to walk back.
-    back_limits: HashMap<FieldId, u32>,
+    /// Per field, the most links along it to walk back or on.
+    back_limits: reads::Limits,
 }
 
 /// What to judge over the stored graph as it is now.
@@ -216,7 +215,7 @@ impl<'a> Overlay<'a> {
             overlay: self,
             new,
             seen: HashSet::new(),
-            rows: HashMap::new(),
+            states: HashMap::new(),
             queue: Vec::new(),
             contexts: HashSet::new(),
         };
@@ -321,29 +320,24 @@ fn record_texts<'a>(inputs: &'a [Result<Input, RecordError>], store: &FastStore<
     texts
 }
 
-/// Links along a field in a row (none: no limit to count against).
-type Row = Option<(FieldId, u32)>;
-
 /// The walk over what judging the new records reads: (record, the type
 /// whose rules read it) pairs.
 struct Reach<'o, 'a, 'n> {
     overlay: &'o Overlay<'a>,
     new: &'n FastStore<'n>,
     seen: HashSet<(Node, u16)>,
-    /// Per pair and the field of the last link followed to it (none: a
-    /// field without a limit, or no link), the fewest links along that
-    /// field in a row it was reached with: judging takes no more than
-    /// [`reads::back_limits`] in a row, walked forward as back.
-    rows: HashMap<(Node, u16, Option<FieldId>), u32>,
-    queue: Vec<(Node, u16, Row)>,
+    /// Per pair, the links used to reach it (none within another): judging
+    /// takes no more than [`reads::back_limits`], walked on as back.
+    states: HashMap<(Node, u16), Vec<Used>>,
+    queue: Vec<(Node, u16, Used)>,
     /// The contexts met so far.
     contexts: HashSet<u16>,
 }
 
 impl Reach<'_, '_, '_> {
     fn run(&mut self) {
-        while let Some((node, context, row)) = self.queue.pop() {
-            self.visit(node, context, row);
+        while let Some((node, context, used)) = self.queue.pop() {
+            self.visit(node, context, &used);
         }
     }
 
@@ -372,28 +366,18 @@ impl Reach<'_, '_, '_> {
     }
 
     fn push(&mut self, node: Node, context: u16) {
-        self.push_along(node, context, None);
+        let fresh = self.overlay.back_limits.fresh();
+        self.push_along(node, context, fresh);
     }
 
-    /// `node` read by `context`'s rules, reached with `row` links in a row
-    /// along a field: visited again unless it was reached with no more.
-    fn push_along(&mut self, node: Node, context: u16, row: Row) {
+    /// `node` read by `context`'s rules, reached with `used` links: visited
+    /// again unless it was reached with no more along every field.
+    fn push_along(&mut self, node: Node, context: u16, used: Used) {
         self.seen.insert((node, context));
-        let key = (node, context, row.map(|(f, _)| f));
-        let fewer = (row.is_none() || !self.rows.contains_key(&(node, context, None)))
-            && match self.rows.entry(key) {
-                Entry::Vacant(slot) => {
-                    slot.insert(row.map_or(0, |(_, n)| n));
-                    true
-                }
-                Entry::Occupied(mut slot) if row.is_some_and(|(_, n)| n < *slot.get()) => {
-                    slot.insert(row.map_or(0, |(_, n)| n));
-                    true
-                }
-                Entry::Occupied(_) => false,
-            };
-        if fewer {
-            self.queue.push((node, context, row));
+        let states = self.states.entry((node, context)).or_default();
+        if !states.iter().any(|s| s.within(&used)) {
+            states.push(used.clone());
+            self.queue.push((node, context, used));
         }
         if self.contexts.insert(context) {
             self.enter(context);
@@ -423,7 +407,7 @@ impl Reach<'_, '_, '_> {
         }
     }
 
-    fn visit(&mut self, node: Node, context: u16, row: Row) {
+    fn visit(&mut self, node: Node, context: u16, used: &Used) {
         let overlay = self.overlay;
         let Some(reads) = overlay.reads.get(usize::from(context)) else { return };
         let (fields, id, ty) = match node {
@@ -433,8 +417,8 @@ impl Reach<'_, '_, '_> {
         let mut keys: Vec<String> = vec![id.to_string(), ty.to_string()];
         for (field, value) in fields.iter().filter(|(f, _)| reads.fields.contains(f)) {
             let judged = reads.judged.through(*field);
-            if let Some(next) = self.next_row(row, *field) {
-                self.follow(node, value, context, judged, next);
+            if let Some(next) = overlay.back_limits.after(used, *field) {
+                self.follow(node, value, context, judged, &next);
             }
             for_each_value(value, &mut |s| keys.push(s.to_string()));
         }
@@ -446,20 +430,7 @@ impl Reach<'_, '_, '_> {
     }
 
     /// The records a field's value links to.
-    /// The row a link along `field` makes after `row`; none past its limit.
-    fn next_row(&self, row: Row, field: FieldId) -> Option<Row> {
-        let n = match row {
-            Some((f, n)) if f == field => n.saturating_add(1),
-            _ => 1,
-        };
-        match self.overlay.back_limits.get(&field) {
-            Some(&most) if n > most => None,
-            Some(_) => Some(Some((field, n))),
-            None => Some(None),
-        }
-    }
-
-    fn follow(&mut self, from: Node, value: &FVal<'_>, context: u16, judged: bool, row: Row) {
+    fn follow(&mut self, from: Node, value: &FVal<'_>, context: u16, judged: bool, used: &Used) {
         let mut targets = Vec::new();
         links_of(value, &mut targets);
         let mut nodes: Vec<Node> = match from {
@@ -470,7 +441,7 @@ impl Reach<'_, '_, '_> {
         // links from new records to stored ones).
         for_each_value(value, &mut |s| nodes.extend(self.overlay.store.lookup(s).map(Node::Stored)));
         for node in nodes {
-            self.push_along(node, context, row);
+            self.push_along(node, context, used.clone());
             if judged || self.overlay.reads.get(usize::from(context)).is_some_and(|r| r.judged.all()) {
                 self.judge(node);
             }

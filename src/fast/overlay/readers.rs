@@ -4,13 +4,12 @@
 //! program follows, by those whose reverse lookup finds it (the record its
 //! key names; every record of the looking type when the key is not an id),
 //! by every record of a type whose rules range over all of its type, and so
-//! on, transitively — along a field no more links in a row than the
-//! program's paths take along it ([`super::reads::back_limits`]).
+//! on, transitively — along a field no more links than the program's
+//! paths take along it ([`super::reads::back_limits`]).
 
-use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
-use super::reads::Reads;
+use super::reads::{Limits, Reads, Used};
 use super::values::{for_each_key, for_each_value, links_of};
 use crate::check::FieldId;
 use crate::fast::store::FastStore;
@@ -76,15 +75,11 @@ pub(super) struct Back<'o, 'a> {
     pub(super) contexts: &'o HashMap<String, u16>,
     pub(super) constants: &'o HashSet<String>,
     pub(super) incoming: &'o Incoming,
-    /// Per field, the most links along it in a row to walk back (none
-    /// listed: no limit).
-    pub(super) limits: &'o HashMap<FieldId, u32>,
+    pub(super) limits: &'o Limits,
     seen: HashSet<RecordIdx>,
-    /// Per record and the field of the last link walked back to it (none:
-    /// a field without a limit, or no link), the fewest links along that
-    /// field in a row it was reached with.
-    rows: HashMap<(RecordIdx, Option<FieldId>), u32>,
-    queue: Vec<(RecordIdx, Option<FieldId>, u32)>,
+    /// Per record, the links used to reach it (none within another).
+    states: HashMap<RecordIdx, Vec<Used>>,
+    queue: Vec<(RecordIdx, Used)>,
     /// Records whose type's scans were walked back already.
     scanned: HashSet<RecordIdx>,
     /// Types whose every record was added already.
@@ -98,7 +93,7 @@ impl<'o, 'a> Back<'o, 'a> {
         contexts: &'o HashMap<String, u16>,
         constants: &'o HashSet<String>,
         incoming: &'o Incoming,
-        limits: &'o HashMap<FieldId, u32>,
+        limits: &'o Limits,
     ) -> Self {
         Back {
             store,
@@ -108,7 +103,7 @@ impl<'o, 'a> Back<'o, 'a> {
             incoming,
             limits,
             seen: HashSet::new(),
-            rows: HashMap::new(),
+            states: HashMap::new(),
             queue: Vec::new(),
             scanned: HashSet::new(),
             whole: HashSet::new(),
@@ -140,13 +135,10 @@ impl<'o, 'a> Back<'o, 'a> {
             }
             self.found_by_scans(changed, c);
         }
-        while let Some((r, along, row)) = self.queue.pop() {
+        while let Some((r, used)) = self.queue.pop() {
             for &(reader, field) in self.incoming.of(r) {
-                let next = if along == Some(field) { row.saturating_add(1) } else { 1 };
-                match self.limits.get(&field) {
-                    Some(&most) if next > most => {}
-                    Some(_) => self.reach(reader, Some(field), next),
-                    None => self.add(reader),
+                if let Some(next) = self.limits.after(&used, field) {
+                    self.reach(reader, next);
                 }
             }
             if self.scanned.insert(r) {
@@ -163,30 +155,20 @@ impl<'o, 'a> Back<'o, 'a> {
 impl Back<'_, '_> {
     /// `r` reads what changed, whatever the links walked back to it.
     fn add(&mut self, r: RecordIdx) {
-        self.reach(r, None, 0);
+        let fresh = self.limits.fresh();
+        self.reach(r, fresh);
     }
 
-    /// `r` reached with `row` links in a row along `along`: walked back
-    /// from again unless it was reached with no more (or with no row).
-    fn reach(&mut self, r: RecordIdx, along: Option<FieldId>, row: u32) {
-        if along.is_some() && self.rows.contains_key(&(r, None)) {
+    /// `r` reached with `used` links: walked back from again unless it
+    /// was reached with no more along every field.
+    fn reach(&mut self, r: RecordIdx, used: Used) {
+        let states = self.states.entry(r).or_default();
+        if states.iter().any(|s| s.within(&used)) {
             return;
         }
-        let fewer = match self.rows.entry((r, along)) {
-            Entry::Vacant(slot) => {
-                slot.insert(row);
-                true
-            }
-            Entry::Occupied(mut slot) if row < *slot.get() => {
-                slot.insert(row);
-                true
-            }
-            Entry::Occupied(_) => false,
-        };
-        if fewer {
-            self.seen.insert(r);
-            self.queue.push((r, along, row));
-        }
+        states.push(used.clone());
+        self.seen.insert(r);
+        self.queue.push((r, used));
     }
 
     fn everything(&mut self) {

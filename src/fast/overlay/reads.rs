@@ -92,15 +92,61 @@ pub(super) fn of_program(program: &Program) -> (HashMap<String, Reads>, HashSet<
     (reads, constants)
 }
 
-/// Per field, how many links along it in a row a walk back from a changed
-/// record must take to find every record whose verdict can read it; a
-/// field not listed is walked back without a limit. Defs cannot recurse,
-/// so one record's judging takes no more links along a field in a row
-/// than all the program's paths along it together; a verdict read through
-/// the field (`x.f is …`, or `is` on a bound record) continues the row in
-/// the judged record's rules, without a limit. A link field no path reads
-/// is read one link back (its link warnings).
-pub(super) fn back_limits(program: &Program, links: &HashSet<FieldId>) -> HashMap<FieldId, u32> {
+/// Per field, how many links along it a walk (back from a changed record,
+/// or on from a judged one) must take to find every record a verdict can
+/// read, since it last crossed a field without a limit. Defs cannot
+/// recurse, so one record's judging takes no more links along a field in
+/// all than the program's paths along it together; a verdict read through
+/// a field (`x.f is …`, or `is` on a bound record, for every field) goes
+/// on in the judged record's rules, so such a field has no limit and
+/// crossing it starts afresh. A link field no path reads is read one link
+/// away (its link warnings).
+pub(super) fn back_limits(program: &Program, links: &HashSet<FieldId>) -> Limits {
+    let most = most_links(program, links);
+    let mut fields: Vec<(FieldId, u32)> = most.into_iter().collect();
+    fields.sort_unstable();
+    Limits { slots: fields.iter().enumerate().map(|(i, (f, _))| (*f, i)).collect(), most: fields }
+}
+
+/// How many links along each field a walk may take since it last started
+/// afresh: one record's judging takes no more along a field in all.
+#[derive(Debug, Default)]
+pub(super) struct Limits {
+    slots: HashMap<FieldId, usize>,
+    most: Vec<(FieldId, u32)>,
+}
+
+/// Links taken along each limited field (by its slot) since the walk last
+/// started afresh.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(super) struct Used(Vec<u32>);
+
+impl Limits {
+    /// A walk started afresh.
+    pub(super) fn fresh(&self) -> Used {
+        Used(vec![0; self.most.len()])
+    }
+
+    /// What a link along `field` makes of `used`: none past the field's
+    /// limit; afresh along a field without one.
+    pub(super) fn after(&self, used: &Used, field: FieldId) -> Option<Used> {
+        let Some(&slot) = self.slots.get(&field) else { return Some(self.fresh()) };
+        let most = self.most.get(slot).map_or(0, |(_, n)| *n);
+        let mut next = used.clone();
+        let n = next.0.get_mut(slot)?;
+        *n = n.saturating_add(1);
+        (*n <= most).then_some(next)
+    }
+}
+
+impl Used {
+    /// No more links along any field than `other`.
+    pub(super) fn within(&self, other: &Used) -> bool {
+        self.0.iter().zip(&other.0).all(|(a, b)| a <= b)
+    }
+}
+
+fn most_links(program: &Program, links: &HashSet<FieldId>) -> HashMap<FieldId, u32> {
     let mut constants = HashSet::new();
     let mut walk = Walk { program, reads: Reads::default(), constants: &mut constants, defs: HashSet::new() };
     for rule in program.rules() {
