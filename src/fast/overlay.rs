@@ -20,7 +20,7 @@ mod values;
 use std::collections::{HashMap, HashSet};
 
 use self::readers::{Back, Incoming};
-use self::reads::{Reads, Scan};
+use self::reads::{Reads, Scan, Used};
 use self::values::{for_each_key, for_each_value, links_of};
 use super::store::{FVal, FastEntry, FastStore};
 use crate::check::{FieldId, Program};
@@ -43,6 +43,8 @@ pub struct Overlay<'a> {
     constants: HashSet<String>,
     /// Who links to each stored record.
     incoming: Incoming,
+    /// Per field, the most links along it to walk back or on.
+    back_limits: reads::Limits,
 }
 
 /// What to judge over the stored graph as it is now.
@@ -82,8 +84,18 @@ impl<'a> Overlay<'a> {
         // no longer, changes them.
         let read: HashSet<FieldId> = followed.union(&links).copied().collect();
         let incoming = Incoming::new(&store, &read, &links);
-        let mut overlay =
-            Overlay { store, texts, inputs, reads, contexts, reverse: HashMap::new(), constants, incoming };
+        let back_limits = reads::back_limits(program, &links);
+        let mut overlay = Overlay {
+            store,
+            texts,
+            inputs,
+            reads,
+            contexts,
+            reverse: HashMap::new(),
+            constants,
+            incoming,
+            back_limits,
+        };
         overlay.index_reverse_lookups();
         overlay
     }
@@ -92,7 +104,8 @@ impl<'a> Overlay<'a> {
     /// `changed` change (their versions before and after) and the loaded
     /// records `gone` are taken out, in input order.
     pub fn readers(&self, changed: &FastStore<'_>, gone: &[RecordIdx]) -> Vec<RecordIdx> {
-        Back::new(&self.store, &self.reads, &self.contexts, &self.constants, &self.incoming).readers(changed, gone)
+        Back::new(&self.store, &self.reads, &self.contexts, &self.constants, &self.incoming, &self.back_limits)
+            .readers(changed, gone)
     }
 
     /// The stored records as loaded.
@@ -198,7 +211,14 @@ impl<'a> Overlay<'a> {
 
     /// The stored records judging `new`'s and `again` can read, in input order.
     fn reach(&self, new: &FastStore<'_>, again: &[RecordIdx]) -> Vec<RecordIdx> {
-        let mut walk = Reach { overlay: self, new, seen: HashSet::new(), queue: Vec::new(), contexts: HashSet::new() };
+        let mut walk = Reach {
+            overlay: self,
+            new,
+            seen: HashSet::new(),
+            states: HashMap::new(),
+            queue: Vec::new(),
+            contexts: HashSet::new(),
+        };
         for &r in again {
             walk.judge(Node::Stored(r));
             // Link warnings name what each link field finds.
@@ -306,15 +326,18 @@ struct Reach<'o, 'a, 'n> {
     overlay: &'o Overlay<'a>,
     new: &'n FastStore<'n>,
     seen: HashSet<(Node, u16)>,
-    queue: Vec<(Node, u16)>,
+    /// Per pair, the links used to reach it (none within another): judging
+    /// takes no more than [`reads::back_limits`], walked on as back.
+    states: HashMap<(Node, u16), Vec<Used>>,
+    queue: Vec<(Node, u16, Used)>,
     /// The contexts met so far.
     contexts: HashSet<u16>,
 }
 
 impl Reach<'_, '_, '_> {
     fn run(&mut self) {
-        while let Some((node, context)) = self.queue.pop() {
-            self.visit(node, context);
+        while let Some((node, context, used)) = self.queue.pop() {
+            self.visit(node, context, &used);
         }
     }
 
@@ -343,8 +366,18 @@ impl Reach<'_, '_, '_> {
     }
 
     fn push(&mut self, node: Node, context: u16) {
-        if self.seen.insert((node, context)) {
-            self.queue.push((node, context));
+        let fresh = self.overlay.back_limits.fresh();
+        self.push_along(node, context, fresh);
+    }
+
+    /// `node` read by `context`'s rules, reached with `used` links: visited
+    /// again unless it was reached with no more along every field.
+    fn push_along(&mut self, node: Node, context: u16, used: Used) {
+        self.seen.insert((node, context));
+        let states = self.states.entry((node, context)).or_default();
+        if !states.iter().any(|s| s.within(&used)) {
+            states.push(used.clone());
+            self.queue.push((node, context, used));
         }
         if self.contexts.insert(context) {
             self.enter(context);
@@ -374,7 +407,7 @@ impl Reach<'_, '_, '_> {
         }
     }
 
-    fn visit(&mut self, node: Node, context: u16) {
+    fn visit(&mut self, node: Node, context: u16, used: &Used) {
         let overlay = self.overlay;
         let Some(reads) = overlay.reads.get(usize::from(context)) else { return };
         let (fields, id, ty) = match node {
@@ -384,7 +417,9 @@ impl Reach<'_, '_, '_> {
         let mut keys: Vec<String> = vec![id.to_string(), ty.to_string()];
         for (field, value) in fields.iter().filter(|(f, _)| reads.fields.contains(f)) {
             let judged = reads.judged.through(*field);
-            self.follow(node, value, context, judged);
+            if let Some(next) = overlay.back_limits.after(used, *field) {
+                self.follow(node, value, context, judged, &next);
+            }
             for_each_value(value, &mut |s| keys.push(s.to_string()));
         }
         let lowered: Vec<String> = keys.iter().map(|k| k.to_lowercase()).filter(|l| !keys.contains(l)).collect();
@@ -395,7 +430,7 @@ impl Reach<'_, '_, '_> {
     }
 
     /// The records a field's value links to.
-    fn follow(&mut self, from: Node, value: &FVal<'_>, context: u16, judged: bool) {
+    fn follow(&mut self, from: Node, value: &FVal<'_>, context: u16, judged: bool, used: &Used) {
         let mut targets = Vec::new();
         links_of(value, &mut targets);
         let mut nodes: Vec<Node> = match from {
@@ -406,7 +441,7 @@ impl Reach<'_, '_, '_> {
         // links from new records to stored ones).
         for_each_value(value, &mut |s| nodes.extend(self.overlay.store.lookup(s).map(Node::Stored)));
         for node in nodes {
-            self.push(node, context);
+            self.push_along(node, context, used.clone());
             if judged || self.overlay.reads.get(usize::from(context)).is_some_and(|r| r.judged.all()) {
                 self.judge(node);
             }

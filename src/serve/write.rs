@@ -142,6 +142,7 @@ mod tests {
     const RULES: &str = r#"
 rule bad_venue { deny venue v when v.operator.nationality == "KR" }
 rule near { flag person p when any c in p.contacts{1..2}: c.nationality == "KR" }
+rule far { flag person p when any c in p.contacts: any d in c.contacts{1..2}: d.nationality == "KR" }
 rule been { flag person p when any visit x where x.visitor == p: x.venue is denied }
 rule at_bad { deny visit x when x.venue is denied }
 rule with_near { flag visit x when x.visitor is flagged by near }

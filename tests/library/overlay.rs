@@ -4,7 +4,7 @@
 //! over generated graphs whose records are split into stored and new.
 
 use interdict::fast::{Evidence, FastEngine, FastStore, Overlay};
-use interdict::records::RecordError;
+use interdict::records::{RecordError, Records};
 use interdict::{EvalOptions, Input, RuleSet, SourceFile, report};
 use proptest::prelude::*;
 
@@ -124,4 +124,46 @@ rule twice { flag person p when count(p.contacts) > 1 and any visit x where x.vi
     // A new visit to a new venue run by a stored person.
     overlay_agrees(&rules, text, &[8, 9]);
     overlay_agrees(&rules, text, &[2, 8, 9]);
+}
+
+/// The stored records a write of `written` makes judge again, by id, over
+/// the contact chain p0 → p1 → p2 → p3 → p4.
+fn readers_of_write(rules: &str, written: &str) -> Vec<String> {
+    let rules = RuleSet::from_sources(vec![SourceFile::new("r.rules", rules)]).unwrap();
+    let chain: String = (0..5)
+        .map(|i| {
+            let contacts = if i < 4 { format!(r#"["p{}"]"#, i + 1) } else { "[]".to_string() };
+            format!(r#"{{"id":"p{i}","type":"person","nationality":"CN","contacts":{contacts}}}"#) + "\n"
+        })
+        .collect();
+    let stored = vec![Ok(Input::new("g.jsonl", chain.into_bytes()))];
+    let overlay = Overlay::new(&stored, rules.program());
+    let changed = [Ok(Input::new("w", written.as_bytes().to_vec()))];
+    let readers = overlay.readers(&FastStore::load(&changed, rules.program()), &[]);
+    readers.into_iter().map(|r| overlay.store().id(r).to_string()).collect()
+}
+
+/// A write is walked back as many contacts as the rules' paths take
+/// together, and no further: the farthest reader listed is one whose
+/// decision p4 turning "KR" changes (it reaches each rule's limit
+/// exactly), so a walk that stops a link short misses it; one a link too
+/// far re-judges p0 or p1 for nothing. A closure, or a verdict read
+/// through the field, continues without a limit.
+#[test]
+fn a_write_is_walked_back_as_far_as_the_rules_reach() {
+    let kr = r#"{"id":"p4","type":"person","nationality":"KR","contacts":[]}"#;
+    let ids = |ids: &[&str]| ids.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let near = r#"rule near { flag person p when any c in p.contacts{1..2}: c.nationality == "KR" }"#;
+    assert_eq!(readers_of_write(near, kr), ids(&["p2", "p3", "p4"]));
+    let nested =
+        r#"rule far { flag person p when any c in p.contacts: any d in c.contacts{1..2}: d.nationality == "KR" }"#;
+    assert_eq!(readers_of_write(nested, kr), ids(&["p1", "p2", "p3", "p4"]));
+    let through_def = r#"def kr_contact(q: person) = any d in q.contacts: d.nationality == "KR"
+rule far { flag person p when any c in p.contacts{1..2}: kr_contact(c) }"#;
+    assert_eq!(readers_of_write(through_def, kr), ids(&["p1", "p2", "p3", "p4"]));
+    let closure = r#"rule any_far { flag person p when any c in p.contacts{1..}: c.nationality == "KR" }"#;
+    assert_eq!(readers_of_write(closure, kr), ids(&["p0", "p1", "p2", "p3", "p4"]));
+    let verdicts = r#"rule kr { flag person p when p.nationality == "KR" }
+rule by_kr { flag person p when any c in p.contacts: c is flagged }"#;
+    assert_eq!(readers_of_write(verdicts, kr), ids(&["p0", "p1", "p2", "p3", "p4"]));
 }

@@ -4,11 +4,12 @@
 //! program follows, by those whose reverse lookup finds it (the record its
 //! key names; every record of the looking type when the key is not an id),
 //! by every record of a type whose rules range over all of its type, and so
-//! on, transitively.
+//! on, transitively — along a field no more links than the program's
+//! paths take along it ([`super::reads::back_limits`]).
 
 use std::collections::{HashMap, HashSet};
 
-use super::reads::Reads;
+use super::reads::{Limits, Reads, Used};
 use super::values::{for_each_key, for_each_value, links_of};
 use crate::check::FieldId;
 use crate::fast::store::FastStore;
@@ -17,9 +18,10 @@ use crate::records::{RecordIdx, Records};
 /// Links between stored records, turned round.
 #[derive(Default)]
 pub(super) struct Incoming {
-    /// Record `t`'s readers are `from[starts[t]..starts[t + 1]]`.
+    /// Record `t`'s readers (and the field each links to it through) are
+    /// `from[starts[t]..starts[t + 1]]`.
     starts: Vec<u32>,
-    from: Vec<RecordIdx>,
+    from: Vec<(RecordIdx, FieldId)>,
     /// Link strings that name no stored record → the records holding them.
     dangling: HashMap<String, Vec<RecordIdx>>,
 }
@@ -28,16 +30,16 @@ impl Incoming {
     /// Every link in a followed field of a stored record, turned round;
     /// strings of link fields that name no record kept by string.
     pub(super) fn new(store: &FastStore<'_>, followed: &HashSet<FieldId>, links: &HashSet<FieldId>) -> Incoming {
-        let mut edges: Vec<(RecordIdx, RecordIdx)> = Vec::new();
+        let mut edges: Vec<(RecordIdx, RecordIdx, FieldId)> = Vec::new();
         let mut dangling: HashMap<String, Vec<RecordIdx>> = HashMap::new();
         for i in 0..store.len() {
             let r = RecordIdx(i as u32);
             for (f, v) in store.record(r).fields.iter().filter(|(f, _)| followed.contains(f)) {
                 let mut targets = Vec::new();
                 links_of(v, &mut targets);
-                edges.extend(targets.into_iter().map(|t| (t, r)));
+                edges.extend(targets.into_iter().map(|t| (t, r, *f)));
                 for_each_value(v, &mut |s| match store.lookup(s) {
-                    Some(t) => edges.push((t, r)),
+                    Some(t) => edges.push((t, r, *f)),
                     None if links.contains(f) => dangling.entry(s.to_string()).or_default().push(r),
                     None => {}
                 });
@@ -46,7 +48,7 @@ impl Incoming {
         edges.sort_unstable();
         edges.dedup();
         let mut starts = vec![0u32; store.len() + 1];
-        for (t, _) in &edges {
+        for (t, _, _) in &edges {
             if let Some(s) = starts.get_mut(t.index() + 1) {
                 *s += 1;
             }
@@ -54,10 +56,10 @@ impl Incoming {
         for i in 1..starts.len() {
             starts[i] += starts[i - 1];
         }
-        Incoming { starts, from: edges.into_iter().map(|(_, r)| r).collect(), dangling }
+        Incoming { starts, from: edges.into_iter().map(|(_, r, f)| (r, f)).collect(), dangling }
     }
 
-    fn of(&self, t: RecordIdx) -> &[RecordIdx] {
+    fn of(&self, t: RecordIdx) -> &[(RecordIdx, FieldId)] {
         match (self.starts.get(t.index()), self.starts.get(t.index() + 1)) {
             (Some(&a), Some(&b)) => self.from.get(a as usize..b as usize).unwrap_or(&[]),
             _ => &[],
@@ -73,8 +75,13 @@ pub(super) struct Back<'o, 'a> {
     pub(super) contexts: &'o HashMap<String, u16>,
     pub(super) constants: &'o HashSet<String>,
     pub(super) incoming: &'o Incoming,
+    pub(super) limits: &'o Limits,
     seen: HashSet<RecordIdx>,
-    queue: Vec<RecordIdx>,
+    /// Per record, the links used to reach it (none within another).
+    states: HashMap<RecordIdx, Vec<Used>>,
+    queue: Vec<(RecordIdx, Used)>,
+    /// Records whose type's scans were walked back already.
+    scanned: HashSet<RecordIdx>,
     /// Types whose every record was added already.
     whole: HashSet<String>,
 }
@@ -86,6 +93,7 @@ impl<'o, 'a> Back<'o, 'a> {
         contexts: &'o HashMap<String, u16>,
         constants: &'o HashSet<String>,
         incoming: &'o Incoming,
+        limits: &'o Limits,
     ) -> Self {
         Back {
             store,
@@ -93,8 +101,11 @@ impl<'o, 'a> Back<'o, 'a> {
             contexts,
             constants,
             incoming,
+            limits,
             seen: HashSet::new(),
+            states: HashMap::new(),
             queue: Vec::new(),
+            scanned: HashSet::new(),
             whole: HashSet::new(),
         }
     }
@@ -124,12 +135,16 @@ impl<'o, 'a> Back<'o, 'a> {
             }
             self.found_by_scans(changed, c);
         }
-        while let Some(r) = self.queue.pop() {
-            for &reader in self.incoming.of(r) {
-                self.add(reader);
+        while let Some((r, used)) = self.queue.pop() {
+            for &(reader, field) in self.incoming.of(r) {
+                if let Some(next) = self.limits.after(&used, field) {
+                    self.reach(reader, next);
+                }
             }
-            let store = self.store;
-            self.found_by_scans(store, r);
+            if self.scanned.insert(r) {
+                let store = self.store;
+                self.found_by_scans(store, r);
+            }
         }
         let mut readers: Vec<RecordIdx> = self.seen.into_iter().collect();
         readers.sort_unstable();
@@ -138,10 +153,22 @@ impl<'o, 'a> Back<'o, 'a> {
 }
 
 impl Back<'_, '_> {
+    /// `r` reads what changed, whatever the links walked back to it.
     fn add(&mut self, r: RecordIdx) {
-        if self.seen.insert(r) {
-            self.queue.push(r);
+        let fresh = self.limits.fresh();
+        self.reach(r, fresh);
+    }
+
+    /// `r` reached with `used` links: walked back from again unless it
+    /// was reached with no more along every field.
+    fn reach(&mut self, r: RecordIdx, used: Used) {
+        let states = self.states.entry(r).or_default();
+        if states.iter().any(|s| s.within(&used)) {
+            return;
         }
+        states.push(used.clone());
+        self.seen.insert(r);
+        self.queue.push((r, used));
     }
 
     fn everything(&mut self) {

@@ -61,6 +61,9 @@ pub(super) struct Reads {
     pub(super) fields: HashSet<FieldId>,
     pub(super) judged: Judged,
     pub(super) scans: Vec<Scan>,
+    /// Per field, the most links along it all the paths read take
+    /// together (a step one, a hop range its most; `None`: a closure).
+    pub(super) hops: HashMap<FieldId, Option<u32>>,
 }
 
 /// Per record type with rules or exemptions, what judging one reads; and
@@ -87,6 +90,78 @@ pub(super) fn of_program(program: &Program) -> (HashMap<String, Reads>, HashSet<
     let lowered: Vec<String> = constants.iter().map(|c| c.to_lowercase()).collect();
     constants.extend(lowered);
     (reads, constants)
+}
+
+/// Per field, how many links along it a walk (back from a changed record,
+/// or on from a judged one) must take to find every record a verdict can
+/// read, since it last crossed a field without a limit. Defs cannot
+/// recurse, so one record's judging takes no more links along a field in
+/// all than the program's paths along it together; a verdict read through
+/// a field (`x.f is …`, or `is` on a bound record, for every field) goes
+/// on in the judged record's rules, so such a field has no limit and
+/// crossing it starts afresh. A link field no path reads is read one link
+/// away (its link warnings).
+pub(super) fn back_limits(program: &Program, links: &HashSet<FieldId>) -> Limits {
+    let most = most_links(program, links);
+    let mut fields: Vec<(FieldId, u32)> = most.into_iter().collect();
+    fields.sort_unstable();
+    Limits { slots: fields.iter().enumerate().map(|(i, (f, _))| (*f, i)).collect(), most: fields }
+}
+
+/// How many links along each field a walk may take since it last started
+/// afresh: one record's judging takes no more along a field in all.
+#[derive(Debug, Default)]
+pub(super) struct Limits {
+    slots: HashMap<FieldId, usize>,
+    most: Vec<(FieldId, u32)>,
+}
+
+/// Links taken along each limited field (by its slot) since the walk last
+/// started afresh.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(super) struct Used(Vec<u32>);
+
+impl Limits {
+    /// A walk started afresh.
+    pub(super) fn fresh(&self) -> Used {
+        Used(vec![0; self.most.len()])
+    }
+
+    /// What a link along `field` makes of `used`: none past the field's
+    /// limit; afresh along a field without one.
+    pub(super) fn after(&self, used: &Used, field: FieldId) -> Option<Used> {
+        let Some(&slot) = self.slots.get(&field) else { return Some(self.fresh()) };
+        let most = self.most.get(slot).map_or(0, |(_, n)| *n);
+        let mut next = used.clone();
+        let n = next.0.get_mut(slot)?;
+        *n = n.saturating_add(1);
+        (*n <= most).then_some(next)
+    }
+}
+
+impl Used {
+    /// No more links along any field than `other`.
+    pub(super) fn within(&self, other: &Used) -> bool {
+        self.0.iter().zip(&other.0).all(|(a, b)| a <= b)
+    }
+}
+
+fn most_links(program: &Program, links: &HashSet<FieldId>) -> HashMap<FieldId, u32> {
+    let mut constants = HashSet::new();
+    let mut walk = Walk { program, reads: Reads::default(), constants: &mut constants, defs: HashSet::new() };
+    for rule in program.rules() {
+        walk.body(&rule.cond);
+    }
+    for exemption in program.exemptions() {
+        walk.body(&exemption.cond);
+    }
+    let Reads { hops, judged, .. } = walk.reads;
+    if judged.all() {
+        return HashMap::new();
+    }
+    let unread = links.iter().filter(|f| !hops.contains_key(f)).map(|&f| (f, 1)).collect::<Vec<_>>();
+    let read = hops.into_iter().filter(|(f, _)| !judged.through(*f)).filter_map(|(f, n)| Some((f, n?)));
+    read.chain(unread).collect()
 }
 
 struct Walk<'p, 'c> {
@@ -170,6 +245,11 @@ impl Walk<'_, '_> {
             self.constant(c);
         }
         self.reads.fields.extend(path.steps.iter().map(|s| s.field_id));
+        for step in &path.steps {
+            let most = step.hops.map_or(Some(1), |h| h.max);
+            let sum = self.reads.hops.entry(step.field_id).or_insert(Some(0));
+            *sum = sum.zip(most).map(|(a, b)| a.saturating_add(b));
+        }
     }
 
     fn constant(&mut self, c: &Const) {
