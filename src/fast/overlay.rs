@@ -435,7 +435,12 @@ impl Reach<'_, '_, '_> {
         links_of(value, &mut targets);
         let mut nodes: Vec<Node> = match from {
             Node::Stored(_) => targets.into_iter().map(Node::Stored).collect(),
-            Node::New(_) => targets.into_iter().map(Node::New).collect(),
+            // A new record's link to an id a stored record has too leads
+            // to the stored one (the first of a repeated id), as in `check`.
+            Node::New(_) => (targets.into_iter())
+                .flat_map(|t| [Some(Node::New(t)), self.overlay.store.lookup(self.new.id(t)).map(Node::Stored)])
+                .flatten()
+                .collect(),
         };
         // A string may name a record (links of untyped rule sets, and
         // links from new records to stored ones).
