@@ -17,7 +17,7 @@ use crate::records::{RecordIdx, Records};
 /// a hop range from depth 1 (`p.contacts{1..}`, `{1..n}`), with a body
 /// that reads only the record reached.
 pub(crate) fn closures(program: &Program) -> Closures {
-    let mut out = Closures::new();
+    let mut out = Closures::default();
     for (_, cond) in program.conditions() {
         cond.visit(&mut |e| {
             if let Cond::Quant(q) = e
