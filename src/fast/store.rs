@@ -582,6 +582,11 @@ impl Records for FastStore<'_> {
             column: rec.column as usize,
         }
     }
+    fn source(&self, r: RecordIdx) -> (std::borrow::Cow<'_, str>, usize, usize) {
+        let rec = self.record(r);
+        let file = self.files.get(rec.file as usize).map_or("", String::as_str);
+        (std::borrow::Cow::Borrowed(file), rec.line as usize, rec.column as usize)
+    }
 }
 
 /// Parses one record's text, as the reference loader would judge it.

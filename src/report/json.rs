@@ -125,6 +125,14 @@ impl Json<'_> {
         Ok(())
     }
 
+    /// A keyword of the language (`deny`, `medium`): letters only, so
+    /// written without [`Json::str`]'s scan.
+    fn word(&mut self, w: &'static str) {
+        self.0.push(b'"');
+        self.raw(w);
+        self.0.push(b'"');
+    }
+
     fn opt_str(&mut self, s: Option<&str>) -> io::Result<()> {
         match s {
             Some(s) => self.str(s),
@@ -427,9 +435,9 @@ impl Json<'_> {
         self.raw(",\"title\":");
         self.str(&r.title)?;
         self.raw(",\"effect\":");
-        self.str(r.effect.as_str())?;
+        self.word(r.effect.as_str());
         self.raw(",\"severity\":");
-        self.str(r.severity.as_str())?;
+        self.word(r.severity.as_str());
         self.raw(",\"location\":");
         self.loc(&r.loc)?;
         self.raw(",\"evidence\":");
@@ -443,22 +451,27 @@ impl Json<'_> {
         self.raw(",\"type\":");
         self.str(store.record_type(v.record))?;
         self.raw(",\"decision\":");
-        self.str(v.decision.as_str())?;
-        // The decision in one list: fired, waived, then the exemptions
-        // that waived them (each once).
-        let mut rules: Vec<&str> = v.fired.iter().map(|f| program.rule(f.rule).name.as_str()).collect();
-        rules.extend(v.waived.iter().map(|w| program.rule(w.rule).name.as_str()));
-        for w in &v.waived {
-            let x = program.exemption(w.exemption).name.as_str();
-            if !rules.contains(&x) {
-                rules.push(x);
-            }
-        }
+        self.word(v.decision.as_str());
         self.raw(",\"rules\":");
-        self.list(&rules, |j, r| j.str(r))?;
-        let source = store.position(v.record);
+        if v.fired.is_empty() && v.waived.is_empty() {
+            // Most records: no list to gather.
+            self.raw("[]");
+        } else {
+            // The decision in one list: fired, waived, then the exemptions
+            // that waived them (each once).
+            let mut rules: Vec<&str> = v.fired.iter().map(|f| program.rule(f.rule).name.as_str()).collect();
+            rules.extend(v.waived.iter().map(|w| program.rule(w.rule).name.as_str()));
+            for w in &v.waived {
+                let x = program.exemption(w.exemption).name.as_str();
+                if !rules.contains(&x) {
+                    rules.push(x);
+                }
+            }
+            self.list(&rules, |j, r| j.str(r))?;
+        }
+        let (file, line, column) = store.source(v.record);
         self.raw(",\"source\":");
-        self.position(&source.file, source.line, source.column)?;
+        self.position(&file, line, column)?;
         self.raw(",\"fired\":");
         self.list(&v.fired, |j, f| {
             j.rule_entries(program, f.rule, &f.evidence)?;
