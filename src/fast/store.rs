@@ -224,7 +224,9 @@ pub struct FastStore<'a> {
     files: Vec<String>,
     pub(crate) records: Vec<FastRecord<'a>>,
     types: Vec<String>,
-    type_ids: HashMap<String, TypeId>,
+    /// Looked up for every record loaded: a fast hash (SipHash was 1.5 %
+    /// of a 100k-record run).
+    type_ids: FastMap<String, TypeId>,
     pub(crate) by_type: Vec<Vec<RecordIdx>>,
     by_id: IdMap<'a>,
     pub(crate) entries: Vec<FastEntry>,
@@ -373,7 +375,7 @@ impl<'a> FastStore<'a> {
             files: Vec::new(),
             records: Vec::new(),
             types: Vec::new(),
-            type_ids: HashMap::new(),
+            type_ids: FastMap::default(),
             by_type: Vec::new(),
             by_id: IdMap::default(),
             entries: Vec::new(),
