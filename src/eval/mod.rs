@@ -23,7 +23,7 @@ pub(crate) use budget::Budget;
 pub use budget::Limits;
 pub(crate) use cond::{
     Evaluator, Frame, Misses, RangeText, Settled, SumSeen, bind_slot, finish_quantifier, finish_quantifier_with_misses,
-    finish_sum, settled_by,
+    finish_sum, quantifier_holds, settled_by,
 };
 pub(crate) use conform::{Conformance, Declared, JsonView, Kind, data_warnings, unfit_error};
 pub(crate) use error::Fault;

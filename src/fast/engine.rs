@@ -75,6 +75,10 @@ pub struct FastEngine<'s> {
     /// Per def: whether its body reads a verdict, through the defs it calls
     /// (its answers are then not remembered inside a recursive group's round).
     pub(crate) def_reads_verdicts: Vec<bool>,
+    /// Per rule: whether its condition or an exemption's that can waive it
+    /// reads a verdict, through the defs it calls (only then can working
+    /// out its standing meet a cycle or depend on a round's view).
+    pub(crate) rule_reads_verdicts: Vec<bool>,
 }
 
 /// One link field's targets for every record, in two arrays (compressed

@@ -62,6 +62,15 @@ impl<'s> Judge<'s> for FastEngine<'s> {
         if let Some(known) = memo.and_then(|m| decode(m.load(Ordering::Relaxed))) {
             return Ok(known);
         }
+        if self.rule_reads_verdicts.get(rule.0 as usize) == Some(&false) {
+            // No verdict is read on the way: the rule cannot meet itself
+            // again, and no round's view can change what it sees.
+            let worked_out = self.fire_then_waive(rec, rule);
+            if let (Ok(standing), Some(m)) = (&worked_out, memo) {
+                m.store(encode(*standing), Ordering::Relaxed);
+            }
+            return worked_out;
+        }
         let on_stack = STACK.with(|s| {
             let mut stack = s.borrow_mut();
             let on = stack.contains(&(rec, rule));
