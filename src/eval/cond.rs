@@ -407,7 +407,7 @@ pub(crate) fn bind_slot<C: Clone + Default>(env: &mut Frame<C>, slot: usize) {
 }
 
 /// Whether a decision is the one `is denied|flagged|allowed` asks for.
-fn is_verdict(verdict: VerdictWord, decision: Decision) -> bool {
+pub(crate) fn is_verdict(verdict: VerdictWord, decision: Decision) -> bool {
     match verdict {
         VerdictWord::Denied => decision == Decision::Deny,
         VerdictWord::Flagged => decision == Decision::Flag,

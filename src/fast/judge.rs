@@ -41,8 +41,12 @@ impl<'s> Judge<'s> for FastEngine<'s> {
     fn evaluate(&self, owner: Owner, rec: RecordIdx, trace: bool) -> Result<(bool, Vec<Fact>), Fault> {
         let (cond, frame) = owner.cond(self.program);
         let budget = owner.budget(self.program, self.limits, self.store.id(rec));
+        let ctx = Ctx { engine: self, trace, budget: &budget };
+        if !trace && let Some(holds) = ctx.quick_body(cond, rec)? {
+            return Ok((holds, Vec::new()));
+        }
         let mut facts = Vec::new();
-        let holds = Ctx { engine: self, trace, budget: &budget }.body(cond, frame, rec, &mut facts)?;
+        let holds = ctx.body(cond, frame, rec, &mut facts)?;
         Ok((holds, facts))
     }
 
