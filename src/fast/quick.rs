@@ -21,72 +21,89 @@ use crate::records::RecordIdx;
 /// What a shape came to: `None` when this does not know it.
 type Quick = Result<Option<bool>, Fault>;
 
+/// The one binder a condition reads: its frame slot and the record bound
+/// to it (the other slots are unbound).
+#[derive(Clone, Copy)]
+pub(crate) struct Bound {
+    pub(crate) slot: usize,
+    pub(crate) rec: RecordIdx,
+}
+
 impl<'s> Ctx<'_, 's> {
     /// Whether `cond` holds on the rule's record `rec` (bound to slot 0),
     /// untraced; `Ok(None)`, with nothing spent, where some part of it is
     /// not a shape this knows.
     pub(crate) fn quick_body(&self, cond: &'s Cond, rec: RecordIdx) -> Quick {
+        match self.quick_cond(cond, Bound { slot: 0, rec })? {
+            Some(holds) => {
+                self.budget.check()?;
+                Ok(Some(holds))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Whether `cond` holds where only `at` is bound, untraced (as
+    /// [`Evaluator::cond`]); `Ok(None)`, with nothing spent, where some
+    /// part of it is not a shape this knows.
+    pub(crate) fn quick_cond(&self, cond: &'s Cond, at: Bound) -> Quick {
         let before = self.budget.spent();
-        match self.quick(cond, rec) {
+        match self.quick(cond, at) {
             Ok(None) => {
                 self.budget.rewind(before);
                 Ok(None)
             }
-            Ok(Some(holds)) => {
-                self.budget.check()?;
-                Ok(Some(holds))
-            }
-            Err(fault) => Err(fault),
+            known => known,
         }
     }
 
-    fn quick(&self, e: &'s Cond, rec: RecordIdx) -> Quick {
+    fn quick(&self, e: &'s Cond, at: Bound) -> Quick {
         self.budget.step()?;
         let id = |r| self.id(r);
         let holds = match e {
-            Cond::And(terms, _) => return self.quick_chain(terms, false, rec),
-            Cond::Or(terms, _) => return self.quick_chain(terms, true, rec),
-            Cond::Not(inner) => return Ok(self.quick(inner, rec)?.map(|holds| !holds)),
+            Cond::And(terms, _) => return self.quick_chain(terms, false, at),
+            Cond::Or(terms, _) => return self.quick_chain(terms, true, at),
+            Cond::Not(inner) => return Ok(self.quick(inner, at)?.map(|holds| !holds)),
             Cond::Const(value) => *value,
             Cond::Cmp { op, lhs, rhs, dates, .. } => {
-                let (Some(l), Some(r)) = (self.quick_term(lhs, rec), self.quick_term(rhs, rec)) else {
+                let (Some(l), Some(r)) = (self.quick_term(lhs, at), self.quick_term(rhs, at)) else {
                     return Ok(None);
                 };
                 self.compare(*op, &Cursor::One(l, Vec::new()), &Cursor::One(r, Vec::new()), *dates)
             }
             Cond::InSet { lhs, set, negated, .. } => {
-                let Some(l) = self.quick_term(lhs, rec) else { return Ok(None) };
+                let Some(l) = self.quick_term(lhs, at) else { return Ok(None) };
                 let Const::List(list) = &**set else { return Ok(Some(false)) };
                 let v = l.scalar(id);
                 !v.is_missing() && in_const_list(v, list, id) != *negated
             }
-            Cond::Exists { path, .. } => match self.quick_path(path, path.steps.len(), rec) {
+            Cond::Exists { path, .. } => match self.quick_path(path, path.steps.len(), at) {
                 Some(v) => !matches!(v, Val::Missing),
                 None => return Ok(None),
             },
-            Cond::Truthy { term, .. } => match self.quick_term(term, rec) {
+            Cond::Truthy { term, .. } => match self.quick_term(term, at) {
                 Some(v) => v.scalar(id) == Scalar::Bool(true),
                 None => return Ok(None),
             },
             Cond::Is { subject, verdict, by, .. } => {
-                let Some(v) = self.quick_term(subject, rec) else { return Ok(None) };
+                let Some(v) = self.quick_term(subject, at) else { return Ok(None) };
                 match (self.resolve_val(v), by) {
                     (None, _) => false,
                     (Some(t), Some(rule)) => self.engine.rule_fired(t, *rule)?,
                     (Some(t), None) => is_verdict(*verdict, self.engine.decision(t)?),
                 }
             }
-            Cond::Call { def, args, .. } => return self.quick_call(*def, args, rec),
-            Cond::Quant(q) => return Ok(self.quick_closure(q, rec)),
+            Cond::Call { def, args, .. } => return self.quick_call(*def, args, at),
+            Cond::Quant(q) => return Ok(self.quick_closure(q, at)),
             Cond::Matches { .. } | Cond::Sum(_) => return Ok(None),
         };
         Ok(Some(holds))
     }
 
     /// An `and` (`stop_on` false) or `or` (true) chain.
-    fn quick_chain(&self, terms: &'s [Cond], stop_on: bool, rec: RecordIdx) -> Quick {
+    fn quick_chain(&self, terms: &'s [Cond], stop_on: bool, at: Bound) -> Quick {
         for t in terms {
-            match self.quick(t, rec)? {
+            match self.quick(t, at)? {
                 None => return Ok(None),
                 Some(holds) if holds == stop_on => return Ok(Some(stop_on)),
                 Some(_) => {}
@@ -97,9 +114,9 @@ impl<'s> Ctx<'_, 's> {
 
     /// A def of one record whose answer is remembered (as
     /// [`Evaluator::call`] reads it); any other call gives up.
-    fn quick_call(&self, def: DefId, args: &'s [Term], rec: RecordIdx) -> Quick {
+    fn quick_call(&self, def: DefId, args: &'s [Term], at: Bound) -> Quick {
         let [arg] = args else { return Ok(None) };
-        let Some(Val::Rec(r)) = self.quick_term(arg, rec) else { return Ok(None) };
+        let Some(Val::Rec(r)) = self.quick_term(arg, at) else { return Ok(None) };
         if self.engine.def_reads_verdicts.get(def.0 as usize) == Some(&true) && current_view().is_some() {
             return Ok(None);
         }
@@ -110,10 +127,10 @@ impl<'s> Ctx<'_, 's> {
     }
 
     /// A quantifier over a hop range that its store-wide closure answers.
-    fn quick_closure(&self, q: &'s Quant, rec: RecordIdx) -> Option<bool> {
+    fn quick_closure(&self, q: &'s Quant, at: Bound) -> Option<bool> {
         let QRange::Path(Term::Path(p)) = &q.range else { return None };
         let step = p.steps.last().filter(|step| step.hops.is_some())?;
-        let start = self.quick_path(p, p.steps.len() - 1, rec)?;
+        let start = self.quick_path(p, p.steps.len() - 1, at)?;
         match self.reached(q, step, &Cursor::One(start, Vec::new()))? {
             Reached::Settled { .. } | Reached::Held => Some(quantifier_holds(q.quantifier, true)),
             Reached::Unsettled { .. } => Some(quantifier_holds(q.quantifier, false)),
@@ -121,23 +138,24 @@ impl<'s> Ctx<'_, 's> {
     }
 
     /// A term's value, where it is one value reached without lists.
-    fn quick_term(&self, t: &'s Term, rec: RecordIdx) -> Option<Val<'s>> {
+    fn quick_term(&self, t: &'s Term, at: Bound) -> Option<Val<'s>> {
         let id = |r| self.id(r);
         Some(match t {
             Term::Const(c, _) => Val::of_const(c),
             Term::AsOf(_) => Val::of_scalar(Scalar::Date(self.engine.as_of)),
-            Term::Path(p) => self.quick_path(p, p.steps.len(), rec)?,
-            Term::Shift(base, shift, _) => Val::of_scalar(self.quick_term(base, rec)?.scalar(id).shifted(*shift)),
-            Term::Lower(base, _) => Val::of_scalar(self.quick_term(base, rec)?.scalar(id).lowered()),
+            Term::Path(p) => self.quick_path(p, p.steps.len(), at)?,
+            Term::Shift(base, shift, _) => Val::of_scalar(self.quick_term(base, at)?.scalar(id).shifted(*shift)),
+            Term::Lower(base, _) => Val::of_scalar(self.quick_term(base, at)?.scalar(id).lowered()),
             Term::Count(..) => return None,
         })
     }
 
     /// A path's head and first `n` steps (as [`Ctx::follow`] takes them),
-    /// where no step is a hop range or starts from a list.
-    fn quick_path(&self, p: &'s PathExpr, n: usize, rec: RecordIdx) -> Option<Val<'s>> {
+    /// where its head is the bound record or a literal and no step is a hop
+    /// range or starts from a list.
+    fn quick_path(&self, p: &'s PathExpr, n: usize, at: Bound) -> Option<Val<'s>> {
         let mut v = match &p.head {
-            Head::Var(0, _) => Val::Rec(rec),
+            Head::Var(slot, _) if *slot == at.slot => Val::Rec(at.rec),
             Head::Var(..) => return None,
             Head::Const(c, _) => Val::of_const(c),
         };

@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 
 use super::closure::{Closure, Closures, End, Links};
 use super::engine::FastEngine;
+use super::quick::Bound;
 use super::value::{Cursor, Env, Val};
 use super::walk::Ctx;
 use crate::check::{Cond, Head, PathExpr, PathStep, Program, QRange, Quant, Term};
@@ -120,8 +121,17 @@ impl<'s> FastEngine<'s> {
             let r = RecordIdx(i as u32);
             let budget = Budget::new(unlimited, "quantifier", &q.var, self.store.id(r));
             let ctx = Ctx { engine: self, trace: false, budget: &budget };
-            env[q.slot] = Cursor::One(Val::Rec(r), Vec::new());
-            *settles_here = ctx.cond(&q.body, &mut env, &mut Vec::new()).ok()? == settling;
+            // Most bodies (a remembered def, a comparison) are quick; the
+            // others are evaluated in a frame of their own.
+            let holds = match ctx.quick_cond(&q.body, Bound { slot: q.slot, rec: r }) {
+                Ok(Some(holds)) => holds,
+                Ok(None) => {
+                    env[q.slot] = Cursor::One(Val::Rec(r), Vec::new());
+                    ctx.cond(&q.body, &mut env, &mut Vec::new()).ok()?
+                }
+                Err(_) => return None,
+            };
+            *settles_here = holds == settling;
         }
         let count_reached = step.hops.is_some_and(|h| h.max.is_none());
         Some(Closure::new(&links, &settles, CHAIN_ENDS as u32, count_reached))
