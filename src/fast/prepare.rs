@@ -233,7 +233,11 @@ impl<'s> FastEngine<'s> {
             .map(|&r| {
                 let budget = Budget::new(self.limits, "def", &d.name, self.store.id(r));
                 let ctx = Ctx { engine: self, trace: false, budget: &budget };
-                let holds = ctx.body(&d.body, d.frame, r, &mut Vec::new()).ok()?;
+                let holds = match ctx.quick_body(&d.body, r) {
+                    Ok(Some(holds)) => holds,
+                    Ok(None) => ctx.body(&d.body, d.frame, r, &mut Vec::new()).ok()?,
+                    Err(_) => return None,
+                };
                 Some((holds, budget.spent()))
             })
             .collect();

@@ -21,12 +21,12 @@ use crate::records::RecordIdx;
 /// What a shape came to: `None` when this does not know it.
 type Quick = Result<Option<bool>, Fault>;
 
-/// The one binder a condition reads: its frame slot and the record bound
+/// The one binder a condition reads: its frame slot and the value bound
 /// to it (the other slots are unbound).
 #[derive(Clone, Copy)]
-pub(crate) struct Bound {
+pub(crate) struct Bound<'s> {
     pub(crate) slot: usize,
-    pub(crate) rec: RecordIdx,
+    pub(crate) val: Val<'s>,
 }
 
 impl<'s> Ctx<'_, 's> {
@@ -34,7 +34,7 @@ impl<'s> Ctx<'_, 's> {
     /// untraced; `Ok(None)`, with nothing spent, where some part of it is
     /// not a shape this knows.
     pub(crate) fn quick_body(&self, cond: &'s Cond, rec: RecordIdx) -> Quick {
-        match self.quick_cond(cond, Bound { slot: 0, rec })? {
+        match self.quick_cond(cond, Bound { slot: 0, val: Val::Rec(rec) })? {
             Some(holds) => {
                 self.budget.check()?;
                 Ok(Some(holds))
@@ -46,7 +46,7 @@ impl<'s> Ctx<'_, 's> {
     /// Whether `cond` holds where only `at` is bound, untraced (as
     /// [`Evaluator::cond`]); `Ok(None)`, with nothing spent, where some
     /// part of it is not a shape this knows.
-    pub(crate) fn quick_cond(&self, cond: &'s Cond, at: Bound) -> Quick {
+    pub(crate) fn quick_cond(&self, cond: &'s Cond, at: Bound<'s>) -> Quick {
         let before = self.budget.spent();
         match self.quick(cond, at) {
             Ok(None) => {
@@ -57,7 +57,7 @@ impl<'s> Ctx<'_, 's> {
         }
     }
 
-    fn quick(&self, e: &'s Cond, at: Bound) -> Quick {
+    fn quick(&self, e: &'s Cond, at: Bound<'s>) -> Quick {
         self.budget.step()?;
         let id = |r| self.id(r);
         let holds = match e {
@@ -101,7 +101,7 @@ impl<'s> Ctx<'_, 's> {
     }
 
     /// An `and` (`stop_on` false) or `or` (true) chain.
-    fn quick_chain(&self, terms: &'s [Cond], stop_on: bool, at: Bound) -> Quick {
+    fn quick_chain(&self, terms: &'s [Cond], stop_on: bool, at: Bound<'s>) -> Quick {
         for t in terms {
             match self.quick(t, at)? {
                 None => return Ok(None),
@@ -112,22 +112,29 @@ impl<'s> Ctx<'_, 's> {
         Ok(Some(!stop_on))
     }
 
-    /// A def of one record whose answer is remembered (as
-    /// [`Evaluator::call`] reads it); any other call gives up.
-    fn quick_call(&self, def: DefId, args: &'s [Term], at: Bound) -> Quick {
+    /// A def of one argument, as [`Evaluator::call`] takes it: on a record,
+    /// its remembered answer (one not yet remembered gives up, so that the
+    /// evaluator works it out and remembers it); on anything else (or in a
+    /// recursive group's round, for a def that reads verdicts), its body
+    /// afresh with the argument bound to its parameter.
+    fn quick_call(&self, def: DefId, args: &'s [Term], at: Bound<'s>) -> Quick {
         let [arg] = args else { return Ok(None) };
-        let Some(Val::Rec(r)) = self.quick_term(arg, at) else { return Ok(None) };
-        if self.engine.def_reads_verdicts.get(def.0 as usize) == Some(&true) && current_view().is_some() {
-            return Ok(None);
+        let Some(v) = self.quick_term(arg, at) else { return Ok(None) };
+        let viewed = self.engine.def_reads_verdicts.get(def.0 as usize) == Some(&true) && current_view().is_some();
+        if let Val::Rec(r) = v
+            && !viewed
+        {
+            let Some((known, steps, visited)) = self.engine.def_memo(def, r) else { return Ok(None) };
+            self.budget.spend_steps(steps)?;
+            self.budget.spend_visited(visited)?;
+            return Ok(Some(known));
         }
-        let Some((known, steps, visited)) = self.engine.def_memo(def, r) else { return Ok(None) };
-        self.budget.spend_steps(steps)?;
-        self.budget.spend_visited(visited)?;
-        Ok(Some(known))
+        let Some(d) = self.engine.program.defs.get(def.0 as usize) else { return Ok(None) };
+        self.quick(&d.body, Bound { slot: 0, val: v })
     }
 
     /// A quantifier over a hop range that its store-wide closure answers.
-    fn quick_closure(&self, q: &'s Quant, at: Bound) -> Option<bool> {
+    fn quick_closure(&self, q: &'s Quant, at: Bound<'s>) -> Option<bool> {
         let QRange::Path(Term::Path(p)) = &q.range else { return None };
         let step = p.steps.last().filter(|step| step.hops.is_some())?;
         let start = self.quick_path(p, p.steps.len() - 1, at)?;
@@ -138,7 +145,7 @@ impl<'s> Ctx<'_, 's> {
     }
 
     /// A term's value, where it is one value reached without lists.
-    fn quick_term(&self, t: &'s Term, at: Bound) -> Option<Val<'s>> {
+    fn quick_term(&self, t: &'s Term, at: Bound<'s>) -> Option<Val<'s>> {
         let id = |r| self.id(r);
         Some(match t {
             Term::Const(c, _) => Val::of_const(c),
@@ -153,9 +160,9 @@ impl<'s> Ctx<'_, 's> {
     /// A path's head and first `n` steps (as [`Ctx::follow`] takes them),
     /// where its head is the bound record or a literal and no step is a hop
     /// range or starts from a list.
-    fn quick_path(&self, p: &'s PathExpr, n: usize, at: Bound) -> Option<Val<'s>> {
+    fn quick_path(&self, p: &'s PathExpr, n: usize, at: Bound<'s>) -> Option<Val<'s>> {
         let mut v = match &p.head {
-            Head::Var(slot, _) if *slot == at.slot => Val::Rec(at.rec),
+            Head::Var(slot, _) if *slot == at.slot => at.val,
             Head::Var(..) => return None,
             Head::Const(c, _) => Val::of_const(c),
         };
@@ -187,11 +194,13 @@ mod tests {
         entity person { name: string, nationality: string, born: date?, rank: string?, spouse: person?, contacts: [person] }
         entity visit { person: person, on: date }
         def kr(x: person) = x.nationality == "KR"
+        def named(n: string) = lower(n) starts_with "kim" or n == "Tran"
         rule cmp { flag person p when p.nationality == "KR" or p.spouse.nationality != "CN" }
         rule set { flag person p when p.nationality in ["KR", "JP"] and not p.rank not in ["cadre"] }
         rule dates { flag person p when p.born < as_of - 18 years and lower(p.name) starts_with "kim" }
         rule present { flag person p when exists p.rank or p.spouse.rank == "senior-cadre" }
         rule call { deny person p when kr(p.spouse) }
+        rule named { flag person p when named(p.name) }
         rule closure { flag person p when any c in p.contacts{1..2}: kr(c) }
         rule denied { deny visit v when v.person is denied and v.on >= "2020-01-01" }
         rule flagged { flag visit v when v.person is flagged by closure }

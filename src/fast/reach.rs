@@ -123,7 +123,7 @@ impl<'s> FastEngine<'s> {
             let ctx = Ctx { engine: self, trace: false, budget: &budget };
             // Most bodies (a remembered def, a comparison) are quick; the
             // others are evaluated in a frame of their own.
-            let holds = match ctx.quick_cond(&q.body, Bound { slot: q.slot, rec: r }) {
+            let holds = match ctx.quick_cond(&q.body, Bound { slot: q.slot, val: Val::Rec(r) }) {
                 Ok(Some(holds)) => holds,
                 Ok(None) => {
                     env[q.slot] = Cursor::One(Val::Rec(r), Vec::new());
