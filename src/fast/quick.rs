@@ -12,7 +12,7 @@
 //! the whole condition, so an outcome never depends on which way it took.
 
 use super::reach::Reached;
-use super::value::{Cursor, Val};
+use super::value::{Bound, Cursor, Val};
 use super::walk::Ctx;
 use crate::check::{Cond, Const, DefId, Head, PathExpr, QRange, Quant, Term};
 use crate::eval::{Evaluator, Fault, Judge, Scalar, current_view, in_const_list, is_verdict, quantifier_holds};
@@ -20,14 +20,6 @@ use crate::records::RecordIdx;
 
 /// What a shape came to: `None` when this does not know it.
 type Quick = Result<Option<bool>, Fault>;
-
-/// The one binder a condition reads: its frame slot and the value bound
-/// to it (the other slots are unbound).
-#[derive(Clone, Copy)]
-pub(crate) struct Bound<'s> {
-    pub(crate) slot: usize,
-    pub(crate) val: Val<'s>,
-}
 
 impl<'s> Ctx<'_, 's> {
     /// Whether `cond` holds on the rule's record `rec` (bound to slot 0),

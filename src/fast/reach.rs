@@ -7,8 +7,7 @@ use std::sync::OnceLock;
 
 use super::closure::{Closure, Closures, End, Links};
 use super::engine::FastEngine;
-use super::quick::Bound;
-use super::value::{Cursor, Env, Val};
+use super::value::{Bound, Cursor, Env, Val};
 use super::walk::Ctx;
 use crate::check::{Cond, Head, PathExpr, PathStep, Program, QRange, Quant, Term};
 use crate::eval::{Budget, CHAIN_ENDS, Chain, Evaluator, Hop, Limits, Shown, elide, settled_by};
