@@ -155,4 +155,11 @@ impl<'p> Budget<'p> {
     pub(crate) fn spent(&self) -> (u64, u64) {
         (self.steps.get(), self.visited.get())
     }
+
+    /// Takes back what was spent since [`Budget::spent`] said `spent`: an
+    /// evaluation that gave up part way, to be done again another way.
+    pub(crate) fn rewind(&self, (steps, visited): (u64, u64)) {
+        self.steps.set(steps);
+        self.visited.set(visited);
+    }
 }

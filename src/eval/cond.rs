@@ -407,7 +407,7 @@ pub(crate) fn bind_slot<C: Clone + Default>(env: &mut Frame<C>, slot: usize) {
 }
 
 /// Whether a decision is the one `is denied|flagged|allowed` asks for.
-fn is_verdict(verdict: VerdictWord, decision: Decision) -> bool {
+pub(crate) fn is_verdict(verdict: VerdictWord, decision: Decision) -> bool {
     match verdict {
         VerdictWord::Denied => decision == Decision::Deny,
         VerdictWord::Flagged => decision == Decision::Flag,
@@ -433,6 +433,15 @@ impl Settled {
 /// settled by an element whose body holds, `all` by one whose body does not.
 pub(crate) fn settled_by(q: Quantifier) -> bool {
     !matches!(q, Quantifier::All)
+}
+
+/// Whether a quantifier over a list that is there holds, by whether an
+/// element settled it (see [`settled_by`]).
+pub(crate) fn quantifier_holds(q: Quantifier, settled: bool) -> bool {
+    match q {
+        Quantifier::Any => settled,
+        Quantifier::All | Quantifier::None => !settled,
+    }
 }
 
 /// Whether a quantifier holds and, when tracing, its fact. `examined` is
@@ -462,11 +471,7 @@ pub(crate) fn finish_quantifier_with_misses<'p, E: Evaluator<'p> + ?Sized>(
     facts: &mut Vec<Fact>,
 ) -> bool {
     // Over a missing list all three are false.
-    let holds = examined.is_some()
-        && match q.quantifier {
-            Quantifier::Any => settled.is_some(),
-            Quantifier::All | Quantifier::None => settled.is_none(),
-        };
+    let holds = examined.is_some() && quantifier_holds(q.quantifier, settled.is_some());
     ev.fact(facts, &q.head, holds, || {
         let count = if settled.is_none() { examined } else { None };
         let (witness, body) = settled.map_or((None, Vec::new()), |s| (Some(s.witness), s.facts));

@@ -23,7 +23,7 @@ pub(crate) use budget::Budget;
 pub use budget::Limits;
 pub(crate) use cond::{
     Evaluator, Frame, Misses, RangeText, Settled, SumSeen, bind_slot, finish_quantifier, finish_quantifier_with_misses,
-    finish_sum, settled_by,
+    finish_sum, is_verdict, quantifier_holds, settled_by,
 };
 pub(crate) use conform::{Conformance, Declared, JsonView, Kind, data_warnings, unfit_error};
 pub(crate) use error::Fault;
@@ -33,7 +33,7 @@ pub(crate) use fixpoint::{
 };
 pub(crate) use judge::{Judge, Owner, Standing};
 pub(crate) use reverse::ReverseIndex;
-pub(crate) use value::{Scalar, const_shown};
+pub(crate) use value::{Scalar, const_shown, in_const_list};
 pub use verdict::{
     CHAIN_ENDS, Computation, Computed, Decision, ExemptionExplanation, ExemptionStatus, Explanation, Fact, FactKind,
     Fired, Hop, LinkProblem, LinkWarning, MISSES_SHOWN, Miss, Observed, Outcome, RuleExplanation, RuleStatus, Shown,

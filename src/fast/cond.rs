@@ -13,7 +13,7 @@ use crate::ast::HopRange;
 use crate::check::{Cond, Const, DefId, PathExpr, PathStep, QRange, Quant, Sum, Term};
 use crate::eval::{
     Budget, Chain, Evaluator, Fact, Fault, Observed, RangeText, Scalar, Settled, Shown, SumSeen, Witness, bind_slot,
-    current_view, elide, finish_quantifier, finish_sum, settled_by,
+    current_view, elide, finish_quantifier, finish_sum, quantifier_holds, settled_by,
 };
 use crate::records::RecordIdx;
 use crate::source::Loc;
@@ -297,7 +297,18 @@ impl<'s> Ctx<'_, 's> {
     ) -> Result<bool, Fault> {
         let start = self.follow(path, env, path.steps.len() - 1);
         let text = RangeText { over: path.loc.text(), of_type: false };
-        match self.reached(q, step, &start) {
+        let reached = self.reached(q, step, &start);
+        if !self.trace {
+            // Without evidence, whether an element settled it is all there
+            // is to say (a witness and a fact were built and dropped here
+            // for every record).
+            match reached {
+                Some(Reached::Settled { .. } | Reached::Held) => return Ok(quantifier_holds(q.quantifier, true)),
+                Some(Reached::Unsettled { .. }) => return Ok(quantifier_holds(q.quantifier, false)),
+                None => {}
+            }
+        }
+        match reached {
             Some(Reached::Settled { witness, depth, pos }) => {
                 let found = Found { val: Val::Rec(witness), depth: Some(depth), pos };
                 let settled = self.settle(q, None, found, || self.closure_chain(q, step, start), env)?;

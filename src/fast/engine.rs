@@ -16,7 +16,7 @@ use rayon::prelude::*;
 
 use super::closure::Closures;
 use super::index::{Candidates, TypeRules};
-use super::store::{FVal, FastEntry, FastStore, id_prefix};
+use super::store::{FVal, FastEntry, FastMap, FastStore, id_prefix};
 use crate::check::{DefId, FieldId, PathStep, Program, RuleId};
 use crate::date::Date;
 use crate::eval::{
@@ -44,8 +44,9 @@ pub struct FastEngine<'s> {
     /// Store type → the program's rules for it, indexed by required values.
     pub(crate) rules_by_type: Vec<TypeRules<'s>>,
     pub(crate) decisions: Vec<AtomicU8>,
-    /// Per rule named in `is … by RULE`: its standing on each record.
-    pub(crate) by_standings: HashMap<RuleId, Vec<AtomicU8>>,
+    /// Per rule named in `is … by RULE`: its standing on each record
+    /// (looked up for every standing, so with a fast hash).
+    pub(crate) by_standings: FastMap<RuleId, Vec<AtomicU8>>,
     pub(crate) reverse: HashMap<(String, FieldId), ReverseIndex<'s>>,
     pub(crate) id_field: Option<FieldId>,
     pub(crate) type_field: Option<FieldId>,
@@ -74,6 +75,10 @@ pub struct FastEngine<'s> {
     /// Per def: whether its body reads a verdict, through the defs it calls
     /// (its answers are then not remembered inside a recursive group's round).
     pub(crate) def_reads_verdicts: Vec<bool>,
+    /// Per rule: whether its condition or an exemption's that can waive it
+    /// reads a verdict, through the defs it calls (only then can working
+    /// out its standing meet a cycle or depend on a round's view).
+    pub(crate) rule_reads_verdicts: Vec<bool>,
 }
 
 /// One link field's targets for every record, in two arrays (compressed
@@ -285,12 +290,14 @@ impl<'s> FastEngine<'s> {
         let Some(checks) = self.link_checks.get(r.ty.0 as usize) else { return Vec::new() };
         let mut out = Vec::new();
         for &(fid, field, entity) in checks {
-            let values: Vec<&FVal<'_>> = match r.get(fid) {
+            // A slice, not a vector: this runs for every link field of
+            // every record, and a vector of one was an allocation each.
+            let values: &[FVal<'_>] = match r.get(fid) {
                 None | Some(FVal::Null) => continue,
                 // Every element named a record (of the declared type).
                 Some(FVal::Links(_)) => continue,
-                Some(FVal::List(items)) => items.iter().collect(),
-                Some(v) => vec![v],
+                Some(FVal::List(items)) => items,
+                Some(v) => std::slice::from_ref(v),
             };
             for v in values {
                 let problem = match v {

@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use super::store::{FVal, FastRecord, FastStore};
+use super::store::{FVal, FastMap, FastRecord, FastStore};
 use crate::ast::CmpOp;
 use crate::check::{Cond, Const, FieldId, Head, Program, RuleId, Term, num_key};
 
@@ -26,8 +26,9 @@ enum Key<'s> {
 #[derive(Debug)]
 pub(crate) struct TypeRules<'s> {
     pub(crate) all: &'s [RuleId],
-    /// Per indexed field: value → positions (in `all`) of the rules that need it.
-    fields: Vec<(FieldId, HashMap<Key<'s>, Vec<u32>>)>,
+    /// Per indexed field: value → positions (in `all`) of the rules that
+    /// need it (looked up for every record of the type: a fast hash).
+    fields: Vec<(FieldId, FastMap<Key<'s>, Vec<u32>>)>,
     /// Per rule (by position): the other values it needs, checked before it
     /// is evaluated.
     checks: Vec<Vec<(FieldId, Vec<Key<'s>>)>>,
@@ -49,7 +50,7 @@ impl<'s> TypeRules<'s> {
         for l in lookups.iter().flatten() {
             distinct.entry(l.0).or_default().extend(l.1.iter().copied());
         }
-        let mut fields: HashMap<FieldId, HashMap<Key<'s>, Vec<u32>>> = HashMap::new();
+        let mut fields: HashMap<FieldId, FastMap<Key<'s>, Vec<u32>>> = HashMap::new();
         for (pos, l) in lookups.iter().enumerate() {
             let best = l.iter().max_by_key(|(f, _)| (distinct.get(f).map_or(0, |d| d.len()), std::cmp::Reverse(*f)));
             rules.checks.push(l.iter().filter(|(f, _)| Some(f) != best.map(|(b, _)| b)).cloned().collect());

@@ -41,8 +41,12 @@ impl<'s> Judge<'s> for FastEngine<'s> {
     fn evaluate(&self, owner: Owner, rec: RecordIdx, trace: bool) -> Result<(bool, Vec<Fact>), Fault> {
         let (cond, frame) = owner.cond(self.program);
         let budget = owner.budget(self.program, self.limits, self.store.id(rec));
+        let ctx = Ctx { engine: self, trace, budget: &budget };
+        if !trace && let Some(holds) = ctx.quick_body(cond, rec)? {
+            return Ok((holds, Vec::new()));
+        }
         let mut facts = Vec::new();
-        let holds = Ctx { engine: self, trace, budget: &budget }.body(cond, frame, rec, &mut facts)?;
+        let holds = ctx.body(cond, frame, rec, &mut facts)?;
         Ok((holds, facts))
     }
 
@@ -61,6 +65,15 @@ impl<'s> Judge<'s> for FastEngine<'s> {
         let memo = self.by_standings.get(&rule).map(|v| &v[rec.index()]);
         if let Some(known) = memo.and_then(|m| decode(m.load(Ordering::Relaxed))) {
             return Ok(known);
+        }
+        if self.rule_reads_verdicts.get(rule.0 as usize) == Some(&false) {
+            // No verdict is read on the way: the rule cannot meet itself
+            // again, and no round's view can change what it sees.
+            let worked_out = self.fire_then_waive(rec, rule);
+            if let (Ok(standing), Some(m)) = (&worked_out, memo) {
+                m.store(encode(*standing), Ordering::Relaxed);
+            }
+            return worked_out;
         }
         let on_stack = STACK.with(|s| {
             let mut stack = s.borrow_mut();

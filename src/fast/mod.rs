@@ -15,6 +15,7 @@ mod index;
 mod judge;
 mod overlay;
 mod prepare;
+mod quick;
 mod reach;
 mod store;
 mod value;

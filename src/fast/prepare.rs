@@ -14,7 +14,7 @@ use super::index::TypeRules;
 use super::reach::{closures, local};
 use super::store::{FVal, FastStore, TypeId, id_prefix};
 use super::walk::Ctx;
-use crate::check::{Cond, DefId, FieldId, PathStep, Program, QRange, RuleId, Term, Ty};
+use crate::check::{Cond, DefId, ExemptionId, FieldId, PathStep, Program, QRange, RuleId, Term, Ty};
 use crate::eval::{Budget, EvalOptions, Evaluator, Fixpoints, Limits, ReverseIndex};
 use crate::records::{RecordIdx, Records};
 
@@ -79,6 +79,24 @@ fn def_reads_verdicts(program: &Program) -> Vec<bool> {
     reads
 }
 
+/// Per rule: whether its condition, or an exemption's that can waive it,
+/// reads a verdict (given `defs`, [`def_reads_verdicts`]).
+fn rule_reads_verdicts(program: &Program, defs: &[bool]) -> Vec<bool> {
+    let reads = |cond: &Cond| {
+        let mut found = false;
+        cond.visit(&mut |c| {
+            found |= match c {
+                Cond::Is { .. } => true,
+                Cond::Call { def, .. } => defs.get(def.0 as usize).copied().unwrap_or(true),
+                _ => false,
+            }
+        });
+        found
+    };
+    let exemption_reads = |x: &ExemptionId| reads(&program.exemption(*x).cond);
+    program.rules.iter().map(|r| reads(&r.cond) || r.waived_by.iter().any(exemption_reads)).collect()
+}
+
 fn atomics<T: Default>(n: usize) -> Vec<T> {
     (0..n).map(|_| T::default()).collect()
 }
@@ -113,7 +131,9 @@ impl<'s> FastEngine<'s> {
             fixpoints: Fixpoints::new(program, n),
             settled: OnceLock::new(),
             def_reads_verdicts: def_reads_verdicts(program),
+            rule_reads_verdicts: Vec::new(),
         };
+        engine.rule_reads_verdicts = rule_reads_verdicts(program, &engine.def_reads_verdicts);
         engine.def_answers = (0..program.defs.len()).map(|d| engine.sweep_def(DefId(d as u32))).collect();
         if evidence == Evidence::Full && !needs.walked.is_empty() {
             engine.id_prefixes =
@@ -213,7 +233,11 @@ impl<'s> FastEngine<'s> {
             .map(|&r| {
                 let budget = Budget::new(self.limits, "def", &d.name, self.store.id(r));
                 let ctx = Ctx { engine: self, trace: false, budget: &budget };
-                let holds = ctx.body(&d.body, d.frame, r, &mut Vec::new()).ok()?;
+                let holds = match ctx.quick_body(&d.body, r) {
+                    Ok(Some(holds)) => holds,
+                    Ok(None) => ctx.body(&d.body, d.frame, r, &mut Vec::new()).ok()?,
+                    Err(_) => return None,
+                };
                 Some((holds, budget.spent()))
             })
             .collect();

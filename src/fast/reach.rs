@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use super::closure::{Closure, Closures, End, Links};
 use super::engine::FastEngine;
-use super::value::{Cursor, Env, Val};
+use super::value::{Bound, Cursor, Env, Val};
 use super::walk::Ctx;
 use crate::check::{Cond, Head, PathExpr, PathStep, Program, QRange, Quant, Term};
 use crate::eval::{Budget, CHAIN_ENDS, Chain, Evaluator, Hop, Limits, Shown, elide, settled_by};
@@ -17,7 +17,7 @@ use crate::records::{RecordIdx, Records};
 /// a hop range from depth 1 (`p.contacts{1..}`, `{1..n}`), with a body
 /// that reads only the record reached.
 pub(crate) fn closures(program: &Program) -> Closures {
-    let mut out = Closures::new();
+    let mut out = Closures::default();
     for (_, cond) in program.conditions() {
         cond.visit(&mut |e| {
             if let Cond::Quant(q) = e
@@ -120,8 +120,17 @@ impl<'s> FastEngine<'s> {
             let r = RecordIdx(i as u32);
             let budget = Budget::new(unlimited, "quantifier", &q.var, self.store.id(r));
             let ctx = Ctx { engine: self, trace: false, budget: &budget };
-            env[q.slot] = Cursor::One(Val::Rec(r), Vec::new());
-            *settles_here = ctx.cond(&q.body, &mut env, &mut Vec::new()).ok()? == settling;
+            // Most bodies (a remembered def, a comparison) are quick; the
+            // others are evaluated in a frame of their own.
+            let holds = match ctx.quick_cond(&q.body, Bound { slot: q.slot, val: Val::Rec(r) }) {
+                Ok(Some(holds)) => holds,
+                Ok(None) => {
+                    env[q.slot] = Cursor::One(Val::Rec(r), Vec::new());
+                    ctx.cond(&q.body, &mut env, &mut Vec::new()).ok()?
+                }
+                Err(_) => return None,
+            };
+            *settles_here = holds == settling;
         }
         let count_reached = step.hops.is_some_and(|h| h.max.is_none());
         Some(Closure::new(&links, &settles, CHAIN_ENDS as u32, count_reached))

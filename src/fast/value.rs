@@ -180,6 +180,15 @@ impl<'s> Cursor<'s> {
 /// Binders of one body.
 pub(crate) type Env<'s> = crate::eval::Frame<Cursor<'s>>;
 
+/// The one binder a condition reads, for evaluating it without a frame
+/// (`quick.rs`): its slot and the value bound to it (the other slots are
+/// unbound).
+#[derive(Clone, Copy)]
+pub(crate) struct Bound<'s> {
+    pub(crate) slot: usize,
+    pub(crate) val: Val<'s>,
+}
+
 /// The chain of the element a binder's slot holds, taken out once the
 /// body is traced (the witness keeps it; cloning it cost an allocation per
 /// hop and string).

@@ -301,7 +301,7 @@ impl<'s> Ctx<'_, 's> {
 
     /// One step from one value: a field of the record it names (or of a
     /// nested object), followed as a declared link where it is one.
-    fn step_val(&self, v: Val<'s>, mut chain: Chain, step: &'s PathStep) -> Cursor<'s> {
+    pub(crate) fn step_val(&self, v: Val<'s>, mut chain: Chain, step: &'s PathStep) -> Cursor<'s> {
         let field = match v {
             Val::Json(Value::Object(map)) => map.get(&step.field).map_or(Field::Absent, Field::Json),
             other => match self.resolve_val(other) {

@@ -12,6 +12,8 @@ pub use error::{RecordError, RecordErrorKind};
 pub use load::{Input, Origin};
 pub use store::{Entry, Record, RecordIdx, RecordStore};
 
+use std::borrow::Cow;
+
 use crate::source::Position;
 
 /// What reports need to know about a record, whichever store holds it.
@@ -27,6 +29,12 @@ pub trait Records {
     fn name(&self, r: RecordIdx) -> Option<&str>;
     /// Where it was read.
     fn position(&self, r: RecordIdx) -> Position;
+    /// Where it was read, as (file, line, column): the file name borrowed
+    /// where the store can lend it (a report writes one for every record).
+    fn source(&self, r: RecordIdx) -> (Cow<'_, str>, usize, usize) {
+        let p = self.position(r);
+        (Cow::Owned(p.file), p.line, p.column)
+    }
 }
 
 impl Records for RecordStore {
