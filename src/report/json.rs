@@ -4,19 +4,23 @@
 //! added, renamed or moved here changes that page (its examples are checked
 //! against this writer by `docs_json_examples_are_what_check_writes`).
 
+use std::cell::RefCell;
 use std::io::{self, Write};
+use std::sync::Arc;
 
 use serde::Serialize;
 use serde::ser::{SerializeStruct, Serializer};
 
-use super::text::fact_text;
+use super::text::{JsonText, escape_into, write_fact_text};
 use crate::ast::CmpOp;
 use crate::check::Program;
 use crate::eval::{
     Decision, Fact, FactKind, Hop, LinkProblem, LinkWarning, Miss, Observed, Outcome, Shown, Verdict, Witness,
 };
 use crate::records::{RecordError, Records};
-use crate::source::{Loc, Position};
+use crate::source::{Loc, Position, SourceFile};
+
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 /// A line that is not a verdict (verdicts are written by [`Json`]).
 #[derive(Serialize)]
@@ -78,6 +82,18 @@ impl Serialize for LocJson<'_> {
     }
 }
 
+/// A location's JSON by its source's address, span, and whether its text
+/// comes first (see [`Json::cached`]).
+type LocationKey = (usize, usize, usize, bool);
+
+/// How many locations a thread keeps rendered: more than a program has
+/// facts that fire, in any but a huge one (then the cache starts again).
+const LOCATIONS_KEPT: usize = 4096;
+
+thread_local! {
+    static LOCATIONS: RefCell<HashMap<LocationKey, (Arc<SourceFile>, Box<[u8]>)>> = RefCell::new(HashMap::default());
+}
+
 /// A verdict line written by hand, in the shape of `docs/json.md`. serde's
 /// map serializer escapes every key and value byte by byte, and verdicts
 /// with their evidence are most of what `check` writes; here keys are
@@ -92,35 +108,11 @@ impl Json<'_> {
     }
 
     fn str(&mut self, s: &str) -> io::Result<()> {
-        // Most strings written (ids, types, field names, the rules file's
-        // path) need no escape: one scan without an early exit (vectorised)
-        // and one copy, where a `memchr2` call per string cost more than the
-        // string (100k bench records with evidence: 245 instructions a call).
-        let plain = |b: u8| b >= 0x20 && b != b'"' && b != b'\\';
-        if s.bytes().fold(true, |ok, b| ok & plain(b)) {
-            self.0.reserve(s.len() + 2);
-            self.0.push(b'"');
-            self.0.extend_from_slice(s.as_bytes());
-            self.0.push(b'"');
-            return Ok(());
-        }
-        // serde_json escapes only `"`, `\` and control characters below
-        // 0x20, so the text between them (a summary's `→` included) is
-        // copied as it is, a run at a time; control characters, rare, are
-        // left to serde. Summaries quote names, so most hold a `"`: byte by
-        // byte through serde, they were a fifth of the rendering.
-        // Without an early exit, the scan for control characters is vectorised.
-        if s.bytes().fold(false, |control, b| control | (b < 0x20)) {
-            return self.serde(s);
-        }
+        // Most strings written (ids, types, field names) need no escape:
+        // one pass copies them, a run between escapes at a time.
+        self.0.reserve(s.len() + 2);
         self.0.push(b'"');
-        let mut rest = s.as_bytes();
-        while let Some(at) = memchr::memchr2(b'"', b'\\', rest) {
-            self.0.extend_from_slice(&rest[..at]);
-            self.0.extend_from_slice(if rest[at] == b'"' { b"\\\"" } else { b"\\\\" });
-            rest = &rest[at + 1..];
-        }
-        self.0.extend_from_slice(rest);
+        escape_into(self.0, s.as_bytes());
         self.0.push(b'"');
         Ok(())
     }
@@ -190,8 +182,38 @@ impl Json<'_> {
     }
 
     fn loc(&mut self, loc: &Loc) -> io::Result<()> {
-        let (line, column) = loc.line_col();
-        self.position(loc.src.name(), line, column)
+        self.cached(loc, false)
+    }
+
+    /// The location's position object, after its text (`,"text": …,
+    /// "location": `) when `with_text`: the few locations of a program
+    /// are written for every fired rule, so each thread renders each once
+    /// and copies it after (line and column are counted from the start of
+    /// the line, the file name is escaped).
+    fn cached(&mut self, loc: &Loc, with_text: bool) -> io::Result<()> {
+        LOCATIONS.with_borrow_mut(|cache| {
+            let key = (Arc::as_ptr(&loc.src) as usize, loc.span.start, loc.span.end, with_text);
+            if let Some((_, json)) = cache.get(&key) {
+                self.0.extend_from_slice(json);
+                return Ok(());
+            }
+            let mut json = Vec::new();
+            let mut j = Json(&mut json);
+            if with_text {
+                j.raw(",\"text\":");
+                j.str(loc.text())?;
+                j.raw(",\"location\":");
+            }
+            let (line, column) = loc.line_col();
+            j.position(loc.src.name(), line, column)?;
+            self.0.extend_from_slice(&json);
+            if cache.len() >= LOCATIONS_KEPT {
+                cache.clear();
+            }
+            // The source is held so that its address names it while cached.
+            cache.insert(key, (Arc::clone(&loc.src), json.into()));
+            Ok(())
+        })
     }
 
     fn facts(&mut self, facts: &[Fact]) -> io::Result<()> {
@@ -200,15 +222,14 @@ impl Json<'_> {
 
     fn fact(&mut self, f: &Fact) -> io::Result<()> {
         self.fact_kind_entries(&f.kind)?;
-        self.raw(",\"text\":");
-        self.str(f.loc.text())?;
-        self.raw(",\"location\":");
-        self.loc(&f.loc)?;
+        self.cached(&f.loc, true)?;
         self.raw(",\"holds\":");
         self.bool(f.holds);
-        self.raw(",\"summary\":");
-        self.str(&fact_text(f))?;
-        self.raw("}");
+        // The summary is written into the line as it is made, escaped on
+        // the way, not built as a string first.
+        self.raw(",\"summary\":\"");
+        write_fact_text(&mut JsonText(self.0), f);
+        self.raw("\"}");
         Ok(())
     }
 
@@ -561,7 +582,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::report::text::chain_text;
+    use crate::report::text::{chain_text, fact_text};
 
     #[test]
     fn chain_text_reads_like_the_design() {
@@ -683,6 +704,16 @@ mod tests {
         for s in TRICKY {
             let mut out = Vec::new();
             Json(&mut out).str(s).unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string(s).unwrap(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn summaries_are_escaped_as_serde_escapes_them() {
+        for s in TRICKY {
+            let mut out = vec![b'"'];
+            crate::report::text::Out::push_str(&mut JsonText(&mut out), s);
+            out.push(b'"');
             assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string(s).unwrap(), "{s:?}");
         }
     }
