@@ -588,10 +588,7 @@ mod tests {
     fn chain_text_reads_like_the_design() {
         let o = Observed {
             chain: vec![
-                crate::eval::Hop {
-                    via: String::new(),
-                    to: Shown::Record { id: "v-12".into(), record_type: "venue".into(), name: None },
-                },
+                crate::eval::Hop::start(Shown::Record { id: "v-12".into(), record_type: "venue".into(), name: None }),
                 crate::eval::Hop {
                     via: ".operator".into(),
                     to: Shown::Record { id: "p-7".into(), record_type: "person".into(), name: Some("Kim".into()) },
@@ -738,7 +735,7 @@ mod tests {
     /// `value`, reached from a record through `.a`.
     fn seen(value: Shown) -> Observed {
         Observed {
-            chain: vec![Hop { via: String::new(), to: record("p\"1") }, Hop { via: ".a".into(), to: value.clone() }],
+            chain: vec![Hop::start(record("p\"1")), Hop { via: ".a".into(), to: value.clone() }],
             value,
             computed: None,
         }
