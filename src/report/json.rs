@@ -61,7 +61,7 @@ pub(crate) struct FactsJson<'a>(pub(crate) &'a [Fact]);
 impl Serialize for FactsJson<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut buf = Vec::new();
-        Json(&mut buf).facts(self.0).map_err(serde::ser::Error::custom)?;
+        Json::new(&mut buf).facts(self.0).map_err(serde::ser::Error::custom)?;
         let text = String::from_utf8(buf).map_err(serde::ser::Error::custom)?;
         serde_json::value::RawValue::from_string(text).map_err(serde::ser::Error::custom)?.serialize(s)
     }
@@ -100,20 +100,35 @@ thread_local! {
 /// literals and printable ASCII values are copied as they are. Each method
 /// writes one JSON value; an object's entries are written with the commas
 /// and keys spelled out, in the documented order.
-struct Json<'b>(&'b mut Vec<u8>);
+struct Json<'b> {
+    out: &'b mut Vec<u8>,
+    /// The record hops written so far (see [`Json::chain`]).
+    hops: Vec<HopWritten>,
+}
 
-impl Json<'_> {
+/// A record hop written into the line: its strings' addresses, and where
+/// its object is.
+struct HopWritten {
+    strings: [usize; 4],
+    at: std::ops::Range<usize>,
+}
+
+impl<'b> Json<'b> {
+    fn new(out: &'b mut Vec<u8>) -> Json<'b> {
+        Json { out, hops: Vec::new() }
+    }
+
     fn raw(&mut self, s: &str) {
-        self.0.extend_from_slice(s.as_bytes());
+        self.out.extend_from_slice(s.as_bytes());
     }
 
     fn str(&mut self, s: &str) -> io::Result<()> {
         // Most strings written (ids, types, field names) need no escape:
         // one pass copies them, a run between escapes at a time.
-        self.0.reserve(s.len() + 2);
-        self.0.push(b'"');
-        escape_into(self.0, s.as_bytes());
-        self.0.push(b'"');
+        self.out.reserve(s.len() + 2);
+        self.out.push(b'"');
+        escape_into(self.out, s.as_bytes());
+        self.out.push(b'"');
         Ok(())
     }
 
@@ -155,18 +170,18 @@ impl Json<'_> {
 
     /// Anything else, through serde.
     fn serde<T: Serialize + ?Sized>(&mut self, v: &T) -> io::Result<()> {
-        serde_json::to_writer(&mut *self.0, v).map_err(io::Error::from)
+        serde_json::to_writer(&mut *self.out, v).map_err(io::Error::from)
     }
 
     fn list<T>(&mut self, items: &[T], mut each: impl FnMut(&mut Self, &T) -> io::Result<()>) -> io::Result<()> {
-        self.0.push(b'[');
+        self.out.push(b'[');
         for (i, item) in items.iter().enumerate() {
             if i > 0 {
-                self.0.push(b',');
+                self.out.push(b',');
             }
             each(self, item)?;
         }
-        self.0.push(b']');
+        self.out.push(b']');
         Ok(())
     }
 
@@ -194,11 +209,11 @@ impl Json<'_> {
         LOCATIONS.with_borrow_mut(|cache| {
             let key = (Arc::as_ptr(&loc.src) as usize, loc.span.start, loc.span.end, with_text);
             if let Some((_, json)) = cache.get(&key) {
-                self.0.extend_from_slice(json);
+                self.out.extend_from_slice(json);
                 return Ok(());
             }
             let mut json = Vec::new();
-            let mut j = Json(&mut json);
+            let mut j = Json::new(&mut json);
             if with_text {
                 j.raw(",\"text\":");
                 j.str(loc.text())?;
@@ -206,7 +221,7 @@ impl Json<'_> {
             }
             let (line, column) = loc.line_col();
             j.position(loc.src.name(), line, column)?;
-            self.0.extend_from_slice(&json);
+            self.out.extend_from_slice(&json);
             if cache.len() >= LOCATIONS_KEPT {
                 cache.clear();
             }
@@ -228,7 +243,7 @@ impl Json<'_> {
         // The summary is written into the line as it is made, escaped on
         // the way, not built as a string first.
         self.raw(",\"summary\":\"");
-        write_fact_text(&mut JsonText(self.0), f);
+        write_fact_text(&mut JsonText(self.out), f);
         self.raw("\"}");
         Ok(())
     }
@@ -383,13 +398,36 @@ impl Json<'_> {
         Ok(())
     }
 
+    /// A chain's hops. A record hop seen before in this line (a chain is
+    /// cloned into each value read along it, its strings shared) is copied
+    /// from where it was written: the same strings at the same addresses,
+    /// all alive while the verdict is written, are the same hop.
     fn chain(&mut self, hops: &[Hop]) -> io::Result<()> {
         self.list(hops, |j, h| {
+            let strings = match &h.to {
+                Shown::Record { id, record_type, name } => Some([
+                    Arc::as_ptr(&h.via) as *const u8 as usize,
+                    Arc::as_ptr(id) as *const u8 as usize,
+                    Arc::as_ptr(record_type) as *const u8 as usize,
+                    name.as_ref().map_or(0, |n| Arc::as_ptr(n) as *const u8 as usize),
+                ]),
+                _ => None,
+            };
+            if let Some(strings) = strings
+                && let Some(seen) = j.hops.iter().rev().find(|w| w.strings == strings)
+            {
+                j.out.extend_from_within(seen.at.clone());
+                return Ok(());
+            }
+            let start = j.out.len();
             j.raw("{\"via\":");
             j.opt_str((!h.via.is_empty()).then(|| h.via.trim_start_matches('.')))?;
             j.raw(",");
             j.shown_entries(&h.to)?;
             j.raw("}");
+            if let Some(strings) = strings {
+                j.hops.push(HopWritten { strings, at: start..j.out.len() });
+            }
             Ok(())
         })
     }
@@ -555,7 +593,7 @@ pub fn append_json(
     for outcome in outcomes {
         let error = match outcome {
             Outcome::Verdict(v) => {
-                Json(buf).verdict(program, store, v)?;
+                Json::new(buf).verdict(program, store, v)?;
                 buf.push(b'\n');
                 continue;
             }
@@ -700,7 +738,7 @@ mod tests {
     fn strings_are_written_as_serde_writes_them() {
         for s in TRICKY {
             let mut out = Vec::new();
-            Json(&mut out).str(s).unwrap();
+            Json::new(&mut out).str(s).unwrap();
             assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string(s).unwrap(), "{s:?}");
         }
     }
@@ -895,7 +933,7 @@ mod tests {
         cases.push(misses_case(&inner));
         for case in &cases {
             let mut out = Vec::new();
-            Json(&mut out).fact(&case.fact).unwrap();
+            Json::new(&mut out).fact(&case.fact).unwrap();
             let v: serde_json::Value =
                 serde_json::from_slice(&out).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out)));
             assert_eq!(v["kind"], case.kind, "{v}");
@@ -915,7 +953,7 @@ mod tests {
         // Through serde (explain's JSON), the same text.
         let facts: Vec<Fact> = cases.into_iter().map(|c| c.fact).collect();
         let mut out = Vec::new();
-        Json(&mut out).facts(&facts).unwrap();
+        Json::new(&mut out).facts(&facts).unwrap();
         assert_eq!(serde_json::to_vec(&FactsJson(&facts)).unwrap(), out);
     }
 }
