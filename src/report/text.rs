@@ -100,11 +100,16 @@ fn plain(s: &str) -> bool {
     s.bytes().fold(true, |ok, b| ok & PLAIN[usize::from(b)])
 }
 
-/// `s` escaped as a JSON string's content, a run of unescaped bytes at a
-/// time; eight bytes are passed over at once while none needs an escape
-/// (ids, names and field names are mostly plain: a byte at a time, the
-/// test was most of the JSON rendering's own instructions).
+/// `s` escaped as a JSON string's content. Most strings (ids, names,
+/// field names) need no escape: found so eight bytes at a time (the last
+/// few padded), they are copied whole; else a run of unescaped bytes at a
+/// time (a byte at a time, the test was most of the JSON rendering's own
+/// instructions).
 pub(crate) fn escape_into(out: &mut Vec<u8>, s: &[u8]) {
+    if !any_escaped_in(s) {
+        out.extend_from_slice(s);
+        return;
+    }
     let (mut start, mut i) = (0, 0);
     while i < s.len() {
         if let Some(word) = s.get(i..i + 8).and_then(|w| <[u8; 8]>::try_from(w).ok())
@@ -122,6 +127,20 @@ pub(crate) fn escape_into(out: &mut Vec<u8>, s: &[u8]) {
         i += 1;
     }
     out.extend_from_slice(&s[start..]);
+}
+
+/// Whether any byte of `s` needs an escape: eight at a time, without an
+/// early exit, the last few padded with spaces.
+fn any_escaped_in(s: &[u8]) -> bool {
+    let mut words = s.chunks_exact(8);
+    let mut found = false;
+    for w in &mut words {
+        found |= <[u8; 8]>::try_from(w).map_or(true, |w| any_escaped(u64::from_le_bytes(w)));
+    }
+    let rest = words.remainder();
+    let mut last = [b' '; 8];
+    last[..rest.len()].copy_from_slice(rest);
+    found | any_escaped(u64::from_le_bytes(last))
 }
 
 /// Whether any of eight bytes is a control character, `"` or `\`
@@ -521,14 +540,15 @@ pub(crate) fn plural(n: usize) -> &'static str {
 mod tests {
     use super::*;
 
-    /// Each ASCII character, at each place of a string longer than two
-    /// words, is escaped as serde_json escapes it; so are `é` and `→`.
+    /// Each ASCII character, at each place of a string of up to two
+    /// words and more, is escaped as serde_json escapes it; so are `é` and
+    /// `→`.
     #[test]
     fn escape_into_escapes_as_serde_does() {
         let chars = (0..0x80u8).map(char::from).chain(['é', '→']);
         for c in chars {
-            for at in 0..18 {
-                let mut s: String = "abcdefghijklmnopq".into();
+            for (len, at) in (0..18).flat_map(|len| (0..=len).map(move |at| (len, at))) {
+                let mut s: String = "abcdefghijklmnopq"[..len].into();
                 s.insert(at, c);
                 let mut out = Vec::new();
                 escape_into(&mut out, s.as_bytes());
