@@ -90,8 +90,11 @@ type LocationKey = (usize, usize, usize, bool);
 /// facts that fire, in any but a huge one (then the cache starts again).
 const LOCATIONS_KEPT: usize = 4096;
 
+/// A location's JSON, with its source held (see [`Json::cached`]).
+type LocationJson = (Arc<SourceFile>, Box<[u8]>);
+
 thread_local! {
-    static LOCATIONS: RefCell<HashMap<LocationKey, (Arc<SourceFile>, Box<[u8]>)>> = RefCell::new(HashMap::default());
+    static LOCATIONS: RefCell<HashMap<LocationKey, LocationJson>> = RefCell::new(HashMap::default());
 }
 
 /// A verdict line written by hand, in the shape of `docs/json.md`. serde's
