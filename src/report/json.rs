@@ -6,7 +6,7 @@
 
 use std::cell::RefCell;
 use std::io::{self, Write};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use serde::Serialize;
 use serde::ser::{SerializeStruct, Serializer};
@@ -90,8 +90,10 @@ type LocationKey = (usize, usize, usize, bool);
 /// facts that fire, in any but a huge one (then the cache starts again).
 const LOCATIONS_KEPT: usize = 4096;
 
-/// A location's JSON, with its source held (see [`Json::cached`]).
-type LocationJson = (Arc<SourceFile>, Box<[u8]>);
+/// A location's JSON, and a weak reference to its source: while it is
+/// kept, the source's allocation stays (its text does not), so its
+/// address names no other source.
+type LocationJson = (Weak<SourceFile>, Box<[u8]>);
 
 thread_local! {
     static LOCATIONS: RefCell<HashMap<LocationKey, LocationJson>> = RefCell::new(HashMap::default());
@@ -228,8 +230,7 @@ impl<'b> Json<'b> {
             if cache.len() >= LOCATIONS_KEPT {
                 cache.clear();
             }
-            // The source is held so that its address names it while cached.
-            cache.insert(key, (Arc::clone(&loc.src), json.into()));
+            cache.insert(key, (Arc::downgrade(&loc.src), json.into()));
             Ok(())
         })
     }
@@ -753,6 +754,20 @@ mod tests {
             crate::report::text::Out::push_str(&mut JsonText(&mut out), s);
             out.push(b'"');
             assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string(s).unwrap(), "{s:?}");
+        }
+    }
+
+    /// Locations are rendered once per thread and copied after: a source
+    /// dropped and another made, likely where it was, is not taken for it.
+    #[test]
+    fn a_location_rendered_before_is_never_another_sources() {
+        for i in 0..50 {
+            let src = crate::source::SourceFile::new(format!("r{i}.rules"), "x.a".to_string());
+            let loc = Loc { span: crate::source::Span::new(0, 3), src };
+            let mut out = Vec::new();
+            Json::new(&mut out).loc(&loc).unwrap();
+            let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+            assert_eq!(v["file"], format!("r{i}.rules"));
         }
     }
 
