@@ -516,14 +516,14 @@ fn witnesses_are_ordered_by_depth_then_position_then_id() {
     let engine = Engine::new(rules.program(), &store, EvalOptions { as_of: Date::parse_exact("2024-01-01").unwrap() });
     let v = engine.verdict(store.lookup("p1").unwrap()).unwrap();
     let FactKind::Quantifier { witness: Some(w), .. } = &v.fired[0].evidence[0].kind else { panic!("no witness") };
-    assert!(matches!(&w.element.value, Shown::Record { id, .. } if id == "p4"), "{w:?}");
+    assert!(matches!(&w.element.value, Shown::Record { id, .. } if &**id == "p4"), "{w:?}");
     assert_eq!((w.depth, w.position), (Some(2), 0));
     let path: Vec<String> = w
         .element
         .chain
         .iter()
         .map(|h| match &h.to {
-            Shown::Record { id, .. } => id.clone(),
+            Shown::Record { id, .. } => id.to_string(),
             other => format!("{other:?}"),
         })
         .collect();

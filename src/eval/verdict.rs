@@ -1,6 +1,7 @@
 //! What evaluation produces: one [`Verdict`] per record, with evidence.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -392,18 +393,30 @@ pub(crate) fn elide(chain: &mut Chain) {
     let left_out = total - front - back;
     let last = chain.split_off(chain.len() - back);
     chain.truncate(front);
-    chain.push(Hop { via: String::new(), to: Shown::Elided(left_out) });
+    chain.push(Hop::start(Shown::Elided(left_out)));
     chain.extend(last);
 }
 
 /// One step of a chain: the field followed and what it led to. The first
 /// hop of a chain has an empty `via` (the binder's record).
+///
+/// Its strings are shared (`Arc<str>`): a chain is cloned into every value
+/// read along it (a compare's chain repeats its call's argument chain), and
+/// a clone of a hop is then a count, not four allocations.
 #[derive(Debug, Clone)]
 pub struct Hop {
     /// The field (with its hop range, if any), e.g. `operator`, `contacts{1..2}`.
-    pub via: String,
+    pub via: Arc<str>,
     /// What was there.
     pub to: Shown,
+}
+
+impl Hop {
+    /// A hop with no field: a chain's first (the binder's record), or the
+    /// hops left out of a long one.
+    pub fn start(to: Shown) -> Hop {
+        Hop { via: Arc::default(), to }
+    }
 }
 
 /// A value, ready to show.
@@ -412,11 +425,11 @@ pub enum Shown {
     /// A record.
     Record {
         /// Its id.
-        id: String,
+        id: Arc<str>,
         /// Its type.
-        record_type: String,
+        record_type: Arc<str>,
         /// Its `name` field, if any.
-        name: Option<String>,
+        name: Option<Arc<str>>,
     },
     /// A JSON value (scalars, or a list).
     Value(serde_json::Value),

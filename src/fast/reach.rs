@@ -3,7 +3,7 @@
 //! record to build their [`Closure`] on first use, and a record's answer
 //! read from it with its witness and the way there.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use super::closure::{Closure, Closures, End, Links};
 use super::engine::FastEngine;
@@ -187,10 +187,11 @@ impl<'s> Ctx<'_, 's> {
         let Cursor::One(v, mut chain) = start else { return Vec::new() };
         let way = self.resolve_val(v).and_then(|r| self.engine.closure(q)?.way(r));
         let Some(way) = way else { return chain };
-        let hop = |r: RecordIdx| Hop { via: step.field.clone(), to: self.record_shown(r) };
+        let via: Arc<str> = step.field.as_str().into();
+        let hop = |r: RecordIdx| Hop { via: Arc::clone(&via), to: self.record_shown(r) };
         chain.extend(way.first.into_iter().map(hop));
         if way.left_out > 0 {
-            chain.push(Hop { via: String::new(), to: Shown::Elided(way.left_out as usize) });
+            chain.push(Hop::start(Shown::Elided(way.left_out as usize)));
         }
         chain.extend(way.last.into_iter().map(hop));
         elide(&mut chain);

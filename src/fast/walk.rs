@@ -6,6 +6,7 @@
 use std::cell::RefCell;
 use std::cmp::Ordering;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -131,16 +132,16 @@ impl<'s> Ctx<'_, 's> {
     pub(crate) fn record_shown(&self, r: RecordIdx) -> Shown {
         let store = self.engine.store;
         Shown::Record {
-            id: store.id(r).to_string(),
-            record_type: store.record_type(r).to_string(),
-            name: store.name(r).map(str::to_string),
+            id: store.id(r).into(),
+            record_type: store.record_type(r).into(),
+            name: store.name(r).map(Into::into),
         }
     }
 
     /// The chain of a rule's record: itself, when tracing.
     pub(crate) fn start_chain(&self, r: RecordIdx) -> Chain {
         match self.trace {
-            true => vec![Hop { via: String::new(), to: self.record_shown(r) }],
+            true => vec![Hop::start(self.record_shown(r))],
             false => Vec::new(),
         }
     }
@@ -195,7 +196,8 @@ impl<'s> Ctx<'_, 's> {
         };
         records.reverse();
         let mut chain = starts.get(start as usize).cloned().unwrap_or_default();
-        let hop = |r: &RecordIdx| Hop { via: via.to_string(), to: self.record_shown(*r) };
+        let via: Arc<str> = via.into();
+        let hop = |r: &RecordIdx| Hop { via: Arc::clone(&via), to: self.record_shown(*r) };
         // A long walk's middle is left out here, never built.
         let (first, last) = match records.len().checked_sub(2 * CHAIN_ENDS) {
             Some(left_out) if left_out > 0 => {
@@ -205,14 +207,14 @@ impl<'s> Ctx<'_, 's> {
         };
         chain.extend(first.iter().map(hop));
         if let Some((left_out, last)) = last {
-            chain.push(Hop { via: String::new(), to: Shown::Elided(left_out) });
+            chain.push(Hop::start(Shown::Elided(left_out)));
             chain.extend(last.iter().map(hop));
         }
         chain
     }
 
     fn hop(&self, via: &str, v: Val<'s>) -> Hop {
-        Hop { via: via.to_string(), to: self.shown(v) }
+        Hop { via: via.into(), to: self.shown(v) }
     }
 
     /// The record a value names.
@@ -398,10 +400,10 @@ impl<'s> Ctx<'_, 's> {
     fn link_hop(&self, via: &str, val: Val<'s>, id: Option<&FVal<'s>>) -> Hop {
         match (val, id) {
             (Val::Missing, Some(FVal::Str(s))) => {
-                Hop { via: via.to_string(), to: Shown::Unresolved(s.as_str().to_string()) }
+                Hop { via: via.into(), to: Shown::Unresolved(s.as_str().to_string()) }
             }
             (Val::Missing, Some(FVal::Link(r))) => {
-                Hop { via: via.to_string(), to: Shown::Unresolved(self.id(*r).to_string()) }
+                Hop { via: via.into(), to: Shown::Unresolved(self.id(*r).to_string()) }
             }
             _ => self.hop(via, val),
         }

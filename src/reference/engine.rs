@@ -321,14 +321,14 @@ fn read_verdicts(facts: &[Fact], out: &mut Vec<String>) {
         match &f.kind {
             FactKind::Is { subject, .. } => {
                 let id = match &subject.value {
-                    Shown::Record { id, .. } => Some(id),
-                    Shown::Value(Value::String(id)) => Some(id),
+                    Shown::Record { id, .. } => Some(&**id),
+                    Shown::Value(Value::String(id)) => Some(id.as_str()),
                     _ => None,
                 };
                 if let Some(id) = id
-                    && !out.contains(id)
+                    && !out.iter().any(|o| o == id)
                 {
-                    out.push(id.clone());
+                    out.push(id.to_string());
                 }
             }
             FactKind::Quantifier { body, .. } | FactKind::Call { body, .. } | FactKind::Sum { body, .. } => {

@@ -89,9 +89,5 @@ impl<'a> Val<'a> {
 
 pub(crate) fn record_shown(store: &RecordStore, i: RecordIdx) -> Shown {
     let r = store.record(i);
-    Shown::Record {
-        id: r.id().to_string(),
-        record_type: r.record_type().to_string(),
-        name: r.name().map(str::to_string),
-    }
+    Shown::Record { id: r.id().into(), record_type: r.record_type().into(), name: r.name().map(Into::into) }
 }

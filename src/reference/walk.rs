@@ -85,13 +85,13 @@ impl<'a> Ctx<'_, 'a> {
     /// The chain of a rule's record: itself, when tracing.
     pub(crate) fn start_chain(&self, rec: RecordIdx) -> Chain {
         match self.trace {
-            true => vec![Hop { via: String::new(), to: record_shown(self.store(), rec) }],
+            true => vec![Hop::start(record_shown(self.store(), rec))],
             false => Vec::new(),
         }
     }
 
     fn hop(&self, via: &str, val: Val<'a>) -> Hop {
-        Hop { via: via.to_string(), to: val.shown(self.store()) }
+        Hop { via: via.into(), to: val.shown(self.store()) }
     }
 
     /// The record a value stands for: a record, or a string that is an id.
@@ -208,7 +208,7 @@ impl<'a> Ctx<'_, 'a> {
 
     fn link_hop(&self, via: &str, val: Val<'a>, id: &Value) -> Hop {
         match (val, id) {
-            (Val::Missing, Value::String(s)) => Hop { via: via.to_string(), to: Shown::Unresolved(s.clone()) },
+            (Val::Missing, Value::String(s)) => Hop { via: via.into(), to: Shown::Unresolved(s.clone()) },
             _ => self.hop(via, val),
         }
     }
@@ -281,7 +281,7 @@ impl<'a> Ctx<'_, 'a> {
                 }
                 let trail = if self.trace {
                     let mut t = frontier[parent].1.clone();
-                    t.push(Hop { via: step.field.clone(), to: record_shown(store, target) });
+                    t.push(Hop { via: step.field.as_str().into(), to: record_shown(store, target) });
                     t
                 } else {
                     Vec::new()

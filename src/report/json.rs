@@ -4,19 +4,23 @@
 //! added, renamed or moved here changes that page (its examples are checked
 //! against this writer by `docs_json_examples_are_what_check_writes`).
 
+use std::cell::RefCell;
 use std::io::{self, Write};
+use std::sync::{Arc, Weak};
 
 use serde::Serialize;
 use serde::ser::{SerializeStruct, Serializer};
 
-use super::text::fact_text;
+use super::text::{JsonText, escape_into, write_fact_text};
 use crate::ast::CmpOp;
 use crate::check::Program;
 use crate::eval::{
     Decision, Fact, FactKind, Hop, LinkProblem, LinkWarning, Miss, Observed, Outcome, Shown, Verdict, Witness,
 };
 use crate::records::{RecordError, Records};
-use crate::source::{Loc, Position};
+use crate::source::{Loc, Position, SourceFile};
+
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 /// A line that is not a verdict (verdicts are written by [`Json`]).
 #[derive(Serialize)]
@@ -57,7 +61,7 @@ pub(crate) struct FactsJson<'a>(pub(crate) &'a [Fact]);
 impl Serialize for FactsJson<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut buf = Vec::new();
-        Json(&mut buf).facts(self.0).map_err(serde::ser::Error::custom)?;
+        Json::new(&mut buf).facts(self.0).map_err(serde::ser::Error::custom)?;
         let text = String::from_utf8(buf).map_err(serde::ser::Error::custom)?;
         serde_json::value::RawValue::from_string(text).map_err(serde::ser::Error::custom)?.serialize(s)
     }
@@ -78,58 +82,67 @@ impl Serialize for LocJson<'_> {
     }
 }
 
+/// A location's JSON by its source's address, span, and whether its text
+/// comes first (see [`Json::cached`]).
+type LocationKey = (usize, usize, usize, bool);
+
+/// How many locations a thread keeps rendered: more than a program has
+/// facts that fire, in any but a huge one (then the cache starts again).
+const LOCATIONS_KEPT: usize = 4096;
+
+/// A location's JSON, and a weak reference to its source: while it is
+/// kept, the source's allocation stays (its text does not), so its
+/// address names no other source.
+type LocationJson = (Weak<SourceFile>, Box<[u8]>);
+
+thread_local! {
+    static LOCATIONS: RefCell<HashMap<LocationKey, LocationJson>> = RefCell::new(HashMap::default());
+}
+
 /// A verdict line written by hand, in the shape of `docs/json.md`. serde's
 /// map serializer escapes every key and value byte by byte, and verdicts
 /// with their evidence are most of what `check` writes; here keys are
 /// literals and printable ASCII values are copied as they are. Each method
 /// writes one JSON value; an object's entries are written with the commas
 /// and keys spelled out, in the documented order.
-struct Json<'b>(&'b mut Vec<u8>);
+struct Json<'b> {
+    out: &'b mut Vec<u8>,
+    /// The record hops written so far (see [`Json::chain`]).
+    hops: Vec<HopWritten>,
+}
 
-impl Json<'_> {
+/// A record hop written into the line: its strings' addresses, and where
+/// its object is.
+struct HopWritten {
+    strings: [usize; 4],
+    at: std::ops::Range<usize>,
+}
+
+impl<'b> Json<'b> {
+    fn new(out: &'b mut Vec<u8>) -> Json<'b> {
+        Json { out, hops: Vec::new() }
+    }
+
     fn raw(&mut self, s: &str) {
-        self.0.extend_from_slice(s.as_bytes());
+        self.out.extend_from_slice(s.as_bytes());
     }
 
     fn str(&mut self, s: &str) -> io::Result<()> {
-        // Most strings written (ids, types, field names, the rules file's
-        // path) need no escape: one scan a word at a time and one copy,
-        // where a `memchr2` call per string cost more than the string (100k
-        // bench records with evidence: 245 instructions a call).
-        if needs_no_escape(s.as_bytes()) {
-            self.0.reserve(s.len() + 2);
-            self.0.push(b'"');
-            self.0.extend_from_slice(s.as_bytes());
-            self.0.push(b'"');
-            return Ok(());
-        }
-        // serde_json escapes only `"`, `\` and control characters below
-        // 0x20, so the text between them (a summary's `→` included) is
-        // copied as it is, a run at a time; control characters, rare, are
-        // left to serde. Summaries quote names, so most hold a `"`: byte by
-        // byte through serde, they were a fifth of the rendering.
-        // Without an early exit, the scan for control characters is vectorised.
-        if s.bytes().fold(false, |control, b| control | (b < 0x20)) {
-            return self.serde(s);
-        }
-        self.0.push(b'"');
-        let mut rest = s.as_bytes();
-        while let Some(at) = memchr::memchr2(b'"', b'\\', rest) {
-            self.0.extend_from_slice(&rest[..at]);
-            self.0.extend_from_slice(if rest[at] == b'"' { b"\\\"" } else { b"\\\\" });
-            rest = &rest[at + 1..];
-        }
-        self.0.extend_from_slice(rest);
-        self.0.push(b'"');
+        // Most strings written (ids, types, field names) need no escape:
+        // one pass copies them, a run between escapes at a time.
+        self.out.reserve(s.len() + 2);
+        self.out.push(b'"');
+        escape_into(self.out, s.as_bytes());
+        self.out.push(b'"');
         Ok(())
     }
 
     /// A keyword of the language (`deny`, `medium`): letters only, so
     /// written without [`Json::str`]'s scan.
     fn word(&mut self, w: &'static str) {
-        self.0.push(b'"');
+        self.out.push(b'"');
         self.raw(w);
-        self.0.push(b'"');
+        self.out.push(b'"');
     }
 
     fn opt_str(&mut self, s: Option<&str>) -> io::Result<()> {
@@ -170,18 +183,18 @@ impl Json<'_> {
 
     /// Anything else, through serde.
     fn serde<T: Serialize + ?Sized>(&mut self, v: &T) -> io::Result<()> {
-        serde_json::to_writer(&mut *self.0, v).map_err(io::Error::from)
+        serde_json::to_writer(&mut *self.out, v).map_err(io::Error::from)
     }
 
     fn list<T>(&mut self, items: &[T], mut each: impl FnMut(&mut Self, &T) -> io::Result<()>) -> io::Result<()> {
-        self.0.push(b'[');
+        self.out.push(b'[');
         for (i, item) in items.iter().enumerate() {
             if i > 0 {
-                self.0.push(b',');
+                self.out.push(b',');
             }
             each(self, item)?;
         }
-        self.0.push(b']');
+        self.out.push(b']');
         Ok(())
     }
 
@@ -197,8 +210,37 @@ impl Json<'_> {
     }
 
     fn loc(&mut self, loc: &Loc) -> io::Result<()> {
-        let (line, column) = loc.line_col();
-        self.position(loc.src.name(), line, column)
+        self.cached(loc, false)
+    }
+
+    /// The location's position object, after its text (`,"text": …,
+    /// "location": `) when `with_text`: the few locations of a program
+    /// are written for every fired rule, so each thread renders each once
+    /// and copies it after (line and column are counted from the start of
+    /// the line, the file name is escaped).
+    fn cached(&mut self, loc: &Loc, with_text: bool) -> io::Result<()> {
+        LOCATIONS.with_borrow_mut(|cache| {
+            let key = (Arc::as_ptr(&loc.src) as usize, loc.span.start, loc.span.end, with_text);
+            if let Some((_, json)) = cache.get(&key) {
+                self.out.extend_from_slice(json);
+                return Ok(());
+            }
+            let mut json = Vec::new();
+            let mut j = Json::new(&mut json);
+            if with_text {
+                j.raw(",\"text\":");
+                j.str(loc.text())?;
+                j.raw(",\"location\":");
+            }
+            let (line, column) = loc.line_col();
+            j.position(loc.src.name(), line, column)?;
+            self.out.extend_from_slice(&json);
+            if cache.len() >= LOCATIONS_KEPT {
+                cache.clear();
+            }
+            cache.insert(key, (Arc::downgrade(&loc.src), json.into()));
+            Ok(())
+        })
     }
 
     fn facts(&mut self, facts: &[Fact]) -> io::Result<()> {
@@ -207,15 +249,14 @@ impl Json<'_> {
 
     fn fact(&mut self, f: &Fact) -> io::Result<()> {
         self.fact_kind_entries(&f.kind)?;
-        self.raw(",\"text\":");
-        self.str(f.loc.text())?;
-        self.raw(",\"location\":");
-        self.loc(&f.loc)?;
+        self.cached(&f.loc, true)?;
         self.raw(",\"holds\":");
         self.bool(f.holds);
-        self.raw(",\"summary\":");
-        self.str(&fact_text(f))?;
-        self.raw("}");
+        // The summary is written into the line as it is made, escaped on
+        // the way, not built as a string first.
+        self.raw(",\"summary\":\"");
+        write_fact_text(&mut JsonText(self.out), f);
+        self.raw("\"}");
         Ok(())
     }
 
@@ -369,13 +410,36 @@ impl Json<'_> {
         Ok(())
     }
 
+    /// A chain's hops. A record hop seen before in this line (a chain is
+    /// cloned into each value read along it, its strings shared) is copied
+    /// from where it was written: the same strings at the same addresses,
+    /// all alive while the verdict is written, are the same hop.
     fn chain(&mut self, hops: &[Hop]) -> io::Result<()> {
         self.list(hops, |j, h| {
+            let strings = match &h.to {
+                Shown::Record { id, record_type, name } => Some([
+                    Arc::as_ptr(&h.via) as *const u8 as usize,
+                    Arc::as_ptr(id) as *const u8 as usize,
+                    Arc::as_ptr(record_type) as *const u8 as usize,
+                    name.as_ref().map_or(0, |n| Arc::as_ptr(n) as *const u8 as usize),
+                ]),
+                _ => None,
+            };
+            if let Some(strings) = strings
+                && let Some(seen) = j.hops.iter().rev().find(|w| w.strings == strings)
+            {
+                j.out.extend_from_within(seen.at.clone());
+                return Ok(());
+            }
+            let start = j.out.len();
             j.raw("{\"via\":");
             j.opt_str((!h.via.is_empty()).then(|| h.via.trim_start_matches('.')))?;
             j.raw(",");
             j.shown_entries(&h.to)?;
             j.raw("}");
+            if let Some(strings) = strings {
+                j.hops.push(HopWritten { strings, at: start..j.out.len() });
+            }
             Ok(())
         })
     }
@@ -501,44 +565,6 @@ impl Json<'_> {
     }
 }
 
-/// Whether a string is written as it is: no `"`, `\\` or control
-/// character. Eight bytes at a time (a word's bytes tested at once), as
-/// most strings written are short ids, types and names, where a loop over
-/// the bytes cost more than the copy (a fifth of a verdict line's writing).
-fn needs_no_escape(s: &[u8]) -> bool {
-    const ONES: u64 = u64::from_le_bytes([1; 8]);
-    const HIGHS: u64 = ONES << 7;
-    // A byte below `n` (n <= 0x80) sets that byte's high bit here (and a
-    // borrow from it may set higher ones): none is set when there is none.
-    let below = |x: u64, n: u8| x.wrapping_sub(ONES * u64::from(n)) & !x & HIGHS;
-    let word_is_plain = |x: u64| below(x, 0x20) | below(x ^ (ONES * 0x22), 1) | below(x ^ (ONES * 0x5c), 1) == 0;
-    let word = |b: &[u8]| u64::from_le_bytes(<[u8; 8]>::try_from(b).unwrap_or_default());
-    let n = s.len();
-    if n < 8 {
-        return word_is_plain(short_word(s));
-    }
-    let mut words = s.chunks_exact(8);
-    let mut plain = true;
-    for w in &mut words {
-        plain &= word_is_plain(word(w));
-    }
-    // The last bytes: the word that ends the string, overlapping the one
-    // before (one load, where padding them took a `memcpy`).
-    plain && (words.remainder().is_empty() || word_is_plain(word(&s[n - 8..])))
-}
-
-/// A string of fewer than 8 bytes as one word: every byte of it somewhere
-/// in the word (some twice), the rest letters.
-fn short_word(s: &[u8]) -> u64 {
-    let n = s.len();
-    let half = |b: &[u8]| u64::from(u32::from_le_bytes(<[u8; 4]>::try_from(b).unwrap_or_default()));
-    match n {
-        0 => u64::from_le_bytes([b'a'; 8]),
-        1..=3 => u64::from_le_bytes([s[0], s[n / 2], s[n - 1], b'a', b'a', b'a', b'a', b'a']),
-        _ => half(&s[..4]) | half(&s[n - 4..]) << 32,
-    }
-}
-
 impl<'a> WarningOut<'a> {
     /// A warning on record `id`.
     pub(super) fn of(w: &'a LinkWarning, id: &str) -> WarningOut<'a> {
@@ -584,7 +610,7 @@ pub fn append_json(
     for outcome in outcomes {
         let error = match outcome {
             Outcome::Verdict(v) => {
-                Json(buf).verdict(program, store, v)?;
+                Json::new(buf).verdict(program, store, v)?;
                 buf.push(b'\n');
                 continue;
             }
@@ -611,16 +637,13 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::report::text::chain_text;
+    use crate::report::text::{chain_text, fact_text};
 
     #[test]
     fn chain_text_reads_like_the_design() {
         let o = Observed {
             chain: vec![
-                crate::eval::Hop {
-                    via: String::new(),
-                    to: Shown::Record { id: "v-12".into(), record_type: "venue".into(), name: None },
-                },
+                crate::eval::Hop::start(Shown::Record { id: "v-12".into(), record_type: "venue".into(), name: None }),
                 crate::eval::Hop {
                     via: ".operator".into(),
                     to: Shown::Record { id: "p-7".into(), record_type: "person".into(), name: Some("Kim".into()) },
@@ -728,30 +751,36 @@ mod tests {
         "nul \u{0}",
     ];
 
-    /// Every byte value at every place in strings of 0 to 19 bytes (each
-    /// place in a word, and in the bytes after the last word), beside plain
-    /// bytes.
-    #[test]
-    fn a_string_needs_no_escape_exactly_when_no_byte_does() {
-        for len in 0..20 {
-            for at in 0..len {
-                for b in 0..=255u8 {
-                    let mut text = vec![b'x'; len];
-                    text[at] = b;
-                    let plain = b >= 0x20 && b != b'"' && b != b'\\';
-                    assert_eq!(needs_no_escape(&text), plain, "byte {b:#x} at {at} of {len}");
-                }
-            }
-            assert!(needs_no_escape(&vec![b'x'; len]));
-        }
-    }
-
     #[test]
     fn strings_are_written_as_serde_writes_them() {
         for s in TRICKY {
             let mut out = Vec::new();
-            Json(&mut out).str(s).unwrap();
+            Json::new(&mut out).str(s).unwrap();
             assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string(s).unwrap(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn summaries_are_escaped_as_serde_escapes_them() {
+        for s in TRICKY {
+            let mut out = vec![b'"'];
+            crate::report::text::Out::push_str(&mut JsonText(&mut out), s);
+            out.push(b'"');
+            assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string(s).unwrap(), "{s:?}");
+        }
+    }
+
+    /// Locations are rendered once per thread and copied after: a source
+    /// dropped and another made, likely where it was, is not taken for it.
+    #[test]
+    fn a_location_rendered_before_is_never_another_sources() {
+        for i in 0..50 {
+            let src = crate::source::SourceFile::new(format!("r{i}.rules"), "x.a".to_string());
+            let loc = Loc { span: crate::source::Span::new(0, 3), src };
+            let mut out = Vec::new();
+            Json::new(&mut out).loc(&loc).unwrap();
+            let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+            assert_eq!(v["file"], format!("r{i}.rules"));
         }
     }
 
@@ -775,7 +804,7 @@ mod tests {
     /// `value`, reached from a record through `.a`.
     fn seen(value: Shown) -> Observed {
         Observed {
-            chain: vec![Hop { via: String::new(), to: record("p\"1") }, Hop { via: ".a".into(), to: value.clone() }],
+            chain: vec![Hop::start(record("p\"1")), Hop { via: ".a".into(), to: value.clone() }],
             value,
             computed: None,
         }
@@ -935,7 +964,7 @@ mod tests {
         cases.push(misses_case(&inner));
         for case in &cases {
             let mut out = Vec::new();
-            Json(&mut out).fact(&case.fact).unwrap();
+            Json::new(&mut out).fact(&case.fact).unwrap();
             let v: serde_json::Value =
                 serde_json::from_slice(&out).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out)));
             assert_eq!(v["kind"], case.kind, "{v}");
@@ -955,7 +984,7 @@ mod tests {
         // Through serde (explain's JSON), the same text.
         let facts: Vec<Fact> = cases.into_iter().map(|c| c.fact).collect();
         let mut out = Vec::new();
-        Json(&mut out).facts(&facts).unwrap();
+        Json::new(&mut out).facts(&facts).unwrap();
         assert_eq!(serde_json::to_vec(&FactsJson(&facts)).unwrap(), out);
     }
 }

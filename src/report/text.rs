@@ -28,14 +28,186 @@ fn unsafe_char(c: char) -> bool {
 const LIST_PREVIEW: usize = 5;
 
 // The text forms below write into one buffer: evidence is rendered for
-// every fired rule, so they avoid building strings piece by piece.
+// every fired rule, so they avoid building strings piece by piece. That
+// buffer is a `String`, or (a fact's `summary` in JSON) the JSON line
+// itself, escaped as it is written ([`JsonText`]).
 
-fn write_shown(out: &mut String, s: &Shown) {
+/// Where a text form is written.
+pub(crate) trait Out: std::fmt::Write {
+    /// Text, as it is.
+    fn push_str(&mut self, s: &str);
+    fn push(&mut self, c: char);
+
+    /// Text known to hold no quote, backslash or control character
+    /// (` → `, `(missing)`, a string [`plain`] said so of).
+    fn push_plain(&mut self, s: &str) {
+        self.push_str(s);
+    }
+
+    /// A `"` (inside a JSON string: `\"`).
+    fn quote(&mut self) {
+        self.push('"');
+    }
+
+    /// Record content, [`clean`]ed.
+    fn push_clean(&mut self, s: &str) {
+        self.push_str(&clean(s));
+    }
+}
+
+impl Out for String {
+    fn push_str(&mut self, s: &str) {
+        String::push_str(self, s);
+    }
+
+    fn push(&mut self, c: char) {
+        String::push(self, c);
+    }
+}
+
+/// Text written into a JSON string literal (the quotes left to the
+/// caller), escaped as serde_json escapes it: `"`, `\` and control
+/// characters; everything else (the `→` of a chain included) as it is.
+pub(crate) struct JsonText<'a>(pub(crate) &'a mut Vec<u8>);
+
+/// The bytes JSON escapes in a string: `"`, `\` and control characters.
+pub(crate) static JSON_ESCAPED: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = true;
+        b += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
+
+/// Printable ASCII that neither JSON escapes nor [`clean`] changes.
+static PLAIN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0x20;
+    while b < 0x7f {
+        t[b] = b != b'"' as usize && b != b'\\' as usize;
+        b += 1;
+    }
+    t
+};
+
+/// Whether `s` is all [`PLAIN`] bytes (one pass, no early exit: short
+/// strings, and most are plain).
+fn plain(s: &str) -> bool {
+    s.bytes().fold(true, |ok, b| ok & PLAIN[usize::from(b)])
+}
+
+/// `s` escaped as a JSON string's content. Most strings (ids, names,
+/// field names) need no escape: found so eight bytes at a time (the last
+/// few padded), they are copied whole; else a run of unescaped bytes at a
+/// time (a byte at a time, the test was most of the JSON rendering's own
+/// instructions).
+pub(crate) fn escape_into(out: &mut Vec<u8>, s: &[u8]) {
+    if !any_escaped_in(s) {
+        out.extend_from_slice(s);
+        return;
+    }
+    let (mut start, mut i) = (0, 0);
+    while i < s.len() {
+        if let Some(word) = s.get(i..i + 8).and_then(|w| <[u8; 8]>::try_from(w).ok())
+            && !any_escaped(u64::from_le_bytes(word))
+        {
+            i += 8;
+            continue;
+        }
+        let b = s[i];
+        if JSON_ESCAPED[usize::from(b)] {
+            out.extend_from_slice(&s[start..i]);
+            escape_byte(out, b);
+            start = i + 1;
+        }
+        i += 1;
+    }
+    out.extend_from_slice(&s[start..]);
+}
+
+/// Whether any byte of `s` needs an escape: eight at a time, without an
+/// early exit, the last few padded with spaces.
+fn any_escaped_in(s: &[u8]) -> bool {
+    let mut words = s.chunks_exact(8);
+    let mut found = false;
+    for w in &mut words {
+        found |= <[u8; 8]>::try_from(w).map_or(true, |w| any_escaped(u64::from_le_bytes(w)));
+    }
+    let rest = words.remainder();
+    let mut last = [b' '; 8];
+    last[..rest.len()].copy_from_slice(rest);
+    found | any_escaped(u64::from_le_bytes(last))
+}
+
+/// Whether any of eight bytes is a control character, `"` or `\`
+/// (exact: the borrows of the subtractions never make a false answer
+/// about whether some byte matches).
+fn any_escaped(w: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero_byte = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    let below_space = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+    (below_space | zero_byte(w ^ (ONES * u64::from(b'"'))) | zero_byte(w ^ (ONES * u64::from(b'\\')))) != 0
+}
+
+/// One byte that JSON needs escaped, as serde_json writes it.
+fn escape_byte(out: &mut Vec<u8>, b: u8) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    match b {
+        b'"' => out.extend_from_slice(b"\\\""),
+        b'\\' => out.extend_from_slice(b"\\\\"),
+        b'\n' => out.extend_from_slice(b"\\n"),
+        b'\r' => out.extend_from_slice(b"\\r"),
+        b'\t' => out.extend_from_slice(b"\\t"),
+        0x08 => out.extend_from_slice(b"\\b"),
+        0x0c => out.extend_from_slice(b"\\f"),
+        _ => out.extend_from_slice(&[b'\\', b'u', b'0', b'0', HEX[usize::from(b >> 4)], HEX[usize::from(b & 0xf)]]),
+    }
+}
+
+impl Out for JsonText<'_> {
+    fn push_str(&mut self, s: &str) {
+        escape_into(self.0, s.as_bytes());
+    }
+
+    fn push(&mut self, c: char) {
+        escape_into(self.0, c.encode_utf8(&mut [0; 4]).as_bytes());
+    }
+
+    fn push_plain(&mut self, s: &str) {
+        self.0.extend_from_slice(s.as_bytes());
+    }
+
+    fn quote(&mut self) {
+        self.0.extend_from_slice(b"\\\"");
+    }
+
+    fn push_clean(&mut self, s: &str) {
+        if plain(s) {
+            self.0.extend_from_slice(s.as_bytes());
+        } else {
+            escape_into(self.0, clean(s).as_bytes());
+        }
+    }
+}
+
+impl std::fmt::Write for JsonText<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        escape_into(self.0, s.as_bytes());
+        Ok(())
+    }
+}
+
+fn write_shown(out: &mut impl Out, s: &Shown) {
     match s {
         Shown::Record { id, name, .. } => {
-            out.push_str(&clean(id));
+            out.push_clean(id);
             if let Some(name) = name {
-                out.push(' ');
+                out.push_plain(" ");
                 write_json_string(out, name);
             }
         }
@@ -45,10 +217,10 @@ fn write_shown(out: &mut String, s: &Shown) {
         Shown::Value(serde_json::Value::String(v)) => write_json_string(out, v),
         Shown::Value(other) => out.push_str(&clean(&other.to_string())),
         Shown::List(items) => write_list(out, items.len(), |out, i| write_shown(out, &items[i])),
-        Shown::Missing => out.push_str("(missing)"),
+        Shown::Missing => out.push_plain("(missing)"),
         Shown::Unresolved(id) => {
-            out.push_str(&clean(id));
-            out.push_str(" (no such record)");
+            out.push_clean(id);
+            out.push_plain(" (no such record)");
         }
         Shown::Elided(n) => {
             out.push_str("… ");
@@ -72,19 +244,19 @@ fn with_commas(n: usize) -> String {
 }
 
 /// A string as a JSON literal, control characters escaped.
-fn write_json_string(out: &mut String, s: &str) {
+fn write_json_string(out: &mut impl Out, s: &str) {
     // Printable ASCII without `"` or `\` is its own JSON literal, and clean.
-    if s.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\') {
-        out.push('"');
-        out.push_str(s);
-        out.push('"');
+    if plain(s) {
+        out.quote();
+        out.push_plain(s);
+        out.quote();
         return;
     }
     let quoted = serde_json::to_string(s).unwrap_or_default();
     out.push_str(&clean(&quoted));
 }
 
-fn write_list(out: &mut String, n: usize, mut item: impl FnMut(&mut String, usize)) {
+fn write_list<O: Out>(out: &mut O, n: usize, mut item: impl FnMut(&mut O, usize)) {
     out.push('[');
     for i in 0..n.min(LIST_PREVIEW) {
         if i > 0 {
@@ -106,7 +278,7 @@ pub(crate) fn chain_text(o: &Observed) -> String {
     out
 }
 
-fn write_chain(out: &mut String, o: &Observed) {
+fn write_chain(out: &mut impl Out, o: &Observed) {
     if let Some(c) = &o.computed {
         write_computed(out, c, &o.value);
         return;
@@ -117,18 +289,18 @@ fn write_chain(out: &mut String, o: &Observed) {
     }
     for (i, hop) in o.chain.iter().enumerate() {
         if i > 0 {
-            out.push_str(" → ");
+            out.push_plain(" → ");
         }
         if matches!(hop.to, Shown::Elided(_)) {
             // `… 49,983 hops …`, no field: they may be several.
         } else if i == 0 && hop.via.is_empty() {
             if let Shown::Record { record_type, .. } = &hop.to {
-                out.push_str(&clean(record_type));
-                out.push(' ');
+                out.push_clean(record_type);
+                out.push_plain(" ");
             }
         } else {
-            out.push_str(&clean(hop.via.trim_start_matches('.')));
-            out.push(' ');
+            out.push_clean(hop.via.trim_start_matches('.'));
+            out.push_plain(" ");
         }
         write_shown(out, &hop.to);
     }
@@ -138,7 +310,7 @@ fn write_chain(out: &mut String, o: &Observed) {
 /// days = "2024-01-31"`; `lower(person p-1 → name "Kim") = "kim"`: what
 /// it was computed from (as written when no record was followed), how,
 /// and the result.
-fn write_computed(out: &mut String, c: &Computed, value: &Shown) {
+fn write_computed(out: &mut impl Out, c: &Computed, value: &Shown) {
     let from_records = !c.from.chain.is_empty() || c.from.computed.is_some();
     match c.how {
         Computation::Shift(shift) if from_records => {
@@ -163,11 +335,13 @@ pub(crate) fn fact_text(f: &Fact) -> String {
     out
 }
 
-fn write_fact_text(out: &mut String, f: &Fact) {
+pub(crate) fn write_fact_text(out: &mut impl Out, f: &Fact) {
     match &f.kind {
         FactKind::Compare { lhs, op, rhs } => {
             write_chain(out, lhs);
-            let _ = write!(out, " {} ", op.as_str());
+            out.push_plain(" ");
+            out.push_plain(op.as_str());
+            out.push_plain(" ");
             write_chain(out, rhs);
         }
         FactKind::Matches { subject, pattern } => {
@@ -181,9 +355,11 @@ fn write_fact_text(out: &mut String, f: &Fact) {
         }
         FactKind::Is { subject, verdict, by, decision, rules } => {
             write_chain(out, subject);
-            let _ = write!(out, " is {}", verdict.as_str());
+            out.push_plain(" is ");
+            out.push_plain(verdict.as_str());
             if let Some(r) = by {
-                let _ = write!(out, " by {r}");
+                out.push_plain(" by ");
+                out.push_str(r);
             }
             write_decision_read(out, *decision, rules);
         }
@@ -205,19 +381,30 @@ fn write_fact_text(out: &mut String, f: &Fact) {
         FactKind::Truthy { value } => write_chain(out, value),
     }
     if !f.holds {
-        out.push_str(" (false)");
+        out.push_plain(" (false)");
     }
 }
 
 /// ` (it is deny)`, ` (deny: r1, r2)`: the decision an `is` test read, and
 /// the rules behind it.
-fn write_decision_read(out: &mut String, decision: Option<Decision>, rules: &[String]) {
+fn write_decision_read(out: &mut impl Out, decision: Option<Decision>, rules: &[String]) {
     match decision {
         Some(d) if rules.is_empty() => {
-            let _ = write!(out, " (it is {})", d.as_str());
+            out.push_plain(" (it is ");
+            out.push_plain(d.as_str());
+            out.push_plain(")");
         }
         Some(d) => {
-            let _ = write!(out, " ({}: {})", d.as_str(), rules.join(", "));
+            out.push_plain(" (");
+            out.push_plain(d.as_str());
+            out.push_plain(": ");
+            for (i, r) in rules.iter().enumerate() {
+                if i > 0 {
+                    out.push_plain(", ");
+                }
+                out.push_str(r);
+            }
+            out.push_plain(")");
         }
         None => {}
     }
@@ -225,23 +412,34 @@ fn write_decision_read(out: &mut String, decision: Option<Decision>, rules: &[St
 
 /// `any c in p.contacts`, `sum over visit x`: a quantifier's or a sum's
 /// head, its binder written as in the rule.
-fn write_range(out: &mut String, head: &str, var: &str, over: &str, of_type: bool) {
+fn write_range(out: &mut impl Out, head: &str, var: &str, over: &str, of_type: bool) {
+    out.push_str(head);
+    out.push_plain(" ");
     if of_type {
-        let _ = write!(out, "{head} {over} {var}");
+        out.push_str(over);
+        out.push_plain(" ");
+        out.push_str(var);
     } else {
-        let _ = write!(out, "{head} {var} in {over}");
+        out.push_str(var);
+        out.push_plain(" in ");
+        out.push_str(over);
     }
 }
 
 /// How far a quantifier went: the element it stopped at, how many it
 /// examined, or that the list is missing.
-fn write_reach(out: &mut String, var: &str, witness: Option<&Witness>, count: Option<usize>) {
+fn write_reach(out: &mut impl Out, var: &str, witness: Option<&Witness>, count: Option<usize>) {
     match (witness, count) {
         (Some(w), _) => {
-            let _ = write!(out, ": {var} = ");
+            out.push_plain(": ");
+            out.push_str(var);
+            out.push_plain(" = ");
             write_chain(out, &w.element);
             if let Some(d) = w.depth {
-                let _ = write!(out, " at {d} hop{}", plural(d as usize));
+                out.push_plain(" at ");
+                out.push_plain(itoa::Buffer::new().format(d));
+                out.push_plain(" hop");
+                out.push_plain(plural(d as usize));
             }
         }
         (None, Some(n)) => {
@@ -252,7 +450,7 @@ fn write_reach(out: &mut String, var: &str, witness: Option<&Witness>, count: Op
 }
 
 /// ` (a + b + c)`: a sum's terms, nothing when there are none.
-fn write_terms(out: &mut String, terms: &[Observed]) {
+fn write_terms(out: &mut impl Out, terms: &[Observed]) {
     for (i, t) in terms.iter().enumerate() {
         out.push_str(if i == 0 { " (" } else { " + " });
         write_chain(out, t);
@@ -263,15 +461,15 @@ fn write_terms(out: &mut String, terms: &[Observed]) {
 }
 
 /// `(a, b)`: a call's arguments, by value.
-fn write_args(out: &mut String, args: &[Observed]) {
-    out.push('(');
+fn write_args(out: &mut impl Out, args: &[Observed]) {
+    out.push_plain("(");
     for (i, a) in args.iter().enumerate() {
         if i > 0 {
-            out.push_str(", ");
+            out.push_plain(", ");
         }
         write_shown(out, &a.value);
     }
-    out.push(')');
+    out.push_plain(")");
 }
 
 /// `explain`'s why-not inside a quantifier that did not hold: its line,
@@ -341,6 +539,24 @@ pub(crate) fn plural(n: usize) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each ASCII character, at each place of a string of up to two
+    /// words and more, is escaped as serde_json escapes it; so are `é` and
+    /// `→`.
+    #[test]
+    fn escape_into_escapes_as_serde_does() {
+        let chars = (0..0x80u8).map(char::from).chain(['é', '→']);
+        for c in chars {
+            for (len, at) in (0..18).flat_map(|len| (0..=len).map(move |at| (len, at))) {
+                let mut s: String = "abcdefghijklmnopq"[..len].into();
+                s.insert(at, c);
+                let mut out = Vec::new();
+                escape_into(&mut out, s.as_bytes());
+                let want = serde_json::to_string(&s).unwrap_or_default();
+                assert_eq!(String::from_utf8_lossy(&out), want[1..want.len() - 1], "{s:?}");
+            }
+        }
+    }
 
     /// The ASCII fast paths of `clean` and `write_json_string` give what
     /// the general path gives.

@@ -34,7 +34,7 @@ fn first_any_witness(facts: &[Fact]) -> Option<String> {
         match &f.kind {
             FactKind::Quantifier { quantifier: interdict::ast::Quantifier::Any, witness: Some(w), .. } if f.holds => {
                 return match &w.element.value {
-                    Shown::Record { id, .. } => Some(id.clone()),
+                    Shown::Record { id, .. } => Some(id.to_string()),
                     Shown::Unresolved(id) => Some(id.clone()),
                     Shown::Value(v) => Some(v.as_str().map_or_else(|| v.to_string(), str::to_string)),
                     _ => None,
