@@ -324,6 +324,12 @@ impl<'a> FastStore<'a> {
 
     /// The id of a record type, new if it is.
     fn type_of(&mut self, name: &str) -> TypeId {
+        // Records of a type mostly come together: the last one's, unhashed.
+        if let Some(last) = self.records.last()
+            && self.types.get(last.ty.0 as usize).is_some_and(|t| t == name)
+        {
+            return last.ty;
+        }
         if let Some(t) = self.type_ids.get(name) {
             return *t;
         }
