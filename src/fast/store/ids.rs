@@ -43,9 +43,22 @@ pub(crate) struct TypeId(pub(crate) u32);
 /// A record id's first 8 bytes as one integer, zero-padded: ids compare
 /// as these do, unless these tie.
 pub(crate) fn id_prefix(id: &str) -> u64 {
-    // Byte by byte: a copy of variable length would be a `memcpy` call.
-    let bytes = id.as_bytes();
-    (0..8).fold(0u64, |p, i| p << 8 | u64::from(bytes.get(i).copied().unwrap_or(0)))
+    padded(id.as_bytes())
+}
+
+/// The first 8 of `bytes` as a big-endian integer, zero-padded. In whole
+/// words where it can (a copy of variable length would be a `memcpy`
+/// call; byte by byte, 40 instructions a key).
+fn padded(bytes: &[u8]) -> u64 {
+    if let Some(word) = bytes.first_chunk::<8>() {
+        return u64::from_be_bytes(*word);
+    }
+    if let (Some(head), Some(tail)) = (bytes.first_chunk::<4>(), bytes.last_chunk::<4>()) {
+        // 4 to 7 bytes: two words that overlap in the middle.
+        let tail = u64::from(u32::from_be_bytes(*tail)) << (8 * (8 - bytes.len()));
+        return u64::from(u32::from_be_bytes(*head)) << 32 | tail;
+    }
+    (0..3).fold(0u64, |p, i| p << 8 | u64::from(bytes.get(i).copied().unwrap_or(0))) << 40
 }
 
 /// Where an id's record is, and its type: a link is checked against the
@@ -78,10 +91,7 @@ impl<S: AsRef<str>> Key<S> {
         }
         let bytes = id.as_bytes();
         match (bytes.get(..8), bytes.get(8..)) {
-            (Some(first), Some(rest)) if rest.len() <= 7 => {
-                let fold = |b: &[u8]| (0..8).fold(0u64, |p, i| p << 8 | u64::from(b.get(i).copied().unwrap_or(0)));
-                Key::Mid(fold(first), fold(rest) | bytes.len() as u64)
-            }
+            (Some(first), Some(rest)) if rest.len() <= 7 => Key::Mid(padded(first), padded(rest) | bytes.len() as u64),
             _ => Key::Long(long()),
         }
     }
@@ -354,6 +364,15 @@ fn chunk_len(items: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_prefix_is_the_first_eight_bytes_zero_padded() {
+        let bytewise = |b: &[u8]| (0..8).fold(0u64, |p, i| p << 8 | u64::from(b.get(i).copied().unwrap_or(0)));
+        for len in 0..12 {
+            let bytes: Vec<u8> = (1..=len as u8).map(|b| b.wrapping_mul(37)).collect();
+            assert_eq!(padded(&bytes), bytewise(&bytes), "{len} bytes");
+        }
+    }
 
     #[test]
     fn long_keys_are_equal_only_for_equal_ids() {
