@@ -4,7 +4,6 @@
 //! resolved to record indexes once.
 
 use std::collections::HashMap;
-use std::collections::hash_map::Entry;
 use std::fmt;
 
 use rayon::prelude::*;
@@ -19,157 +18,18 @@ use crate::records::load::{self, Found, Piece, Reader};
 use crate::records::{Input, RecordError, RecordErrorKind, RecordIdx, Records};
 use crate::source::Position;
 
+mod ids;
 mod scan;
 
-/// A hash map with a fast, seeded hasher (ids are attacker-controlled input,
-/// so the seed matters; SipHash's cost does not).
-pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
-
-/// A record id as a map key, with its first 8 bytes kept beside it: ids
-/// of up to 8 bytes (`p-123`) compare without reading the input they are
-/// borrowed from, which was a cache miss per link resolved at load.
-#[derive(Clone, Copy, Debug, Eq)]
-struct IdKey<'a> {
-    prefix: u64,
-    id: &'a str,
-}
-
-impl<'a> IdKey<'a> {
-    fn new(id: &'a str) -> Self {
-        let mut bytes = [0u8; 8];
-        let n = id.len().min(8);
-        bytes[..n].copy_from_slice(&id.as_bytes()[..n]);
-        IdKey { prefix: u64::from_le_bytes(bytes), id }
-    }
-}
-
-impl PartialEq for IdKey<'_> {
-    fn eq(&self, other: &Self) -> bool {
-        self.prefix == other.prefix
-            && self.id.len() == other.id.len()
-            && (self.id.len() <= 8 || self.id.as_bytes()[8..] == other.id.as_bytes()[8..])
-    }
-}
-
-impl std::hash::Hash for IdKey<'_> {
-    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
-        self.id.hash(h);
-    }
-}
-
-/// Records by id. An id of up to 7 bytes (`p-123`, most ids) is its own
-/// key as one integer: its bytes, zero-padded, with its length in the last
-/// byte. Such an entry takes 16 bytes where a text key takes 32, and
-/// compares without reading the input (1M bench records: the map went
-/// from 66 to 34 MB). An id of 8 to 15 bytes is its own key as two
-/// integers (24 bytes an entry): the bench's ids are that long from 1M
-/// records on (`p1234567`, `vi2375614`), and keyed by their text they made
-/// every lookup read the input too (10M records: a third of the load in
-/// the id map). Longer ids are keyed by their text, borrowed from the
-/// input or, when JSON escapes were decoded, owned.
-#[derive(Debug, Default)]
-struct IdMap<'a> {
-    short: FastMap<u64, RecordIdx>,
-    mid: FastMap<(u64, u64), RecordIdx>,
-    long: FastMap<IdKey<'a>, RecordIdx>,
-    owned: FastMap<Box<str>, RecordIdx>,
-}
-
-/// The integer key of an id of up to 7 bytes.
-fn short_id(id: &str) -> Option<u64> {
-    (id.len() <= 7).then(|| id_prefix(id) | id.len() as u64)
-}
-
-/// The two-integer key of an id of 8 to 15 bytes: its first 8 bytes, then
-/// the rest zero-padded with the length in the last byte.
-fn mid_id(id: &str) -> Option<(u64, u64)> {
-    let bytes = id.as_bytes();
-    let (first, rest) = (bytes.get(..8)?, bytes.get(8..)?);
-    if rest.len() > 7 {
-        return None;
-    }
-    let fold = |bytes: &[u8]| (0..8).fold(0u64, |p, i| p << 8 | u64::from(bytes.get(i).copied().unwrap_or(0)));
-    Some((fold(first), fold(rest) | bytes.len() as u64))
-}
-
-impl<'a> IdMap<'a> {
-    fn get(&self, id: &str) -> Option<RecordIdx> {
-        if let Some(key) = short_id(id) {
-            return self.short.get(&key).copied();
-        }
-        match mid_id(id) {
-            Some(key) => self.mid.get(&key),
-            None => self.long.get(&IdKey::new(id)).or_else(|| self.owned.get(id)),
-        }
-        .copied()
-    }
-
-    /// Files `id` under `idx`, unless a record has it already: then that
-    /// record, and nothing changes.
-    fn insert_first(&mut self, id: &Text<'a>, idx: RecordIdx) -> Option<RecordIdx> {
-        fn first<K: std::hash::Hash + Eq>(
-            map: &mut FastMap<K, RecordIdx>,
-            key: K,
-            idx: RecordIdx,
-        ) -> Option<RecordIdx> {
-            match map.entry(key) {
-                Entry::Occupied(e) => Some(*e.get()),
-                Entry::Vacant(e) => {
-                    e.insert(idx);
-                    None
-                }
-            }
-        }
-        if let Some(key) = short_id(id.as_str()) {
-            return first(&mut self.short, key, idx);
-        }
-        if let Some(key) = mid_id(id.as_str()) {
-            return first(&mut self.mid, key, idx);
-        }
-        // One hash of the id where it is new: looked up and inserted at once.
-        match id {
-            Text::Borrowed(s) => match self.owned.get(*s) {
-                Some(taken) => Some(*taken),
-                None => first(&mut self.long, IdKey::new(s), idx),
-            },
-            Text::Owned(s) => match self.long.get(&IdKey::new(s)) {
-                Some(taken) => Some(*taken),
-                None => first(&mut self.owned, s.clone(), idx),
-            },
-        }
-    }
-
-    /// Room for `n` more ids, shared between the short, mid and long keys
-    /// as in `sample`.
-    fn reserve<'i>(&mut self, n: usize, sample: impl Iterator<Item = &'i str>) {
-        let (short, mid, all) = sample.fold((0, 0, 0), |(short, mid, all), id| {
-            (short + usize::from(short_id(id).is_some()), mid + usize::from(mid_id(id).is_some()), all + 1)
-        });
-        let share = |k: usize| n.checked_mul(k).and_then(|x| x.checked_div(all)).unwrap_or(0);
-        self.short.reserve(share(short));
-        self.mid.reserve(share(mid));
-        self.long.reserve(share(all - short - mid));
-    }
-}
+pub(crate) use ids::{FastMap, Text, TypeId, id_prefix};
+use ids::{Filed, IdMap};
 
 /// Records parsed at a time while the part before them is added.
 const PARSE_PART: usize = 1 << 16;
 
-/// Text borrowed from the input, or owned when JSON escapes had to be decoded.
-#[derive(Debug)]
-pub(crate) enum Text<'a> {
-    Borrowed(&'a str),
-    Owned(Box<str>),
-}
-
-impl Text<'_> {
-    pub(crate) fn as_str(&self) -> &str {
-        match self {
-            Text::Borrowed(s) => s,
-            Text::Owned(s) => s,
-        }
-    }
-}
+/// Runs of JSON Lines parsed at a time while the part before them is
+/// added: 4 MB, some 37,000 bench records.
+const RUNS_PER_PART: usize = 64;
 
 /// A field's value.
 #[derive(Debug)]
@@ -187,10 +47,6 @@ pub(crate) enum FVal<'a> {
     /// A nested object (rare: kept as JSON).
     Json(Box<Value>),
 }
-
-/// Index of a record type in the store.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(crate) struct TypeId(pub(crate) u32);
 
 #[derive(Debug)]
 pub(crate) struct FastRecord<'a> {
@@ -387,6 +243,7 @@ impl<'a> FastStore<'a> {
                 Err(unreadable) => store.entries.push(FastEntry::Error(Box::new(unreadable.clone()))),
             }
         }
+        store.file_ids();
         store.resolve_links(program);
         store
     }
@@ -394,42 +251,55 @@ impl<'a> FastStore<'a> {
     /// Reads one input: its records are parsed a part at a time on all
     /// cores, and each part is added (ids checked, on one thread) while the
     /// next is parsed on the others — adding 1M bench records took 0.2 s
-    /// with the other core idle.
+    /// with the other core idle. JSON Lines are cut into runs of lines
+    /// and each run is read on its own, lines found and all (splitting 1M
+    /// bench records first took 65 ms on one core).
     fn load_input(&mut self, input: &'a Input, wanted: &Wanted<'_>) {
         let file = self.files.len() as u32;
         self.files.push(input.name.clone());
+        if let Some((reader, runs, newlines)) = load::line_runs(input) {
+            let parse_run = |run: &load::LineRun| {
+                let mut parsed = Vec::new();
+                reader.run_pieces(run, |piece| parsed.push(parse_piece(&reader, piece, wanted)));
+                parsed
+            };
+            let parts = runs.chunks(RUNS_PER_PART);
+            self.add_in_parts(newlines + 1, file, parts, |part| part.par_iter().map(parse_run).collect());
+            return;
+        }
         let (reader, pieces) = load::split(input);
-        let parse_part = |part: Vec<Piece>| -> Vec<Result<Parsed<'a>, RecordError>> {
-            part.into_par_iter()
-                .with_min_len(256)
-                .map(|piece| match piece {
-                    Piece::Value { start, end, line_mode, at } => parse(&reader, start, end, line_mode, at, wanted),
-                    Piece::Error(e) => Err(e),
-                })
-                .collect()
-        };
-        let (total, mut added) = (pieces.len(), 0);
-        self.reserve(total);
+        let total = pieces.len();
         let mut pieces = pieces.into_iter();
-        let mut parsed: Vec<Result<Parsed<'a>, RecordError>> = Vec::new();
-        loop {
+        let parts = std::iter::from_fn(|| {
             let part: Vec<Piece> = pieces.by_ref().take(PARSE_PART).collect();
-            if part.is_empty() && parsed.is_empty() {
-                break;
-            }
+            (!part.is_empty()).then_some(part)
+        });
+        self.add_in_parts(total, file, parts, |part| {
+            vec![part.into_par_iter().with_min_len(256).map(|piece| parse_piece(&reader, piece, wanted)).collect()]
+        });
+    }
+
+    /// Parses the parts `parse_part` gives, each while the one before is
+    /// added. `expected`: about how many records there are, to make room.
+    fn add_in_parts<P: Send>(
+        &mut self,
+        expected: usize,
+        file: u32,
+        parts: impl Iterator<Item = P>,
+        parse_part: impl Fn(P) -> Vec<Vec<Result<Parsed<'a>, RecordError>>> + Sync,
+    ) {
+        self.reserve(expected);
+        let mut parts = parts.peekable();
+        let mut parsed: Vec<Vec<Result<Parsed<'a>, RecordError>>> = Vec::new();
+        while parts.peek().is_some() || !parsed.is_empty() {
             let done = std::mem::take(&mut parsed);
-            if added == 0 {
-                // The id map is sized from the first part's ids.
-                let ids = done.iter().filter_map(|p| p.as_ref().ok()).map(|p| p.id.as_str());
-                self.by_id.reserve(total, ids);
-            }
-            added += done.len();
-            parsed = rayon::join(|| parse_part(part), || self.add_parsed(done, file)).0;
+            let part = parts.next();
+            parsed = rayon::join(|| part.map(&parse_part).unwrap_or_default(), || self.add_parsed(done, file)).0;
         }
     }
 
-    fn add_parsed(&mut self, parsed: Vec<Result<Parsed<'a>, RecordError>>, file: u32) {
-        for p in parsed {
+    fn add_parsed(&mut self, parsed: Vec<Vec<Result<Parsed<'a>, RecordError>>>, file: u32) {
+        for p in parsed.into_iter().flatten() {
             match p {
                 Ok(p) => self.add(p, file),
                 Err(e) => self.entries.push(FastEntry::Error(Box::new(e))),
@@ -442,36 +312,93 @@ impl<'a> FastStore<'a> {
         self.entries.reserve(n);
     }
 
+    /// Adds a record; ids are checked once all are added (`file_ids`).
     fn add(&mut self, p: Parsed<'a>, file: u32) {
         let idx = RecordIdx(self.records.len() as u32);
-        if let Some(first) = self.by_id.insert_first(&p.id, idx) {
-            let position =
-                Position { file: self.files[file as usize].clone(), line: p.line as usize, column: p.column as usize };
-            let id = p.id.as_str().to_string();
-            self.entries.push(FastEntry::Error(Box::new(
-                RecordError::new(RecordErrorKind::DuplicateId, format!("duplicate id `{id}`"), position)
-                    .with_id(id)
-                    .with_first(self.position(first))
-                    .with_help("ids must be unique across all inputs; this record was not evaluated"),
-            )));
-            return;
-        }
-        let ty = match self.type_ids.get(p.record_type.as_str()) {
-            Some(t) => *t,
-            None => {
-                let t = TypeId(self.types.len() as u32);
-                self.types.push(p.record_type.as_str().to_string());
-                self.type_ids.insert(p.record_type.as_str().to_string(), t);
-                self.by_type.push(Vec::new());
-                t
-            }
-        };
+        let ty = self.type_of(p.record_type.as_str());
         self.by_type[ty.0 as usize].push(idx);
         self.records.push(FastRecord { id: p.id, ty, fields: p.fields, file, line: p.line, column: p.column });
         if !p.misfits.is_empty() {
             self.misfits.insert(idx, p.misfits.into_boxed_slice());
         }
         self.entries.push(FastEntry::Record(idx));
+    }
+
+    /// The id of a record type, new if it is.
+    fn type_of(&mut self, name: &str) -> TypeId {
+        // Records of a type mostly come together: the last one's, unhashed.
+        if let Some(last) = self.records.last()
+            && self.types.get(last.ty.0 as usize).is_some_and(|t| t == name)
+        {
+            return last.ty;
+        }
+        if let Some(t) = self.type_ids.get(name) {
+            return *t;
+        }
+        let t = TypeId(self.types.len() as u32);
+        self.types.push(name.to_string());
+        self.type_ids.insert(name.to_string(), t);
+        self.by_type.push(Vec::new());
+        t
+    }
+
+    /// Files every record by id, on all cores (see `ids`). A record whose
+    /// id an earlier one has becomes a duplicate-id error in its place, and
+    /// the records after it move up, as if it had never been added.
+    fn file_ids(&mut self) {
+        let (by_id, duplicates) = IdMap::build(&self.records, |r| (&r.id, r.ty));
+        self.by_id = by_id;
+        if !duplicates.is_empty() {
+            self.drop_duplicates(&duplicates);
+            self.by_id = IdMap::build(&self.records, |r| (&r.id, r.ty)).0;
+        }
+    }
+
+    /// Takes out `duplicates` (each with the record that has its id first).
+    fn drop_duplicates(&mut self, duplicates: &[(RecordIdx, RecordIdx)]) {
+        let mut errors: FastMap<RecordIdx, Box<RecordError>> =
+            duplicates.iter().map(|&(d, first)| (d, Box::new(self.duplicate_id(d, first)))).collect();
+        // Each record's index with the duplicates out; `None` for those.
+        let mut kept = 0;
+        let renumbered: Vec<Option<RecordIdx>> = (0..self.records.len() as u32)
+            .map(|i| {
+                (!errors.contains_key(&RecordIdx(i))).then(|| {
+                    kept += 1;
+                    RecordIdx(kept - 1)
+                })
+            })
+            .collect();
+        // Types are numbered in the order they first appear, in records kept.
+        let (records, types) = (std::mem::take(&mut self.records), std::mem::take(&mut self.types));
+        self.type_ids.clear();
+        self.by_type.clear();
+        for (mut r, new) in records.into_iter().zip(&renumbered) {
+            if let Some(new) = new {
+                r.ty = self.type_of(types.get(r.ty.0 as usize).map_or("", String::as_str));
+                self.by_type[r.ty.0 as usize].push(*new);
+                self.records.push(r);
+            }
+        }
+        for entry in &mut self.entries {
+            if let FastEntry::Record(r) = *entry {
+                match (errors.remove(&r), renumbered.get(r.index()).copied().flatten()) {
+                    (Some(error), _) => *entry = FastEntry::Error(error),
+                    (None, Some(new)) => *entry = FastEntry::Record(new),
+                    (None, None) => {}
+                }
+            }
+        }
+        let misfits = std::mem::take(&mut self.misfits).into_iter();
+        self.misfits = misfits.filter_map(|(r, w)| Some((renumbered.get(r.index()).copied().flatten()?, w))).collect();
+    }
+
+    /// The error of record `r`, whose id record `first` has.
+    fn duplicate_id(&self, r: RecordIdx, first: RecordIdx) -> RecordError {
+        let id = self.id(r).to_string();
+        RecordError::new(RecordErrorKind::DuplicateId, format!("duplicate id `{id}`"), self.position(r))
+            .with_id(id)
+            .with_first(self.position(first))
+            .with_help("ids must be unique across all inputs; this record was not evaluated")
     }
 
     /// Turns link strings into record indexes: declared link fields (to a
@@ -501,38 +428,29 @@ impl<'a> FastStore<'a> {
         if links.is_empty() {
             return;
         }
-        let by_id = &self.by_id;
-        let types: Vec<TypeId> = self.records.iter().map(|r| r.ty).collect();
-        let lookup = |s: &str| by_id.get(s);
-        self.records.par_iter_mut().with_min_len(1024).for_each(|r| {
-            for (fid, val) in r.fields.iter_mut() {
-                let Some(target) = links.get(&(r.ty, *fid)) else { continue };
-                let resolve = |v: &mut FVal<'_>| {
-                    if let FVal::Str(s) = v
-                        && let Some(i) = lookup(s.as_str())
-                        && target.is_none_or(|t| types[i.index()] == t)
-                    {
-                        *v = FVal::Link(i);
+        let links = &links;
+        self.by_id.find_each(
+            &mut self.records,
+            |r, visit| {
+                for (field, value) in &r.fields {
+                    if links.contains_key(&(r.ty, *field)) {
+                        link_texts(value, visit);
                     }
-                };
-                match val {
-                    FVal::List(items) => {
-                        items.iter_mut().for_each(resolve);
-                        if items.iter().all(|i| matches!(i, FVal::Link(_))) {
-                            let links =
-                                items.iter().filter_map(|i| if let FVal::Link(r) = i { Some(*r) } else { None });
-                            *val = FVal::Links(links.collect());
-                        }
-                    }
-                    other => resolve(other),
                 }
-            }
-        });
+            },
+            |r, next| {
+                for (field, value) in r.fields.iter_mut() {
+                    if let Some(target) = links.get(&(r.ty, *field)) {
+                        resolve(value, *target, next);
+                    }
+                }
+            },
+        );
     }
 
     /// A record by id.
     pub fn lookup(&self, id: &str) -> Option<RecordIdx> {
-        self.by_id.get(id)
+        self.by_id.get(id).map(|found| found.idx)
     }
 
     pub(crate) fn record(&self, r: RecordIdx) -> &FastRecord<'a> {
@@ -588,6 +506,54 @@ impl Records for FastStore<'_> {
         let rec = self.record(r);
         let file = self.files.get(rec.file as usize).map_or("", String::as_str);
         (std::borrow::Cow::Borrowed(file), rec.line as usize, rec.column as usize)
+    }
+}
+
+/// The texts of a link field's value that may name records, in order:
+/// the value itself if it is a string, or the strings of a list.
+fn link_texts<'v>(value: &'v FVal<'_>, visit: &mut dyn FnMut(&'v str)) {
+    match value {
+        FVal::Str(s) => visit(s.as_str()),
+        FVal::List(items) => {
+            for item in items {
+                if let FVal::Str(s) = item {
+                    visit(s.as_str());
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Turns the texts `link_texts` gave into links where `next` found their
+/// record (of the `target` type, if there is one); a list that is all
+/// links becomes compact.
+fn resolve(value: &mut FVal<'_>, target: Option<TypeId>, next: &mut dyn FnMut() -> Option<Filed>) {
+    let mut one = |v: &mut FVal<'_>| {
+        if let FVal::Str(_) = v
+            && let Some(found) = next()
+            && target.is_none_or(|t| found.ty == t)
+        {
+            *v = FVal::Link(found.idx);
+        }
+    };
+    match value {
+        FVal::List(items) => {
+            items.iter_mut().for_each(&mut one);
+            if items.iter().all(|i| matches!(i, FVal::Link(_))) {
+                let links = items.iter().filter_map(|i| if let FVal::Link(r) = i { Some(*r) } else { None });
+                *value = FVal::Links(links.collect());
+            }
+        }
+        other => one(other),
+    }
+}
+
+/// Parses one piece of an input.
+fn parse_piece<'a>(reader: &Reader<'a>, piece: Piece, wanted: &Wanted<'_>) -> Result<Parsed<'a>, RecordError> {
+    match piece {
+        Piece::Value { start, end, line_mode, at } => parse(reader, start, end, line_mode, at, wanted),
+        Piece::Error(e) => Err(e),
     }
 }
 
@@ -889,57 +855,6 @@ impl<'de> Visitor<'de> for ValSeed {
 mod size_tests {
     use super::*;
 
-    #[test]
-    fn id_keys_are_equal_only_for_equal_ids() {
-        let same = |a: &str, b: &str| IdKey::new(a) == IdKey::new(b);
-        assert!(same("p-1", "p-1") && same("person-000123", "person-000123") && same("", ""));
-        assert!(!same("ab", "ab\0"), "zero padding must not make these equal");
-        assert!(!same("person-000123", "person-000124"), "a difference past the 8th byte");
-        assert!(!same("person-0", "person-00"));
-        assert!(!same("é", "e"));
-    }
-
-    #[test]
-    fn the_id_map_finds_each_id_and_only_it_whatever_its_key() {
-        let ids = [
-            "",
-            "a",
-            "ab",
-            "ab\0",
-            "p-1",
-            "1234567",
-            "12345678",
-            "person-000123",
-            "person-000124",
-            "é",
-            "12345678\0",
-            "person-000000000123",
-            "person-000000000124",
-        ];
-        let mut map = IdMap::default();
-        for (i, id) in ids.iter().enumerate() {
-            assert_eq!(map.insert_first(&Text::Borrowed(id), RecordIdx(i as u32)), None, "{id:?} is new");
-        }
-        for (i, id) in ids.iter().enumerate() {
-            assert_eq!(map.get(id), Some(RecordIdx(i as u32)), "{id:?}");
-        }
-        assert_eq!(map.get("abc"), None);
-        assert_eq!(map.get("person-000125"), None);
-        assert_eq!(map.get("person-000000000125"), None);
-        // An id decoded from JSON escapes is owned; it is the same id.
-        for (owned, first) in [("p-1", 4), ("person-000123", 7), ("1234567", 5), ("person-000000000123", 11)] {
-            let again = Text::Owned(owned.into());
-            assert_eq!(map.insert_first(&again, RecordIdx(99)), Some(RecordIdx(first)), "{owned}");
-        }
-        for (new, at) in [("new-and-long-id", 20), ("a-new-and-longer-id", 30)] {
-            assert_eq!(map.insert_first(&Text::Owned(new.into()), RecordIdx(at)), None);
-            assert_eq!(map.insert_first(&Text::Borrowed(new), RecordIdx(at + 1)), Some(RecordIdx(at)));
-            assert_eq!(map.get(new), Some(RecordIdx(at)));
-        }
-        let sizes = (map.short.len(), map.mid.len(), map.long.len(), map.owned.len());
-        assert_eq!(sizes, (7, 5, 2, 1), "up to 7 bytes, 8 to 15, longer, longer and owned");
-    }
-
     /// Hop walks are bound by memory latency: a record must stay within
     /// one cache line and a field value within three words.
     #[test]
@@ -1000,6 +915,59 @@ mod load_tests {
 }
 
 #[cfg(test)]
+mod duplicate_tests {
+    use super::*;
+    use crate::{RuleSet, SourceFile};
+
+    /// Duplicates are found once every record is added: each becomes an
+    /// error in its place, and the store is as if it had never been added —
+    /// indexes, types (numbered as they first appear in the records kept),
+    /// misfits, links.
+    #[test]
+    fn a_duplicate_leaves_no_trace_but_its_error() {
+        let rules = "entity t1 { n: string? }\nentity t3 { n: string? }\nentity t2 { to: t1? }\n\
+                     rule r { flag t2 x when x.to.n == \"A\" }";
+        let rules = RuleSet::from_sources(vec![SourceFile::new("t.rules", rules)]).unwrap_or_else(|e| panic!("{e:?}"));
+        let text = concat!(
+            "{\"id\":\"a\",\"type\":\"t1\",\"n\":\"A\"}\n",
+            "{\"id\":\"a\",\"type\":\"t2\",\"extra\":1}\n",
+            "{\"id\":\"b\",\"type\":\"t3\"}\n",
+            "{\"id\":\"c\",\"type\":\"t2\",\"to\":\"a\"}\n",
+            "{\"id\":\"b\",\"type\":\"t1\",\"extra\":2}\n",
+            "{\"id\":\"d\",\"type\":\"t1\",\"extra\":3}\n",
+        );
+        let inputs = vec![Ok(Input::new("t.jsonl", text.as_bytes().to_vec()))];
+        let store = FastStore::load(&inputs, rules.program());
+        let entries: Vec<String> = (store.entries.iter())
+            .map(|e| match e {
+                FastEntry::Record(r) => format!("{} {} {}", r.0, store.id(*r), store.record_type(*r)),
+                FastEntry::Error(e) => format!("{} at {}", e.message(), e.position()),
+            })
+            .collect();
+        assert_eq!(
+            entries,
+            [
+                "0 a t1",
+                "duplicate id `a` at t.jsonl:2:1",
+                "1 b t3",
+                "2 c t2",
+                "duplicate id `b` at t.jsonl:5:1",
+                "3 d t1"
+            ]
+        );
+        assert_eq!(store.types, ["t1", "t3", "t2"]);
+        let by_type: Vec<Vec<u32>> = store.by_type.iter().map(|rs| rs.iter().map(|r| r.0).collect()).collect();
+        assert_eq!(by_type, [vec![0, 3], vec![1], vec![2]]);
+        let found = |id: &str| store.lookup(id).map(|r| r.0);
+        assert_eq!([found("a"), found("b"), found("c"), found("d")], [Some(0), Some(1), Some(2), Some(3)]);
+        let misfits: Vec<u32> = store.misfits.keys().map(|r| r.0).collect();
+        assert_eq!(misfits, [3], "the misfits of the duplicates are gone");
+        let to = store.type_id("t2").and_then(|_| store.record(RecordIdx(2)).fields.first());
+        assert!(matches!(to, Some((_, FVal::Link(RecordIdx(0))))), "{to:?}");
+    }
+}
+
+#[cfg(test)]
 mod fit_tests {
     use super::*;
     use crate::{RuleSet, SourceFile};
@@ -1044,12 +1012,4 @@ impl FastStore<'_> {
             FVal::Json(v) => (**v).clone(),
         }
     }
-}
-
-/// A record id's first 8 bytes as one integer, zero-padded: ids compare
-/// as these do, unless these tie.
-pub(crate) fn id_prefix(id: &str) -> u64 {
-    // Byte by byte: a copy of variable length would be a `memcpy` call.
-    let bytes = id.as_bytes();
-    (0..8).fold(0u64, |p, i| p << 8 | u64::from(bytes.get(i).copied().unwrap_or(0)))
 }

@@ -5,7 +5,11 @@
 //! only text that cannot be split into records at all (an unterminated
 //! array element) ends a file early, with one error saying so.
 
+use std::sync::OnceLock;
+
 use serde_json::{Map, Value};
+
+use rayon::prelude::*;
 
 use super::error::{RecordError, RecordErrorKind as K};
 use crate::source::Position;
@@ -77,10 +81,8 @@ pub(crate) enum Piece {
 /// An input split into the texts of its records: parsing each (in any
 /// order, on any thread) is up to the caller.
 pub(crate) fn split(input: &Input) -> (Reader<'_>, Vec<Piece>) {
-    let bytes = input.bytes.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(&input.bytes);
-    let bom = input.bytes.len() - bytes.len();
-    let lines = LineIndex::new(bytes);
-    let reader = Reader { name: &input.name, bytes, bom, lines, origins: &input.origins };
+    let reader = Reader::new(input);
+    let bytes = reader.bytes;
     let mut out = Vec::new();
     match bytes.iter().position(|b| !b.is_ascii_whitespace()) {
         Some(_) if !input.origins.is_empty() => reader.json_lines(&mut out),
@@ -98,6 +100,54 @@ pub(crate) fn split(input: &Input) -> (Reader<'_>, Vec<Piece>) {
         None => {}
     }
     (reader, out)
+}
+
+/// Bytes of JSON Lines read as one run: some 600 bench records.
+const RUN_BYTES: usize = 1 << 16;
+
+/// A run of whole lines of JSON Lines: `start` is a line start, `end` one
+/// past a newline (or the end of the input).
+pub(crate) struct LineRun {
+    start: usize,
+    end: usize,
+    /// The 0-based line at `start`.
+    first_line: usize,
+}
+
+/// JSON Lines as written (not converted, not an array: what [`split`]
+/// reads line by line), cut into runs of whole lines to be read on all
+/// cores: the lines are found run by run, and no line index is built
+/// unless an error needs one; and how many newlines there are. `None` for
+/// any other input.
+pub(crate) fn line_runs(input: &Input) -> Option<(Reader<'_>, Vec<LineRun>, usize)> {
+    let reader = Reader::new(input);
+    let bytes = reader.bytes;
+    let first = bytes.iter().position(|b| !b.is_ascii_whitespace())?;
+    if !input.origins.is_empty() || bytes[first] == b'[' {
+        return None;
+    }
+    let mut ends = Vec::with_capacity(bytes.len() / RUN_BYTES + 1);
+    let mut start = 0;
+    while start < bytes.len() {
+        let from = (start + RUN_BYTES).min(bytes.len());
+        let end = memchr::memchr(b'\n', &bytes[from..]).map_or(bytes.len(), |i| from + i + 1);
+        ends.push((start, end));
+        start = end;
+    }
+    // The first line of each run: its newlines counted on all cores.
+    let newlines: Vec<usize> =
+        ends.par_iter().map(|&(start, end)| memchr::memchr_iter(b'\n', &bytes[start..end]).count()).collect();
+    let mut first_line = 0;
+    let runs = ends
+        .into_iter()
+        .zip(newlines)
+        .map(|((start, end), n)| {
+            let run = LineRun { start, end, first_line };
+            first_line += n;
+            run
+        })
+        .collect();
+    Some((reader, runs, first_line))
 }
 
 /// Whether the second non-blank line is a whole JSON object by itself, as
@@ -129,6 +179,7 @@ pub(crate) enum Found<'a> {
 }
 
 /// Byte offsets of line starts, for positions.
+#[derive(Debug)]
 struct LineIndex {
     starts: Vec<usize>,
 }
@@ -154,18 +205,60 @@ pub(crate) struct Reader<'a> {
     name: &'a str,
     pub(crate) bytes: &'a [u8],
     bom: usize,
-    lines: LineIndex,
+    /// Built when first needed: JSON Lines read in runs need it only for errors.
+    lines: OnceLock<LineIndex>,
     origins: &'a [Origin],
+}
+
+impl<'a> Reader<'a> {
+    fn new(input: &'a Input) -> Self {
+        let bytes = input.bytes.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(&input.bytes);
+        let bom = input.bytes.len() - bytes.len();
+        Reader { name: &input.name, bytes, bom, lines: OnceLock::new(), origins: &input.origins }
+    }
+
+    fn lines(&self) -> &LineIndex {
+        self.lines.get_or_init(|| LineIndex::new(self.bytes))
+    }
+
+    /// The piece of each non-blank line of `run`, in order.
+    pub(crate) fn run_pieces(&self, run: &LineRun, mut f: impl FnMut(Piece)) {
+        let (mut start, mut line) = (run.start, run.first_line);
+        while start < run.end {
+            let newline = memchr::memchr(b'\n', &self.bytes[start..run.end]).map(|i| start + i);
+            let end = newline.unwrap_or(run.end);
+            if let Some(piece) = self.line_piece(line, start, end) {
+                f(piece);
+            }
+            start = end + 1;
+            line += 1;
+        }
+    }
+
+    /// The piece of line `i` (0-based), `start..end` without its newline;
+    /// `None` when it is blank.
+    fn line_piece(&self, i: usize, start: usize, end: usize) -> Option<Piece> {
+        if let Some(Origin::Error(e)) = self.origins.get(i) {
+            return Some(Piece::Error(e.clone()));
+        }
+        let lead = self.bytes[start..end].iter().position(|b| !b.is_ascii_whitespace())?;
+        let column = lead + 1 + if i == 0 { self.bom } else { 0 };
+        let at = match self.origins.get(i) {
+            Some(Origin::At { line, column }) => Some((*line, *column)),
+            _ => u32::try_from(i + 1).ok().zip(u32::try_from(column).ok()),
+        };
+        Some(Piece::Value { start: start + lead, end, line_mode: true, at })
+    }
 }
 
 impl Reader<'_> {
     /// 1-based line and byte column of an offset.
     pub(crate) fn line_col(&self, offset: usize) -> (usize, usize) {
-        let line = self.lines.line_of(offset);
+        let line = self.lines().line_of(offset);
         if let Some(Origin::At { line, column }) = self.origins.get(line) {
             return (*line as usize, *column as usize);
         }
-        let col = offset - self.lines.starts[line] + 1 + if line == 0 { self.bom } else { 0 };
+        let col = offset - self.lines().starts[line] + 1 + if line == 0 { self.bom } else { 0 };
         (line + 1, col)
     }
 
@@ -179,9 +272,10 @@ impl Reader<'_> {
             // The converted text is not what the user wrote.
             return &[];
         }
-        let line = self.lines.line_of(offset);
-        let start = self.lines.starts[line];
-        let end = self.lines.starts.get(line + 1).map_or(self.bytes.len(), |e| e - 1);
+        let lines = self.lines();
+        let line = lines.line_of(offset);
+        let start = lines.starts[line];
+        let end = lines.starts.get(line + 1).map_or(self.bytes.len(), |e| e - 1);
         &self.bytes[start..end.max(start)]
     }
 
@@ -190,20 +284,10 @@ impl Reader<'_> {
     }
 
     fn json_lines(&self, out: &mut Vec<Piece>) {
-        for (i, start) in self.lines.starts.iter().enumerate() {
-            let end = self.lines.starts.get(i + 1).map_or(self.bytes.len(), |e| e - 1).max(*start);
-            let line = &self.bytes[*start..end];
-            if let Some(Origin::Error(e)) = self.origins.get(i) {
-                out.push(Piece::Error(e.clone()));
-                continue;
-            }
-            let Some(lead) = line.iter().position(|b| !b.is_ascii_whitespace()) else { continue };
-            let column = lead + 1 + if i == 0 { self.bom } else { 0 };
-            let at = match self.origins.get(i) {
-                Some(Origin::At { line, column }) => Some((*line, *column)),
-                _ => u32::try_from(i + 1).ok().zip(u32::try_from(column).ok()),
-            };
-            out.push(Piece::Value { start: start + lead, end, line_mode: true, at });
+        let starts = &self.lines().starts;
+        for (i, start) in starts.iter().enumerate() {
+            let end = starts.get(i + 1).map_or(self.bytes.len(), |e| e - 1).max(*start);
+            out.extend(self.line_piece(i, *start, end));
         }
     }
 
@@ -495,6 +579,44 @@ mod tests {
         assert_eq!(load("\u{feff}{\"id\":\"a\",\"type\":\"t\"}"), vec![Ok("a@1:4".into())]);
         assert!(load("").is_empty());
         assert!(load("  \n\n").is_empty());
+    }
+
+    /// What a piece is, to compare the two ways of cutting an input.
+    fn shown(reader: &Reader<'_>, piece: &Piece) -> String {
+        match piece {
+            Piece::Value { start, end, line_mode, at } => {
+                format!("{at:?} {line_mode} {:?}", String::from_utf8_lossy(&reader.bytes[*start..*end]))
+            }
+            Piece::Error(e) => format!("error {}", e.message()),
+        }
+    }
+
+    /// JSON Lines read in runs (on all cores) give the pieces `split`
+    /// gives, runs cut at any line: blank and CRLF lines, a BOM, no final
+    /// newline, lines longer than a run.
+    #[test]
+    fn runs_of_lines_are_the_lines_split_finds() {
+        let mut text = String::from("\u{feff}  {\"id\":\"a\"}\r\n\n \t\n");
+        for i in 0..20_000 {
+            let pad = " ".repeat(i % 7);
+            text.push_str(&format!("{pad}{{\"id\":\"r{i}\",\"type\":\"t\"}}{}\n", ["", "\r", " "][i % 3]));
+            if i % 1000 == 0 {
+                text.push_str(&format!("{{\"long\":\"{}\"}}\n\n", "x".repeat(RUN_BYTES + i)));
+            }
+        }
+        for end in ["", "\n", "{\"id\":\"last\"}", "   "] {
+            let input = Input::new("t.jsonl", format!("{text}{end}"));
+            let (reader, pieces) = split(&input);
+            let expected: Vec<String> = pieces.iter().map(|p| shown(&reader, p)).collect();
+            let Some((reader, runs, newlines)) = line_runs(&input) else { panic!("JSON Lines") };
+            assert!(runs.len() > 10, "{}", runs.len());
+            let mut got = Vec::new();
+            runs.iter().for_each(|run| reader.run_pieces(run, |p| got.push(shown(&reader, &p))));
+            assert_eq!(got, expected);
+            assert_eq!(newlines, input.bytes.iter().filter(|b| **b == b'\n').count());
+        }
+        assert!(line_runs(&Input::new("t.json", " [{\"id\":\"a\"}]")).is_none(), "an array");
+        assert!(line_runs(&Input::new("t.json", " \n")).is_none(), "nothing to read");
     }
 
     #[test]

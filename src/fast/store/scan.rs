@@ -80,6 +80,20 @@ pub(super) fn record<'a, V: Build<'a>>(
     (s.at == s.text.len()).then_some(head)
 }
 
+/// The high bit of each byte of `word` (little-endian) that is `"`, `\\`
+/// or a control character, or of a byte above one: the lowest set bit is
+/// exact, and it is the first byte where a string's plain text stops.
+fn stop(word: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // A byte is zero (after the xor), or below 0x20: set, with a borrow
+    // that can set bits only above the first such byte.
+    let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    zero(word ^ (ONES * u64::from(b'"')))
+        | zero(word ^ (ONES * u64::from(b'\\')))
+        | (word.wrapping_sub(ONES * 0x20) & !word & HIGH)
+}
+
 struct Scan<'a> {
     text: &'a str,
     at: usize,
@@ -113,6 +127,17 @@ impl<'a> Scan<'a> {
         let bytes = self.text.as_bytes();
         let start = self.at;
         let mut i = start;
+        // Eight bytes at a time to the first that is not plain text (byte
+        // by byte this was a third of the scan's instructions).
+        while let Some(word) = bytes.get(i..).and_then(<[u8]>::first_chunk::<8>) {
+            match stop(u64::from_le_bytes(*word)) {
+                0 => i += 8,
+                found => {
+                    i += (found.trailing_zeros() / 8) as usize;
+                    break;
+                }
+            }
+        }
         loop {
             match *bytes.get(i)? {
                 b'"' => break,
@@ -212,6 +237,28 @@ mod tests {
                 assert!(fast.is_some(), "the fast path takes {text}");
                 assert_eq!(fast, by_serde(text, typed), "{text}");
             }
+        }
+    }
+
+    /// The word-at-a-time search stops where the byte loop would, wherever
+    /// in a word the stop falls, and at non-ASCII bytes it does not stop.
+    #[test]
+    fn strings_end_where_they_end() {
+        for len in 0..20 {
+            for stop in ["\"", "\\n\"", "\u{1}\"", "\t\""] {
+                let body = "é".repeat(len / 2) + &"a".repeat(len % 2);
+                let text = format!("\"{body}{stop}");
+                let mut s = Scan { text: &text, at: 0 };
+                let expected = (stop == "\"").then_some(body.as_str());
+                assert_eq!(s.string(), expected, "{text:?}");
+                if expected.is_some() {
+                    assert_eq!(s.at, text.len());
+                }
+            }
+        }
+        for c in (0u8..0x80).filter(|c| !matches!(c, b'"' | b'\\') && *c >= 0x20) {
+            let text = format!("\"{}\"", (c as char).to_string().repeat(17));
+            assert_eq!(Scan { text: &text, at: 0 }.string().map(str::len), Some(17), "{c}");
         }
     }
 
