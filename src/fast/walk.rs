@@ -548,6 +548,32 @@ impl<'s> Ctx<'_, 's> {
         });
     }
 
+    /// Walks one more depth only as far as its witness: the first link,
+    /// in the order [`Ctx::sort_level`] gives, to a record not yet visited
+    /// that `settles`, as (node, record, list position). For a depth known
+    /// to hold the witness, where ordering and recording the whole depth
+    /// would be wasted; `None` (nothing walked) if no record settles.
+    pub(crate) fn witness_depth(
+        &self,
+        walk: &mut HopWalk,
+        step: &PathStep,
+        settles: impl Fn(RecordIdx) -> bool,
+    ) -> Option<(u32, RecordIdx, usize)> {
+        let HopWalk { visited, bufs, depth, .. } = walk;
+        let WalkBufs { reached, frontier, nodes, rows, .. } = bufs;
+        self.reach(step, frontier, visited, reached, rows);
+        let witness_order = |a: &Reached, b: &Reached| {
+            a.0.cmp(&b.0)
+                .then_with(|| if a.1 == b.1 { Ordering::Equal } else { self.id(a.1).cmp(self.id(b.1)) })
+                .then(a.2.cmp(&b.2))
+        };
+        let &(pos, target, parent, _) = reached.iter().filter(|l| settles(l.1)).min_by(|a, b| witness_order(a, b))?;
+        *depth += 1;
+        let node = nodes.len() as u32;
+        nodes.push((frontier[parent].1, target));
+        Some((node, target, pos))
+    }
+
     /// One depth of a hop walk: the links from each record of `frontier` to
     /// a record not yet visited, as (list position, target, index of the
     /// record in `frontier`, 0), in frontier and then list order.
