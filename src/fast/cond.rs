@@ -323,6 +323,20 @@ impl<'s> Ctx<'_, 's> {
             }
             None => {}
         }
+        let (examined, settled) = self.walk_range(q, step, range, start, env)?;
+        Ok(finish_quantifier(self, q, text, Some(examined), settled, facts))
+    }
+
+    /// Walks a hop range from `start` depth by depth until an element
+    /// settles `q`: how many elements were examined, and the witness.
+    fn walk_range(
+        &self,
+        q: &'s Quant,
+        step: &'s PathStep,
+        range: HopRange,
+        start: Cursor<'s>,
+        env: &mut Env<'s>,
+    ) -> Result<(usize, Option<Settled>), Fault> {
         let known = self.witness_known(q, range, &start);
         let mut walk = self.start_walk(start);
         let mut examined = 0;
@@ -357,7 +371,7 @@ impl<'s> Ctx<'_, 's> {
             }
         };
         self.budget.unfollow(followed);
-        Ok(finish_quantifier(self, q, text, Some(examined), settled, facts))
+        Ok((examined, settled))
     }
 
     /// Where the store-wide closure knows how far the witness of the walk
