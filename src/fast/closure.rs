@@ -88,6 +88,10 @@ pub(crate) struct Closure {
     reached: Vec<u32>,
     /// How many hops before the witness `anchor` is (at most).
     tail: u32,
+    /// Which records settle the quantifier (`S`; only those some link
+    /// leads to are worked out): what a walk with evidence looks for at
+    /// the depth its witness is known to be at.
+    settles: Vec<bool>,
 }
 
 /// The records a settled walk goes through to its witness (the start not
@@ -110,7 +114,8 @@ impl Closure {
     pub(crate) fn new(links: &Links<'_>, settles: &[bool], tail: u32, count_reached: bool) -> Closure {
         let (dist, order) = distances(links, settles);
         let reached = if count_reached { reach_counts(links, settles.len()) } else { Vec::new() };
-        let mut closure = Closure { ends: vec![End::Unsettled; settles.len()], reached, tail };
+        let ends = vec![End::Unsettled; settles.len()];
+        let mut closure = Closure { ends, reached, tail, settles: settles.to_vec() };
         // Nearest first: a record's end is read from one a hop nearer.
         for &r in &order {
             let r = r as usize;
@@ -135,6 +140,12 @@ impl Closure {
 
     pub(crate) fn end(&self, r: RecordIdx) -> End {
         self.ends.get(r.index()).copied().unwrap_or(End::Walk { depth: None })
+    }
+
+    /// Whether `r` settles the quantifier (only known where a link leads
+    /// to `r`: no walk reaches another record).
+    pub(crate) fn settles(&self, r: RecordIdx) -> bool {
+        self.settles.get(r.index()).copied().unwrap_or(false)
     }
 
     /// How many records the whole walk from `r` reaches, if known.

@@ -5,6 +5,7 @@
 //! the walk reaches it and stops at the witness; a one-record def's answer
 //! is remembered.
 
+use super::closure::{Closure, End};
 use super::engine::FastEngine;
 use super::reach::Reached;
 use super::value::{Cursor, Env, Item, Val, take_chain};
@@ -322,10 +323,33 @@ impl<'s> Ctx<'_, 's> {
             }
             None => {}
         }
+        let (examined, settled) = self.walk_range(q, step, range, start, env)?;
+        Ok(finish_quantifier(self, q, text, Some(examined), settled, facts))
+    }
+
+    /// Walks a hop range from `start` depth by depth until an element
+    /// settles `q`: how many elements were examined, and the witness.
+    fn walk_range(
+        &self,
+        q: &'s Quant,
+        step: &'s PathStep,
+        range: HopRange,
+        start: Cursor<'s>,
+        env: &mut Env<'s>,
+    ) -> Result<(usize, Option<Settled>), Fault> {
+        let known = self.witness_known(q, range, &start);
         let mut walk = self.start_walk(start);
         let mut examined = 0;
         let followed = self.budget.follow(&step.field);
         let settled = loop {
+            if let Some((closure, at)) = known
+                && walk.depth + 1 == at
+                && let Some((node, target, pos)) = self.witness_depth(&mut walk, step, |r| closure.settles(r))
+            {
+                let found = Found { val: Val::Rec(target), depth: Some(at), pos };
+                let chain = || self.walk_chain(&walk.start_chains, &walk.bufs.nodes, &step.field, node);
+                break Some(self.settle(q, None, found, chain, env)?);
+            }
             match self.walk_depth(&mut walk, step, range) {
                 Depth::Walked => {}
                 Depth::Done => break None,
@@ -333,6 +357,11 @@ impl<'s> Ctx<'_, 's> {
                     self.budget.check()?;
                     break None;
                 }
+            }
+            if known.is_some_and(|(_, at)| walk.depth < at) {
+                // Nothing this near settles it (what was examined is
+                // only shown when nothing does).
+                continue;
             }
             if let Cond::Call { def, .. } = &q.body {
                 self.engine.read_def_answers(*def, walk.bufs.level.iter().map(|l| l.1));
@@ -342,7 +371,19 @@ impl<'s> Ctx<'_, 's> {
             }
         };
         self.budget.unfollow(followed);
-        Ok(finish_quantifier(self, q, text, Some(examined), settled, facts))
+        Ok((examined, settled))
+    }
+
+    /// Where the store-wide closure knows how far the witness of the walk
+    /// from `start` is, but not which it is (several shortest ways): the
+    /// closure, which tells the records that settle, and that depth, if
+    /// it is in `range`. The walk then orders the depths before it as
+    /// ever, but at that one looks only for the witness.
+    fn witness_known(&self, q: &'s Quant, range: HopRange, start: &Cursor<'s>) -> Option<(&Closure, u32)> {
+        let closure = self.engine.closure(q)?;
+        let Cursor::One(v, _) = start else { return None };
+        let End::Walk { depth: Some(at) } = closure.end(self.resolve_val(*v)?) else { return None };
+        (range.min <= at && range.max.is_none_or(|max| at <= max)).then_some((closure, at))
     }
 
     /// Judges the records a walk reached at its last depth, in witness

@@ -42,6 +42,32 @@ thread_local! {
     static WALK_BUFS: RefCell<Vec<WalkBufs>> = const { RefCell::new(Vec::new()) };
 }
 
+thread_local! {
+    /// The record types and field names shown lately (see [`shared`]).
+    static SHARED: RefCell<Vec<Arc<str>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// How many strings [`SHARED`] keeps: more than a program's record types
+/// and hop fields in any but a large one (then it starts again).
+const SHARED_KEPT: usize = 32;
+
+/// `s` as a shared string: a record's type and a hop's field are the same
+/// few strings in every fact, so each thread allocates each once and
+/// hands out its copies (found by their text: nothing outlives a store).
+fn shared(s: &str) -> Arc<str> {
+    SHARED.with_borrow_mut(|kept| {
+        if let Some(found) = kept.iter().find(|k| ***k == *s) {
+            return Arc::clone(found);
+        }
+        if kept.len() >= SHARED_KEPT {
+            kept.clear();
+        }
+        let new: Arc<str> = s.into();
+        kept.push(Arc::clone(&new));
+        new
+    })
+}
+
 /// A link followed at one depth: (list position, target, parent's index in
 /// the frontier, the target id's first bytes when sorting).
 type Reached = (usize, RecordIdx, usize, u64);
@@ -133,7 +159,7 @@ impl<'s> Ctx<'_, 's> {
         let store = self.engine.store;
         Shown::Record {
             id: store.id(r).into(),
-            record_type: store.record_type(r).into(),
+            record_type: shared(store.record_type(r)),
             name: store.name(r).map(Into::into),
         }
     }
@@ -196,7 +222,7 @@ impl<'s> Ctx<'_, 's> {
         };
         records.reverse();
         let mut chain = starts.get(start as usize).cloned().unwrap_or_default();
-        let via: Arc<str> = via.into();
+        let via = shared(via);
         let hop = |r: &RecordIdx| Hop { via: Arc::clone(&via), to: self.record_shown(*r) };
         // A long walk's middle is left out here, never built.
         let (first, last) = match records.len().checked_sub(2 * CHAIN_ENDS) {
@@ -214,7 +240,7 @@ impl<'s> Ctx<'_, 's> {
     }
 
     fn hop(&self, via: &str, v: Val<'s>) -> Hop {
-        Hop { via: via.into(), to: self.shown(v) }
+        Hop { via: shared(via), to: self.shown(v) }
     }
 
     /// The record a value names.
@@ -433,7 +459,8 @@ impl<'s> Ctx<'_, 's> {
             .map(|(pos, val)| {
                 let mut chain = if self.trace { chain.clone() } else { Vec::new() };
                 if self.trace {
-                    chain.push(self.hop(&format!("[{pos}]"), val));
+                    // Not through `shared`: indexes would crowd out the names.
+                    chain.push(Hop { via: format!("[{pos}]").into(), to: self.shown(val) });
                 }
                 Item::built(val, chain, pos)
             })
@@ -546,6 +573,32 @@ impl<'s> Ctx<'_, 's> {
                 .then_with(|| if a.1 == b.1 { Ordering::Equal } else { self.id(a.1).cmp(self.id(b.1)) })
                 .then(a.2.cmp(&b.2))
         });
+    }
+
+    /// Walks one more depth only as far as its witness: the first link,
+    /// in the order [`Ctx::sort_level`] gives, to a record not yet visited
+    /// that `settles`, as (node, record, list position). For a depth known
+    /// to hold the witness, where ordering and recording the whole depth
+    /// would be wasted; `None` (nothing walked) if no record settles.
+    pub(crate) fn witness_depth(
+        &self,
+        walk: &mut HopWalk,
+        step: &PathStep,
+        settles: impl Fn(RecordIdx) -> bool,
+    ) -> Option<(u32, RecordIdx, usize)> {
+        let HopWalk { visited, bufs, depth, .. } = walk;
+        let WalkBufs { reached, frontier, nodes, rows, .. } = bufs;
+        self.reach(step, frontier, visited, reached, rows);
+        let witness_order = |a: &Reached, b: &Reached| {
+            a.0.cmp(&b.0)
+                .then_with(|| if a.1 == b.1 { Ordering::Equal } else { self.id(a.1).cmp(self.id(b.1)) })
+                .then(a.2.cmp(&b.2))
+        };
+        let &(pos, target, parent, _) = reached.iter().filter(|l| settles(l.1)).min_by(|a, b| witness_order(a, b))?;
+        *depth += 1;
+        let node = nodes.len() as u32;
+        nodes.push((frontier[parent].1, target));
+        Some((node, target, pos))
     }
 
     /// One depth of a hop walk: the links from each record of `frontier` to

@@ -12,8 +12,8 @@ use serde::Serialize;
 use serde::ser::{SerializeStruct, Serializer};
 
 use super::text::{JsonText, escape_into, write_fact_text};
-use crate::ast::CmpOp;
-use crate::check::Program;
+use crate::ast::{CmpOp, Effect, Severity};
+use crate::check::{Program, Rule};
 use crate::eval::{
     Decision, Fact, FactKind, Hop, LinkProblem, LinkWarning, Miss, Observed, Outcome, Shown, Verdict, Witness,
 };
@@ -95,8 +95,31 @@ const LOCATIONS_KEPT: usize = 4096;
 /// address names no other source.
 type LocationJson = (Weak<SourceFile>, Box<[u8]>);
 
+/// A rule's header JSON (see [`Json::rule_header`]), with what it was
+/// rendered from; the weak reference keeps the key's address its own, as
+/// for a location.
+struct RuleHeader {
+    src: Weak<SourceFile>,
+    name: Box<str>,
+    title: Box<str>,
+    effect: Effect,
+    severity: Severity,
+    json: Box<[u8]>,
+}
+
+impl RuleHeader {
+    fn is_of(&self, r: &Rule) -> bool {
+        std::ptr::eq(self.src.as_ptr(), Arc::as_ptr(&r.loc.src))
+            && *self.name == r.name
+            && *self.title == r.title
+            && self.effect == r.effect
+            && self.severity == r.severity
+    }
+}
+
 thread_local! {
     static LOCATIONS: RefCell<HashMap<LocationKey, LocationJson>> = RefCell::new(HashMap::default());
+    static RULE_HEADERS: RefCell<HashMap<LocationKey, RuleHeader>> = RefCell::new(HashMap::default());
 }
 
 /// A verdict line written by hand, in the shape of `docs/json.md`. serde's
@@ -492,7 +515,41 @@ impl<'b> Json<'b> {
     /// `{"rule", "title", "effect", "severity", "location", "evidence"`,
     /// left open for a waived rule's further keys.
     fn rule_entries(&mut self, program: &Program, rule: crate::check::RuleId, evidence: &[Fact]) -> io::Result<()> {
-        let r = program.rule(rule);
+        self.rule_header(program.rule(rule))?;
+        self.raw(",\"evidence\":");
+        self.facts(evidence)
+    }
+
+    /// A rule's entries before its evidence, the same wherever it fires:
+    /// each thread renders each rule's once and copies it after (its
+    /// strings compared, so a rule of another program at the same place
+    /// is rendered anew).
+    fn rule_header(&mut self, r: &Rule) -> io::Result<()> {
+        RULE_HEADERS.with_borrow_mut(|cache| {
+            let key = (Arc::as_ptr(&r.loc.src) as usize, r.loc.span.start, r.loc.span.end, false);
+            if let Some(kept) = cache.get(&key)
+                && kept.is_of(r)
+            {
+                self.out.extend_from_slice(&kept.json);
+                return Ok(());
+            }
+            let mut json = Vec::new();
+            Json::new(&mut json).rule_header_rendered(r)?;
+            self.out.extend_from_slice(&json);
+            if cache.len() >= LOCATIONS_KEPT {
+                cache.clear();
+            }
+            let src = Arc::downgrade(&r.loc.src);
+            let (name, title) = (r.name.as_str().into(), r.title.as_str().into());
+            cache.insert(
+                key,
+                RuleHeader { src, name, title, effect: r.effect, severity: r.severity, json: json.into() },
+            );
+            Ok(())
+        })
+    }
+
+    fn rule_header_rendered(&mut self, r: &Rule) -> io::Result<()> {
         self.raw("{\"rule\":");
         self.str(&r.name)?;
         self.raw(",\"title\":");
@@ -502,9 +559,7 @@ impl<'b> Json<'b> {
         self.raw(",\"severity\":");
         self.word(r.severity.as_str());
         self.raw(",\"location\":");
-        self.loc(&r.loc)?;
-        self.raw(",\"evidence\":");
-        self.facts(evidence)
+        self.loc(&r.loc)
     }
 
     fn verdict(&mut self, program: &Program, store: &dyn Records, v: &Verdict) -> io::Result<()> {
