@@ -249,9 +249,8 @@ impl<'a> FastStore<'a> {
     }
 
     /// Reads one input: its records are parsed a part at a time on all
-    /// cores, and each part is added (ids checked, on one thread) while the
-    /// next is parsed on the others — adding 1M bench records took 0.2 s
-    /// with the other core idle. JSON Lines are cut into runs of lines
+    /// cores, and each part is added (on one thread; ids are filed later,
+    /// by `file_ids`) while the next is parsed on the others. JSON Lines are cut into runs of lines
     /// and each run is read on its own, lines found and all (splitting 1M
     /// bench records first took 65 ms on one core).
     fn load_input(&mut self, input: &'a Input, wanted: &Wanted<'_>) {
@@ -349,6 +348,7 @@ impl<'a> FastStore<'a> {
         let (by_id, duplicates) = IdMap::build(&self.records, |r| (&r.id, r.ty));
         self.by_id = by_id;
         if !duplicates.is_empty() {
+            // Rare: the indexes after a duplicate moved, so file them again.
             self.drop_duplicates(&duplicates);
             self.by_id = IdMap::build(&self.records, |r| (&r.id, r.ty)).0;
         }
