@@ -11,6 +11,7 @@ use std::sync::{Arc, Weak};
 use serde::Serialize;
 use serde::ser::{SerializeStruct, Serializer};
 
+use super::compact::{CompactLine, CompactTables};
 use super::text::{JsonText, escape_into, write_fact_text};
 use crate::ast::{CmpOp, Effect, Severity};
 use crate::check::{Program, Rule};
@@ -128,10 +129,13 @@ thread_local! {
 /// literals and printable ASCII values are copied as they are. Each method
 /// writes one JSON value; an object's entries are written with the commas
 /// and keys spelled out, in the documented order.
-struct Json<'b> {
+pub(super) struct Json<'b> {
     out: &'b mut Vec<u8>,
     /// The record hops written so far (see [`Json::chain`]).
     hops: Vec<HopWritten>,
+    /// The compact shape (`--evidence compact`): the tables its lines refer
+    /// to, and the records this line has shown. `None`: the full shape.
+    compact: Option<CompactLine<'b>>,
 }
 
 /// A record hop written into the line: its strings' addresses, and where
@@ -142,15 +146,20 @@ struct HopWritten {
 }
 
 impl<'b> Json<'b> {
-    fn new(out: &'b mut Vec<u8>) -> Json<'b> {
-        Json { out, hops: Vec::new() }
+    pub(super) fn new(out: &'b mut Vec<u8>) -> Json<'b> {
+        Json { out, hops: Vec::new(), compact: None }
     }
 
-    fn raw(&mut self, s: &str) {
+    /// A writer of the compact shape's lines, which refer to `tables`.
+    fn compact(out: &'b mut Vec<u8>, tables: &'b CompactTables) -> Json<'b> {
+        Json { out, hops: Vec::new(), compact: Some(CompactLine::new(tables)) }
+    }
+
+    pub(super) fn raw(&mut self, s: &str) {
         self.out.extend_from_slice(s.as_bytes());
     }
 
-    fn str(&mut self, s: &str) -> io::Result<()> {
+    pub(super) fn str(&mut self, s: &str) -> io::Result<()> {
         // Most strings written (ids, types, field names) need no escape:
         // one pass copies them, a run between escapes at a time.
         self.out.reserve(s.len() + 2);
@@ -168,7 +177,7 @@ impl<'b> Json<'b> {
         self.out.push(b'"');
     }
 
-    fn opt_str(&mut self, s: Option<&str>) -> io::Result<()> {
+    pub(super) fn opt_str(&mut self, s: Option<&str>) -> io::Result<()> {
         match s {
             Some(s) => self.str(s),
             None => {
@@ -178,7 +187,7 @@ impl<'b> Json<'b> {
         }
     }
 
-    fn int(&mut self, n: usize) {
+    pub(super) fn int(&mut self, n: usize) {
         self.raw(itoa::Buffer::new().format(n));
     }
 
@@ -241,7 +250,7 @@ impl<'b> Json<'b> {
     /// are written for every fired rule, so each thread renders each once
     /// and copies it after (line and column are counted from the start of
     /// the line, the file name is escaped).
-    fn cached(&mut self, loc: &Loc, with_text: bool) -> io::Result<()> {
+    pub(super) fn cached(&mut self, loc: &Loc, with_text: bool) -> io::Result<()> {
         LOCATIONS.with_borrow_mut(|cache| {
             let key = (Arc::as_ptr(&loc.src) as usize, loc.span.start, loc.span.end, with_text);
             if let Some((_, json)) = cache.get(&key) {
@@ -272,9 +281,23 @@ impl<'b> Json<'b> {
 
     fn fact(&mut self, f: &Fact) -> io::Result<()> {
         self.fact_kind_entries(&f.kind)?;
-        self.cached(&f.loc, true)?;
+        // The compact shape refers to the condition by its line in the
+        // tables (a condition not there, none that the rules hold, is
+        // written as in full).
+        let compact = self.compact.as_ref().map(|c| c.condition_ref(&f.loc));
+        match compact {
+            Some(Some(n)) => {
+                self.raw(",\"ref\":");
+                self.int(n);
+            }
+            _ => self.cached(&f.loc, true)?,
+        }
         self.raw(",\"holds\":");
         self.bool(f.holds);
+        if compact.is_some() {
+            self.raw("}");
+            return Ok(());
+        }
         // The summary is written into the line as it is made, escaped on
         // the way, not built as a string first.
         self.raw(",\"summary\":\"");
@@ -474,6 +497,10 @@ impl<'b> Json<'b> {
             Shown::Record { id, record_type, name } => {
                 self.raw("\"record\":");
                 self.str(id)?;
+                if let Some(c) = &mut self.compact {
+                    // Its type and name go in the line's table of records.
+                    return c.note_record(id, record_type, name.as_deref());
+                }
                 self.raw(",\"type\":");
                 self.str(record_type)?;
                 self.raw(",\"name\":");
@@ -514,8 +541,15 @@ impl<'b> Json<'b> {
 
     /// `{"rule", "title", "effect", "severity", "location", "evidence"`,
     /// left open for a waived rule's further keys.
+    /// In the compact shape, `{"rule", "evidence"`: the rest is in the
+    /// rule's line of the tables.
     fn rule_entries(&mut self, program: &Program, rule: crate::check::RuleId, evidence: &[Fact]) -> io::Result<()> {
-        self.rule_header(program.rule(rule))?;
+        if self.compact.is_some() {
+            self.raw("{\"rule\":");
+            self.str(&program.rule(rule).name)?;
+        } else {
+            self.rule_header(program.rule(rule))?;
+        }
         self.raw(",\"evidence\":");
         self.facts(evidence)
     }
@@ -550,7 +584,13 @@ impl<'b> Json<'b> {
     }
 
     fn rule_header_rendered(&mut self, r: &Rule) -> io::Result<()> {
-        self.raw("{\"rule\":");
+        self.raw("{");
+        self.rule_header_entries(r)
+    }
+
+    /// `"rule": …,"title": …,"effect": …,"severity": …,"location": …`.
+    pub(super) fn rule_header_entries(&mut self, r: &Rule) -> io::Result<()> {
+        self.raw("\"rule\":");
         self.str(&r.name)?;
         self.raw(",\"title\":");
         self.str(&r.title)?;
@@ -602,12 +642,13 @@ impl<'b> Json<'b> {
             j.rule_entries(program, w.rule, &w.evidence)?;
             j.raw(",\"waived_by\":");
             j.str(&x.name)?;
-            j.raw(",\"exemption\":{\"name\":");
-            j.str(&x.name)?;
-            j.raw(",\"title\":");
-            j.str(&x.title)?;
-            j.raw(",\"location\":");
-            j.loc(&x.loc)?;
+            j.raw(",\"exemption\":{");
+            if j.compact.is_some() {
+                j.raw("\"name\":");
+                j.str(&x.name)?;
+            } else {
+                j.exemption_entries(x)?;
+            }
             j.raw(",\"evidence\":");
             j.facts(&w.exemption_evidence)?;
             j.raw("}}");
@@ -615,8 +656,22 @@ impl<'b> Json<'b> {
         })?;
         self.raw(",\"warnings\":");
         self.list(&v.warnings, |j, w| j.serde(&WarningOut::of(w, id)))?;
+        if let Some(c) = self.compact.take() {
+            self.raw(",\"records\":");
+            c.write_records(self.out);
+        }
         self.raw("}");
         Ok(())
+    }
+
+    /// `"name": …,"title": …,"location": …` of an exemption.
+    pub(super) fn exemption_entries(&mut self, x: &crate::check::Exemption) -> io::Result<()> {
+        self.raw("\"name\":");
+        self.str(&x.name)?;
+        self.raw(",\"title\":");
+        self.str(&x.title)?;
+        self.raw(",\"location\":");
+        self.loc(&x.loc)
     }
 }
 
@@ -662,10 +717,25 @@ pub fn append_json(
     store: &dyn Records,
     outcomes: &[Outcome<'_>],
 ) -> io::Result<()> {
+    append_lines(buf, program, store, outcomes, None)
+}
+
+/// The lines of `outcomes` onto the end of a buffer: in the full shape, or
+/// in the compact one (referring to `compact`).
+pub(super) fn append_lines(
+    buf: &mut Vec<u8>,
+    program: &Program,
+    store: &dyn Records,
+    outcomes: &[Outcome<'_>],
+    compact: Option<&CompactTables>,
+) -> io::Result<()> {
     for outcome in outcomes {
         let error = match outcome {
             Outcome::Verdict(v) => {
-                Json::new(buf).verdict(program, store, v)?;
+                match compact {
+                    Some(tables) => Json::compact(buf, tables).verdict(program, store, v)?,
+                    None => Json::new(buf).verdict(program, store, v)?,
+                }
                 buf.push(b'\n');
                 continue;
             }

@@ -1,6 +1,7 @@
 //! Outcomes → text: human (diagnostic-like), JSON Lines, summary. Renders,
 //! never evaluates; writes to any `io::Write`.
 
+mod compact;
 mod decision_snapshot;
 mod diff;
 mod explain;
@@ -9,6 +10,7 @@ mod json;
 mod summary;
 mod text;
 
+pub use compact::{CompactTables, append_compact, append_compact_tables};
 pub use decision_snapshot::{changed_records, decision_snapshot, decisions_snapshot, snapshot_diff};
 pub use diff::{
     Change, ChangedRecord, ComparedRuns, Diff, Group, Standing, write_diff_human, write_diff_json, write_diff_table,

@@ -1,0 +1,168 @@
+//! The compact evidence shape of `check --format json --evidence compact`
+//! (docs/json.md, "Compact evidence"): the rule set's tables first — a
+//! line per rule, exemption and condition — then verdict lines that refer
+//! to them: a rule by its name, a fact by its condition's `ref`, a record
+//! shown by its id, with one table per line of the records it shows.
+//!
+//! The lines are written by [`super::json`]'s writer, which differs from
+//! the full shape only where a table is referred to; this module holds the
+//! tables, writes their lines, and gathers a line's records.
+
+use std::io;
+use std::sync::Arc;
+
+use super::json::{Json, append_lines};
+use crate::check::{Cond, Program};
+use crate::eval::Outcome;
+use crate::records::Records;
+use crate::source::Loc;
+
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+
+/// A condition's location by its source's address and span: the program
+/// holds its sources for the run, so the address names one source.
+type ConditionKey = (usize, usize, usize);
+
+fn key(loc: &Loc) -> ConditionKey {
+    (Arc::as_ptr(&loc.src) as usize, loc.span.start, loc.span.end)
+}
+
+/// The conditions evidence can refer to, numbered for the run: each
+/// condition a fact can be about, in the order the rules, then the
+/// exemptions, then the defs hold them (a condition before its parts),
+/// once per place in the rule text.
+pub struct CompactTables {
+    conditions: Vec<Loc>,
+    refs: HashMap<ConditionKey, usize>,
+}
+
+impl CompactTables {
+    /// The tables of `program`'s conditions.
+    pub fn new(program: &Program) -> CompactTables {
+        let mut tables = CompactTables { conditions: Vec::new(), refs: HashMap::default() };
+        for (_, cond) in program.conditions() {
+            cond.visit(&mut |c| {
+                if let Some(loc) = fact_loc(c)
+                    && !tables.refs.contains_key(&key(loc))
+                {
+                    tables.refs.insert(key(loc), tables.conditions.len());
+                    tables.conditions.push(loc.clone());
+                }
+            });
+        }
+        tables
+    }
+
+    /// The `ref` of the condition a fact at `loc` is about.
+    pub(super) fn condition_ref(&self, loc: &Loc) -> Option<usize> {
+        self.refs.get(&key(loc)).copied()
+    }
+}
+
+/// Where a fact about condition `c` is (the location the evaluator gives
+/// it); `None` for the conditions that make no fact of their own (`and`,
+/// `or`, `not`, a constant).
+fn fact_loc(c: &Cond) -> Option<&Loc> {
+    match c {
+        Cond::Cmp { loc, .. }
+        | Cond::InSet { loc, .. }
+        | Cond::Matches { loc, .. }
+        | Cond::Exists { loc, .. }
+        | Cond::Is { loc, .. }
+        | Cond::Call { loc, .. }
+        | Cond::Truthy { loc, .. } => Some(loc),
+        Cond::Quant(q) => Some(&q.head),
+        Cond::Sum(s) => Some(&s.loc),
+        Cond::And(..) | Cond::Or(..) | Cond::Not(_) | Cond::Const(_) => None,
+    }
+}
+
+/// The tables' lines, which begin the compact stream: one per rule
+/// (`{"kind": "rule", …the rule object's keys before its evidence}`), per
+/// exemption (`{"kind": "exemption", "name", "title", "location"}`) and
+/// per condition (`{"kind": "condition", "ref", "text", "location"}`).
+pub fn append_compact_tables(buf: &mut Vec<u8>, program: &Program, tables: &CompactTables) -> io::Result<()> {
+    let mut j = Json::new(buf);
+    for r in program.rules() {
+        j.raw("{\"kind\":\"rule\",");
+        j.rule_header_entries(r)?;
+        j.raw("}\n");
+    }
+    for x in program.exemptions() {
+        j.raw("{\"kind\":\"exemption\",");
+        j.exemption_entries(x)?;
+        j.raw("}\n");
+    }
+    for (n, loc) in tables.conditions.iter().enumerate() {
+        j.raw("{\"kind\":\"condition\",\"ref\":");
+        j.int(n);
+        j.cached(loc, true)?;
+        j.raw("}\n");
+    }
+    Ok(())
+}
+
+/// The compact lines of `outcomes` onto the end of a buffer: verdicts
+/// referring to `tables`, errors as in the full shape.
+pub fn append_compact(
+    buf: &mut Vec<u8>,
+    program: &Program,
+    store: &dyn Records,
+    tables: &CompactTables,
+    outcomes: &[Outcome<'_>],
+) -> io::Result<()> {
+    append_lines(buf, program, store, outcomes, Some(tables))
+}
+
+/// What a compact verdict line refers to: the tables, and the records its
+/// evidence has shown so far, as the entries of its `records` object.
+pub(super) struct CompactLine<'t> {
+    tables: &'t CompactTables,
+    /// `"id":{"type": …,"name": …}` for each record shown, comma first
+    /// but the first's.
+    records: Vec<u8>,
+    /// Where each record's id (quoted, escaped) is in `records`.
+    ids: Vec<std::ops::Range<usize>>,
+}
+
+impl<'t> CompactLine<'t> {
+    pub(super) fn new(tables: &'t CompactTables) -> CompactLine<'t> {
+        CompactLine { tables, records: Vec::new(), ids: Vec::new() }
+    }
+
+    pub(super) fn condition_ref(&self, loc: &Loc) -> Option<usize> {
+        self.tables.condition_ref(loc)
+    }
+
+    /// Adds a record shown to the line's table, unless it is there (ids
+    /// are unique, so one id is one record). A line shows few records: a
+    /// scan of their ids finds one.
+    pub(super) fn note_record(&mut self, id: &str, record_type: &str, name: Option<&str>) -> io::Result<()> {
+        let start = self.records.len();
+        if start > 0 {
+            self.records.push(b',');
+        }
+        let at = self.records.len();
+        Json::new(&mut self.records).str(id)?;
+        let written = at..self.records.len();
+        if self.ids.iter().any(|seen| self.records[seen.clone()] == self.records[written.clone()]) {
+            self.records.truncate(start);
+            return Ok(());
+        }
+        self.ids.push(written);
+        let mut j = Json::new(&mut self.records);
+        j.raw(":{\"type\":");
+        j.str(record_type)?;
+        j.raw(",\"name\":");
+        j.opt_str(name)?;
+        j.raw("}");
+        Ok(())
+    }
+
+    /// `{…the records shown}` onto `out`.
+    pub(super) fn write_records(self, out: &mut Vec<u8>) {
+        out.push(b'{');
+        out.extend_from_slice(&self.records);
+        out.push(b'}');
+    }
+}
