@@ -13,8 +13,8 @@ use std::path::PathBuf;
 use clap_complete::Shell;
 
 use super::args::{
-    CheckArgs, ColorChoice, Command, CompileArgs, DiffArgs, EvidenceChoice, ExplainArgs, ExportArgs, FmtArgs, InputArgs, InputChoice,
-    LimitArgs, LintArgs, SnapshotArgs, Target, TestArgs, ValidateArgs,
+    CheckArgs, ColorChoice, Command, CompileArgs, DiffArgs, EvidenceChoice, ExplainArgs, ExportArgs, FmtArgs,
+    InputArgs, InputChoice, LimitArgs, LintArgs, SnapshotArgs, Target, TestArgs, ValidateArgs,
 };
 // Choices that are already plain values: the configuration keeps them as
 // they are, so commands name them from here, never from `args`.
