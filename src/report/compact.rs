@@ -118,16 +118,26 @@ pub fn append_compact(
 /// evidence has shown so far, as the entries of its `records` object.
 pub(super) struct CompactLine<'t> {
     tables: &'t CompactTables,
-    /// `"id":{"type": …,"name": …}` for each record shown, comma first
-    /// but the first's.
-    records: Vec<u8>,
-    /// Where each record's id (quoted, escaped) is in `records`.
-    ids: Vec<std::ops::Range<usize>>,
+    shown: RecordsShown,
+}
+
+/// The records a line has shown: `"id":{"type": …,"name": …}` for each,
+/// comma first but the first's, and for each its id's address and length
+/// and where its key is. Kept by each thread from line to line, so that
+/// a line does not grow its buffers again.
+#[derive(Default)]
+struct RecordsShown {
+    entries: Vec<u8>,
+    ids: Vec<(usize, usize, std::ops::Range<usize>)>,
+}
+
+thread_local! {
+    static RECORDS_SHOWN: std::cell::Cell<RecordsShown> = std::cell::Cell::new(RecordsShown::default());
 }
 
 impl<'t> CompactLine<'t> {
     pub(super) fn new(tables: &'t CompactTables) -> CompactLine<'t> {
-        CompactLine { tables, records: Vec::new(), ids: Vec::new() }
+        CompactLine { tables, shown: RECORDS_SHOWN.take() }
     }
 
     pub(super) fn condition_ref(&self, loc: &Loc) -> Option<usize> {
@@ -136,21 +146,27 @@ impl<'t> CompactLine<'t> {
 
     /// Adds a record shown to the line's table, unless it is there (ids
     /// are unique, so one id is one record). A line shows few records: a
-    /// scan of their ids finds one.
+    /// scan finds one, by its id's address (the evidence shares a record's
+    /// strings) or else by its text.
     pub(super) fn note_record(&mut self, id: &str, record_type: &str, name: Option<&str>) -> io::Result<()> {
-        let start = self.records.len();
-        if start > 0 {
-            self.records.push(b',');
-        }
-        let at = self.records.len();
-        Json::new(&mut self.records).str(id)?;
-        let written = at..self.records.len();
-        if self.ids.iter().any(|seen| self.records[seen.clone()] == self.records[written.clone()]) {
-            self.records.truncate(start);
+        let RecordsShown { entries, ids } = &mut self.shown;
+        let address = (id.as_ptr() as usize, id.len());
+        if ids.iter().any(|&(at, len, _)| (at, len) == address) {
             return Ok(());
         }
-        self.ids.push(written);
-        let mut j = Json::new(&mut self.records);
+        let start = entries.len();
+        if start > 0 {
+            entries.push(b',');
+        }
+        let at = entries.len();
+        Json::new(entries).str(id)?;
+        let key = at..entries.len();
+        if ids.iter().any(|(_, _, seen)| entries[seen.clone()] == entries[key.clone()]) {
+            entries.truncate(start);
+            return Ok(());
+        }
+        ids.push((address.0, address.1, key));
+        let mut j = Json::new(entries);
         j.raw(":{\"type\":");
         j.str(record_type)?;
         j.raw(",\"name\":");
@@ -161,8 +177,12 @@ impl<'t> CompactLine<'t> {
 
     /// `{…the records shown}` onto `out`.
     pub(super) fn write_records(self, out: &mut Vec<u8>) {
+        let mut shown = self.shown;
         out.push(b'{');
-        out.extend_from_slice(&self.records);
+        out.extend_from_slice(&shown.entries);
         out.push(b'}');
+        shown.entries.clear();
+        shown.ids.clear();
+        RECORDS_SHOWN.set(shown);
     }
 }
