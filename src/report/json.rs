@@ -782,14 +782,48 @@ mod tests {
     }
 
     /// The examples in docs/json.md, laid out there for reading, are byte
-    /// for byte lines that `check --format json` writes for those inputs.
+    /// for byte lines that `check --format json` writes for those inputs
+    /// (those marked `json compact`, with `--evidence compact`).
     #[test]
     fn docs_json_examples_are_what_check_writes() {
         let doc = include_str!("../../docs/json.md");
         let examples: Vec<String> =
             doc.split("```json\n").skip(1).map(|b| minified(b.split("```").next().unwrap_or(""))).collect();
         assert_eq!(examples.len(), 3, "docs/json.md: a verdict, an error and a warning example");
-        let trade = check_lines(
+        let trade = trade_screening_lines(false);
+        assert!(trade.contains(&examples[0]), "docs/json.md's verdict example is not in the output:\n{}", examples[0]);
+        let messy = check_lines(
+            "tests/fixtures/messy.rules",
+            &[("tests/fixtures/messy.jsonl", include_bytes!("../../tests/fixtures/messy.jsonl"))],
+            "2024-01-01",
+            false,
+        );
+        assert!(messy.contains(&examples[1]), "docs/json.md's error example is not in the output:\n{}", examples[1]);
+        let unfit = check_lines(
+            "tests/fixtures/unfit.rules",
+            &[("tests/fixtures/unfit.jsonl", include_bytes!("../../tests/fixtures/unfit.jsonl"))],
+            "2023-06-01",
+            false,
+        );
+        // A warning, not a line: inside the verdict line of `d-1`.
+        assert!(
+            unfit.iter().any(|l| l.contains(&examples[2])),
+            "docs/json.md's warning example is not in the output:\n{}",
+            examples[2]
+        );
+        // The compact shape's: table lines and a verdict.
+        let compact: Vec<String> =
+            doc.split("```json compact\n").skip(1).map(|b| minified(b.split("```").next().unwrap_or(""))).collect();
+        assert_eq!(compact.len(), 4, "docs/json.md: a rule, two conditions and a compact verdict");
+        let trade = trade_screening_lines(true);
+        for example in &compact {
+            assert!(trade.contains(example), "docs/json.md's compact example is not in the output:\n{example}");
+        }
+    }
+
+    /// `check --format json` of the trade-screening example (compact or full).
+    fn trade_screening_lines(compact: bool) -> Vec<String> {
+        check_lines(
             "rules/trade-screening",
             &[
                 (
@@ -810,25 +844,8 @@ mod tests {
                 ),
             ],
             "2023-06-01",
-        );
-        assert!(trade.contains(&examples[0]), "docs/json.md's verdict example is not in the output:\n{}", examples[0]);
-        let messy = check_lines(
-            "tests/fixtures/messy.rules",
-            &[("tests/fixtures/messy.jsonl", include_bytes!("../../tests/fixtures/messy.jsonl"))],
-            "2024-01-01",
-        );
-        assert!(messy.contains(&examples[1]), "docs/json.md's error example is not in the output:\n{}", examples[1]);
-        let unfit = check_lines(
-            "tests/fixtures/unfit.rules",
-            &[("tests/fixtures/unfit.jsonl", include_bytes!("../../tests/fixtures/unfit.jsonl"))],
-            "2023-06-01",
-        );
-        // A warning, not a line: inside the verdict line of `d-1`.
-        assert!(
-            unfit.iter().any(|l| l.contains(&examples[2])),
-            "docs/json.md's warning example is not in the output:\n{}",
-            examples[2]
-        );
+            compact,
+        )
     }
 
     /// JSON without the whitespace between tokens.
@@ -854,15 +871,22 @@ mod tests {
         out
     }
 
-    /// The lines `check --format json` writes; records are compiled in, as
-    /// this layer reads no files.
-    fn check_lines(rules: &str, records: &[(&str, &[u8])], as_of: &str) -> Vec<String> {
+    /// The lines `check --format json` writes (with `--evidence compact`
+    /// when `compact`); records are compiled in, as this layer reads no
+    /// files.
+    fn check_lines(rules: &str, records: &[(&str, &[u8])], as_of: &str, compact: bool) -> Vec<String> {
         let rules = crate::RuleSet::load(&[rules]).unwrap();
         let store = crate::RecordStore::load(records.iter().map(|&(name, bytes)| crate::Input::new(name, bytes)));
         let as_of = crate::date::Date::parse_exact(as_of).unwrap();
         let outcomes = crate::Engine::new(rules.program(), &store, crate::EvalOptions { as_of }).evaluate();
         let mut out = Vec::new();
-        append_json(&mut out, rules.program(), &store, &outcomes).unwrap();
+        if compact {
+            let tables = CompactTables::new(rules.program());
+            crate::report::append_compact_tables(&mut out, rules.program(), &tables).unwrap();
+            crate::report::append_compact(&mut out, rules.program(), &store, &tables, &outcomes).unwrap();
+        } else {
+            append_json(&mut out, rules.program(), &store, &outcomes).unwrap();
+        }
         String::from_utf8(out).unwrap().lines().map(str::to_owned).collect()
     }
 

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
-use crate::common::{AS_OF, Interdict, examples, stderr, stdout};
+use crate::common::{AS_OF, Interdict, examples, scratch, stderr, stdout};
 
 /// A rule set, its record files (or `-` with `stdin`), and the day.
 struct Run {
@@ -268,11 +268,77 @@ fn runs() -> Vec<Run> {
         stdin: graph,
         as_of: "2026-01-01",
     });
+    runs.push(long_walk());
+    runs.push(odd_values());
     runs
 }
 
+/// A bare value as a condition, a list of records, a value missing and a
+/// link to no record: values the other inputs do not show.
+fn odd_values() -> Run {
+    let dir = scratch("compact-odd");
+    let rules = dir.join("odd.rules");
+    std::fs::write(
+        &rules,
+        "entity person { name: string, active: bool?, contacts: [person], spouse: person?, boss: person? }\n\
+         rule truthy \"A bare value\" { flag person p when p.active }\n\
+         rule contacts \"Contacts, no spouse\" { flag person p when exists p.contacts and not exists p.spouse }\n\
+         rule boss \"No boss's name\" { flag person p when not exists p.boss.name }\n",
+    )
+    .unwrap();
+    let people = [
+        r#"{"id":"a","type":"person","name":"A","active":true,"contacts":["b","c"],"boss":"nobody"}"#,
+        r#"{"id":"b","type":"person","name":"B","contacts":["a"],"spouse":"c","boss":"c"}"#,
+        r#"{"id":"c","type":"person","name":"C"}"#,
+    ];
+    let rules = rules.display().to_string();
+    Run { rules, records: vec!["-".into()], stdin: Some(people.join("\n")), as_of: "2026-01-01" }
+}
+
+/// 40 people in a ring of contacts, one South Korean: chains with hops
+/// left out.
+fn long_walk() -> Run {
+    let dir = scratch("compact-ring");
+    let rules = dir.join("ring.rules");
+    std::fs::write(
+        &rules,
+        "entity person { nationality: string, contacts: [person] }\n\
+         rule kr \"KR contact\" {\n  flag person p when any c in p.contacts{1..}: c.nationality == \"KR\"\n}\n",
+    )
+    .unwrap();
+    let people: Vec<String> = (0..40)
+        .map(|i| {
+            let nationality = if i == 39 { "KR" } else { "CN" };
+            format!(r#"{{"id":"p{i}","type":"person","nationality":"{nationality}","contacts":["p{}"]}}"#, (i + 1) % 40)
+        })
+        .collect();
+    let rules = rules.display().to_string();
+    Run { rules, records: vec!["-".into()], stdin: Some(people.join("\n")), as_of: "2026-01-01" }
+}
+
+/// What the compact lines of all runs must show between them, so that
+/// every kind of fact and value is held to its full form.
+const SHOWN: &[&str] = &[
+    "\"kind\":\"compare\"",
+    "\"kind\":\"matches\"",
+    "\"kind\":\"exists\"",
+    "\"kind\":\"is\"",
+    "\"kind\":\"quantifier\"",
+    "\"kind\":\"sum\"",
+    "\"kind\":\"call\"",
+    "\"kind\":\"value\"",
+    "\"list\":[{\"record\"",
+    "\"computed\":",
+    "\"elided\":",
+    "\"missing\":true",
+    "\"unresolved\":",
+    "\"waived_by\":",
+    "\"kind\":\"error\"",
+];
+
 #[test]
 fn compact_lines_expand_to_the_full_lines() {
+    let mut unseen: Vec<&str> = SHOWN.to_vec();
     for run in runs() {
         let what = &run.rules;
         let full = run.check("full", "fast");
@@ -280,7 +346,9 @@ fn compact_lines_expand_to_the_full_lines() {
         let facts = holds_to_full(what, &full, &compact);
         assert!(facts > 0 || what.contains("messy"), "{what}: no fact to hold to its full form");
         assert_eq!(run.check("compact", "reference"), compact, "{what}: the engines write other compact lines");
+        unseen.retain(|s| !compact.contains(s));
     }
+    assert!(unseen.is_empty(), "no compact line shows {unseen:?}: add an input that does");
 }
 
 /// The comparison bites: a ref moved to another condition, a key dropped
