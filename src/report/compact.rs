@@ -4,17 +4,15 @@
 //! to them: a rule by its name, a fact by its condition's `ref`, a record
 //! shown by its id, with one table per line of the records it shows.
 //!
-//! The lines are written by [`super::json`]'s writer, which differs from
-//! the full shape only where a table is referred to; this module holds the
-//! tables, writes their lines, and gathers a line's records.
+//! The lines, the tables' included, are written by [`super::json`]'s
+//! writer, which differs from the full shape only where a table is
+//! referred to; this module numbers the conditions and gathers a line's
+//! records.
 
-use std::io;
 use std::sync::Arc;
 
-use super::json::{Json, append_lines};
+use super::text::quoted_into;
 use crate::check::{Cond, Program};
-use crate::eval::Outcome;
-use crate::records::Records;
 use crate::source::Loc;
 
 type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
@@ -53,6 +51,11 @@ impl CompactTables {
         tables
     }
 
+    /// The conditions, in the order of their numbers.
+    pub(super) fn conditions(&self) -> &[Loc] {
+        &self.conditions
+    }
+
     /// The `ref` of the condition a fact at `loc` is about.
     pub(super) fn condition_ref(&self, loc: &Loc) -> Option<usize> {
         self.refs.get(&key(loc)).copied()
@@ -75,43 +78,6 @@ fn fact_loc(c: &Cond) -> Option<&Loc> {
         Cond::Sum(s) => Some(&s.loc),
         Cond::And(..) | Cond::Or(..) | Cond::Not(_) | Cond::Const(_) => None,
     }
-}
-
-/// The tables' lines, which begin the compact stream: one per rule
-/// (`{"kind": "rule", …the rule object's keys before its evidence}`), per
-/// exemption (`{"kind": "exemption", "name", "title", "location"}`) and
-/// per condition (`{"kind": "condition", "ref", "text", "location"}`).
-pub fn append_compact_tables(buf: &mut Vec<u8>, program: &Program, tables: &CompactTables) -> io::Result<()> {
-    let mut j = Json::new(buf);
-    for r in program.rules() {
-        j.raw("{\"kind\":\"rule\",");
-        j.rule_header_entries(r)?;
-        j.raw("}\n");
-    }
-    for x in program.exemptions() {
-        j.raw("{\"kind\":\"exemption\",");
-        j.exemption_entries(x)?;
-        j.raw("}\n");
-    }
-    for (n, loc) in tables.conditions.iter().enumerate() {
-        j.raw("{\"kind\":\"condition\",\"ref\":");
-        j.int(n);
-        j.cached(loc, true)?;
-        j.raw("}\n");
-    }
-    Ok(())
-}
-
-/// The compact lines of `outcomes` onto the end of a buffer: verdicts
-/// referring to `tables`, errors as in the full shape.
-pub fn append_compact(
-    buf: &mut Vec<u8>,
-    program: &Program,
-    store: &dyn Records,
-    tables: &CompactTables,
-    outcomes: &[Outcome<'_>],
-) -> io::Result<()> {
-    append_lines(buf, program, store, outcomes, Some(tables))
 }
 
 /// What a compact verdict line refers to: the tables, and the records its
@@ -148,31 +114,32 @@ impl<'t> CompactLine<'t> {
     /// are unique, so one id is one record). A line shows few records: a
     /// scan finds one, by its id's address (the evidence shares a record's
     /// strings) or else by its text.
-    pub(super) fn note_record(&mut self, id: &str, record_type: &str, name: Option<&str>) -> io::Result<()> {
+    pub(super) fn note_record(&mut self, id: &str, record_type: &str, name: Option<&str>) {
         let RecordsShown { entries, ids } = &mut self.shown;
         let address = (id.as_ptr() as usize, id.len());
         if ids.iter().any(|&(at, len, _)| (at, len) == address) {
-            return Ok(());
+            return;
         }
         let start = entries.len();
         if start > 0 {
             entries.push(b',');
         }
         let at = entries.len();
-        Json::new(entries).str(id)?;
+        quoted_into(entries, id);
         let key = at..entries.len();
         if ids.iter().any(|(_, _, seen)| entries[seen.clone()] == entries[key.clone()]) {
             entries.truncate(start);
-            return Ok(());
+            return;
         }
         ids.push((address.0, address.1, key));
-        let mut j = Json::new(entries);
-        j.raw(":{\"type\":");
-        j.str(record_type)?;
-        j.raw(",\"name\":");
-        j.opt_str(name)?;
-        j.raw("}");
-        Ok(())
+        entries.extend_from_slice(b":{\"type\":");
+        quoted_into(entries, record_type);
+        entries.extend_from_slice(b",\"name\":");
+        match name {
+            Some(name) => quoted_into(entries, name),
+            None => entries.extend_from_slice(b"null"),
+        }
+        entries.push(b'}');
     }
 
     /// `{…the records shown}` onto `out`.

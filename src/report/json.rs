@@ -12,11 +12,11 @@ use serde::Serialize;
 use serde::ser::{SerializeStruct, Serializer};
 
 use super::compact::{CompactLine, CompactTables};
-use super::text::{JsonText, escape_into, write_fact_text};
+use super::text::{JsonText, quoted_into, write_fact_text};
 use crate::ast::{CmpOp, Effect, Severity};
 use crate::check::{Program, Rule};
 use crate::eval::{
-    Decision, Fact, FactKind, Hop, LinkProblem, LinkWarning, Miss, Observed, Outcome, Shown, Verdict, Witness,
+    Decision, Fact, FactKind, Hop, LinkProblem, LinkWarning, Miss, Observed, Outcome, Shown, Verdict, Waived, Witness,
 };
 use crate::records::{RecordError, Records};
 use crate::source::{Loc, Position, SourceFile};
@@ -129,7 +129,7 @@ thread_local! {
 /// literals and printable ASCII values are copied as they are. Each method
 /// writes one JSON value; an object's entries are written with the commas
 /// and keys spelled out, in the documented order.
-pub(super) struct Json<'b> {
+struct Json<'b> {
     out: &'b mut Vec<u8>,
     /// The record hops written so far (see [`Json::chain`]).
     hops: Vec<HopWritten>,
@@ -146,7 +146,7 @@ struct HopWritten {
 }
 
 impl<'b> Json<'b> {
-    pub(super) fn new(out: &'b mut Vec<u8>) -> Json<'b> {
+    fn new(out: &'b mut Vec<u8>) -> Json<'b> {
         Json { out, hops: Vec::new(), compact: None }
     }
 
@@ -155,17 +155,12 @@ impl<'b> Json<'b> {
         Json { out, hops: Vec::new(), compact: Some(CompactLine::new(tables)) }
     }
 
-    pub(super) fn raw(&mut self, s: &str) {
+    fn raw(&mut self, s: &str) {
         self.out.extend_from_slice(s.as_bytes());
     }
 
-    pub(super) fn str(&mut self, s: &str) -> io::Result<()> {
-        // Most strings written (ids, types, field names) need no escape:
-        // one pass copies them, a run between escapes at a time.
-        self.out.reserve(s.len() + 2);
-        self.out.push(b'"');
-        escape_into(self.out, s.as_bytes());
-        self.out.push(b'"');
+    fn str(&mut self, s: &str) -> io::Result<()> {
+        quoted_into(self.out, s);
         Ok(())
     }
 
@@ -177,7 +172,7 @@ impl<'b> Json<'b> {
         self.out.push(b'"');
     }
 
-    pub(super) fn opt_str(&mut self, s: Option<&str>) -> io::Result<()> {
+    fn opt_str(&mut self, s: Option<&str>) -> io::Result<()> {
         match s {
             Some(s) => self.str(s),
             None => {
@@ -187,7 +182,7 @@ impl<'b> Json<'b> {
         }
     }
 
-    pub(super) fn int(&mut self, n: usize) {
+    fn int(&mut self, n: usize) {
         self.raw(itoa::Buffer::new().format(n));
     }
 
@@ -250,7 +245,7 @@ impl<'b> Json<'b> {
     /// are written for every fired rule, so each thread renders each once
     /// and copies it after (line and column are counted from the start of
     /// the line, the file name is escaped).
-    pub(super) fn cached(&mut self, loc: &Loc, with_text: bool) -> io::Result<()> {
+    fn cached(&mut self, loc: &Loc, with_text: bool) -> io::Result<()> {
         LOCATIONS.with_borrow_mut(|cache| {
             let key = (Arc::as_ptr(&loc.src) as usize, loc.span.start, loc.span.end, with_text);
             if let Some((_, json)) = cache.get(&key) {
@@ -499,7 +494,8 @@ impl<'b> Json<'b> {
                 self.str(id)?;
                 if let Some(c) = &mut self.compact {
                     // Its type and name go in the line's table of records.
-                    return c.note_record(id, record_type, name.as_deref());
+                    c.note_record(id, record_type, name.as_deref());
+                    return Ok(());
                 }
                 self.raw(",\"type\":");
                 self.str(record_type)?;
@@ -589,7 +585,7 @@ impl<'b> Json<'b> {
     }
 
     /// `"rule": …,"title": …,"effect": …,"severity": …,"location": …`.
-    pub(super) fn rule_header_entries(&mut self, r: &Rule) -> io::Result<()> {
+    fn rule_header_entries(&mut self, r: &Rule) -> io::Result<()> {
         self.raw("\"rule\":");
         self.str(&r.name)?;
         self.raw(",\"title\":");
@@ -637,23 +633,7 @@ impl<'b> Json<'b> {
             Ok(())
         })?;
         self.raw(",\"waived\":");
-        self.list(&v.waived, |j, w| {
-            let x = program.exemption(w.exemption);
-            j.rule_entries(program, w.rule, &w.evidence)?;
-            j.raw(",\"waived_by\":");
-            j.str(&x.name)?;
-            j.raw(",\"exemption\":{");
-            if j.compact.is_some() {
-                j.raw("\"name\":");
-                j.str(&x.name)?;
-            } else {
-                j.exemption_entries(x)?;
-            }
-            j.raw(",\"evidence\":");
-            j.facts(&w.exemption_evidence)?;
-            j.raw("}}");
-            Ok(())
-        })?;
+        self.list(&v.waived, |j, w| j.waived_rule(program, w))?;
         self.raw(",\"warnings\":");
         self.list(&v.warnings, |j, w| j.serde(&WarningOut::of(w, id)))?;
         if let Some(c) = self.compact.take() {
@@ -664,8 +644,28 @@ impl<'b> Json<'b> {
         Ok(())
     }
 
+    /// A waived rule's object: a rule object, the exemption's name, and
+    /// the exemption (in the compact shape, its name and evidence).
+    fn waived_rule(&mut self, program: &Program, w: &Waived) -> io::Result<()> {
+        let x = program.exemption(w.exemption);
+        self.rule_entries(program, w.rule, &w.evidence)?;
+        self.raw(",\"waived_by\":");
+        self.str(&x.name)?;
+        self.raw(",\"exemption\":{");
+        if self.compact.is_some() {
+            self.raw("\"name\":");
+            self.str(&x.name)?;
+        } else {
+            self.exemption_entries(x)?;
+        }
+        self.raw(",\"evidence\":");
+        self.facts(&w.exemption_evidence)?;
+        self.raw("}}");
+        Ok(())
+    }
+
     /// `"name": …,"title": …,"location": …` of an exemption.
-    pub(super) fn exemption_entries(&mut self, x: &crate::check::Exemption) -> io::Result<()> {
+    fn exemption_entries(&mut self, x: &crate::check::Exemption) -> io::Result<()> {
         self.raw("\"name\":");
         self.str(&x.name)?;
         self.raw(",\"title\":");
@@ -720,9 +720,46 @@ pub fn append_json(
     append_lines(buf, program, store, outcomes, None)
 }
 
+/// The tables' lines, which begin the compact stream: one per rule
+/// (`{"kind": "rule", …the rule object's keys before its evidence}`), per
+/// exemption (`{"kind": "exemption", "name", "title", "location"}`) and
+/// per condition (`{"kind": "condition", "ref", "text", "location"}`).
+pub fn append_compact_tables(buf: &mut Vec<u8>, program: &Program, tables: &CompactTables) -> io::Result<()> {
+    let mut j = Json::new(buf);
+    for r in program.rules() {
+        j.raw("{\"kind\":\"rule\",");
+        j.rule_header_entries(r)?;
+        j.raw("}\n");
+    }
+    for x in program.exemptions() {
+        j.raw("{\"kind\":\"exemption\",");
+        j.exemption_entries(x)?;
+        j.raw("}\n");
+    }
+    for (n, loc) in tables.conditions().iter().enumerate() {
+        j.raw("{\"kind\":\"condition\",\"ref\":");
+        j.int(n);
+        j.cached(loc, true)?;
+        j.raw("}\n");
+    }
+    Ok(())
+}
+
+/// The compact lines of `outcomes` onto the end of a buffer: verdicts
+/// referring to `tables`, errors as in the full shape.
+pub fn append_compact(
+    buf: &mut Vec<u8>,
+    program: &Program,
+    store: &dyn Records,
+    tables: &CompactTables,
+    outcomes: &[Outcome<'_>],
+) -> io::Result<()> {
+    append_lines(buf, program, store, outcomes, Some(tables))
+}
+
 /// The lines of `outcomes` onto the end of a buffer: in the full shape, or
 /// in the compact one (referring to `compact`).
-pub(super) fn append_lines(
+fn append_lines(
     buf: &mut Vec<u8>,
     program: &Program,
     store: &dyn Records,
