@@ -295,25 +295,14 @@ fn odd_values() -> Run {
     Run { rules, records: vec!["-".into()], stdin: Some(people.join("\n")), as_of: "2026-01-01" }
 }
 
-/// 40 people in a ring of contacts, one South Korean: chains with hops
-/// left out.
+/// 40 people in a ring of contacts, one South Korean (as in the chains
+/// tests): chains with hops left out.
 fn long_walk() -> Run {
     let dir = scratch("compact-ring");
-    let rules = dir.join("ring.rules");
-    std::fs::write(
-        &rules,
-        "entity person { nationality: string, contacts: [person] }\n\
-         rule kr \"KR contact\" {\n  flag person p when any c in p.contacts{1..}: c.nationality == \"KR\"\n}\n",
-    )
-    .unwrap();
-    let people: Vec<String> = (0..40)
-        .map(|i| {
-            let nationality = if i == 39 { "KR" } else { "CN" };
-            format!(r#"{{"id":"p{i}","type":"person","nationality":"{nationality}","contacts":["p{}"]}}"#, (i + 1) % 40)
-        })
-        .collect();
-    let rules = rules.display().to_string();
-    Run { rules, records: vec!["-".into()], stdin: Some(people.join("\n")), as_of: "2026-01-01" }
+    crate::chains::ring(&dir);
+    let (rules, records) = (dir.join("ring.rules"), dir.join("ring.jsonl"));
+    let records = vec![records.display().to_string()];
+    Run { rules: rules.display().to_string(), records, stdin: None, as_of: "2026-01-01" }
 }
 
 /// What the compact lines of all runs must show between them, so that
