@@ -4,7 +4,8 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::error::ErrorKind;
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use clap_complete::Shell;
 
 use crate::date::Date;
@@ -16,6 +17,24 @@ use crate::eval::Limits;
 pub struct Cli {
     #[command(subcommand)]
     pub(super) command: Command,
+}
+
+impl Cli {
+    /// What clap cannot see when it parses: flags that each are right but
+    /// do not go together. A usage error, as clap reports its own (exit 2).
+    pub(super) fn usage_error(&self) -> Option<clap::Error> {
+        let Command::Check(args) = &self.command else { return None };
+        if args.evidence != EvidenceChoice::Compact || args.format == Format::Json {
+            return None;
+        }
+        let message = "`--evidence compact` is a shape of the JSON output: use it with `--format json`";
+        let mut cli = Cli::command();
+        cli.build();
+        Some(match cli.find_subcommand_mut("check") {
+            Some(check) => check.error(ErrorKind::ArgumentConflict, message),
+            None => cli.error(ErrorKind::ArgumentConflict, message),
+        })
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -123,9 +142,14 @@ pub(super) struct CheckArgs {
     /// Print `load_s=… eval_s=…` on stderr
     #[arg(long)]
     pub(super) timings: bool,
-    /// Verdicts without evidence (faster, smaller output; `--format summary` implies it)
+    /// Verdicts without evidence (faster, smaller output; `--format summary` implies it);
+    /// the same as `--evidence none`
     #[arg(long)]
     pub(super) no_evidence: bool,
+    /// How verdicts show their evidence: `compact` refers to tables of the rules and conditions
+    /// written first (`--format json` only; docs/json.md)
+    #[arg(long, value_enum, value_name = "SHAPE", conflicts_with = "no_evidence", default_value_t = EvidenceChoice::Full)]
+    pub(super) evidence: EvidenceChoice,
     /// Which evaluator: the parallel one, or the simple reference (same output)
     #[arg(long, value_enum, default_value_t = EngineChoice::Fast)]
     pub(super) engine: EngineChoice,
@@ -461,6 +485,16 @@ pub(super) enum Format {
     Json,
     /// Counts per decision and per rule
     Summary,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(super) enum EvidenceChoice {
+    /// Each fact with its text, location and summary, each record with its type and name
+    Full,
+    /// Facts, rules and records refer to tables (`--format json` only)
+    Compact,
+    /// No evidence (as `--no-evidence`)
+    None,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -13,8 +13,8 @@ use std::path::PathBuf;
 use clap_complete::Shell;
 
 use super::args::{
-    CheckArgs, ColorChoice, Command, CompileArgs, DiffArgs, ExplainArgs, ExportArgs, FmtArgs, InputArgs, InputChoice,
-    LimitArgs, LintArgs, SnapshotArgs, Target, TestArgs, ValidateArgs,
+    CheckArgs, ColorChoice, Command, CompileArgs, DiffArgs, EvidenceChoice, ExplainArgs, ExportArgs, FmtArgs,
+    InputArgs, InputChoice, LimitArgs, LintArgs, SnapshotArgs, Target, TestArgs, ValidateArgs,
 };
 // Choices that are already plain values: the configuration keeps them as
 // they are, so commands name them from here, never from `args`.
@@ -172,6 +172,9 @@ pub(super) struct CheckConfig {
     /// Evidence is omitted with `--no-evidence`, and for `--format summary`
     /// (it shows counts only: evidence would be built to be dropped).
     pub(super) evidence: Evidence,
+    /// `--evidence compact`: JSON lines that refer to tables of the rules
+    /// and conditions, written first.
+    pub(super) compact: bool,
     pub(super) engine: EngineChoice,
     pub(super) limits: Limits,
     /// `--strict`: records that do not fit their declaration are errors.
@@ -183,11 +186,12 @@ impl CheckConfig {
         CheckConfig {
             rules: args.rules,
             inputs: Inputs::new(args.records, args.input),
-            evidence: if args.no_evidence || args.format == Format::Summary {
+            evidence: if args.no_evidence || args.evidence == EvidenceChoice::None || args.format == Format::Summary {
                 Evidence::Omitted
             } else {
                 Evidence::Full
             },
+            compact: args.evidence == EvidenceChoice::Compact,
             format: args.format,
             as_of: as_of_or_today(args.as_of),
             fail_on: args.fail_on,

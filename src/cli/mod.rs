@@ -26,6 +26,9 @@ pub use exit::Exit;
 /// not overflow), and turns the result into an exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(e) = cli.usage_error() {
+        e.exit();
+    }
     let worker = std::thread::Builder::new().stack_size(256 << 20).spawn(move || run(cli));
     match worker.map(|h| h.join()) {
         Ok(Ok(exit)) => exit.into(),

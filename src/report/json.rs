@@ -11,11 +11,12 @@ use std::sync::{Arc, Weak};
 use serde::Serialize;
 use serde::ser::{SerializeStruct, Serializer};
 
-use super::text::{JsonText, escape_into, write_fact_text};
+use super::compact::{CompactLine, CompactTables};
+use super::text::{JsonText, quoted_into, write_fact_text};
 use crate::ast::{CmpOp, Effect, Severity};
 use crate::check::{Program, Rule};
 use crate::eval::{
-    Decision, Fact, FactKind, Hop, LinkProblem, LinkWarning, Miss, Observed, Outcome, Shown, Verdict, Witness,
+    Decision, Fact, FactKind, Hop, LinkProblem, LinkWarning, Miss, Observed, Outcome, Shown, Verdict, Waived, Witness,
 };
 use crate::records::{RecordError, Records};
 use crate::source::{Loc, Position, SourceFile};
@@ -132,6 +133,9 @@ struct Json<'b> {
     out: &'b mut Vec<u8>,
     /// The record hops written so far (see [`Json::chain`]).
     hops: Vec<HopWritten>,
+    /// The compact shape (`--evidence compact`): the tables its lines refer
+    /// to, and the records this line has shown. `None`: the full shape.
+    compact: Option<CompactLine<'b>>,
 }
 
 /// A record hop written into the line: its strings' addresses, and where
@@ -143,7 +147,12 @@ struct HopWritten {
 
 impl<'b> Json<'b> {
     fn new(out: &'b mut Vec<u8>) -> Json<'b> {
-        Json { out, hops: Vec::new() }
+        Json { out, hops: Vec::new(), compact: None }
+    }
+
+    /// A writer of the compact shape's lines, which refer to `tables`.
+    fn compact(out: &'b mut Vec<u8>, tables: &'b CompactTables) -> Json<'b> {
+        Json { out, hops: Vec::new(), compact: Some(CompactLine::new(tables)) }
     }
 
     fn raw(&mut self, s: &str) {
@@ -151,12 +160,7 @@ impl<'b> Json<'b> {
     }
 
     fn str(&mut self, s: &str) -> io::Result<()> {
-        // Most strings written (ids, types, field names) need no escape:
-        // one pass copies them, a run between escapes at a time.
-        self.out.reserve(s.len() + 2);
-        self.out.push(b'"');
-        escape_into(self.out, s.as_bytes());
-        self.out.push(b'"');
+        quoted_into(self.out, s);
         Ok(())
     }
 
@@ -272,9 +276,23 @@ impl<'b> Json<'b> {
 
     fn fact(&mut self, f: &Fact) -> io::Result<()> {
         self.fact_kind_entries(&f.kind)?;
-        self.cached(&f.loc, true)?;
+        // The compact shape refers to the condition by its line in the
+        // tables (a condition not there, none that the rules hold, is
+        // written as in full).
+        let compact = self.compact.as_ref().map(|c| c.condition_ref(&f.loc));
+        match compact {
+            Some(Some(n)) => {
+                self.raw(",\"ref\":");
+                self.int(n);
+            }
+            _ => self.cached(&f.loc, true)?,
+        }
         self.raw(",\"holds\":");
         self.bool(f.holds);
+        if compact.is_some() {
+            self.raw("}");
+            return Ok(());
+        }
         // The summary is written into the line as it is made, escaped on
         // the way, not built as a string first.
         self.raw(",\"summary\":\"");
@@ -474,6 +492,11 @@ impl<'b> Json<'b> {
             Shown::Record { id, record_type, name } => {
                 self.raw("\"record\":");
                 self.str(id)?;
+                if let Some(c) = &mut self.compact {
+                    // Its type and name go in the line's table of records.
+                    c.note_record(id, record_type, name.as_deref());
+                    return Ok(());
+                }
                 self.raw(",\"type\":");
                 self.str(record_type)?;
                 self.raw(",\"name\":");
@@ -514,8 +537,15 @@ impl<'b> Json<'b> {
 
     /// `{"rule", "title", "effect", "severity", "location", "evidence"`,
     /// left open for a waived rule's further keys.
+    /// In the compact shape, `{"rule", "evidence"`: the rest is in the
+    /// rule's line of the tables.
     fn rule_entries(&mut self, program: &Program, rule: crate::check::RuleId, evidence: &[Fact]) -> io::Result<()> {
-        self.rule_header(program.rule(rule))?;
+        if self.compact.is_some() {
+            self.raw("{\"rule\":");
+            self.str(&program.rule(rule).name)?;
+        } else {
+            self.rule_header(program.rule(rule))?;
+        }
         self.raw(",\"evidence\":");
         self.facts(evidence)
     }
@@ -550,7 +580,13 @@ impl<'b> Json<'b> {
     }
 
     fn rule_header_rendered(&mut self, r: &Rule) -> io::Result<()> {
-        self.raw("{\"rule\":");
+        self.raw("{");
+        self.rule_header_entries(r)
+    }
+
+    /// `"rule": …,"title": …,"effect": …,"severity": …,"location": …`.
+    fn rule_header_entries(&mut self, r: &Rule) -> io::Result<()> {
+        self.raw("\"rule\":");
         self.str(&r.name)?;
         self.raw(",\"title\":");
         self.str(&r.title)?;
@@ -597,26 +633,45 @@ impl<'b> Json<'b> {
             Ok(())
         })?;
         self.raw(",\"waived\":");
-        self.list(&v.waived, |j, w| {
-            let x = program.exemption(w.exemption);
-            j.rule_entries(program, w.rule, &w.evidence)?;
-            j.raw(",\"waived_by\":");
-            j.str(&x.name)?;
-            j.raw(",\"exemption\":{\"name\":");
-            j.str(&x.name)?;
-            j.raw(",\"title\":");
-            j.str(&x.title)?;
-            j.raw(",\"location\":");
-            j.loc(&x.loc)?;
-            j.raw(",\"evidence\":");
-            j.facts(&w.exemption_evidence)?;
-            j.raw("}}");
-            Ok(())
-        })?;
+        self.list(&v.waived, |j, w| j.waived_rule(program, w))?;
         self.raw(",\"warnings\":");
         self.list(&v.warnings, |j, w| j.serde(&WarningOut::of(w, id)))?;
+        if let Some(c) = self.compact.take() {
+            self.raw(",\"records\":");
+            c.write_records(self.out);
+        }
         self.raw("}");
         Ok(())
+    }
+
+    /// A waived rule's object: a rule object, the exemption's name, and
+    /// the exemption (in the compact shape, its name and evidence).
+    fn waived_rule(&mut self, program: &Program, w: &Waived) -> io::Result<()> {
+        let x = program.exemption(w.exemption);
+        self.rule_entries(program, w.rule, &w.evidence)?;
+        self.raw(",\"waived_by\":");
+        self.str(&x.name)?;
+        self.raw(",\"exemption\":{");
+        if self.compact.is_some() {
+            self.raw("\"name\":");
+            self.str(&x.name)?;
+        } else {
+            self.exemption_entries(x)?;
+        }
+        self.raw(",\"evidence\":");
+        self.facts(&w.exemption_evidence)?;
+        self.raw("}}");
+        Ok(())
+    }
+
+    /// `"name": …,"title": …,"location": …` of an exemption.
+    fn exemption_entries(&mut self, x: &crate::check::Exemption) -> io::Result<()> {
+        self.raw("\"name\":");
+        self.str(&x.name)?;
+        self.raw(",\"title\":");
+        self.str(&x.title)?;
+        self.raw(",\"location\":");
+        self.loc(&x.loc)
     }
 }
 
@@ -662,10 +717,62 @@ pub fn append_json(
     store: &dyn Records,
     outcomes: &[Outcome<'_>],
 ) -> io::Result<()> {
+    append_lines(buf, program, store, outcomes, None)
+}
+
+/// The tables' lines, which begin the compact stream: one per rule
+/// (`{"kind": "rule", …the rule object's keys before its evidence}`), per
+/// exemption (`{"kind": "exemption", "name", "title", "location"}`) and
+/// per condition (`{"kind": "condition", "ref", "text", "location"}`).
+pub fn append_compact_tables(buf: &mut Vec<u8>, program: &Program, tables: &CompactTables) -> io::Result<()> {
+    let mut j = Json::new(buf);
+    for r in program.rules() {
+        j.raw("{\"kind\":\"rule\",");
+        j.rule_header_entries(r)?;
+        j.raw("}\n");
+    }
+    for x in program.exemptions() {
+        j.raw("{\"kind\":\"exemption\",");
+        j.exemption_entries(x)?;
+        j.raw("}\n");
+    }
+    for (n, loc) in tables.conditions().iter().enumerate() {
+        j.raw("{\"kind\":\"condition\",\"ref\":");
+        j.int(n);
+        j.cached(loc, true)?;
+        j.raw("}\n");
+    }
+    Ok(())
+}
+
+/// The compact lines of `outcomes` onto the end of a buffer: verdicts
+/// referring to `tables`, errors as in the full shape.
+pub fn append_compact(
+    buf: &mut Vec<u8>,
+    program: &Program,
+    store: &dyn Records,
+    tables: &CompactTables,
+    outcomes: &[Outcome<'_>],
+) -> io::Result<()> {
+    append_lines(buf, program, store, outcomes, Some(tables))
+}
+
+/// The lines of `outcomes` onto the end of a buffer: in the full shape, or
+/// in the compact one (referring to `compact`).
+fn append_lines(
+    buf: &mut Vec<u8>,
+    program: &Program,
+    store: &dyn Records,
+    outcomes: &[Outcome<'_>],
+    compact: Option<&CompactTables>,
+) -> io::Result<()> {
     for outcome in outcomes {
         let error = match outcome {
             Outcome::Verdict(v) => {
-                Json::new(buf).verdict(program, store, v)?;
+                match compact {
+                    Some(tables) => Json::compact(buf, tables).verdict(program, store, v)?,
+                    None => Json::new(buf).verdict(program, store, v)?,
+                }
                 buf.push(b'\n');
                 continue;
             }
@@ -712,14 +819,48 @@ mod tests {
     }
 
     /// The examples in docs/json.md, laid out there for reading, are byte
-    /// for byte lines that `check --format json` writes for those inputs.
+    /// for byte lines that `check --format json` writes for those inputs
+    /// (those marked `json compact`, with `--evidence compact`).
     #[test]
     fn docs_json_examples_are_what_check_writes() {
         let doc = include_str!("../../docs/json.md");
         let examples: Vec<String> =
             doc.split("```json\n").skip(1).map(|b| minified(b.split("```").next().unwrap_or(""))).collect();
         assert_eq!(examples.len(), 3, "docs/json.md: a verdict, an error and a warning example");
-        let trade = check_lines(
+        let trade = trade_screening_lines(false);
+        assert!(trade.contains(&examples[0]), "docs/json.md's verdict example is not in the output:\n{}", examples[0]);
+        let messy = check_lines(
+            "tests/fixtures/messy.rules",
+            &[("tests/fixtures/messy.jsonl", include_bytes!("../../tests/fixtures/messy.jsonl"))],
+            "2024-01-01",
+            false,
+        );
+        assert!(messy.contains(&examples[1]), "docs/json.md's error example is not in the output:\n{}", examples[1]);
+        let unfit = check_lines(
+            "tests/fixtures/unfit.rules",
+            &[("tests/fixtures/unfit.jsonl", include_bytes!("../../tests/fixtures/unfit.jsonl"))],
+            "2023-06-01",
+            false,
+        );
+        // A warning, not a line: inside the verdict line of `d-1`.
+        assert!(
+            unfit.iter().any(|l| l.contains(&examples[2])),
+            "docs/json.md's warning example is not in the output:\n{}",
+            examples[2]
+        );
+        // The compact shape's: table lines and a verdict.
+        let compact: Vec<String> =
+            doc.split("```json compact\n").skip(1).map(|b| minified(b.split("```").next().unwrap_or(""))).collect();
+        assert_eq!(compact.len(), 4, "docs/json.md: a rule, two conditions and a compact verdict");
+        let trade = trade_screening_lines(true);
+        for example in &compact {
+            assert!(trade.contains(example), "docs/json.md's compact example is not in the output:\n{example}");
+        }
+    }
+
+    /// `check --format json` of the trade-screening example (compact or full).
+    fn trade_screening_lines(compact: bool) -> Vec<String> {
+        check_lines(
             "rules/trade-screening",
             &[
                 (
@@ -740,25 +881,8 @@ mod tests {
                 ),
             ],
             "2023-06-01",
-        );
-        assert!(trade.contains(&examples[0]), "docs/json.md's verdict example is not in the output:\n{}", examples[0]);
-        let messy = check_lines(
-            "tests/fixtures/messy.rules",
-            &[("tests/fixtures/messy.jsonl", include_bytes!("../../tests/fixtures/messy.jsonl"))],
-            "2024-01-01",
-        );
-        assert!(messy.contains(&examples[1]), "docs/json.md's error example is not in the output:\n{}", examples[1]);
-        let unfit = check_lines(
-            "tests/fixtures/unfit.rules",
-            &[("tests/fixtures/unfit.jsonl", include_bytes!("../../tests/fixtures/unfit.jsonl"))],
-            "2023-06-01",
-        );
-        // A warning, not a line: inside the verdict line of `d-1`.
-        assert!(
-            unfit.iter().any(|l| l.contains(&examples[2])),
-            "docs/json.md's warning example is not in the output:\n{}",
-            examples[2]
-        );
+            compact,
+        )
     }
 
     /// JSON without the whitespace between tokens.
@@ -784,15 +908,22 @@ mod tests {
         out
     }
 
-    /// The lines `check --format json` writes; records are compiled in, as
-    /// this layer reads no files.
-    fn check_lines(rules: &str, records: &[(&str, &[u8])], as_of: &str) -> Vec<String> {
+    /// The lines `check --format json` writes (with `--evidence compact`
+    /// when `compact`); records are compiled in, as this layer reads no
+    /// files.
+    fn check_lines(rules: &str, records: &[(&str, &[u8])], as_of: &str, compact: bool) -> Vec<String> {
         let rules = crate::RuleSet::load(&[rules]).unwrap();
         let store = crate::RecordStore::load(records.iter().map(|&(name, bytes)| crate::Input::new(name, bytes)));
         let as_of = crate::date::Date::parse_exact(as_of).unwrap();
         let outcomes = crate::Engine::new(rules.program(), &store, crate::EvalOptions { as_of }).evaluate();
         let mut out = Vec::new();
-        append_json(&mut out, rules.program(), &store, &outcomes).unwrap();
+        if compact {
+            let tables = CompactTables::new(rules.program());
+            crate::report::append_compact_tables(&mut out, rules.program(), &tables).unwrap();
+            crate::report::append_compact(&mut out, rules.program(), &store, &tables, &outcomes).unwrap();
+        } else {
+            append_json(&mut out, rules.program(), &store, &outcomes).unwrap();
+        }
         String::from_utf8(out).unwrap().lines().map(str::to_owned).collect()
     }
 

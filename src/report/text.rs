@@ -100,6 +100,16 @@ fn plain(s: &str) -> bool {
     s.bytes().fold(true, |ok, b| ok & PLAIN[usize::from(b)])
 }
 
+/// `s` as a JSON string, quotes and all. Most strings written (ids,
+/// types, field names) need no escape: one pass copies them, a run between
+/// escapes at a time.
+pub(crate) fn quoted_into(out: &mut Vec<u8>, s: &str) {
+    out.reserve(s.len() + 2);
+    out.push(b'"');
+    escape_into(out, s.as_bytes());
+    out.push(b'"');
+}
+
 /// `s` escaped as a JSON string's content. Most strings (ids, names,
 /// field names) need no escape: found so eight bytes at a time (the last
 /// few padded), they are copied whole; else a run of unescaped bytes at a

@@ -7,7 +7,7 @@ use std::path::Path;
 use crate::common::{Interdict, scratch, shown_in, stdout};
 
 /// 40 people in a ring of contacts, p39 South Korean.
-fn ring(dir: &Path) {
+pub(crate) fn ring(dir: &Path) {
     std::fs::write(
         dir.join("ring.rules"),
         "entity person { nationality: string, contacts: [person] }\n\n\

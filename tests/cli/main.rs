@@ -11,6 +11,7 @@ mod author;
 mod bad_input;
 mod chains;
 mod check;
+mod compact;
 mod conventions;
 mod dates;
 mod export;

@@ -67,6 +67,7 @@ fn run_reference(config: &CheckConfig, program: &Program, written: &mut Written,
     timings(config, loaded, started.elapsed() - loaded);
     let output = Output::new(config, program, &store);
     let mut out = io::BufWriter::with_capacity(1 << 20, io::stdout().lock());
+    out.write_all(&output.tables()?)?;
     for chunk in written.render(&output, outcomes)? {
         out.write_all(&chunk)?;
     }
@@ -101,6 +102,7 @@ fn run_fast(config: &CheckConfig, program: &Program, written: &mut Written, star
 /// records, 2 cores: the write and the drop of a batch left a core idle for
 /// 9 % of the run).
 fn write_in_batches(engine: &FastEngine<'_>, output: &Output<'_>, written: &mut Written) -> io::Result<()> {
+    let tables = output.tables()?;
     let (batches, to_write) = std::sync::mpsc::sync_channel::<Vec<u8>>(64);
     std::thread::scope(|scope| -> io::Result<()> {
         let writer = scope.spawn(move || -> io::Result<()> {
@@ -113,6 +115,8 @@ fn write_in_batches(engine: &FastEngine<'_>, output: &Output<'_>, written: &mut 
             out.flush()
         });
         let mut from = 0;
+        // A closed pipe stops the writer: its error comes from `join`.
+        let _ = batches.send(tables);
         'batches: while from < engine.entries() {
             let to = (from + BATCH).min(engine.entries());
             let chunks = match output.format {
@@ -146,11 +150,34 @@ struct Output<'a> {
     /// Colour and width of the human format.
     color: bool,
     width: usize,
+    /// The tables of the compact JSON shape (`--evidence compact`).
+    compact: Option<report::CompactTables>,
 }
 
 impl<'a> Output<'a> {
     fn new(config: &CheckConfig, program: &'a Program, store: &'a (dyn Records + Sync)) -> Output<'a> {
-        Output { program, store, format: config.format, color: config.style.stdout_color, width: config.style.width }
+        let compact = (config.compact && config.format == Format::Json).then(|| report::CompactTables::new(program));
+        let (format, color, width) = (config.format, config.style.stdout_color, config.style.width);
+        Output { program, store, format, color, width, compact }
+    }
+
+    /// What begins the output: the compact shape's tables (nothing in the
+    /// other shapes and formats).
+    fn tables(&self) -> io::Result<Vec<u8>> {
+        let mut buf = Vec::new();
+        if let Some(tables) = &self.compact {
+            report::append_compact_tables(&mut buf, self.program, tables)?;
+        }
+        Ok(buf)
+    }
+
+    /// The JSON lines of `outcomes` onto the end of `buf`, in the shape
+    /// asked for.
+    fn append_json(&self, buf: &mut Vec<u8>, outcomes: &[Outcome<'_>]) -> io::Result<()> {
+        match &self.compact {
+            Some(tables) => report::append_compact(buf, self.program, self.store, tables, outcomes),
+            None => report::append_json(buf, self.program, self.store, outcomes),
+        }
     }
 }
 
@@ -210,7 +237,7 @@ impl Written {
                     let outcome = std::slice::from_ref(&outcome);
                     part.count(outcome);
                     if json {
-                        report::append_json(&mut buf, output.program, output.store, outcome)?;
+                        output.append_json(&mut buf, outcome)?;
                         if buf.len() > CHUNK - LINE_ROOM {
                             chunks.push(std::mem::replace(&mut buf, Vec::with_capacity(CHUNK)));
                         }
@@ -255,7 +282,7 @@ impl Written {
                 .par_chunks(256)
                 .map(|chunk| {
                     let mut buf = Vec::with_capacity(chunk.len() * 256);
-                    report::write_json(&mut buf, output.program, output.store, chunk)?;
+                    output.append_json(&mut buf, chunk)?;
                     Ok(buf)
                 })
                 .collect::<io::Result<Vec<Vec<u8>>>>()?,
