@@ -105,7 +105,7 @@ impl<'s> Evaluator<'s> for Ctx<'_, 's> {
         match c {
             Cursor::One(v, mut chain) => {
                 elide(&mut chain);
-                Observed { chain, value: self.shown(v), computed: None }
+                Observed { value: self.shown_at(v, &chain), chain, computed: None }
             }
             Cursor::Many(items) => {
                 let value = Shown::List(items.iter().map(|i| self.shown(i.val)).collect());
@@ -279,7 +279,7 @@ impl<'s> Ctx<'_, 's> {
         self.cond(&q.body, env, &mut facts)?;
         let mut chain = take_chain(env, q.slot);
         elide(&mut chain);
-        let element = Observed { chain, value: self.shown(found.val), computed: None };
+        let element = Observed { value: self.shown_at(found.val, &chain), chain, computed: None };
         Ok(Settled { witness: Witness { element, depth: found.depth, position: found.pos }, facts })
     }
 

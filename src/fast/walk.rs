@@ -54,7 +54,7 @@ const SHARED_KEPT: usize = 32;
 /// `s` as a shared string: a record's type and a hop's field are the same
 /// few strings in every fact, so each thread allocates each once and
 /// hands out its copies (found by their text: nothing outlives a store).
-fn shared(s: &str) -> Arc<str> {
+pub(crate) fn shared(s: &str) -> Arc<str> {
     SHARED.with_borrow_mut(|kept| {
         if let Some(found) = kept.iter().find(|k| ***k == *s) {
             return Arc::clone(found);
@@ -178,6 +178,18 @@ impl<'s> Ctx<'_, 's> {
         match val {
             Val::Rec(i) if chain.is_empty() => self.start_chain(i),
             _ => self.chain(chain),
+        }
+    }
+
+    /// `v` as evidence shows it beside the chain that reached it: a record
+    /// the chain's last hop already shows is cloned from there (its shared
+    /// strings counted, not allocated again: a witness and a def's argument
+    /// are the record their chain ends at).
+    pub(crate) fn shown_at(&self, v: Val<'s>, chain: &Chain) -> Shown {
+        match (v, chain.last().map(|h| &h.to)) {
+            // Ids are unique: the same id is the same record.
+            (Val::Rec(r), Some(to @ Shown::Record { id, .. })) if **id == *self.id(r) => to.clone(),
+            _ => self.shown(v),
         }
     }
 
