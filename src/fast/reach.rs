@@ -8,9 +8,9 @@ use std::sync::{Arc, OnceLock};
 use super::closure::{Closure, Closures, End, Links};
 use super::engine::FastEngine;
 use super::value::{Bound, Cursor, Env, Val};
-use super::walk::{Ctx, shared};
+use super::walk::Ctx;
 use crate::check::{Cond, Head, PathExpr, PathStep, Program, QRange, Quant, Term};
-use crate::eval::{Budget, CHAIN_ENDS, Chain, Evaluator, Hop, Limits, Shown, elide, settled_by};
+use crate::eval::{Budget, CHAIN_ENDS, Chain, Evaluator, Hop, Limits, Shown, elide, settled_by, shared};
 use crate::records::{RecordIdx, Records};
 
 /// The quantifiers of `conds` that can be judged for the whole store: over
