@@ -14,7 +14,9 @@ use crate::source::Loc;
 
 use super::judge::Judge;
 use super::value::{self, Scalar, list_shown};
-use super::{Budget, Computation, Computed, Decision, Fact, FactKind, Fault, MISSES_SHOWN, Miss, Observed, Witness};
+use super::{
+    Budget, Computation, Computed, Decision, Fact, FactKind, Fault, MISSES_SHOWN, Miss, Observed, Witness, shared,
+};
 
 /// One evaluation of conditions on a record, with or without evidence:
 /// what an engine provides so that [`Evaluator::cond`] can give its
@@ -273,7 +275,7 @@ pub(crate) trait Evaluator<'p> {
         // hold the arguments: shown from there, not copied.
         self.fact(facts, loc, holds, || {
             let args = (0..args.len()).map(|i| self.observed(std::mem::take(&mut inner[i]))).collect();
-            FactKind::Call { def: d.name.clone(), args, body }
+            FactKind::Call { def: shared(&d.name), args, body }
         });
         Ok(holds)
     }
@@ -475,7 +477,7 @@ pub(crate) fn finish_quantifier_with_misses<'p, E: Evaluator<'p> + ?Sized>(
     ev.fact(facts, &q.head, holds, || {
         let count = if settled.is_none() { examined } else { None };
         let (witness, body) = settled.map_or((None, Vec::new()), |s| (Some(s.witness), s.facts));
-        let (var, over, of_type) = (q.var.clone(), range.over.to_string(), range.of_type);
+        let (var, over, of_type) = (shared(&q.var), shared(range.over), range.of_type);
         let Misses { shown: misses, more: more_misses } = if holds { Misses::default() } else { misses };
         FactKind::Quantifier { quantifier: q.quantifier, var, over, of_type, count, witness, body, misses, more_misses }
     });
@@ -536,8 +538,8 @@ pub(crate) fn finish_sum<'p, E: Evaluator<'p> + ?Sized>(
     let r = ev.term(&s.rhs, env);
     let holds = ev.compare(s.op, &ev.plain(Scalar::Num(seen.total)), &r, false);
     ev.fact(facts, &s.loc, holds, || FactKind::Sum {
-        var: s.var.clone(),
-        over: range.over.to_string(),
+        var: shared(&s.var),
+        over: shared(range.over),
         of_type: range.of_type,
         terms: seen.terms,
         total: seen.total,

@@ -39,7 +39,7 @@ pub use verdict::{
     Fired, Hop, LinkProblem, LinkWarning, MISSES_SHOWN, Miss, Observed, Outcome, RuleExplanation, RuleStatus, Shown,
     Verdict, Waived, Witness,
 };
-pub(crate) use verdict::{Chain, elide};
+pub(crate) use verdict::{Chain, elide, shared};
 
 use crate::date::Date;
 

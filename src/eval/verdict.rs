@@ -1,6 +1,7 @@
 //! What evaluation produces: one [`Verdict`] per record, with evidence.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -189,6 +190,34 @@ impl LinkWarning {
     }
 }
 
+thread_local! {
+    /// The strings facts show lately (see [`shared`]).
+    static SHARED: RefCell<Vec<Arc<str>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// How many strings [`SHARED`] keeps: more than a program's record types,
+/// hop fields and the names in the facts of a record in any but a large
+/// one (then it starts again).
+const SHARED_KEPT: usize = 32;
+
+/// `s` as a shared string: a record's type, a hop's field, a quantifier's
+/// binder and range and a def's name are the same few strings in every
+/// fact, so each thread allocates each once and hands out its copies
+/// (found by their text: nothing outlives a store or a program).
+pub(crate) fn shared(s: &str) -> Arc<str> {
+    SHARED.with_borrow_mut(|kept| {
+        if let Some(found) = kept.iter().find(|k| ***k == *s) {
+            return Arc::clone(found);
+        }
+        if kept.len() >= SHARED_KEPT {
+            kept.clear();
+        }
+        let new: Arc<str> = s.into();
+        kept.push(Arc::clone(&new));
+        new
+    })
+}
+
 /// One observation that made (part of) a condition true or false.
 #[derive(Debug, Clone)]
 pub struct Fact {
@@ -242,9 +271,9 @@ pub enum FactKind {
         /// Which quantifier.
         quantifier: Quantifier,
         /// The binder.
-        var: String,
+        var: Arc<str>,
         /// The range as written: a path, or a record type.
-        over: String,
+        over: Arc<str>,
         /// Ranges over every record of the type `over` (`any visit x where …`).
         of_type: bool,
         /// How many elements the range held, when all were examined.
@@ -264,9 +293,9 @@ pub enum FactKind {
     /// `sum(RANGE: value) op rhs`
     Sum {
         /// The binder.
-        var: String,
+        var: Arc<str>,
         /// The range as written: a path, or a record type.
-        over: String,
+        over: Arc<str>,
         /// Ranges over every record of the type `over`.
         of_type: bool,
         /// Each value added, with the chain from its element (elements
@@ -285,7 +314,7 @@ pub enum FactKind {
     /// `def(args…)`
     Call {
         /// The def.
-        def: String,
+        def: Arc<str>,
         /// The arguments as found.
         args: Vec<Observed>,
         /// The def body's evidence.

@@ -105,7 +105,7 @@ impl<'s> Evaluator<'s> for Ctx<'_, 's> {
         match c {
             Cursor::One(v, mut chain) => {
                 elide(&mut chain);
-                Observed { chain, value: self.shown(v), computed: None }
+                Observed { value: self.shown_at(v, &chain), chain, computed: None }
             }
             Cursor::Many(items) => {
                 let value = Shown::List(items.iter().map(|i| self.shown(i.val)).collect());
@@ -279,7 +279,7 @@ impl<'s> Ctx<'_, 's> {
         self.cond(&q.body, env, &mut facts)?;
         let mut chain = take_chain(env, q.slot);
         elide(&mut chain);
-        let element = Observed { chain, value: self.shown(found.val), computed: None };
+        let element = Observed { value: self.shown_at(found.val, &chain), chain, computed: None };
         Ok(Settled { witness: Witness { element, depth: found.depth, position: found.pos }, facts })
     }
 
@@ -337,7 +337,8 @@ impl<'s> Ctx<'_, 's> {
         start: Cursor<'s>,
         env: &mut Env<'s>,
     ) -> Result<(usize, Option<Settled>), Fault> {
-        let known = self.witness_known(q, range, &start);
+        let closure = self.engine.closure(q);
+        let known = closure.and_then(|c| self.witness_known(c, range, &start));
         let mut walk = self.start_walk(start);
         let mut examined = 0;
         let followed = self.budget.follow(&step.field);
@@ -363,10 +364,10 @@ impl<'s> Ctx<'_, 's> {
                 // only shown when nothing does).
                 continue;
             }
-            if let Cond::Call { def, .. } = &q.body {
+            if let (Cond::Call { def, .. }, None) = (&q.body, closure) {
                 self.engine.read_def_answers(*def, walk.bufs.level.iter().map(|l| l.1));
             }
-            if let Some(settled) = self.judge_depth(q, &walk, step, &mut examined, env)? {
+            if let Some(settled) = self.judge_depth(q, &walk, step, closure, &mut examined, env)? {
                 break Some(settled);
             }
         };
@@ -379,28 +380,42 @@ impl<'s> Ctx<'_, 's> {
     /// closure, which tells the records that settle, and that depth, if
     /// it is in `range`. The walk then orders the depths before it as
     /// ever, but at that one looks only for the witness.
-    fn witness_known(&self, q: &'s Quant, range: HopRange, start: &Cursor<'s>) -> Option<(&Closure, u32)> {
-        let closure = self.engine.closure(q)?;
+    fn witness_known<'c>(
+        &self,
+        closure: &'c Closure,
+        range: HopRange,
+        start: &Cursor<'s>,
+    ) -> Option<(&'c Closure, u32)> {
         let Cursor::One(v, _) = start else { return None };
         let End::Walk { depth: Some(at) } = closure.end(self.resolve_val(*v)?) else { return None };
         (range.min <= at && range.max.is_none_or(|max| at <= max)).then_some((closure, at))
     }
 
     /// Judges the records a walk reached at its last depth, in witness
-    /// order, until one settles the quantifier.
+    /// order, until one settles the quantifier: by the store-wide
+    /// `closure`, which knows which records do, if `q` has one (the body
+    /// reads only the record, so it says what evaluating the body would),
+    /// else by evaluating the body.
     fn judge_depth(
         &self,
         q: &'s Quant,
         walk: &HopWalk,
         step: &'s PathStep,
+        closure: Option<&Closure>,
         examined: &mut usize,
         env: &mut Env<'s>,
     ) -> Result<Option<Settled>, Fault> {
         let fast = self.untraced();
         for &(node, target, pos) in &walk.bufs.level {
-            env[q.slot] = Cursor::One(Val::Rec(target), Vec::new());
             *examined += 1;
-            if fast.cond(&q.body, env, &mut Vec::new())? != settled_by(q.quantifier) {
+            let settles = match closure {
+                Some(c) => c.settles(target),
+                None => {
+                    env[q.slot] = Cursor::One(Val::Rec(target), Vec::new());
+                    fast.cond(&q.body, env, &mut Vec::new())? == settled_by(q.quantifier)
+                }
+            };
+            if !settles {
                 continue;
             }
             let found = Found { val: Val::Rec(target), depth: Some(walk.depth), pos };

@@ -10,7 +10,7 @@ use super::engine::FastEngine;
 use super::value::{Bound, Cursor, Env, Val};
 use super::walk::Ctx;
 use crate::check::{Cond, Head, PathExpr, PathStep, Program, QRange, Quant, Term};
-use crate::eval::{Budget, CHAIN_ENDS, Chain, Evaluator, Hop, Limits, Shown, elide, settled_by};
+use crate::eval::{Budget, CHAIN_ENDS, Chain, Evaluator, Hop, Limits, Shown, elide, settled_by, shared};
 use crate::records::{RecordIdx, Records};
 
 /// The quantifiers of `conds` that can be judged for the whole store: over
@@ -187,7 +187,7 @@ impl<'s> Ctx<'_, 's> {
         let Cursor::One(v, mut chain) = start else { return Vec::new() };
         let way = self.resolve_val(v).and_then(|r| self.engine.closure(q)?.way(r));
         let Some(way) = way else { return chain };
-        let via: Arc<str> = step.field.as_str().into();
+        let via = shared(&step.field);
         let hop = |r: RecordIdx| Hop { via: Arc::clone(&via), to: self.record_shown(r) };
         chain.extend(way.first.into_iter().map(hop));
         if way.left_out > 0 {

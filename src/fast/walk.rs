@@ -15,7 +15,7 @@ use super::store::{FVal, FastRecord};
 use super::value::{Cursor, Env, Item, ItemChain, Parent, Val, WalkTree};
 use crate::ast::HopRange;
 use crate::check::{Head, PathExpr, PathStep};
-use crate::eval::{Budget, CHAIN_ENDS, Chain, Hop, Shown, const_shown};
+use crate::eval::{Budget, CHAIN_ENDS, Chain, Hop, Shown, const_shown, shared};
 use crate::records::{RecordIdx, Records};
 
 /// One evaluation of conditions on a record, with or without evidence
@@ -40,32 +40,6 @@ thread_local! {
     /// A hop walk's working vectors, reused across calls like [`VISITED`]:
     /// growing them afresh for every record cost 8 % of a 100k-record run.
     static WALK_BUFS: RefCell<Vec<WalkBufs>> = const { RefCell::new(Vec::new()) };
-}
-
-thread_local! {
-    /// The record types and field names shown lately (see [`shared`]).
-    static SHARED: RefCell<Vec<Arc<str>>> = const { RefCell::new(Vec::new()) };
-}
-
-/// How many strings [`SHARED`] keeps: more than a program's record types
-/// and hop fields in any but a large one (then it starts again).
-const SHARED_KEPT: usize = 32;
-
-/// `s` as a shared string: a record's type and a hop's field are the same
-/// few strings in every fact, so each thread allocates each once and
-/// hands out its copies (found by their text: nothing outlives a store).
-fn shared(s: &str) -> Arc<str> {
-    SHARED.with_borrow_mut(|kept| {
-        if let Some(found) = kept.iter().find(|k| ***k == *s) {
-            return Arc::clone(found);
-        }
-        if kept.len() >= SHARED_KEPT {
-            kept.clear();
-        }
-        let new: Arc<str> = s.into();
-        kept.push(Arc::clone(&new));
-        new
-    })
 }
 
 /// A link followed at one depth: (list position, target, parent's index in
@@ -178,6 +152,18 @@ impl<'s> Ctx<'_, 's> {
         match val {
             Val::Rec(i) if chain.is_empty() => self.start_chain(i),
             _ => self.chain(chain),
+        }
+    }
+
+    /// `v` as evidence shows it beside the chain that reached it: a record
+    /// the chain's last hop already shows is cloned from there (its shared
+    /// strings counted, not allocated again: a witness and a def's argument
+    /// are the record their chain ends at).
+    pub(crate) fn shown_at(&self, v: Val<'s>, chain: &Chain) -> Shown {
+        match (v, chain.last().map(|h| &h.to)) {
+            // Ids are unique: the same id is the same record.
+            (Val::Rec(r), Some(to @ Shown::Record { id, .. })) if **id == *self.id(r) => to.clone(),
+            _ => self.shown(v),
         }
     }
 
