@@ -108,8 +108,9 @@ struct Fit<'p> {
     names: Vec<&'p str>,
     /// How many of the ids are the program's.
     program_fields: usize,
-    /// Per declared entity: the slot of each field id in its declaration.
-    slots: FastMap<&'p str, Vec<Option<u16>>>,
+    /// Per declared entity: its declaration, and the slot of each field
+    /// id in it (one lookup a record finds both).
+    entities: FastMap<&'p str, (Declared<'p>, Vec<Option<u16>>)>,
 }
 
 impl<'p> Wanted<'p> {
@@ -126,9 +127,10 @@ impl<'p> Wanted<'p> {
         let ids = names.iter().enumerate().map(|(i, n)| (*n, FieldId(i as u32))).collect();
         let fit = conformance.map(|conformance| {
             let slot = |decl: &Declared<'_>, n: &str| decl.slot(n).and_then(|s| u16::try_from(s).ok());
-            let slots =
-                conformance.entities().map(|(ty, decl)| (ty, names.iter().map(|n| slot(decl, n)).collect())).collect();
-            Fit { conformance, names, program_fields, slots }
+            let entities = (conformance.entities())
+                .map(|(ty, decl)| (ty, (decl.clone(), names.iter().map(|n| slot(decl, n)).collect())))
+                .collect();
+            Fit { conformance, names, program_fields, entities }
         });
         Wanted { ids, fit }
     }
@@ -143,8 +145,8 @@ impl Fit<'_> {
         fields: &mut Vec<(FieldId, FVal<'_>)>,
         skipped: &mut [Text<'_>],
     ) -> Vec<LinkWarning> {
-        let warnings = match self.slots.get(record_type) {
-            Some(slots) => self.misfits(record_type, slots, fields, skipped),
+        let warnings = match self.entities.get(record_type) {
+            Some((decl, slots)) => self.misfits(decl, slots, fields, skipped),
             None => Vec::new(),
         };
         if fields.iter().any(|(f, _)| f.0 as usize >= self.program_fields) {
@@ -155,28 +157,27 @@ impl Fit<'_> {
 
     fn misfits(
         &self,
-        record_type: &str,
+        decl: &Declared<'_>,
         slots: &[Option<u16>],
         fields: &[(FieldId, FVal<'_>)],
         skipped: &mut [Text<'_>],
     ) -> Vec<LinkWarning> {
+        let slot = |f: FieldId| slots.get(f.0 as usize).copied().flatten().map(usize::from);
+        // Most records fit: known without building the list `check` reads.
+        if skipped.is_empty() && self.conformance.fits(decl, fields.iter().map(|(f, v)| (slot(*f), v))) {
+            return Vec::new();
+        }
         // A key written twice counts once, with its last value (as in the reference store).
         let last = |i: usize, f: FieldId| !fields.get(i + 1..).is_some_and(|rest| rest.iter().any(|(g, _)| *g == f));
         // On the stack: this runs for every record.
         let seen: SmallVec<[(&str, Option<usize>, &FVal<'_>); 16]> = (fields.iter().enumerate())
             .filter(|(i, (f, _))| last(*i, *f))
-            .map(|(_, (f, v))| {
-                let at = f.0 as usize;
-                (self.names.get(at).copied().unwrap_or(""), slots.get(at).copied().flatten().map(usize::from), v)
-            })
+            .map(|(_, (f, v))| (self.names.get(f.0 as usize).copied().unwrap_or(""), slot(*f), v))
             .collect();
         skipped.sort_unstable_by(|a, b| a.as_str().cmp(b.as_str()));
         let mut keys: Vec<&str> = skipped.iter().map(Text::as_str).collect();
         keys.dedup();
-        match self.conformance.entity(record_type) {
-            Some(decl) => self.conformance.check(decl, &seen, &keys),
-            None => Vec::new(),
-        }
+        self.conformance.check(decl, &seen, &keys)
     }
 }
 
