@@ -259,8 +259,8 @@ impl<'a> FastStore<'a> {
         self.files.push(input.name.clone());
         if let Some((reader, runs, newlines)) = load::line_runs(input) {
             let parse_run = |run: &load::LineRun| {
-                let mut parsed = Vec::new();
-                reader.run_pieces(run, |piece| parsed.push(parse_piece(&reader, piece, wanted)));
+                let (mut parsed, mut fields) = (Vec::with_capacity(run.lines()), Vec::new());
+                reader.run_pieces(run, |piece| parsed.push(parse_piece(&reader, piece, wanted, &mut fields)));
                 parsed
             };
             let parts = runs.chunks(RUNS_PER_PART);
@@ -275,7 +275,8 @@ impl<'a> FastStore<'a> {
             (!part.is_empty()).then_some(part)
         });
         self.add_in_parts(total, file, parts, |part| {
-            vec![part.into_par_iter().with_min_len(256).map(|piece| parse_piece(&reader, piece, wanted)).collect()]
+            let parse = |fields: &mut Vec<_>, piece| parse_piece(&reader, piece, wanted, fields);
+            vec![part.into_par_iter().with_min_len(256).map_init(Vec::new, parse).collect()]
         });
     }
 
@@ -550,10 +551,17 @@ fn resolve(value: &mut FVal<'_>, target: Option<TypeId>, next: &mut dyn FnMut() 
     }
 }
 
-/// Parses one piece of an input.
-fn parse_piece<'a>(reader: &Reader<'a>, piece: Piece, wanted: &Wanted<'_>) -> Result<Parsed<'a>, RecordError> {
+/// Parses one piece of an input. `fields`: room for a record's fields,
+/// handed from record to record (a record's fields were a vector grown
+/// and then shrunk to fit, two allocations a record).
+fn parse_piece<'a>(
+    reader: &Reader<'a>,
+    piece: Piece,
+    wanted: &Wanted<'_>,
+    fields: &mut Vec<(FieldId, FVal<'a>)>,
+) -> Result<Parsed<'a>, RecordError> {
     match piece {
-        Piece::Value { start, end, line_mode, at } => parse(reader, start, end, line_mode, at, wanted),
+        Piece::Value { start, end, line_mode, at } => parse(reader, (start, end), line_mode, at, wanted, fields),
         Piece::Error(e) => Err(e),
     }
 }
@@ -561,15 +569,15 @@ fn parse_piece<'a>(reader: &Reader<'a>, piece: Piece, wanted: &Wanted<'_>) -> Re
 /// Parses one record's text, as the reference loader would judge it.
 fn parse<'a>(
     reader: &Reader<'a>,
-    start: usize,
-    end: usize,
+    (start, end): (usize, usize),
     line_mode: bool,
     at: Option<(u32, u32)>,
     wanted: &Wanted<'_>,
+    room: &mut Vec<(FieldId, FVal<'a>)>,
 ) -> Result<Parsed<'a>, RecordError> {
     let text: &'a [u8] = &reader.bytes[start..end];
     let typed = wanted.fit.is_some();
-    let parsed = match scanned(text, &wanted.ids, typed) {
+    let parsed = match scanned(text, &wanted.ids, typed, std::mem::take(room)) {
         Some(head) => Ok(Shape::Object(head)),
         None => {
             let mut de = serde_json::Deserializer::from_slice(text);
@@ -601,12 +609,22 @@ fn parse<'a>(
         Some(fit) => fit.check(record_type.as_str(), &mut head.fields, &mut head.skipped),
         None => Vec::new(),
     };
-    Ok(Parsed { id, record_type, fields: head.fields.into_boxed_slice(), line, column, misfits })
+    // Allocated once, to fit (moved in one copy); the room goes back for the next record.
+    let mut fields = Vec::with_capacity(head.fields.len());
+    fields.append(&mut head.fields);
+    *room = head.fields;
+    Ok(Parsed { id, record_type, fields: fields.into_boxed_slice(), line, column, misfits })
 }
 
-/// A record read by the fast path ([`scan`]), as the serde seeds file it.
-fn scanned<'a>(text: &'a [u8], wanted: &FastMap<&str, FieldId>, typed: bool) -> Option<ObjectHead<'a>> {
-    let head = scan::record::<FVal<'a>>(text, |k| wanted.get(k).copied(), typed)?;
+/// A record read by the fast path ([`scan`]), as the serde seeds file it;
+/// its fields in `room` (emptied first).
+fn scanned<'a>(
+    text: &'a [u8],
+    wanted: &FastMap<&str, FieldId>,
+    typed: bool,
+    room: Vec<(FieldId, FVal<'a>)>,
+) -> Option<ObjectHead<'a>> {
+    let head = scan::record::<FVal<'a>>(text, |k| wanted.get(k).copied(), typed, room)?;
     let text = |t: Option<&'a str>| t.map_or(Head::Missing, |t| Head::Str(Text::Borrowed(t)));
     Some(ObjectHead {
         id: text(head.id),
