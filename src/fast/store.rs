@@ -19,10 +19,12 @@ use crate::records::{Input, RecordError, RecordErrorKind, RecordIdx, Records};
 use crate::source::Position;
 
 mod ids;
+mod names;
 mod scan;
 
 pub(crate) use ids::{FastMap, Text, TypeId, id_prefix};
 use ids::{Filed, IdMap};
+use names::NameTable;
 
 /// Records parsed at a time while the part before them is added.
 const PARSE_PART: usize = 1 << 16;
@@ -98,7 +100,7 @@ struct Wanted<'p> {
     /// Field name → id: the program's fields, then (with declarations) the
     /// other declared fields, with ids past the program's, read to be
     /// checked and then dropped.
-    ids: FastMap<&'p str, FieldId>,
+    ids: NameTable<'p, FieldId>,
     fit: Option<Fit<'p>>,
 }
 
@@ -110,7 +112,7 @@ struct Fit<'p> {
     program_fields: usize,
     /// Per declared entity: its declaration, and the slot of each field
     /// id in it (one lookup a record finds both).
-    entities: FastMap<&'p str, (Declared<'p>, Vec<Option<u16>>)>,
+    entities: NameTable<'p, (Declared<'p>, Vec<Option<u16>>)>,
 }
 
 impl<'p> Wanted<'p> {
@@ -124,12 +126,13 @@ impl<'p> Wanted<'p> {
             declared.dedup();
             names.extend(declared);
         }
-        let ids = names.iter().enumerate().map(|(i, n)| (*n, FieldId(i as u32))).collect();
+        let ids = NameTable::new(names.iter().enumerate().map(|(i, n)| (*n, FieldId(i as u32))));
         let fit = conformance.map(|conformance| {
             let slot = |decl: &Declared<'_>, n: &str| decl.slot(n).and_then(|s| u16::try_from(s).ok());
-            let entities = (conformance.entities())
-                .map(|(ty, decl)| (ty, (decl.clone(), names.iter().map(|n| slot(decl, n)).collect())))
-                .collect();
+            let entities = NameTable::new(
+                (conformance.entities())
+                    .map(|(ty, decl)| (ty, (decl.clone(), names.iter().map(|n| slot(decl, n)).collect()))),
+            );
             Fit { conformance, names, program_fields, entities }
         });
         Wanted { ids, fit }
@@ -626,7 +629,7 @@ fn parse<'a>(
 /// its fields in `room` (emptied first).
 fn scanned<'a>(
     text: &'a [u8],
-    wanted: &FastMap<&str, FieldId>,
+    wanted: &NameTable<'_, FieldId>,
     typed: bool,
     room: Vec<(FieldId, FVal<'a>)>,
 ) -> Option<ObjectHead<'a>> {
@@ -686,7 +689,7 @@ enum Shape<'a> {
 }
 
 struct RecordSeed<'w> {
-    wanted: &'w FastMap<&'w str, FieldId>,
+    wanted: &'w NameTable<'w, FieldId>,
     /// Whether keys not read are kept, to be warned about.
     typed: bool,
 }

@@ -49,7 +49,7 @@ pub(crate) fn id_prefix(id: &str) -> u64 {
 /// The first 8 of `bytes` as a big-endian integer, zero-padded. In whole
 /// words where it can (a copy of variable length would be a `memcpy`
 /// call; byte by byte, 40 instructions a key).
-fn padded(bytes: &[u8]) -> u64 {
+pub(super) fn padded(bytes: &[u8]) -> u64 {
     if let Some(word) = bytes.first_chunk::<8>() {
         return u64::from_be_bytes(*word);
     }

@@ -209,11 +209,11 @@ impl<'a> Scan<'a> {
 mod tests {
     use serde::de::DeserializeSeed;
 
-    use super::super::{FastMap, Head, ObjectHead, RecordSeed, Shape, Text, scanned};
+    use super::super::{Head, NameTable, ObjectHead, RecordSeed, Shape, Text, scanned};
     use super::*;
 
-    fn wanted() -> FastMap<&'static str, FieldId> {
-        [("name", FieldId(0)), ("contacts", FieldId(2)), ("flag", FieldId(3))].into_iter().collect()
+    fn wanted() -> NameTable<'static, FieldId> {
+        NameTable::new([("name", FieldId(0)), ("contacts", FieldId(2)), ("flag", FieldId(3))])
     }
 
     /// What a record read comes to, to compare the two readers.
