@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -92,6 +93,10 @@ pub struct FastStore<'a> {
     /// with the warnings that say how (worked out while parsing, when
     /// every key is seen).
     pub(crate) misfits: FastMap<RecordIdx, Box<[LinkWarning]>>,
+    /// A bit per record, set when a field the link warnings read holds
+    /// something other than resolved links (see `links_resolved`); `None`
+    /// when links were not resolved.
+    unresolved: Option<Vec<u64>>,
 }
 
 /// What parsing a record needs to know: the fields to keep and, with
@@ -240,6 +245,7 @@ impl<'a> FastStore<'a> {
             by_id: IdMap::default(),
             entries: Vec::new(),
             misfits: FastMap::default(),
+            unresolved: None,
         };
         for input in inputs {
             match input {
@@ -433,7 +439,9 @@ impl<'a> FastStore<'a> {
         if links.is_empty() {
             return;
         }
-        let links = &links;
+        let checked = self.checked_links(program, &field_ids);
+        let unresolved: Vec<AtomicU64> = (0..self.records.len().div_ceil(64)).map(|_| AtomicU64::new(0)).collect();
+        let (links, unresolved_ref) = (&links, &unresolved);
         self.by_id.find_each(
             &mut self.records,
             |r, visit| {
@@ -443,14 +451,38 @@ impl<'a> FastStore<'a> {
                     }
                 }
             },
-            |r, next| {
+            |i, r, next| {
                 for (field, value) in r.fields.iter_mut() {
                     if let Some(target) = links.get(&(r.ty, *field)) {
                         resolve(value, *target, next);
                     }
                 }
+                let fields = checked.get(r.ty.0 as usize).map_or(&[][..], Vec::as_slice);
+                if !fields.iter().all(|f| matches!(r.get(*f), None | Some(FVal::Null | FVal::Link(_) | FVal::Links(_))))
+                {
+                    if let Some(bits) = unresolved_ref.get(i / 64) {
+                        bits.fetch_or(1 << (i % 64), Ordering::Relaxed);
+                    }
+                }
             },
         );
+        self.unresolved = Some(unresolved.into_iter().map(AtomicU64::into_inner).collect());
+    }
+
+    /// Per type: the fields whose values the link warnings read (those of
+    /// `Program::checked_links`).
+    fn checked_links(&self, program: &Program, field_ids: &HashMap<&str, FieldId>) -> Vec<Vec<FieldId>> {
+        (self.types.iter())
+            .map(|ty| program.checked_links(ty).iter().filter_map(|(f, _)| field_ids.get(f).copied()).collect())
+            .collect()
+    }
+
+    /// Whether every field of record `r` that the link warnings read is
+    /// absent, `null` or resolved (then it has no link warnings); `false`
+    /// when not known.
+    pub(crate) fn links_resolved(&self, r: RecordIdx) -> bool {
+        let Some(unresolved) = &self.unresolved else { return false };
+        unresolved.get(r.index() / 64).is_some_and(|bits| bits & (1 << (r.index() % 64)) == 0)
     }
 
     /// A record by id.
@@ -992,6 +1024,36 @@ mod duplicate_tests {
         assert_eq!(misfits, [3], "the misfits of the duplicates are gone");
         let to = store.type_id("t2").and_then(|_| store.record(RecordIdx(2)).fields.first());
         assert!(matches!(to, Some((_, FVal::Link(RecordIdx(0))))), "{to:?}");
+    }
+}
+
+#[cfg(test)]
+mod link_tests {
+    use super::*;
+    use crate::{RuleSet, SourceFile};
+
+    /// Loading knows which records' link fields all resolved: the link
+    /// warnings skip those, and only those.
+    #[test]
+    fn records_whose_links_all_resolved_are_known() {
+        let rules = "entity p { knows: [p]?, boss: p? }\nentity q { n: string? }\n\
+                     rule r { flag p x when x.boss.boss == x }";
+        let rules = RuleSet::from_sources(vec![SourceFile::new("t.rules", rules)]).unwrap_or_else(|e| panic!("{e:?}"));
+        let text = concat!(
+            "{\"id\":\"a\",\"type\":\"p\",\"knows\":[\"b\"],\"boss\":\"b\"}\n",
+            "{\"id\":\"b\",\"type\":\"p\",\"boss\":null}\n",
+            "{\"id\":\"c\",\"type\":\"p\",\"knows\":[\"a\",\"nobody\"]}\n",
+            "{\"id\":\"d\",\"type\":\"p\",\"boss\":\"e\"}\n",
+            "{\"id\":\"e\",\"type\":\"q\"}\n",
+            "{\"id\":\"f\",\"type\":\"p\",\"boss\":1}\n",
+        );
+        let inputs = vec![Ok(Input::new("t.jsonl", text.as_bytes().to_vec()))];
+        let store = FastStore::load(&inputs, rules.program());
+        let resolved: Vec<&str> = ["a", "b", "c", "d", "e", "f"]
+            .into_iter()
+            .filter(|id| store.lookup(id).is_some_and(|r| store.links_resolved(r)))
+            .collect();
+        assert_eq!(resolved, ["a", "b", "e"], "c: no record `nobody`; d: a link to a `q`; f: not an id");
     }
 }
 
