@@ -458,11 +458,12 @@ impl<'a> FastStore<'a> {
                     }
                 }
                 let fields = checked.get(r.ty.0 as usize).map_or(&[][..], Vec::as_slice);
-                if !fields.iter().all(|f| matches!(r.get(*f), None | Some(FVal::Null | FVal::Link(_) | FVal::Links(_))))
+                let resolved =
+                    |f: &FieldId| matches!(r.get(*f), None | Some(FVal::Null | FVal::Link(_) | FVal::Links(_)));
+                if !fields.iter().all(resolved)
+                    && let Some(bits) = unresolved_ref.get(i / 64)
                 {
-                    if let Some(bits) = unresolved_ref.get(i / 64) {
-                        bits.fetch_or(1 << (i % 64), Ordering::Relaxed);
-                    }
+                    bits.fetch_or(1 << (i % 64), Ordering::Relaxed);
                 }
             },
         );
