@@ -286,6 +286,10 @@ impl<'s> FastEngine<'s> {
     }
 
     fn link_warnings(&self, rec: RecordIdx) -> Vec<LinkWarning> {
+        // Known from loading, most of the time: nothing to warn of.
+        if self.store.links_resolved(rec) {
+            return Vec::new();
+        }
         let r = self.store.record(rec);
         let Some(checks) = self.link_checks.get(r.ty.0 as usize) else { return Vec::new() };
         let mut out = Vec::new();

@@ -112,6 +112,15 @@ pub(crate) struct LineRun {
     end: usize,
     /// The 0-based line at `start`.
     first_line: usize,
+    /// How many lines it has (its newlines, and a last line without one).
+    lines: usize,
+}
+
+impl LineRun {
+    /// How many lines the run has, about (as many records at most).
+    pub(crate) fn lines(&self) -> usize {
+        self.lines
+    }
 }
 
 /// JSON Lines as written (not converted, not an array: what [`split`]
@@ -142,7 +151,7 @@ pub(crate) fn line_runs(input: &Input) -> Option<(Reader<'_>, Vec<LineRun>, usiz
         .into_iter()
         .zip(newlines)
         .map(|((start, end), n)| {
-            let run = LineRun { start, end, first_line };
+            let run = LineRun { start, end, first_line, lines: n + 1 };
             first_line += n;
             run
         })

@@ -49,7 +49,7 @@ pub(crate) fn id_prefix(id: &str) -> u64 {
 /// The first 8 of `bytes` as a big-endian integer, zero-padded. In whole
 /// words where it can (a copy of variable length would be a `memcpy`
 /// call; byte by byte, 40 instructions a key).
-fn padded(bytes: &[u8]) -> u64 {
+pub(super) fn padded(bytes: &[u8]) -> u64 {
     if let Some(word) = bytes.first_chunk::<8>() {
         return u64::from_be_bytes(*word);
     }
@@ -284,25 +284,26 @@ impl<'a> IdMap<'a> {
     }
 
     /// Looks up the ids `ids_of` gives of each item and hands what it
-    /// found to `found`, item by item, in the same order: `found` calls
-    /// `next` once for each id `ids_of` gave. Done a round of items at a
+    /// found to `found`, item by item (with its index), in the same order:
+    /// `found` calls `next` once for each id `ids_of` gave. Done a round of items at a
     /// time, each round's keys gathered by part and looked up a part at
     /// a time (see the module's comment).
     pub(crate) fn find_each<T: Send + Sync>(
         &self,
         items: &mut [T],
         ids_of: impl for<'t> Fn(&'t T, &mut dyn FnMut(&'t str)) + Sync,
-        found: impl Fn(&mut T, &mut dyn FnMut() -> Option<Filed>) + Sync,
+        found: impl Fn(usize, &mut T, &mut dyn FnMut() -> Option<Filed>) + Sync,
     ) {
         let round = ROUND.max(items.len().div_ceil(4));
-        for items in items.chunks_mut(round) {
+        for (r, items) in items.chunks_mut(round).enumerate() {
             let chunk = chunk_len(items.len());
             let (order, results) = self.find_round(items, chunk, &ids_of);
-            items.par_chunks_mut(chunk).zip(order).zip(results).for_each(|((items, order), results)| {
+            let chunks = items.par_chunks_mut(chunk).enumerate().zip(order).zip(results);
+            chunks.for_each(|(((c, items), order), results)| {
                 let mut taken = vec![0usize; results.len()];
                 let mut order = order.into_iter();
-                for item in items {
-                    found(item, &mut || {
+                for (i, item) in items.iter_mut().enumerate() {
+                    found(r * round + c * chunk + i, item, &mut || {
                         let p = usize::from(order.next()?);
                         let at = taken.get_mut(p)?;
                         *at += 1;
@@ -454,9 +455,14 @@ mod tests {
         map.find_each(
             &mut asks,
             |(ask, _), visit| ask.iter().for_each(|id| visit(id)),
-            |(ask, got), next| got.extend(ask.iter().map(|_| next().map(|f| f.idx.0))),
+            |i, (ask, got), next| {
+                got.extend(ask.iter().map(|_| next().map(|f| f.idx.0)));
+                // The item's index comes with it.
+                got.push(Some(i as u32));
+            },
         );
-        for (i, (ask, got)) in asks.iter().enumerate() {
+        for (i, (ask, got)) in asks.iter_mut().enumerate() {
+            assert_eq!(got.pop(), Some(Some(i as u32)), "item {i}");
             let expected: Vec<Option<u32>> = ask.iter().map(|id| map.get(id).map(|f| f.idx.0)).collect();
             assert_eq!(got, &expected, "item {i}");
             assert_eq!(got.iter().filter(|f| f.is_none()).count(), usize::from(i % 4 == 3), "item {i}");

@@ -10,6 +10,8 @@
 //! scanned byte by byte (100k bench records: 3,000 instructions a record
 //! through serde_json).
 
+use smallvec::SmallVec;
+
 use crate::check::FieldId;
 
 /// A value as the store keeps it, built from what the scan reads (this
@@ -32,17 +34,18 @@ pub(super) struct Scanned<'a, V> {
 
 /// The record in `text` as the serde path reads it, if it has the common
 /// shape. `wanted`: the id of each field kept; `typed`: whether the keys
-/// not kept are listed (to be checked against the record's entity).
+/// not kept are listed (to be checked against the record's entity);
+/// `fields`: where the fields kept go (emptied first).
 pub(super) fn record<'a, V: Build<'a>>(
     text: &'a [u8],
     wanted: impl Fn(&str) -> Option<FieldId>,
     typed: bool,
+    mut fields: Vec<(FieldId, V)>,
 ) -> Option<Scanned<'a, V>> {
     let mut s = Scan { text: std::str::from_utf8(text).ok()?, at: 0 };
     s.ws();
     s.eat(b'{')?;
-    // Checked records keep their declared fields until checked: room for them.
-    let fields = if typed { Vec::with_capacity(8) } else { Vec::new() };
+    fields.clear();
     let mut head = Scanned { id: None, record_type: None, fields, skipped: Vec::new() };
     s.ws();
     if s.peek() == Some(b'}') {
@@ -92,6 +95,16 @@ fn stop(word: u64) -> u64 {
     zero(word ^ (ONES * u64::from(b'"')))
         | zero(word ^ (ONES * u64::from(b'\\')))
         | (word.wrapping_sub(ONES * 0x20) & !word & HIGH)
+}
+
+/// The items in a vector of their number.
+fn exact<V>(items: SmallVec<[V; 8]>) -> Vec<V> {
+    if items.spilled() {
+        return items.into_vec();
+    }
+    let mut out = Vec::with_capacity(items.len());
+    out.extend(items);
+    out
 }
 
 struct Scan<'a> {
@@ -158,11 +171,13 @@ impl<'a> Scan<'a> {
             return self.scalar();
         }
         self.at += 1;
-        let mut items = Vec::with_capacity(4);
+        // On the stack, then allocated once to fit (a vector grown and
+        // shrunk to fit was two or three allocations a list).
+        let mut items: SmallVec<[V; 8]> = SmallVec::new();
         self.ws();
         if self.peek()? == b']' {
             self.at += 1;
-            return Some(V::list(items));
+            return Some(V::list(Vec::new()));
         }
         loop {
             self.ws();
@@ -170,7 +185,7 @@ impl<'a> Scan<'a> {
             self.ws();
             match self.next()? {
                 b',' => {}
-                b']' => return Some(V::list(items)),
+                b']' => return Some(V::list(exact(items))),
                 _ => return None,
             }
         }
@@ -194,11 +209,11 @@ impl<'a> Scan<'a> {
 mod tests {
     use serde::de::DeserializeSeed;
 
-    use super::super::{FastMap, Head, ObjectHead, RecordSeed, Shape, Text, scanned};
+    use super::super::{Head, NameTable, ObjectHead, RecordSeed, Shape, Text, scanned};
     use super::*;
 
-    fn wanted() -> FastMap<&'static str, FieldId> {
-        [("name", FieldId(0)), ("contacts", FieldId(2)), ("flag", FieldId(3))].into_iter().collect()
+    fn wanted() -> NameTable<'static, FieldId> {
+        NameTable::new([("name", FieldId(0)), ("contacts", FieldId(2)), ("flag", FieldId(3))])
     }
 
     /// What a record read comes to, to compare the two readers.
@@ -233,7 +248,7 @@ mod tests {
         ];
         for text in texts {
             for typed in [false, true] {
-                let fast = scanned(text.as_bytes(), &wanted(), typed).map(|h| shown(&h));
+                let fast = scanned(text.as_bytes(), &wanted(), typed, Vec::new()).map(|h| shown(&h));
                 assert!(fast.is_some(), "the fast path takes {text}");
                 assert_eq!(fast, by_serde(text, typed), "{text}");
             }
@@ -283,7 +298,7 @@ mod tests {
             br#"{"id":"p1","type":"t","n":truex}"#,
         ];
         for text in texts {
-            assert!(scanned(text, &wanted(), true).is_none(), "{}", String::from_utf8_lossy(text));
+            assert!(scanned(text, &wanted(), true, Vec::new()).is_none(), "{}", String::from_utf8_lossy(text));
         }
     }
 }
