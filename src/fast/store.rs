@@ -18,9 +18,12 @@ use crate::records::load::{self, Found, Piece, Reader};
 use crate::records::{Input, RecordError, RecordErrorKind, RecordIdx, Records};
 use crate::source::Position;
 
+mod entries;
 mod ids;
 mod scan;
 
+use entries::Entries;
+pub(crate) use entries::FastEntry;
 pub(crate) use ids::{FastMap, Text, TypeId, id_prefix};
 use ids::{Filed, IdMap};
 
@@ -67,13 +70,6 @@ impl<'a> FastRecord<'a> {
     }
 }
 
-/// One input record in input order.
-#[derive(Debug)]
-pub(crate) enum FastEntry {
-    Record(RecordIdx),
-    Error(Box<RecordError>),
-}
-
 /// The records of a run, as one program needs them.
 #[derive(Debug)]
 pub struct FastStore<'a> {
@@ -85,7 +81,7 @@ pub struct FastStore<'a> {
     type_ids: FastMap<String, TypeId>,
     pub(crate) by_type: Vec<Vec<RecordIdx>>,
     by_id: IdMap<'a>,
-    pub(crate) entries: Vec<FastEntry>,
+    pub(crate) entries: Entries,
     /// With `entity` declarations: the records that do not fit theirs,
     /// with the warnings that say how (worked out while parsing, when
     /// every key is seen).
@@ -234,13 +230,13 @@ impl<'a> FastStore<'a> {
             type_ids: FastMap::default(),
             by_type: Vec::new(),
             by_id: IdMap::default(),
-            entries: Vec::new(),
+            entries: Entries::default(),
             misfits: FastMap::default(),
         };
         for input in inputs {
             match input {
                 Ok(input) => store.load_input(input, &wanted),
-                Err(unreadable) => store.entries.push(FastEntry::Error(Box::new(unreadable.clone()))),
+                Err(unreadable) => store.entries.push_error(Box::new(unreadable.clone())),
             }
         }
         store.file_ids();
@@ -301,14 +297,13 @@ impl<'a> FastStore<'a> {
         for p in parsed.into_iter().flatten() {
             match p {
                 Ok(p) => self.add(p, file),
-                Err(e) => self.entries.push(FastEntry::Error(Box::new(e))),
+                Err(e) => self.entries.push_error(Box::new(e)),
             }
         }
     }
 
     fn reserve(&mut self, n: usize) {
         self.records.reserve(n);
-        self.entries.reserve(n);
     }
 
     /// Adds a record; ids are checked once all are added (`file_ids`).
@@ -320,7 +315,7 @@ impl<'a> FastStore<'a> {
         if !p.misfits.is_empty() {
             self.misfits.insert(idx, p.misfits.into_boxed_slice());
         }
-        self.entries.push(FastEntry::Record(idx));
+        self.entries.push_record();
     }
 
     /// The id of a record type, new if it is.
@@ -379,15 +374,7 @@ impl<'a> FastStore<'a> {
                 self.records.push(r);
             }
         }
-        for entry in &mut self.entries {
-            if let FastEntry::Record(r) = *entry {
-                match (errors.remove(&r), renumbered.get(r.index()).copied().flatten()) {
-                    (Some(error), _) => *entry = FastEntry::Error(error),
-                    (None, Some(new)) => *entry = FastEntry::Record(new),
-                    (None, None) => {}
-                }
-            }
-        }
+        self.entries = std::mem::take(&mut self.entries).with_errors(|r| errors.remove(&r));
         let misfits = std::mem::take(&mut self.misfits).into_iter();
         self.misfits = misfits.filter_map(|(r, w)| Some((renumbered.get(r.index()).copied().flatten()?, w))).collect();
     }
@@ -541,12 +528,27 @@ fn resolve(value: &mut FVal<'_>, target: Option<TypeId>, next: &mut dyn FnMut() 
         FVal::List(items) => {
             items.iter_mut().for_each(&mut one);
             if items.iter().all(|i| matches!(i, FVal::Link(_))) {
-                let links = items.iter().filter_map(|i| if let FVal::Link(r) = i { Some(*r) } else { None });
-                *value = FVal::Links(links.collect());
+                let mut links = Vec::with_capacity(items.len());
+                links.extend(items.iter().filter_map(|i| if let FVal::Link(r) = i { Some(*r) } else { None }));
+                *value = FVal::Links(links.into_boxed_slice());
             }
         }
         other => one(other),
     }
+}
+
+/// `items` in a block of their size. `into_boxed_slice` alone is not
+/// enough: mimalloc keeps a block where it is when it shrinks to half its
+/// size or more, so a record's fields (room for 8) or a list of 5 links
+/// (room for 8) kept all their room: 1M bench records held 30 MB more
+/// than they used, until the lists became links.
+fn exact<T>(mut items: Vec<T>) -> Box<[T]> {
+    if items.capacity() == items.len() {
+        return items.into_boxed_slice();
+    }
+    let mut exact = Vec::with_capacity(items.len());
+    exact.append(&mut items);
+    exact.into_boxed_slice()
 }
 
 /// Parses one piece of an input.
@@ -600,7 +602,7 @@ fn parse<'a>(
         Some(fit) => fit.check(record_type.as_str(), &mut head.fields, &mut head.skipped),
         None => Vec::new(),
     };
-    Ok(Parsed { id, record_type, fields: head.fields.into_boxed_slice(), line, column, misfits })
+    Ok(Parsed { id, record_type, fields: exact(head.fields), line, column, misfits })
 }
 
 /// A record read by the fast path ([`scan`]), as the serde seeds file it.
@@ -626,7 +628,7 @@ impl<'a> scan::Build<'a> for FVal<'a> {
         FVal::Null
     }
     fn list(items: Vec<Self>) -> Self {
-        FVal::List(items.into_boxed_slice())
+        FVal::List(exact(items))
     }
 }
 
@@ -844,7 +846,7 @@ impl<'de> Visitor<'de> for ValSeed {
         while let Some(v) = seq.next_element_seed(ValSeed)? {
             items.push(v);
         }
-        Ok(FVal::List(items.into_boxed_slice()))
+        Ok(FVal::List(exact(items)))
     }
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<FVal<'de>, A::Error> {
         Ok(FVal::Json(Box::new(JsonValue.visit_map(map)?)))
@@ -894,8 +896,8 @@ mod load_tests {
         let reference = RecordStore::load([input.clone()]);
         let inputs = vec![Ok(input)];
         let store = FastStore::load(&inputs, rules.program());
-        let outcome = |e: &FastEntry| match e {
-            FastEntry::Record(r) => format!("{} at {}", store.id(*r), store.position(*r)),
+        let outcome = |e: FastEntry<'_>| match e {
+            FastEntry::Record(r) => format!("{} at {}", store.id(r), store.position(r)),
             FastEntry::Error(e) => format!("error at {}: {}", e.position(), e.message()),
         };
         let fast: Vec<String> = store.entries.iter().map(outcome).collect();
@@ -940,7 +942,7 @@ mod duplicate_tests {
         let store = FastStore::load(&inputs, rules.program());
         let entries: Vec<String> = (store.entries.iter())
             .map(|e| match e {
-                FastEntry::Record(r) => format!("{} {} {}", r.0, store.id(*r), store.record_type(*r)),
+                FastEntry::Record(r) => format!("{} {} {}", r.0, store.id(r), store.record_type(r)),
                 FastEntry::Error(e) => format!("{} at {}", e.message(), e.position()),
             })
             .collect();
