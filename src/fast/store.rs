@@ -1037,27 +1037,23 @@ impl<'a> FastStore<'a> {
     /// The texts the store borrows from its inputs, one after the other in
     /// record order, for [`FastStore::rebase`].
     pub(crate) fn borrowed_texts(&self) -> String {
-        let mut len = 0;
-        self.each_borrowed(&mut |s| len += s.len());
-        let mut texts = String::with_capacity(len);
-        self.each_borrowed(&mut |s| texts.push_str(s));
-        texts
-    }
-
-    fn each_borrowed(&self, visit: &mut dyn FnMut(&str)) {
-        fn val(v: &FVal<'_>, visit: &mut dyn FnMut(&str)) {
+        fn val(v: &FVal<'_>, texts: &mut String) {
             match v {
-                FVal::Str(Text::Borrowed(s)) => visit(s),
-                FVal::List(items) => items.iter().for_each(|i| val(i, visit)),
+                FVal::Str(Text::Borrowed(s)) => texts.push_str(s),
+                FVal::List(items) => items.iter().for_each(|i| val(i, texts)),
                 _ => {}
             }
         }
+        // Grown as it fills: walking the records twice to size it first
+        // cost more than the copies.
+        let mut texts = String::new();
         for r in &self.records {
             if let Text::Borrowed(id) = r.id {
-                visit(id);
+                texts.push_str(id);
             }
-            r.fields.iter().for_each(|(_, v)| val(v, visit));
+            r.fields.iter().for_each(|(_, v)| val(v, &mut texts));
         }
+        texts
     }
 
     /// The store borrowing its texts from `texts` (its
@@ -1069,12 +1065,13 @@ impl<'a> FastStore<'a> {
             match t {
                 Text::Owned(s) => Text::Owned(s),
                 Text::Borrowed(s) => match rest.split_at_checked(s.len()) {
-                    Some((here, after)) if here == s => {
+                    Some((here, after)) => {
+                        debug_assert_eq!(here, s, "texts taken in the order they were copied");
                         rest = after;
                         Text::Borrowed(here)
                     }
                     // Not the texts of this store: kept as they are.
-                    _ => Text::Owned(s.into()),
+                    None => Text::Owned(s.into()),
                 },
             }
         };
@@ -1106,8 +1103,8 @@ impl<'a> FastStore<'a> {
     }
 }
 
-/// A value with its texts taken by `take`, in the order `each_borrowed` visits them.
-fn rebased<'a, 't>(v: FVal<'a>, take: &mut dyn FnMut(Text<'a>) -> Text<'t>) -> FVal<'t> {
+/// A value with its texts taken by `take`, in the order `borrowed_texts` copied them.
+fn rebased<'a, 't, F: FnMut(Text<'a>) -> Text<'t>>(v: FVal<'a>, take: &mut F) -> FVal<'t> {
     match v {
         FVal::Null => FVal::Null,
         FVal::Bool(b) => FVal::Bool(b),
