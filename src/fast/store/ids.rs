@@ -225,8 +225,13 @@ const IDS_PER_PART: usize = 1 << 12;
 const CHUNKS_PER_THREAD: usize = 4;
 
 /// Records whose links are looked up in one round, at least: the keys of
-/// a round are held at once (some 30 bytes a link).
-const ROUND: usize = 1 << 18;
+/// a round are held at once (some 40 bytes a link).
+const ROUND: usize = 1 << 17;
+
+/// Rounds a store's links are looked up in, at most: each part of the map
+/// is read once a round, and a round's keys are held at once (a quarter
+/// of 10M bench records' links took some 280 MB).
+const ROUNDS: usize = 8;
 
 impl<'a> IdMap<'a> {
     /// The map of `items`' ids (an item's index is its record's), and
@@ -320,7 +325,7 @@ impl<'a> IdMap<'a> {
         ids_of: impl for<'t> Fn(&'t T, &mut dyn FnMut(&'t str)) + Sync,
         found: impl Fn(&mut T, &mut dyn FnMut() -> Option<Filed>) + Sync,
     ) {
-        let round = ROUND.max(items.len().div_ceil(4));
+        let round = ROUND.max(items.len().div_ceil(ROUNDS));
         for items in items.chunks_mut(round) {
             let chunk = chunk_len(items.len());
             let (order, results) = self.find_round(items, chunk, &ids_of);
