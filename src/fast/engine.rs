@@ -151,8 +151,13 @@ impl<'s> FastEngine<'s> {
     /// The outcomes of input records `from..to` (for output in batches).
     pub fn evaluate_batch(&self, from: usize, to: usize) -> Vec<Outcome<'s>> {
         self.settle();
-        let entries: &'s [FastEntry] = &self.store.entries[from.min(to)..to.min(self.store.entries.len())];
-        entries.par_iter().with_min_len(64).map(|entry| self.outcome_of(entry)).collect()
+        let entries = self.store.entries.len();
+        (from.min(to)..to.min(entries))
+            .into_par_iter()
+            .with_min_len(64)
+            .filter_map(|i| self.store.entries.get(i))
+            .map(|entry| self.outcome_of(entry))
+            .collect()
     }
 
     /// The outcome of input record `entry` (its index in input order);
@@ -162,11 +167,11 @@ impl<'s> FastEngine<'s> {
         self.store.entries.get(entry).map(|e| self.outcome_of(e))
     }
 
-    fn outcome_of(&self, entry: &'s FastEntry) -> Outcome<'s> {
+    fn outcome_of(&self, entry: FastEntry<'s>) -> Outcome<'s> {
         match entry {
-            FastEntry::Record(r) => match self.unfit(*r) {
+            FastEntry::Record(r) => match self.unfit(r) {
                 Some(unfit) => Outcome::RecordError(Cow::Owned(unfit)),
-                None => match self.verdict(*r) {
+                None => match self.verdict(r) {
                     Ok(v) => Outcome::Verdict(v),
                     Err(e) => Outcome::EvalError(e),
                 },

@@ -155,7 +155,7 @@ impl<'a> Overlay<'a> {
                 continue;
             };
             let (_, pieces) = split(whole);
-            let mine: Vec<&FastEntry> = entries.by_ref().take(pieces.len()).collect();
+            let mine: Vec<FastEntry<'_>> = entries.by_ref().take(pieces.len()).collect();
             let lost = mine.iter().any(|e| matches!(e, FastEntry::Record(r) if removed.contains(r)));
             if !lost {
                 out.push(input.clone());
@@ -164,11 +164,11 @@ impl<'a> Overlay<'a> {
             let mut left = Input::new(whole.name.clone(), Vec::new());
             for entry in mine {
                 match entry {
-                    FastEntry::Record(r) if removed.contains(r) => {}
-                    FastEntry::Record(r) => self.push_line(&mut left, *r),
+                    FastEntry::Record(r) if removed.contains(&r) => {}
+                    FastEntry::Record(r) => self.push_line(&mut left, r),
                     FastEntry::Error(e) => {
                         left.bytes.extend_from_slice(b"{}\n");
-                        left.origins.push(Origin::Error((**e).clone()));
+                        left.origins.push(Origin::Error(e.clone()));
                     }
                 }
             }
@@ -282,8 +282,8 @@ pub fn record_ids(input: &Input, program: &Program) -> Result<Vec<String>, Recor
     let store = FastStore::load(&inputs, program);
     (store.entries.iter())
         .map(|e| match e {
-            FastEntry::Record(r) => Ok(store.id(*r).to_string()),
-            FastEntry::Error(e) => Err((**e).clone()),
+            FastEntry::Record(r) => Ok(store.id(r).to_string()),
+            FastEntry::Error(e) => Err(e.clone()),
         })
         .collect()
 }

@@ -19,10 +19,13 @@ use crate::records::load::{self, Found, Piece, Reader};
 use crate::records::{Input, RecordError, RecordErrorKind, RecordIdx, Records};
 use crate::source::Position;
 
+mod entries;
 mod ids;
 mod names;
 mod scan;
 
+use entries::Entries;
+pub(crate) use entries::FastEntry;
 pub(crate) use ids::{FastMap, Text, TypeId, id_prefix};
 use ids::{Filed, IdMap};
 use names::NameTable;
@@ -70,13 +73,6 @@ impl<'a> FastRecord<'a> {
     }
 }
 
-/// One input record in input order.
-#[derive(Debug)]
-pub(crate) enum FastEntry {
-    Record(RecordIdx),
-    Error(Box<RecordError>),
-}
-
 /// The records of a run, as one program needs them.
 #[derive(Debug)]
 pub struct FastStore<'a> {
@@ -88,7 +84,7 @@ pub struct FastStore<'a> {
     type_ids: FastMap<String, TypeId>,
     pub(crate) by_type: Vec<Vec<RecordIdx>>,
     by_id: IdMap<'a>,
-    pub(crate) entries: Vec<FastEntry>,
+    pub(crate) entries: Entries,
     /// With `entity` declarations: the records that do not fit theirs,
     /// with the warnings that say how (worked out while parsing, when
     /// every key is seen).
@@ -235,6 +231,14 @@ impl<'a> FastStore<'a> {
     /// parallel; the result (entries, errors, positions) is the same as
     /// [`crate::RecordStore::load`]'s.
     pub fn load(inputs: &'a [Result<Input, RecordError>], program: &Program) -> FastStore<'a> {
+        let mut store = FastStore::parse(inputs, program);
+        store.link(program);
+        store
+    }
+
+    /// The first half of [`FastStore::load`]: every record parsed, but not
+    /// yet filed by id nor its links resolved ([`FastStore::link`]).
+    pub(crate) fn parse(inputs: &'a [Result<Input, RecordError>], program: &Program) -> FastStore<'a> {
         let wanted = Wanted::new(program);
         let mut store = FastStore {
             files: Vec::new(),
@@ -243,19 +247,24 @@ impl<'a> FastStore<'a> {
             type_ids: FastMap::default(),
             by_type: Vec::new(),
             by_id: IdMap::default(),
-            entries: Vec::new(),
+            entries: Entries::default(),
             misfits: FastMap::default(),
             unresolved: None,
         };
         for input in inputs {
             match input {
                 Ok(input) => store.load_input(input, &wanted),
-                Err(unreadable) => store.entries.push(FastEntry::Error(Box::new(unreadable.clone()))),
+                Err(unreadable) => store.entries.push_error(Box::new(unreadable.clone())),
             }
         }
-        store.file_ids();
-        store.resolve_links(program);
         store
+    }
+
+    /// The second half of [`FastStore::load`]: files every record by id and
+    /// resolves the links.
+    pub(crate) fn link(&mut self, program: &Program) {
+        self.file_ids();
+        self.resolve_links(program);
     }
 
     /// Reads one input: its records are parsed a part at a time on all
@@ -312,14 +321,13 @@ impl<'a> FastStore<'a> {
         for p in parsed.into_iter().flatten() {
             match p {
                 Ok(p) => self.add(p, file),
-                Err(e) => self.entries.push(FastEntry::Error(Box::new(e))),
+                Err(e) => self.entries.push_error(Box::new(e)),
             }
         }
     }
 
     fn reserve(&mut self, n: usize) {
         self.records.reserve(n);
-        self.entries.reserve(n);
     }
 
     /// Adds a record; ids are checked once all are added (`file_ids`).
@@ -331,7 +339,7 @@ impl<'a> FastStore<'a> {
         if !p.misfits.is_empty() {
             self.misfits.insert(idx, p.misfits.into_boxed_slice());
         }
-        self.entries.push(FastEntry::Record(idx));
+        self.entries.push_record();
     }
 
     /// The id of a record type, new if it is.
@@ -390,15 +398,7 @@ impl<'a> FastStore<'a> {
                 self.records.push(r);
             }
         }
-        for entry in &mut self.entries {
-            if let FastEntry::Record(r) = *entry {
-                match (errors.remove(&r), renumbered.get(r.index()).copied().flatten()) {
-                    (Some(error), _) => *entry = FastEntry::Error(error),
-                    (None, Some(new)) => *entry = FastEntry::Record(new),
-                    (None, None) => {}
-                }
-            }
-        }
+        self.entries = std::mem::take(&mut self.entries).with_errors(|r| errors.remove(&r));
         let misfits = std::mem::take(&mut self.misfits).into_iter();
         self.misfits = misfits.filter_map(|(r, w)| Some((renumbered.get(r.index()).copied().flatten()?, w))).collect();
     }
@@ -593,6 +593,20 @@ fn resolve(value: &mut FVal<'_>, target: Option<TypeId>, next: &mut dyn FnMut() 
     }
 }
 
+/// `items` in a block of their size. `into_boxed_slice` alone is not
+/// enough: mimalloc keeps a block where it is when it shrinks to half its
+/// size or more, so a record's fields (room for 8) or a list of 5 links
+/// (room for 8) kept all their room: 1M bench records held 30 MB more
+/// than they used, until the lists became links.
+fn exact<T>(mut items: Vec<T>) -> Box<[T]> {
+    if items.capacity() == items.len() {
+        return items.into_boxed_slice();
+    }
+    let mut exact = Vec::with_capacity(items.len());
+    exact.append(&mut items);
+    exact.into_boxed_slice()
+}
+
 /// Parses one piece of an input. `fields`: room for a record's fields,
 /// handed from record to record (a record's fields were a vector grown
 /// and then shrunk to fit, two allocations a record).
@@ -687,7 +701,7 @@ impl<'a> scan::Build<'a> for FVal<'a> {
         FVal::Null
     }
     fn list(items: Vec<Self>) -> Self {
-        FVal::List(items.into_boxed_slice())
+        FVal::List(exact(items))
     }
 }
 
@@ -905,7 +919,7 @@ impl<'de> Visitor<'de> for ValSeed {
         while let Some(v) = seq.next_element_seed(ValSeed)? {
             items.push(v);
         }
-        Ok(FVal::List(items.into_boxed_slice()))
+        Ok(FVal::List(exact(items)))
     }
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<FVal<'de>, A::Error> {
         Ok(FVal::Json(Box::new(JsonValue.visit_map(map)?)))
@@ -955,8 +969,8 @@ mod load_tests {
         let reference = RecordStore::load([input.clone()]);
         let inputs = vec![Ok(input)];
         let store = FastStore::load(&inputs, rules.program());
-        let outcome = |e: &FastEntry| match e {
-            FastEntry::Record(r) => format!("{} at {}", store.id(*r), store.position(*r)),
+        let outcome = |e: FastEntry<'_>| match e {
+            FastEntry::Record(r) => format!("{} at {}", store.id(r), store.position(r)),
             FastEntry::Error(e) => format!("error at {}: {}", e.position(), e.message()),
         };
         let fast: Vec<String> = store.entries.iter().map(outcome).collect();
@@ -1001,7 +1015,7 @@ mod duplicate_tests {
         let store = FastStore::load(&inputs, rules.program());
         let entries: Vec<String> = (store.entries.iter())
             .map(|e| match e {
-                FastEntry::Record(r) => format!("{} {} {}", r.0, store.id(*r), store.record_type(*r)),
+                FastEntry::Record(r) => format!("{} {} {}", r.0, store.id(r), store.record_type(r)),
                 FastEntry::Error(e) => format!("{} at {}", e.message(), e.position()),
             })
             .collect();
@@ -1102,5 +1116,156 @@ impl FastStore<'_> {
             FVal::Links(ids) => Value::Array(ids.iter().map(|r| Value::String(self.id(*r).to_string())).collect()),
             FVal::Json(v) => (**v).clone(),
         }
+    }
+}
+
+/// Moving a store off its inputs: `check` copies the texts the store
+/// borrows once the records are parsed (ids and strings, 40 MB at 1M
+/// bench records) and drops the inputs (108 MB) before filing ids and
+/// resolving links.
+impl<'a> FastStore<'a> {
+    /// The texts the store borrows from its inputs, one after the other in
+    /// record order, for [`FastStore::rebase`].
+    pub(crate) fn borrowed_texts(&self) -> String {
+        fn val(v: &FVal<'_>, texts: &mut String) {
+            match v {
+                FVal::Str(Text::Borrowed(s)) => texts.push_str(s),
+                FVal::List(items) => items.iter().for_each(|i| val(i, texts)),
+                _ => {}
+            }
+        }
+        // Grown as it fills: walking the records twice to size it first
+        // cost more than the copies.
+        let mut texts = String::new();
+        for r in &self.records {
+            if let Text::Borrowed(id) = r.id {
+                texts.push_str(id);
+            }
+            r.fields.iter().for_each(|(_, v)| val(v, &mut texts));
+        }
+        texts
+    }
+
+    /// The store borrowing its texts from `texts` (its
+    /// [`FastStore::borrowed_texts`]) instead of its inputs. Records and
+    /// fields are moved in place, not copied.
+    pub(crate) fn rebase<'t>(self, texts: &'t str) -> FastStore<'t> {
+        let mut rest = texts;
+        let mut take = |t: Text<'a>| -> Text<'t> {
+            match t {
+                Text::Owned(s) => Text::Owned(s),
+                Text::Borrowed(s) => match rest.split_at_checked(s.len()) {
+                    Some((here, after)) => {
+                        debug_assert_eq!(here, s, "texts taken in the order they were copied");
+                        rest = after;
+                        Text::Borrowed(here)
+                    }
+                    // Not the texts of this store: kept as they are.
+                    None => Text::Owned(s.into()),
+                },
+            }
+        };
+        let records: Vec<FastRecord<'t>> = (self.records.into_iter())
+            .map(|r| FastRecord {
+                id: take(r.id),
+                ty: r.ty,
+                fields: r.fields.into_vec().into_iter().map(|(f, v)| (f, rebased(v, &mut take))).collect(),
+                file: r.file,
+                line: r.line,
+                column: r.column,
+            })
+            .collect();
+        let id_of = |r: RecordIdx| match records.get(r.index()).map(|r| &r.id) {
+            Some(Text::Borrowed(id)) => Some(*id),
+            _ => None,
+        };
+        let by_id = self.by_id.rebase(id_of);
+        FastStore {
+            files: self.files,
+            records,
+            types: self.types,
+            type_ids: self.type_ids,
+            by_type: self.by_type,
+            by_id,
+            entries: self.entries,
+            misfits: self.misfits,
+            unresolved: self.unresolved,
+        }
+    }
+}
+
+/// A value with its texts taken by `take`, in the order `borrowed_texts` copied them.
+fn rebased<'a, 't, F: FnMut(Text<'a>) -> Text<'t>>(v: FVal<'a>, take: &mut F) -> FVal<'t> {
+    match v {
+        FVal::Null => FVal::Null,
+        FVal::Bool(b) => FVal::Bool(b),
+        FVal::Num(n) => FVal::Num(n),
+        FVal::Str(t) => FVal::Str(take(t)),
+        FVal::Link(r) => FVal::Link(r),
+        FVal::Links(rs) => FVal::Links(rs),
+        FVal::List(items) => FVal::List(items.into_vec().into_iter().map(|i| rebased(i, take)).collect()),
+        FVal::Json(j) => FVal::Json(j),
+    }
+}
+
+#[cfg(test)]
+mod rebase_tests {
+    use super::*;
+    use crate::{RuleSet, SourceFile};
+
+    /// Each record's id, type and fields, how each id is looked up, and
+    /// how many texts are owned.
+    fn described(store: &FastStore<'_>, ids: &[&str]) -> (Vec<String>, Vec<Option<u32>>, usize) {
+        let records = (0..store.len() as u32)
+            .map(|r| {
+                let rec = store.record(RecordIdx(r));
+                let fields: Vec<String> =
+                    rec.fields.iter().map(|(f, v)| format!("{}={}", f.0, store.json(v))).collect();
+                format!("{} {} {}", store.id(RecordIdx(r)), store.record_type(RecordIdx(r)), fields.join(" "))
+            })
+            .collect();
+        let mut owned = 0;
+        for r in &store.records {
+            owned += usize::from(matches!(r.id, Text::Owned(_)));
+            for (_, v) in r.fields.iter() {
+                owned += usize::from(matches!(v, FVal::Str(Text::Owned(_))));
+            }
+        }
+        (records, ids.iter().map(|id| store.lookup(id).map(|r| r.0)).collect(), owned)
+    }
+
+    /// A store moved onto a copy of its texts, its inputs dropped, reads as
+    /// the one loaded from the inputs: ids short, long and decoded from
+    /// escapes, strings, lists, links resolved after the move.
+    #[test]
+    fn a_store_moved_off_its_inputs_reads_as_loaded() {
+        let rules = "rule r { flag t x when any c in x.knows{1..2}: c.name == \"B\" and x.tag == \"k\" }";
+        let rules = RuleSet::from_sources(vec![SourceFile::new("t.rules", rules)]).unwrap_or_else(|e| panic!("{e:?}"));
+        let text = concat!(
+            "{\"id\":\"a\",\"type\":\"t\",\"name\":\"A\",\"knows\":[\"b\",\"a-very-long-record-id-indeed\"],\"tag\":\"k\"}\n",
+            "{\"id\":\"a-very-long-record-id-indeed\",\"type\":\"t\",\"name\":\"L\\u00e9\",\"knows\":\"nobody\"}\n",
+            "{\"id\":\"\\u0062\",\"type\":\"t\",\"name\":\"B\",\"knows\":[\"a\",\"dangling\"],\"tag\":{\"deep\":[1]}}\n",
+            "not json\n",
+            "{\"id\":\"mid-size-id\",\"type\":\"u\",\"name\":[\"x\",\"y\"],\"tag\":2.5}\n",
+        );
+        let ids = ["a", "b", "a-very-long-record-id-indeed", "mid-size-id", "nobody"];
+        let input = || vec![Ok(Input::new("t.jsonl", text.as_bytes().to_vec()))];
+        let inputs = input();
+        let expected = described(&FastStore::load(&inputs, rules.program()), &ids);
+        let parsed = FastStore::parse(&inputs, rules.program());
+        let texts = parsed.borrowed_texts();
+        let mut store = parsed.rebase(&texts);
+        drop(inputs);
+        store.link(rules.program());
+        assert_eq!(described(&store, &ids), expected);
+        // Moved once linked: the id map moves with it.
+        let inputs = input();
+        let loaded = FastStore::load(&inputs, rules.program());
+        let texts = loaded.borrowed_texts();
+        let store = loaded.rebase(&texts);
+        drop(inputs);
+        assert_eq!(described(&store, &ids), expected);
+        assert_eq!(expected.2, 2, "the texts decoded from escapes, and only they, are owned");
+        assert_eq!(store.entries.len(), 5);
     }
 }

@@ -225,8 +225,13 @@ const IDS_PER_PART: usize = 1 << 12;
 const CHUNKS_PER_THREAD: usize = 4;
 
 /// Records whose links are looked up in one round, at least: the keys of
-/// a round are held at once (some 30 bytes a link).
-const ROUND: usize = 1 << 18;
+/// a round are held at once (some 40 bytes a link).
+const ROUND: usize = 1 << 17;
+
+/// Rounds a store's links are looked up in, at most: each part of the map
+/// is read once a round, and a round's keys are held at once (a quarter
+/// of 10M bench records' links took some 280 MB).
+const ROUNDS: usize = 8;
 
 impl<'a> IdMap<'a> {
     /// The map of `items`' ids (an item's index is its record's), and
@@ -238,15 +243,15 @@ impl<'a> IdMap<'a> {
         let bits = (items.len() / IDS_PER_PART).next_power_of_two().trailing_zeros().min(16);
         let chunk = chunk_len(items.len());
         // Each chunk's keys by part, in order.
-        let gathered: Vec<ByPart<(Key<Text<'a>>, Filed)>> = (items.par_chunks(chunk).enumerate())
+        let gathered: Vec<Vec<Gathered>> = (items.par_chunks(chunk).enumerate())
             .map(|(c, items)| {
-                let mut parts: Vec<Vec<_>> = (0..1usize << bits).map(|_| Vec::new()).collect();
+                let mut parts: Vec<Gathered> = (0..1usize << bits).map(|_| Gathered::default()).collect();
                 for (i, item) in items.iter().enumerate() {
                     let (id, ty) = id_of(item);
-                    let key = Key::new(id.as_str(), || id.clone());
-                    let idx = RecordIdx(u32::try_from(c * chunk + i).unwrap_or(u32::MAX));
+                    let key = Key::new(id.as_str(), || id.as_str());
+                    let found = Filed { idx: RecordIdx(u32::try_from(c * chunk + i).unwrap_or(u32::MAX)), ty };
                     if let Some(part) = parts.get_mut(key.part(bits)) {
-                        part.push((key, Filed { idx, ty }));
+                        part.push(&key, found);
                     }
                 }
                 parts
@@ -255,19 +260,25 @@ impl<'a> IdMap<'a> {
         let filed: Vec<(Part<'a>, Vec<(RecordIdx, RecordIdx)>)> = (0..1usize << bits)
             .into_par_iter()
             .map(|p| {
-                let keys = gathered.iter().filter_map(|chunk| chunk.get(p));
+                let chunks = gathered.iter().filter_map(|chunk| chunk.get(p));
                 let mut part = Part::default();
-                let (short, mid) = keys.clone().flatten().fold((0, 0), |(short, mid), (key, _)| match key {
-                    Key::Short(_) => (short + 1, mid),
-                    Key::Mid(..) => (short, mid + 1),
-                    Key::Long(_) => (short, mid),
-                });
-                part.short.reserve(short);
-                part.mid.reserve(mid);
+                part.short.reserve(chunks.clone().map(|g| g.short.len()).sum());
+                part.mid.reserve(chunks.clone().map(|g| g.mid.len()).sum());
                 let mut duplicates = Vec::new();
-                for (key, found) in keys.flatten() {
-                    if let Some(first) = part.insert_first(key.clone(), *found) {
+                let mut file = |key: Key<Text<'a>>, found: Filed| {
+                    if let Some(first) = part.insert_first(key, found) {
                         duplicates.push((found.idx, first.idx));
+                    }
+                };
+                // An id has one kind of key: filing each kind in record
+                // order keeps the first record of each id.
+                for g in chunks {
+                    g.short.iter().for_each(|&(k, found)| file(Key::Short(k), found));
+                    g.mid.iter().for_each(|&((a, b), found)| file(Key::Mid(a, b), found));
+                    for &found in &g.long {
+                        if let Some(item) = items.get(found.idx.index()) {
+                            file(Key::Long(id_of(item).0.clone()), found);
+                        }
                     }
                 }
                 (part, duplicates)
@@ -276,6 +287,26 @@ impl<'a> IdMap<'a> {
         let mut duplicates: Vec<(RecordIdx, RecordIdx)> = filed.iter().flat_map(|(_, d)| d.iter().copied()).collect();
         duplicates.sort_unstable_by_key(|(d, _)| *d);
         (IdMap { parts: filed.into_iter().map(|(part, _)| part).collect(), bits }, duplicates)
+    }
+
+    /// The same map over records whose ids are now borrowed from
+    /// elsewhere: `id_of` gives a record's id where it is now (the long
+    /// ids are the only keys that borrow).
+    pub(crate) fn rebase<'t>(self, id_of: impl Fn(RecordIdx) -> Option<&'t str>) -> IdMap<'t> {
+        let parts = (self.parts.into_iter())
+            .map(|part| {
+                let Part { short, mid, long, mut owned } = part;
+                let mut moved = FastMap::with_capacity_and_hasher(long.len(), long.hasher().clone());
+                for (key, found) in long {
+                    match id_of(found.idx) {
+                        Some(id) => moved.insert(LongKey::new(id), found),
+                        None => owned.insert(key.id.into(), found),
+                    };
+                }
+                Part { short, mid, long: moved, owned }
+            })
+            .collect();
+        IdMap { parts, bits: self.bits }
     }
 
     pub(crate) fn get(&self, id: &str) -> Option<Filed> {
@@ -294,7 +325,7 @@ impl<'a> IdMap<'a> {
         ids_of: impl for<'t> Fn(&'t T, &mut dyn FnMut(&'t str)) + Sync,
         found: impl Fn(usize, &mut T, &mut dyn FnMut() -> Option<Filed>) + Sync,
     ) {
-        let round = ROUND.max(items.len().div_ceil(4));
+        let round = ROUND.max(items.len().div_ceil(ROUNDS));
         for (r, items) in items.chunks_mut(round).enumerate() {
             let chunk = chunk_len(items.len());
             let (order, results) = self.find_round(items, chunk, &ids_of);
@@ -356,6 +387,27 @@ impl<'a> IdMap<'a> {
 
 /// Values by the part of the map they belong to.
 type ByPart<T> = Vec<Vec<T>>;
+
+/// A chunk's ids of one part, in record order, by kind of key: held for
+/// every record at once, so without the id's text (a key and its record
+/// in one took 40 bytes, 40 MB at 1M bench records; these take 16 or 24).
+/// A long id's key is made again from its record.
+#[derive(Default)]
+struct Gathered {
+    short: Vec<(u64, Filed)>,
+    mid: Vec<((u64, u64), Filed)>,
+    long: Vec<Filed>,
+}
+
+impl Gathered {
+    fn push(&mut self, key: &Key<&str>, found: Filed) {
+        match key {
+            Key::Short(k) => self.short.push((*k, found)),
+            Key::Mid(a, b) => self.mid.push(((*a, *b), found)),
+            Key::Long(_) => self.long.push(found),
+        }
+    }
+}
 
 /// Items a chunk: a few chunks for each core.
 fn chunk_len(items: usize) -> usize {
