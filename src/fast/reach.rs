@@ -118,6 +118,10 @@ impl<'s> FastEngine<'s> {
         let mut env: Env<'s> = (0..=q.slot).map(|_| Cursor::default()).collect();
         for (i, settles_here) in settles.iter_mut().enumerate().filter(|(_, t)| **t) {
             let r = RecordIdx(i as u32);
+            if let Some(holds) = self.answered_call(&q.body, q.slot, r) {
+                *settles_here = holds == settling;
+                continue;
+            }
             let budget = Budget::new(unlimited, "quantifier", &q.var, self.store.id(r));
             let ctx = Ctx { engine: self, trace: false, budget: &budget };
             // Most bodies (a remembered def, a comparison) are quick; the
@@ -134,6 +138,21 @@ impl<'s> FastEngine<'s> {
         }
         let count_reached = step.hops.is_some_and(|h| h.max.is_none());
         Some(Closure::new(&links, &settles, CHAIN_ENDS as u32, count_reached))
+    }
+
+    /// A body that calls a def on the element itself (`any c in …:
+    /// banned(c)`, the usual shape): its answer on `r` read from the def's
+    /// answers worked out ahead, where they hold one (as
+    /// [`Ctx::quick_cond`] reads it, without the context and budget that
+    /// were most of what building the closure cost).
+    fn answered_call(&self, body: &Cond, slot: usize, r: RecordIdx) -> Option<bool> {
+        let Cond::Call { def, args, .. } = body else { return None };
+        let [Term::Path(p)] = args.as_slice() else { return None };
+        if !p.steps.is_empty() || !matches!(p.head, Head::Var(s, _) if s == slot) {
+            return None;
+        }
+        let answers = self.def_answers.get(def.0 as usize)?.as_ref()?;
+        answers.get(r).map(|(holds, ..)| holds)
     }
 }
 
