@@ -33,7 +33,7 @@ pub(crate) use fixpoint::{
 };
 pub(crate) use judge::{Judge, Owner, Standing};
 pub(crate) use reverse::ReverseIndex;
-pub(crate) use value::{Scalar, const_shown, in_const_list};
+pub(crate) use value::{Scalar, const_shown, holds, in_const_list};
 pub use verdict::{
     CHAIN_ENDS, Computation, Computed, Decision, ExemptionExplanation, ExemptionStatus, Explanation, Fact, FactKind,
     Fired, Hop, LinkProblem, LinkWarning, MISSES_SHOWN, Miss, Observed, Outcome, RuleExplanation, RuleStatus, Shown,

@@ -14,8 +14,9 @@
 use super::reach::Reached;
 use super::value::{Bound, Cursor, Val};
 use super::walk::Ctx;
+use crate::ast::CmpOp;
 use crate::check::{Cond, Const, DefId, Head, PathExpr, QRange, Quant, Term};
-use crate::eval::{Evaluator, Fault, Judge, Scalar, current_view, in_const_list, is_verdict, quantifier_holds};
+use crate::eval::{Evaluator, Fault, Judge, Scalar, current_view, holds, in_const_list, is_verdict, quantifier_holds};
 use crate::records::RecordIdx;
 
 /// What a shape came to: `None` when this does not know it.
@@ -61,7 +62,7 @@ impl<'s> Ctx<'_, 's> {
                 let (Some(l), Some(r)) = (self.quick_term(lhs, at), self.quick_term(rhs, at)) else {
                     return Ok(None);
                 };
-                self.compare(*op, &Cursor::One(l, Vec::new()), &Cursor::One(r, Vec::new()), *dates)
+                self.compare_vals(*op, l, r, *dates)
             }
             Cond::InSet { lhs, set, negated, .. } => {
                 let Some(l) = self.quick_term(lhs, at) else { return Ok(None) };
@@ -90,6 +91,20 @@ impl<'s> Ctx<'_, 's> {
             Cond::Matches { .. } | Cond::Sum(_) => return Ok(None),
         };
         Ok(Some(holds))
+    }
+
+    /// [`Evaluator::compare`] of two values: `==`, `!=` or an ordering of
+    /// two that are not lists is [`holds`] on their scalars, as there, at
+    /// once (building two cursors and asking each whether it is a list was
+    /// most of what comparing a field with a literal cost).
+    fn compare_vals(&self, op: CmpOp, l: Val<'s>, r: Val<'s>, dates: bool) -> bool {
+        let list = |v: &Val<'_>| matches!(v, Val::List(_) | Val::Links(_) | Val::Json(serde_json::Value::Array(_)));
+        let ordering = matches!(op, CmpOp::Eq | CmpOp::Ne | CmpOp::Lt | CmpOp::Le | CmpOp::Gt | CmpOp::Ge);
+        if ordering && !list(&l) && !list(&r) {
+            let id = |rec| self.id(rec);
+            return holds(op, l.scalar(id), r.scalar(id), dates, id);
+        }
+        self.compare(op, &Cursor::One(l, Vec::new()), &Cursor::One(r, Vec::new()), dates)
     }
 
     /// An `and` (`stop_on` false) or `or` (true) chain.

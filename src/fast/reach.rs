@@ -6,7 +6,7 @@
 use std::sync::{Arc, OnceLock};
 
 use super::closure::{Closure, Closures, End, Links};
-use super::engine::FastEngine;
+use super::engine::{Adjacency, FastEngine};
 use super::value::{Bound, Cursor, Env, Val};
 use super::walk::Ctx;
 use crate::check::{Cond, Head, PathExpr, PathStep, Program, QRange, Quant, Term};
@@ -118,6 +118,10 @@ impl<'s> FastEngine<'s> {
         let mut env: Env<'s> = (0..=q.slot).map(|_| Cursor::default()).collect();
         for (i, settles_here) in settles.iter_mut().enumerate().filter(|(_, t)| **t) {
             let r = RecordIdx(i as u32);
+            if let Some(holds) = self.answered_call(&q.body, q.slot, r) {
+                *settles_here = holds == settling;
+                continue;
+            }
             let budget = Budget::new(unlimited, "quantifier", &q.var, self.store.id(r));
             let ctx = Ctx { engine: self, trace: false, budget: &budget };
             // Most bodies (a remembered def, a comparison) are quick; the
@@ -134,6 +138,21 @@ impl<'s> FastEngine<'s> {
         }
         let count_reached = step.hops.is_some_and(|h| h.max.is_none());
         Some(Closure::new(&links, &settles, CHAIN_ENDS as u32, count_reached))
+    }
+
+    /// A body that calls a def on the element itself (`any c in …:
+    /// banned(c)`, the usual shape): its answer on `r` read from the def's
+    /// answers worked out ahead, where they hold one (as
+    /// [`Ctx::quick_cond`] reads it, without the context and budget that
+    /// were most of what building the closure cost).
+    fn answered_call(&self, body: &Cond, slot: usize, r: RecordIdx) -> Option<bool> {
+        let Cond::Call { def, args, .. } = body else { return None };
+        let [Term::Path(p)] = args.as_slice() else { return None };
+        if !p.steps.is_empty() || !matches!(p.head, Head::Var(s, _) if s == slot) {
+            return None;
+        }
+        let answers = self.def_answers.get(def.0 as usize)?.as_ref()?;
+        answers.get(r).map(|(holds, ..)| holds)
     }
 }
 
@@ -169,6 +188,17 @@ impl<'s> Ctx<'_, 's> {
                 Some(m) if depth > m => Reached::Unsettled { count: 0 },
                 _ => Reached::Held,
             }),
+            // A record that settles it itself: without evidence, a short
+            // walk over the adjacency arrays tells whether another one is
+            // in range (the walk itself built cursors for every record on
+            // the way: 20 times the cost).
+            End::Walk { depth: None } if !self.trace => {
+                let adjacency = self.engine.adjacency(step)?;
+                Some(match settling_within(adjacency, closure, r, max?)? {
+                    true => Reached::Held,
+                    false => Reached::Unsettled { count: 0 },
+                })
+            }
             End::Walk { .. } => None,
             // With evidence, an unsettled quantifier shows how many records
             // its walk reached: known for a whole walk, where it adds up.
@@ -199,6 +229,40 @@ impl<'s> Ctx<'_, 's> {
     }
 }
 
+/// The most links [`settling_within`] reads before it leaves the answer
+/// to the walk.
+const SHORT_WALK: usize = 1 << 12;
+
+/// Whether the walk from `start` meets a record that settles its
+/// quantifier within `max` hops; `None` where that takes more than
+/// [`SHORT_WALK`] links. The walk never reaches its start again, so the
+/// start is neither counted nor followed; the records `max` hops reach
+/// otherwise are those at most `max` away, whatever the order, so they are
+/// followed without remembering which were seen.
+fn settling_within(adjacency: &Adjacency, closure: &Closure, start: RecordIdx, max: u32) -> Option<bool> {
+    let mut frontier = vec![start];
+    let mut next = Vec::new();
+    let mut read = 0;
+    for _ in 0..max {
+        for &r in &frontier {
+            let links = adjacency.links(adjacency.row(r));
+            read += links.len();
+            if read > SHORT_WALK {
+                return None;
+            }
+            for &(_, t) in links.iter().filter(|(_, t)| *t != start) {
+                if closure.settles(t) {
+                    return Some(true);
+                }
+                next.push(t);
+            }
+        }
+        std::mem::swap(&mut frontier, &mut next);
+        next.clear();
+    }
+    Some(false)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,6 +282,42 @@ mod tests {
             });
         }
         out
+    }
+
+    /// Links of records 0.. given as each record's targets.
+    fn adjacency(targets: &[&[u32]]) -> Adjacency {
+        let mut starts = vec![0];
+        let mut links = Vec::new();
+        for ts in targets {
+            links.extend(ts.iter().enumerate().map(|(pos, t)| (pos as u32, RecordIdx(*t))));
+            starts.push(links.len() as u32);
+        }
+        Adjacency { starts, links }
+    }
+
+    /// The short walk from a record that settles the quantifier itself
+    /// finds another one in range, never counting the start it comes back
+    /// to, and gives up on a walk too wide to be short.
+    #[test]
+    fn a_short_walk_finds_another_settling_record_in_range_but_not_the_start() {
+        // 0 (settles) → 1 → 0 and 1 → 2 → 3 (settles); 4 (settles) → 4.
+        let adj = adjacency(&[&[1], &[0, 2], &[3], &[], &[4]]);
+        let settles = [true, false, false, true, true];
+        let links = Links { starts: &adj.starts, links: &adj.links };
+        let closure = Closure::new(&links, &settles, CHAIN_ENDS as u32, false);
+        let within = |start, max| settling_within(&adj, &closure, RecordIdx(start), max);
+        assert_eq!((within(0, 2), within(0, 3), within(0, 5)), (Some(false), Some(true), Some(true)));
+        assert_eq!((within(4, 1), within(4, 9)), (Some(false), Some(false)));
+        // Every record links to every other: the third hop reads too much.
+        let n = 40u32;
+        let all: Vec<Vec<u32>> = (0..n).map(|r| (0..n).filter(|t| *t != r).collect()).collect();
+        let adj = adjacency(&all.iter().map(Vec::as_slice).collect::<Vec<_>>());
+        let mut settles = vec![false; n as usize];
+        settles[0] = true;
+        let links = Links { starts: &adj.starts, links: &adj.links };
+        let closure = Closure::new(&links, &settles, CHAIN_ENDS as u32, false);
+        assert_eq!(settling_within(&adj, &closure, RecordIdx(0), 2), Some(false));
+        assert_eq!(settling_within(&adj, &closure, RecordIdx(0), 4), None);
     }
 
     #[test]
