@@ -360,7 +360,7 @@ pub struct Miss {
 #[derive(Debug, Clone, Default)]
 pub struct Observed {
     /// From the binder to the value; empty for literals.
-    pub chain: Vec<Hop>,
+    pub chain: Chain,
     /// The value at the end.
     pub value: Shown,
     /// For a value computed from another (`as_of - 1 year`,
@@ -390,7 +390,103 @@ pub enum Computation {
 
 /// The hops from a rule's record to a value (empty for literals, and
 /// while no evidence is collected).
-pub(crate) type Chain = Vec<Hop>;
+///
+/// Shared, not copied: the hops are a list linked from the last back to
+/// the first, each link counted, so a clone (a witness's chain in a def's
+/// argument, a binder's chain read by each path from it) is a count and a
+/// hop added after it is one allocation, the hops before it shared.
+#[derive(Clone, Default)]
+pub struct Chain {
+    last: Option<Arc<Link>>,
+    len: usize,
+}
+
+/// One hop of a [`Chain`] and the hops before it.
+#[derive(Clone)]
+struct Link {
+    hop: Hop,
+    before: Option<Arc<Link>>,
+}
+
+impl Drop for Link {
+    /// Unlinks the hops before this one a link at a time: a chain of a
+    /// walk of any length (`explain --full`) is dropped without recursion.
+    fn drop(&mut self) {
+        let mut before = self.before.take();
+        while let Some(link) = before {
+            before = Arc::into_inner(link).and_then(|mut l| l.before.take());
+        }
+    }
+}
+
+impl Chain {
+    /// How many hops.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// No hops (a literal, or no evidence collected).
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Adds a hop at the end; the hops before it stay shared.
+    pub fn push(&mut self, hop: Hop) {
+        let before = self.last.take();
+        self.last = Some(Arc::new(Link { hop, before }));
+        self.len += 1;
+    }
+
+    /// The last hop.
+    pub fn last(&self) -> Option<&Hop> {
+        self.last.as_deref().map(|l| &l.hop)
+    }
+
+    /// The last hop, to change: copied first if another chain shares it.
+    pub fn last_mut(&mut self) -> Option<&mut Hop> {
+        self.last.as_mut().map(|l| &mut Arc::make_mut(l).hop)
+    }
+
+    /// The hops from the last back to the first, without allocating.
+    pub fn iter_back(&self) -> impl Iterator<Item = &Hop> {
+        std::iter::successors(self.last.as_deref(), |l| l.before.as_deref()).map(|l| &l.hop)
+    }
+
+    /// The hops, first to last.
+    pub fn iter(&self) -> std::vec::IntoIter<&Hop> {
+        let mut hops: Vec<&Hop> = self.iter_back().collect();
+        hops.reverse();
+        hops.into_iter()
+    }
+}
+
+impl Extend<Hop> for Chain {
+    fn extend<I: IntoIterator<Item = Hop>>(&mut self, hops: I) {
+        for hop in hops {
+            self.push(hop);
+        }
+    }
+}
+
+impl FromIterator<Hop> for Chain {
+    fn from_iter<I: IntoIterator<Item = Hop>>(hops: I) -> Chain {
+        let mut chain = Chain::default();
+        chain.extend(hops);
+        chain
+    }
+}
+
+impl From<Vec<Hop>> for Chain {
+    fn from(hops: Vec<Hop>) -> Chain {
+        hops.into_iter().collect()
+    }
+}
+
+impl std::fmt::Debug for Chain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
 
 /// How many hops a long chain shows at each end: a chain of more than
 /// twice as many shows its first and last `CHAIN_ENDS` with one
@@ -407,23 +503,25 @@ pub(crate) fn elide(chain: &mut Chain) {
         Shown::Elided(n) => n,
         _ => 1,
     };
-    let total: usize = chain.iter().map(weight).sum();
+    let total: usize = chain.iter_back().map(weight).sum();
     if total <= 2 * CHAIN_ENDS {
         return;
     }
     let shown = |hops: &mut dyn Iterator<Item = &Hop>| {
         hops.take(CHAIN_ENDS).take_while(|h| !matches!(h.to, Shown::Elided(_))).count()
     };
-    let front = shown(&mut chain.iter());
-    let back = shown(&mut chain.iter().rev());
+    let hops = chain.iter();
+    let front = shown(&mut hops.clone());
+    let back = shown(&mut hops.clone().rev());
     if front + back >= chain.len() {
         return;
     }
     let left_out = total - front - back;
-    let last = chain.split_off(chain.len() - back);
-    chain.truncate(front);
-    chain.push(Hop::start(Shown::Elided(left_out)));
-    chain.extend(last);
+    let len = hops.len();
+    let mut kept: Vec<Hop> = hops.clone().take(front).cloned().collect();
+    kept.push(Hop::start(Shown::Elided(left_out)));
+    kept.extend(hops.skip(len - back).cloned());
+    *chain = kept.into();
 }
 
 /// One step of a chain: the field followed and what it led to. The first

@@ -61,7 +61,7 @@ impl<'s> Ctx<'_, 's> {
                 let (Some(l), Some(r)) = (self.quick_term(lhs, at), self.quick_term(rhs, at)) else {
                     return Ok(None);
                 };
-                self.compare(*op, &Cursor::One(l, Vec::new()), &Cursor::One(r, Vec::new()), *dates)
+                self.compare(*op, &Cursor::One(l, Default::default()), &Cursor::One(r, Default::default()), *dates)
             }
             Cond::InSet { lhs, set, negated, .. } => {
                 let Some(l) = self.quick_term(lhs, at) else { return Ok(None) };
@@ -130,7 +130,7 @@ impl<'s> Ctx<'_, 's> {
         let QRange::Path(Term::Path(p)) = &q.range else { return None };
         let step = p.steps.last().filter(|step| step.hops.is_some())?;
         let start = self.quick_path(p, p.steps.len() - 1, at)?;
-        match self.reached(q, step, &Cursor::One(start, Vec::new()))? {
+        match self.reached(q, step, &Cursor::One(start, Default::default()))? {
             Reached::Settled { .. } | Reached::Held => Some(quantifier_holds(q.quantifier, true)),
             Reached::Unsettled { .. } => Some(quantifier_holds(q.quantifier, false)),
         }
@@ -164,7 +164,7 @@ impl<'s> Ctx<'_, 's> {
             if list || step.hops.is_some() {
                 return None;
             }
-            v = match self.step_val(v, Vec::new(), step) {
+            v = match self.step_val(v, Default::default(), step) {
                 Cursor::One(next, _) => next,
                 Cursor::Many(_) => return None,
             };
