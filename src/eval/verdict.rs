@@ -452,6 +452,15 @@ impl Chain {
         std::iter::successors(self.last.as_deref(), |l| l.before.as_deref()).map(|l| &l.hop)
     }
 
+    /// Its first `n` hops, shared with it.
+    fn first(&self, n: usize) -> Chain {
+        let mut last = self.last.as_ref();
+        for _ in n..self.len {
+            last = last.and_then(|l| l.before.as_ref());
+        }
+        Chain { last: last.cloned(), len: n.min(self.len) }
+    }
+
     /// The hops, first to last.
     pub fn iter(&self) -> std::vec::IntoIter<&Hop> {
         let mut hops: Vec<&Hop> = self.iter_back().collect();
@@ -513,15 +522,18 @@ pub(crate) fn elide(chain: &mut Chain) {
     let hops = chain.iter();
     let front = shown(&mut hops.clone());
     let back = shown(&mut hops.clone().rev());
-    if front + back >= chain.len() {
+    let elided = || chain.iter_back().any(|h| matches!(h.to, Shown::Elided(_)));
+    // Shown ends with one elided hop between them: as it would come out
+    // (a walk's chain, elided as it was built).
+    if front + back >= chain.len() || (front + back + 1 == chain.len() && elided()) {
         return;
     }
     let left_out = total - front - back;
-    let len = hops.len();
-    let mut kept: Vec<Hop> = hops.clone().take(front).cloned().collect();
+    let last: Vec<Hop> = hops.rev().take(back).cloned().collect();
+    let mut kept = chain.first(front);
     kept.push(Hop::start(Shown::Elided(left_out)));
-    kept.extend(hops.skip(len - back).cloned());
-    *chain = kept.into();
+    kept.extend(last.into_iter().rev());
+    *chain = kept;
 }
 
 /// One step of a chain: the field followed and what it led to. The first
