@@ -391,103 +391,73 @@ pub enum Computation {
 /// The hops from a rule's record to a value (empty for literals, and
 /// while no evidence is collected).
 ///
-/// Shared, not copied: the hops are a list linked from the last back to
-/// the first, each link counted, so a clone (a witness's chain in a def's
-/// argument, a binder's chain read by each path from it) is a count and a
-/// hop added after it is one allocation, the hops before it shared.
+/// Shared, not copied: a clone (a witness's chain in a def's argument, a
+/// binder's chain in each value read from it) is a count; the hops are
+/// copied only when a chain shared is changed (a hop added to a path's
+/// value). An empty chain allocates nothing.
 #[derive(Clone, Default)]
 pub struct Chain {
-    last: Option<Arc<Link>>,
-    len: usize,
-}
-
-/// One hop of a [`Chain`] and the hops before it.
-#[derive(Clone)]
-struct Link {
-    hop: Hop,
-    before: Option<Arc<Link>>,
-}
-
-impl Drop for Link {
-    /// Unlinks the hops before this one a link at a time: a chain of a
-    /// walk of any length (`explain --full`) is dropped without recursion.
-    fn drop(&mut self) {
-        let mut before = self.before.take();
-        while let Some(link) = before {
-            before = Arc::into_inner(link).and_then(|mut l| l.before.take());
-        }
-    }
+    hops: Option<Arc<Vec<Hop>>>,
 }
 
 impl Chain {
     /// How many hops.
     pub fn len(&self) -> usize {
-        self.len
+        self.hops.as_ref().map_or(0, |h| h.len())
     }
 
     /// No hops (a literal, or no evidence collected).
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.len() == 0
     }
 
-    /// Adds a hop at the end; the hops before it stay shared.
-    pub fn push(&mut self, hop: Hop) {
-        let before = self.last.take();
-        self.last = Some(Arc::new(Link { hop, before }));
-        self.len += 1;
+    /// The hops, first to last.
+    pub fn iter(&self) -> std::slice::Iter<'_, Hop> {
+        self.hops.as_deref().map_or(&[][..], Vec::as_slice).iter()
     }
 
     /// The last hop.
     pub fn last(&self) -> Option<&Hop> {
-        self.last.as_deref().map(|l| &l.hop)
+        self.iter().next_back()
     }
 
-    /// The last hop, to change: copied first if another chain shares it.
+    /// The hops to change: copied first if another chain shares them.
+    fn hops_mut(&mut self) -> &mut Vec<Hop> {
+        Arc::make_mut(self.hops.get_or_insert_with(Arc::default))
+    }
+
+    /// Adds a hop at the end.
+    pub fn push(&mut self, hop: Hop) {
+        self.hops_mut().push(hop);
+    }
+
+    /// The last hop, to change.
     pub fn last_mut(&mut self) -> Option<&mut Hop> {
-        self.last.as_mut().map(|l| &mut Arc::make_mut(l).hop)
-    }
-
-    /// The hops from the last back to the first, without allocating.
-    pub fn iter_back(&self) -> impl Iterator<Item = &Hop> {
-        std::iter::successors(self.last.as_deref(), |l| l.before.as_deref()).map(|l| &l.hop)
-    }
-
-    /// Its first `n` hops, shared with it.
-    fn first(&self, n: usize) -> Chain {
-        let mut last = self.last.as_ref();
-        for _ in n..self.len {
-            last = last.and_then(|l| l.before.as_ref());
+        match self.is_empty() {
+            true => None,
+            false => self.hops_mut().last_mut(),
         }
-        Chain { last: last.cloned(), len: n.min(self.len) }
-    }
-
-    /// The hops, first to last.
-    pub fn iter(&self) -> std::vec::IntoIter<&Hop> {
-        let mut hops: Vec<&Hop> = self.iter_back().collect();
-        hops.reverse();
-        hops.into_iter()
     }
 }
 
 impl Extend<Hop> for Chain {
     fn extend<I: IntoIterator<Item = Hop>>(&mut self, hops: I) {
-        for hop in hops {
-            self.push(hop);
+        let mut hops = hops.into_iter().peekable();
+        if hops.peek().is_some() {
+            self.hops_mut().extend(hops);
         }
     }
 }
 
 impl FromIterator<Hop> for Chain {
     fn from_iter<I: IntoIterator<Item = Hop>>(hops: I) -> Chain {
-        let mut chain = Chain::default();
-        chain.extend(hops);
-        chain
+        Chain::from(hops.into_iter().collect::<Vec<_>>())
     }
 }
 
 impl From<Vec<Hop>> for Chain {
     fn from(hops: Vec<Hop>) -> Chain {
-        hops.into_iter().collect()
+        Chain { hops: (!hops.is_empty()).then(|| Arc::new(hops)) }
     }
 }
 
@@ -512,28 +482,24 @@ pub(crate) fn elide(chain: &mut Chain) {
         Shown::Elided(n) => n,
         _ => 1,
     };
-    let total: usize = chain.iter_back().map(weight).sum();
+    let total: usize = chain.iter().map(weight).sum();
     if total <= 2 * CHAIN_ENDS {
         return;
     }
     let shown = |hops: &mut dyn Iterator<Item = &Hop>| {
         hops.take(CHAIN_ENDS).take_while(|h| !matches!(h.to, Shown::Elided(_))).count()
     };
-    let hops = chain.iter();
-    let front = shown(&mut hops.clone());
-    let back = shown(&mut hops.clone().rev());
-    let elided = || chain.iter_back().any(|h| matches!(h.to, Shown::Elided(_)));
-    // Shown ends with one elided hop between them: as it would come out
-    // (a walk's chain, elided as it was built).
-    if front + back >= chain.len() || (front + back + 1 == chain.len() && elided()) {
+    let front = shown(&mut chain.iter());
+    let back = shown(&mut chain.iter().rev());
+    if front + back >= chain.len() {
         return;
     }
     let left_out = total - front - back;
-    let last: Vec<Hop> = hops.rev().take(back).cloned().collect();
-    let mut kept = chain.first(front);
-    kept.push(Hop::start(Shown::Elided(left_out)));
-    kept.extend(last.into_iter().rev());
-    *chain = kept;
+    let chain = chain.hops_mut();
+    let last = chain.split_off(chain.len() - back);
+    chain.truncate(front);
+    chain.push(Hop::start(Shown::Elided(left_out)));
+    chain.extend(last);
 }
 
 /// One step of a chain: the field followed and what it led to. The first
