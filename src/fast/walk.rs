@@ -432,7 +432,11 @@ impl<'s> Ctx<'_, 's> {
                 Some(self.indexed(values.iter().map(Val::of_json), &chain))
             }
             Cursor::One(Val::Const(list), _) => Some(
-                list.items.iter().enumerate().map(|(pos, c)| Item::built(Val::of_const(c), Chain::default(), pos)).collect(),
+                list.items
+                    .iter()
+                    .enumerate()
+                    .map(|(pos, c)| Item::built(Val::of_const(c), Chain::default(), pos))
+                    .collect(),
             ),
             Cursor::One(..) => None,
         }
