@@ -160,7 +160,7 @@ pub(crate) trait Evaluator<'p> {
                 let v = self.scalar(&l);
                 let holds = !v.is_missing() && value::in_const_list(v, list, |r| self.id(r)) != *negated;
                 let op = if *negated { CmpOp::NotIn } else { CmpOp::In };
-                let rhs = Observed { chain: Vec::new(), value: list_shown(list), computed: None };
+                let rhs = Observed { chain: Default::default(), value: list_shown(list), computed: None };
                 self.fact(facts, loc, holds, || FactKind::Compare { lhs: self.seen(lhs, l, env), op, rhs });
                 Ok(holds)
             }

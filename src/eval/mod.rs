@@ -35,11 +35,11 @@ pub(crate) use judge::{Judge, Owner, Standing};
 pub(crate) use reverse::ReverseIndex;
 pub(crate) use value::{Scalar, const_shown, holds, in_const_list};
 pub use verdict::{
-    CHAIN_ENDS, Computation, Computed, Decision, ExemptionExplanation, ExemptionStatus, Explanation, Fact, FactKind,
-    Fired, Hop, LinkProblem, LinkWarning, MISSES_SHOWN, Miss, Observed, Outcome, RuleExplanation, RuleStatus, Shown,
-    Verdict, Waived, Witness,
+    CHAIN_ENDS, Chain, Computation, Computed, Decision, ExemptionExplanation, ExemptionStatus, Explanation, Fact,
+    FactKind, Fired, Hop, LinkProblem, LinkWarning, MISSES_SHOWN, Miss, Observed, Outcome, RuleExplanation, RuleStatus,
+    Shown, Verdict, Waived, Witness,
 };
-pub(crate) use verdict::{Chain, elide, shared};
+pub(crate) use verdict::{elide, shared};
 
 use crate::date::Date;
 

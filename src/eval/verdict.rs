@@ -360,7 +360,7 @@ pub struct Miss {
 #[derive(Debug, Clone, Default)]
 pub struct Observed {
     /// From the binder to the value; empty for literals.
-    pub chain: Vec<Hop>,
+    pub chain: Chain,
     /// The value at the end.
     pub value: Shown,
     /// For a value computed from another (`as_of - 1 year`,
@@ -390,7 +390,82 @@ pub enum Computation {
 
 /// The hops from a rule's record to a value (empty for literals, and
 /// while no evidence is collected).
-pub(crate) type Chain = Vec<Hop>;
+///
+/// Shared, not copied: a clone (a witness's chain in a def's argument, a
+/// binder's chain in each value read from it) is a count; the hops are
+/// copied only when a chain shared is changed (a hop added to a path's
+/// value). An empty chain allocates nothing.
+#[derive(Clone, Default)]
+pub struct Chain {
+    hops: Option<Arc<Vec<Hop>>>,
+}
+
+impl Chain {
+    /// How many hops.
+    pub fn len(&self) -> usize {
+        self.hops.as_ref().map_or(0, |h| h.len())
+    }
+
+    /// No hops (a literal, or no evidence collected).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The hops, first to last.
+    pub fn iter(&self) -> std::slice::Iter<'_, Hop> {
+        self.hops.as_deref().map_or(&[][..], Vec::as_slice).iter()
+    }
+
+    /// The last hop.
+    pub fn last(&self) -> Option<&Hop> {
+        self.iter().next_back()
+    }
+
+    /// The hops to change: copied first if another chain shares them.
+    fn hops_mut(&mut self) -> &mut Vec<Hop> {
+        Arc::make_mut(self.hops.get_or_insert_with(Arc::default))
+    }
+
+    /// Adds a hop at the end.
+    pub fn push(&mut self, hop: Hop) {
+        self.hops_mut().push(hop);
+    }
+
+    /// The last hop, to change.
+    pub fn last_mut(&mut self) -> Option<&mut Hop> {
+        match self.is_empty() {
+            true => None,
+            false => self.hops_mut().last_mut(),
+        }
+    }
+}
+
+impl Extend<Hop> for Chain {
+    fn extend<I: IntoIterator<Item = Hop>>(&mut self, hops: I) {
+        let mut hops = hops.into_iter().peekable();
+        if hops.peek().is_some() {
+            self.hops_mut().extend(hops);
+        }
+    }
+}
+
+impl FromIterator<Hop> for Chain {
+    fn from_iter<I: IntoIterator<Item = Hop>>(hops: I) -> Chain {
+        Chain::from(hops.into_iter().collect::<Vec<_>>())
+    }
+}
+
+impl From<Vec<Hop>> for Chain {
+    fn from(hops: Vec<Hop>) -> Chain {
+        Chain { hops: (!hops.is_empty()).then(|| Arc::new(hops)) }
+    }
+}
+
+impl std::fmt::Debug for Chain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
 
 /// How many hops a long chain shows at each end: a chain of more than
 /// twice as many shows its first and last `CHAIN_ENDS` with one
@@ -420,6 +495,7 @@ pub(crate) fn elide(chain: &mut Chain) {
         return;
     }
     let left_out = total - front - back;
+    let chain = chain.hops_mut();
     let last = chain.split_off(chain.len() - back);
     chain.truncate(front);
     chain.push(Hop::start(Shown::Elided(left_out)));

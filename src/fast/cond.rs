@@ -45,17 +45,17 @@ impl<'s> Evaluator<'s> for Ctx<'_, 's> {
     }
 
     fn literal(&self, c: &'s Const) -> Cursor<'s> {
-        Cursor::One(Val::of_const(c), Vec::new())
+        Cursor::One(Val::of_const(c), Chain::default())
     }
 
     fn plain(&self, v: Scalar<'s>) -> Cursor<'s> {
-        Cursor::One(Val::of_scalar(v), Vec::new())
+        Cursor::One(Val::of_scalar(v), Chain::default())
     }
 
     fn counted(&self, c: Cursor<'s>) -> Cursor<'s> {
         let chain = match &c {
             Cursor::One(_, chain) => chain.clone(),
-            Cursor::Many(_) => Vec::new(),
+            Cursor::Many(_) => Chain::default(),
         };
         let length = self.count(c).map_or(Val::Missing, |n| Val::Num(n as f64));
         Cursor::One(length, chain)
@@ -109,7 +109,7 @@ impl<'s> Evaluator<'s> for Ctx<'_, 's> {
             }
             Cursor::Many(items) => {
                 let value = Shown::List(items.iter().map(|i| self.shown(i.val)).collect());
-                Observed { chain: Vec::new(), value, computed: None }
+                Observed { chain: Chain::default(), value, computed: None }
             }
         }
     }
@@ -169,7 +169,7 @@ impl<'s> Evaluator<'s> for Ctx<'_, 's> {
             if range.text.of_type && !self.budget.visit() {
                 self.budget.check()?;
             }
-            env[q.slot] = Cursor::One(item.val, Vec::new());
+            env[q.slot] = Cursor::One(item.val, Chain::default());
             if let Some(f) = range.filter
                 && !fast.cond(f, env, &mut Vec::new())?
             {
@@ -197,7 +197,7 @@ impl<'s> Evaluator<'s> for Ctx<'_, 's> {
             if range.text.of_type && !self.budget.visit() {
                 self.budget.check()?;
             }
-            let chain = if self.trace { self.element_chain(item.val, item.chain) } else { Vec::new() };
+            let chain = if self.trace { self.element_chain(item.val, item.chain) } else { Chain::default() };
             env[s.slot] = Cursor::One(item.val, chain);
             if let Some(f) = range.filter
                 && !fast.cond(f, env, &mut Vec::new())?
@@ -251,7 +251,7 @@ impl<'s> Ctx<'_, 's> {
                     None => self.engine.of_type(record_type).to_vec(),
                 };
                 let items =
-                    candidates.into_iter().enumerate().map(|(pos, i)| Item::built(Val::Rec(i), Vec::new(), pos));
+                    candidates.into_iter().enumerate().map(|(pos, i)| Item::built(Val::Rec(i), Chain::default(), pos));
                 let text = RangeText { over: record_type, of_type: true };
                 Range { items: Some(items.collect()), filter: filter.as_deref(), text }
             }
@@ -411,7 +411,7 @@ impl<'s> Ctx<'_, 's> {
             let settles = match closure {
                 Some(c) => c.settles(target),
                 None => {
-                    env[q.slot] = Cursor::One(Val::Rec(target), Vec::new());
+                    env[q.slot] = Cursor::One(Val::Rec(target), Chain::default());
                     fast.cond(&q.body, env, &mut Vec::new())? == settled_by(q.quantifier)
                 }
             };

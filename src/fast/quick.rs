@@ -104,7 +104,7 @@ impl<'s> Ctx<'_, 's> {
             let id = |rec| self.id(rec);
             return holds(op, l.scalar(id), r.scalar(id), dates, id);
         }
-        self.compare(op, &Cursor::One(l, Vec::new()), &Cursor::One(r, Vec::new()), dates)
+        self.compare(op, &Cursor::One(l, Default::default()), &Cursor::One(r, Default::default()), dates)
     }
 
     /// An `and` (`stop_on` false) or `or` (true) chain.
@@ -145,7 +145,7 @@ impl<'s> Ctx<'_, 's> {
         let QRange::Path(Term::Path(p)) = &q.range else { return None };
         let step = p.steps.last().filter(|step| step.hops.is_some())?;
         let start = self.quick_path(p, p.steps.len() - 1, at)?;
-        match self.reached(q, step, &Cursor::One(start, Vec::new()))? {
+        match self.reached(q, step, &Cursor::One(start, Default::default()))? {
             Reached::Settled { .. } | Reached::Held => Some(quantifier_holds(q.quantifier, true)),
             Reached::Unsettled { .. } => Some(quantifier_holds(q.quantifier, false)),
         }
@@ -179,7 +179,7 @@ impl<'s> Ctx<'_, 's> {
             if list || step.hops.is_some() {
                 return None;
             }
-            v = match self.step_val(v, Vec::new(), step) {
+            v = match self.step_val(v, Default::default(), step) {
                 Cursor::One(next, _) => next,
                 Cursor::Many(_) => return None,
             };

@@ -129,7 +129,7 @@ impl<'s> FastEngine<'s> {
             let holds = match ctx.quick_cond(&q.body, Bound { slot: q.slot, val: Val::Rec(r) }) {
                 Ok(Some(holds)) => holds,
                 Ok(None) => {
-                    env[q.slot] = Cursor::One(Val::Rec(r), Vec::new());
+                    env[q.slot] = Cursor::One(Val::Rec(r), Chain::default());
                     ctx.cond(&q.body, &mut env, &mut Vec::new()).ok()?
                 }
                 Err(_) => return None,
@@ -214,7 +214,7 @@ impl<'s> Ctx<'_, 's> {
     /// The chain to the witness of the walk from `start`: its own chain,
     /// then the records on the way, the middle of a long way left out.
     pub(crate) fn closure_chain(&self, q: &'s Quant, step: &PathStep, start: Cursor<'s>) -> Chain {
-        let Cursor::One(v, mut chain) = start else { return Vec::new() };
+        let Cursor::One(v, mut chain) = start else { return Chain::default() };
         let way = self.resolve_val(v).and_then(|r| self.engine.closure(q)?.way(r));
         let Some(way) = way else { return chain };
         let via = shared(&step.field);

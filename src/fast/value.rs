@@ -163,7 +163,7 @@ pub(crate) enum Cursor<'s> {
 impl Default for Cursor<'_> {
     /// The missing value.
     fn default() -> Self {
-        Cursor::One(Val::Missing, Vec::new())
+        Cursor::One(Val::Missing, Chain::default())
     }
 }
 
@@ -195,6 +195,6 @@ pub(crate) struct Bound<'s> {
 pub(crate) fn take_chain(env: &mut Env<'_>, slot: usize) -> Chain {
     match env.get_mut(slot).map(std::mem::take) {
         Some(Cursor::One(_, chain)) => chain,
-        Some(Cursor::Many(_)) | None => Vec::new(),
+        Some(Cursor::Many(_)) | None => Chain::default(),
     }
 }

@@ -141,8 +141,8 @@ impl<'s> Ctx<'_, 's> {
     /// The chain of a rule's record: itself, when tracing.
     pub(crate) fn start_chain(&self, r: RecordIdx) -> Chain {
         match self.trace {
-            true => vec![Hop::start(self.record_shown(r))],
-            false => Vec::new(),
+            true => Chain::from(vec![Hop::start(self.record_shown(r))]),
+            false => Chain::default(),
         }
     }
 
@@ -254,7 +254,7 @@ impl<'s> Ctx<'_, 's> {
     pub(crate) fn follow(&self, p: &'s PathExpr, env: &Env<'s>, n: usize) -> Cursor<'s> {
         let mut cur = match &p.head {
             Head::Var(slot, _) => env.get(*slot).cloned().unwrap_or_default(),
-            Head::Const(c, _) => Cursor::One(Val::of_const(c), Vec::new()),
+            Head::Const(c, _) => Cursor::One(Val::of_const(c), Chain::default()),
         };
         for step in &p.steps[..n.min(p.steps.len())] {
             cur = match step.hops {
@@ -282,7 +282,7 @@ impl<'s> Ctx<'_, 's> {
     fn step_many(&self, items: Vec<Item<'s>>, step: &'s PathStep) -> Cursor<'s> {
         let mut out = Vec::new();
         for item in items {
-            let chain = if self.trace { self.chain(item.chain) } else { Vec::new() };
+            let chain = if self.trace { self.chain(item.chain) } else { Chain::default() };
             match self.step_val(item.val, chain, step) {
                 Cursor::One(Val::Missing, _) => {}
                 c @ Cursor::One(Val::List(_) | Val::Links(_) | Val::Json(Value::Array(_)), _) => {
@@ -386,7 +386,7 @@ impl<'s> Ctx<'_, 's> {
         let items = links
             .enumerate()
             .map(|(pos, (val, id))| {
-                let mut chain = if self.trace { chain.clone() } else { Vec::new() };
+                let mut chain = if self.trace { chain.clone() } else { Chain::default() };
                 if self.trace {
                     chain.push(self.link_hop(via, val, id));
                 }
@@ -432,7 +432,11 @@ impl<'s> Ctx<'_, 's> {
                 Some(self.indexed(values.iter().map(Val::of_json), &chain))
             }
             Cursor::One(Val::Const(list), _) => Some(
-                list.items.iter().enumerate().map(|(pos, c)| Item::built(Val::of_const(c), Vec::new(), pos)).collect(),
+                list.items
+                    .iter()
+                    .enumerate()
+                    .map(|(pos, c)| Item::built(Val::of_const(c), Chain::default(), pos))
+                    .collect(),
             ),
             Cursor::One(..) => None,
         }
@@ -443,7 +447,7 @@ impl<'s> Ctx<'_, 's> {
         values
             .enumerate()
             .map(|(pos, val)| {
-                let mut chain = if self.trace { chain.clone() } else { Vec::new() };
+                let mut chain = if self.trace { chain.clone() } else { Chain::default() };
                 if self.trace {
                     // Not through `shared`: indexes would crowd out the names.
                     chain.push(Hop { via: format!("[{pos}]").into(), to: self.shown(val) });
@@ -480,7 +484,7 @@ impl<'s> Ctx<'_, 's> {
                 val: Val::Rec(nodes[node as usize].1),
                 chain: match &tree {
                     Some(t) => ItemChain::Walk(Rc::clone(t), node),
-                    None => ItemChain::Built(Vec::new()),
+                    None => ItemChain::Built(Chain::default()),
                 },
                 depth,
                 pos,
@@ -497,7 +501,7 @@ impl<'s> Ctx<'_, 's> {
                 .into_iter()
                 .filter_map(|it| {
                     let r = self.resolve_val(it.val)?;
-                    Some((r, if self.trace { self.chain(it.chain) } else { Vec::new() }))
+                    Some((r, if self.trace { self.chain(it.chain) } else { Chain::default() }))
                 })
                 .collect(),
         };

@@ -43,17 +43,17 @@ impl<'a> Evaluator<'a> for Ctx<'_, 'a> {
     }
 
     fn literal(&self, c: &'a Const) -> Cursor<'a> {
-        Cursor::One(Val::of_const(c), Vec::new())
+        Cursor::One(Val::of_const(c), Chain::default())
     }
 
     fn plain(&self, v: Scalar<'a>) -> Cursor<'a> {
-        Cursor::One(Val::of_scalar(v), Vec::new())
+        Cursor::One(Val::of_scalar(v), Chain::default())
     }
 
     fn counted(&self, c: Cursor<'a>) -> Cursor<'a> {
         let chain = match &c {
             Cursor::One(_, chain) => chain.clone(),
-            Cursor::Many(_) => Vec::new(),
+            Cursor::Many(_) => Chain::default(),
         };
         let length = self.items(c).map_or(Val::Missing, |items| Val::Num(items.len() as f64));
         Cursor::One(length, chain)
@@ -92,7 +92,7 @@ impl<'a> Evaluator<'a> for Ctx<'_, 'a> {
                 Observed { chain: self.shown_chain(chain), value: v.shown(self.store()), computed: None }
             }
             Cursor::Many(items) => Observed {
-                chain: Vec::new(),
+                chain: Chain::default(),
                 value: Shown::List(items.iter().map(|i| i.val.shown(self.store())).collect()),
                 computed: None,
             },
@@ -206,7 +206,7 @@ impl<'a> Ctx<'_, 'a> {
                 let items = candidates
                     .into_iter()
                     .enumerate()
-                    .map(|(pos, i)| Item { val: Val::Record(i), trail: Vec::new(), depth: 0, pos })
+                    .map(|(pos, i)| Item { val: Val::Record(i), trail: Chain::default(), depth: 0, pos })
                     .collect();
                 Range {
                     items: Some(items),
@@ -241,7 +241,7 @@ impl<'a> Ctx<'_, 'a> {
     fn witness(&self, item: &Item<'a>, slot: usize, env: &mut Env<'a>) -> Witness {
         let chain = match std::mem::take(&mut env[slot]) {
             Cursor::One(_, chain) => chain,
-            Cursor::Many(_) => Vec::new(),
+            Cursor::Many(_) => Chain::default(),
         };
         let element = Observed { chain: self.shown_chain(chain), value: item.val.shown(self.store()), computed: None };
         Witness { element, depth: (item.depth > 0).then_some(item.depth), position: item.pos }

@@ -54,7 +54,7 @@ pub(crate) enum Cursor<'a> {
 impl Default for Cursor<'_> {
     /// The missing value.
     fn default() -> Self {
-        Cursor::One(Val::Missing, Vec::new())
+        Cursor::One(Val::Missing, Chain::default())
     }
 }
 
@@ -85,8 +85,8 @@ impl<'a> Ctx<'_, 'a> {
     /// The chain of a rule's record: itself, when tracing.
     pub(crate) fn start_chain(&self, rec: RecordIdx) -> Chain {
         match self.trace {
-            true => vec![Hop::start(record_shown(self.store(), rec))],
-            false => Vec::new(),
+            true => Chain::from(vec![Hop::start(record_shown(self.store(), rec))]),
+            false => Chain::default(),
         }
     }
 
@@ -107,7 +107,7 @@ impl<'a> Ctx<'_, 'a> {
     pub(crate) fn follow(&self, p: &'a PathExpr, env: &[Cursor<'a>]) -> Cursor<'a> {
         let mut cur = match &p.head {
             Head::Var(slot, _) => env.get(*slot).cloned().unwrap_or_else(Cursor::default),
-            Head::Const(c, _) => Cursor::One(Val::of_const(c), Vec::new()),
+            Head::Const(c, _) => Cursor::One(Val::of_const(c), Chain::default()),
         };
         for step in &p.steps {
             cur = match step.hops {
@@ -171,7 +171,7 @@ impl<'a> Ctx<'_, 'a> {
                     .enumerate()
                     .map(|(pos, id)| {
                         let val = self.typed_link(id, entity);
-                        let mut trail = if self.trace { trail.clone() } else { Vec::new() };
+                        let mut trail = if self.trace { trail.clone() } else { Chain::default() };
                         if self.trace {
                             trail.push(self.link_hop(&step.text, val, id));
                         }
@@ -224,7 +224,7 @@ impl<'a> Ctx<'_, 'a> {
                     .enumerate()
                     .map(|(pos, v)| {
                         let val = Val::of_json(Some(v));
-                        let mut trail = if self.trace { trail.clone() } else { Vec::new() };
+                        let mut trail = if self.trace { trail.clone() } else { Chain::default() };
                         if self.trace {
                             trail.push(self.hop(&format!("[{pos}]"), val));
                         }
@@ -236,7 +236,7 @@ impl<'a> Ctx<'_, 'a> {
                 list.items
                     .iter()
                     .enumerate()
-                    .map(|(pos, c)| Item { val: Val::of_const(c), trail: Vec::new(), depth: 0, pos })
+                    .map(|(pos, c)| Item { val: Val::of_const(c), trail: Chain::default(), depth: 0, pos })
                     .collect(),
             ),
             Cursor::One(..) => None,
@@ -284,7 +284,7 @@ impl<'a> Ctx<'_, 'a> {
                     t.push(Hop { via: step.field.as_str().into(), to: record_shown(store, target) });
                     t
                 } else {
-                    Vec::new()
+                    Chain::default()
                 };
                 if depth >= range.min {
                     out.push(Item { val: Val::Record(target), trail: trail.clone(), depth, pos });

@@ -16,7 +16,7 @@ use super::text::{JsonText, quoted_into, write_fact_text};
 use crate::ast::{CmpOp, Effect, Severity};
 use crate::check::{Program, Rule};
 use crate::eval::{
-    Decision, Fact, FactKind, Hop, LinkProblem, LinkWarning, Miss, Observed, Outcome, Shown, Verdict, Waived, Witness,
+    Chain, Decision, Fact, FactKind, LinkProblem, LinkWarning, Miss, Observed, Outcome, Shown, Verdict, Waived, Witness,
 };
 use crate::records::{RecordError, Records};
 use crate::source::{Loc, Position, SourceFile};
@@ -455,8 +455,8 @@ impl<'b> Json<'b> {
     /// cloned into each value read along it, its strings shared) is copied
     /// from where it was written: the same strings at the same addresses,
     /// all alive while the verdict is written, are the same hop.
-    fn chain(&mut self, hops: &[Hop]) -> io::Result<()> {
-        self.list(hops, |j, h| {
+    fn chain(&mut self, chain: &Chain) -> io::Result<()> {
+        self.list(chain.iter().as_slice(), |j, h| {
             let strings = match &h.to {
                 Shown::Record { id, record_type, name } => Some([
                     Arc::as_ptr(&h.via) as *const u8 as usize,
@@ -799,19 +799,20 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::eval::Hop;
     use crate::report::text::{chain_text, fact_text};
 
     #[test]
     fn chain_text_reads_like_the_design() {
         let o = Observed {
-            chain: vec![
+            chain: Chain::from(vec![
                 crate::eval::Hop::start(Shown::Record { id: "v-12".into(), record_type: "venue".into(), name: None }),
                 crate::eval::Hop {
                     via: ".operator".into(),
                     to: Shown::Record { id: "p-7".into(), record_type: "person".into(), name: Some("Kim".into()) },
                 },
                 crate::eval::Hop { via: ".nationality".into(), to: Shown::Value("KR".into()) },
-            ],
+            ]),
             value: Shown::Value("KR".into()),
             computed: None,
         };
@@ -990,7 +991,7 @@ mod tests {
     /// `value`, reached from a record through `.a`.
     fn seen(value: Shown) -> Observed {
         Observed {
-            chain: vec![Hop::start(record("p\"1")), Hop { via: ".a".into(), to: value.clone() }],
+            chain: Chain::from(vec![Hop::start(record("p\"1")), Hop { via: ".a".into(), to: value.clone() }]),
             value,
             computed: None,
         }
