@@ -81,12 +81,12 @@ async function open(hash) {
   await rendered(hash);
 }
 
-async function rendered(hash) {
+async function rendered(hash, on = page) {
   try {
     // Polled on a timer: animation frames can stall in a loaded headless browser.
-    await page.waitForFunction((h) => document.body.dataset.rendered === h, hash, { timeout: 20000, polling: 100 });
+    await on.waitForFunction((h) => document.body.dataset.rendered === h, hash, { timeout: 20000, polling: 100 });
   } catch (e) {
-    const state = await page.evaluate(() => [location.href, document.body.dataset.rendered, document.body.innerText.slice(0, 300)])
+    const state = await on.evaluate(() => [location.href, document.body.dataset.rendered, document.body.innerText.slice(0, 300)])
       .catch((err) => String(err));
     throw new Error(`${hash} not drawn: ${e.message}; page: ${JSON.stringify(state)}; console: ${JSON.stringify(consoleLines.slice(-10))}; errors: ${JSON.stringify(pageErrors)}`);
   }
@@ -295,8 +295,13 @@ test("with --token-file the page asks for the token and keeps it for the tab", a
     const address = await listening(guarded);
     const tab = await browser.newPage({ viewport: wide });
     await tab.goto(address + "/#/status");
+    await rendered("#/status", tab);
+    // The refusal is drawn once its render is done: until then the first
+    // form is still there, and typing into it would race its replacement.
+    await tab.evaluate(() => { delete document.body.dataset.rendered; });
     await tab.locator("#token").fill("wrong");
     await tab.locator("#token").press("Enter");
+    await rendered("#/status", tab);
     // Refused again: the form is back, nothing drawn.
     await tab.locator("#token").waitFor();
     assert.equal(await tab.locator("dl.facts").count(), 0);
