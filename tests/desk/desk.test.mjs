@@ -287,6 +287,32 @@ test("the page works on a narrow window and by keyboard alone", async () => {
   await rendered("#/status");
 });
 
+test("a slow answer for a page the user left does not draw over the page they went on to", async () => {
+  // The record's explanation is held back until the status page is drawn.
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  const route = "**/v1/records/*/explain";
+  await page.route(route, async (r) => { await held; await r.continue(); });
+  try {
+    await open("#/status");
+    const answered = page.waitForResponse((r) => r.url().includes("/explain"));
+    await page.evaluate(() => { location.hash = "#/records/g-01"; });
+    await page.locator("main").getByText("Loading g-01").waitFor();
+    await page.evaluate(() => { delete document.body.dataset.rendered; location.hash = "#/status"; });
+    await rendered("#/status");
+    release();
+    await answered;
+    // The record view's drawing would follow its answer within a task or two.
+    await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 300)));
+    assert.equal(await page.locator("article.record").count(), 0);
+    assert.equal(await page.locator("dl.facts").count(), 1);
+    assert.match(await page.title(), /^Status/);
+  } finally {
+    release();
+    await page.unroute(route);
+  }
+});
+
 test("with --token-file the page asks for the token and keeps it for the tab", async () => {
   fs.writeFileSync(path.join(dir, "token"), "s3cret-desk-token\n");
   const guarded = spawn(binary, ["serve", "rules", "rules/records/goods.jsonl", "--as-of", "2023-06-01",

@@ -44,6 +44,13 @@ function svg(tag, attrs, ...children) {
   return el;
 }
 
+// A view that waited for the service draws only if no later navigation
+// started meanwhile: a slow answer must not draw over the page the user
+// went on to.
+function superseded(ticket) {
+  return ticket !== renderCount;
+}
+
 function show(title, ...children) {
   document.title = title + " · interdict desk";
   main.replaceChildren(...children.flat(Infinity).filter(Boolean));
@@ -304,6 +311,7 @@ function nameIn(explanation) {
 }
 
 async function recordView(id) {
+  const ticket = renderCount;
   show(id, lookupForm(id), h("p", { class: "quiet" }, "Loading " + id + "…"));
   let x;
   // The name, when no chain of the evidence starts at the record, from the search.
@@ -312,9 +320,10 @@ async function recordView(id) {
   try {
     x = await api("/v1/records/" + encodeURIComponent(id) + "/explain");
   } catch (e) {
-    return show(id, lookupForm(id), failure(e));
+    return superseded(ticket) || show(id, lookupForm(id), failure(e));
   }
   const name = nameIn(x) || await named;
+  if (superseded(ticket)) return;
   const by = (s) => (x.rules || []).filter((r) => r.status === s);
   const section = (title, rules, empty) => h("section", { class: "group" }, h("h3", {}, title + " (" + rules.length + ")"),
     rules.length ? rules.map((r) => ruleCard(r)) : h("p", { class: "quiet" }, empty));
@@ -424,6 +433,7 @@ function batchResults(batch) {
 // ------------------------------------------------------------- changes
 
 async function changesView() {
+  const ticket = renderCount;
   const reload = h("button", { type: "button", onclick: () => reloadRules(reload) }, "Reload the rules now");
   show("Changes", h("h1", {}, "Review of the last rule change"), h("p", {}, reload, " ", h("span", { id: "reload-state", role: "status" })),
     h("p", { class: "quiet" }, "Loading…"));
@@ -431,20 +441,25 @@ async function changesView() {
   try {
     review = await api("/v1/reloads/last");
   } catch (e) {
-    return main.replaceChildren(main.firstChild, main.children[1], failure(e));
+    return superseded(ticket) || main.replaceChildren(main.firstChild, main.children[1], failure(e));
   }
+  if (superseded(ticket)) return;
   main.replaceChildren(main.firstChild, main.children[1], review ? reviewView(review) : h("p", { class: "quiet" },
     "No reload since the service started. Edit the rule files, then reload (this button, POST /v1/reload or SIGHUP)."));
 }
 
 async function reloadRules(button) {
+  const ticket = renderCount;
   button.disabled = true;
   const state = document.getElementById("reload-state");
   state.textContent = "Reloading…";
   try {
     const summary = await api("/v1/reload", { method: "POST" });
+    // Left for another view meanwhile: the reload is done; its review waits on the Changes view.
+    if (superseded(ticket)) return;
     state.textContent = "Reloaded: " + summary.changed + " record(s) changed.";
     await changesView();
+    if (superseded(ticket)) return;
     document.getElementById("reload-state").textContent = "Reloaded: " + summary.changed + " record(s) changed.";
   } catch (e) {
     state.replaceChildren(failure(e));
@@ -486,12 +501,14 @@ function changeItem(id, c) {
 // -------------------------------------------------------------- status
 
 async function statusView() {
+  const ticket = renderCount;
   let s;
   try {
     s = await api("/v1/status");
   } catch (e) {
-    return show("Status", h("h1", {}, "Status"), failure(e));
+    return superseded(ticket) || show("Status", h("h1", {}, "Status"), failure(e));
   }
+  if (superseded(ticket)) return;
   const refusedNow = s.last_refused && s.last_refused.at > s.loaded_at;
   show("Status", h("h1", {}, "Status"),
     h("dl", { class: "facts" },
