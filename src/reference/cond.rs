@@ -7,11 +7,12 @@ use crate::ast::Quantifier;
 use crate::check::{Cond, Const, PathExpr, QRange, Quant, Sum};
 use crate::eval::{
     Chain, Evaluator, Fact, Fault, Miss, Misses, Observed, RangeText, Scalar, Settled, Shown, SumSeen, Witness,
-    bind_slot, elide, finish_quantifier, finish_quantifier_with_misses, finish_sum, settled_by,
+    bind_slot, finish_quantifier, finish_quantifier_with_misses, finish_sum, settled_by,
 };
 use crate::records::RecordIdx;
 
 use super::engine::Engine;
+use super::trail::Trail;
 use super::value::Val;
 use super::walk::{Ctx, Cursor, Item};
 
@@ -39,24 +40,24 @@ impl<'a> Evaluator<'a> for Ctx<'_, 'a> {
     }
 
     fn binder(&self, rec: RecordIdx) -> Cursor<'a> {
-        Cursor::One(Val::Record(rec), self.start_chain(rec))
+        Cursor::One(Val::Record(rec), self.start_trail(rec))
     }
 
     fn literal(&self, c: &'a Const) -> Cursor<'a> {
-        Cursor::One(Val::of_const(c), Chain::default())
+        Cursor::One(Val::of_const(c), Trail::default())
     }
 
     fn plain(&self, v: Scalar<'a>) -> Cursor<'a> {
-        Cursor::One(Val::of_scalar(v), Chain::default())
+        Cursor::One(Val::of_scalar(v), Trail::default())
     }
 
     fn counted(&self, c: Cursor<'a>) -> Cursor<'a> {
-        let chain = match &c {
-            Cursor::One(_, chain) => chain.clone(),
-            Cursor::Many(_) => Chain::default(),
+        let trail = match &c {
+            Cursor::One(_, trail) => trail.clone(),
+            Cursor::Many(_) => Trail::default(),
         };
         let length = self.items(c).map_or(Val::Missing, |items| Val::Num(items.len() as f64));
-        Cursor::One(length, chain)
+        Cursor::One(length, trail)
     }
 
     fn path(&self, p: &'a PathExpr, env: &Env<'a>) -> Cursor<'a> {
@@ -88,8 +89,8 @@ impl<'a> Evaluator<'a> for Ctx<'_, 'a> {
 
     fn observed(&self, c: Cursor<'a>) -> Observed {
         match c {
-            Cursor::One(v, chain) => {
-                Observed { chain: self.shown_chain(chain), value: v.shown(self.store()), computed: None }
+            Cursor::One(v, trail) => {
+                Observed { chain: self.shown_chain(&trail), value: v.shown(self.store()), computed: None }
             }
             Cursor::Many(items) => Observed {
                 chain: Chain::default(),
@@ -206,7 +207,7 @@ impl<'a> Ctx<'_, 'a> {
                 let items = candidates
                     .into_iter()
                     .enumerate()
-                    .map(|(pos, i)| Item { val: Val::Record(i), trail: Chain::default(), depth: 0, pos })
+                    .map(|(pos, i)| Item { val: Val::Record(i), trail: Trail::default(), depth: 0, pos })
                     .collect();
                 Range {
                     items: Some(items),
@@ -227,23 +228,20 @@ impl<'a> Ctx<'_, 'a> {
         Ok(Tried { holds, facts, body_from, terms_held: self.terms_held.get() - held_before })
     }
 
-    /// A chain as evidence shows it: its middle left out when long,
+    /// A trail as evidence shows it: its middle left out when long,
     /// unless `explain --full` asked for every hop.
-    fn shown_chain(&self, mut chain: Chain) -> Chain {
-        if !self.engine.full_chains {
-            elide(&mut chain);
-        }
-        chain
+    fn shown_chain(&self, trail: &Trail) -> Chain {
+        trail.shown(self.engine.full_chains)
     }
 
     /// The element bound to `slot`, with the chain that reached it (taken
     /// from the slot), as a witness shows it.
     fn witness(&self, item: &Item<'a>, slot: usize, env: &mut Env<'a>) -> Witness {
-        let chain = match std::mem::take(&mut env[slot]) {
-            Cursor::One(_, chain) => chain,
-            Cursor::Many(_) => Chain::default(),
+        let trail = match std::mem::take(&mut env[slot]) {
+            Cursor::One(_, trail) => trail,
+            Cursor::Many(_) => Trail::default(),
         };
-        let element = Observed { chain: self.shown_chain(chain), value: item.val.shown(self.store()), computed: None };
+        let element = Observed { chain: self.shown_chain(&trail), value: item.val.shown(self.store()), computed: None };
         Witness { element, depth: (item.depth > 0).then_some(item.depth), position: item.pos }
     }
 
@@ -288,11 +286,11 @@ impl<'a> Ctx<'_, 'a> {
         if of_type && !self.budget.visit() {
             self.budget.check()?;
         }
-        let chain = match item.val {
-            Val::Record(i) if self.trace && item.trail.is_empty() => self.start_chain(i),
+        let trail = match item.val {
+            Val::Record(i) if self.trace && item.trail.is_empty() => self.start_trail(i),
             _ => item.trail.clone(),
         };
-        env[slot] = Cursor::One(item.val, chain);
+        env[slot] = Cursor::One(item.val, trail);
         let mut why = Vec::new();
         if let Some(f) = filter
             && !self.cond(f, env, &mut why)?

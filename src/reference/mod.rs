@@ -9,6 +9,7 @@ mod cond;
 mod engine;
 mod fixpoint;
 mod judge;
+mod trail;
 mod value;
 mod walk;
 

@@ -11,10 +11,11 @@ use serde_json::Value;
 
 use crate::ast::HopRange;
 use crate::check::{Head, PathExpr, PathStep};
-use crate::eval::{Budget, Chain, Hop, Shown};
+use crate::eval::{Budget, Hop, Shown};
 use crate::records::{RecordIdx, RecordStore};
 
 use super::engine::Engine;
+use super::trail::Trail;
 use super::value::{Val, record_shown};
 
 /// One evaluation of conditions on a record, with or without evidence
@@ -35,7 +36,7 @@ pub(crate) struct Ctx<'e, 'a> {
 #[derive(Clone, Debug)]
 pub(crate) struct Item<'a> {
     pub(crate) val: Val<'a>,
-    pub(crate) trail: Chain,
+    pub(crate) trail: Trail,
     /// Hops from the start (hop ranges), else 0.
     pub(crate) depth: u32,
     /// Position in the list it came from.
@@ -45,8 +46,8 @@ pub(crate) struct Item<'a> {
 /// Where a path has got to.
 #[derive(Clone, Debug)]
 pub(crate) enum Cursor<'a> {
-    /// One value, with the chain that reached it (empty unless tracing).
-    One(Val<'a>, Chain),
+    /// One value, with the trail that reached it (empty unless tracing).
+    One(Val<'a>, Trail),
     /// Several, once a path passes through a list.
     Many(Vec<Item<'a>>),
 }
@@ -54,7 +55,7 @@ pub(crate) enum Cursor<'a> {
 impl Default for Cursor<'_> {
     /// The missing value.
     fn default() -> Self {
-        Cursor::One(Val::Missing, Chain::default())
+        Cursor::One(Val::Missing, Trail::default())
     }
 }
 
@@ -82,11 +83,11 @@ impl<'a> Ctx<'_, 'a> {
         self.engine.store
     }
 
-    /// The chain of a rule's record: itself, when tracing.
-    pub(crate) fn start_chain(&self, rec: RecordIdx) -> Chain {
+    /// The trail of a rule's record: itself, when tracing.
+    pub(crate) fn start_trail(&self, rec: RecordIdx) -> Trail {
         match self.trace {
-            true => Chain::from(vec![Hop::start(record_shown(self.store(), rec))]),
-            false => Chain::default(),
+            true => Trail::start(Hop::start(record_shown(self.store(), rec))),
+            false => Trail::default(),
         }
     }
 
@@ -107,7 +108,7 @@ impl<'a> Ctx<'_, 'a> {
     pub(crate) fn follow(&self, p: &'a PathExpr, env: &[Cursor<'a>]) -> Cursor<'a> {
         let mut cur = match &p.head {
             Head::Var(slot, _) => env.get(*slot).cloned().unwrap_or_else(Cursor::default),
-            Head::Const(c, _) => Cursor::One(Val::of_const(c), Chain::default()),
+            Head::Const(c, _) => Cursor::One(Val::of_const(c), Trail::default()),
         };
         for step in &p.steps {
             cur = match step.hops {
@@ -146,7 +147,7 @@ impl<'a> Ctx<'_, 'a> {
         Cursor::Many(out)
     }
 
-    fn step_val(&self, v: Val<'a>, mut trail: Chain, step: &'a PathStep) -> Cursor<'a> {
+    fn step_val(&self, v: Val<'a>, mut trail: Trail, step: &'a PathStep) -> Cursor<'a> {
         let store = self.store();
         let field = step.field.as_str();
         let json = match v {
@@ -155,9 +156,7 @@ impl<'a> Ctx<'_, 'a> {
                 Some(i) => {
                     if self.trace && matches!(other, Val::Str(_)) {
                         // A string followed as a link: show the record it named.
-                        if let Some(last) = trail.last_mut() {
-                            last.to = record_shown(store, i);
-                        }
+                        trail.set_last(record_shown(store, i));
                     }
                     store.record(i).get(field)
                 }
@@ -171,7 +170,7 @@ impl<'a> Ctx<'_, 'a> {
                     .enumerate()
                     .map(|(pos, id)| {
                         let val = self.typed_link(id, entity);
-                        let mut trail = if self.trace { trail.clone() } else { Chain::default() };
+                        let mut trail = if self.trace { trail.clone() } else { Trail::default() };
                         if self.trace {
                             trail.push(self.link_hop(&step.text, val, id));
                         }
@@ -224,7 +223,7 @@ impl<'a> Ctx<'_, 'a> {
                     .enumerate()
                     .map(|(pos, v)| {
                         let val = Val::of_json(Some(v));
-                        let mut trail = if self.trace { trail.clone() } else { Chain::default() };
+                        let mut trail = if self.trace { trail.clone() } else { Trail::default() };
                         if self.trace {
                             trail.push(self.hop(&format!("[{pos}]"), val));
                         }
@@ -236,7 +235,7 @@ impl<'a> Ctx<'_, 'a> {
                 list.items
                     .iter()
                     .enumerate()
-                    .map(|(pos, c)| Item { val: Val::of_const(c), trail: Chain::default(), depth: 0, pos })
+                    .map(|(pos, c)| Item { val: Val::of_const(c), trail: Trail::default(), depth: 0, pos })
                     .collect(),
             ),
             Cursor::One(..) => None,
@@ -247,7 +246,7 @@ impl<'a> Ctx<'_, 'a> {
     /// Within a depth they are ordered by their position in the list they came
     /// from, then id; a record reached twice keeps its first place.
     fn hops(&self, cur: Cursor<'a>, step: &'a PathStep, range: HopRange) -> Cursor<'a> {
-        let starts: Vec<(RecordIdx, Chain)> = match cur {
+        let starts: Vec<(RecordIdx, Trail)> = match cur {
             Cursor::One(v, trail) => self.resolve_val(v).map(|i| (i, trail)).into_iter().collect(),
             Cursor::Many(items) => {
                 items.into_iter().filter_map(|it| self.resolve_val(it.val).map(|i| (i, it.trail))).collect()
@@ -279,12 +278,13 @@ impl<'a> Ctx<'_, 'a> {
                 if !self.budget.visit() {
                     break 'walk;
                 }
+                // One hop on the parent's trail, which it shares.
                 let trail = if self.trace {
                     let mut t = frontier[parent].1.clone();
                     t.push(Hop { via: step.field.as_str().into(), to: record_shown(store, target) });
                     t
                 } else {
-                    Chain::default()
+                    Trail::default()
                 };
                 if depth >= range.min {
                     out.push(Item { val: Val::Record(target), trail: trail.clone(), depth, pos });

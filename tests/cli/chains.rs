@@ -67,3 +67,49 @@ fn explain_full_shows_every_hop() {
     assert!(!json.contains("elided") && json.contains(r#""record":"p20""#), "{json}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `explain` on a ring of 12,000 people, under a 2 GiB limit on the
+/// process's address space: linear in the walk, it needs tens of
+/// megabytes; a walk that gave each record reached its own copy of the hops
+/// before it held n²/2 hops, gigabytes, and was killed here. Rules that
+/// fire on the last person reached (`any`), fail on her (`all`), miss on
+/// every one (`any`, why-not) and walk a bounded range.
+#[cfg(target_os = "linux")]
+#[test]
+fn explain_on_a_long_ring_stays_in_linear_memory() {
+    const PEOPLE: usize = 12_000;
+    let dir = scratch("chains-memory");
+    std::fs::write(
+        dir.join("ring.rules"),
+        "entity person { nationality: string, contacts: [person] }\n\
+         rule kr \"KR contact\" { flag person p when any c in p.contacts{1..}: c.nationality == \"KR\" }\n\
+         rule all_cn \"CN only\" { flag person p when all c in p.contacts{1..}: c.nationality == \"CN\" }\n\
+         rule us \"US contact\" { flag person p when any c in p.contacts{1..}: c.nationality == \"US\" }\n\
+         rule near \"KR near\" { flag person p when any c in p.contacts{2..5}: c.nationality == \"KR\" }\n",
+    )
+    .unwrap();
+    let people: Vec<String> = (0..PEOPLE)
+        .map(|i| {
+            let nat = if i == PEOPLE - 1 { "KR" } else { "CN" };
+            format!(r#"{{"id":"p{i}","type":"person","nationality":"{nat}","contacts":["p{}"]}}"#, (i + 1) % PEOPLE)
+        })
+        .collect();
+    std::fs::write(dir.join("ring.jsonl"), people.join("\n")).unwrap();
+    // One loading thread, so the address space needed does not grow with
+    // the machine's cores.
+    let limited = std::process::Command::new("sh")
+        .args(["-c", r#"ulimit -v 2097152 && exec "$0" "$@""#, env!("CARGO_BIN_EXE_interdict")])
+        .args(["explain", "ring.rules", "ring.jsonl", "--id", "p0", "--as-of", "2026-01-01", "--format", "json"])
+        .current_dir(&dir)
+        .env("RAYON_NUM_THREADS", "1")
+        .output()
+        .unwrap();
+    let json = stdout(&limited);
+    assert!(limited.status.success(), "{}", String::from_utf8_lossy(&limited.stderr));
+    // The witness of `kr`, the last person, at the end of the whole ring.
+    let last = PEOPLE - 1;
+    let witness = format!(r#""record":"p{last}","type":"person","name":null}}],"record":"p{last}""#);
+    assert!(json.contains(&witness) && json.contains(&format!(r#""depth":{last},"#)), "{json}");
+    assert!(json.contains(&format!(r#""elided":{}"#, PEOPLE - 16)), "{json}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
