@@ -947,6 +947,27 @@ mod tests {
         }
     }
 
+    /// The escape test reads a string a word at a time, the last word
+    /// overlapping the one before: a byte to escape is found at every
+    /// place in strings of every length around a word's.
+    #[test]
+    fn an_escape_is_found_anywhere_in_strings_of_any_length() {
+        for len in 0..=25 {
+            for at in 0..len {
+                for c in ['"', '\\', '\n', '\u{1}', '\u{1f}'] {
+                    let s: String = (0..len).map(|i| if i == at { c } else { 'a' }).collect();
+                    let mut out = Vec::new();
+                    Json::new(&mut out).str(&s).unwrap();
+                    assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string(&s).unwrap(), "{s:?}");
+                }
+            }
+            let plain: String = (0..len).map(|i| if i % 3 == 0 { '\u{7f}' } else { 'é' }).collect();
+            let mut out = Vec::new();
+            Json::new(&mut out).str(&plain).unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string(&plain).unwrap(), "{plain:?}");
+        }
+    }
+
     #[test]
     fn summaries_are_escaped_as_serde_escapes_them() {
         for s in TRICKY {
