@@ -268,7 +268,8 @@ impl<'b> Json<'b> {
     fn source(&mut self, file: &str, line: usize, column: usize) {
         SOURCE_FILE.with_borrow_mut(|(last, json)| {
             if json.is_empty() || last != file {
-                (last.clear(), json.clear());
+                last.clear();
+                json.clear();
                 last.push_str(file);
                 json.extend_from_slice(b"{\"file\":");
                 quoted_into(json, file);
