@@ -423,12 +423,25 @@ impl Chain {
 
     /// The hops to change: copied first if another chain shares them.
     fn hops_mut(&mut self) -> &mut Vec<Hop> {
-        Arc::make_mut(self.hops.get_or_insert_with(Arc::default))
+        self.hops_with_room(0)
+    }
+
+    /// The hops to change, with room for `more`: a copy of hops shared
+    /// (a value read from a variable copies the variable's chain to add
+    /// its field) is made with that room, not grown again at once.
+    fn hops_with_room(&mut self, more: usize) -> &mut Vec<Hop> {
+        let hops = self.hops.get_or_insert_with(|| Arc::new(Vec::with_capacity(more)));
+        if Arc::get_mut(hops).is_none() {
+            let mut copy = Vec::with_capacity(hops.len() + more);
+            copy.extend_from_slice(hops);
+            *hops = Arc::new(copy);
+        }
+        Arc::make_mut(hops)
     }
 
     /// Adds a hop at the end.
     pub fn push(&mut self, hop: Hop) {
-        self.hops_mut().push(hop);
+        self.hops_with_room(1).push(hop);
     }
 
     /// The last hop, to change.
@@ -444,7 +457,8 @@ impl Extend<Hop> for Chain {
     fn extend<I: IntoIterator<Item = Hop>>(&mut self, hops: I) {
         let mut hops = hops.into_iter().peekable();
         if hops.peek().is_some() {
-            self.hops_mut().extend(hops);
+            let more = hops.size_hint().0;
+            self.hops_with_room(more).extend(hops);
         }
     }
 }

@@ -4,7 +4,7 @@
 //! added, renamed or moved here changes that page (its examples are checked
 //! against this writer by `docs_json_examples_are_what_check_writes`).
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::io::{self, Write};
 use std::sync::{Arc, Weak};
 
@@ -121,6 +121,12 @@ impl RuleHeader {
 thread_local! {
     static LOCATIONS: RefCell<HashMap<LocationKey, LocationJson>> = RefCell::new(HashMap::default());
     static RULE_HEADERS: RefCell<HashMap<LocationKey, RuleHeader>> = RefCell::new(HashMap::default());
+    /// The file the last verdict's `source` named, and `{"file": …,"line":`
+    /// rendered for it (see [`Json::source`]).
+    static SOURCE_FILE: RefCell<(String, Vec<u8>)> = const { RefCell::new((String::new(), Vec::new())) };
+    /// A writer's [`Json::written`], kept from line to line so that a line
+    /// does not grow it again.
+    static WRITTEN: Cell<Vec<Written>> = const { Cell::new(Vec::new()) };
 }
 
 /// A verdict line written by hand, in the shape of `docs/json.md`. serde's
@@ -131,28 +137,48 @@ thread_local! {
 /// and keys spelled out, in the documented order.
 struct Json<'b> {
     out: &'b mut Vec<u8>,
-    /// The record hops written so far (see [`Json::chain`]).
-    hops: Vec<HopWritten>,
+    /// The records and record hops written so far (see [`Json::chain`]).
+    written: Vec<Written>,
     /// The compact shape (`--evidence compact`): the tables its lines refer
     /// to, and the records this line has shown. `None`: the full shape.
     compact: Option<CompactLine<'b>>,
 }
 
-/// A record hop written into the line: its strings' addresses, and where
-/// its object is.
-struct HopWritten {
+/// A record hop or a record's entries written into the line: the
+/// addresses of its strings (the hop's field first, 0 for entries), and
+/// where its text is.
+struct Written {
     strings: [usize; 4],
     at: std::ops::Range<usize>,
 }
 
+/// How many [`Written`] a writer keeps for its next line: more than a
+/// line of evidence shows in any but a huge one.
+const WRITTEN_KEPT: usize = 1024;
+
+impl Drop for Json<'_> {
+    fn drop(&mut self) {
+        let mut written = std::mem::take(&mut self.written);
+        if written.capacity() <= WRITTEN_KEPT {
+            written.clear();
+            WRITTEN.set(written);
+        }
+    }
+}
+
+/// The address of a string, to tell the strings of a line's evidence apart.
+fn address(s: &Arc<str>) -> usize {
+    Arc::as_ptr(s) as *const u8 as usize
+}
+
 impl<'b> Json<'b> {
     fn new(out: &'b mut Vec<u8>) -> Json<'b> {
-        Json { out, hops: Vec::new(), compact: None }
+        Json { out, written: WRITTEN.take(), compact: None }
     }
 
     /// A writer of the compact shape's lines, which refer to `tables`.
     fn compact(out: &'b mut Vec<u8>, tables: &'b CompactTables) -> Json<'b> {
-        Json { out, hops: Vec::new(), compact: Some(CompactLine::new(tables)) }
+        Json { out, written: WRITTEN.take(), compact: Some(CompactLine::new(tables)) }
     }
 
     fn raw(&mut self, s: &str) {
@@ -236,6 +262,27 @@ impl<'b> Json<'b> {
         Ok(())
     }
 
+    /// A record's source position: a run's records come from few files, so
+    /// each thread escapes the file name once while it stays the same
+    /// (compared by its text: the name's address may be another's later).
+    fn source(&mut self, file: &str, line: usize, column: usize) {
+        SOURCE_FILE.with_borrow_mut(|(last, json)| {
+            if json.is_empty() || last != file {
+                last.clear();
+                json.clear();
+                last.push_str(file);
+                json.extend_from_slice(b"{\"file\":");
+                quoted_into(json, file);
+                json.extend_from_slice(b",\"line\":");
+            }
+            self.out.extend_from_slice(json);
+        });
+        self.int(line);
+        self.raw(",\"column\":");
+        self.int(column);
+        self.raw("}");
+    }
+
     fn loc(&mut self, loc: &Loc) -> io::Result<()> {
         self.cached(loc, false)
     }
@@ -253,14 +300,16 @@ impl<'b> Json<'b> {
                 return Ok(());
             }
             let mut json = Vec::new();
-            let mut j = Json::new(&mut json);
-            if with_text {
-                j.raw(",\"text\":");
-                j.str(loc.text())?;
-                j.raw(",\"location\":");
+            {
+                let mut j = Json::new(&mut json);
+                if with_text {
+                    j.raw(",\"text\":");
+                    j.str(loc.text())?;
+                    j.raw(",\"location\":");
+                }
+                let (line, column) = loc.line_col();
+                j.position(loc.src.name(), line, column)?;
             }
-            let (line, column) = loc.line_col();
-            j.position(loc.src.name(), line, column)?;
             self.out.extend_from_slice(&json);
             if cache.len() >= LOCATIONS_KEPT {
                 cache.clear();
@@ -458,18 +507,14 @@ impl<'b> Json<'b> {
     fn chain(&mut self, chain: &Chain) -> io::Result<()> {
         self.list(chain.iter().as_slice(), |j, h| {
             let strings = match &h.to {
-                Shown::Record { id, record_type, name } => Some([
-                    Arc::as_ptr(&h.via) as *const u8 as usize,
-                    Arc::as_ptr(id) as *const u8 as usize,
-                    Arc::as_ptr(record_type) as *const u8 as usize,
-                    name.as_ref().map_or(0, |n| Arc::as_ptr(n) as *const u8 as usize),
-                ]),
+                Shown::Record { id, record_type, name } => {
+                    Some([address(&h.via), address(id), address(record_type), name.as_ref().map_or(0, address)])
+                }
                 _ => None,
             };
             if let Some(strings) = strings
-                && let Some(seen) = j.hops.iter().rev().find(|w| w.strings == strings)
+                && j.copy_written(strings)
             {
-                j.out.extend_from_within(seen.at.clone());
                 return Ok(());
             }
             let start = j.out.len();
@@ -479,10 +524,21 @@ impl<'b> Json<'b> {
             j.shown_entries(&h.to)?;
             j.raw("}");
             if let Some(strings) = strings {
-                j.hops.push(HopWritten { strings, at: start..j.out.len() });
+                j.written.push(Written { strings, at: start..j.out.len() });
             }
             Ok(())
         })
+    }
+
+    /// Copies the text written before for `strings`, if it was.
+    fn copy_written(&mut self, strings: [usize; 4]) -> bool {
+        match self.written.iter().rev().find(|w| w.strings == strings) {
+            Some(seen) => {
+                self.out.extend_from_within(seen.at.clone());
+                true
+            }
+            None => false,
+        }
     }
 
     /// A value seen, as the keys of the object it is in: `"record": …`,
@@ -490,17 +546,28 @@ impl<'b> Json<'b> {
     fn shown_entries(&mut self, s: &Shown) -> io::Result<()> {
         match s {
             Shown::Record { id, record_type, name } => {
-                self.raw("\"record\":");
-                self.str(id)?;
                 if let Some(c) = &mut self.compact {
                     // Its type and name go in the line's table of records.
                     c.note_record(id, record_type, name.as_deref());
+                    self.raw("\"record\":");
+                    return self.str(id);
+                }
+                // A record is shown again and again in a line (a witness,
+                // the argument it is passed as, the hops to it): its
+                // entries are copied from where they were first written.
+                let strings = [0, address(id), address(record_type), name.as_ref().map_or(0, address)];
+                if self.copy_written(strings) {
                     return Ok(());
                 }
+                let start = self.out.len();
+                self.raw("\"record\":");
+                self.str(id)?;
                 self.raw(",\"type\":");
                 self.str(record_type)?;
                 self.raw(",\"name\":");
-                self.opt_str(name.as_deref())
+                self.opt_str(name.as_deref())?;
+                self.written.push(Written { strings, at: start..self.out.len() });
+                Ok(())
             }
             Shown::Value(serde_json::Value::String(v)) => {
                 self.raw("\"value\":");
@@ -625,7 +692,7 @@ impl<'b> Json<'b> {
         }
         let (file, line, column) = store.source(v.record);
         self.raw(",\"source\":");
-        self.position(&file, line, column)?;
+        self.source(&file, line, column);
         self.raw(",\"fired\":");
         self.list(&v.fired, |j, f| {
             j.rule_entries(program, f.rule, &f.evidence)?;
@@ -944,6 +1011,27 @@ mod tests {
             let mut out = Vec::new();
             Json::new(&mut out).str(s).unwrap();
             assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string(s).unwrap(), "{s:?}");
+        }
+    }
+
+    /// The escape test reads a string a word at a time, the last word
+    /// overlapping the one before: a byte to escape is found at every
+    /// place in strings of every length around a word's.
+    #[test]
+    fn an_escape_is_found_anywhere_in_strings_of_any_length() {
+        for len in 0..=25 {
+            for at in 0..len {
+                for c in ['"', '\\', '\n', '\u{1}', '\u{1f}'] {
+                    let s: String = (0..len).map(|i| if i == at { c } else { 'a' }).collect();
+                    let mut out = Vec::new();
+                    Json::new(&mut out).str(&s).unwrap();
+                    assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string(&s).unwrap(), "{s:?}");
+                }
+            }
+            let plain: String = (0..len).map(|i| if i % 3 == 0 { '\u{7f}' } else { 'é' }).collect();
+            let mut out = Vec::new();
+            Json::new(&mut out).str(&plain).unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string(&plain).unwrap(), "{plain:?}");
         }
     }
 
