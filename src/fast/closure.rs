@@ -5,8 +5,10 @@
 //!
 //! The body is worked out on every record first (the set `S` of records
 //! that settle the quantifier: those where `any`'s and `none`'s body holds,
-//! where `all`'s fails). A breadth-first search backwards from `S` gives
-//! each record its distance to `S`, which is the depth of its witness.
+//! where `all`'s fails). Each record's distance to `S`, the depth of its
+//! witness, is worked out a level at a time (a record is one hop farther
+//! than the nearest record it links to), or for a chain by a breadth-first
+//! search backwards from the last level.
 //! Which witness the walk from a record shows depends on how each depth of
 //! that walk is ordered (the position in the list a record was reached
 //! from, then id), and that order depends on where the walk started — but
