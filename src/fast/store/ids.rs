@@ -1,7 +1,8 @@
 //! Records by id: the id map, built and probed a part at a time.
 //!
 //! The map is cut into parts by a hash of the id, a few thousand ids a
-//! part, so that one part's map fits in a core's cache. Ids are filed a
+//! part, so that one part's map fits in a core's cache (up to a few
+//! hundred parts: see [`MAX_PART_BITS`]). Ids are filed a
 //! part at a time, the parts on all cores; links are looked up a round of
 //! records at a time, gathered by part first, so each part's map is read
 //! once a round instead of once a link. At 1M bench records the whole map
@@ -217,9 +218,19 @@ impl Default for IdMap<'_> {
     }
 }
 
-/// Ids a part holds, about: small enough for its map to stay in a core's
-/// cache (16 bytes an id, 2 MB of cache a core here).
+/// Ids a part holds, about, up to [`MAX_PART_BITS`]: small enough for its
+/// map to stay in a core's cache (16 bytes an id, 2 MB of cache a core
+/// here).
 const IDS_PER_PART: usize = 1 << 12;
+
+/// The map has at most `2^MAX_PART_BITS` parts. Keys are gathered into
+/// and results read back from a vector per part and chunk, so each part
+/// is a stream written and read at once: past a few hundred streams
+/// every key was a cache and TLB miss, more than the parts' maps missing
+/// the core's cache cost. At 10M bench records (4,096 parts of 2,400
+/// ids) resolving the links took 5.0-5.4 s of CPU; with 256 parts of
+/// 39,000 ids, 3.3-3.4 s (128 or 64 parts: the same; 1,024: 3.8-4.1 s).
+const MAX_PART_BITS: u32 = 8;
 
 /// Items cut into this many chunks a core, each gathering its keys by part.
 const CHUNKS_PER_THREAD: usize = 4;
@@ -240,7 +251,7 @@ impl<'a> IdMap<'a> {
         items: &[T],
         id_of: impl Fn(&T) -> (&Text<'a>, TypeId) + Sync,
     ) -> (IdMap<'a>, Vec<(RecordIdx, RecordIdx)>) {
-        let bits = (items.len() / IDS_PER_PART).next_power_of_two().trailing_zeros().min(16);
+        let bits = (items.len() / IDS_PER_PART).next_power_of_two().trailing_zeros().min(MAX_PART_BITS);
         let chunk = chunk_len(items.len());
         // Each chunk's keys by part, in order.
         let gathered: Vec<Vec<Gathered>> = (items.par_chunks(chunk).enumerate())
