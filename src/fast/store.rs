@@ -1243,3 +1243,105 @@ fn rebased<'a, 't, F: FnMut(Text<'a>) -> Text<'t>>(v: FVal<'a>, take: &mut F) ->
         FVal::Json(j) => FVal::Json(j),
     }
 }
+
+#[cfg(test)]
+mod part_tests {
+    use super::*;
+    use crate::records::lines::Source;
+    use crate::{RuleSet, SourceFile};
+
+    /// Each entry of a store: a record's id, type, position and fields,
+    /// or an error's position and message; and how ids are looked up.
+    fn described(store: &FastStore<'_>, ids: &[&str]) -> Vec<String> {
+        let mut out: Vec<String> = (store.entries.iter())
+            .map(|e| match e {
+                FastEntry::Record(r) => {
+                    let fields: Vec<String> =
+                        store.record(r).fields.iter().map(|(f, v)| format!("{}={}", f.0, store.json(v))).collect();
+                    format!("{} {} at {}: {}", store.id(r), store.record_type(r), store.position(r), fields.join(" "))
+                }
+                FastEntry::Error(e) => format!("error at {}: {e:?}", e.position()),
+            })
+            .collect();
+        out.extend(ids.iter().map(|id| format!("{id} -> {:?}", store.lookup(id).map(|r| r.0))));
+        out
+    }
+
+    /// JSON Lines read a part at a time, parts as small as a byte, load as
+    /// the whole input does: every record once, in order, with its
+    /// position; errors where they are, line numbers counted across parts;
+    /// a byte order mark, blank and CRLF lines, escapes, lists, links, a
+    /// duplicate id parts apart, no newline at the end.
+    #[test]
+    fn parts_of_any_size_load_as_the_whole_input() {
+        let rules = "rule r { flag t x when any c in x.knows: c.name == \"B\" and x.tag == \"k\" }";
+        let rules = RuleSet::from_sources(vec![SourceFile::new("t.rules", rules)]).unwrap_or_else(|e| panic!("{e:?}"));
+        let text = concat!(
+            "\u{feff}{\"id\":\"a\",\"type\":\"t\",\"name\":\"A\",\"knows\":[\"b\",\"a-very-long-record-id-indeed\"],\"tag\":\"k\"}\n",
+            "\n",
+            "  {\"id\":\"a-very-long-record-id-indeed\",\"type\":\"t\",\"name\":\"L\\u00e9\",\"knows\":\"nobody\"}\r\n",
+            "{\"id\":\"\\u0062\",\"type\":\"t\",\"name\":\"B\",\"knows\":[\"a\",\"dangling\"],\"tag\":{\"deep\":[1]}}\n",
+            "not json\n",
+            "{\"id\":\"mid-size-id\",\"type\":\"u\",\"name\":[\"x\",\"y\"],\"tag\":2.5}\n",
+            "{\"id\":\n",
+            "   [1, 2]\n",
+            "{\"id\":\"a\",\"type\":\"u\"}\n",
+            "{\"type\":\"u\"}\n",
+            "\t{\"id\":\"last\",\"type\":\"t\",\"knows\":[\"mid-size-id\"],\"name\":\"Z\"}",
+        );
+        let ids = ["a", "b", "a-very-long-record-id-indeed", "mid-size-id", "last", "nobody"];
+        let inputs = vec![Ok(Input::new("t.jsonl", text))];
+        let expected = described(&FastStore::load(&inputs, rules.program()), &ids);
+        assert_eq!(expected.len(), 10 + ids.len());
+        assert!(expected.iter().filter(|e| e.starts_with("error")).count() == 5, "{expected:#?}");
+        for part_bytes in (1..40).chain([100, 200, text.len()]) {
+            let source = Source::json("t.jsonl".into(), Box::new(std::io::Cursor::new(text)), None, part_bytes);
+            let texts = Texts::default();
+            let sources = vec![source.map_err(|e| RecordStore::io_error("t.jsonl", &e.to_string()))];
+            let mut store = FastStore::parse_sources(sources, &texts, rules.program());
+            store.link(rules.program());
+            assert_eq!(described(&store, &ids), expected, "parts of {part_bytes} bytes");
+        }
+    }
+
+    /// A source that fails after `ok` bytes.
+    struct Failing {
+        bytes: std::io::Cursor<Vec<u8>>,
+        ok: u64,
+    }
+
+    impl std::io::Read for Failing {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.bytes.position() >= self.ok {
+                return Err(std::io::Error::other("the disk is gone"));
+            }
+            let room = (self.ok - self.bytes.position()).min(buf.len() as u64) as usize;
+            self.bytes.read(&mut buf[..room])
+        }
+    }
+
+    /// An input that cannot be read to its end keeps the records of the
+    /// parts read before, then says why it stopped.
+    #[test]
+    fn a_read_that_fails_midway_is_an_error_after_the_records_read() {
+        let rules = RuleSet::from_sources(vec![SourceFile::new("t.rules", "rule r { flag t x when x.n == \"1\" }")])
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        let text: String = (0..100).map(|i| format!("{{\"id\":\"r{i}\",\"type\":\"t\"}}\n")).collect();
+        let failing = Failing { bytes: std::io::Cursor::new(text.into_bytes()), ok: 1000 };
+        let source = Source::json("t.jsonl".into(), Box::new(failing), None, 256);
+        let texts = Texts::default();
+        let sources = vec![source.map_err(|e| RecordStore::io_error("t.jsonl", &e.to_string()))];
+        let store = FastStore::parse_sources(sources, &texts, rules.program());
+        let entries: Vec<String> = (store.entries.iter())
+            .map(|e| match e {
+                FastEntry::Record(r) => store.id(r).to_string(),
+                FastEntry::Error(e) => e.message().to_string(),
+            })
+            .collect();
+        let last = entries.last().map_or("", String::as_str);
+        assert_eq!(last, "cannot read `t.jsonl`: the disk is gone");
+        let read: Vec<String> = (0..entries.len() - 1).map(|i| format!("r{i}")).collect();
+        assert_eq!(entries[..entries.len() - 1], read[..]);
+        assert!(read.len() >= 20 && read.len() < 50, "{}", read.len());
+    }
+}

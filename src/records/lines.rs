@@ -34,7 +34,8 @@ impl Source {
         let mut parts = LineParts { name, source, len, pending: Vec::new(), part_bytes, ended: false, spare };
         // The first part grows until it holds something other than blanks.
         let first = loop {
-            parts.fill(parts.pending.len() + part_bytes)?;
+            // At least a byte order mark's three bytes, to see past it.
+            parts.fill(parts.pending.len() + part_bytes.max(3))?;
             let text = parts.pending.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(&parts.pending);
             match text.iter().find(|b| !b.is_ascii_whitespace()) {
                 Some(first) => break Some(*first),
