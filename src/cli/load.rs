@@ -80,7 +80,8 @@ pub(super) fn open_inputs(inputs: &Inputs, program: Option<&Program>) -> Vec<Res
             let format = inputs.read.format.unwrap_or_else(|| InputFormat::from_name(&name));
             let source = match format {
                 InputFormat::Json => open_json(path, name.clone()),
-                _ => read_input(path).map(|bytes| Source::Whole(convert(Input::new(name.clone(), bytes), format, &options))),
+                _ => read_input(path)
+                    .map(|bytes| Source::Whole(convert(Input::new(name.clone(), bytes), format, &options))),
             };
             source.map_err(|e| RecordStore::io_error(&name, &e.to_string()))
         })

@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
@@ -332,7 +333,7 @@ impl<'a> FastStore<'a> {
         if let Some((reader, runs, newlines)) = load::line_runs(input) {
             let parse_part = |part: &[load::LineRun]| {
                 let rooms = texts.block(part.len());
-                part.par_iter().zip(rooms).map(|(run, room)| texts::keep(parse_run(&reader, run, wanted), room)).collect()
+                part.par_iter().zip(rooms).map(|(run, room)| keep(parse_run(&reader, run, wanted), room)).collect()
             };
             return self.add_in_parts(newlines + 1, file, runs.chunks(RUNS_PER_PART), parse_part);
         }
@@ -351,7 +352,7 @@ impl<'a> FastStore<'a> {
             let parse = |(run, room): (Vec<Piece>, _)| {
                 let mut fields = Vec::new();
                 let parsed = run.into_iter().map(|p| parse_piece(&reader, p, wanted, &mut fields)).collect();
-                texts::keep(parsed, room)
+                keep(parsed, room)
             };
             part.into_par_iter().zip(rooms).map(parse).collect()
         });
@@ -378,9 +379,8 @@ impl<'a> FastStore<'a> {
             let (runs, newlines) = reader.runs();
             first_line += newlines;
             let rooms = texts.block(runs.len());
-            let parsed = (runs.par_iter().zip(rooms))
-                .map(|(run, room)| texts::keep(parse_run(&reader, run, wanted), room))
-                .collect();
+            let parsed =
+                (runs.par_iter().zip(rooms)).map(|(run, room)| keep(parse_run(&reader, run, wanted), room)).collect();
             spare.give(bytes);
             parsed
         };
@@ -712,7 +712,11 @@ fn exact<T>(mut items: Vec<T>) -> Box<[T]> {
 }
 
 /// Parses the records of one run of lines.
-fn parse_run<'i>(reader: &Reader<'i>, run: &load::LineRun, wanted: &Wanted<'_>) -> Vec<Result<Parsed<'i>, RecordError>> {
+fn parse_run<'i>(
+    reader: &Reader<'i>,
+    run: &load::LineRun,
+    wanted: &Wanted<'_>,
+) -> Vec<Result<Parsed<'i>, RecordError>> {
     let (mut parsed, mut fields) = (Vec::with_capacity(run.lines()), Vec::new());
     reader.run_pieces(run, |piece| parsed.push(parse_piece(reader, piece, wanted, &mut fields)));
     parsed
@@ -1230,7 +1234,92 @@ impl FastStore<'_> {
     }
 }
 
-/// A value with its texts taken by `take`, in the order `texts::keep` copied them.
+/// `parsed` moved onto a copy of the texts it borrows, put in `room`:
+/// ids, types (a type the record before has is not copied again) and
+/// strings, in record order. Texts decoded from escapes stay owned.
+fn keep<'p, 'a>(
+    parsed: Vec<Result<Parsed<'p>, RecordError>>,
+    room: &'a OnceLock<String>,
+) -> Vec<Result<Parsed<'a>, RecordError>> {
+    let mut len = 0;
+    each_text(&parsed, |s| len += s.len());
+    let mut copy = String::with_capacity(len);
+    each_text(&parsed, |s| copy.push_str(s));
+    let mut ours = false;
+    let kept = room.get_or_init(|| {
+        ours = true;
+        copy
+    });
+    // A room filled before (never, rooms are a run's own): each text a copy of its own.
+    let mut rest: Option<&'a str> = ours.then_some(kept.as_str());
+    let mut take = |t: Text<'p>| -> Text<'a> {
+        match t {
+            Text::Owned(s) => Text::Owned(s),
+            Text::Borrowed(s) => match rest.and_then(|r| r.split_at_checked(s.len())) {
+                Some((here, after)) => {
+                    debug_assert_eq!(here, s, "texts taken in the order they were copied");
+                    rest = Some(after);
+                    Text::Borrowed(here)
+                }
+                None => Text::Owned(s.into()),
+            },
+        }
+    };
+    let mut last_type: Option<(&'p str, &'a str)> = None;
+    (parsed.into_iter())
+        .map(|p| {
+            let p = p?;
+            let record_type = match (p.record_type, last_type) {
+                (Text::Borrowed(ty), Some((was, kept))) if ty == was => Text::Borrowed(kept),
+                (Text::Borrowed(ty), _) => {
+                    let kept = take(Text::Borrowed(ty));
+                    if let Text::Borrowed(kept) = kept {
+                        last_type = Some((ty, kept));
+                    }
+                    kept
+                }
+                (Text::Owned(owned), _) => Text::Owned(owned),
+            };
+            Ok(Parsed {
+                // The type first: the order `each_text` copied them in.
+                record_type,
+                id: take(p.id),
+                fields: p.fields.into_vec().into_iter().map(|(f, v)| (f, rebased(v, &mut take))).collect(),
+                line: p.line,
+                column: p.column,
+                misfits: p.misfits,
+            })
+        })
+        .collect()
+}
+
+/// Each text the records of `parsed` borrow, in the order `keep` takes
+/// them: a record's type (unless the one before has it), its id, its
+/// strings.
+fn each_text<'p>(parsed: &[Result<Parsed<'p>, RecordError>], mut visit: impl FnMut(&'p str)) {
+    fn val<'p>(v: &FVal<'p>, visit: &mut impl FnMut(&'p str)) {
+        match v {
+            FVal::Str(Text::Borrowed(s)) => visit(s),
+            FVal::List(items) => items.iter().for_each(|i| val(i, visit)),
+            _ => {}
+        }
+    }
+    let mut last_type = None;
+    for p in parsed.iter().flatten() {
+        if let Text::Borrowed(ty) = p.record_type
+            && last_type != Some(ty)
+        {
+            visit(ty);
+            last_type = Some(ty);
+        }
+        if let Text::Borrowed(id) = p.id {
+            visit(id);
+        }
+        p.fields.iter().for_each(|(_, v)| val(v, &mut visit));
+    }
+}
+
+/// A value with its texts taken by `take`, in the order `keep` copied them.
 fn rebased<'a, 't, F: FnMut(Text<'a>) -> Text<'t>>(v: FVal<'a>, take: &mut F) -> FVal<'t> {
     match v {
         FVal::Null => FVal::Null,
@@ -1302,6 +1391,35 @@ mod part_tests {
             store.link(rules.program());
             assert_eq!(described(&store, &ids), expected, "parts of {part_bytes} bytes");
         }
+    }
+
+    /// An input read whole (a JSON array here) is parsed a run of records
+    /// at a time, each run moved onto a copy of its texts: it loads as
+    /// the input does when borrowed.
+    #[test]
+    fn an_input_read_whole_loads_as_when_borrowed() {
+        let rules = "rule r { flag t x when any c in x.knows: c.name == \"B\" }";
+        let rules = RuleSet::from_sources(vec![SourceFile::new("t.rules", rules)]).unwrap_or_else(|e| panic!("{e:?}"));
+        let n = PIECES_PER_RUN * 2 + 7;
+        let records: Vec<String> = (0..n)
+            .map(|i| match i % 97 {
+                5 => "{\"id\": 5}".to_string(),
+                6 => "{\"id\":\"r1\",\"type\":\"t\"}".to_string(),
+                7 => format!("{{\"id\":\"r\\u0031{i}\",\"type\":\"u\",\"name\":\"\\u0042\"}}"),
+                _ => format!("{{\"id\":\"r{i}\",\"type\":\"t\",\"name\":\"N{i}\",\"knows\":[\"r{}\"]}}", (i * 7) % n),
+            })
+            .collect();
+        let text = format!("[\n{}\n]\n", records.join(",\n"));
+        let ids: Vec<String> = (0..n).step_by(13).map(|i| format!("r{i}")).collect();
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let inputs = vec![Ok(Input::new("t.json", text))];
+        let expected = described(&FastStore::load(&inputs, rules.program()), &ids);
+        let texts = Texts::default();
+        let sources = inputs.into_iter().map(|i| i.map(Source::Whole)).collect();
+        let mut store = FastStore::parse_sources(sources, &texts, rules.program());
+        store.link(rules.program());
+        assert_eq!(described(&store, &ids), expected);
+        assert!(expected.iter().filter(|e| e.starts_with("error")).count() >= 10);
     }
 
     /// A source that fails after `ok` bytes.

@@ -145,27 +145,27 @@ impl Reader<'_> {
     pub(crate) fn runs(&self) -> (Vec<LineRun>, usize) {
         let bytes = self.bytes;
         let mut ends = Vec::with_capacity(bytes.len() / RUN_BYTES + 1);
-    let mut start = 0;
-    while start < bytes.len() {
-        let from = (start + RUN_BYTES).min(bytes.len());
-        let end = memchr::memchr(b'\n', &bytes[from..]).map_or(bytes.len(), |i| from + i + 1);
-        ends.push((start, end));
-        start = end;
-    }
-    // The first line of each run: its newlines counted on all cores.
-    let newlines: Vec<usize> =
-        ends.par_iter().map(|&(start, end)| memchr::memchr_iter(b'\n', &bytes[start..end]).count()).collect();
-    let mut first_line = self.first_line;
-    let runs = ends
-        .into_iter()
-        .zip(newlines)
-        .map(|((start, end), n)| {
-            let run = LineRun { start, end, first_line, lines: n + 1 };
-            first_line += n;
-            run
-        })
-        .collect();
-    (runs, first_line - self.first_line)
+        let mut start = 0;
+        while start < bytes.len() {
+            let from = (start + RUN_BYTES).min(bytes.len());
+            let end = memchr::memchr(b'\n', &bytes[from..]).map_or(bytes.len(), |i| from + i + 1);
+            ends.push((start, end));
+            start = end;
+        }
+        // The first line of each run: its newlines counted on all cores.
+        let newlines: Vec<usize> =
+            ends.par_iter().map(|&(start, end)| memchr::memchr_iter(b'\n', &bytes[start..end]).count()).collect();
+        let mut first_line = self.first_line;
+        let runs = ends
+            .into_iter()
+            .zip(newlines)
+            .map(|((start, end), n)| {
+                let run = LineRun { start, end, first_line, lines: n + 1 };
+                first_line += n;
+                run
+            })
+            .collect();
+        (runs, first_line - self.first_line)
     }
 }
 
