@@ -11,6 +11,7 @@ use super::config::{Inputs, ReadOptions, Style};
 use crate::check::Program;
 use crate::fixtures::declared_columns;
 use crate::records::convert::{ConvertOptions, InputFormat, convert};
+use crate::records::lines::{PART_BYTES, Source};
 use crate::records::{Input, RecordError, RecordStore};
 use crate::report::{self, plural};
 use crate::{RuleError, RuleSet};
@@ -57,18 +58,53 @@ pub(super) fn read_inputs(inputs: &Inputs, program: Option<&Program>) -> Vec<Res
         .paths
         .iter()
         .map(|path| {
-            let read = if path == "-" {
-                let mut bytes = Vec::new();
-                io::stdin().lock().read_to_end(&mut bytes).map(|_| bytes)
-            } else {
-                read_file(path)
-            };
+            let read = read_input(path);
             let name = if path == "-" { "<stdin>".to_string() } else { path.clone() };
             let format = inputs.read.format.unwrap_or_else(|| InputFormat::from_name(&name));
             read.map(|bytes| convert(Input::new(name.clone(), bytes), format, &options))
                 .map_err(|e| RecordStore::io_error(&name, &e.to_string()))
         })
         .collect()
+}
+
+/// The record inputs as `check` reads them: JSON a part at a time (see
+/// [`Source::json`]), other formats read whole and converted as
+/// [`read_inputs`] reads them; an unreadable one is an error in its place.
+pub(super) fn open_inputs(inputs: &Inputs, program: Option<&Program>) -> Vec<Result<Source, RecordError>> {
+    let options = convert_options(&inputs.read, program);
+    inputs
+        .paths
+        .iter()
+        .map(|path| {
+            let name = if path == "-" { "<stdin>".to_string() } else { path.clone() };
+            let format = inputs.read.format.unwrap_or_else(|| InputFormat::from_name(&name));
+            let source = match format {
+                InputFormat::Json => open_json(path, name.clone()),
+                _ => read_input(path)
+                    .map(|bytes| Source::Whole(convert(Input::new(name.clone(), bytes), format, &options))),
+            };
+            source.map_err(|e| RecordStore::io_error(&name, &e.to_string()))
+        })
+        .collect()
+}
+
+/// A JSON input (`-`: stdin), read a part at a time.
+fn open_json(path: &str, name: String) -> io::Result<Source> {
+    if path == "-" {
+        return Source::json(name, Box::new(io::stdin()), None, PART_BYTES);
+    }
+    let file = std::fs::File::open(path)?;
+    let len = file.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
+    Source::json(name, Box::new(file), len, PART_BYTES)
+}
+
+/// An input's bytes (`-`: stdin).
+fn read_input(path: &str) -> io::Result<Vec<u8>> {
+    if path == "-" {
+        let mut bytes = Vec::new();
+        return io::stdin().lock().read_to_end(&mut bytes).map(|_| bytes);
+    }
+    read_file(path)
 }
 
 /// Bytes read by one thread at a time, at least.

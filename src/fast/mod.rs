@@ -24,3 +24,4 @@ mod walk;
 pub use engine::{Evidence, FastEngine};
 pub use overlay::{Judging, Overlay, record_ids};
 pub use store::FastStore;
+pub(crate) use store::Texts;

@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
@@ -15,20 +16,23 @@ use smallvec::SmallVec;
 use crate::check::{FieldId, Program};
 use crate::eval::{Conformance, Declared, JsonView, Kind, LinkWarning};
 use crate::records::json::{JsonValue, Skip};
+use crate::records::lines::{LineParts, Source};
 use crate::records::load::{self, Found, Piece, Reader};
-use crate::records::{Input, RecordError, RecordErrorKind, RecordIdx, Records};
+use crate::records::{Input, RecordError, RecordErrorKind, RecordIdx, RecordStore, Records};
 use crate::source::Position;
 
 mod entries;
 mod ids;
 mod names;
 mod scan;
+mod texts;
 
 use entries::Entries;
 pub(crate) use entries::FastEntry;
 pub(crate) use ids::{FastMap, Text, TypeId, id_prefix};
 use ids::{Filed, IdMap};
 use names::NameTable;
+pub(crate) use texts::Texts;
 
 /// Records parsed at a time while the part before them is added.
 const PARSE_PART: usize = 1 << 16;
@@ -36,6 +40,10 @@ const PARSE_PART: usize = 1 << 16;
 /// Runs of JSON Lines parsed at a time while the part before them is
 /// added: 4 MB, some 37,000 bench records.
 const RUNS_PER_PART: usize = 64;
+
+/// Records of an input read whole (not JSON Lines) parsed, and their texts
+/// copied, as one run.
+const PIECES_PER_RUN: usize = 512;
 
 /// A field's value.
 #[derive(Debug)]
@@ -240,7 +248,38 @@ impl<'a> FastStore<'a> {
     /// yet filed by id nor its links resolved ([`FastStore::link`]).
     pub(crate) fn parse(inputs: &'a [Result<Input, RecordError>], program: &Program) -> FastStore<'a> {
         let wanted = Wanted::new(program);
-        let mut store = FastStore {
+        let mut store = FastStore::empty();
+        for input in inputs {
+            match input {
+                Ok(input) => store.load_input(input, &wanted),
+                Err(unreadable) => store.entries.push_error(Box::new(unreadable.clone())),
+            }
+        }
+        store
+    }
+
+    /// The records of `sources`, each source read and then dropped in
+    /// turn (JSON Lines a part at a time), the texts the store keeps
+    /// copied into `texts`; not yet linked ([`FastStore::link`]).
+    pub(crate) fn parse_sources(
+        sources: Vec<Result<Source, RecordError>>,
+        texts: &'a Texts,
+        program: &Program,
+    ) -> FastStore<'a> {
+        let wanted = Wanted::new(program);
+        let mut store = FastStore::empty();
+        for source in sources {
+            match source {
+                Ok(Source::Whole(input)) => store.load_copied(&input, texts, &wanted),
+                Ok(Source::Lines(parts)) => store.load_parts(parts, texts, &wanted),
+                Err(unreadable) => store.entries.push_error(Box::new(unreadable)),
+            }
+        }
+        store
+    }
+
+    fn empty() -> FastStore<'a> {
+        FastStore {
             files: Vec::new(),
             records: Vec::new(),
             types: Vec::new(),
@@ -250,14 +289,7 @@ impl<'a> FastStore<'a> {
             entries: Entries::default(),
             misfits: FastMap::default(),
             unresolved: None,
-        };
-        for input in inputs {
-            match input {
-                Ok(input) => store.load_input(input, &wanted),
-                Err(unreadable) => store.entries.push_error(Box::new(unreadable.clone())),
-            }
         }
-        store
     }
 
     /// The second half of [`FastStore::load`]: files every record by id and
@@ -273,16 +305,11 @@ impl<'a> FastStore<'a> {
     /// and each run is read on its own, lines found and all (splitting 1M
     /// bench records first took 65 ms on one core).
     fn load_input(&mut self, input: &'a Input, wanted: &Wanted<'_>) {
-        let file = self.files.len() as u32;
-        self.files.push(input.name.clone());
+        let file = self.new_file(&input.name);
         if let Some((reader, runs, newlines)) = load::line_runs(input) {
-            let parse_run = |run: &load::LineRun| {
-                let (mut parsed, mut fields) = (Vec::with_capacity(run.lines()), Vec::new());
-                reader.run_pieces(run, |piece| parsed.push(parse_piece(&reader, piece, wanted, &mut fields)));
-                parsed
-            };
             let parts = runs.chunks(RUNS_PER_PART);
-            self.add_in_parts(newlines + 1, file, parts, |part| part.par_iter().map(parse_run).collect());
+            let parse_part = |part: &[load::LineRun]| part.par_iter().map(|r| parse_run(&reader, r, wanted)).collect();
+            self.add_in_parts(newlines + 1, file, parts, parse_part);
             return;
         }
         let (reader, pieces) = load::split(input);
@@ -298,22 +325,99 @@ impl<'a> FastStore<'a> {
         });
     }
 
-    /// Parses the parts `parse_part` gives, each while the one before is
-    /// added. `expected`: about how many records there are, to make room.
+    /// An input read whole (an array, converted records): parsed as
+    /// [`FastStore::load_input`] parses it, each run of records then moved
+    /// onto a copy of its texts in `texts`, so the input can go.
+    fn load_copied(&mut self, input: &Input, texts: &'a Texts, wanted: &Wanted<'_>) {
+        let file = self.new_file(&input.name);
+        if let Some((reader, runs, newlines)) = load::line_runs(input) {
+            let parse_part = |part: &[load::LineRun]| {
+                let rooms = texts.block(part.len());
+                part.par_iter().zip(rooms).map(|(run, room)| keep(parse_run(&reader, run, wanted), room)).collect()
+            };
+            return self.add_in_parts(newlines + 1, file, runs.chunks(RUNS_PER_PART), parse_part);
+        }
+        let (reader, pieces) = load::split(input);
+        let total = pieces.len();
+        let mut pieces = pieces.into_iter();
+        let parts = std::iter::from_fn(|| {
+            let part: Vec<Vec<Piece>> = (0..PARSE_PART / PIECES_PER_RUN)
+                .map(|_| pieces.by_ref().take(PIECES_PER_RUN).collect::<Vec<_>>())
+                .take_while(|run| !run.is_empty())
+                .collect();
+            (!part.is_empty()).then_some(part)
+        });
+        self.add_in_parts(total, file, parts, |part| {
+            let rooms = texts.block(part.len());
+            let parse = |(run, room): (Vec<Piece>, _)| {
+                let mut fields = Vec::new();
+                let parsed = run.into_iter().map(|p| parse_piece(&reader, p, wanted, &mut fields)).collect();
+                keep(parsed, room)
+            };
+            part.into_par_iter().zip(rooms).map(parse).collect()
+        });
+    }
+
+    /// JSON Lines read a part at a time: each part parsed on all cores in
+    /// runs of lines, each run moved onto a copy of its texts in `texts`
+    /// by the thread that parsed it, and the part dropped (its buffer read
+    /// into again) while the next is parsed.
+    fn load_parts(&mut self, parts: LineParts, texts: &'a Texts, wanted: &Wanted<'_>) {
+        let file = self.new_file(parts.name());
+        let (name, spare, expected) = (parts.name().to_string(), parts.spare(), parts.lines_expected());
+        let mut first_line = 0;
+        let mut unreadable = None;
+        let parse_part = |part: std::io::Result<Vec<u8>>| {
+            let bytes = match part {
+                Ok(bytes) => bytes,
+                Err(e) => {
+                    unreadable = Some(RecordStore::io_error(&name, &e.to_string()));
+                    return Vec::new();
+                }
+            };
+            let reader = Reader::part(&name, &bytes, first_line);
+            let (runs, newlines) = reader.runs();
+            first_line += newlines;
+            let rooms = texts.block(runs.len());
+            let parsed =
+                (runs.par_iter().zip(rooms)).map(|(run, room)| keep(parse_run(&reader, run, wanted), room)).collect();
+            spare.give(bytes);
+            parsed
+        };
+        self.add_in_parts(expected, file, parts, parse_part);
+        if let Some(e) = unreadable {
+            self.entries.push_error(Box::new(e));
+        }
+    }
+
+    /// The number of a new input file named `name`.
+    fn new_file(&mut self, name: &str) -> u32 {
+        self.files.push(name.to_string());
+        self.files.len() as u32 - 1
+    }
+
+    /// Parses the parts `parts` gives, each while the one before is added
+    /// and the one after is taken (read, for parts read from a file).
+    /// `expected`: about how many records there are, to make room.
     fn add_in_parts<P: Send>(
         &mut self,
         expected: usize,
         file: u32,
-        parts: impl Iterator<Item = P>,
-        parse_part: impl Fn(P) -> Vec<Vec<Result<Parsed<'a>, RecordError>>> + Sync,
+        parts: impl Iterator<Item = P> + Send,
+        mut parse_part: impl FnMut(P) -> Vec<Vec<Result<Parsed<'a>, RecordError>>> + Send,
     ) {
         self.reserve(expected);
-        let mut parts = parts.peekable();
+        let mut parts = parts.fuse();
+        let mut next = parts.next();
         let mut parsed: Vec<Vec<Result<Parsed<'a>, RecordError>>> = Vec::new();
-        while parts.peek().is_some() || !parsed.is_empty() {
+        while next.is_some() || !parsed.is_empty() {
             let done = std::mem::take(&mut parsed);
-            let part = parts.next();
-            parsed = rayon::join(|| part.map(&parse_part).unwrap_or_default(), || self.add_parsed(done, file)).0;
+            let part = next.take();
+            let parse = || part.map(&mut parse_part).unwrap_or_default();
+            (parsed, next) = rayon::join(parse, || {
+                self.add_parsed(done, file);
+                parts.next()
+            });
         }
     }
 
@@ -605,6 +709,17 @@ fn exact<T>(mut items: Vec<T>) -> Box<[T]> {
     let mut exact = Vec::with_capacity(items.len());
     exact.append(&mut items);
     exact.into_boxed_slice()
+}
+
+/// Parses the records of one run of lines.
+fn parse_run<'i>(
+    reader: &Reader<'i>,
+    run: &load::LineRun,
+    wanted: &Wanted<'_>,
+) -> Vec<Result<Parsed<'i>, RecordError>> {
+    let (mut parsed, mut fields) = (Vec::with_capacity(run.lines()), Vec::new());
+    reader.run_pieces(run, |piece| parsed.push(parse_piece(reader, piece, wanted, &mut fields)));
+    parsed
 }
 
 /// Parses one piece of an input. `fields`: room for a record's fields,
@@ -1119,82 +1234,92 @@ impl FastStore<'_> {
     }
 }
 
-/// Moving a store off its inputs: `check` copies the texts the store
-/// borrows once the records are parsed (ids and strings, 40 MB at 1M
-/// bench records) and drops the inputs (108 MB) before filing ids and
-/// resolving links.
-impl<'a> FastStore<'a> {
-    /// The texts the store borrows from its inputs, one after the other in
-    /// record order, for [`FastStore::rebase`].
-    pub(crate) fn borrowed_texts(&self) -> String {
-        fn val(v: &FVal<'_>, texts: &mut String) {
-            match v {
-                FVal::Str(Text::Borrowed(s)) => texts.push_str(s),
-                FVal::List(items) => items.iter().for_each(|i| val(i, texts)),
-                _ => {}
-            }
+/// `parsed` moved onto a copy of the texts it borrows, put in `room`:
+/// ids, types (a type the record before has is not copied again) and
+/// strings, in record order. Texts decoded from escapes stay owned.
+fn keep<'p, 'a>(
+    parsed: Vec<Result<Parsed<'p>, RecordError>>,
+    room: &'a OnceLock<String>,
+) -> Vec<Result<Parsed<'a>, RecordError>> {
+    let mut len = 0;
+    each_text(&parsed, |s| len += s.len());
+    let mut copy = String::with_capacity(len);
+    each_text(&parsed, |s| copy.push_str(s));
+    let mut ours = false;
+    let kept = room.get_or_init(|| {
+        ours = true;
+        copy
+    });
+    // A room filled before (never, rooms are a run's own): each text a copy of its own.
+    let mut rest: Option<&'a str> = ours.then_some(kept.as_str());
+    let mut take = |t: Text<'p>| -> Text<'a> {
+        match t {
+            Text::Owned(s) => Text::Owned(s),
+            Text::Borrowed(s) => match rest.and_then(|r| r.split_at_checked(s.len())) {
+                Some((here, after)) => {
+                    debug_assert_eq!(here, s, "texts taken in the order they were copied");
+                    rest = Some(after);
+                    Text::Borrowed(here)
+                }
+                None => Text::Owned(s.into()),
+            },
         }
-        // Grown as it fills: walking the records twice to size it first
-        // cost more than the copies.
-        let mut texts = String::new();
-        for r in &self.records {
-            if let Text::Borrowed(id) = r.id {
-                texts.push_str(id);
-            }
-            r.fields.iter().for_each(|(_, v)| val(v, &mut texts));
-        }
-        texts
-    }
-
-    /// The store borrowing its texts from `texts` (its
-    /// [`FastStore::borrowed_texts`]) instead of its inputs. Records and
-    /// fields are moved in place, not copied.
-    pub(crate) fn rebase<'t>(self, texts: &'t str) -> FastStore<'t> {
-        let mut rest = texts;
-        let mut take = |t: Text<'a>| -> Text<'t> {
-            match t {
-                Text::Owned(s) => Text::Owned(s),
-                Text::Borrowed(s) => match rest.split_at_checked(s.len()) {
-                    Some((here, after)) => {
-                        debug_assert_eq!(here, s, "texts taken in the order they were copied");
-                        rest = after;
-                        Text::Borrowed(here)
+    };
+    let mut last_type: Option<(&'p str, &'a str)> = None;
+    (parsed.into_iter())
+        .map(|p| {
+            let p = p?;
+            let record_type = match (p.record_type, last_type) {
+                (Text::Borrowed(ty), Some((was, kept))) if ty == was => Text::Borrowed(kept),
+                (Text::Borrowed(ty), _) => {
+                    let kept = take(Text::Borrowed(ty));
+                    if let Text::Borrowed(kept) = kept {
+                        last_type = Some((ty, kept));
                     }
-                    // Not the texts of this store: kept as they are.
-                    None => Text::Owned(s.into()),
-                },
-            }
-        };
-        let records: Vec<FastRecord<'t>> = (self.records.into_iter())
-            .map(|r| FastRecord {
-                id: take(r.id),
-                ty: r.ty,
-                fields: r.fields.into_vec().into_iter().map(|(f, v)| (f, rebased(v, &mut take))).collect(),
-                file: r.file,
-                line: r.line,
-                column: r.column,
+                    kept
+                }
+                (Text::Owned(owned), _) => Text::Owned(owned),
+            };
+            Ok(Parsed {
+                // The type first: the order `each_text` copied them in.
+                record_type,
+                id: take(p.id),
+                fields: p.fields.into_vec().into_iter().map(|(f, v)| (f, rebased(v, &mut take))).collect(),
+                line: p.line,
+                column: p.column,
+                misfits: p.misfits,
             })
-            .collect();
-        let id_of = |r: RecordIdx| match records.get(r.index()).map(|r| &r.id) {
-            Some(Text::Borrowed(id)) => Some(*id),
-            _ => None,
-        };
-        let by_id = self.by_id.rebase(id_of);
-        FastStore {
-            files: self.files,
-            records,
-            types: self.types,
-            type_ids: self.type_ids,
-            by_type: self.by_type,
-            by_id,
-            entries: self.entries,
-            misfits: self.misfits,
-            unresolved: self.unresolved,
+        })
+        .collect()
+}
+
+/// Each text the records of `parsed` borrow, in the order `keep` takes
+/// them: a record's type (unless the one before has it), its id, its
+/// strings.
+fn each_text<'p>(parsed: &[Result<Parsed<'p>, RecordError>], mut visit: impl FnMut(&'p str)) {
+    fn val<'p>(v: &FVal<'p>, visit: &mut impl FnMut(&'p str)) {
+        match v {
+            FVal::Str(Text::Borrowed(s)) => visit(s),
+            FVal::List(items) => items.iter().for_each(|i| val(i, visit)),
+            _ => {}
         }
+    }
+    let mut last_type = None;
+    for p in parsed.iter().flatten() {
+        if let Text::Borrowed(ty) = p.record_type
+            && last_type != Some(ty)
+        {
+            visit(ty);
+            last_type = Some(ty);
+        }
+        if let Text::Borrowed(id) = p.id {
+            visit(id);
+        }
+        p.fields.iter().for_each(|(_, v)| val(v, &mut visit));
     }
 }
 
-/// A value with its texts taken by `take`, in the order `borrowed_texts` copied them.
+/// A value with its texts taken by `take`, in the order `keep` copied them.
 fn rebased<'a, 't, F: FnMut(Text<'a>) -> Text<'t>>(v: FVal<'a>, take: &mut F) -> FVal<'t> {
     match v {
         FVal::Null => FVal::Null,
@@ -1209,63 +1334,132 @@ fn rebased<'a, 't, F: FnMut(Text<'a>) -> Text<'t>>(v: FVal<'a>, take: &mut F) ->
 }
 
 #[cfg(test)]
-mod rebase_tests {
+mod part_tests {
     use super::*;
+    use crate::records::lines::Source;
     use crate::{RuleSet, SourceFile};
 
-    /// Each record's id, type and fields, how each id is looked up, and
-    /// how many texts are owned.
-    fn described(store: &FastStore<'_>, ids: &[&str]) -> (Vec<String>, Vec<Option<u32>>, usize) {
-        let records = (0..store.len() as u32)
-            .map(|r| {
-                let rec = store.record(RecordIdx(r));
-                let fields: Vec<String> =
-                    rec.fields.iter().map(|(f, v)| format!("{}={}", f.0, store.json(v))).collect();
-                format!("{} {} {}", store.id(RecordIdx(r)), store.record_type(RecordIdx(r)), fields.join(" "))
+    /// Each entry of a store: a record's id, type, position and fields,
+    /// or an error's position and message; and how ids are looked up.
+    fn described(store: &FastStore<'_>, ids: &[&str]) -> Vec<String> {
+        let mut out: Vec<String> = (store.entries.iter())
+            .map(|e| match e {
+                FastEntry::Record(r) => {
+                    let fields: Vec<String> =
+                        store.record(r).fields.iter().map(|(f, v)| format!("{}={}", f.0, store.json(v))).collect();
+                    format!("{} {} at {}: {}", store.id(r), store.record_type(r), store.position(r), fields.join(" "))
+                }
+                FastEntry::Error(e) => format!("error at {}: {e:?}", e.position()),
             })
             .collect();
-        let mut owned = 0;
-        for r in &store.records {
-            owned += usize::from(matches!(r.id, Text::Owned(_)));
-            for (_, v) in r.fields.iter() {
-                owned += usize::from(matches!(v, FVal::Str(Text::Owned(_))));
-            }
-        }
-        (records, ids.iter().map(|id| store.lookup(id).map(|r| r.0)).collect(), owned)
+        out.extend(ids.iter().map(|id| format!("{id} -> {:?}", store.lookup(id).map(|r| r.0))));
+        out
     }
 
-    /// A store moved onto a copy of its texts, its inputs dropped, reads as
-    /// the one loaded from the inputs: ids short, long and decoded from
-    /// escapes, strings, lists, links resolved after the move.
+    /// JSON Lines read a part at a time, parts as small as a byte, load as
+    /// the whole input does: every record once, in order, with its
+    /// position; errors where they are, line numbers counted across parts;
+    /// a byte order mark, blank and CRLF lines, escapes, lists, links, a
+    /// duplicate id parts apart, no newline at the end.
     #[test]
-    fn a_store_moved_off_its_inputs_reads_as_loaded() {
-        let rules = "rule r { flag t x when any c in x.knows{1..2}: c.name == \"B\" and x.tag == \"k\" }";
+    fn parts_of_any_size_load_as_the_whole_input() {
+        let rules = "rule r { flag t x when any c in x.knows: c.name == \"B\" and x.tag == \"k\" }";
         let rules = RuleSet::from_sources(vec![SourceFile::new("t.rules", rules)]).unwrap_or_else(|e| panic!("{e:?}"));
         let text = concat!(
-            "{\"id\":\"a\",\"type\":\"t\",\"name\":\"A\",\"knows\":[\"b\",\"a-very-long-record-id-indeed\"],\"tag\":\"k\"}\n",
-            "{\"id\":\"a-very-long-record-id-indeed\",\"type\":\"t\",\"name\":\"L\\u00e9\",\"knows\":\"nobody\"}\n",
+            "\u{feff}{\"id\":\"a\",\"type\":\"t\",\"name\":\"A\",\"knows\":[\"b\",\"a-very-long-record-id-indeed\"],\"tag\":\"k\"}\n",
+            "\n",
+            "  {\"id\":\"a-very-long-record-id-indeed\",\"type\":\"t\",\"name\":\"L\\u00e9\",\"knows\":\"nobody\"}\r\n",
             "{\"id\":\"\\u0062\",\"type\":\"t\",\"name\":\"B\",\"knows\":[\"a\",\"dangling\"],\"tag\":{\"deep\":[1]}}\n",
             "not json\n",
             "{\"id\":\"mid-size-id\",\"type\":\"u\",\"name\":[\"x\",\"y\"],\"tag\":2.5}\n",
+            "{\"id\":\n",
+            "   [1, 2]\n",
+            "{\"id\":\"a\",\"type\":\"u\"}\n",
+            "{\"type\":\"u\"}\n",
+            "\t{\"id\":\"last\",\"type\":\"t\",\"knows\":[\"mid-size-id\"],\"name\":\"Z\"}",
         );
-        let ids = ["a", "b", "a-very-long-record-id-indeed", "mid-size-id", "nobody"];
-        let input = || vec![Ok(Input::new("t.jsonl", text.as_bytes().to_vec()))];
-        let inputs = input();
+        let ids = ["a", "b", "a-very-long-record-id-indeed", "mid-size-id", "last", "nobody"];
+        let inputs = vec![Ok(Input::new("t.jsonl", text))];
         let expected = described(&FastStore::load(&inputs, rules.program()), &ids);
-        let parsed = FastStore::parse(&inputs, rules.program());
-        let texts = parsed.borrowed_texts();
-        let mut store = parsed.rebase(&texts);
-        drop(inputs);
+        assert_eq!(expected.len(), 10 + ids.len());
+        assert!(expected.iter().filter(|e| e.starts_with("error")).count() == 5, "{expected:#?}");
+        for part_bytes in (1..40).chain([100, 200, text.len()]) {
+            let source = Source::json("t.jsonl".into(), Box::new(std::io::Cursor::new(text)), None, part_bytes);
+            let texts = Texts::default();
+            let sources = vec![source.map_err(|e| RecordStore::io_error("t.jsonl", &e.to_string()))];
+            let mut store = FastStore::parse_sources(sources, &texts, rules.program());
+            store.link(rules.program());
+            assert_eq!(described(&store, &ids), expected, "parts of {part_bytes} bytes");
+        }
+    }
+
+    /// An input read whole (a JSON array here) is parsed a run of records
+    /// at a time, each run moved onto a copy of its texts: it loads as
+    /// the input does when borrowed.
+    #[test]
+    fn an_input_read_whole_loads_as_when_borrowed() {
+        let rules = "rule r { flag t x when any c in x.knows: c.name == \"B\" }";
+        let rules = RuleSet::from_sources(vec![SourceFile::new("t.rules", rules)]).unwrap_or_else(|e| panic!("{e:?}"));
+        let n = PIECES_PER_RUN * 2 + 7;
+        let records: Vec<String> = (0..n)
+            .map(|i| match i % 97 {
+                5 => "{\"id\": 5}".to_string(),
+                6 => "{\"id\":\"r1\",\"type\":\"t\"}".to_string(),
+                7 => format!("{{\"id\":\"r\\u0031{i}\",\"type\":\"u\",\"name\":\"\\u0042\"}}"),
+                _ => format!("{{\"id\":\"r{i}\",\"type\":\"t\",\"name\":\"N{i}\",\"knows\":[\"r{}\"]}}", (i * 7) % n),
+            })
+            .collect();
+        let text = format!("[\n{}\n]\n", records.join(",\n"));
+        let ids: Vec<String> = (0..n).step_by(13).map(|i| format!("r{i}")).collect();
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let inputs = vec![Ok(Input::new("t.json", text))];
+        let expected = described(&FastStore::load(&inputs, rules.program()), &ids);
+        let texts = Texts::default();
+        let sources = inputs.into_iter().map(|i| i.map(Source::Whole)).collect();
+        let mut store = FastStore::parse_sources(sources, &texts, rules.program());
         store.link(rules.program());
         assert_eq!(described(&store, &ids), expected);
-        // Moved once linked: the id map moves with it.
-        let inputs = input();
-        let loaded = FastStore::load(&inputs, rules.program());
-        let texts = loaded.borrowed_texts();
-        let store = loaded.rebase(&texts);
-        drop(inputs);
-        assert_eq!(described(&store, &ids), expected);
-        assert_eq!(expected.2, 2, "the texts decoded from escapes, and only they, are owned");
-        assert_eq!(store.entries.len(), 5);
+        assert!(expected.iter().filter(|e| e.starts_with("error")).count() >= 10);
+    }
+
+    /// A source that fails after `ok` bytes.
+    struct Failing {
+        bytes: std::io::Cursor<Vec<u8>>,
+        ok: u64,
+    }
+
+    impl std::io::Read for Failing {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.bytes.position() >= self.ok {
+                return Err(std::io::Error::other("the disk is gone"));
+            }
+            let room = (self.ok - self.bytes.position()).min(buf.len() as u64) as usize;
+            self.bytes.read(&mut buf[..room])
+        }
+    }
+
+    /// An input that cannot be read to its end keeps the records of the
+    /// parts read before, then says why it stopped.
+    #[test]
+    fn a_read_that_fails_midway_is_an_error_after_the_records_read() {
+        let rules = RuleSet::from_sources(vec![SourceFile::new("t.rules", "rule r { flag t x when x.n == \"1\" }")])
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        let text: String = (0..100).map(|i| format!("{{\"id\":\"r{i}\",\"type\":\"t\"}}\n")).collect();
+        let failing = Failing { bytes: std::io::Cursor::new(text.into_bytes()), ok: 1000 };
+        let source = Source::json("t.jsonl".into(), Box::new(failing), None, 256);
+        let texts = Texts::default();
+        let sources = vec![source.map_err(|e| RecordStore::io_error("t.jsonl", &e.to_string()))];
+        let store = FastStore::parse_sources(sources, &texts, rules.program());
+        let entries: Vec<String> = (store.entries.iter())
+            .map(|e| match e {
+                FastEntry::Record(r) => store.id(r).to_string(),
+                FastEntry::Error(e) => e.message().to_string(),
+            })
+            .collect();
+        let last = entries.last().map_or("", String::as_str);
+        assert_eq!(last, "cannot read `t.jsonl`: the disk is gone");
+        let read: Vec<String> = (0..entries.len() - 1).map(|i| format!("r{i}")).collect();
+        assert_eq!(entries[..entries.len() - 1], read[..]);
+        assert!(read.len() >= 20 && read.len() < 50, "{}", read.len());
     }
 }

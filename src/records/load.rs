@@ -135,28 +135,38 @@ pub(crate) fn line_runs(input: &Input) -> Option<(Reader<'_>, Vec<LineRun>, usiz
     if !input.origins.is_empty() || bytes[first] == b'[' {
         return None;
     }
-    let mut ends = Vec::with_capacity(bytes.len() / RUN_BYTES + 1);
-    let mut start = 0;
-    while start < bytes.len() {
-        let from = (start + RUN_BYTES).min(bytes.len());
-        let end = memchr::memchr(b'\n', &bytes[from..]).map_or(bytes.len(), |i| from + i + 1);
-        ends.push((start, end));
-        start = end;
+    let (runs, newlines) = reader.runs();
+    Some((reader, runs, newlines))
+}
+
+impl Reader<'_> {
+    /// The reader's bytes cut into runs of whole lines (see [`line_runs`]),
+    /// and how many newlines they hold.
+    pub(crate) fn runs(&self) -> (Vec<LineRun>, usize) {
+        let bytes = self.bytes;
+        let mut ends = Vec::with_capacity(bytes.len() / RUN_BYTES + 1);
+        let mut start = 0;
+        while start < bytes.len() {
+            let from = (start + RUN_BYTES).min(bytes.len());
+            let end = memchr::memchr(b'\n', &bytes[from..]).map_or(bytes.len(), |i| from + i + 1);
+            ends.push((start, end));
+            start = end;
+        }
+        // The first line of each run: its newlines counted on all cores.
+        let newlines: Vec<usize> =
+            ends.par_iter().map(|&(start, end)| memchr::memchr_iter(b'\n', &bytes[start..end]).count()).collect();
+        let mut first_line = self.first_line;
+        let runs = ends
+            .into_iter()
+            .zip(newlines)
+            .map(|((start, end), n)| {
+                let run = LineRun { start, end, first_line, lines: n + 1 };
+                first_line += n;
+                run
+            })
+            .collect();
+        (runs, first_line - self.first_line)
     }
-    // The first line of each run: its newlines counted on all cores.
-    let newlines: Vec<usize> =
-        ends.par_iter().map(|&(start, end)| memchr::memchr_iter(b'\n', &bytes[start..end]).count()).collect();
-    let mut first_line = 0;
-    let runs = ends
-        .into_iter()
-        .zip(newlines)
-        .map(|((start, end), n)| {
-            let run = LineRun { start, end, first_line, lines: n + 1 };
-            first_line += n;
-            run
-        })
-        .collect();
-    Some((reader, runs, first_line))
 }
 
 /// Whether the second non-blank line is a whole JSON object by itself, as
@@ -217,13 +227,30 @@ pub(crate) struct Reader<'a> {
     /// Built when first needed: JSON Lines read in runs need it only for errors.
     lines: OnceLock<LineIndex>,
     origins: &'a [Origin],
+    /// The 0-based line of the file at `bytes`' start: a part of JSON
+    /// Lines read on its own (see [`super::lines`]) begins after others.
+    first_line: usize,
 }
 
 impl<'a> Reader<'a> {
     fn new(input: &'a Input) -> Self {
-        let bytes = input.bytes.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(&input.bytes);
-        let bom = input.bytes.len() - bytes.len();
-        Reader { name: &input.name, bytes, bom, lines: OnceLock::new(), origins: &input.origins }
+        Reader::part(&input.name, &input.bytes, 0).with_origins(&input.origins)
+    }
+
+    /// A reader of JSON Lines written as they are, whose first line is
+    /// line `first_line` (0-based) of file `name`: a byte order mark is
+    /// skipped on the file's first line only.
+    pub(crate) fn part(name: &'a str, bytes: &'a [u8], first_line: usize) -> Self {
+        let text = match first_line {
+            0 => bytes.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(bytes),
+            _ => bytes,
+        };
+        let bom = bytes.len() - text.len();
+        Reader { name, bytes: text, bom, lines: OnceLock::new(), origins: &[], first_line }
+    }
+
+    fn with_origins(self, origins: &'a [Origin]) -> Self {
+        Reader { origins, ..self }
     }
 
     fn lines(&self) -> &LineIndex {
@@ -268,7 +295,7 @@ impl Reader<'_> {
             return (*line as usize, *column as usize);
         }
         let col = offset - self.lines().starts[line] + 1 + if line == 0 { self.bom } else { 0 };
-        (line + 1, col)
+        (self.first_line + line + 1, col)
     }
 
     fn position(&self, offset: usize) -> Position {

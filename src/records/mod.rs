@@ -5,6 +5,7 @@ pub mod convert;
 mod error;
 mod ftm_model;
 pub(crate) mod json;
+pub(crate) mod lines;
 pub(crate) mod load;
 mod store;
 

@@ -15,9 +15,9 @@ use crate::check::Program;
 use crate::cli::config::CheckConfig;
 use crate::cli::config::{EngineChoice, FailOn, Format};
 use crate::cli::exit::Exit;
-use crate::cli::load::{load_records, load_rules, read_inputs};
+use crate::cli::load::{load_records, load_rules, open_inputs};
 use crate::eval::{Decision, EvalOptions, Outcome};
-use crate::fast::{Evidence, FastEngine, FastStore};
+use crate::fast::{Evidence, FastEngine, FastStore, Texts};
 use crate::records::Records;
 use crate::reference::Engine;
 use crate::report::{self, Summary};
@@ -77,14 +77,11 @@ fn run_reference(config: &CheckConfig, program: &Program, written: &mut Written,
 /// The fast engine: records judged and written in batches, with progress
 /// on a terminal for large inputs.
 fn run_fast(config: &CheckConfig, program: &Program, written: &mut Written, started: Instant) -> io::Result<()> {
-    let inputs = read_inputs(&config.inputs, Some(program));
-    // The store keeps a copy of the texts it reads, and the inputs go
-    // before ids are filed and links resolved: peak memory (1M bench
-    // records: 40 MB kept of 108).
-    let parsed = FastStore::parse(&inputs, program);
-    let texts = parsed.borrowed_texts();
-    let mut store = parsed.rebase(&texts);
-    drop(inputs);
+    // The store keeps a copy of the texts it reads, and the inputs are
+    // read a part at a time, each dropped once parsed: peak memory (1M
+    // bench records: 40 MB kept of 108).
+    let texts = Texts::default();
+    let mut store = FastStore::parse_sources(open_inputs(&config.inputs, Some(program)), &texts, program);
     store.link(program);
     let loaded = started.elapsed();
     let progress = io::stderr().is_terminal() && store.len() >= 100_000;
@@ -106,6 +103,7 @@ fn run_fast(config: &CheckConfig, program: &Program, written: &mut Written, star
     // instructions at 100k bench records); the system takes it back whole.
     std::mem::forget(engine);
     std::mem::forget(store);
+    std::mem::forget(texts);
     Ok(())
 }
 

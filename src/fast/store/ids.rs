@@ -300,26 +300,6 @@ impl<'a> IdMap<'a> {
         (IdMap { parts: filed.into_iter().map(|(part, _)| part).collect(), bits }, duplicates)
     }
 
-    /// The same map over records whose ids are now borrowed from
-    /// elsewhere: `id_of` gives a record's id where it is now (the long
-    /// ids are the only keys that borrow).
-    pub(crate) fn rebase<'t>(self, id_of: impl Fn(RecordIdx) -> Option<&'t str>) -> IdMap<'t> {
-        let parts = (self.parts.into_iter())
-            .map(|part| {
-                let Part { short, mid, long, mut owned } = part;
-                let mut moved = FastMap::with_capacity_and_hasher(long.len(), long.hasher().clone());
-                for (key, found) in long {
-                    match id_of(found.idx) {
-                        Some(id) => moved.insert(LongKey::new(id), found),
-                        None => owned.insert(key.id.into(), found),
-                    };
-                }
-                Part { short, mid, long: moved, owned }
-            })
-            .collect();
-        IdMap { parts, bits: self.bits }
-    }
-
     pub(crate) fn get(&self, id: &str) -> Option<Filed> {
         let key = Key::new(id, || id);
         self.parts.get(key.part(self.bits))?.get(&key)
