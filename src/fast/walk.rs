@@ -34,6 +34,11 @@ thread_local! {
     static VISITED: RefCell<Vec<Visited>> = const { RefCell::new(Vec::new()) };
 }
 
+thread_local! {
+    /// Record types' names as evidence shows them, by type number.
+    static TYPES_SHOWN: RefCell<Vec<Option<Arc<str>>>> = const { RefCell::new(Vec::new()) };
+}
+
 type Visited = std::collections::HashSet<RecordIdx, foldhash::fast::RandomState>;
 
 thread_local! {
@@ -131,11 +136,30 @@ impl<'s> Ctx<'_, 's> {
 
     pub(crate) fn record_shown(&self, r: RecordIdx) -> Shown {
         let store = self.engine.store;
-        Shown::Record {
-            id: store.id(r).into(),
-            record_type: shared(store.record_type(r)),
-            name: store.name(r).map(Into::into),
-        }
+        Shown::Record { id: store.id(r).into(), record_type: self.type_shown(r), name: store.name(r).map(Into::into) }
+    }
+
+    /// A record's type as a shared string, kept a thread by type number
+    /// (cheaper than finding it by its text among the [`shared`] ones);
+    /// used only while its text is the type's (a thread serves one store
+    /// after another).
+    fn type_shown(&self, r: RecordIdx) -> Arc<str> {
+        let store = self.engine.store;
+        let ty = store.record(r).ty.0 as usize;
+        let text = store.type_name(store.record(r).ty);
+        TYPES_SHOWN.with_borrow_mut(|kept| {
+            if let Some(Some(name)) = kept.get(ty)
+                && **name == *text
+            {
+                return Arc::clone(name);
+            }
+            if kept.len() <= ty {
+                kept.resize(ty + 1, None);
+            }
+            let name: Arc<str> = text.into();
+            kept[ty] = Some(Arc::clone(&name));
+            name
+        })
     }
 
     /// The chain of a rule's record: itself, when tracing.
