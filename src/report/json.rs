@@ -12,11 +12,13 @@ use serde::Serialize;
 use serde::ser::{SerializeStruct, Serializer};
 
 use super::compact::{CompactLine, CompactTables};
+use super::hops::HopsWritten;
 use super::text::{JsonText, quoted_into, write_fact_text};
 use crate::ast::{CmpOp, Effect, Severity};
 use crate::check::{Program, Rule};
 use crate::eval::{
-    Chain, Decision, Fact, FactKind, LinkProblem, LinkWarning, Miss, Observed, Outcome, Shown, Verdict, Waived, Witness,
+    Chain, Decision, Fact, FactKind, Hop, LinkProblem, LinkWarning, Miss, Observed, Outcome, Shown, Verdict, Waived,
+    Witness,
 };
 use crate::records::{RecordError, Records};
 use crate::source::{Loc, Position, SourceFile};
@@ -124,9 +126,9 @@ thread_local! {
     /// The file the last verdict's `source` named, and `{"file": …,"line":`
     /// rendered for it (see [`Json::source`]).
     static SOURCE_FILE: RefCell<(String, Vec<u8>)> = const { RefCell::new((String::new(), Vec::new())) };
-    /// A writer's [`Json::written`], kept from line to line so that a line
-    /// does not grow it again.
-    static WRITTEN: Cell<Vec<Written>> = const { Cell::new(Vec::new()) };
+    /// A writer's [`Json::kept`], kept from line to line so that a line
+    /// does not grow its buffers again.
+    static KEPT: Cell<Kept> = const { Cell::new(Kept::new()) };
 }
 
 /// A verdict line written by hand, in the shape of `docs/json.md`. serde's
@@ -137,11 +139,26 @@ thread_local! {
 /// and keys spelled out, in the documented order.
 struct Json<'b> {
     out: &'b mut Vec<u8>,
-    /// The records and record hops written so far (see [`Json::chain`]).
-    written: Vec<Written>,
+    /// What the line has written so far, to copy.
+    kept: Kept,
     /// The compact shape (`--evidence compact`): the tables its lines refer
     /// to, and the records this line has shown. `None`: the full shape.
     compact: Option<CompactLine<'b>>,
+}
+
+/// What a line has written, to copy where it is written again: its
+/// records and record hops (see [`Json::hop`]) and its chains' texts in
+/// summaries. (A chain's array is not copied whole: its record hops are
+/// copied already, and finding the chain cost more than it saved.)
+struct Kept {
+    written: Vec<Written>,
+    texts: HopsWritten,
+}
+
+impl Kept {
+    const fn new() -> Kept {
+        Kept { written: Vec::new(), texts: HopsWritten::new() }
+    }
 }
 
 /// A record hop or a record's entries written into the line: the
@@ -158,10 +175,11 @@ const WRITTEN_KEPT: usize = 1024;
 
 impl Drop for Json<'_> {
     fn drop(&mut self) {
-        let mut written = std::mem::take(&mut self.written);
-        if written.capacity() <= WRITTEN_KEPT {
-            written.clear();
-            WRITTEN.set(written);
+        let mut kept = std::mem::replace(&mut self.kept, Kept::new());
+        if kept.written.capacity() <= WRITTEN_KEPT {
+            kept.written.clear();
+            kept.texts.clear();
+            KEPT.set(kept);
         }
     }
 }
@@ -173,12 +191,12 @@ fn address(s: &Arc<str>) -> usize {
 
 impl<'b> Json<'b> {
     fn new(out: &'b mut Vec<u8>) -> Json<'b> {
-        Json { out, written: WRITTEN.take(), compact: None }
+        Json { out, kept: KEPT.replace(Kept::new()), compact: None }
     }
 
     /// A writer of the compact shape's lines, which refer to `tables`.
     fn compact(out: &'b mut Vec<u8>, tables: &'b CompactTables) -> Json<'b> {
-        Json { out, written: WRITTEN.take(), compact: Some(CompactLine::new(tables)) }
+        Json { out, kept: KEPT.replace(Kept::new()), compact: Some(CompactLine::new(tables)) }
     }
 
     fn raw(&mut self, s: &str) {
@@ -345,7 +363,7 @@ impl<'b> Json<'b> {
         // The summary is written into the line as it is made, escaped on
         // the way, not built as a string first.
         self.raw(",\"summary\":\"");
-        write_fact_text(&mut JsonText(self.out), f);
+        write_fact_text(&mut JsonText(self.out, Some(&mut self.kept.texts)), f);
         self.raw("\"}");
         Ok(())
     }
@@ -500,39 +518,43 @@ impl<'b> Json<'b> {
         Ok(())
     }
 
-    /// A chain's hops. A record hop seen before in this line (a chain is
-    /// cloned into each value read along it, its strings shared) is copied
-    /// from where it was written: the same strings at the same addresses,
-    /// all alive while the verdict is written, are the same hop.
+    /// A chain's array of hops.
     fn chain(&mut self, chain: &Chain) -> io::Result<()> {
-        self.list(chain.iter().as_slice(), |j, h| {
-            let strings = match &h.to {
-                Shown::Record { id, record_type, name } => {
-                    Some([address(&h.via), address(id), address(record_type), name.as_ref().map_or(0, address)])
-                }
-                _ => None,
-            };
-            if let Some(strings) = strings
-                && j.copy_written(strings)
-            {
-                return Ok(());
+        self.list(chain.iter().as_slice(), Self::hop)
+    }
+
+    /// A hop's object in a chain. A record hop seen before in this line
+    /// (a chain is cloned into each value read along it, its strings
+    /// shared) is copied from where it was written: the same strings at
+    /// the same addresses, all alive while the verdict is written, are the
+    /// same hop.
+    fn hop(&mut self, h: &Hop) -> io::Result<()> {
+        let strings = match &h.to {
+            Shown::Record { id, record_type, name } => {
+                Some([address(&h.via), address(id), address(record_type), name.as_ref().map_or(0, address)])
             }
-            let start = j.out.len();
-            j.raw("{\"via\":");
-            j.opt_str((!h.via.is_empty()).then(|| h.via.trim_start_matches('.')))?;
-            j.raw(",");
-            j.shown_entries(&h.to)?;
-            j.raw("}");
-            if let Some(strings) = strings {
-                j.written.push(Written { strings, at: start..j.out.len() });
-            }
-            Ok(())
-        })
+            _ => None,
+        };
+        if let Some(strings) = strings
+            && self.copy_written(strings)
+        {
+            return Ok(());
+        }
+        let start = self.out.len();
+        self.raw("{\"via\":");
+        self.opt_str((!h.via.is_empty()).then(|| h.via.trim_start_matches('.')))?;
+        self.raw(",");
+        self.shown_entries(&h.to)?;
+        self.raw("}");
+        if let Some(strings) = strings {
+            self.kept.written.push(Written { strings, at: start..self.out.len() });
+        }
+        Ok(())
     }
 
     /// Copies the text written before for `strings`, if it was.
     fn copy_written(&mut self, strings: [usize; 4]) -> bool {
-        match self.written.iter().rev().find(|w| w.strings == strings) {
+        match self.kept.written.iter().rev().find(|w| w.strings == strings) {
             Some(seen) => {
                 self.out.extend_from_within(seen.at.clone());
                 true
@@ -566,7 +588,7 @@ impl<'b> Json<'b> {
                 self.str(record_type)?;
                 self.raw(",\"name\":");
                 self.opt_str(name.as_deref())?;
-                self.written.push(Written { strings, at: start..self.out.len() });
+                self.kept.written.push(Written { strings, at: start..self.out.len() });
                 Ok(())
             }
             Shown::Value(serde_json::Value::String(v)) => {
@@ -866,7 +888,6 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::eval::Hop;
     use crate::report::text::{chain_text, fact_text};
 
     #[test]
@@ -1039,7 +1060,7 @@ mod tests {
     fn summaries_are_escaped_as_serde_escapes_them() {
         for s in TRICKY {
             let mut out = vec![b'"'];
-            crate::report::text::Out::push_str(&mut JsonText(&mut out), s);
+            crate::report::text::Out::push_str(&mut JsonText(&mut out, None), s);
             out.push(b'"');
             assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string(s).unwrap(), "{s:?}");
         }
