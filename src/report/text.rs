@@ -124,8 +124,48 @@ pub(crate) fn quoted_into(out: &mut Vec<u8>, s: &str) {
 /// field names) need no escape: found so eight bytes at a time, they are
 /// copied whole, inline (a call for each of the million strings of a
 /// run was a fifth of the test's instructions); else [`escape_runs`].
-#[inline]
+/// Strings of 4 to 16 bytes, most of those written (ids, types, names,
+/// field names), are tested and copied as two words that may overlap,
+/// without a call to copy them.
+#[inline(always)]
 pub(crate) fn escape_into(out: &mut Vec<u8>, s: &[u8]) {
+    match s.len() {
+        4..=8 => {
+            if let (Some(first), Some(last)) = (s.first_chunk::<4>(), s.last_chunk::<4>())
+                && !any_escaped(u64::from(u32::from_le_bytes(*first)) | u64::from(u32::from_le_bytes(*last)) << 32)
+            {
+                return copy_ends(out, first, last, s.len());
+            }
+        }
+        9..=16 => {
+            if let (Some(first), Some(last)) = (s.first_chunk::<8>(), s.last_chunk::<8>())
+                && !any_escaped(u64::from_le_bytes(*first))
+                && !any_escaped(u64::from_le_bytes(*last))
+            {
+                return copy_ends(out, first, last, s.len());
+            }
+        }
+        _ => {}
+    }
+    escape_other(out, s);
+}
+
+/// A string of `len` bytes (`N` to `2 * N`) onto `out`, from its first and
+/// last `N` bytes: two copies of a known size, the second over the end of
+/// the first where they overlap.
+#[inline(always)]
+fn copy_ends<const N: usize>(out: &mut Vec<u8>, first: &[u8; N], last: &[u8; N], len: usize) {
+    out.reserve(2 * N);
+    let end = out.len() + len;
+    out.extend_from_slice(first);
+    out.truncate(end - N);
+    out.extend_from_slice(last);
+}
+
+/// [`escape_into`] of any string: one with something to escape, or of
+/// another length.
+#[inline(never)]
+fn escape_other(out: &mut Vec<u8>, s: &[u8]) {
     if any_escaped_in(s) {
         escape_runs(out, s);
     } else {
