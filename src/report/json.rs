@@ -139,26 +139,34 @@ thread_local! {
 /// and keys spelled out, in the documented order.
 struct Json<'b> {
     out: &'b mut Vec<u8>,
-    /// What the line has written so far, to copy.
-    kept: Kept,
+    /// What the line has written so far, to copy: taken from the thread
+    /// when the line first shows evidence (most lines show none).
+    kept: Option<Kept>,
     /// The compact shape (`--evidence compact`): the tables its lines refer
     /// to, and the records this line has shown. `None`: the full shape.
     compact: Option<CompactLine<'b>>,
 }
 
 /// What a line has written, to copy where it is written again: its
-/// records and record hops (see [`Json::hop`]) and its chains' texts in
-/// summaries. (A chain's array is not copied whole: its record hops are
-/// copied already, and finding the chain cost more than it saved.)
+/// records and record hops (see [`Json::hop`]), its chains' arrays (see
+/// [`Json::chain`]) and its chains' texts in summaries.
 struct Kept {
     written: Vec<Written>,
+    chains: Vec<ChainWritten>,
     texts: HopsWritten,
 }
 
 impl Kept {
     const fn new() -> Kept {
-        Kept { written: Vec::new(), texts: HopsWritten::new() }
+        Kept { written: Vec::new(), chains: Vec::new(), texts: HopsWritten::new() }
     }
+}
+
+/// A chain's array written into the line: the address and length of its
+/// hops, and where its text is.
+struct ChainWritten {
+    hops: (usize, usize),
+    at: std::ops::Range<usize>,
 }
 
 /// A record hop or a record's entries written into the line: the
@@ -175,9 +183,10 @@ const WRITTEN_KEPT: usize = 1024;
 
 impl Drop for Json<'_> {
     fn drop(&mut self) {
-        let mut kept = std::mem::replace(&mut self.kept, Kept::new());
+        let Some(mut kept) = self.kept.take() else { return };
         if kept.written.capacity() <= WRITTEN_KEPT {
             kept.written.clear();
+            kept.chains.clear();
             kept.texts.clear();
             KEPT.set(kept);
         }
@@ -191,12 +200,17 @@ fn address(s: &Arc<str>) -> usize {
 
 impl<'b> Json<'b> {
     fn new(out: &'b mut Vec<u8>) -> Json<'b> {
-        Json { out, kept: KEPT.replace(Kept::new()), compact: None }
+        Json { out, kept: None, compact: None }
     }
 
     /// A writer of the compact shape's lines, which refer to `tables`.
     fn compact(out: &'b mut Vec<u8>, tables: &'b CompactTables) -> Json<'b> {
-        Json { out, kept: KEPT.replace(Kept::new()), compact: Some(CompactLine::new(tables)) }
+        Json { out, kept: None, compact: Some(CompactLine::new(tables)) }
+    }
+
+    /// What the line has written so far, to copy.
+    fn kept(&mut self) -> &mut Kept {
+        self.kept.get_or_insert_with(|| KEPT.replace(Kept::new()))
     }
 
     fn raw(&mut self, s: &str) {
@@ -363,7 +377,8 @@ impl<'b> Json<'b> {
         // The summary is written into the line as it is made, escaped on
         // the way, not built as a string first.
         self.raw(",\"summary\":\"");
-        write_fact_text(&mut JsonText(self.out, Some(&mut self.kept.texts)), f);
+        let kept = self.kept.get_or_insert_with(|| KEPT.replace(Kept::new()));
+        write_fact_text(&mut JsonText(self.out, Some(&mut kept.texts)), f);
         self.raw("\"}");
         Ok(())
     }
@@ -518,9 +533,24 @@ impl<'b> Json<'b> {
         Ok(())
     }
 
-    /// A chain's array of hops.
+    /// A chain's array of hops. The chain itself written before in the
+    /// line (a witness's, in the argument it is passed as: one chain
+    /// shared) is copied from there; another, a hop at a time.
     fn chain(&mut self, chain: &Chain) -> io::Result<()> {
-        self.list(chain.iter().as_slice(), Self::hop)
+        let hops = chain.iter().as_slice();
+        if hops.len() < 2 {
+            return self.list(hops, Self::hop);
+        }
+        let key = (hops.as_ptr() as usize, hops.len());
+        if let Some(seen) = self.kept().chains.iter().find(|c| c.hops == key).map(|c| c.at.clone()) {
+            self.out.extend_from_within(seen);
+            return Ok(());
+        }
+        let start = self.out.len();
+        self.list(hops, Self::hop)?;
+        let at = start..self.out.len();
+        self.kept().chains.push(ChainWritten { hops: key, at });
+        Ok(())
     }
 
     /// A hop's object in a chain. A record hop seen before in this line
@@ -547,16 +577,17 @@ impl<'b> Json<'b> {
         self.shown_entries(&h.to)?;
         self.raw("}");
         if let Some(strings) = strings {
-            self.kept.written.push(Written { strings, at: start..self.out.len() });
+            let at = start..self.out.len();
+            self.kept().written.push(Written { strings, at });
         }
         Ok(())
     }
 
     /// Copies the text written before for `strings`, if it was.
     fn copy_written(&mut self, strings: [usize; 4]) -> bool {
-        match self.kept.written.iter().rev().find(|w| w.strings == strings) {
+        match self.kept().written.iter().rev().find(|w| w.strings == strings).map(|w| w.at.clone()) {
             Some(seen) => {
-                self.out.extend_from_within(seen.at.clone());
+                self.out.extend_from_within(seen);
                 true
             }
             None => false,
@@ -588,7 +619,8 @@ impl<'b> Json<'b> {
                 self.str(record_type)?;
                 self.raw(",\"name\":");
                 self.opt_str(name.as_deref())?;
-                self.kept.written.push(Written { strings, at: start..self.out.len() });
+                let at = start..self.out.len();
+                self.kept().written.push(Written { strings, at });
                 Ok(())
             }
             Shown::Value(serde_json::Value::String(v)) => {
