@@ -1199,6 +1199,68 @@ mod tests {
         ]
     }
 
+    /// A witness's line as the evaluator shares its chain — passed on as
+    /// the argument of a call, and one hop longer in the comparison read
+    /// from it — or, when not `shared`, the same in chains and strings of
+    /// their own: a chain copied where it was written before is written as
+    /// one rendered anew.
+    fn witness_line(shared: bool) -> Vec<u8> {
+        let contacts: Arc<str> = ".contacts".into();
+        let hops = || -> Vec<Hop> {
+            let via = |i: usize| if i == 0 { Arc::default() } else { contacts.clone() };
+            ["p\"0", "p1", "p22"].iter().enumerate().map(|(i, id)| Hop { via: via(i), to: record(id) }).collect()
+        };
+        let witness = Chain::from(hops());
+        let apart = |c: &Chain| if shared { c.clone() } else { Chain::from(hops()) };
+        let (arg, mut left) = (apart(&witness), apart(&witness));
+        left.push(Hop { via: ".nationality".into(), to: Shown::Value(json!("KR")) });
+        let value = witness.last().map(|h| h.to.clone()).unwrap_or_default();
+        let observed = |chain: Chain, value: Shown| Observed { chain, value, computed: None };
+        let compare = FactKind::Compare {
+            lhs: observed(left, Shown::Value(json!("KR"))),
+            op: CmpOp::Eq,
+            rhs: observed(Chain::default(), Shown::Value(json!("KR"))),
+        };
+        let call = FactKind::Call {
+            def: "south_korean".into(),
+            args: vec![observed(arg, value.clone())],
+            body: vec![fact(compare)],
+        };
+        let quantifier = FactKind::Quantifier {
+            quantifier: crate::ast::Quantifier::Any,
+            var: "c".into(),
+            over: "p.contacts{1..2}".into(),
+            of_type: false,
+            count: None,
+            witness: Some(crate::eval::Witness { element: observed(witness, value), depth: Some(2), position: 3 }),
+            body: vec![fact(call)],
+            misses: Vec::new(),
+            more_misses: 0,
+        };
+        let mut out = Vec::new();
+        Json::new(&mut out).facts(&[fact(quantifier)]).unwrap();
+        out
+    }
+
+    #[test]
+    fn chains_shared_in_a_line_are_written_as_chains_apart() {
+        let (shared, apart) = (witness_line(true), witness_line(false));
+        assert_eq!(String::from_utf8_lossy(&shared), String::from_utf8_lossy(&apart));
+        // The witness's chain, as the witness, the argument and the start
+        // of the comparison's left side; its text in two summaries.
+        let text = String::from_utf8(shared).unwrap();
+        assert_eq!(text.matches("[{\"via\":null,\"record\":\"p\\\"0\"").count(), 3, "{text}");
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let chain = chain_text(&Observed {
+            chain: Chain::from(vec![Hop::start(record("p\"0")), Hop { via: ".contacts".into(), to: record("p1") }]),
+            value: Shown::Missing,
+            computed: None,
+        });
+        for summary in [&v[0]["summary"], &v[0]["evidence"][0]["evidence"][0]["summary"]] {
+            assert!(summary.as_str().is_some_and(|s| s.contains(&chain)), "{chain} in {summary}");
+        }
+    }
+
     /// A quantifier that did not hold, with its misses (`explain` only).
     fn misses_case(inner: &[Fact]) -> Case {
         case(
