@@ -12,11 +12,13 @@ use serde::Serialize;
 use serde::ser::{SerializeStruct, Serializer};
 
 use super::compact::{CompactLine, CompactTables};
+use super::hops::HopsWritten;
 use super::text::{JsonText, quoted_into, write_fact_text};
 use crate::ast::{CmpOp, Effect, Severity};
 use crate::check::{Program, Rule};
 use crate::eval::{
-    Chain, Decision, Fact, FactKind, LinkProblem, LinkWarning, Miss, Observed, Outcome, Shown, Verdict, Waived, Witness,
+    Chain, Decision, Fact, FactKind, Hop, LinkProblem, LinkWarning, Miss, Observed, Outcome, Shown, Verdict, Waived,
+    Witness,
 };
 use crate::records::{RecordError, Records};
 use crate::source::{Loc, Position, SourceFile};
@@ -124,9 +126,9 @@ thread_local! {
     /// The file the last verdict's `source` named, and `{"file": …,"line":`
     /// rendered for it (see [`Json::source`]).
     static SOURCE_FILE: RefCell<(String, Vec<u8>)> = const { RefCell::new((String::new(), Vec::new())) };
-    /// A writer's [`Json::written`], kept from line to line so that a line
-    /// does not grow it again.
-    static WRITTEN: Cell<Vec<Written>> = const { Cell::new(Vec::new()) };
+    /// A writer's [`Json::kept`], kept from line to line so that a line
+    /// does not grow its buffers again.
+    static KEPT: Cell<Kept> = const { Cell::new(Kept::new()) };
 }
 
 /// A verdict line written by hand, in the shape of `docs/json.md`. serde's
@@ -137,11 +139,34 @@ thread_local! {
 /// and keys spelled out, in the documented order.
 struct Json<'b> {
     out: &'b mut Vec<u8>,
-    /// The records and record hops written so far (see [`Json::chain`]).
-    written: Vec<Written>,
+    /// What the line has written so far, to copy: taken from the thread
+    /// when the line first shows evidence (most lines show none).
+    kept: Option<Kept>,
     /// The compact shape (`--evidence compact`): the tables its lines refer
     /// to, and the records this line has shown. `None`: the full shape.
     compact: Option<CompactLine<'b>>,
+}
+
+/// What a line has written, to copy where it is written again: its
+/// records and record hops (see [`Json::hop`]), its chains' arrays (see
+/// [`Json::chain`]) and its chains' texts in summaries.
+struct Kept {
+    written: Vec<Written>,
+    chains: Vec<ChainWritten>,
+    texts: HopsWritten,
+}
+
+impl Kept {
+    const fn new() -> Kept {
+        Kept { written: Vec::new(), chains: Vec::new(), texts: HopsWritten::new() }
+    }
+}
+
+/// A chain's array written into the line: the address and length of its
+/// hops, and where its text is.
+struct ChainWritten {
+    hops: (usize, usize),
+    at: std::ops::Range<usize>,
 }
 
 /// A record hop or a record's entries written into the line: the
@@ -158,10 +183,12 @@ const WRITTEN_KEPT: usize = 1024;
 
 impl Drop for Json<'_> {
     fn drop(&mut self) {
-        let mut written = std::mem::take(&mut self.written);
-        if written.capacity() <= WRITTEN_KEPT {
-            written.clear();
-            WRITTEN.set(written);
+        let Some(mut kept) = self.kept.take() else { return };
+        if kept.written.capacity() <= WRITTEN_KEPT {
+            kept.written.clear();
+            kept.chains.clear();
+            kept.texts.clear();
+            KEPT.set(kept);
         }
     }
 }
@@ -173,12 +200,17 @@ fn address(s: &Arc<str>) -> usize {
 
 impl<'b> Json<'b> {
     fn new(out: &'b mut Vec<u8>) -> Json<'b> {
-        Json { out, written: WRITTEN.take(), compact: None }
+        Json { out, kept: None, compact: None }
     }
 
     /// A writer of the compact shape's lines, which refer to `tables`.
     fn compact(out: &'b mut Vec<u8>, tables: &'b CompactTables) -> Json<'b> {
-        Json { out, written: WRITTEN.take(), compact: Some(CompactLine::new(tables)) }
+        Json { out, kept: None, compact: Some(CompactLine::new(tables)) }
+    }
+
+    /// What the line has written so far, to copy.
+    fn kept(&mut self) -> &mut Kept {
+        self.kept.get_or_insert_with(|| KEPT.replace(Kept::new()))
     }
 
     fn raw(&mut self, s: &str) {
@@ -345,7 +377,8 @@ impl<'b> Json<'b> {
         // The summary is written into the line as it is made, escaped on
         // the way, not built as a string first.
         self.raw(",\"summary\":\"");
-        write_fact_text(&mut JsonText(self.out), f);
+        let kept = self.kept.get_or_insert_with(|| KEPT.replace(Kept::new()));
+        write_fact_text(&mut JsonText(self.out, Some(&mut kept.texts)), f);
         self.raw("\"}");
         Ok(())
     }
@@ -500,41 +533,61 @@ impl<'b> Json<'b> {
         Ok(())
     }
 
-    /// A chain's hops. A record hop seen before in this line (a chain is
-    /// cloned into each value read along it, its strings shared) is copied
-    /// from where it was written: the same strings at the same addresses,
-    /// all alive while the verdict is written, are the same hop.
+    /// A chain's array of hops. The chain itself written before in the
+    /// line (a witness's, in the argument it is passed as: one chain
+    /// shared) is copied from there; another, a hop at a time.
     fn chain(&mut self, chain: &Chain) -> io::Result<()> {
-        self.list(chain.iter().as_slice(), |j, h| {
-            let strings = match &h.to {
-                Shown::Record { id, record_type, name } => {
-                    Some([address(&h.via), address(id), address(record_type), name.as_ref().map_or(0, address)])
-                }
-                _ => None,
-            };
-            if let Some(strings) = strings
-                && j.copy_written(strings)
-            {
-                return Ok(());
+        let hops = chain.iter().as_slice();
+        if hops.len() < 2 {
+            return self.list(hops, Self::hop);
+        }
+        let key = (hops.as_ptr() as usize, hops.len());
+        if let Some(seen) = self.kept().chains.iter().find(|c| c.hops == key).map(|c| c.at.clone()) {
+            self.out.extend_from_within(seen);
+            return Ok(());
+        }
+        let start = self.out.len();
+        self.list(hops, Self::hop)?;
+        let at = start..self.out.len();
+        self.kept().chains.push(ChainWritten { hops: key, at });
+        Ok(())
+    }
+
+    /// A hop's object in a chain. A record hop seen before in this line
+    /// (a chain is cloned into each value read along it, its strings
+    /// shared) is copied from where it was written: the same strings at
+    /// the same addresses, all alive while the verdict is written, are the
+    /// same hop.
+    fn hop(&mut self, h: &Hop) -> io::Result<()> {
+        let strings = match &h.to {
+            Shown::Record { id, record_type, name } => {
+                Some([address(&h.via), address(id), address(record_type), name.as_ref().map_or(0, address)])
             }
-            let start = j.out.len();
-            j.raw("{\"via\":");
-            j.opt_str((!h.via.is_empty()).then(|| h.via.trim_start_matches('.')))?;
-            j.raw(",");
-            j.shown_entries(&h.to)?;
-            j.raw("}");
-            if let Some(strings) = strings {
-                j.written.push(Written { strings, at: start..j.out.len() });
-            }
-            Ok(())
-        })
+            _ => None,
+        };
+        if let Some(strings) = strings
+            && self.copy_written(strings)
+        {
+            return Ok(());
+        }
+        let start = self.out.len();
+        self.raw("{\"via\":");
+        self.opt_str((!h.via.is_empty()).then(|| h.via.trim_start_matches('.')))?;
+        self.raw(",");
+        self.shown_entries(&h.to)?;
+        self.raw("}");
+        if let Some(strings) = strings {
+            let at = start..self.out.len();
+            self.kept().written.push(Written { strings, at });
+        }
+        Ok(())
     }
 
     /// Copies the text written before for `strings`, if it was.
     fn copy_written(&mut self, strings: [usize; 4]) -> bool {
-        match self.written.iter().rev().find(|w| w.strings == strings) {
+        match self.kept().written.iter().rev().find(|w| w.strings == strings).map(|w| w.at.clone()) {
             Some(seen) => {
-                self.out.extend_from_within(seen.at.clone());
+                self.out.extend_from_within(seen);
                 true
             }
             None => false,
@@ -566,7 +619,8 @@ impl<'b> Json<'b> {
                 self.str(record_type)?;
                 self.raw(",\"name\":");
                 self.opt_str(name.as_deref())?;
-                self.written.push(Written { strings, at: start..self.out.len() });
+                let at = start..self.out.len();
+                self.kept().written.push(Written { strings, at });
                 Ok(())
             }
             Shown::Value(serde_json::Value::String(v)) => {
@@ -866,7 +920,6 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::eval::Hop;
     use crate::report::text::{chain_text, fact_text};
 
     #[test]
@@ -1039,7 +1092,7 @@ mod tests {
     fn summaries_are_escaped_as_serde_escapes_them() {
         for s in TRICKY {
             let mut out = vec![b'"'];
-            crate::report::text::Out::push_str(&mut JsonText(&mut out), s);
+            crate::report::text::Out::push_str(&mut JsonText(&mut out, None), s);
             out.push(b'"');
             assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string(s).unwrap(), "{s:?}");
         }
@@ -1144,6 +1197,68 @@ mod tests {
                 ],
             ),
         ]
+    }
+
+    /// A witness's line as the evaluator shares its chain — passed on as
+    /// the argument of a call, and one hop longer in the comparison read
+    /// from it — or, when not `shared`, the same in chains and strings of
+    /// their own: a chain copied where it was written before is written as
+    /// one rendered anew.
+    fn witness_line(shared: bool) -> Vec<u8> {
+        let contacts: Arc<str> = ".contacts".into();
+        let hops = || -> Vec<Hop> {
+            let via = |i: usize| if i == 0 { Arc::default() } else { contacts.clone() };
+            ["p\"0", "p1", "p22"].iter().enumerate().map(|(i, id)| Hop { via: via(i), to: record(id) }).collect()
+        };
+        let witness = Chain::from(hops());
+        let apart = |c: &Chain| if shared { c.clone() } else { Chain::from(hops()) };
+        let (arg, mut left) = (apart(&witness), apart(&witness));
+        left.push(Hop { via: ".nationality".into(), to: Shown::Value(json!("KR")) });
+        let value = witness.last().map(|h| h.to.clone()).unwrap_or_default();
+        let observed = |chain: Chain, value: Shown| Observed { chain, value, computed: None };
+        let compare = FactKind::Compare {
+            lhs: observed(left, Shown::Value(json!("KR"))),
+            op: CmpOp::Eq,
+            rhs: observed(Chain::default(), Shown::Value(json!("KR"))),
+        };
+        let call = FactKind::Call {
+            def: "south_korean".into(),
+            args: vec![observed(arg, value.clone())],
+            body: vec![fact(compare)],
+        };
+        let quantifier = FactKind::Quantifier {
+            quantifier: crate::ast::Quantifier::Any,
+            var: "c".into(),
+            over: "p.contacts{1..2}".into(),
+            of_type: false,
+            count: None,
+            witness: Some(crate::eval::Witness { element: observed(witness, value), depth: Some(2), position: 3 }),
+            body: vec![fact(call)],
+            misses: Vec::new(),
+            more_misses: 0,
+        };
+        let mut out = Vec::new();
+        Json::new(&mut out).facts(&[fact(quantifier)]).unwrap();
+        out
+    }
+
+    #[test]
+    fn chains_shared_in_a_line_are_written_as_chains_apart() {
+        let (shared, apart) = (witness_line(true), witness_line(false));
+        assert_eq!(String::from_utf8_lossy(&shared), String::from_utf8_lossy(&apart));
+        // The witness's chain, as the witness, the argument and the start
+        // of the comparison's left side; its text in two summaries.
+        let text = String::from_utf8(shared).unwrap();
+        assert_eq!(text.matches("[{\"via\":null,\"record\":\"p\\\"0\"").count(), 3, "{text}");
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let chain = chain_text(&Observed {
+            chain: Chain::from(vec![Hop::start(record("p\"0")), Hop { via: ".contacts".into(), to: record("p1") }]),
+            value: Shown::Missing,
+            computed: None,
+        });
+        for summary in [&v[0]["summary"], &v[0]["evidence"][0]["evidence"][0]["summary"]] {
+            assert!(summary.as_str().is_some_and(|s| s.contains(&chain)), "{chain} in {summary}");
+        }
     }
 
     /// A quantifier that did not hold, with its misses (`explain` only).

@@ -5,6 +5,7 @@ mod compact;
 mod decision_snapshot;
 mod diff;
 mod explain;
+mod hops;
 mod human;
 mod json;
 mod summary;

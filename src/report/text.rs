@@ -3,8 +3,9 @@
 
 use std::fmt::Write as _;
 
+use super::hops::HopsWritten;
 use crate::ast::Quantifier;
-use crate::eval::{Computation, Computed, Decision, Fact, FactKind, Observed, Shown, Witness};
+use crate::eval::{Computation, Computed, Decision, Fact, FactKind, Hop, Observed, Shown, Witness};
 
 /// Record content shown on a terminal: control characters (escape
 /// sequences included) and the invisible marks that reorder text
@@ -53,6 +54,13 @@ pub(crate) trait Out: std::fmt::Write {
     fn push_clean(&mut self, s: &str) {
         self.push_str(&clean(s));
     }
+
+    /// The text written so far and the chains in it, where a chain's text
+    /// is copied from one written before (a summary's); `None` where none
+    /// is.
+    fn hops_written(&mut self) -> Option<(&mut Vec<u8>, &mut HopsWritten)> {
+        None
+    }
 }
 
 impl Out for String {
@@ -68,7 +76,9 @@ impl Out for String {
 /// Text written into a JSON string literal (the quotes left to the
 /// caller), escaped as serde_json escapes it: `"`, `\` and control
 /// characters; everything else (the `→` of a chain included) as it is.
-pub(crate) struct JsonText<'a>(pub(crate) &'a mut Vec<u8>);
+/// With the line's chain texts, a chain's text written before in the line
+/// is copied.
+pub(crate) struct JsonText<'a>(pub(crate) &'a mut Vec<u8>, pub(super) Option<&'a mut HopsWritten>);
 
 /// The bytes JSON escapes in a string: `"`, `\` and control characters.
 pub(crate) static JSON_ESCAPED: [bool; 256] = {
@@ -114,8 +124,48 @@ pub(crate) fn quoted_into(out: &mut Vec<u8>, s: &str) {
 /// field names) need no escape: found so eight bytes at a time, they are
 /// copied whole, inline (a call for each of the million strings of a
 /// run was a fifth of the test's instructions); else [`escape_runs`].
-#[inline]
+/// Strings of 4 to 16 bytes, most of those written (ids, types, names,
+/// field names), are tested and copied as two words that may overlap,
+/// without a call to copy them.
+#[inline(always)]
 pub(crate) fn escape_into(out: &mut Vec<u8>, s: &[u8]) {
+    match s.len() {
+        4..=8 => {
+            if let (Some(first), Some(last)) = (s.first_chunk::<4>(), s.last_chunk::<4>())
+                && !any_escaped(u64::from(u32::from_le_bytes(*first)) | u64::from(u32::from_le_bytes(*last)) << 32)
+            {
+                return copy_ends(out, first, last, s.len());
+            }
+        }
+        9..=16 => {
+            if let (Some(first), Some(last)) = (s.first_chunk::<8>(), s.last_chunk::<8>())
+                && !any_escaped(u64::from_le_bytes(*first))
+                && !any_escaped(u64::from_le_bytes(*last))
+            {
+                return copy_ends(out, first, last, s.len());
+            }
+        }
+        _ => {}
+    }
+    escape_other(out, s);
+}
+
+/// A string of `len` bytes (`N` to `2 * N`) onto `out`, from its first and
+/// last `N` bytes: two copies of a known size, the second over the end of
+/// the first where they overlap.
+#[inline(always)]
+fn copy_ends<const N: usize>(out: &mut Vec<u8>, first: &[u8; N], last: &[u8; N], len: usize) {
+    out.reserve(2 * N);
+    let end = out.len() + len;
+    out.extend_from_slice(first);
+    out.truncate(end - N);
+    out.extend_from_slice(last);
+}
+
+/// [`escape_into`] of any string: one with something to escape, or of
+/// another length.
+#[inline(never)]
+fn escape_other(out: &mut Vec<u8>, s: &[u8]) {
     if any_escaped_in(s) {
         escape_runs(out, s);
     } else {
@@ -220,6 +270,10 @@ impl Out for JsonText<'_> {
             escape_into(self.0, clean(s).as_bytes());
         }
     }
+
+    fn hops_written(&mut self) -> Option<(&mut Vec<u8>, &mut HopsWritten)> {
+        Some((self.0, self.1.as_deref_mut()?))
+    }
 }
 
 impl std::fmt::Write for JsonText<'_> {
@@ -314,23 +368,39 @@ fn write_chain(out: &mut impl Out, o: &Observed) {
         write_shown(out, &o.value);
         return;
     }
-    for (i, hop) in o.chain.iter().enumerate() {
-        if i > 0 {
-            out.push_plain(" → ");
+    let hops = o.chain.iter().as_slice();
+    let (start, copied) = match out.hops_written() {
+        Some((text, written)) => (text.len(), written.copy_start(text, hops)),
+        None => (0, 0),
+    };
+    if copied == hops.len() {
+        return;
+    }
+    for (i, hop) in hops.iter().enumerate().skip(copied) {
+        write_hop(out, i, hop);
+        if let Some((text, written)) = out.hops_written() {
+            written.note(hop, i, start, text.len());
         }
-        if matches!(hop.to, Shown::Elided(_)) {
-            // `… 49,983 hops …`, no field: they may be several.
-        } else if i == 0 && hop.via.is_empty() {
-            if let Shown::Record { record_type, .. } = &hop.to {
-                out.push_clean(record_type);
-                out.push_plain(" ");
-            }
-        } else {
-            out.push_clean(hop.via.trim_start_matches('.'));
+    }
+}
+
+/// Hop `i` of a chain: ` → contacts p-7 "Kim"` (the first: `person p-1`).
+fn write_hop(out: &mut impl Out, i: usize, hop: &Hop) {
+    if i > 0 {
+        out.push_plain(" → ");
+    }
+    if matches!(hop.to, Shown::Elided(_)) {
+        // `… 49,983 hops …`, no field: they may be several.
+    } else if i == 0 && hop.via.is_empty() {
+        if let Shown::Record { record_type, .. } = &hop.to {
+            out.push_clean(record_type);
             out.push_plain(" ");
         }
-        write_shown(out, &hop.to);
+    } else {
+        out.push_clean(hop.via.trim_start_matches('.'));
+        out.push_plain(" ");
     }
+    write_shown(out, &hop.to);
 }
 
 /// `as_of - 1 year = "2025-06-01"`; `visit x-1 → date "2024-01-01" + 30
