@@ -66,7 +66,8 @@ impl Links<'_> {
 /// What the walk from one record comes to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum End {
-    /// It reaches no record of `S` (besides itself).
+    /// It reaches no record of `S` (besides itself); for a range with an
+    /// end, none within it.
     Unsettled,
     /// It stops at `witness`, `depth` hops away, reached from position
     /// `pos` of the list before it; `next` is the record after the start
@@ -113,14 +114,20 @@ impl Closure {
     /// reaches is counted only when `count_reached` asks (a hop range
     /// with an end never reads it, and the count is the costly part: one
     /// depth-first pass over every link, in no cache-friendly order).
-    pub(crate) fn new(links: &Links<'_>, settles: &[bool], tail: u32, count_reached: bool) -> Closure {
+    /// A range with an end (`{1..max}`) needs no distance past it: the
+    /// records farther from `S` are left [`End::Unsettled`], which a walk
+    /// over that range reads as a farther one (with evidence both are
+    /// walked; without, neither is settled in range).
+    pub(crate) fn new(links: &Links<'_>, settles: &[bool], tail: u32, max: Option<u32>) -> Closure {
+        let count_reached = max.is_none();
         let reached = if count_reached { reach_counts(links, settles.len()) } else { Vec::new() };
         let ends = vec![End::Unsettled; settles.len()];
         let mut closure = Closure { ends, reached, tail, settles: settles.to_vec() };
         let mut dist: Vec<u32> = settles.iter().map(|&s| if s { 0 } else { FAR }).collect();
-        if let Some(frontier) = closure.levels_forwards(links, &mut dist, settles) {
+        let farthest = max.unwrap_or(FAR - 1);
+        if let Some(frontier) = closure.levels_forwards(links, &mut dist, settles, farthest) {
             // Nearest first: a record's end is read from one a hop nearer.
-            for r in backwards_from(links, &mut dist, frontier) {
+            for r in backwards_from(links, &mut dist, frontier, farthest) {
                 closure.settle_outside(links, &dist, settles, r as usize);
             }
         }
@@ -147,15 +154,21 @@ impl Closure {
     /// would take a pass a level: once a level reaches few of the many
     /// records still open, or the levels have read the links three times
     /// over, the rest is left to the search backwards, from the last level
-    /// (returned; `None` when every level is done).
-    fn levels_forwards(&mut self, links: &Links<'_>, dist: &mut [u32], settles: &[bool]) -> Option<Vec<u32>> {
+    /// (returned; `None` when every level is done, or level `farthest` is).
+    fn levels_forwards(
+        &mut self,
+        links: &Links<'_>,
+        dist: &mut [u32],
+        settles: &[bool],
+        farthest: u32,
+    ) -> Option<Vec<u32>> {
         // The records not yet reached that have links, and how many links.
         let mut open: Vec<u32> =
             (0..dist.len() as u32).filter(|&r| dist[r as usize] == FAR && !links.of(r as usize).is_empty()).collect();
         let mut open_links = links.links.len();
         let (budget, mut spent) = (3 * open_links, 0);
         let mut level = Vec::new();
-        for d in 1.. {
+        for d in 1..=farthest {
             if d > 1 && spent + open_links > budget {
                 return Some(level);
             }
@@ -296,10 +309,11 @@ impl Closure {
     }
 }
 
-/// The distances to `S` of the records not yet reached, found by a
-/// breadth-first search backwards over the links from `frontier` (the
-/// farthest level reached so far); returns those records, nearest first.
-fn backwards_from(links: &Links<'_>, dist: &mut [u32], frontier: Vec<u32>) -> Vec<u32> {
+/// The distances to `S` of the records not yet reached, up to `farthest`,
+/// found by a breadth-first search backwards over the links from
+/// `frontier` (the farthest level reached so far); returns those records,
+/// nearest first.
+fn backwards_from(links: &Links<'_>, dist: &mut [u32], frontier: Vec<u32>, farthest: u32) -> Vec<u32> {
     let n = dist.len();
     // The links reversed, in the same compressed rows.
     let mut starts = vec![0u32; n + 1];
@@ -329,6 +343,9 @@ fn backwards_from(links: &Links<'_>, dist: &mut [u32], frontier: Vec<u32>) -> Ve
     while let Some(&u) = order.get(at) {
         at += 1;
         let u = u as usize;
+        if dist[u] >= farthest {
+            continue;
+        }
         for &s in &from[starts[u] as usize..starts[u + 1] as usize] {
             if dist[s as usize] == FAR {
                 dist[s as usize] = dist[u] + 1;
@@ -448,7 +465,7 @@ mod tests {
             }
             starts.push(links.len() as u32);
         }
-        Closure::new(&Links { starts: &starts, links: &links }, settles, tail, true)
+        Closure::new(&Links { starts: &starts, links: &links }, settles, tail, None)
     }
 
     fn settled(next: u32, depth: u32, witness: u32, pos: u32, anchor: u32) -> End {
@@ -552,13 +569,40 @@ mod tests {
         assert_eq!(targets_only.end(RecordIdx(0)), settled(1, 2, 2, 0, 0));
     }
 
+    /// `{1..2}`: the records three hops from `S` are left unsettled, the
+    /// nearer ones as an unbounded range settles them.
+    #[test]
+    fn a_bounded_range_works_out_no_distance_past_its_end() {
+        // 0 → 1 → 2 → 3 (holds); 4 → [1, 2]; 5 → [0, 4].
+        let lists: &[&[Option<u32>]] =
+            &[&[Some(1)], &[Some(2)], &[Some(3)], &[], &[Some(1), Some(2)], &[Some(0), Some(4)]];
+        let settles = [false, false, false, true, false, false];
+        let (mut starts, mut links) = (vec![0], Vec::new());
+        for list in lists {
+            links.extend(list.iter().enumerate().filter_map(|(pos, t)| Some((pos as u32, RecordIdx((*t)?)))));
+            starts.push(links.len() as u32);
+        }
+        let links = Links { starts: &starts, links: &links };
+        let bounded = Closure::new(&links, &settles, 8, Some(2));
+        let unbounded = Closure::new(&links, &settles, 8, None);
+        for r in [1, 2, 3, 4] {
+            assert_eq!(bounded.end(RecordIdx(r)), unbounded.end(RecordIdx(r)), "record {r}");
+        }
+        assert_eq!(bounded.end(RecordIdx(4)), settled(2, 2, 3, 0, 4));
+        assert_eq!(unbounded.end(RecordIdx(0)), settled(1, 3, 3, 0, 0));
+        assert_eq!(unbounded.end(RecordIdx(5)), settled(4, 3, 3, 0, 5));
+        for r in [0, 5] {
+            assert_eq!(bounded.end(RecordIdx(r)), End::Unsettled, "record {r}");
+        }
+    }
+
     #[test]
     fn a_bounded_range_counts_nothing_reached() {
         let lists: &[&[Option<u32>]] = &[&[Some(1)], &[Some(2)], &[]];
         let (starts, links) = ([0, 1, 2, 2], [(0, RecordIdx(1)), (0, RecordIdx(2))]);
         let links = Links { starts: &starts, links: &links };
         assert_eq!(links.targets(3), [false, true, true]);
-        let bounded = Closure::new(&links, &[false; 3], 8, false);
+        let bounded = Closure::new(&links, &[false; 3], 8, Some(2));
         assert_eq!(bounded.reached(RecordIdx(0)), None);
         assert_eq!(closure(lists, &[false; 3], 8).reached(RecordIdx(0)), Some(2));
     }

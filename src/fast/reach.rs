@@ -136,8 +136,8 @@ impl<'s> FastEngine<'s> {
             };
             *settles_here = holds == settling;
         }
-        let count_reached = step.hops.is_some_and(|h| h.max.is_none());
-        Some(Closure::new(&links, &settles, CHAIN_ENDS as u32, count_reached))
+        let max = step.hops.and_then(|h| h.max);
+        Some(Closure::new(&links, &settles, CHAIN_ENDS as u32, max))
     }
 
     /// A body that calls a def on the element itself (`any c in …:
@@ -304,7 +304,7 @@ mod tests {
         let adj = adjacency(&[&[1], &[0, 2], &[3], &[], &[4]]);
         let settles = [true, false, false, true, true];
         let links = Links { starts: &adj.starts, links: &adj.links };
-        let closure = Closure::new(&links, &settles, CHAIN_ENDS as u32, false);
+        let closure = Closure::new(&links, &settles, CHAIN_ENDS as u32, None);
         let within = |start, max| settling_within(&adj, &closure, RecordIdx(start), max);
         assert_eq!((within(0, 2), within(0, 3), within(0, 5)), (Some(false), Some(true), Some(true)));
         assert_eq!((within(4, 1), within(4, 9)), (Some(false), Some(false)));
@@ -315,7 +315,7 @@ mod tests {
         let mut settles = vec![false; n as usize];
         settles[0] = true;
         let links = Links { starts: &adj.starts, links: &adj.links };
-        let closure = Closure::new(&links, &settles, CHAIN_ENDS as u32, false);
+        let closure = Closure::new(&links, &settles, CHAIN_ENDS as u32, None);
         assert_eq!(settling_within(&adj, &closure, RecordIdx(0), 2), Some(false));
         assert_eq!(settling_within(&adj, &closure, RecordIdx(0), 4), None);
     }
