@@ -25,6 +25,8 @@
 
 use std::sync::OnceLock;
 
+use rayon::prelude::*;
+
 use crate::records::RecordIdx;
 
 /// The store-wide closures of a program's quantifiers, by the quantifier's
@@ -167,24 +169,32 @@ impl Closure {
             (0..dist.len() as u32).filter(|&r| dist[r as usize] == FAR && !links.of(r as usize).is_empty()).collect();
         let mut open_links = links.links.len();
         let (budget, mut spent) = (3 * open_links, 0);
+        // Built on a judging thread (on first use), a parallel loop could
+        // pick up judging that waits for this closure: there, one thread.
+        let parallel = rayon::current_thread_index().is_none();
         let mut level = Vec::new();
         for d in 1..=farthest {
             if d > 1 && spent + open_links > budget {
                 return Some(level);
             }
             spent += open_links;
-            level.clear();
-            for &r in &open {
-                let r = r as usize;
-                if links.of(r).iter().any(|(_, t)| dist[t.index()] == d - 1) {
-                    dist[r] = d;
-                    self.settle_outside(links, dist, settles, r);
-                    open_links = open_links.saturating_sub(links.of(r).len());
-                    level.push(r as u32);
-                }
-            }
+            // A level reads the distances of the level before and the ends
+            // worked out there, and writes only its own: on every core.
+            let near = |r: &u32| links.of(*r as usize).iter().any(|(_, t)| dist[t.index()] == d - 1);
+            level = in_parts(&open, parallel, |part| part.iter().copied().filter(near).collect());
             if level.is_empty() {
                 return None;
+            }
+            for &r in &level {
+                dist[r as usize] = d;
+                open_links = open_links.saturating_sub(links.of(r as usize).len());
+            }
+            let dist = &*dist;
+            let ends = in_parts(&level, parallel, |part| {
+                part.iter().map(|&r| self.end_at(links, dist, settles, r as usize)).collect()
+            });
+            for (&r, end) in level.iter().zip(ends) {
+                self.ends[r as usize] = end;
             }
             open.retain(|&r| dist[r as usize] == FAR);
             // A level that reached few of many records still open, with
@@ -199,10 +209,15 @@ impl Closure {
     /// Works out the end of record `r` outside `S`, at distance `dist[r]`
     /// from it, once the ends of the records a hop nearer are known.
     fn settle_outside(&mut self, links: &Links<'_>, dist: &[u32], settles: &[bool], r: usize) {
-        self.ends[r] = match self.end_outside(links, dist, settles, r) {
+        self.ends[r] = self.end_at(links, dist, settles, r);
+    }
+
+    /// What [`Closure::settle_outside`] sets record `r`'s end to.
+    fn end_at(&self, links: &Links<'_>, dist: &[u32], settles: &[bool], r: usize) -> End {
+        match self.end_outside(links, dist, settles, r) {
             End::Walk { .. } => End::Walk { depth: Some(dist[r]) },
             end => end,
-        };
+        }
     }
 
     pub(crate) fn end(&self, r: RecordIdx) -> End {
@@ -307,6 +322,18 @@ impl Closure {
             other => other,
         }
     }
+}
+
+/// Records at a time, one part on a core where `parallel`.
+const PART: usize = 1 << 13;
+
+/// `f` of `items`, a part at a time, on every core where `parallel`; the
+/// results in order.
+fn in_parts<T: Send>(items: &[u32], parallel: bool, f: impl Fn(&[u32]) -> Vec<T> + Sync) -> Vec<T> {
+    if !parallel {
+        return f(items);
+    }
+    items.par_chunks(PART).map(&f).collect::<Vec<Vec<T>>>().into_iter().flatten().collect()
 }
 
 /// The distances to `S` of the records not yet reached, up to `farthest`,

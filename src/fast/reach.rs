@@ -99,6 +99,23 @@ impl<'s> FastEngine<'s> {
         cell.get_or_init(|| self.build_closure(q)).as_ref()
     }
 
+    /// Builds the closure of every quantifier that has one, each on every
+    /// core: called before judging starts (a closure built on first use
+    /// is built by one thread while the others wait for it). On a rayon
+    /// thread they are left to be built on first use (see [`Closure::new`]).
+    pub(crate) fn build_closures(&self) {
+        if rayon::current_thread_index().is_some() {
+            return;
+        }
+        for (_, cond) in self.program.conditions() {
+            cond.visit(&mut |e| {
+                if let Cond::Quant(q) = e {
+                    self.closure(q);
+                }
+            });
+        }
+    }
+
     /// Works the body out on every record a link leads to (one thread:
     /// other threads wait for it, and a parallel loop here could pick up
     /// their work and ask for this closure again), then the walks of every
