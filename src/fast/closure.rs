@@ -94,9 +94,11 @@ pub(crate) struct Closure {
     /// How many hops before the witness `anchor` is (at most).
     tail: u32,
     /// Which records settle the quantifier (`S`; only those some link
-    /// leads to are worked out): what a walk with evidence looks for at
-    /// the depth its witness is known to be at.
-    settles: Vec<bool>,
+    /// leads to are worked out), a bit a record: what a walk with evidence
+    /// looks for at the depth its witness is known to be at, and a short
+    /// walk without evidence from a record of `S`, both at random (a byte
+    /// a record outgrew the cache at 10M bench records).
+    settles: Vec<u64>,
 }
 
 /// The records a settled walk goes through to its witness (the start not
@@ -124,19 +126,19 @@ impl Closure {
         let count_reached = max.is_none();
         let reached = if count_reached { reach_counts(links, settles.len()) } else { Vec::new() };
         let ends = vec![End::Unsettled; settles.len()];
-        let mut closure = Closure { ends, reached, tail, settles: settles.to_vec() };
+        let mut closure = Closure { ends, reached, tail, settles: bits(settles) };
         let mut dist: Vec<u32> = settles.iter().map(|&s| if s { 0 } else { FAR }).collect();
         let farthest = max.unwrap_or(FAR - 1);
-        if let Some(frontier) = closure.levels_forwards(links, &mut dist, settles, farthest) {
+        if let Some(frontier) = closure.levels_forwards(links, &mut dist, farthest) {
             // Nearest first: a record's end is read from one a hop nearer.
             for r in backwards_from(links, &mut dist, frontier, farthest) {
-                closure.settle_outside(links, &dist, settles, r as usize);
+                closure.settle_outside(links, &dist, r as usize);
             }
         }
         for (r, &settles_here) in settles.iter().enumerate() {
             if settles_here {
                 // Its distance to `S` is 0: the depth of its own witness is unknown.
-                closure.ends[r] = match closure.end_inside(links, &dist, settles, r) {
+                closure.ends[r] = match closure.end_inside(links, &dist, r) {
                     End::Walk { .. } => End::Walk { depth: None },
                     end => end,
                 };
@@ -157,13 +159,7 @@ impl Closure {
     /// records still open, or the levels have read the links three times
     /// over, the rest is left to the search backwards, from the last level
     /// (returned; `None` when every level is done, or level `farthest` is).
-    fn levels_forwards(
-        &mut self,
-        links: &Links<'_>,
-        dist: &mut [u32],
-        settles: &[bool],
-        farthest: u32,
-    ) -> Option<Vec<u32>> {
+    fn levels_forwards(&mut self, links: &Links<'_>, dist: &mut [u32], farthest: u32) -> Option<Vec<u32>> {
         // The records not yet reached that have links, and how many links.
         let mut open: Vec<u32> =
             (0..dist.len() as u32).filter(|&r| dist[r as usize] == FAR && !links.of(r as usize).is_empty()).collect();
@@ -190,9 +186,8 @@ impl Closure {
                 open_links = open_links.saturating_sub(links.of(r as usize).len());
             }
             let dist = &*dist;
-            let ends = in_parts(&level, parallel, |part| {
-                part.iter().map(|&r| self.end_at(links, dist, settles, r as usize)).collect()
-            });
+            let ends =
+                in_parts(&level, parallel, |part| part.iter().map(|&r| self.end_at(links, dist, r as usize)).collect());
             for (&r, end) in level.iter().zip(ends) {
                 self.ends[r as usize] = end;
             }
@@ -208,13 +203,13 @@ impl Closure {
 
     /// Works out the end of record `r` outside `S`, at distance `dist[r]`
     /// from it, once the ends of the records a hop nearer are known.
-    fn settle_outside(&mut self, links: &Links<'_>, dist: &[u32], settles: &[bool], r: usize) {
-        self.ends[r] = self.end_at(links, dist, settles, r);
+    fn settle_outside(&mut self, links: &Links<'_>, dist: &[u32], r: usize) {
+        self.ends[r] = self.end_at(links, dist, r);
     }
 
     /// What [`Closure::settle_outside`] sets record `r`'s end to.
-    fn end_at(&self, links: &Links<'_>, dist: &[u32], settles: &[bool], r: usize) -> End {
-        match self.end_outside(links, dist, settles, r) {
+    fn end_at(&self, links: &Links<'_>, dist: &[u32], r: usize) -> End {
+        match self.end_outside(links, dist, r) {
             End::Walk { .. } => End::Walk { depth: Some(dist[r]) },
             end => end,
         }
@@ -227,7 +222,7 @@ impl Closure {
     /// Whether `r` settles the quantifier (only known where a link leads
     /// to `r`: no walk reaches another record).
     pub(crate) fn settles(&self, r: RecordIdx) -> bool {
-        self.settles.get(r.index()).copied().unwrap_or(false)
+        self.settles.get(r.index() / 64).is_some_and(|w| w >> (r.index() % 64) & 1 == 1)
     }
 
     /// How many records the whole walk from `r` reaches, if known.
@@ -257,10 +252,10 @@ impl Closure {
     }
 
     /// The end of a record outside `S` that `S` can be reached from.
-    fn end_outside(&self, links: &Links<'_>, dist: &[u32], settles: &[bool], r: usize) -> End {
+    fn end_outside(&self, links: &Links<'_>, dist: &[u32], r: usize) -> End {
         let d = dist[r];
         if d == 1 {
-            return self.first_in_s(links, settles, r).unwrap_or(End::Walk { depth: None });
+            return self.first_in_s(links, r).unwrap_or(End::Walk { depth: None });
         }
         // Every link on the way to `S` must lead to the same record.
         let mut only = None;
@@ -280,8 +275,8 @@ impl Closure {
 
     /// The end of a record of `S`: its walk starts from it, so it cannot
     /// be its own witness.
-    fn end_inside(&self, links: &Links<'_>, dist: &[u32], settles: &[bool], r: usize) -> End {
-        if let Some(end) = self.first_in_s(links, settles, r) {
+    fn end_inside(&self, links: &Links<'_>, dist: &[u32], r: usize) -> End {
+        if let Some(end) = self.first_in_s(links, r) {
             return end;
         }
         let own = RecordIdx(r as u32);
@@ -305,9 +300,9 @@ impl Closure {
 
     /// The first record of `S` in `r`'s list, besides `r` itself: the
     /// witness at depth 1.
-    fn first_in_s(&self, links: &Links<'_>, settles: &[bool], r: usize) -> Option<End> {
+    fn first_in_s(&self, links: &Links<'_>, r: usize) -> Option<End> {
         let own = RecordIdx(r as u32);
-        let &(pos, t) = links.of(r).iter().find(|(_, t)| *t != own && settles[t.index()])?;
+        let &(pos, t) = links.of(r).iter().find(|(_, t)| *t != own && self.settles(*t))?;
         Some(End::Settled { next: t, depth: 1, witness: t, pos, anchor: own })
     }
 
@@ -322,6 +317,15 @@ impl Closure {
             other => other,
         }
     }
+}
+
+/// `flags` a bit each, 64 to a word.
+fn bits(flags: &[bool]) -> Vec<u64> {
+    let mut out = vec![0u64; flags.len().div_ceil(64)];
+    for (i, _) in flags.iter().enumerate().filter(|(_, f)| **f) {
+        out[i / 64] |= 1 << (i % 64);
+    }
+    out
 }
 
 /// Records at a time, one part on a core where `parallel`.
