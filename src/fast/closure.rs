@@ -25,6 +25,8 @@
 
 use std::sync::OnceLock;
 
+use rayon::prelude::*;
+
 use crate::records::RecordIdx;
 
 /// The store-wide closures of a program's quantifiers, by the quantifier's
@@ -66,7 +68,8 @@ impl Links<'_> {
 /// What the walk from one record comes to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum End {
-    /// It reaches no record of `S` (besides itself).
+    /// It reaches no record of `S` (besides itself); for a range with an
+    /// end, none within it.
     Unsettled,
     /// It stops at `witness`, `depth` hops away, reached from position
     /// `pos` of the list before it; `next` is the record after the start
@@ -91,9 +94,11 @@ pub(crate) struct Closure {
     /// How many hops before the witness `anchor` is (at most).
     tail: u32,
     /// Which records settle the quantifier (`S`; only those some link
-    /// leads to are worked out): what a walk with evidence looks for at
-    /// the depth its witness is known to be at.
-    settles: Vec<bool>,
+    /// leads to are worked out), a bit a record: what a walk with evidence
+    /// looks for at the depth its witness is known to be at, and a short
+    /// walk without evidence from a record of `S`, both at random (a byte
+    /// a record outgrew the cache at 10M bench records).
+    settles: Vec<u64>,
 }
 
 /// The records a settled walk goes through to its witness (the start not
@@ -113,21 +118,27 @@ impl Closure {
     /// reaches is counted only when `count_reached` asks (a hop range
     /// with an end never reads it, and the count is the costly part: one
     /// depth-first pass over every link, in no cache-friendly order).
-    pub(crate) fn new(links: &Links<'_>, settles: &[bool], tail: u32, count_reached: bool) -> Closure {
+    /// A range with an end (`{1..max}`) needs no distance past it: the
+    /// records farther from `S` are left [`End::Unsettled`], which a walk
+    /// over that range reads as a farther one (with evidence both are
+    /// walked; without, neither is settled in range).
+    pub(crate) fn new(links: &Links<'_>, settles: &[bool], tail: u32, max: Option<u32>) -> Closure {
+        let count_reached = max.is_none();
         let reached = if count_reached { reach_counts(links, settles.len()) } else { Vec::new() };
         let ends = vec![End::Unsettled; settles.len()];
-        let mut closure = Closure { ends, reached, tail, settles: settles.to_vec() };
+        let mut closure = Closure { ends, reached, tail, settles: bits(settles) };
         let mut dist: Vec<u32> = settles.iter().map(|&s| if s { 0 } else { FAR }).collect();
-        if let Some(frontier) = closure.levels_forwards(links, &mut dist, settles) {
+        let farthest = max.unwrap_or(FAR - 1);
+        if let Some(frontier) = closure.levels_forwards(links, &mut dist, farthest) {
             // Nearest first: a record's end is read from one a hop nearer.
-            for r in backwards_from(links, &mut dist, frontier) {
-                closure.settle_outside(links, &dist, settles, r as usize);
+            for r in backwards_from(links, &mut dist, frontier, farthest) {
+                closure.settle_outside(links, &dist, r as usize);
             }
         }
         for (r, &settles_here) in settles.iter().enumerate() {
             if settles_here {
                 // Its distance to `S` is 0: the depth of its own witness is unknown.
-                closure.ends[r] = match closure.end_inside(links, &dist, settles, r) {
+                closure.ends[r] = match closure.end_inside(links, &dist, r) {
                     End::Walk { .. } => End::Walk { depth: None },
                     end => end,
                 };
@@ -147,31 +158,38 @@ impl Closure {
     /// would take a pass a level: once a level reaches few of the many
     /// records still open, or the levels have read the links three times
     /// over, the rest is left to the search backwards, from the last level
-    /// (returned; `None` when every level is done).
-    fn levels_forwards(&mut self, links: &Links<'_>, dist: &mut [u32], settles: &[bool]) -> Option<Vec<u32>> {
+    /// (returned; `None` when every level is done, or level `farthest` is).
+    fn levels_forwards(&mut self, links: &Links<'_>, dist: &mut [u32], farthest: u32) -> Option<Vec<u32>> {
         // The records not yet reached that have links, and how many links.
         let mut open: Vec<u32> =
             (0..dist.len() as u32).filter(|&r| dist[r as usize] == FAR && !links.of(r as usize).is_empty()).collect();
         let mut open_links = links.links.len();
         let (budget, mut spent) = (3 * open_links, 0);
+        // Built on a judging thread (on first use), a parallel loop could
+        // pick up judging that waits for this closure: there, one thread.
+        let parallel = rayon::current_thread_index().is_none();
         let mut level = Vec::new();
-        for d in 1.. {
+        for d in 1..=farthest {
             if d > 1 && spent + open_links > budget {
                 return Some(level);
             }
             spent += open_links;
-            level.clear();
-            for &r in &open {
-                let r = r as usize;
-                if links.of(r).iter().any(|(_, t)| dist[t.index()] == d - 1) {
-                    dist[r] = d;
-                    self.settle_outside(links, dist, settles, r);
-                    open_links = open_links.saturating_sub(links.of(r).len());
-                    level.push(r as u32);
-                }
-            }
+            // A level reads the distances of the level before and the ends
+            // worked out there, and writes only its own: on every core.
+            let near = |r: &u32| links.of(*r as usize).iter().any(|(_, t)| dist[t.index()] == d - 1);
+            level = in_parts(&open, parallel, |part| part.iter().copied().filter(near).collect());
             if level.is_empty() {
                 return None;
+            }
+            for &r in &level {
+                dist[r as usize] = d;
+                open_links = open_links.saturating_sub(links.of(r as usize).len());
+            }
+            let dist = &*dist;
+            let ends =
+                in_parts(&level, parallel, |part| part.iter().map(|&r| self.end_at(links, dist, r as usize)).collect());
+            for (&r, end) in level.iter().zip(ends) {
+                self.ends[r as usize] = end;
             }
             open.retain(|&r| dist[r as usize] == FAR);
             // A level that reached few of many records still open, with
@@ -185,11 +203,16 @@ impl Closure {
 
     /// Works out the end of record `r` outside `S`, at distance `dist[r]`
     /// from it, once the ends of the records a hop nearer are known.
-    fn settle_outside(&mut self, links: &Links<'_>, dist: &[u32], settles: &[bool], r: usize) {
-        self.ends[r] = match self.end_outside(links, dist, settles, r) {
+    fn settle_outside(&mut self, links: &Links<'_>, dist: &[u32], r: usize) {
+        self.ends[r] = self.end_at(links, dist, r);
+    }
+
+    /// What [`Closure::settle_outside`] sets record `r`'s end to.
+    fn end_at(&self, links: &Links<'_>, dist: &[u32], r: usize) -> End {
+        match self.end_outside(links, dist, r) {
             End::Walk { .. } => End::Walk { depth: Some(dist[r]) },
             end => end,
-        };
+        }
     }
 
     pub(crate) fn end(&self, r: RecordIdx) -> End {
@@ -199,7 +222,7 @@ impl Closure {
     /// Whether `r` settles the quantifier (only known where a link leads
     /// to `r`: no walk reaches another record).
     pub(crate) fn settles(&self, r: RecordIdx) -> bool {
-        self.settles.get(r.index()).copied().unwrap_or(false)
+        self.settles.get(r.index() / 64).is_some_and(|w| w >> (r.index() % 64) & 1 == 1)
     }
 
     /// How many records the whole walk from `r` reaches, if known.
@@ -229,10 +252,10 @@ impl Closure {
     }
 
     /// The end of a record outside `S` that `S` can be reached from.
-    fn end_outside(&self, links: &Links<'_>, dist: &[u32], settles: &[bool], r: usize) -> End {
+    fn end_outside(&self, links: &Links<'_>, dist: &[u32], r: usize) -> End {
         let d = dist[r];
         if d == 1 {
-            return self.first_in_s(links, settles, r).unwrap_or(End::Walk { depth: None });
+            return self.first_in_s(links, r).unwrap_or(End::Walk { depth: None });
         }
         // Every link on the way to `S` must lead to the same record.
         let mut only = None;
@@ -252,8 +275,8 @@ impl Closure {
 
     /// The end of a record of `S`: its walk starts from it, so it cannot
     /// be its own witness.
-    fn end_inside(&self, links: &Links<'_>, dist: &[u32], settles: &[bool], r: usize) -> End {
-        if let Some(end) = self.first_in_s(links, settles, r) {
+    fn end_inside(&self, links: &Links<'_>, dist: &[u32], r: usize) -> End {
+        if let Some(end) = self.first_in_s(links, r) {
             return end;
         }
         let own = RecordIdx(r as u32);
@@ -277,9 +300,9 @@ impl Closure {
 
     /// The first record of `S` in `r`'s list, besides `r` itself: the
     /// witness at depth 1.
-    fn first_in_s(&self, links: &Links<'_>, settles: &[bool], r: usize) -> Option<End> {
+    fn first_in_s(&self, links: &Links<'_>, r: usize) -> Option<End> {
         let own = RecordIdx(r as u32);
-        let &(pos, t) = links.of(r).iter().find(|(_, t)| *t != own && settles[t.index()])?;
+        let &(pos, t) = links.of(r).iter().find(|(_, t)| *t != own && self.settles(*t))?;
         Some(End::Settled { next: t, depth: 1, witness: t, pos, anchor: own })
     }
 
@@ -296,10 +319,32 @@ impl Closure {
     }
 }
 
-/// The distances to `S` of the records not yet reached, found by a
-/// breadth-first search backwards over the links from `frontier` (the
-/// farthest level reached so far); returns those records, nearest first.
-fn backwards_from(links: &Links<'_>, dist: &mut [u32], frontier: Vec<u32>) -> Vec<u32> {
+/// `flags` a bit each, 64 to a word.
+fn bits(flags: &[bool]) -> Vec<u64> {
+    let mut out = vec![0u64; flags.len().div_ceil(64)];
+    for (i, _) in flags.iter().enumerate().filter(|(_, f)| **f) {
+        out[i / 64] |= 1 << (i % 64);
+    }
+    out
+}
+
+/// Records at a time, one part on a core where `parallel`.
+const PART: usize = 1 << 13;
+
+/// `f` of `items`, a part at a time, on every core where `parallel`; the
+/// results in order.
+fn in_parts<T: Send>(items: &[u32], parallel: bool, f: impl Fn(&[u32]) -> Vec<T> + Sync) -> Vec<T> {
+    if !parallel {
+        return f(items);
+    }
+    items.par_chunks(PART).map(&f).collect::<Vec<Vec<T>>>().into_iter().flatten().collect()
+}
+
+/// The distances to `S` of the records not yet reached, up to `farthest`,
+/// found by a breadth-first search backwards over the links from
+/// `frontier` (the farthest level reached so far); returns those records,
+/// nearest first.
+fn backwards_from(links: &Links<'_>, dist: &mut [u32], frontier: Vec<u32>, farthest: u32) -> Vec<u32> {
     let n = dist.len();
     // The links reversed, in the same compressed rows.
     let mut starts = vec![0u32; n + 1];
@@ -329,6 +374,9 @@ fn backwards_from(links: &Links<'_>, dist: &mut [u32], frontier: Vec<u32>) -> Ve
     while let Some(&u) = order.get(at) {
         at += 1;
         let u = u as usize;
+        if dist[u] >= farthest {
+            continue;
+        }
         for &s in &from[starts[u] as usize..starts[u + 1] as usize] {
             if dist[s as usize] == FAR {
                 dist[s as usize] = dist[u] + 1;
@@ -448,7 +496,7 @@ mod tests {
             }
             starts.push(links.len() as u32);
         }
-        Closure::new(&Links { starts: &starts, links: &links }, settles, tail, true)
+        Closure::new(&Links { starts: &starts, links: &links }, settles, tail, None)
     }
 
     fn settled(next: u32, depth: u32, witness: u32, pos: u32, anchor: u32) -> End {
@@ -552,13 +600,40 @@ mod tests {
         assert_eq!(targets_only.end(RecordIdx(0)), settled(1, 2, 2, 0, 0));
     }
 
+    /// `{1..2}`: the records three hops from `S` are left unsettled, the
+    /// nearer ones as an unbounded range settles them.
+    #[test]
+    fn a_bounded_range_works_out_no_distance_past_its_end() {
+        // 0 → 1 → 2 → 3 (holds); 4 → [1, 2]; 5 → [0, 4].
+        let lists: &[&[Option<u32>]] =
+            &[&[Some(1)], &[Some(2)], &[Some(3)], &[], &[Some(1), Some(2)], &[Some(0), Some(4)]];
+        let settles = [false, false, false, true, false, false];
+        let (mut starts, mut links) = (vec![0], Vec::new());
+        for list in lists {
+            links.extend(list.iter().enumerate().filter_map(|(pos, t)| Some((pos as u32, RecordIdx((*t)?)))));
+            starts.push(links.len() as u32);
+        }
+        let links = Links { starts: &starts, links: &links };
+        let bounded = Closure::new(&links, &settles, 8, Some(2));
+        let unbounded = Closure::new(&links, &settles, 8, None);
+        for r in [1, 2, 3, 4] {
+            assert_eq!(bounded.end(RecordIdx(r)), unbounded.end(RecordIdx(r)), "record {r}");
+        }
+        assert_eq!(bounded.end(RecordIdx(4)), settled(2, 2, 3, 0, 4));
+        assert_eq!(unbounded.end(RecordIdx(0)), settled(1, 3, 3, 0, 0));
+        assert_eq!(unbounded.end(RecordIdx(5)), settled(4, 3, 3, 0, 5));
+        for r in [0, 5] {
+            assert_eq!(bounded.end(RecordIdx(r)), End::Unsettled, "record {r}");
+        }
+    }
+
     #[test]
     fn a_bounded_range_counts_nothing_reached() {
         let lists: &[&[Option<u32>]] = &[&[Some(1)], &[Some(2)], &[]];
         let (starts, links) = ([0, 1, 2, 2], [(0, RecordIdx(1)), (0, RecordIdx(2))]);
         let links = Links { starts: &starts, links: &links };
         assert_eq!(links.targets(3), [false, true, true]);
-        let bounded = Closure::new(&links, &[false; 3], 8, false);
+        let bounded = Closure::new(&links, &[false; 3], 8, Some(2));
         assert_eq!(bounded.reached(RecordIdx(0)), None);
         assert_eq!(closure(lists, &[false; 3], 8).reached(RecordIdx(0)), Some(2));
     }

@@ -27,6 +27,7 @@ impl FastEngine<'_> {
     /// on every core).
     pub fn settle(&self) {
         self.settled.get_or_init(|| {
+            self.build_closures();
             if self.fixpoints.begin() {
                 for g in 0..self.fixpoints.groups.len() {
                     self.settle_group(g);

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU8, AtomicU64};
 
 use rayon::prelude::*;
 
-use super::engine::{Adjacency, DefAnswers, Evidence, FastEngine, Link};
+use super::engine::{Adjacency, DefAnswers, Evidence, FastEngine, Link, decision_bytes};
 use super::index::TypeRules;
 use super::reach::{closures, local};
 use super::store::{FVal, FastStore, TypeId, id_prefix};
@@ -116,7 +116,7 @@ impl<'s> FastEngine<'s> {
             limits: Limits::default(),
             evidence,
             rules_by_type: types.clone().map(|t| TypeRules::new(program, program.rules_for(t))).collect(),
-            decisions: atomics::<AtomicU8>(n),
+            decisions: atomics::<AtomicU8>(decision_bytes(n)),
             by_standings: needs.by_rules.iter().map(|r| (*r, atomics::<AtomicU8>(n))).collect(),
             reverse: HashMap::new(),
             id_field: field_ids.get("id").copied(),
@@ -272,6 +272,7 @@ fn link_checks<'s>(
 mod tests {
     use super::*;
     use crate::date::Date;
+    use crate::eval::Decision;
     use crate::records::Input;
     use crate::{RuleSet, SourceFile};
 
@@ -347,6 +348,22 @@ mod tests {
             }
             let b = engine.store.lookup("b").unwrap_or_else(|| panic!("b"));
             assert_eq!(links.links(links.row(b)).len(), 2);
+        });
+    }
+
+    /// Four records' decisions share a byte: each is remembered (and
+    /// remembered again) without touching its neighbours'.
+    #[test]
+    fn decisions_sharing_a_byte_are_remembered_apart() {
+        with_engine(r#"def d(p: person) = p.nationality == "KR""#, |engine| {
+            let all = [Decision::Deny, Decision::Allow, Decision::Flag, Decision::Deny];
+            for (i, d) in all.iter().enumerate() {
+                engine.remember_decision(RecordIdx(i as u32), *d);
+            }
+            engine.remember_decision(RecordIdx(1), Decision::Flag);
+            let known: Vec<_> = (0..4).map(|i| engine.known_decision(RecordIdx(i))).collect();
+            assert_eq!(known, [Some(Decision::Deny), Some(Decision::Flag), Some(Decision::Flag), Some(Decision::Deny)]);
+            assert_eq!(engine.known_decision(RecordIdx(4)), None);
         });
     }
 

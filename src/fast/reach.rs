@@ -99,6 +99,23 @@ impl<'s> FastEngine<'s> {
         cell.get_or_init(|| self.build_closure(q)).as_ref()
     }
 
+    /// Builds the closure of every quantifier that has one, each on every
+    /// core: called before judging starts (a closure built on first use
+    /// is built by one thread while the others wait for it). On a rayon
+    /// thread they are left to be built on first use (see [`Closure::new`]).
+    pub(crate) fn build_closures(&self) {
+        if rayon::current_thread_index().is_some() {
+            return;
+        }
+        for (_, cond) in self.program.conditions() {
+            cond.visit(&mut |e| {
+                if let Cond::Quant(q) = e {
+                    self.closure(q);
+                }
+            });
+        }
+    }
+
     /// Works the body out on every record a link leads to (one thread:
     /// other threads wait for it, and a parallel loop here could pick up
     /// their work and ask for this closure again), then the walks of every
@@ -136,8 +153,8 @@ impl<'s> FastEngine<'s> {
             };
             *settles_here = holds == settling;
         }
-        let count_reached = step.hops.is_some_and(|h| h.max.is_none());
-        Some(Closure::new(&links, &settles, CHAIN_ENDS as u32, count_reached))
+        let max = step.hops.and_then(|h| h.max);
+        Some(Closure::new(&links, &settles, CHAIN_ENDS as u32, max))
     }
 
     /// A body that calls a def on the element itself (`any c in …:
@@ -304,7 +321,7 @@ mod tests {
         let adj = adjacency(&[&[1], &[0, 2], &[3], &[], &[4]]);
         let settles = [true, false, false, true, true];
         let links = Links { starts: &adj.starts, links: &adj.links };
-        let closure = Closure::new(&links, &settles, CHAIN_ENDS as u32, false);
+        let closure = Closure::new(&links, &settles, CHAIN_ENDS as u32, None);
         let within = |start, max| settling_within(&adj, &closure, RecordIdx(start), max);
         assert_eq!((within(0, 2), within(0, 3), within(0, 5)), (Some(false), Some(true), Some(true)));
         assert_eq!((within(4, 1), within(4, 9)), (Some(false), Some(false)));
@@ -315,7 +332,7 @@ mod tests {
         let mut settles = vec![false; n as usize];
         settles[0] = true;
         let links = Links { starts: &adj.starts, links: &adj.links };
-        let closure = Closure::new(&links, &settles, CHAIN_ENDS as u32, false);
+        let closure = Closure::new(&links, &settles, CHAIN_ENDS as u32, None);
         assert_eq!(settling_within(&adj, &closure, RecordIdx(0), 2), Some(false));
         assert_eq!(settling_within(&adj, &closure, RecordIdx(0), 4), None);
     }
