@@ -123,6 +123,8 @@ pub(crate) struct DefAnswers {
     pub(crate) codes: Vec<u8>,
     /// The distinct (steps, visited) costs.
     pub(crate) costs: Vec<(u64, u64)>,
+    /// Whether every record of the def's entity has its answer here.
+    pub(crate) all: bool,
 }
 
 impl DefAnswers {

@@ -57,6 +57,11 @@ pub(crate) enum FVal<'a> {
     Link(RecordIdx),
     /// A list of link strings that all name records: compact, for fast walks.
     Links(Box<[RecordIdx]>),
+    /// A list of strings in a link field, as read until links are
+    /// resolved: the input from the first string's first byte to the last
+    /// one's last, the strings parted by `","` (see `joined`). Never seen
+    /// once the store is linked.
+    Unlinked(&'a str),
     List(Box<[FVal<'a>]>),
     /// A nested object (rare: kept as JSON).
     Json(Box<Value>),
@@ -111,6 +116,9 @@ struct Wanted<'p> {
     /// checked and then dropped.
     ids: NameTable<'p, FieldId>,
     fit: Option<Fit<'p>>,
+    /// By field id: whether the field is a link field of some type (its
+    /// lists of strings are kept as [`FVal::Unlinked`]).
+    link_lists: Vec<bool>,
 }
 
 struct Fit<'p> {
@@ -144,7 +152,11 @@ impl<'p> Wanted<'p> {
             );
             Fit { conformance, names, program_fields, entities }
         });
-        Wanted { ids, fit }
+        let links = program.link_fields();
+        let by_type = links.by_type.values().flat_map(|fields| fields.keys());
+        let link_names: std::collections::HashSet<&str> = by_type.chain(&links.any_type).map(String::as_str).collect();
+        let link_lists = program.field_names().iter().map(|n| link_names.contains(n.as_str())).collect();
+        Wanted { ids, fit, link_lists }
     }
 }
 
@@ -201,7 +213,7 @@ impl JsonView for FVal<'_> {
             FVal::Num(_) => Kind::Num,
             FVal::Str(s) => Kind::Str(s.as_str()),
             FVal::Link(_) => Kind::Id,
-            FVal::Links(_) => Kind::Ids,
+            FVal::Links(_) | FVal::Unlinked(_) => Kind::Ids,
             FVal::List(items) => Kind::List(items),
             FVal::Json(_) => Kind::Object,
         }
@@ -211,7 +223,7 @@ impl JsonView for FVal<'_> {
     /// a link shows as `null` here, and is never shown.
     fn to_json(&self) -> Value {
         match self {
-            FVal::Null | FVal::Link(_) | FVal::Links(_) => Value::Null,
+            FVal::Null | FVal::Link(_) | FVal::Links(_) | FVal::Unlinked(_) => Value::Null,
             FVal::Bool(b) => Value::Bool(*b),
             FVal::Num(n) => Value::Number(n.clone()),
             FVal::Str(s) => Value::String(s.as_str().to_string()),
@@ -364,7 +376,14 @@ impl<'a> FastStore<'a> {
     /// into again) while the next is parsed.
     fn load_parts(&mut self, parts: LineParts, texts: &'a Texts, wanted: &Wanted<'_>) {
         let file = self.new_file(parts.name());
-        let (name, spare, expected) = (parts.name().to_string(), parts.spare(), parts.lines_expected());
+        // Room for twice the lines the first part suggests: a file's first
+        // lines need not be like the rest (1M bench records: people first,
+        // 703,000 lines estimated), and growing the records past the room
+        // copied them to a block twice as large, the old one then kept by
+        // the allocator (a peak 40 MB higher). Room never written takes
+        // no memory.
+        let (name, spare) = (parts.name().to_string(), parts.spare());
+        let expected = parts.lines_expected().saturating_mul(2);
         let mut first_line = 0;
         let mut unreadable = None;
         let parse_part = |part: std::io::Result<Vec<u8>>| {
@@ -541,6 +560,7 @@ impl<'a> FastStore<'a> {
             }
         }
         if links.is_empty() {
+            self.records.par_iter_mut().for_each(|r| r.fields.iter_mut().for_each(|(_, v)| unjoin(v)));
             return;
         }
         let checked = self.checked_links(program, &field_ids);
@@ -557,8 +577,9 @@ impl<'a> FastStore<'a> {
             },
             |i, r, next| {
                 for (field, value) in r.fields.iter_mut() {
-                    if let Some(target) = links.get(&(r.ty, *field)) {
-                        resolve(value, *target, next);
+                    match links.get(&(r.ty, *field)) {
+                        Some(target) => resolve(value, *target, next),
+                        None => unjoin(value),
                     }
                 }
                 let fields = checked.get(r.ty.0 as usize).map_or(&[][..], Vec::as_slice);
@@ -656,6 +677,7 @@ impl Records for FastStore<'_> {
 fn link_texts<'v>(value: &'v FVal<'_>, visit: &mut dyn FnMut(&'v str)) {
     match value {
         FVal::Str(s) => visit(s.as_str()),
+        FVal::Unlinked(texts) => pieces(texts).for_each(visit),
         FVal::List(items) => {
             for item in items {
                 if let FVal::Str(s) = item {
@@ -684,6 +706,10 @@ fn resolve(value: &mut FVal<'_>, target: Option<TypeId>, next: &mut dyn FnMut() 
         }
     };
     match value {
+        FVal::Unlinked(texts) => {
+            let texts: &str = texts;
+            *value = resolve_texts(texts, target, next);
+        }
         FVal::List(items) => {
             items.iter_mut().for_each(&mut one);
             if items.iter().all(|i| matches!(i, FVal::Link(_))) {
@@ -695,6 +721,59 @@ fn resolve(value: &mut FVal<'_>, target: Option<TypeId>, next: &mut dyn FnMut() 
         }
         other => one(other),
     }
+}
+
+/// The texts of an [`FVal::Unlinked`], in order. Byte by byte: they are
+/// short, and `str::split` spent 4 times the instructions.
+fn pieces(texts: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(texts);
+    std::iter::from_fn(move || {
+        let text = rest?;
+        match text.bytes().position(|b| b == b'"') {
+            Some(at) => {
+                rest = text.get(at + SEPARATOR.len()..);
+                text.get(..at)
+            }
+            None => rest.take(),
+        }
+    })
+}
+
+fn piece_count(texts: &str) -> usize {
+    texts.bytes().filter(|b| *b == b'"').count() / 2 + 1
+}
+
+/// An [`FVal::Unlinked`] in a field that is not a link field of its
+/// record's type: the list of strings it is.
+fn unjoin(value: &mut FVal<'_>) {
+    if let FVal::Unlinked(texts) = value {
+        let texts: &str = texts;
+        let mut items = Vec::with_capacity(piece_count(texts));
+        items.extend(pieces(texts).map(|t| FVal::Str(Text::Borrowed(t))));
+        *value = FVal::List(items.into_boxed_slice());
+    }
+}
+
+/// The links of the texts of an [`FVal::Unlinked`], as `resolve` makes
+/// them of a list of strings: compact when every text found its record (of
+/// the `target` type), else a list of links and strings. Allocated once,
+/// to fit.
+fn resolve_texts<'a>(texts: &'a str, target: Option<TypeId>, next: &mut dyn FnMut() -> Option<Filed>) -> FVal<'a> {
+    let mut link = || next().filter(|found| target.is_none_or(|t| found.ty == t)).map(|found| found.idx);
+    let count = piece_count(texts);
+    let mut links = Vec::with_capacity(count);
+    let mut texts = pieces(texts);
+    while let Some(text) = texts.next() {
+        let Some(found) = link() else {
+            let mut items = Vec::with_capacity(count);
+            items.extend(links.iter().map(|r| FVal::Link(*r)));
+            items.push(FVal::Str(Text::Borrowed(text)));
+            items.extend(texts.map(|text| link().map_or(FVal::Str(Text::Borrowed(text)), FVal::Link)));
+            return FVal::List(items.into_boxed_slice());
+        };
+        links.push(found);
+    }
+    FVal::Links(links.into_boxed_slice())
 }
 
 /// `items` in a block of their size. `into_boxed_slice` alone is not
@@ -780,11 +859,48 @@ fn parse<'a>(
         Some(fit) => fit.check(record_type.as_str(), &mut head.fields, &mut head.skipped),
         None => Vec::new(),
     };
+    for (f, v) in head.fields.iter_mut() {
+        if wanted.link_lists.get(f.0 as usize).copied().unwrap_or(false)
+            && let Some(texts) = joined(text, head.text, v)
+        {
+            *v = FVal::Unlinked(texts);
+        }
+    }
     // Allocated once, to fit (moved in one copy); the room goes back for the next record.
     let mut fields = Vec::with_capacity(head.fields.len());
     fields.append(&mut head.fields);
     *room = head.fields;
     Ok(Parsed { id, record_type, fields: fields.into_boxed_slice(), line, column, misfits })
+}
+
+/// Between the strings of a list written with no blanks.
+const SEPARATOR: &[u8] = b"\",\"";
+
+/// A list of strings as the part of `text` it is written in, from the
+/// first string's first byte to the last one's last, when it is written
+/// with no blanks and no escapes: a list of links kept so takes no
+/// allocation until the links are resolved (its items' room, freed then
+/// amid records kept, was not used again: 48 MB at 1M bench records).
+/// `checked`: `text` as a `str`, if known.
+fn joined<'a>(text: &'a [u8], checked: Option<&'a str>, value: &FVal<'a>) -> Option<&'a str> {
+    let FVal::List(items) = value else { return None };
+    let FVal::Str(Text::Borrowed(first)) = items.first()? else { return None };
+    let base = text.as_ptr() as usize;
+    let start = (first.as_ptr() as usize).checked_sub(base)?;
+    let mut at = start;
+    for (i, item) in items.iter().enumerate() {
+        let FVal::Str(Text::Borrowed(s)) = item else { return None };
+        if i > 0 {
+            (text.get(at..at + SEPARATOR.len())? == SEPARATOR).then_some(())?;
+            at += SEPARATOR.len();
+        }
+        (s.as_ptr() as usize == base + at).then_some(())?;
+        at += s.len();
+    }
+    match checked {
+        Some(checked) => checked.get(start..at),
+        None => std::str::from_utf8(text.get(start..at)?).ok(),
+    }
 }
 
 /// A record read by the fast path ([`scan`]), as the serde seeds file it;
@@ -802,6 +918,7 @@ fn scanned<'a>(
         record_type: text(head.record_type),
         fields: head.fields,
         skipped: head.skipped.into_iter().map(Text::Borrowed).collect(),
+        text: Some(head.text),
     })
 }
 
@@ -842,6 +959,8 @@ struct ObjectHead<'a> {
     fields: Vec<(FieldId, FVal<'a>)>,
     /// With `entity` declarations: the keys not read, which no entity declares.
     skipped: Vec<Text<'a>>,
+    /// The record's text, when the fast path read it (checked to be UTF-8).
+    text: Option<&'a str>,
 }
 
 enum Shape<'a> {
@@ -920,7 +1039,8 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Shape<'de>, A::Error> {
         // Checked records keep their declared fields until checked: room for them.
         let fields = if self.typed { Vec::with_capacity(8) } else { Vec::new() };
-        let mut head = ObjectHead { id: Head::Missing, record_type: Head::Missing, fields, skipped: Vec::new() };
+        let mut head =
+            ObjectHead { id: Head::Missing, record_type: Head::Missing, fields, skipped: Vec::new(), text: None };
         while let Some(key) = map.next_key_seed(KeySeed)? {
             match key.as_str() {
                 "id" => head.id = map.next_value_seed(HeadSeed)?,
@@ -1229,6 +1349,7 @@ impl FastStore<'_> {
             FVal::Link(r) => Value::String(self.id(*r).to_string()),
             FVal::List(items) => Value::Array(items.iter().map(|i| self.json(i)).collect()),
             FVal::Links(ids) => Value::Array(ids.iter().map(|r| Value::String(self.id(*r).to_string())).collect()),
+            FVal::Unlinked(texts) => Value::Array(pieces(texts).map(|t| Value::String(t.to_string())).collect()),
             FVal::Json(v) => (**v).clone(),
         }
     }
@@ -1251,20 +1372,7 @@ fn keep<'p, 'a>(
         copy
     });
     // A room filled before (never, rooms are a run's own): each text a copy of its own.
-    let mut rest: Option<&'a str> = ours.then_some(kept.as_str());
-    let mut take = |t: Text<'p>| -> Text<'a> {
-        match t {
-            Text::Owned(s) => Text::Owned(s),
-            Text::Borrowed(s) => match rest.and_then(|r| r.split_at_checked(s.len())) {
-                Some((here, after)) => {
-                    debug_assert_eq!(here, s, "texts taken in the order they were copied");
-                    rest = Some(after);
-                    Text::Borrowed(here)
-                }
-                None => Text::Owned(s.into()),
-            },
-        }
-    };
+    let mut rest = Kept { rest: ours.then_some(kept.as_str()) };
     let mut last_type: Option<(&'p str, &'a str)> = None;
     (parsed.into_iter())
         .map(|p| {
@@ -1272,7 +1380,7 @@ fn keep<'p, 'a>(
             let record_type = match (p.record_type, last_type) {
                 (Text::Borrowed(ty), Some((was, kept))) if ty == was => Text::Borrowed(kept),
                 (Text::Borrowed(ty), _) => {
-                    let kept = take(Text::Borrowed(ty));
+                    let kept = rest.take(Text::Borrowed(ty));
                     if let Text::Borrowed(kept) = kept {
                         last_type = Some((ty, kept));
                     }
@@ -1280,11 +1388,13 @@ fn keep<'p, 'a>(
                 }
                 (Text::Owned(owned), _) => Text::Owned(owned),
             };
+            let id = rest.take(p.id);
+            let fields = p.fields.into_vec().into_iter();
             Ok(Parsed {
                 // The type first: the order `each_text` copied them in.
                 record_type,
-                id: take(p.id),
-                fields: p.fields.into_vec().into_iter().map(|(f, v)| (f, rebased(v, &mut take))).collect(),
+                id,
+                fields: fields.map(|(f, v)| (f, rest.value(v))).collect(),
                 line: p.line,
                 column: p.column,
                 misfits: p.misfits,
@@ -1293,13 +1403,59 @@ fn keep<'p, 'a>(
         .collect()
 }
 
+/// What is left of a run's copy of its texts, taken in the order they
+/// were copied.
+struct Kept<'a> {
+    rest: Option<&'a str>,
+}
+
+impl<'a> Kept<'a> {
+    /// The next `len` bytes of the copy.
+    fn span(&mut self, len: usize) -> Option<&'a str> {
+        let (here, after) = self.rest?.split_at_checked(len)?;
+        self.rest = Some(after);
+        Some(here)
+    }
+
+    fn take(&mut self, t: Text<'_>) -> Text<'a> {
+        match t {
+            Text::Owned(s) => Text::Owned(s),
+            Text::Borrowed(s) => match self.span(s.len()) {
+                Some(here) => {
+                    debug_assert_eq!(here, s, "texts taken in the order they were copied");
+                    Text::Borrowed(here)
+                }
+                None => Text::Owned(s.into()),
+            },
+        }
+    }
+
+    /// A value with its texts taken, in the order `each_text` copied them.
+    fn value(&mut self, v: FVal<'_>) -> FVal<'a> {
+        match v {
+            FVal::Null => FVal::Null,
+            FVal::Bool(b) => FVal::Bool(b),
+            FVal::Num(n) => FVal::Num(n),
+            FVal::Str(t) => FVal::Str(self.take(t)),
+            FVal::Link(r) => FVal::Link(r),
+            FVal::Links(rs) => FVal::Links(rs),
+            FVal::Unlinked(texts) => match self.span(texts.len()) {
+                Some(here) => FVal::Unlinked(here),
+                None => FVal::List(pieces(texts).map(|t| FVal::Str(Text::Owned(t.into()))).collect()),
+            },
+            FVal::List(items) => FVal::List(items.into_vec().into_iter().map(|i| self.value(i)).collect()),
+            FVal::Json(j) => FVal::Json(j),
+        }
+    }
+}
+
 /// Each text the records of `parsed` borrow, in the order `keep` takes
 /// them: a record's type (unless the one before has it), its id, its
 /// strings.
 fn each_text<'p>(parsed: &[Result<Parsed<'p>, RecordError>], mut visit: impl FnMut(&'p str)) {
     fn val<'p>(v: &FVal<'p>, visit: &mut impl FnMut(&'p str)) {
         match v {
-            FVal::Str(Text::Borrowed(s)) => visit(s),
+            FVal::Str(Text::Borrowed(s)) | FVal::Unlinked(s) => visit(s),
             FVal::List(items) => items.iter().for_each(|i| val(i, visit)),
             _ => {}
         }
@@ -1316,20 +1472,6 @@ fn each_text<'p>(parsed: &[Result<Parsed<'p>, RecordError>], mut visit: impl FnM
             visit(id);
         }
         p.fields.iter().for_each(|(_, v)| val(v, &mut visit));
-    }
-}
-
-/// A value with its texts taken by `take`, in the order `keep` copied them.
-fn rebased<'a, 't, F: FnMut(Text<'a>) -> Text<'t>>(v: FVal<'a>, take: &mut F) -> FVal<'t> {
-    match v {
-        FVal::Null => FVal::Null,
-        FVal::Bool(b) => FVal::Bool(b),
-        FVal::Num(n) => FVal::Num(n),
-        FVal::Str(t) => FVal::Str(take(t)),
-        FVal::Link(r) => FVal::Link(r),
-        FVal::Links(rs) => FVal::Links(rs),
-        FVal::List(items) => FVal::List(items.into_vec().into_iter().map(|i| rebased(i, take)).collect()),
-        FVal::Json(j) => FVal::Json(j),
     }
 }
 
@@ -1390,6 +1532,60 @@ mod part_tests {
             let mut store = FastStore::parse_sources(sources, &texts, rules.program());
             store.link(rules.program());
             assert_eq!(described(&store, &ids), expected, "parts of {part_bytes} bytes");
+        }
+    }
+
+    /// Lists of strings in link fields are kept joined until links are
+    /// resolved: once linked, the store is the one loaded from the input
+    /// borrowed, value for value, and knows the same records' links
+    /// resolved — lists all of whose strings name a record (of the declared
+    /// type), lists with a string that does not, lists with blanks or a
+    /// string decoded from an escape, empty strings, and a list in a field
+    /// that links only on another type.
+    #[test]
+    fn link_lists_kept_joined_resolve_as_when_borrowed() {
+        let rules = "entity p { knows: [p]?, tags: [string]? }\nentity q { knows: [string]? }\n\
+                     rule r { flag p x when any c in x.knows: \"x\" in c.tags }";
+        let rules = RuleSet::from_sources(vec![SourceFile::new("t.rules", rules)]).unwrap_or_else(|e| panic!("{e:?}"));
+        let text = concat!(
+            "{\"id\":\"a\",\"type\":\"p\",\"knows\":[\"b\",\"c\"],\"tags\":[\"x\",\"\"]}\n",
+            "{\"id\":\"b\",\"type\":\"p\",\"knows\":[\"a\", \"nobody\",\"c\"]}\n",
+            "{\"id\":\"g\",\"type\":\"p\",\"knows\":[\"a\",\"nobody\",\"c\"]}\n",
+            "{\"id\":\"c\",\"type\":\"p\",\"knows\":[\"q1\"]}\n",
+            "{\"id\":\"d\",\"type\":\"p\",\"knows\":[\"\\u0061\",\"b\"]}\n",
+            "{\"id\":\"e\",\"type\":\"p\",\"knows\":[],\"tags\":[\"\"]}\n",
+            "{\"id\":\"f\",\"type\":\"p\",\"knows\":[\"\",\"a\"]}\n",
+            "{\"id\":\"q1\",\"type\":\"q\",\"knows\":[\"a\",\"b\"]}\n",
+        );
+        let shapes = |store: &FastStore<'_>| -> Vec<String> {
+            let shape = |v: &FVal<'_>| match v {
+                FVal::Links(ls) => format!("links {}", ls.len()),
+                FVal::List(items) => format!("list {}", items.len()),
+                other => format!("{other:?}"),
+            };
+            (0..store.len() as u32)
+                .map(RecordIdx)
+                .map(|r| {
+                    let fields: Vec<String> = store.record(r).fields.iter().map(|(_, v)| shape(v)).collect();
+                    format!("{} {:?} resolved {}", store.id(r), fields, store.links_resolved(r))
+                })
+                .collect()
+        };
+        let ids = ["a", "b", "q1"];
+        let inputs = vec![Ok(Input::new("t.jsonl", text))];
+        let borrowed = FastStore::load(&inputs, rules.program());
+        let expected = (described(&borrowed, &ids), shapes(&borrowed));
+        assert_eq!(expected.1[0], "a [\"links 2\", \"list 2\"] resolved true");
+        assert_eq!(expected.1[1], "b [\"list 3\"] resolved false");
+        assert_eq!(expected.1[2], "g [\"list 3\"] resolved false");
+        assert_eq!(expected.1[7], "q1 [\"list 2\"] resolved true");
+        for part_bytes in [1, 30, 100, text.len()] {
+            let source = Source::json("t.jsonl".into(), Box::new(std::io::Cursor::new(text)), None, part_bytes);
+            let texts = Texts::default();
+            let sources = vec![source.map_err(|e| RecordStore::io_error("t.jsonl", &e.to_string()))];
+            let mut store = FastStore::parse_sources(sources, &texts, rules.program());
+            store.link(rules.program());
+            assert_eq!((described(&store, &ids), shapes(&store)), expected, "parts of {part_bytes} bytes");
         }
     }
 

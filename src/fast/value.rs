@@ -61,7 +61,8 @@ impl<'s> Val<'s> {
 
     pub(crate) fn of_stored(v: &'s FVal<'s>) -> Val<'s> {
         match v {
-            FVal::Null => Val::Missing,
+            // Unlinked: never once the store is linked.
+            FVal::Null | FVal::Unlinked(_) => Val::Missing,
             FVal::Bool(b) => Val::Bool(*b),
             FVal::Num(n) => n.as_f64().map_or(Val::Missing, Val::Num),
             FVal::Str(Text::Borrowed(s)) => Val::Str(s),

@@ -22,7 +22,7 @@ pub(super) fn for_each_value(value: &FVal<'_>, f: &mut impl FnMut(&str)) {
         FVal::Str(s) => f(s.as_str()),
         FVal::List(items) => items.iter().for_each(|item| for_each_value(item, f)),
         FVal::Json(v) => for_each_json(v, f),
-        FVal::Null | FVal::Bool(_) | FVal::Num(_) | FVal::Link(_) | FVal::Links(_) => {}
+        FVal::Null | FVal::Bool(_) | FVal::Num(_) | FVal::Link(_) | FVal::Links(_) | FVal::Unlinked(_) => {}
     }
 }
 

@@ -98,6 +98,7 @@ impl<S: AsRef<str>> Key<S> {
     }
 
     /// Which of `2^bits` parts the key is filed in.
+    #[inline]
     fn part(&self, bits: u32) -> usize {
         if bits == 0 {
             return 0;

@@ -30,6 +30,8 @@ pub(super) struct Scanned<'a, V> {
     pub(super) fields: Vec<(FieldId, V)>,
     /// The keys not kept, when listed.
     pub(super) skipped: Vec<&'a str>,
+    /// The record's text, checked to be UTF-8.
+    pub(super) text: &'a str,
 }
 
 /// The record in `text` as the serde path reads it, if it has the common
@@ -46,7 +48,7 @@ pub(super) fn record<'a, V: Build<'a>>(
     s.ws();
     s.eat(b'{')?;
     fields.clear();
-    let mut head = Scanned { id: None, record_type: None, fields, skipped: Vec::new() };
+    let mut head = Scanned { id: None, record_type: None, fields, skipped: Vec::new(), text: s.text };
     s.ws();
     if s.peek() == Some(b'}') {
         s.at += 1;
