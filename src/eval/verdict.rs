@@ -193,6 +193,11 @@ impl LinkWarning {
 thread_local! {
     /// The strings facts show lately (see [`shared`]).
     static SHARED: RefCell<Vec<Arc<str>>> = const { RefCell::new(Vec::new()) };
+    /// The strings [`shared`] handed out lately, by the address of the
+    /// text they were asked for by: (address, string) at the place the
+    /// address hashes to.
+    static SHARED_AT: RefCell<[Option<(usize, Arc<str>)>; SHARED_PLACES]> =
+        const { RefCell::new([const { None }; SHARED_PLACES]) };
 }
 
 /// How many strings [`SHARED`] keeps: more than a program's record types,
@@ -200,12 +205,27 @@ thread_local! {
 /// one (then it starts again).
 const SHARED_KEPT: usize = 32;
 
+/// How many places [`SHARED_AT`] has.
+const SHARED_PLACES: usize = 64;
+
 /// `s` as a shared string: a record's type, a hop's field, a quantifier's
 /// binder and range and a def's name are the same few strings in every
 /// fact, so each thread allocates each once and hands out its copies
-/// (found by their text: nothing outlives a store or a program).
+/// (found by their text: nothing outlives a store or a program). They are
+/// asked for by the program's texts, from the same places again and again:
+/// a string is looked for first where it was by that address (and its
+/// text checked), before among all by text.
 pub(crate) fn shared(s: &str) -> Arc<str> {
-    SHARED.with_borrow_mut(|kept| {
+    let at = s.as_ptr() as usize;
+    let place = (at ^ (at >> 7) ^ s.len()) % SHARED_PLACES;
+    let found = SHARED_AT.with_borrow(|places| match &places[place] {
+        Some((a, found)) if *a == at && **found == *s => Some(Arc::clone(found)),
+        _ => None,
+    });
+    if let Some(found) = found {
+        return found;
+    }
+    let found = SHARED.with_borrow_mut(|kept| {
         if let Some(found) = kept.iter().find(|k| ***k == *s) {
             return Arc::clone(found);
         }
@@ -215,7 +235,9 @@ pub(crate) fn shared(s: &str) -> Arc<str> {
         let new: Arc<str> = s.into();
         kept.push(Arc::clone(&new));
         new
-    })
+    });
+    SHARED_AT.with_borrow_mut(|places| places[place] = Some((at, Arc::clone(&found))));
+    found
 }
 
 /// One observation that made (part of) a condition true or false.
