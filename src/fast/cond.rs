@@ -272,7 +272,8 @@ impl<'s> Ctx<'_, 's> {
             return Ok(Settled::untraced());
         }
         env[q.slot] = Cursor::One(found.val, chain());
-        let mut facts = Vec::new();
+        // Room for the body's fact (most have one), made at once.
+        let mut facts = Vec::with_capacity(1);
         if let Some(f) = filter {
             self.cond(f, env, &mut facts)?;
         }
