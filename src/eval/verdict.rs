@@ -575,6 +575,10 @@ pub enum Shown {
     },
     /// A JSON value (scalars, or a list).
     Value(serde_json::Value),
+    /// A string, shown as [`Shown::Value`] shows a JSON string. Shared: a
+    /// value and the hop that reached it are one string, and a literal is
+    /// made once for the facts that show it.
+    Text(Arc<str>),
     /// Several values (a path through a multi-link).
     List(Vec<Shown>),
     /// Nothing there: absent or null.

@@ -187,6 +187,8 @@ impl<'s> Ctx<'_, 's> {
         match (v, chain.last().map(|h| &h.to)) {
             // Ids are unique: the same id is the same record.
             (Val::Rec(r), Some(to @ Shown::Record { id, .. })) if **id == *self.id(r) => to.clone(),
+            // A field's string is the one its hop shows.
+            (Val::Str(s), Some(to @ Shown::Text(t))) if **t == *s => to.clone(),
             _ => self.shown(v),
         }
     }

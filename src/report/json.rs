@@ -573,6 +573,10 @@ impl<'b> Json<'b> {
                 self.raw("\"value\":");
                 self.str(v)
             }
+            Shown::Text(v) => {
+                self.raw("\"value\":");
+                self.str(v)
+            }
             Shown::Value(v) => {
                 self.raw("\"value\":");
                 self.serde(v)
