@@ -196,9 +196,12 @@ thread_local! {
     /// The strings [`shared`] handed out lately, by the address of the
     /// text they were asked for by: (address, string) at the place the
     /// address hashes to.
-    static SHARED_AT: RefCell<[Option<(usize, Arc<str>)>; SHARED_PLACES]> =
-        const { RefCell::new([const { None }; SHARED_PLACES]) };
+    static SHARED_AT: RefCell<[SharedAt; SHARED_PLACES]> = const { RefCell::new([const { None }; SHARED_PLACES]) };
 }
+
+/// A place of [`SHARED_AT`]: the address of the text a string was last
+/// asked for by, and the string.
+type SharedAt = Option<(usize, Arc<str>)>;
 
 /// How many strings [`SHARED`] keeps: more than a program's record types,
 /// hop fields and the names in the facts of a record in any but a large
