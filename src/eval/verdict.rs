@@ -594,6 +594,17 @@ pub enum Shown {
     Elided(usize),
 }
 
+impl Shown {
+    /// The string, for a string value ([`Shown::Text`], or a JSON string).
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            Shown::Text(s) => Some(s),
+            Shown::Value(serde_json::Value::String(s)) => Some(s),
+            _ => None,
+        }
+    }
+}
+
 /// Everything about one record: each rule of its type and where it stands,
 /// and, as a tree, the linked records whose verdicts it read.
 #[derive(Debug, Clone)]

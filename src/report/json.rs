@@ -569,13 +569,9 @@ impl<'b> Json<'b> {
                 self.written.push(Written { strings, at: start..self.out.len() });
                 Ok(())
             }
-            Shown::Value(serde_json::Value::String(v)) => {
+            Shown::Value(serde_json::Value::String(_)) | Shown::Text(_) => {
                 self.raw("\"value\":");
-                self.str(v)
-            }
-            Shown::Text(v) => {
-                self.raw("\"value\":");
-                self.str(v)
+                self.str(s.text().unwrap_or_default())
             }
             Shown::Value(v) => {
                 self.raw("\"value\":");
