@@ -269,7 +269,9 @@ pub(crate) trait Evaluator<'p> {
         for (i, a) in args.iter().enumerate() {
             inner[i] = self.term(a, env);
         }
-        let mut body = Vec::new();
+        // Room for the one fact most bodies give, when tracing: made at
+        // once rather than grown.
+        let mut body = Vec::with_capacity(usize::from(self.tracing()));
         let holds = self.cond(&d.body, &mut inner, &mut body)?;
         // The body binds only slots after the parameters, so these still
         // hold the arguments: shown from there, not copied.

@@ -99,7 +99,7 @@ impl<'v> Scalar<'v> {
             Scalar::Missing => Shown::Missing,
             Scalar::Bool(b) => Shown::Value(Value::Bool(b)),
             Scalar::Num(n) => Shown::Value(number_value(n)),
-            Scalar::Str(s) => Shown::Value(Value::String(s.to_string())),
+            Scalar::Str(s) => Shown::Text(s.into()),
             Scalar::Date(d) => Shown::Value(Value::String(d.to_string())),
             Scalar::Period(p) => Shown::Value(Value::String(p.to_string())),
             Scalar::Folded(s) => Shown::Value(Value::String(fold(s).into_owned())),
@@ -392,7 +392,7 @@ mod tests {
     #[test]
     fn long_lists_are_shown_by_their_size() {
         let short = ConstList::new(vec![Const::Str("KR".into())]);
-        assert_eq!(list_shown(&short), Shown::List(vec![Shown::Value("KR".into())]));
+        assert_eq!(list_shown(&short), Shown::List(vec![Shown::Text("KR".into())]));
         let long = ConstList::new((0..17).map(|n| Const::Num(f64::from(n))).collect());
         assert_eq!(list_shown(&long), Shown::Value("(17 values)".into()));
     }

@@ -193,19 +193,43 @@ impl LinkWarning {
 thread_local! {
     /// The strings facts show lately (see [`shared`]).
     static SHARED: RefCell<Vec<Arc<str>>> = const { RefCell::new(Vec::new()) };
+    /// The strings [`shared`] handed out lately, by the address of the
+    /// text they were asked for by: (address, string) at the place the
+    /// address hashes to.
+    static SHARED_AT: RefCell<[SharedAt; SHARED_PLACES]> = const { RefCell::new([const { None }; SHARED_PLACES]) };
 }
+
+/// A place of [`SHARED_AT`]: the address of the text a string was last
+/// asked for by, and the string.
+type SharedAt = Option<(usize, Arc<str>)>;
 
 /// How many strings [`SHARED`] keeps: more than a program's record types,
 /// hop fields and the names in the facts of a record in any but a large
 /// one (then it starts again).
 const SHARED_KEPT: usize = 32;
 
+/// How many places [`SHARED_AT`] has.
+const SHARED_PLACES: usize = 64;
+
 /// `s` as a shared string: a record's type, a hop's field, a quantifier's
 /// binder and range and a def's name are the same few strings in every
 /// fact, so each thread allocates each once and hands out its copies
-/// (found by their text: nothing outlives a store or a program).
+/// (found by their text: nothing outlives a store or a program). They are
+/// asked for by the program's texts, from the same places again and again:
+/// a string is looked for first where it was by that address (and its
+/// text checked), before among all by text.
 pub(crate) fn shared(s: &str) -> Arc<str> {
-    SHARED.with_borrow_mut(|kept| {
+    let at = s.as_ptr() as usize;
+    // Fibonacci hashing: the texts' addresses differ in their middle bits.
+    let place = (at.wrapping_mul(0x9E37_79B9_7F4A_7C15_u64 as usize) >> (usize::BITS - 6)) % SHARED_PLACES;
+    let found = SHARED_AT.with_borrow(|places| match &places[place] {
+        Some((a, found)) if *a == at && **found == *s => Some(Arc::clone(found)),
+        _ => None,
+    });
+    if let Some(found) = found {
+        return found;
+    }
+    let found = SHARED.with_borrow_mut(|kept| {
         if let Some(found) = kept.iter().find(|k| ***k == *s) {
             return Arc::clone(found);
         }
@@ -215,7 +239,9 @@ pub(crate) fn shared(s: &str) -> Arc<str> {
         let new: Arc<str> = s.into();
         kept.push(Arc::clone(&new));
         new
-    })
+    });
+    SHARED_AT.with_borrow_mut(|places| places[place] = Some((at, Arc::clone(&found))));
+    found
 }
 
 /// One observation that made (part of) a condition true or false.
@@ -552,6 +578,10 @@ pub enum Shown {
     },
     /// A JSON value (scalars, or a list).
     Value(serde_json::Value),
+    /// A string, shown as [`Shown::Value`] shows a JSON string. Shared: a
+    /// value and the hop that reached it are one string, and a literal is
+    /// made once for the facts that show it.
+    Text(Arc<str>),
     /// Several values (a path through a multi-link).
     List(Vec<Shown>),
     /// Nothing there: absent or null.
@@ -562,6 +592,17 @@ pub enum Shown {
     /// Only in a chain, between its first and last hops: this many hops
     /// left out (see [`CHAIN_ENDS`]).
     Elided(usize),
+}
+
+impl Shown {
+    /// The string, for a string value ([`Shown::Text`], or a JSON string).
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            Shown::Text(s) => Some(s),
+            Shown::Value(serde_json::Value::String(s)) => Some(s),
+            _ => None,
+        }
+    }
 }
 
 /// Everything about one record: each rule of its type and where it stands,

@@ -14,7 +14,7 @@ use crate::ast::HopRange;
 use crate::check::{Cond, Const, DefId, PathExpr, PathStep, QRange, Quant, Sum, Term};
 use crate::eval::{
     Budget, Chain, Evaluator, Fact, Fault, Observed, RangeText, Scalar, Settled, Shown, SumSeen, Witness, bind_slot,
-    current_view, elide, finish_quantifier, finish_sum, quantifier_holds, settled_by,
+    current_view, elide, finish_quantifier, finish_sum, quantifier_holds, settled_by, shared,
 };
 use crate::records::RecordIdx;
 use crate::source::Loc;
@@ -103,6 +103,10 @@ impl<'s> Evaluator<'s> for Ctx<'_, 's> {
 
     fn observed(&self, c: Cursor<'s>) -> Observed {
         match c {
+            // A string reached by no chain is a literal: shared, made once.
+            Cursor::One(Val::Str(s), chain) if chain.is_empty() => {
+                Observed { value: Shown::Text(shared(s)), chain, computed: None }
+            }
             Cursor::One(v, mut chain) => {
                 elide(&mut chain);
                 Observed { value: self.shown_at(v, &chain), chain, computed: None }
@@ -272,7 +276,8 @@ impl<'s> Ctx<'_, 's> {
             return Ok(Settled::untraced());
         }
         env[q.slot] = Cursor::One(found.val, chain());
-        let mut facts = Vec::new();
+        // Room for the body's fact (most have one), made at once.
+        let mut facts = Vec::with_capacity(1);
         if let Some(f) = filter {
             self.cond(f, env, &mut facts)?;
         }

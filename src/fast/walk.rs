@@ -187,6 +187,8 @@ impl<'s> Ctx<'_, 's> {
         match (v, chain.last().map(|h| &h.to)) {
             // Ids are unique: the same id is the same record.
             (Val::Rec(r), Some(to @ Shown::Record { id, .. })) if **id == *self.id(r) => to.clone(),
+            // A field's string is the one its hop shows.
+            (Val::Str(s), Some(to @ Shown::Text(t))) if **t == *s => to.clone(),
             _ => self.shown(v),
         }
     }
@@ -549,7 +551,7 @@ impl<'s> Ctx<'_, 's> {
             return Depth::Done;
         }
         *depth += 1;
-        self.reach(step, frontier, visited, reached, rows);
+        self.reach(step, frontier, visited, reached, rows, |_| true);
         // From one record the links come in list order already.
         if self.trace && frontier.len() > 1 {
             self.sort_level(reached);
@@ -602,13 +604,15 @@ impl<'s> Ctx<'_, 's> {
     ) -> Option<(u32, RecordIdx, usize)> {
         let HopWalk { visited, bufs, depth, .. } = walk;
         let WalkBufs { reached, frontier, nodes, rows, .. } = bufs;
-        self.reach(step, frontier, visited, reached, rows);
+        // Few records settle it: asking that first spares the visited set
+        // a look-up for every other link.
+        self.reach(step, frontier, visited, reached, rows, &settles);
         let witness_order = |a: &Reached, b: &Reached| {
             a.0.cmp(&b.0)
                 .then_with(|| if a.1 == b.1 { Ordering::Equal } else { self.id(a.1).cmp(self.id(b.1)) })
                 .then(a.2.cmp(&b.2))
         };
-        let &(pos, target, parent, _) = reached.iter().filter(|l| settles(l.1)).min_by(|a, b| witness_order(a, b))?;
+        let &(pos, target, parent, _) = reached.iter().min_by(|a, b| witness_order(a, b))?;
         *depth += 1;
         let node = nodes.len() as u32;
         nodes.push((frontier[parent].1, target));
@@ -616,8 +620,9 @@ impl<'s> Ctx<'_, 's> {
     }
 
     /// One depth of a hop walk: the links from each record of `frontier` to
-    /// a record not yet visited, as (list position, target, index of the
-    /// record in `frontier`, 0), in frontier and then list order.
+    /// a record not yet visited that `keep` keeps, as (list position,
+    /// target, index of the record in `frontier`, 0), in frontier and then
+    /// list order.
     fn reach(
         &self,
         step: &PathStep,
@@ -625,12 +630,13 @@ impl<'s> Ctx<'_, 's> {
         visited: &Visited,
         reached: &mut Vec<Reached>,
         rows: &mut Vec<(usize, usize)>,
+        keep: impl Fn(RecordIdx) -> bool,
     ) {
         reached.clear();
         let Some(adjacency) = self.engine.adjacency(step) else {
             for (parent, (node, _)) in frontier.iter().enumerate() {
                 self.links_in_record(*node, step, |pos, target| {
-                    if !visited.contains(&target) {
+                    if keep(target) && !visited.contains(&target) {
                         reached.push((pos, target, parent, 0));
                     }
                 });
@@ -652,7 +658,7 @@ impl<'s> Ctx<'_, 's> {
         std::hint::black_box(first);
         for (parent, row) in rows.iter().enumerate() {
             for &(pos, target) in adjacency.links(*row) {
-                if !visited.contains(&target) {
+                if keep(target) && !visited.contains(&target) {
                     reached.push((pos as usize, target, parent, 0));
                 }
             }

@@ -323,6 +323,7 @@ fn read_verdicts(facts: &[Fact], out: &mut Vec<String>) {
                 let id = match &subject.value {
                     Shown::Record { id, .. } => Some(&**id),
                     Shown::Value(Value::String(id)) => Some(id.as_str()),
+                    Shown::Text(id) => Some(&**id),
                     _ => None,
                 };
                 if let Some(id) = id

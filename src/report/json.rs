@@ -623,9 +623,9 @@ impl<'b> Json<'b> {
                 self.kept().written.push(Written { strings, at });
                 Ok(())
             }
-            Shown::Value(serde_json::Value::String(v)) => {
+            Shown::Value(serde_json::Value::String(_)) | Shown::Text(_) => {
                 self.raw("\"value\":");
-                self.str(v)
+                self.str(s.text().unwrap_or_default())
             }
             Shown::Value(v) => {
                 self.raw("\"value\":");

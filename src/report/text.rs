@@ -296,6 +296,7 @@ fn write_shown(out: &mut impl Out, s: &Shown) {
             write_shown(out, &Shown::Value(items[i].clone()));
         }),
         Shown::Value(serde_json::Value::String(v)) => write_json_string(out, v),
+        Shown::Text(v) => write_json_string(out, v),
         Shown::Value(other) => out.push_str(&clean(&other.to_string())),
         Shown::List(items) => write_list(out, items.len(), |out, i| write_shown(out, &items[i])),
         Shown::Missing => out.push_plain("(missing)"),

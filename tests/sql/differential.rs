@@ -37,6 +37,7 @@ fn first_any_witness(facts: &[Fact]) -> Option<String> {
                     Shown::Record { id, .. } => Some(id.to_string()),
                     Shown::Unresolved(id) => Some(id.clone()),
                     Shown::Value(v) => Some(v.as_str().map_or_else(|| v.to_string(), str::to_string)),
+                    Shown::Text(v) => Some(v.to_string()),
                     _ => None,
                 };
             }
