@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::store::{FVal, Text};
 use crate::check::{Const, ConstList};
 use crate::date::Date;
-use crate::eval::{Chain, Scalar};
+use crate::eval::{Chain, Hop, Scalar};
 use crate::records::RecordIdx;
 
 /// A value during evaluation.
@@ -101,11 +101,15 @@ impl<'s> Val<'s> {
 }
 
 /// How an element of a list was reached: built, or a node of a hop walk
-/// (built only if the element becomes a witness).
+/// or a list's chain and the hop to the element (built only if the element
+/// is shown: each element's chain copies the list's, whose last hop shows
+/// the whole list, so building all of them took time and memory of the
+/// square of the list's length).
 #[derive(Clone, Debug)]
 pub(crate) enum ItemChain {
     Built(Chain),
     Walk(Rc<WalkTree>, u32),
+    Indexed(Chain, Hop),
 }
 
 impl ItemChain {

@@ -211,6 +211,10 @@ impl<'s> Ctx<'_, 's> {
     pub(crate) fn chain(&self, t: ItemChain) -> Chain {
         match t {
             ItemChain::Built(t) => t,
+            ItemChain::Indexed(mut t, hop) => {
+                t.push(hop);
+                t
+            }
             ItemChain::Walk(walk, node) => self.walk_chain(&walk.starts, &walk.nodes, &walk.via, node),
         }
     }
@@ -473,12 +477,12 @@ impl<'s> Ctx<'_, 's> {
         values
             .enumerate()
             .map(|(pos, val)| {
-                let mut chain = if self.trace { chain.clone() } else { Chain::default() };
-                if self.trace {
-                    // Not through `shared`: indexes would crowd out the names.
-                    chain.push(Hop { via: format!("[{pos}]").into(), to: self.shown(val) });
+                if !self.trace {
+                    return Item::built(val, Chain::default(), pos);
                 }
-                Item::built(val, chain, pos)
+                // Not through `shared`: indexes would crowd out the names.
+                let hop = Hop { via: format!("[{pos}]").into(), to: self.shown(val) };
+                Item { val, chain: ItemChain::Indexed(chain.clone(), hop), depth: 0, pos }
             })
             .collect()
     }

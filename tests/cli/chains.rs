@@ -113,3 +113,39 @@ fn explain_on_a_long_ring_stays_in_linear_memory() {
     assert!(json.contains(&format!(r#""elided":{}"#, PEOPLE - 16)), "{json}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `check` with evidence on a record of 20,000 contacts, whose quantifiers
+/// read every contact: each element's chain repeats the list's, whose last
+/// hop shows the whole list, so building one per element took memory of
+/// the square of the list (15 GB here) until only the witness's is built.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_quantifier_over_a_long_list_stays_in_linear_memory() {
+    const CONTACTS: usize = 20_000;
+    let dir = scratch("long-list-memory");
+    std::fs::write(
+        dir.join("hub.rules"),
+        "rule all_ok \"All contacts ok\" { deny person p when all c in p.contacts: c.ok == true }\n\
+         rule some_ok \"Not every contact bad\" { flag person p when not (all c in p.contacts: c.ok == false) }\n",
+    )
+    .unwrap();
+    let ids: Vec<String> = (0..CONTACTS).map(|i| format!(r#""c{i}""#)).collect();
+    let mut lines = vec![format!(r#"{{"id":"hub","type":"person","contacts":[{}]}}"#, ids.join(","))];
+    lines.extend((0..CONTACTS).map(|i| format!(r#"{{"id":"c{i}","type":"person","ok":true}}"#)));
+    std::fs::write(dir.join("hub.jsonl"), lines.join("\n")).unwrap();
+    let limited = std::process::Command::new("sh")
+        .args(["-c", r#"ulimit -v 2097152 && exec "$0" "$@""#, env!("CARGO_BIN_EXE_interdict")])
+        .args(["check", "hub.rules", "hub.jsonl", "--as-of", "2026-01-01", "--format", "json", "--fail-on", "never"])
+        .current_dir(&dir)
+        .env("RAYON_NUM_THREADS", "1")
+        .output()
+        .unwrap();
+    let json = stdout(&limited);
+    assert!(limited.status.success(), "{}", String::from_utf8_lossy(&limited.stderr));
+    let hub = json.lines().next().unwrap_or_default();
+    assert!(hub.contains(r#""rules":["all_ok","some_ok"]"#), "{hub}");
+    assert!(hub.contains(&format!(r#""count":{CONTACTS},"#)), "{hub}");
+    // The counterexample of `all … == false`: the first contact, by index.
+    assert!(hub.contains(r#"{"via":"[0]","record":"c0","type":"person","name":null}"#), "{hub}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
